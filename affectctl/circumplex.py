@@ -1,0 +1,264 @@
+"""Class coordinates on the valence–arousal (VA) circumplex and the cost matrices built on them.
+
+A *geometry* gives each canonical emotion a point (valence, arousal) in [-1, 1]^2.
+The ground cost between two classes is the Euclidean VA distance of their points,
+
+.. math:: C_{ij} = \\lVert (v_i, a_i) - (v_j, a_j) \\rVert_2 .
+
+Built-in geometries
+-------------------
+``nrc-vad`` (default)
+    NRC VAD lexicon v1 (Mohammad, 2018, ACL, "Obtaining reliable human ratings of
+    valence, arousal, and dominance for 20,000 English words") values of the emotion
+    words, mapped from [0, 1] to [-1, 1] by ``2x - 1``. ``neutral`` uses the word
+    *neutral*; ``happiness`` the word *happiness*.
+``russell``
+    Unit-circle points at the angles at which Russell (1980, J. Pers. Soc. Psychol.
+    39(6), "A circumplex model of affect", Fig. 2) scaled the adjectives *happy*
+    (7.8°), *angry* (99.0°), *afraid* (116.8°), *sad* (207.5°) and *astonished*
+    (69.8°, used for surprise); ``neutral`` at the origin. The angles are the
+    commonly quoted values of that figure. Russell's 28 adjectives contain no
+    word for disgust or contempt, so those classes have **no coordinate** here.
+``affectnet-sample``
+    Per-class mean VA of a 100-image-per-class sample of AffectNet annotations
+    (``shared/DOMAIN.md``; a small sample, for illustration).
+``data``
+    Per-class mean of the dump's own ``v_true, a_true`` annotations.
+A CSV file ``class,valence,arousal``
+    A user's own coordinates.
+
+Classes without a coordinate
+----------------------------
+Some classes have no place on the circumplex (``Other`` in Aff-Wild2; disgust and
+contempt under ``russell``). The policy is explicit: their coordinates are NaN;
+geometry *metrics* leave out samples whose true or predicted class lacks a coordinate
+and report how many they left out; :func:`cost_matrix` with ``missing="mean"``
+(used for training losses) prices every confusion that involves such a class at the
+mean of the defined off-diagonal costs, i.e. as uninformative as the uniform control.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, DumpFormatError
+from .taxonomies import Taxonomy, canonical_name
+
+__all__ = [
+    "Geometry",
+    "GEOMETRIES",
+    "get_geometry",
+    "geometry_from_data",
+    "cost_matrix",
+    "uniform_cost_matrix",
+    "quadrant",
+]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Coordinates of canonical emotions on the VA plane.
+
+    Attributes
+    ----------
+    name : str
+    points : dict
+        ``{canonical emotion: (valence, arousal)}``; emotions absent have no coordinate.
+    source : str
+    """
+
+    name: str
+    points: dict
+    source: str = ""
+
+    def coordinates(self, taxonomy: Taxonomy) -> np.ndarray:
+        """Return an array of shape (n_classes, 2); NaN rows for classes with no coordinate."""
+        out = np.full((taxonomy.n_classes, 2), np.nan)
+        for i, canon in enumerate(taxonomy.canonical):
+            if canon in self.points:
+                out[i] = self.points[canon]
+        return out
+
+    def cost(self, taxonomy: Taxonomy, *, missing: str = "nan") -> np.ndarray:
+        """VA-distance cost matrix for a taxonomy; see :func:`cost_matrix`."""
+        return cost_matrix(self.coordinates(taxonomy), missing=missing)
+
+
+def _nrc(v: float, a: float) -> tuple[float, float]:
+    return (2.0 * v - 1.0, 2.0 * a - 1.0)
+
+
+def _polar(deg: float) -> tuple[float, float]:
+    rad = math.radians(deg)
+    return (math.cos(rad), math.sin(rad))
+
+
+GEOMETRIES: dict[str, Geometry] = {
+    "nrc-vad": Geometry(
+        "nrc-vad",
+        {
+            "anger": _nrc(0.167, 0.865),
+            "fear": _nrc(0.073, 0.840),
+            "disgust": _nrc(0.052, 0.775),
+            "sadness": _nrc(0.052, 0.288),
+            "happiness": _nrc(0.960, 0.732),
+            "surprise": _nrc(0.875, 0.875),
+            "contempt": _nrc(0.206, 0.635),
+            "neutral": _nrc(0.469, 0.184),
+        },
+        source="NRC VAD lexicon v1 (Mohammad 2018), rescaled with 2x-1",
+    ),
+    "russell": Geometry(
+        "russell",
+        {
+            "neutral": (0.0, 0.0),
+            "happiness": _polar(7.8),
+            "surprise": _polar(69.8),
+            "anger": _polar(99.0),
+            "fear": _polar(116.8),
+            "sadness": _polar(207.5),
+        },
+        source="Russell (1980) Fig. 2 adjective angles on the unit circle; neutral at origin",
+    ),
+    "affectnet-sample": Geometry(
+        "affectnet-sample",
+        {
+            "anger": (-0.46, 0.57),
+            "contempt": (-0.55, 0.59),
+            "disgust": (-0.69, 0.47),
+            "fear": (-0.12, 0.76),
+            "happiness": (0.65, 0.08),
+            "neutral": (-0.04, -0.01),
+            "sadness": (-0.65, -0.27),
+            "surprise": (0.19, 0.72),
+        },
+        source="AffectNet annotations, 100-image-per-class sample of per-class mean VA",
+    ),
+}
+
+DEFAULT_GEOMETRY = "nrc-vad"
+
+
+def geometry_from_data(y_true: np.ndarray, va_true: np.ndarray, taxonomy: Taxonomy) -> Geometry:
+    """Per-class centroid of the VA annotations.
+
+    Parameters
+    ----------
+    y_true : array of int, shape (n,)
+        Class indices; negative values (excluded frames) are ignored.
+    va_true : array of float, shape (n, 2)
+        Valence and arousal; NaN rows are ignored.
+    taxonomy : Taxonomy
+
+    Returns
+    -------
+    Geometry named ``data``; classes with no annotated sample get no coordinate.
+    """
+    y = np.asarray(y_true)
+    va = np.asarray(va_true, dtype=np.float64)
+    ok = (y >= 0) & np.isfinite(va).all(axis=1)
+    points = {}
+    for k, canon in enumerate(taxonomy.canonical):
+        sel = ok & (y == k)
+        if sel.any():
+            points[canon] = tuple(va[sel].mean(axis=0))
+    return Geometry("data", points, source="per-class mean of the dump's VA annotations")
+
+
+def _geometry_from_csv(path: Path) -> Geometry:
+    try:
+        frame = pd.read_csv(path)
+    except Exception as exc:  # pandas raises many types for unreadable files
+        raise DumpFormatError(f"cannot read geometry CSV ({exc.__class__.__name__}).", file=path)
+    missing = {"class", "valence", "arousal"} - set(frame.columns)
+    if missing:
+        raise DumpFormatError(
+            "geometry CSV needs columns class,valence,arousal.", file=path, column=sorted(missing)[0]
+        )
+    points = {}
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        try:
+            canon = canonical_name(row[frame.columns.get_loc("class")])
+        except ConfigError as exc:
+            raise DumpFormatError(str(exc), file=path, row=i, column="class") from None
+        for col in ("valence", "arousal"):
+            val = float(getattr(row, col))
+            if not (-1.0 <= val <= 1.0):
+                raise DumpFormatError(f"{col} {val} is outside [-1, 1].", file=path, row=i, column=col)
+        points[canon] = (float(row.valence), float(row.arousal))
+    return Geometry(path.stem, points, source=str(path))
+
+
+def get_geometry(spec: "str | Geometry") -> Geometry:
+    """Resolve a geometry given by built-in name or CSV path.
+
+    ``"data"`` cannot be resolved without a dump; use :func:`geometry_from_data`.
+    """
+    if isinstance(spec, Geometry):
+        return spec
+    if spec in GEOMETRIES:
+        return GEOMETRIES[spec]
+    path = Path(spec)
+    if path.suffix.lower() == ".csv":
+        if not path.is_file():
+            raise ConfigError(f"geometry file {spec!r} does not exist.")
+        return _geometry_from_csv(path)
+    raise ConfigError(
+        f"`geometry` must be one of {sorted(GEOMETRIES) + ['data']} or a CSV path; got {spec!r}."
+    )
+
+
+def cost_matrix(coords: np.ndarray, *, missing: str = "nan") -> np.ndarray:
+    """Euclidean VA-distance cost between classes.
+
+    Parameters
+    ----------
+    coords : array of shape (n_classes, 2)
+        Class coordinates; a NaN row marks a class with no coordinate.
+    missing : {"nan", "mean"}, default "nan"
+        ``"nan"`` leaves NaN costs for such classes (metrics then skip them);
+        ``"mean"`` fills them with the mean defined off-diagonal cost (training losses).
+
+    Returns
+    -------
+    ndarray of shape (n_classes, n_classes), float64, zero diagonal, symmetric.
+    """
+    if missing not in ("nan", "mean"):
+        raise ConfigError(f"`missing` must be one of {{'nan', 'mean'}}; got {missing!r}.")
+    xy = np.asarray(coords, dtype=np.float64)
+    diff = xy[:, None, :] - xy[None, :, :]
+    cost = np.sqrt((diff**2).sum(axis=-1))
+    np.fill_diagonal(cost, 0.0)
+    if missing == "mean":
+        off = ~np.eye(len(xy), dtype=bool)
+        defined = cost[off & np.isfinite(cost)]
+        fill = defined.mean() if defined.size else 1.0
+        cost = np.where(np.isfinite(cost), cost, fill)
+        np.fill_diagonal(cost, 0.0)
+    return cost
+
+
+def uniform_cost_matrix(n_classes: int, scale: float = 1.0) -> np.ndarray:
+    """The uniform control: ``scale * (1 - I)``; every confusion costs the same."""
+    return scale * (1.0 - np.eye(n_classes))
+
+
+def quadrant(coords: np.ndarray) -> np.ndarray:
+    """VA quadrant of each point: 0 (+v,+a), 1 (-v,+a), 2 (-v,-a), 3 (+v,-a); -1 if undefined.
+
+    A point on an axis (v == 0 or a == 0, e.g. neutral at the origin) has no quadrant.
+    """
+    xy = np.asarray(coords, dtype=np.float64)
+    v, a = xy[..., 0], xy[..., 1]
+    q = np.full(v.shape, -1, dtype=np.int64)
+    ok = np.isfinite(v) & np.isfinite(a) & (v != 0) & (a != 0)
+    q[ok & (v > 0) & (a > 0)] = 0
+    q[ok & (v < 0) & (a > 0)] = 1
+    q[ok & (v < 0) & (a < 0)] = 2
+    q[ok & (v > 0) & (a < 0)] = 3
+    return q

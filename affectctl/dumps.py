@@ -1,0 +1,452 @@
+"""Read, validate and write prediction dumps (the contract is in :mod:`affectctl.schema`).
+
+Every reader ends in :func:`dump_from_frame`, so all formats are validated by the
+same code and produce the same :class:`~affectctl.schema.Dump`. Errors name the
+file, the 1-based line (header = line 1) and the column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError, DumpFormatError
+from .schema import (
+    AU_EXCLUDED,
+    EXPR_EXCLUDED,
+    PROBA_SUM_TOLERANCE,
+    VA_EXCLUDED,
+    Dump,
+    proba_column,
+)
+from .taxonomies import Taxonomy, get_taxonomy, infer_taxonomy
+
+__all__ = ["read_dump", "dump_from_frame", "dump_to_frame", "write_dump", "atomic_write"]
+
+_META_KEY = b"affectctl"
+_AU_TRUE = re.compile(r"^au(\d+)_true$", re.IGNORECASE)
+_AU_PRED = re.compile(r"^au(\d+)_pred$", re.IGNORECASE)
+_EMB = re.compile(r"^emb_(\d+)$")
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def atomic_write(path: "str | Path", write) -> Path:
+    """Call ``write(tmp_path)`` and move the result onto ``path`` in one rename.
+
+    An interrupted run leaves at most a ``.tmp`` file that no reader picks up, never a
+    half-written file under the final name.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def dump_to_frame(dump: Dump) -> pd.DataFrame:
+    """The table form of a dump (class indices in the taxonomy's own numbering)."""
+    base = dump.taxonomy.index_base
+    cols: dict = {"sample_id": dump.sample_id}
+    if dump.group is not None:
+        cols["group"] = dump.group
+    cols["y_true"] = np.where(dump.y_true >= 0, dump.y_true + base, EXPR_EXCLUDED)
+    cols["y_pred"] = dump.y_pred + base
+    if dump.proba is not None:
+        for k, name in enumerate(dump.taxonomy.classes):
+            cols[proba_column(name)] = dump.proba[:, k]
+    if dump.va_true is not None:
+        cols["v_true"] = np.where(np.isnan(dump.va_true[:, 0]), VA_EXCLUDED, dump.va_true[:, 0])
+        cols["a_true"] = np.where(np.isnan(dump.va_true[:, 1]), VA_EXCLUDED, dump.va_true[:, 1])
+    if dump.va_pred is not None:
+        cols["v_pred"], cols["a_pred"] = dump.va_pred[:, 0], dump.va_pred[:, 1]
+    for j, au in enumerate(dump.au_names):
+        num = au[2:]
+        if dump.au_true is not None:
+            cols[f"au{num}_true"] = dump.au_true[:, j]
+        if dump.au_pred is not None:
+            cols[f"au{num}_pred"] = dump.au_pred[:, j]
+    if dump.embedding is not None:
+        for i in range(dump.embedding.shape[1]):
+            cols[f"emb_{i}"] = dump.embedding[:, i]
+    return pd.DataFrame(cols)
+
+
+def write_dump(data: "pd.DataFrame | Dump", path: "str | Path", metadata: dict | None = None) -> Path:
+    """Write a dump atomically as Parquet (``.parquet``) or CSV (``.csv``).
+
+    Parameters
+    ----------
+    data : DataFrame in the dump format, or Dump
+    path : path ending in ``.parquet`` or ``.csv``
+    metadata : dict, optional
+        JSON-serialisable; stored in the Parquet schema metadata, or beside a CSV as
+        ``<path>.meta.json``. The taxonomy name is always recorded.
+
+    Returns
+    -------
+    Path of the written file.
+    """
+    path = Path(path)
+    meta = dict(metadata or {})
+    if isinstance(data, Dump):
+        meta = {**data.metadata, **meta}
+        meta.setdefault("taxonomy", data.taxonomy.name)
+        if data.taxonomy.name == "custom":
+            meta.setdefault("classes", list(data.taxonomy.classes))
+        frame = dump_to_frame(data)
+    else:
+        frame = data
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        schema_meta = dict(table.schema.metadata or {})
+        schema_meta[_META_KEY] = json.dumps(meta, default=str).encode()
+        table = table.replace_schema_metadata(schema_meta)
+        return atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    if suffix == ".csv":
+        written = atomic_write(path, lambda tmp: frame.to_csv(tmp, index=False))
+        if meta:
+            atomic_write(Path(str(path) + ".meta.json"),
+                         lambda tmp: tmp.write_text(json.dumps(meta, indent=2, default=str)))
+        return written
+    raise ConfigError(f"dump path must end in .parquet or .csv; got {str(path)!r}.")
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
+    if not path.exists():
+        raise DumpFormatError("file does not exist.", file=path)
+    if path.is_dir():
+        raise DumpFormatError("is a folder, not a dump file.", file=path)
+    if path.stat().st_size == 0:
+        raise DumpFormatError("file is empty.", file=path)
+    suffix = path.suffix.lower()
+    meta: dict = {}
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(path)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+            raise DumpFormatError(
+                f"not a readable Parquet file (truncated or corrupt?): {exc.__class__.__name__}.",
+                file=path,
+            ) from None
+        raw = (table.schema.metadata or {}).get(_META_KEY)
+        if raw:
+            try:
+                meta = json.loads(raw)
+            except ValueError:
+                meta = {}
+        return table.to_pandas(), meta
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        raise DumpFormatError(f"cannot read ({exc.strerror}).", file=path) from None
+    if b"\x00" in head:
+        raise DumpFormatError("binary data where a CSV text file was expected.", file=path)
+    try:
+        frame = pd.read_csv(path, dtype={"sample_id": str, "group": str}, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise DumpFormatError("file has no header line.", file=path) from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise DumpFormatError(f"not a readable CSV file: {msg}.", file=path) from None
+    side = Path(str(path) + ".meta.json")
+    if side.is_file():
+        try:
+            meta = json.loads(side.read_text())
+        except ValueError:
+            raise DumpFormatError("metadata sidecar is not valid JSON.", file=side) from None
+    return frame, meta
+
+
+def read_dump(path: "str | Path", taxonomy: "str | Taxonomy | None" = None) -> Dump:
+    """Read and validate one prediction dump (CSV or Parquet).
+
+    Parameters
+    ----------
+    path : path to a ``.csv`` or ``.parquet`` file
+    taxonomy : name or Taxonomy, optional
+        Overrides the taxonomy stored in the file's metadata; without either, the
+        taxonomy is inferred from the ``p_<Class>`` columns or the class names.
+
+    Raises
+    ------
+    DumpFormatError
+        Naming file, line and column of the first problem.
+    """
+    path = Path(path)
+    frame, meta = _read_table(path)
+    if taxonomy is None and meta.get("taxonomy"):
+        if meta["taxonomy"] == "custom" and meta.get("classes"):
+            taxonomy = Taxonomy("custom", tuple(meta["classes"]), source=str(path))
+        else:
+            try:
+                taxonomy = get_taxonomy(meta["taxonomy"])
+            except ConfigError as exc:
+                raise DumpFormatError(f"metadata: {exc}", file=path) from None
+    return dump_from_frame(frame, taxonomy=taxonomy, source=str(path), metadata=meta)
+
+
+def _line(i: int) -> int:
+    """Line number in the file of 0-based data row ``i`` (the header is line 1)."""
+    return int(i) + 2
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def _numeric(frame: pd.DataFrame, col: str, source: str) -> np.ndarray:
+    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(values)
+    if bad.any():
+        i = _first_bad(bad)
+        raw = frame[col].iloc[i]
+        what = "missing value" if pd.isna(raw) else f"non-numeric value {raw!r}"
+        raise DumpFormatError(what + ".", file=source, row=_line(i), column=col)
+    return values
+
+
+def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_excluded: bool) -> np.ndarray:
+    raw = frame[col]
+    if raw.isna().any():
+        i = _first_bad(raw.isna().to_numpy())
+        raise DumpFormatError("missing class label.", file=source, row=_line(i), column=col)
+    numeric = pd.to_numeric(raw, errors="coerce")
+    if numeric.notna().all():
+        values = numeric.to_numpy(dtype=np.float64)
+        if (values != np.round(values)).any():
+            i = _first_bad(values != np.round(values))
+            raise DumpFormatError(f"class index {raw.iloc[i]!r} is not an integer.",
+                                  file=source, row=_line(i), column=col)
+        idx = values.astype(np.int64)
+        excluded = idx == EXPR_EXCLUDED if allow_excluded else np.zeros(idx.shape, bool)
+        pos = idx - tax.index_base
+        bad = ~excluded & ((pos < 0) | (pos >= tax.n_classes))
+        if bad.any():
+            i = _first_bad(bad)
+            lo, hi = tax.index_base, tax.index_base + tax.n_classes - 1
+            raise DumpFormatError(
+                f"class index {idx[i]} is out of range {lo}..{hi} of taxonomy '{tax.name}'"
+                + (" (-1 marks a frame without annotation)." if allow_excluded else "."),
+                file=source, row=_line(i), column=col)
+        return np.where(excluded, -1, pos).astype(np.int64)
+    # class names
+    names = raw.astype(str).str.strip()
+    lookup = {}
+    for k, c in enumerate(tax.classes):
+        lookup[c.lower()] = k
+    for k, canon in enumerate(tax.canonical):
+        lookup.setdefault(canon, k)
+    from .taxonomies import _SYNONYMS  # synonyms map onto canonical names
+
+    for syn, canon in _SYNONYMS.items():
+        if canon in tax.canonical:
+            lookup.setdefault(syn, tax.canonical.index(canon))
+    if allow_excluded:
+        lookup[str(EXPR_EXCLUDED)] = -1
+    mapped = names.str.lower().map(lookup)
+    if mapped.isna().any():
+        i = _first_bad(mapped.isna().to_numpy())
+        raise DumpFormatError(
+            f"unknown class name {names.iloc[i]!r}; taxonomy '{tax.name}' has {', '.join(tax.classes)}.",
+            file=source, row=_line(i), column=col)
+    return mapped.to_numpy(dtype=np.int64)
+
+
+def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str) -> Taxonomy:
+    if taxonomy is not None:
+        try:
+            return get_taxonomy(taxonomy)
+        except ConfigError as exc:
+            raise DumpFormatError(str(exc), file=source) from None
+    pcols = [c for c in frame.columns if str(c).startswith("p_")]
+    if pcols:
+        try:
+            return infer_taxonomy(c[2:] for c in pcols)
+        except ConfigError as exc:
+            raise DumpFormatError(f"cannot infer the taxonomy from the p_ columns: {exc}",
+                                  file=source, column=pcols[0]) from None
+    raise DumpFormatError(
+        "cannot infer the taxonomy (no p_<Class> columns and no metadata); pass --taxonomy.",
+        file=source)
+
+
+def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = None,
+                    source: str = "<memory>", metadata: dict | None = None) -> Dump:
+    """Validate a table in the dump format and return a :class:`Dump`.
+
+    See :mod:`affectctl.schema` for the columns and the rules applied.
+    """
+    meta = dict(metadata or {})
+    if frame.shape[0] == 0:
+        raise DumpFormatError("has a header but no data rows.", file=source)
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    if "sample_id" not in frame.columns:
+        raise DumpFormatError("required column is missing.", file=source, column="sample_id")
+    if "y_true" not in frame.columns:
+        raise DumpFormatError("required column is missing.", file=source, column="y_true")
+    tax = _resolve_taxonomy(frame, taxonomy, source)
+
+    sid = frame["sample_id"]
+    if sid.isna().any():
+        i = _first_bad(sid.isna().to_numpy())
+        raise DumpFormatError("missing sample_id.", file=source, row=_line(i), column="sample_id")
+    sample_id = sid.astype(str).to_numpy(dtype=object)
+    dup = pd.Series(sample_id).duplicated(keep="first").to_numpy()
+    if dup.any():
+        i = _first_bad(dup)
+        raise DumpFormatError(f"duplicate sample_id {sample_id[i]!r}.", file=source, row=_line(i),
+                              column="sample_id")
+
+    exclusions: dict = {}
+    y_true = _labels(frame, "y_true", tax, source, allow_excluded=True)
+    exclusions["expr"] = int((y_true < 0).sum())
+
+    pcols = [proba_column(c) for c in tax.classes]
+    present = [c for c in pcols if c in frame.columns]
+    proba = None
+    if present:
+        if len(present) != len(pcols):
+            missing = [c for c in pcols if c not in frame.columns][0]
+            raise DumpFormatError(
+                f"probability column is missing (taxonomy '{tax.name}' needs {', '.join(pcols)}).",
+                file=source, column=missing)
+        extra = [c for c in frame.columns if c.startswith("p_") and c not in pcols]
+        if extra:
+            raise DumpFormatError(f"probability column for a class not in taxonomy '{tax.name}'.",
+                                  file=source, column=extra[0])
+        proba = np.empty((frame.shape[0], tax.n_classes), dtype=np.float64)
+        for k, c in enumerate(pcols):
+            col = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64)
+            bad = ~np.isfinite(col)
+            if bad.any():
+                i = _first_bad(bad)
+                raise DumpFormatError("probability is NaN, infinite or not a number.",
+                                      file=source, row=_line(i), column=c)
+            if (col < 0).any():
+                i = _first_bad(col < 0)
+                raise DumpFormatError(f"negative probability {col[i]}.", file=source,
+                                      row=_line(i), column=c)
+            proba[:, k] = col
+        sums = proba.sum(axis=1)
+        off = np.abs(sums - 1.0) > PROBA_SUM_TOLERANCE
+        if off.any():
+            i = _first_bad(off)
+            raise DumpFormatError(
+                f"probabilities sum to {sums[i]:.6g}, not 1 (tolerance {PROBA_SUM_TOLERANCE}); "
+                "if these are logits, apply a softmax first.", file=source, row=_line(i),
+                column=pcols[0])
+        exclusions["proba_renormalized"] = int((sums != 1.0).sum())
+        proba = proba / sums[:, None]
+
+    if "y_pred" in frame.columns:
+        y_pred = _labels(frame, "y_pred", tax, source, allow_excluded=False)
+    elif proba is not None:
+        y_pred = proba.argmax(axis=1).astype(np.int64)
+    else:
+        raise DumpFormatError("needs a y_pred column or one p_<Class> column per class.",
+                              file=source, column="y_pred")
+
+    group = None
+    if "group" in frame.columns:
+        g = frame["group"]
+        if g.isna().any():
+            i = _first_bad(g.isna().to_numpy())
+            raise DumpFormatError("missing group.", file=source, row=_line(i), column="group")
+        group = g.astype(str).to_numpy(dtype=object)
+
+    va_true = va_pred = None
+    va_cols = ("v_true", "a_true", "v_pred", "a_pred")
+    if any(c in frame.columns for c in va_cols):
+        for c in va_cols:
+            if c not in frame.columns:
+                raise DumpFormatError("VA columns come as v_true, a_true, v_pred, a_pred; one is missing.",
+                                      file=source, column=c)
+        va_true = np.empty((frame.shape[0], 2))
+        va_pred = np.empty((frame.shape[0], 2))
+        for j, dim in enumerate(("v", "a")):
+            t = _numeric(frame, f"{dim}_true", source)
+            excl = t == VA_EXCLUDED
+            bad = ~excl & ((t < -1) | (t > 1))
+            if bad.any():
+                i = _first_bad(bad)
+                raise DumpFormatError(f"value {t[i]} is outside [-1, 1] (-5 marks a frame without annotation).",
+                                      file=source, row=_line(i), column=f"{dim}_true")
+            va_true[:, j] = np.where(excl, np.nan, t)
+            exclusions["valence" if dim == "v" else "arousal"] = int(excl.sum())
+            p = _numeric(frame, f"{dim}_pred", source)
+            bad = (p < -1) | (p > 1)
+            if bad.any():
+                i = _first_bad(bad)
+                raise DumpFormatError(f"value {p[i]} is outside [-1, 1].", file=source, row=_line(i),
+                                      column=f"{dim}_pred")
+            va_pred[:, j] = p
+
+    au_true_cols = {int(m.group(1)): c for c in frame.columns if (m := _AU_TRUE.match(c))}
+    au_pred_cols = {int(m.group(1)): c for c in frame.columns if (m := _AU_PRED.match(c))}
+    au_names: tuple = ()
+    au_true = au_pred = None
+    if au_true_cols or au_pred_cols:
+        if set(au_true_cols) != set(au_pred_cols):
+            odd = sorted(set(au_true_cols) ^ set(au_pred_cols))[0]
+            col = au_true_cols.get(odd) or au_pred_cols.get(odd)
+            raise DumpFormatError(f"AU{odd} has a {'true' if odd in au_true_cols else 'pred'} column "
+                                  "but not its partner.", file=source, column=col)
+        nums = sorted(au_true_cols)
+        au_names = tuple(f"AU{n}" for n in nums)
+        au_true = np.empty((frame.shape[0], len(nums)), dtype=np.int8)
+        au_pred = np.empty((frame.shape[0], len(nums)), dtype=np.int8)
+        n_excl = 0
+        for j, n in enumerate(nums):
+            t = _numeric(frame, au_true_cols[n], source)
+            bad = ~np.isin(t, (0, 1, AU_EXCLUDED))
+            if bad.any():
+                i = _first_bad(bad)
+                raise DumpFormatError(f"AU annotation {t[i]} is not 0, 1 or -1.", file=source,
+                                      row=_line(i), column=au_true_cols[n])
+            au_true[:, j] = t
+            n_excl += int((t == AU_EXCLUDED).sum())
+            p = _numeric(frame, au_pred_cols[n], source)
+            bad = (p < 0) | (p > 1)
+            if bad.any():
+                i = _first_bad(bad)
+                raise DumpFormatError(f"AU prediction {p[i]} is outside [0, 1].", file=source,
+                                      row=_line(i), column=au_pred_cols[n])
+            au_pred[:, j] = (p >= 0.5).astype(np.int8)
+        exclusions["au"] = n_excl
+
+    emb_cols = sorted((int(m.group(1)), c) for c in frame.columns if (m := _EMB.match(c)))
+    embedding = None
+    if emb_cols:
+        embedding = np.column_stack([_numeric(frame, c, source) for _, c in emb_cols])
+
+    meta.setdefault("taxonomy", tax.name)
+    return Dump(
+        taxonomy=tax, sample_id=sample_id, y_true=y_true, y_pred=y_pred, proba=proba,
+        group=group, va_true=va_true, va_pred=va_pred, au_names=au_names, au_true=au_true,
+        au_pred=au_pred, embedding=embedding, source=str(source), metadata=meta,
+        exclusions=exclusions,
+    )

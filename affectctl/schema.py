@@ -1,0 +1,126 @@
+"""The prediction-dump contract: column names, exclusion codes and the in-memory :class:`Dump`.
+
+A dump is one table per model run (one condition, one seed), one row per sample.
+
+=================  ==========  ==============================================================
+column             required    meaning
+=================  ==========  ==============================================================
+``sample_id``      yes         unique key; pairs rows across runs
+``group``          no          video or subject id (the resampling unit for sample-level tests)
+``y_true``         yes         class index (in the taxonomy's own numbering) or class name;
+                               ``-1`` = not annotated (excluded, counted)
+``y_pred``         one of      predicted class index or name
+``p_<Class>``      these two   one probability column per class, in taxonomy order
+``v_true a_true``  no          valence/arousal annotation in [-1, 1]; ``-5`` = not annotated
+``v_pred a_pred``  no          predicted valence/arousal in [-1, 1]
+``au<N>_true``     no          action-unit occurrence 0/1; ``-1`` = not annotated
+``au<N>_pred``     no          predicted occurrence 0/1, or a probability in [0, 1] (>= 0.5 is 1)
+``emb_<i>``        no          test-set embedding, for representation diagnostics
+=================  ==========  ==============================================================
+
+Probabilities: NaN, infinite or negative values are errors. A row summing to within
+``PROBA_SUM_TOLERANCE`` of 1 is renormalized to sum exactly 1; a row further off is an
+error (the file probably holds logits: apply a softmax first). When both ``y_pred`` and
+probabilities are given, ``y_pred`` is the prediction and the probabilities feed the
+probability metrics (expected cost, confidence, ECE).
+
+The exclusion codes are those of Aff-Wild2/ABAW (Kollias et al.): expression ``-1``,
+valence/arousal ``-5``, action units ``-1``. Excluded values are never silently
+dropped: :attr:`Dump.exclusions` counts them and every report shows the counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .taxonomies import Taxonomy
+
+__all__ = [
+    "EXPR_EXCLUDED",
+    "VA_EXCLUDED",
+    "AU_EXCLUDED",
+    "PROBA_SUM_TOLERANCE",
+    "ABAW_AUS",
+    "ABAW2020_AUS",
+    "Dump",
+    "proba_column",
+]
+
+EXPR_EXCLUDED = -1
+VA_EXCLUDED = -5
+AU_EXCLUDED = -1
+PROBA_SUM_TOLERANCE = 1e-3
+
+#: The 12 AUs of Aff-Wild2 from ABAW3 on.
+ABAW_AUS = ("AU1", "AU2", "AU4", "AU6", "AU7", "AU10", "AU12", "AU15", "AU23", "AU24", "AU25", "AU26")
+#: The 8 AUs of ABAW 2020.
+ABAW2020_AUS = ("AU1", "AU2", "AU4", "AU6", "AU12", "AU15", "AU20", "AU25")
+
+
+def proba_column(class_name: str) -> str:
+    """Name of the probability column of a class: ``p_<Class>``."""
+    return f"p_{class_name}"
+
+
+@dataclass(frozen=True, eq=False)
+class Dump:
+    """One validated run: arrays in taxonomy order, exclusions marked.
+
+    Attributes
+    ----------
+    taxonomy : Taxonomy
+    sample_id : ndarray of str, shape (n,)
+    y_true : ndarray of int64, shape (n,)
+        0-based class position in ``taxonomy.classes``; -1 where not annotated.
+    y_pred : ndarray of int64, shape (n,)
+        0-based predicted class position (argmax of ``proba`` when no ``y_pred`` column).
+    proba : ndarray of float64, shape (n, K), or None
+    group : ndarray of str, shape (n,), or None
+    va_true, va_pred : ndarray of float64, shape (n, 2), or None
+        NaN where not annotated.
+    au_names : tuple of str
+    au_true : ndarray of int8, shape (n, m), or None
+        0/1, -1 where not annotated.
+    au_pred : ndarray of int8, shape (n, m), or None
+    embedding : ndarray of float64, shape (n, d), or None
+    source : str
+        Where the dump came from (a path, or ``"<memory>"``).
+    metadata : dict
+    exclusions : dict
+        Counts of excluded values: ``expr``, ``valence``, ``arousal``, ``au``, ``proba_renormalized``.
+    """
+
+    taxonomy: Taxonomy
+    sample_id: np.ndarray
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    proba: np.ndarray | None = None
+    group: np.ndarray | None = None
+    va_true: np.ndarray | None = None
+    va_pred: np.ndarray | None = None
+    au_names: tuple = ()
+    au_true: np.ndarray | None = None
+    au_pred: np.ndarray | None = None
+    embedding: np.ndarray | None = None
+    source: str = "<memory>"
+    metadata: dict = field(default_factory=dict)
+    exclusions: dict = field(default_factory=dict)
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.sample_id.shape[0])
+
+    @property
+    def expr_mask(self) -> np.ndarray:
+        """Rows with an expression annotation."""
+        return self.y_true >= 0
+
+    @property
+    def has_va(self) -> bool:
+        return self.va_true is not None and self.va_pred is not None
+
+    @property
+    def has_au(self) -> bool:
+        return self.au_true is not None and self.au_pred is not None
