@@ -1,0 +1,216 @@
+"""All metrics of one dump, keyed by stable ids.
+
+:func:`compute_metrics` is what ``affectctl audit`` prints and what ``compare`` tests.
+Metric ids (``<Class>`` is the taxonomy's class name, ``<AU>`` e.g. ``AU12``):
+
+Expression
+    ``accuracy``, ``expr_macro_f1`` (mean F1 over all classes of the taxonomy),
+    ``f1:<Class>``, ``uar``, ``cohen_kappa``, ``mcc``, ``pair_confusion:<A>|<B>``.
+Error geometry (need a geometry)
+    ``error_distance_mean``, ``quadrant_preservation``, ``expected_cost`` (needs
+    probabilities), plus ``geometry_excluded_errors``, the number of errors left out
+    because a class has no coordinate.
+Probabilities
+    ``confidence_mean`` (ARBEx, 1 − H/log K), ``ece`` (15 bins).
+Valence–arousal (pooled frames, population moments, as ABAW)
+    ``va_ccc_valence``, ``va_ccc_arousal``, ``va_ccc_mean``; per-video means
+    ``va_ccc_valence_per_video`` … (papers disagree on pooling; both are offered);
+    ``va_rmse_*``, ``va_pcc_*``, ``va_sagr_*``.
+Action units
+    ``au_f1_mean`` (mean F1 over the AUs in the file), ``au_f1:<AU>``, ``au_accuracy_mean``.
+Official challenge scores
+    ``abaw3_expr_score`` (mean F1 over the 8 Aff-Wild2 classes; ``affwild2-expr8``),
+    ``abaw3_au_score`` (mean F1 over the 12 ABAW3 AUs; needs all 12),
+    ``abaw3_va_score`` (= ``va_ccc_mean``),
+    ``abaw_mtl_score`` (= ``va_ccc_mean + expr_macro_f1 + au_f1_mean``, ABAW multi-task),
+    ``abaw2_expr_score`` (0.67·macro-F1 + 0.33·accuracy; 7-class ``affwild2-expr7``),
+    ``abaw2_au_score`` (0.5·mean F1 + 0.5·mean accuracy over the AUs in the file),
+    ``abaw2020_au_score`` (the same over the 8 ABAW 2020 AUs; needs all 8),
+    ``official_score``: the headline score of the taxonomy's benchmark
+    (:data:`OFFICIAL_SCORE`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..circumplex import Geometry, cost_matrix, geometry_from_data, get_geometry, quadrant
+from ..errors import DegenerateDataWarning
+from ..schema import ABAW2020_AUS, ABAW_AUS, Dump
+from . import confusion as cm_metrics
+from .action_units import au_accuracy_per_unit, au_f1_per_unit
+from .probability import confidence, expected_calibration_error, expected_cost_per_sample
+from .regression import ccc, pcc, rmse, sagr
+
+__all__ = ["compute_metrics", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE",
+           "GeometryContext", "geometry_context"]
+
+#: Which metric is a benchmark's headline score, by taxonomy.
+OFFICIAL_SCORE = {
+    "affwild2-expr8": "abaw3_expr_score",
+    "affwild2-expr7": "abaw2_expr_score",
+    "affectnet8": "accuracy",
+    "affectnet7": "accuracy",
+    "rafdb7": "accuracy",
+    "fer2013-7": "accuracy",
+    "ferplus8": "accuracy",
+}
+
+_LOWER_IS_BETTER_PREFIXES = ("error_distance", "expected_cost", "ece", "va_rmse", "pair_confusion",
+                             "geometry_excluded")
+
+
+def metric_direction(metric_id: str) -> int:
+    """+1 when higher is better, −1 when lower is better."""
+    return -1 if metric_id.startswith(_LOWER_IS_BETTER_PREFIXES) else 1
+
+
+@dataclass(frozen=True)
+class GeometryContext:
+    """Geometry resolved for one taxonomy: coordinates, costs, quadrants."""
+
+    geometry: Geometry
+    coords: np.ndarray          # (K, 2), NaN rows for classes without coordinate
+    cost: np.ndarray            # (K, K) VA distance, NaN where undefined (metrics)
+    cost_filled: np.ndarray     # (K, K) missing costs = mean off-diagonal (losses, expected cost)
+    quadrants: np.ndarray       # (K,)
+
+
+def resolve_geometry(spec, dump: Dump) -> Geometry:
+    """``"data"`` → centroids of the dump's VA annotations; else :func:`get_geometry`."""
+    if isinstance(spec, str) and spec == "data":
+        if dump.va_true is None:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"--geometry data needs VA annotations (v_true, a_true) in {dump.source}.")
+        return geometry_from_data(dump.y_true, dump.va_true, dump.taxonomy)
+    return get_geometry(spec)
+
+
+def geometry_context(geometry: Geometry, taxonomy) -> GeometryContext:
+    coords = geometry.coordinates(taxonomy)
+    return GeometryContext(geometry, coords, cost_matrix(coords, missing="nan"),
+                           cost_matrix(coords, missing="mean"), quadrant(coords))
+
+
+def _va_metrics(dump: Dump, out: dict) -> None:
+    for j, dim in enumerate(("valence", "arousal")):
+        t, p = dump.va_true[:, j], dump.va_pred[:, j]
+        ok = ~np.isnan(t)
+        if ok.sum() < 2:
+            warnings.warn(f"fewer than 2 annotated {dim} frames in {dump.source}; VA metrics are NaN.",
+                          DegenerateDataWarning, stacklevel=3)
+            for name in ("ccc", "pcc", "rmse", "sagr"):
+                out[f"va_{name}_{dim}"] = float("nan")
+            out[f"va_ccc_{dim}_per_video"] = float("nan")
+            continue
+        out[f"va_ccc_{dim}"] = ccc(t[ok], p[ok])
+        out[f"va_pcc_{dim}"] = pcc(t[ok], p[ok])
+        out[f"va_rmse_{dim}"] = rmse(t[ok], p[ok])
+        out[f"va_sagr_{dim}"] = sagr(t[ok], p[ok])
+        if dump.group is not None:
+            groups = dump.group[ok]
+            vals = []
+            tt, pp = t[ok], p[ok]
+            order = np.argsort(groups, kind="stable")
+            g_sorted = groups[order]
+            starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
+            for s, e in zip(starts, np.r_[starts[1:], len(order)]):
+                idx = order[s:e]
+                if len(idx) >= 2:
+                    vals.append(ccc(tt[idx], pp[idx]))
+            vals = np.asarray(vals, dtype=np.float64)
+            out[f"va_ccc_{dim}_per_video"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+    out["va_ccc_mean"] = (out["va_ccc_valence"] + out["va_ccc_arousal"]) / 2
+    if "va_ccc_valence_per_video" in out:
+        out["va_ccc_mean_per_video"] = (out["va_ccc_valence_per_video"]
+                                        + out["va_ccc_arousal_per_video"]) / 2
+
+
+def _au_metrics(dump: Dump, out: dict) -> None:
+    f1 = au_f1_per_unit(dump.au_true, dump.au_pred)
+    acc = au_accuracy_per_unit(dump.au_true, dump.au_pred)
+    for name, v in zip(dump.au_names, f1):
+        out[f"au_f1:{name}"] = float(v)
+    out["au_f1_mean"] = float(f1.mean())
+    out["au_accuracy_mean"] = float(np.nanmean(acc))
+    out["abaw2_au_score"] = 0.5 * out["au_f1_mean"] + 0.5 * out["au_accuracy_mean"]
+    names = list(dump.au_names)
+    if all(a in names for a in ABAW_AUS):
+        out["abaw3_au_score"] = float(np.mean([f1[names.index(a)] for a in ABAW_AUS]))
+    if all(a in names for a in ABAW2020_AUS):
+        idx = [names.index(a) for a in ABAW2020_AUS]
+        out["abaw2020_au_score"] = 0.5 * float(f1[idx].mean()) + 0.5 * float(np.nanmean(acc[idx]))
+
+
+def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
+    """Every metric the dump supports, as ``{metric_id: float}`` (unrounded).
+
+    Parameters
+    ----------
+    dump : Dump
+    geometry : str or Geometry, default "nrc-vad"
+        Class coordinates for the error-geometry metrics (``"data"`` = the dump's own
+        VA centroids).
+    on_empty : {"warn", "nan", 0.0}
+        What undefined per-class values become (see :mod:`affectctl.metrics.confusion`).
+
+    Returns
+    -------
+    dict
+        Metric id → value; ids absent when the dump lacks the needed columns.
+    """
+    tax = dump.taxonomy
+    out: dict = {}
+    mask = dump.expr_mask
+    out["n_samples"] = float(dump.n_samples)
+    out["n_expr_frames"] = float(mask.sum())
+    if mask.any():
+        cm = cm_metrics.confusion_matrix(dump.y_true, dump.y_pred, tax.n_classes)
+        f1 = cm_metrics.f1_per_class(cm, on_empty=on_empty)
+        out["accuracy"] = float(cm_metrics.accuracy_score(cm))
+        out["expr_macro_f1"] = float(np.nanmean(f1))
+        for name, v in zip(tax.classes, f1):
+            out[f"f1:{name}"] = float(v)
+        out["uar"] = float(cm_metrics.uar_score(cm, on_empty=on_empty))
+        out["cohen_kappa"] = float(cm_metrics.cohen_kappa_score(cm))
+        out["mcc"] = float(cm_metrics.mcc_score(cm))
+        for a in range(tax.n_classes):
+            for b in range(a + 1, tax.n_classes):
+                out[f"pair_confusion:{tax.classes[a]}|{tax.classes[b]}"] = float(
+                    cm_metrics.pair_confusion_rate(cm, a, b, on_empty="nan"))
+
+        geo = geometry_context(resolve_geometry(geometry, dump), tax)
+        errors_total = cm.sum() - np.trace(cm)
+        usable = np.isfinite(geo.cost) & ~np.eye(tax.n_classes, dtype=bool)
+        out["geometry_excluded_errors"] = float(errors_total - (cm * usable).sum())
+        out["error_distance_mean"] = float(cm_metrics.error_distance(cm, geo.cost, on_empty="nan"))
+        out["quadrant_preservation"] = float(
+            cm_metrics.quadrant_preservation_score(cm, geo.quadrants, on_empty="nan"))
+        if dump.proba is not None:
+            p = dump.proba[mask]
+            y = dump.y_true[mask]
+            has_coord = np.isfinite(geo.coords).all(axis=1)[y]
+            out["expected_cost"] = (float(expected_cost_per_sample(p[has_coord], y[has_coord],
+                                                                   geo.cost_filled).mean())
+                                    if has_coord.any() else float("nan"))
+            out["confidence_mean"] = float(confidence(p).mean())
+            out["ece"] = expected_calibration_error(p, y)
+        if tax.name == "affwild2-expr8":
+            out["abaw3_expr_score"] = out["expr_macro_f1"]
+        if tax.name == "affwild2-expr7":
+            out["abaw2_expr_score"] = 0.67 * out["expr_macro_f1"] + 0.33 * out["accuracy"]
+    if dump.has_va:
+        _va_metrics(dump, out)
+        out["abaw3_va_score"] = out["va_ccc_mean"]
+    if dump.has_au:
+        _au_metrics(dump, out)
+    if all(k in out for k in ("va_ccc_mean", "expr_macro_f1", "au_f1_mean")):
+        out["abaw_mtl_score"] = out["va_ccc_mean"] + out["expr_macro_f1"] + out["au_f1_mean"]
+    official = OFFICIAL_SCORE.get(tax.name)
+    if official in out:
+        out["official_score"] = out[official]
+    return out

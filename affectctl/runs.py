@@ -1,0 +1,157 @@
+"""Sets of runs: one dump per (condition, seed), paired by sample id.
+
+On disk a run set is a folder laid out as ``DIR/<condition>/seed-<k>.csv|parquet``.
+Conditions are compared only when they were run with the same seeds on the same
+samples with the same labels; :func:`check_paired` names any difference instead
+of running an unpaired test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dumps import read_dump
+from .errors import ConfigError, PairingError
+from .metrics.registry import compute_metrics
+from .schema import Dump
+from .taxonomies import Taxonomy
+
+__all__ = ["RunSet", "load_runs", "check_paired", "metric_table", "find_dump_files"]
+
+_SEED_FILE = re.compile(r"^seed-(\d+)\.(csv|parquet)$")
+
+
+@dataclass(frozen=True)
+class RunSet:
+    """Dumps keyed by condition and seed.
+
+    Attributes
+    ----------
+    runs : dict
+        ``{condition: {seed: Dump}}``, conditions in the order asked for.
+    root : Path or None
+    """
+
+    runs: dict
+    root: Path | None = None
+
+    @property
+    def conditions(self) -> tuple:
+        return tuple(self.runs)
+
+    def seeds(self, condition: str) -> tuple:
+        return tuple(sorted(self.runs[condition]))
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        first = next(iter(next(iter(self.runs.values())).values()))
+        return first.taxonomy
+
+    def dump(self, condition: str, seed: int) -> Dump:
+        return self.runs[condition][seed]
+
+
+def find_dump_files(root: "str | Path", condition: str) -> dict:
+    """``{seed: path}`` of the dumps of one condition under ``root``."""
+    folder = Path(root) / condition
+    if not folder.is_dir():
+        available = sorted(p.name for p in Path(root).iterdir() if p.is_dir()) if Path(root).is_dir() else []
+        raise ConfigError(f"no runs for condition '{condition}' in {root} "
+                          f"(expected {folder}/seed-<k>.csv|parquet; found conditions: "
+                          f"{', '.join(available) or 'none'}).")
+    files: dict = {}
+    for p in sorted(folder.iterdir()):
+        m = _SEED_FILE.match(p.name)
+        if m:
+            seed = int(m.group(1))
+            if seed in files:
+                raise ConfigError(f"seed {seed} of condition '{condition}' has two files: "
+                                  f"{files[seed].name} and {p.name}.")
+            files[seed] = p
+    if not files:
+        raise ConfigError(f"{folder} holds no seed-<k>.csv or seed-<k>.parquet files.")
+    return files
+
+
+def load_runs(root: "str | Path", conditions, *, taxonomy=None) -> RunSet:
+    """Read and validate every dump of the named conditions.
+
+    Parameters
+    ----------
+    root : folder holding ``<condition>/seed-<k>.csv|parquet``
+    conditions : sequence of str
+    taxonomy : str or Taxonomy, optional
+        Overrides the taxonomy recorded in the dumps.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError(f"runs folder {root} does not exist.")
+    if len(set(conditions)) != len(conditions):
+        raise ConfigError(f"a condition is named twice: {list(conditions)}.")
+    runs = {c: {seed: read_dump(path, taxonomy=taxonomy)
+                for seed, path in find_dump_files(root, c).items()} for c in conditions}
+    return RunSet(runs, root)
+
+
+def check_paired(runset: RunSet, a: str, b: str) -> tuple:
+    """Check that conditions a and b can be paired; return their common seeds.
+
+    Raises
+    ------
+    PairingError
+        When seeds, taxonomies, sample ids or labels differ, naming the first difference.
+    """
+    sa, sb = set(runset.seeds(a)), set(runset.seeds(b))
+    if sa != sb:
+        only_a, only_b = sorted(sa - sb), sorted(sb - sa)
+        raise PairingError(
+            f"conditions '{a}' and '{b}' were run with different seeds: only in '{a}': "
+            f"{only_a or 'none'}; only in '{b}': {only_b or 'none'}.")
+    for seed in sorted(sa):
+        da, db = runset.dump(a, seed), runset.dump(b, seed)
+        if da.taxonomy.classes != db.taxonomy.classes:
+            raise PairingError(f"seed {seed}: '{a}' uses classes {da.taxonomy.classes} but '{b}' "
+                               f"uses {db.taxonomy.classes} ({db.source}).")
+        if da.n_samples != db.n_samples or not np.array_equal(np.sort(da.sample_id), np.sort(db.sample_id)):
+            ids_a, ids_b = set(da.sample_id), set(db.sample_id)
+            missing = sorted(ids_a - ids_b)[:3]
+            extra = sorted(ids_b - ids_a)[:3]
+            raise PairingError(
+                f"seed {seed}: sample ids differ between {da.source} and {db.source} "
+                f"({len(ids_a - ids_b)} only in the first, e.g. {missing}; "
+                f"{len(ids_b - ids_a)} only in the second, e.g. {extra}).")
+        order = _alignment(da, db)
+        if not np.array_equal(da.y_true, db.y_true[order]):
+            i = int(np.flatnonzero(da.y_true != db.y_true[order])[0])
+            raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} has label {da.y_true[i]} in "
+                               f"{da.source} but {db.y_true[order][i]} in {db.source}.")
+    return tuple(sorted(sa))
+
+
+def _alignment(da: Dump, db: Dump) -> np.ndarray:
+    """Index array putting db's rows in da's sample order."""
+    if np.array_equal(da.sample_id, db.sample_id):
+        return np.arange(db.n_samples)
+    pos = pd.Index(db.sample_id).get_indexer(da.sample_id)
+    return pos
+
+
+def aligned(runset: RunSet, a: str, b: str, seed: int) -> tuple:
+    """The two dumps of a seed with b's arrays reordered to a's sample order."""
+    da, db = runset.dump(a, seed), runset.dump(b, seed)
+    return da, db, _alignment(da, db)
+
+
+def metric_table(runset: RunSet, *, geometry="nrc-vad", on_empty="warn") -> pd.DataFrame:
+    """Tidy table of every metric of every run: columns ``condition, seed, metric, value``."""
+    rows = []
+    for cond, by_seed in runset.runs.items():
+        for seed, dump in sorted(by_seed.items()):
+            for metric, value in compute_metrics(dump, geometry=geometry, on_empty=on_empty).items():
+                rows.append((cond, seed, metric, value))
+    return pd.DataFrame(rows, columns=["condition", "seed", "metric", "value"])
