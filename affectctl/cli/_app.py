@@ -47,3 +47,8 @@ def command(name: str, **kwargs):
         return app.command(name, **kwargs)(wrapper)
 
     return decorate
+
+
+@app.callback()
+def _root() -> None:
+    """affectctl: paired statistics, official metrics and error geometry for affect recognition."""

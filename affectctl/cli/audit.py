@@ -1,0 +1,89 @@
+"""``affectctl audit FILE``: validate a prediction file and print its scores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ._app import command, console, err_console
+
+
+@command("audit")
+def audit_cli(
+    file: Annotated[Path, typer.Argument(help="Prediction dump (CSV/Parquet), ABAW prediction folder, "
+                                              "or ABAW multi-task file.")],
+    truth: Annotated[Optional[Path], typer.Option("--truth", help="Annotation folder or multi-task "
+                                                  "file, for the ABAW formats.")] = None,
+    taxonomy: Annotated[Optional[str], typer.Option(help="Label space, e.g. affwild2-expr8, affectnet8; "
+                                                    "inferred from p_<Class> columns when omitted.")] = None,
+    geometry: Annotated[str, typer.Option(help="Class coordinates: nrc-vad, russell, affectnet-sample, "
+                                          "data, or a CSV class,valence,arousal.")] = "nrc-vad",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    require: Annotated[Optional[list[str]], typer.Option(
+        "--require", help="CI gate such as 'expr_macro_f1>=0.40' (repeatable); exit 1 if one fails.")] = None,
+) -> None:
+    """Validate FILE, print counts, exclusions, official scores, per-class F1, geometry
+    metrics and the confusion matrix; warn when the class order looks wrong."""
+    from ..audit import audit
+    from ..readers import read_predictions
+
+    dump = read_predictions(file, annotations=truth, taxonomy=taxonomy)
+    report = audit(dump, geometry=geometry, require=require or ())
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report)
+    if report.class_order is not None:
+        err_console.print(f"affectctl: warning: {report.class_order.message()}", markup=False)
+    if report.failed_requirements:
+        for r, v in report.failed_requirements:
+            err_console.print(f"affectctl: requirement failed: {r} (value {v:.6g})", markup=False)
+        raise typer.Exit(code=1)
+
+
+def _fmt(v: float) -> str:
+    return "n/a" if v != v else f"{v:.4f}"
+
+
+def _print_report(report) -> None:
+    m = report.metrics
+    console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}")
+    ex = report.exclusions
+    console.print(f"{report.n_samples} samples; excluded: expression {ex.get('expr', 0)} (label -1)"
+                  + (f", valence {ex.get('valence', 0)}, arousal {ex.get('arousal', 0)} (-5)" if "valence" in ex else "")
+                  + (f", AU values {ex.get('au', 0)} (-1)" if "au" in ex else "")
+                  + (f"; probability rows renormalized: {ex['proba_renormalized']}" if ex.get("proba_renormalized") else ""))
+    scores = Table(title="Scores", show_header=True, header_style="bold")
+    scores.add_column("metric")
+    scores.add_column("value", justify="right")
+    for key in ("official_score", "abaw3_expr_score", "abaw2_expr_score", "expr_macro_f1", "accuracy",
+                "uar", "cohen_kappa", "mcc", "va_ccc_valence", "va_ccc_arousal", "va_ccc_mean",
+                "va_ccc_mean_per_video", "va_rmse_valence", "va_rmse_arousal", "au_f1_mean",
+                "abaw3_au_score", "abaw2_au_score", "abaw_mtl_score", "error_distance_mean",
+                "quadrant_preservation", "expected_cost", "confidence_mean", "ece"):
+        if key in m:
+            scores.add_row(key, _fmt(m[key]))
+    console.print(scores)
+    if any(k.startswith("f1:") for k in m):
+        per = Table(title="Per class", header_style="bold")
+        for col in ("class", "support", "F1"):
+            per.add_column(col, justify="right" if col != "class" else "left")
+        for c in report.classes:
+            per.add_row(c, str(report.class_support[c]), _fmt(m[f"f1:{c}"]))
+        console.print(per)
+        cm = Table(title="Confusion matrix (rows: true, columns: predicted)", header_style="bold")
+        cm.add_column("")
+        for c in report.classes:
+            cm.add_column(c[:5], justify="right")
+        for c, row in zip(report.classes, report.confusion.to_numpy()):
+            cm.add_row(c, *[str(int(x)) for x in row])
+        console.print(cm)
+    if m.get("geometry_excluded_errors"):
+        console.print(f"geometry metrics leave out {int(m['geometry_excluded_errors'])} errors that "
+                      "involve a class without a coordinate.")
+    for r, v in report.requirements:
+        console.print(f"requirement {r}: {'passed' if r.holds(v) else 'FAILED'} (value {_fmt(v)})")

@@ -1,0 +1,338 @@
+"""Compare training conditions run over the same seeds: ``compare(runs, baseline, others)``.
+
+Every condition is compared with the baseline (difference = condition − baseline) and,
+when present, the control contrast (``circumplex`` against ``uniform``) and any pair
+named in ``contrasts``. For each headline metric:
+
+- across seeds: exact Wilcoxon signed-rank, exact sign-flip and paired t tests on the
+  per-seed values (:mod:`affectctl.stats.seeds`);
+- across samples: approximate randomization or paired bootstrap on the pooled
+  predictions, seeds as strata, the exchangeable unit being the video (``group``)
+  when the dumps have one (:mod:`affectctl.stats.samples`);
+- per seed: McNemar on correctness and Bowker's symmetry test on the paired
+  predictions ("did the errors change, not their number").
+
+Multiplicity: within each test family (all comparisons × metrics tested with one
+test) p-values are adjusted with Holm by default (statsmodels); undefined p-values
+stay NaN and are left out of the family.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigError
+from .metrics.confusion import confusion_matrix
+from .metrics.registry import GeometryContext, geometry_context, metric_direction, resolve_geometry
+from .runs import RunSet, aligned, check_paired, metric_table
+
+__all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS"]
+
+#: Headline metrics tested when none are named (those a dump lacks are skipped).
+DEFAULT_METRICS = (
+    "official_score", "expr_macro_f1", "accuracy", "error_distance_mean", "expected_cost",
+    "quadrant_preservation", "va_ccc_mean", "au_f1_mean", "abaw_mtl_score",
+)
+SEED_TESTS = ("wilcoxon", "signflip", "ttest")
+_SAMPLE_TESTS = ("ar", "bootstrap", "none")
+_ALTERNATIVES = ("two-sided", "greater", "less")
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Everything ``compare`` found, as tidy tables plus the arrays figures need.
+
+    Attributes
+    ----------
+    baseline : str
+    conditions : tuple of str
+        All conditions, baseline first.
+    pairs : tuple of (str, str)
+        The comparisons made, as (a, b) with difference a − b.
+    taxonomy : Taxonomy
+    geometry : GeometryContext
+    headline_metrics : tuple of str
+    metrics : DataFrame
+        ``condition, seed, metric, value`` for every metric of every run.
+    comparisons : DataFrame
+        One row per (a, b, metric, test[, seed]): n, mean_diff, statistic, p_value,
+        p_adjusted, p_adjust, min_pvalue, exact, n_resamples, seed, mc_se, ci_low,
+        ci_high, rank_biserial, cohen_dz, alternative, unit, note.
+    confusions : dict
+        ``{condition: int64 array (n_seeds, K, K)}`` in seed order.
+    seeds : tuple of int
+    class_support : ndarray of int64, shape (K,)
+        True-class counts of the first seed (the same for all conditions).
+    error_null : dict
+        ``{condition: ErrorDistanceNull}`` from :func:`affectctl.controls.error_null.error_distance_null`.
+    settings : dict
+        The options used (seed, n_resamples, unit, tests, correction, geometry, runs root).
+    """
+
+    baseline: str
+    conditions: tuple
+    pairs: tuple
+    taxonomy: object
+    geometry: GeometryContext
+    headline_metrics: tuple
+    metrics: pd.DataFrame
+    comparisons: pd.DataFrame
+    confusions: dict
+    seeds: tuple
+    class_support: np.ndarray
+    error_null: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and sd over seeds of every headline metric: index condition, columns metric."""
+        m = self.metrics[self.metrics["metric"].isin(self.headline_metrics)]
+        g = m.groupby(["condition", "metric"])["value"]
+        out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()}).reset_index()
+        return out
+
+    def to_dict(self) -> dict:
+        """The JSON document of ``affectctl compare --json`` (``results.json``)."""
+        def clean(v):
+            if isinstance(v, (np.floating, float)):
+                return None if not math.isfinite(float(v)) else float(v)
+            if isinstance(v, (np.integer,)):
+                return int(v)
+            if isinstance(v, (np.bool_,)):
+                return bool(v)
+            return v
+
+        metrics = [{k: clean(v) for k, v in r.items()} for r in self.metrics.to_dict("records")]
+        comps = [{k: clean(v) for k, v in r.items()} for r in self.comparisons.to_dict("records")]
+        return {
+            "baseline": self.baseline,
+            "conditions": list(self.conditions),
+            "pairs": [list(p) for p in self.pairs],
+            "taxonomy": self.taxonomy.name,
+            "classes": list(self.taxonomy.classes),
+            "geometry": self.geometry.geometry.name,
+            "seeds": list(self.seeds),
+            "headline_metrics": list(self.headline_metrics),
+            "settings": {k: clean(v) for k, v in self.settings.items()},
+            "metrics": metrics,
+            "comparisons": comps,
+        }
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+
+def _pairs(conditions, baseline, contrasts) -> tuple:
+    pairs = [(c, baseline) for c in conditions if c != baseline]
+    if "circumplex" in conditions and "uniform" in conditions:
+        pairs.append(("circumplex", "uniform"))
+    for a, b in contrasts:
+        for name in (a, b):
+            if name not in conditions:
+                raise ConfigError(f"contrast {a}:{b} names '{name}', which is not among the "
+                                  f"conditions {list(conditions)}.")
+        if a == b:
+            raise ConfigError(f"contrast {a}:{b} compares a condition with itself.")
+        if (a, b) not in pairs:
+            pairs.append((a, b))
+    return tuple(pairs)
+
+
+def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction):
+    if not isinstance(runs, RunSet):
+        raise ConfigError(f"`runs` must be a RunSet (see affectctl.runs.load_runs); got {type(runs).__name__}.")
+    conditions = (baseline, *others)
+    missing = [c for c in conditions if c not in runs.runs]
+    if missing:
+        raise ConfigError(f"no runs for condition(s) {missing}; the run set has {list(runs.runs)}.")
+    if len(set(conditions)) != len(conditions):
+        raise ConfigError(f"a condition is named twice: {list(conditions)}.")
+    if not others:
+        raise ConfigError("`others` must name at least one condition to compare with the baseline.")
+    if alternative not in _ALTERNATIVES:
+        raise ConfigError(f"`alternative` must be one of {set(_ALTERNATIVES)}; got {alternative!r}.")
+    if sample_test not in _SAMPLE_TESTS:
+        raise ConfigError(f"`sample_test` must be one of {set(_SAMPLE_TESTS)}; got {sample_test!r}.")
+    if unit not in (None, "sample", "group"):
+        raise ConfigError(f"`unit` must be one of {{'sample', 'group'}}; got {unit!r}.")
+    if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
+        raise ConfigError(f"`n_resamples` must be a positive integer; got {n_resamples!r}.")
+    if correction not in ("holm", "fdr_bh", "bonferroni", "none"):
+        raise ConfigError("`correction` must be one of {'holm', 'fdr_bh', 'bonferroni', 'none'}; "
+                          f"got {correction!r}.")
+    return conditions
+
+
+def compare(
+    runs: RunSet,
+    baseline: str,
+    others: Sequence[str],
+    *,
+    contrasts: Sequence[tuple] = (),
+    metrics: Sequence[str] | None = None,
+    geometry="nrc-vad",
+    seed_tests: Sequence[str] = SEED_TESTS,
+    sample_test: str = "ar",
+    unit: str | None = None,
+    n_resamples: int = 9999,
+    alternative: str = "two-sided",
+    correction: str = "holm",
+    classifier_tests: bool = True,
+    rng: int = 0,
+    progress=None,
+) -> ComparisonResult:
+    """Compare conditions against a baseline with paired tests over seeds and samples.
+
+    Parameters
+    ----------
+    runs : RunSet
+    baseline : str
+        The reference condition; every other condition is compared with it.
+    others : sequence of str
+    contrasts : sequence of (a, b), optional
+        Extra comparisons (difference a − b). ``circumplex`` against ``uniform`` is
+        added automatically when both are present.
+    metrics : sequence of str, optional
+        Metric ids to test; default :data:`DEFAULT_METRICS` (those available).
+    geometry : str or Geometry, default "nrc-vad"
+    seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
+    sample_test : {"ar", "bootstrap", "none"}, default "ar"
+    unit : {"sample", "group"}, optional
+        Exchangeable unit of the sample-level test; default ``"group"`` when the dumps
+        have a ``group`` column (correlated frames of a video are not independent).
+    n_resamples : int, default 9999
+        Monte-Carlo resamples (the sign-flip test over seeds is exact up to 2^20).
+    alternative : {"two-sided", "greater", "less"}
+        "greater" means the first condition of a pair is higher.
+    correction : {"holm", "fdr_bh", "bonferroni", "none"}
+    classifier_tests : bool
+        Run McNemar and Bowker per seed.
+    rng : int
+        Seed of every Monte-Carlo draw; reported with the results.
+    progress : callable, optional
+        ``progress(done, total)`` called as comparisons finish.
+
+    Returns
+    -------
+    ComparisonResult
+    """
+    from .controls.error_null import error_distance_null
+    from .stats import classifier as cls_tests
+    from .stats import samples as sample_stats
+    from .stats import seeds as seed_stats
+    from .stats.correction import adjust_pvalues
+
+    conditions = _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction)
+    for t in seed_tests:
+        if t not in SEED_TESTS:
+            raise ConfigError(f"`seed_tests` entries must be in {set(SEED_TESTS)}; got {t!r}.")
+    pairs = _pairs(conditions, baseline, contrasts)
+    seeds = None
+    for a, b in pairs:
+        common = check_paired(runs, a, b)
+        seeds = common if seeds is None else seeds
+        if common != seeds:
+            raise ConfigError(f"conditions were run with different seeds: {seeds} vs {common} ({a}, {b}).")
+    sub = RunSet({c: runs.runs[c] for c in conditions}, runs.root)
+    first = sub.dump(baseline, seeds[0])
+    tax = first.taxonomy
+    geo = geometry_context(resolve_geometry(geometry, first), tax)
+    table = metric_table(sub, geometry=geo.geometry)
+    available = set(table["metric"])
+    if metrics is None:
+        headline = tuple(m for m in DEFAULT_METRICS if m in available)
+    else:
+        unknown = [m for m in metrics if m not in available]
+        if unknown:
+            raise ConfigError(f"metric(s) {unknown} are not available for these runs; available: "
+                              f"{sorted(available)}.")
+        headline = tuple(metrics)
+    has_group = all(d.group is not None for c in conditions for d in sub.runs[c].values())
+    if unit is None:
+        unit = "group" if has_group else "sample"
+    if unit == "group" and not has_group:
+        raise ConfigError("`unit` 'group' needs a group column (video or subject id) in every dump.")
+
+    seed_fns = {"wilcoxon": seed_stats.wilcoxon_test, "signflip": seed_stats.signflip_test,
+                "ttest": seed_stats.paired_ttest}
+    context = sample_stats.MetricContext(cost=geo.cost, quadrants=geo.quadrants,
+                                         class_names=tuple(tax.classes), cost_filled=geo.cost_filled)
+    wide = table.pivot_table(index=["condition", "seed"], columns="metric", values="value",
+                             dropna=False)
+    records = []
+    total = len(pairs)
+    for done, (a, b) in enumerate(pairs, start=1):
+        strata = []
+        for s in seeds:
+            da, db, order = aligned(sub, a, b, s)
+            strata.append(sample_stats.PairedPredictions(
+                y_true=da.y_true, pred_a=da.y_pred, pred_b=db.y_pred[order], n_classes=tax.n_classes,
+                group=da.group,
+                proba_a=da.proba, proba_b=None if db.proba is None else db.proba[order],
+                va_true=da.va_true, va_a=da.va_pred, va_b=None if db.va_pred is None else db.va_pred[order]))
+        for metric in headline:
+            xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)
+            xb = wide.loc[b][metric].reindex(seeds).to_numpy(dtype=np.float64)
+            for t in seed_tests:
+                kw = {"rng": rng, "n_resamples": n_resamples} if t == "signflip" else {}
+                res = seed_fns[t](xa, xb, alternative=alternative, **kw)
+                records.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed",
+                                **res.to_record()})
+            sample_metric = _sample_metric_id(metric, tax)
+            if sample_test != "none" and sample_metric in sample_stats.SAMPLE_METRICS:
+                if sample_test == "ar":
+                    res = sample_stats.approximate_randomization(
+                        strata, sample_metric, unit=unit, n_resamples=n_resamples,
+                        alternative=alternative, rng=rng, context=context)
+                else:
+                    res = sample_stats.paired_bootstrap(
+                        strata, sample_metric, unit=unit, n_resamples=n_resamples, rng=rng,
+                        context=context)
+                records.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
+                                **res.to_record()})
+        if classifier_tests:
+            for s, st in zip(seeds, strata):
+                res = cls_tests.mcnemar_test(st.y_true, st.pred_a, st.pred_b)
+                records.append({"a": a, "b": b, "metric": "correctness", "test": "mcnemar",
+                                "unit": "sample", "run_seed": s, **res.to_record()})
+                res = cls_tests.bowker_test(st.pred_a, st.pred_b, tax.n_classes, y_true=st.y_true)
+                records.append({"a": a, "b": b, "metric": "confusion_structure", "test": "bowker",
+                                "unit": "sample", "run_seed": s, **res.to_record()})
+        if progress is not None:
+            progress(done, total)
+
+    comps = pd.DataFrame.from_records(records)
+    comps["p_adjusted"] = np.nan
+    comps["p_adjust"] = correction
+    for test, idx in comps.groupby("test").groups.items():
+        comps.loc[idx, "p_adjusted"] = adjust_pvalues(comps.loc[idx, "pvalue"].to_numpy(dtype=float),
+                                                      method=correction)
+    comps = comps.rename(columns={"pvalue": "p_value"})
+    comps["direction"] = [metric_direction(m) for m in comps["metric"]]
+
+    confusions = {
+        c: np.stack([confusion_matrix(sub.dump(c, s).y_true, sub.dump(c, s).y_pred, tax.n_classes)
+                     for s in seeds]) for c in conditions}
+    support = confusions[baseline][0].sum(axis=1)
+    error_null = {c: error_distance_null(confusions[c].sum(axis=0), geo.cost, n_resamples=n_resamples,
+                                         rng=rng) for c in conditions}
+    settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
+                "seed_tests": ",".join(seed_tests), "alternative": alternative,
+                "correction": correction, "geometry": geo.geometry.name,
+                "runs": str(runs.root) if runs.root else None}
+    return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
+                            tuple(seeds), support, error_null, settings)
+
+
+def _sample_metric_id(metric: str, tax) -> str:
+    """Metric id the sample-level engine understands (official scores map to their definition)."""
+    from .metrics.registry import OFFICIAL_SCORE
+
+    if metric == "official_score":
+        metric = OFFICIAL_SCORE.get(tax.name, metric)
+    return {"abaw3_expr_score": "expr_macro_f1", "abaw3_va_score": "va_ccc_mean"}.get(metric, metric)

@@ -1,0 +1,227 @@
+"""Readers for the formats people already have; every one ends in a validated :class:`Dump`.
+
+- the dump format (:func:`affectctl.dumps.read_dump`);
+- ABAW annotation/prediction folders: one ``<video>.txt`` per video, a header line
+  (``valence,arousal``; the class list; or the AU list), then line i+1 holds frame i;
+- the ABAW multi-task single file: header ``image,valence,arousal,expression,aus``,
+  lines ``video/00001.jpg,v,a,e,au1,...,au12``.
+
+Predictions and annotations are paired frame by frame (folders) or by image name
+(multi-task file). Sample ids are ``<video>/<frame:05d>`` (folders) or the image
+name (multi-task), and the video is the ``group``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .dumps import dump_from_frame, read_dump
+from .errors import DumpFormatError
+from .schema import ABAW_AUS, AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, Dump
+from .taxonomies import canonical_name, get_taxonomy, infer_taxonomy
+
+__all__ = ["read_predictions", "read_abaw_folders", "read_abaw_mtl", "MTL_HEADER"]
+
+MTL_HEADER = "image,valence,arousal,expression,aus"
+
+
+def _read_txt(path: Path) -> tuple[list[str], np.ndarray]:
+    """Header fields and the numeric body of one ABAW per-video file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DumpFormatError(f"cannot read ({exc.strerror}).", file=path) from None
+    if b"\x00" in raw[:4096]:
+        raise DumpFormatError("binary data where a text file was expected.", file=path)
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    if not lines or not lines[0].strip():
+        raise DumpFormatError("file is empty or has no header line.", file=path)
+    header = [h.strip() for h in lines[0].split(",")]
+    body = [ln for ln in lines[1:]]
+    values = np.empty((len(body), len(header)), dtype=np.float64)
+    for i, ln in enumerate(body):
+        parts = ln.split(",")
+        if len(parts) != len(header):
+            raise DumpFormatError(f"expected {len(header)} values, found {len(parts)}.", file=path,
+                                  row=i + 2)
+        try:
+            values[i] = [float(p) for p in parts]
+        except ValueError:
+            raise DumpFormatError(f"non-numeric value in {ln.strip()!r}.", file=path, row=i + 2) from None
+    if not body:
+        raise DumpFormatError("has a header but no frames.", file=path)
+    return header, values
+
+
+def _task(header: list[str], path: Path) -> str:
+    low = [h.lower() for h in header]
+    if low == ["valence", "arousal"]:
+        return "va"
+    if all(h.startswith("au") for h in low):
+        return "au"
+    try:
+        [canonical_name(h) for h in header]
+    except Exception:
+        raise DumpFormatError(f"header {','.join(header)!r} is neither 'valence,arousal', a class "
+                              "list nor an AU list.", file=path, row=1) from None
+    return "expr"
+
+
+def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, taxonomy=None) -> Dump:
+    """Pair an ABAW prediction folder with its annotation folder (one task).
+
+    Every annotation file must have a prediction file of the same name and the same
+    number of frames. Unannotated frames (-1 expression/AU, -5 VA) are kept and
+    counted as exclusions.
+    """
+    pred_dir, ann_dir = Path(predictions), Path(annotations)
+    for d in (pred_dir, ann_dir):
+        if not d.is_dir():
+            raise DumpFormatError("is not a folder of per-video .txt files.", file=d)
+    ann_files = sorted(ann_dir.glob("*.txt"))
+    if not ann_files:
+        raise DumpFormatError("holds no .txt annotation files.", file=ann_dir)
+    frames = []
+    task = None
+    for ann in ann_files:
+        pred = pred_dir / ann.name
+        if not pred.is_file():
+            raise DumpFormatError(f"no prediction file for video {ann.stem!r}.", file=pred)
+        h_ann, v_ann = _read_txt(ann)
+        h_pred, v_pred = _read_txt(pred)
+        t = _task(h_ann, ann)
+        if task is None:
+            task, header = t, h_ann
+        elif t != task or h_ann != header:
+            raise DumpFormatError(f"header differs from the other annotation files ({','.join(header)}).",
+                                  file=ann, row=1)
+        if [h.lower() for h in h_pred] != [h.lower() for h in h_ann] and not (
+                task == "expr" and len(h_pred) == 1):
+            raise DumpFormatError(f"header {','.join(h_pred)!r} does not match the annotations' "
+                                  f"{','.join(h_ann)!r}.", file=pred, row=1)
+        if len(v_pred) != len(v_ann):
+            raise DumpFormatError(f"has {len(v_pred)} frames but the annotation file has {len(v_ann)}.",
+                                  file=pred)
+        n = len(v_ann)
+        cols = {"sample_id": [f"{ann.stem}/{i + 1:05d}" for i in range(n)], "group": ann.stem}
+        if task == "va":
+            cols.update(v_true=v_ann[:, 0], a_true=v_ann[:, 1], v_pred=v_pred[:, 0], a_pred=v_pred[:, 1],
+                        y_true=EXPR_EXCLUDED, y_pred=0)
+        elif task == "expr":
+            cols.update(y_true=v_ann[:, 0], y_pred=v_pred[:, 0])
+        else:
+            cols.update(y_true=EXPR_EXCLUDED, y_pred=0)
+            for j, name in enumerate(h_ann):
+                num = name.upper().removeprefix("AU")
+                cols[f"au{num}_true"] = v_ann[:, j]
+                cols[f"au{num}_pred"] = v_pred[:, j]
+        frames.append(pd.DataFrame(cols))
+    frame = pd.concat(frames, ignore_index=True)
+    if taxonomy is None:
+        taxonomy = infer_taxonomy(header) if task == "expr" else get_taxonomy("affwild2-expr8")
+    return dump_from_frame(frame, taxonomy=taxonomy, source=str(pred_dir),
+                           metadata={"format": f"abaw-{task}-folders", "annotations": str(ann_dir)})
+
+
+def _read_mtl(path: Path) -> pd.DataFrame:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DumpFormatError(f"cannot read ({exc.strerror}).", file=path) from None
+    if not raw.strip():
+        raise DumpFormatError("file is empty.", file=path)
+    if b"\x00" in raw[:4096]:
+        raise DumpFormatError("binary data where a text file was expected.", file=path)
+    lines = raw.decode("utf-8", errors="replace").splitlines()
+    if lines[0].strip().replace(" ", "") != MTL_HEADER:
+        raise DumpFormatError(f"header must be {MTL_HEADER!r}.", file=path, row=1)
+    rows = [ln.split(",") for ln in lines[1:] if ln.strip()]
+    if not rows:
+        raise DumpFormatError("has a header but no data rows.", file=path)
+    width = 4 + len(ABAW_AUS)
+    for i, r in enumerate(rows):
+        if len(r) != width:
+            raise DumpFormatError(f"expected {width} values (image, valence, arousal, expression, "
+                                  f"{len(ABAW_AUS)} AUs), found {len(r)}.", file=path, row=i + 2)
+    arr = np.array(rows, dtype=object)
+    try:
+        num = arr[:, 1:].astype(np.float64)
+    except ValueError:
+        bad = next(i for i, r in enumerate(rows) if not all(_isfloat(x) for x in r[1:]))
+        raise DumpFormatError("non-numeric value.", file=path, row=bad + 2) from None
+    frame = pd.DataFrame({"image": arr[:, 0].astype(str)})
+    frame["valence"], frame["arousal"], frame["expression"] = num[:, 0], num[:, 1], num[:, 2]
+    for j, au in enumerate(ABAW_AUS):
+        frame[au] = num[:, 3 + j]
+    return frame
+
+
+def _isfloat(x: str) -> bool:
+    try:
+        float(x)
+        return True
+    except ValueError:
+        return False
+
+
+def read_abaw_mtl(predictions: "str | Path", annotations: "str | Path", *, taxonomy="affwild2-expr8") -> Dump:
+    """Pair an ABAW multi-task prediction file with its annotation file, by image name."""
+    pred_path, ann_path = Path(predictions), Path(annotations)
+    pred, ann = _read_mtl(pred_path), _read_mtl(ann_path)
+    if pred["image"].duplicated().any():
+        i = int(np.flatnonzero(pred["image"].duplicated().to_numpy())[0])
+        raise DumpFormatError(f"duplicate image {pred['image'].iloc[i]!r}.", file=pred_path, row=i + 2,
+                              column="image")
+    pos = pd.Index(pred["image"]).get_indexer(ann["image"])
+    if (pos < 0).any():
+        i = int(np.flatnonzero(pos < 0)[0])
+        raise DumpFormatError(f"image {ann['image'].iloc[i]!r} of the annotations has no prediction.",
+                              file=pred_path, column="image")
+    p = pred.iloc[pos].reset_index(drop=True)
+    frame = pd.DataFrame({
+        "sample_id": ann["image"], "group": ann["image"].map(lambda s: s.rsplit("/", 1)[0] if "/" in s else s),
+        "y_true": ann["expression"], "y_pred": p["expression"],
+        "v_true": ann["valence"], "a_true": ann["arousal"], "v_pred": p["valence"], "a_pred": p["arousal"],
+    })
+    for au in ABAW_AUS:
+        num = au[2:]
+        frame[f"au{num}_true"] = ann[au]
+        frame[f"au{num}_pred"] = p[au]
+    return dump_from_frame(frame, taxonomy=taxonomy, source=str(pred_path),
+                           metadata={"format": "abaw-mtl", "annotations": str(ann_path)})
+
+
+def _is_mtl(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(256).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return first.strip().replace(" ", "") == MTL_HEADER
+
+
+def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = None, taxonomy=None) -> Dump:
+    """Read predictions in any supported format (detected from the path and header).
+
+    A folder is read as ABAW per-video files and a file whose header is
+    ``image,valence,arousal,expression,aus`` as the ABAW multi-task format; both need
+    ``annotations``. Anything else is a dump (CSV or Parquet).
+    """
+    path = Path(path)
+    if path.is_dir():
+        if annotations is None:
+            raise DumpFormatError("is a folder of ABAW predictions; give the annotation folder with "
+                                  "--truth.", file=path)
+        return read_abaw_folders(path, annotations, taxonomy=taxonomy)
+    if path.is_file() and _is_mtl(path):
+        if annotations is None:
+            raise DumpFormatError("is an ABAW multi-task file; give the annotation file with --truth.",
+                                  file=path)
+        return read_abaw_mtl(path, annotations, taxonomy=taxonomy or "affwild2-expr8")
+    if annotations is not None:
+        raise DumpFormatError("--truth applies to ABAW folders and multi-task files only; a dump "
+                              "carries its own y_true.", file=path)
+    return read_dump(path, taxonomy=taxonomy)
