@@ -285,13 +285,30 @@ def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str) -> Taxonomy:
     pcols = [c for c in frame.columns if str(c).startswith("p_")]
     if pcols:
         try:
-            return infer_taxonomy(c[2:] for c in pcols)
+            tax = infer_taxonomy(c[2:] for c in pcols)
         except ConfigError as exc:
             raise DumpFormatError(f"cannot infer the taxonomy from the p_ columns: {exc}",
                                   file=source, column=pcols[0]) from None
+        if tax.name == "custom":
+            _missing_class_column(tax, source)
+        return tax
     raise DumpFormatError(
         "cannot infer the taxonomy (no p_<Class> columns and no metadata); pass --taxonomy.",
         file=source)
+
+
+def _missing_class_column(tax: Taxonomy, source: str) -> None:
+    """A custom class list that is a built-in taxonomy minus classes is a missing column."""
+    from .taxonomies import TAXONOMIES
+
+    have = set(tax.canonical)
+    for known in TAXONOMIES.values():
+        if have < set(known.canonical):
+            lost = [c for c, k in zip(known.classes, known.canonical) if k not in have]
+            raise DumpFormatError(
+                f"probability column is missing: the p_ columns match taxonomy '{known.name}' "
+                f"except {', '.join(lost)} (if the label space really differs, pass it as --taxonomy 'ClassA,ClassB,...').",
+                file=source, column=proba_column(lost[0]))
 
 
 def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = None,

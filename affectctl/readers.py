@@ -29,7 +29,11 @@ MTL_HEADER = "image,valence,arousal,expression,aus"
 
 
 def _read_txt(path: Path) -> tuple[list[str], np.ndarray]:
-    """Header fields and the numeric body of one ABAW per-video file."""
+    """Header fields and the numeric body of one ABAW per-video file.
+
+    EXPR files have the class list as header but one value per line; VA and AU
+    files have one value per header field.
+    """
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -40,19 +44,21 @@ def _read_txt(path: Path) -> tuple[list[str], np.ndarray]:
     if not lines or not lines[0].strip():
         raise DumpFormatError("file is empty or has no header line.", file=path)
     header = [h.strip() for h in lines[0].split(",")]
-    body = [ln for ln in lines[1:]]
-    values = np.empty((len(body), len(header)), dtype=np.float64)
+    width = 1 if _task(header, path) == "expr" else len(header)
+    body = lines[1:]
+    while body and not body[-1].strip():
+        body.pop()
+    if not body:
+        raise DumpFormatError("has a header but no frames.", file=path)
+    values = np.empty((len(body), width), dtype=np.float64)
     for i, ln in enumerate(body):
         parts = ln.split(",")
-        if len(parts) != len(header):
-            raise DumpFormatError(f"expected {len(header)} values, found {len(parts)}.", file=path,
-                                  row=i + 2)
+        if len(parts) != width:
+            raise DumpFormatError(f"expected {width} value(s), found {len(parts)}.", file=path, row=i + 2)
         try:
             values[i] = [float(p) for p in parts]
         except ValueError:
             raise DumpFormatError(f"non-numeric value in {ln.strip()!r}.", file=path, row=i + 2) from None
-    if not body:
-        raise DumpFormatError("has a header but no frames.", file=path)
     return header, values
 
 
@@ -98,8 +104,7 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
         elif t != task or h_ann != header:
             raise DumpFormatError(f"header differs from the other annotation files ({','.join(header)}).",
                                   file=ann, row=1)
-        if [h.lower() for h in h_pred] != [h.lower() for h in h_ann] and not (
-                task == "expr" and len(h_pred) == 1):
+        if [h.lower() for h in h_pred] != [h.lower() for h in h_ann]:
             raise DumpFormatError(f"header {','.join(h_pred)!r} does not match the annotations' "
                                   f"{','.join(h_ann)!r}.", file=pred, row=1)
         if len(v_pred) != len(v_ann):

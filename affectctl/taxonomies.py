@@ -159,12 +159,23 @@ TAXONOMIES: dict[str, Taxonomy] = {
 
 
 def get_taxonomy(name: "str | Taxonomy") -> Taxonomy:
-    """Look up a built-in taxonomy by name (a :class:`Taxonomy` passes through)."""
+    """Look up a built-in taxonomy by name, or build one from a comma-separated class list.
+
+    ``"Anger,Fear,Happy"`` gives a custom taxonomy with those classes in that order
+    (0-based indices). A :class:`Taxonomy` passes through.
+    """
     if isinstance(name, Taxonomy):
         return name
+    if isinstance(name, str) and "," in name:
+        classes = tuple(c.strip() for c in name.split(",") if c.strip())
+        canon = [canonical_name(c) for c in classes]
+        if len(set(canon)) != len(canon):
+            raise ConfigError(f"`taxonomy` lists the same emotion twice: {name!r}.")
+        return Taxonomy("custom", classes, source="class list given by the user")
     if name not in TAXONOMIES:
         raise ConfigError(
-            f"`taxonomy` must be one of {sorted(TAXONOMIES)}; got {name!r}."
+            f"`taxonomy` must be one of {sorted(TAXONOMIES)} or a comma-separated class list; "
+            f"got {name!r}."
         )
     return TAXONOMIES[name]
 

@@ -1,0 +1,162 @@
+"""Taxonomies, their official orders, inference, and the ABAW readers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from affectctl.dumps import dump_from_frame, read_dump, write_dump
+from affectctl.errors import ConfigError, DumpFormatError
+from affectctl.metrics.registry import compute_metrics
+from affectctl.readers import read_abaw_folders, read_abaw_mtl, read_predictions
+from affectctl.schema import ABAW_AUS
+from affectctl.taxonomies import TAXONOMIES, get_taxonomy, infer_taxonomy
+
+from _synth import synthetic_frame
+
+
+def test_official_orders():
+    assert TAXONOMIES["affwild2-expr8"].classes == (
+        "Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise", "Other")
+    assert TAXONOMIES["affectnet8"].classes == (
+        "Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt")
+    assert TAXONOMIES["affectnet7"].classes == TAXONOMIES["affectnet8"].classes[:7]
+    assert TAXONOMIES["rafdb7"].index_base == 1 and TAXONOMIES["rafdb7"].classes[0] == "Surprise"
+    assert TAXONOMIES["fer2013-7"].classes[0] == "Angry"
+    assert TAXONOMIES["ferplus8"].classes[-1] == "Contempt"
+
+
+def test_infer_taxonomy_keeps_file_order_for_alphabetical_copies():
+    alpha = ["Anger", "Contempt", "Disgust", "Fear", "Happy", "Neutral", "Sad", "Surprise"]
+    tax = infer_taxonomy(alpha)
+    assert tax.name == "custom" and tax.classes == tuple(alpha)
+    assert infer_taxonomy(TAXONOMIES["affectnet8"].classes).name == "affectnet8"
+    # synonyms: FER2013 names inferred as fer2013-7
+    assert infer_taxonomy(["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]).name == "fer2013-7"
+
+
+def test_class_list_taxonomy_and_errors():
+    assert get_taxonomy("Anger,Fear,Happy").classes == ("Anger", "Fear", "Happy")
+    with pytest.raises(ConfigError, match="same emotion twice"):
+        get_taxonomy("Anger,Angry")
+    with pytest.raises(ConfigError, match="unknown emotion"):
+        get_taxonomy("Anger,Grumpy")
+
+
+def test_rafdb_one_based_indices_and_names_roundtrip(tmp_path):
+    f = synthetic_frame(n=100, taxonomy="rafdb7", seed=1, va=False, au=False)
+    assert f.y_true.min() >= 1
+    d = dump_from_frame(f, taxonomy="rafdb7")
+    assert d.y_true.min() == 0 and d.y_true.max() <= 6
+    names = f.assign(y_true=[d.taxonomy.classes[i] for i in d.y_true])
+    assert np.array_equal(dump_from_frame(names, taxonomy="rafdb7").y_true, d.y_true)
+    out = write_dump(d, tmp_path / "r.parquet")
+    back = read_dump(out)
+    assert back.taxonomy.name == "rafdb7" and np.array_equal(back.y_true, d.y_true)
+    assert np.allclose(back.proba, d.proba)
+
+
+def test_write_dump_is_atomic_and_csv_metadata_sidecar(tmp_path):
+    d = dump_from_frame(synthetic_frame(n=30, seed=2))
+    write_dump(d, tmp_path / "x.csv", metadata={"seed": 3})
+    assert read_dump(tmp_path / "x.csv").metadata["seed"] == 3
+    assert not list(tmp_path.glob("*.tmp"))
+
+    class Boom(RuntimeError):
+        pass
+
+    def explode(_):
+        raise Boom
+
+    from affectctl.dumps import atomic_write
+
+    with pytest.raises(Boom):
+        atomic_write(tmp_path / "y.parquet", explode)
+    assert not (tmp_path / "y.parquet").exists() and not list(tmp_path.glob(".y.parquet*"))
+
+
+def _write_abaw(folder, header, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    return header, rows
+
+
+def test_abaw_expr_va_au_folders(tmp_path):
+    rng = np.random.default_rng(0)
+    classes = "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other"
+    for task in ("expr", "va", "au"):
+        (tmp_path / task / "ann").mkdir(parents=True)
+        (tmp_path / task / "pred").mkdir(parents=True)
+    truth_e, pred_e, truth_v, pred_v = [], [], [], []
+    for vid in ("video1", "video2"):
+        n = 40
+        te = rng.integers(-1, 8, n)
+        pe = rng.integers(0, 8, n)
+        (tmp_path / "expr/ann" / f"{vid}.txt").write_text(classes + "\n" + "\n".join(map(str, te)) + "\n")
+        (tmp_path / "expr/pred" / f"{vid}.txt").write_text(classes + "\n" + "\n".join(map(str, pe)) + "\n")
+        truth_e.append(te), pred_e.append(pe)
+        tv = np.round(rng.uniform(-1, 1, (n, 2)), 3)
+        tv[:3] = -5
+        pv = np.round(rng.uniform(-1, 1, (n, 2)), 3)
+        (tmp_path / "va/ann" / f"{vid}.txt").write_text(
+            "valence,arousal\n" + "\n".join(f"{a},{b}" for a, b in tv))
+        (tmp_path / "va/pred" / f"{vid}.txt").write_text(
+            "valence,arousal\n" + "\n".join(f"{a},{b}" for a, b in pv))
+        truth_v.append(tv), pred_v.append(pv)
+        ta = rng.integers(-1, 2, (n, 12))
+        pa = rng.integers(0, 2, (n, 12))
+        hdr = ",".join(ABAW_AUS)
+        (tmp_path / "au/ann" / f"{vid}.txt").write_text(hdr + "\n" + "\n".join(",".join(map(str, r)) for r in ta))
+        (tmp_path / "au/pred" / f"{vid}.txt").write_text(hdr + "\n" + "\n".join(",".join(map(str, r)) for r in pa))
+    d = read_predictions(tmp_path / "expr/pred", annotations=tmp_path / "expr/ann")
+    te, pe = np.concatenate(truth_e), np.concatenate(pred_e)
+    keep = te >= 0
+    m = compute_metrics(d)
+    assert d.exclusions["expr"] == (~keep).sum()
+    assert m["expr_macro_f1"] == pytest.approx(skm.f1_score(te[keep], pe[keep], average="macro",
+                                                            labels=range(8)), abs=1e-12)
+    assert d.sample_id[0] == "video1/00001" and d.group[-1] == "video2"
+    dv = read_abaw_folders(tmp_path / "va/pred", tmp_path / "va/ann")
+    tv, pv = np.concatenate(truth_v), np.concatenate(pred_v)
+    ok = tv[:, 0] != -5
+    ref = 2 * np.cov(tv[ok, 0], pv[ok, 0], bias=True)[0, 1] / (
+        tv[ok, 0].var() + pv[ok, 0].var() + (tv[ok, 0].mean() - pv[ok, 0].mean()) ** 2)
+    assert compute_metrics(dv)["va_ccc_valence"] == pytest.approx(ref, abs=1e-12)
+    assert dv.exclusions["valence"] == 6
+    da = read_abaw_folders(tmp_path / "au/pred", tmp_path / "au/ann")
+    assert "abaw3_au_score" in compute_metrics(da)
+    # a prediction file with a missing frame
+    p = tmp_path / "expr/pred/video2.txt"
+    p.write_text("\n".join(p.read_text().splitlines()[:-1]))
+    with pytest.raises(DumpFormatError, match="frames"):
+        read_abaw_folders(tmp_path / "expr/pred", tmp_path / "expr/ann")
+
+
+def test_abaw_mtl_file(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 60
+    images = [f"{'a' if i < 30 else 'b'}/{i:05d}.jpg" for i in range(n)]
+
+    def body(v, a, e, aus):
+        return "\n".join(f"{im},{x:.3f},{y:.3f},{z}," + ",".join(map(str, u))
+                         for im, x, y, z, u in zip(images, v, a, e, aus))
+
+    tv, ta = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n)
+    tv[0] = ta[0] = -5
+    te = rng.integers(-1, 8, n)
+    tau = rng.integers(0, 2, (n, 12))
+    (tmp_path / "truth.txt").write_text("image,valence,arousal,expression,aus\n" + body(tv, ta, te, tau))
+    order = rng.permutation(n)  # predictions in another order: paired by image name
+    pv, pa, pe, pau = rng.uniform(-1, 1, n), rng.uniform(-1, 1, n), rng.integers(0, 8, n), rng.integers(0, 2, (n, 12))
+    lines = body(pv, pa, pe, pau).splitlines()
+    (tmp_path / "pred.txt").write_text("image,valence,arousal,expression,aus\n" + "\n".join(lines[i] for i in order))
+    d = read_abaw_mtl(tmp_path / "pred.txt", tmp_path / "truth.txt")
+    m = compute_metrics(d)
+    keep = te >= 0
+    assert m["expr_macro_f1"] == pytest.approx(
+        skm.f1_score(te[keep], pe[keep], average="macro", labels=range(8)), abs=1e-12)
+    assert "abaw_mtl_score" in m and d.exclusions["valence"] == 1
+    (tmp_path / "short.txt").write_text("image,valence,arousal,expression,aus\na/1.jpg,0.1,0.2,3\n")
+    with pytest.raises(DumpFormatError, match="line 2"):
+        read_abaw_mtl(tmp_path / "short.txt", tmp_path / "truth.txt")
