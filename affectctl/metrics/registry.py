@@ -36,6 +36,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ..circumplex import Geometry, cost_matrix, geometry_from_data, get_geometry, quadrant
 from ..errors import DegenerateDataWarning
@@ -43,7 +44,7 @@ from ..schema import ABAW2020_AUS, ABAW_AUS, Dump
 from . import confusion as cm_metrics
 from .action_units import au_accuracy_per_unit, au_f1_per_unit
 from .probability import confidence, expected_calibration_error, expected_cost_per_sample
-from .regression import ccc, pcc, rmse, sagr
+from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
 __all__ = ["compute_metrics", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE",
            "GeometryContext", "geometry_context"]
@@ -96,6 +97,19 @@ def geometry_context(geometry: Geometry, taxonomy) -> GeometryContext:
                            cost_matrix(coords, missing="mean"), quadrant(coords))
 
 
+def _per_video_ccc(t, p, groups) -> float:
+    """Mean over videos of each video's CCC, from per-video sufficient sums.
+
+    Videos with fewer than 2 annotated frames or a zero CCC denominator are left out.
+    """
+    inv, codes = pd.factorize(groups)
+    sums = np.stack([np.bincount(inv, weights=w, minlength=len(codes))
+                     for w in (np.ones_like(t), t, p, t * t, p * p, t * p)], axis=-1)
+    vals = ccc_from_sums(sums[sums[:, 0] >= 2])
+    vals = vals[np.isfinite(vals)]
+    return float(vals.mean()) if vals.size else float("nan")
+
+
 def _va_metrics(dump: Dump, out: dict) -> None:
     for j, dim in enumerate(("valence", "arousal")):
         t, p = dump.va_true[:, j], dump.va_pred[:, j]
@@ -112,18 +126,7 @@ def _va_metrics(dump: Dump, out: dict) -> None:
         out[f"va_rmse_{dim}"] = rmse(t[ok], p[ok])
         out[f"va_sagr_{dim}"] = sagr(t[ok], p[ok])
         if dump.group is not None:
-            groups = dump.group[ok]
-            vals = []
-            tt, pp = t[ok], p[ok]
-            order = np.argsort(groups, kind="stable")
-            g_sorted = groups[order]
-            starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
-            for s, e in zip(starts, np.r_[starts[1:], len(order)]):
-                idx = order[s:e]
-                if len(idx) >= 2:
-                    vals.append(ccc(tt[idx], pp[idx]))
-            vals = np.asarray(vals, dtype=np.float64)
-            out[f"va_ccc_{dim}_per_video"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+            out[f"va_ccc_{dim}_per_video"] = _per_video_ccc(t[ok], p[ok], dump.group[ok])
     out["va_ccc_mean"] = (out["va_ccc_valence"] + out["va_ccc_arousal"]) / 2
     if "va_ccc_valence_per_video" in out:
         out["va_ccc_mean_per_video"] = (out["va_ccc_valence_per_video"]
