@@ -1,0 +1,27 @@
+"""``affectctl report PLAN.toml``: build an analysis plan into reports/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._app import command, err_console
+
+
+@command("report")
+def report_cli(
+    plan: Annotated[Path, typer.Argument(help="Analysis plan (TOML), e.g. analyses/rare-class-limit.toml.")],
+    out: Annotated[Path, typer.Option(help="Reports folder.")] = Path("reports"),
+    cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = Path("runs"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+) -> None:
+    """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
+    from ..plans import load_plan, run_plan
+
+    spec = load_plan(plan)
+    log = None if quiet else (lambda msg: err_console.print(msg, markup=False))
+    written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log)
+    err_console.print(f"affectctl: plan '{spec.name}' written to {Path(out) / spec.name}/ "
+                      f"({sum(len(v) for v in written.values())} files)", markup=False)
