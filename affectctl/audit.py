@@ -40,12 +40,15 @@ class ClassOrderFinding:
     accuracy_given: float
     accuracy_remapped: float
     mapping: list
+    alphabetical: bool = False
 
     def message(self) -> str:
         moves = ", ".join(f"'{a}' -> '{b}'" for a, b in self.mapping)
+        hint = (" The predictions follow the alphabetical class order, as in some public copies of "
+                "the dataset." if self.alphabetical else "")
         return (f"class order looks wrong: relabelling the predictions {moves} raises accuracy from "
                 f"{self.accuracy_given:.3f} to {self.accuracy_remapped:.3f}; check the label order "
-                "of the model against the taxonomy.")
+                f"of the model against the taxonomy.{hint}")
 
 
 def check_class_order(cm: np.ndarray, class_names, *, min_gain: float = 0.02,
@@ -75,7 +78,9 @@ def check_class_order(cm: np.ndarray, class_names, *, min_gain: float = 0.02,
     if acc_best - acc_given >= min_gain and remap_m >= min_ratio * given_m:
         # cols[k] is the predicted class whose outputs are truly class k
         mapping = [(class_names[cols[k]], class_names[k]) for k in moved]
-        return ClassOrderFinding(float(acc_given), float(acc_best), mapping)
+        alpha = sorted(class_names, key=str.lower)
+        alphabetical = all(cols[k] == alpha.index(class_names[k]) for k in rows)
+        return ClassOrderFinding(float(acc_given), float(acc_best), mapping, alphabetical)
     return None
 
 

@@ -183,3 +183,13 @@ def test_import_affectctl_loads_neither_torch_nor_pot():
     code = "import sys, affectctl, affectctl.cli; print('torch' in sys.modules, 'ot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_alphabetical_copy_is_named(tmp_path):
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "make_audit_example.py"
+    csv = script.with_name("affectnet_alphabetical.csv")
+    res = runner.invoke(app, ["audit", str(csv), "--taxonomy", "affectnet8"])
+    assert res.exit_code == 0
+    assert "alphabetical class order" in res.stderr
