@@ -1,0 +1,64 @@
+"""``affectctl train CONDITION...``: train conditions × seeds and write one dump per run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ._app import command, console
+
+_HELP = (
+    "Train CONDITIONS over seeds and write one prediction dump per run to "
+    "OUT/<dataset>/<condition>/seed-<k>.parquet.\n\n"
+    "A condition is a file <name>.toml, looked up in --models, then ./models, then affectctl's "
+    "models/ (base, circumplex, uniform, permuted, au, reweight, balanced, logit-adjust, "
+    "label-smoothing, arbex). Finished dumps are skipped, so an interrupted sweep resumes where "
+    "it stopped.\n\n"
+    "Data: the built-in simulated benchmark (--dataset sim-affwild2, the default, or "
+    "sim-affectnet), or your own precomputed features (--features FILE), never both.\n\n"
+    "--features FILE format (Parquet or NPZ, one row per frame): feature columns f_0 .. f_{d-1} "
+    "(or one NPZ array X of shape (n, d)); label (class index in the taxonomy's numbering, or "
+    "class name; -1 = not annotated); split (train or test); optional valence and arousal in "
+    "[-1, 1] (-5 = not annotated); optional au<N> columns (0/1, -1 = not annotated); optional "
+    "group (video); optional sample_id (unique among test rows). The taxonomy comes from "
+    "--taxonomy, or from the file: an NPZ string array 'taxonomy', or Parquet metadata "
+    "affectctl = {\"taxonomy\": NAME}."
+)
+
+
+@command("train", help=_HELP)
+def train_cli(
+    conditions: Annotated[list[str], typer.Argument(
+        help="Condition names (models/<name>.toml) or .toml paths.", show_default=False)],
+    dataset: Annotated[Optional[str], typer.Option(
+        "--dataset", help="Built-in data: sim-affwild2 (default) or sim-affectnet.")] = None,
+    features: Annotated[Optional[Path], typer.Option(
+        "--features", help="Parquet or NPZ features file (format above).")] = None,
+    taxonomy: Annotated[Optional[str], typer.Option(
+        "--taxonomy", help="Taxonomy of a --features file that does not declare one.")] = None,
+    seeds: Annotated[int, typer.Option(
+        "--seeds", help="Number of training seeds (0 .. N-1).")] = 5,
+    out: Annotated[Path, typer.Option("--out", help="Root folder of the dumps.")] = Path("runs"),
+    models: Annotated[Optional[Path], typer.Option(
+        "--models", help="Folder searched first for condition files.")] = None,
+    embeddings: Annotated[bool, typer.Option(
+        "--embeddings", help="Also store test embeddings (emb_<i> columns).")] = False,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", help="Worker processes (default: 2 when there are 2 or more cores).")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    from ..train import sweep  # lazy: training loads torch only in its workers
+
+    paths = sweep(list(conditions), dataset=dataset, seeds=seeds, out=out, features=features,
+                  models_dir=models, embeddings=embeddings, progress=not quiet,
+                  taxonomy=taxonomy, workers=workers)
+    if quiet:
+        return
+    by_condition: dict = {}
+    for (name, _), path in paths.items():
+        by_condition.setdefault(name, []).append(path)
+    for name, ps in by_condition.items():
+        console.print(f"{name}: {len(ps)} dump(s) in {ps[0].parent}", markup=False)

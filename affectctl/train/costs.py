@@ -1,0 +1,176 @@
+"""Ground-cost matrices between classes for the OT expression loss (numpy only).
+
+Every cost is a float64 array of shape (K, K), symmetric, zero on the diagonal, in
+the taxonomy's class order. ``C[i, j]`` prices predicting class ``i`` when the truth
+is class ``j``.
+
+``circumplex``
+    Euclidean VA distance of the classes' coordinates in a geometry
+    (:func:`affectctl.circumplex.get_geometry`), with classes lacking a coordinate
+    (Aff-Wild2's Other) priced at the mean defined off-diagonal cost (``missing="mean"``).
+``uniform``
+    The matched control ``s (1 - I)`` with ``s`` the circumplex cost's mean off-diagonal
+    value: every confusion costs the same and the overall price is matched.
+``permuted``
+    The circumplex cost with the class coordinates shuffled, ``C[pi][:, pi]``: the same
+    multiset of off-diagonal values, no geometry.
+``au``
+    The circumplex cost augmented with a distance between the classes' EMFACS action-unit
+    prototypes (:data:`affectctl.datasets.EMFACS_PROTOTYPES`), which separates pairs the
+    circumplex puts together (anger–fear, anger–contempt).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..circumplex import get_geometry, uniform_cost_matrix
+from ..datasets import EMFACS_PROTOTYPES
+from ..schema import ABAW_AUS
+from ..taxonomies import Taxonomy
+
+__all__ = [
+    "COSTS",
+    "offdiag_mean",
+    "circumplex_cost",
+    "uniform_cost",
+    "permuted_cost",
+    "au_distance",
+    "au_cost",
+    "build_cost",
+]
+
+COSTS = ("none", "circumplex", "uniform", "permuted", "au")
+
+
+def offdiag_mean(cost: np.ndarray) -> float:
+    """Mean of the off-diagonal entries of a square matrix."""
+    c = np.asarray(cost, dtype=np.float64)
+    return float(c[~np.eye(c.shape[0], dtype=bool)].mean())
+
+
+def circumplex_cost(taxonomy: Taxonomy, geometry: str = "nrc-vad") -> np.ndarray:
+    """VA-distance cost ``get_geometry(geometry).cost(taxonomy, missing="mean")``."""
+    return get_geometry(geometry).cost(taxonomy, missing="mean")
+
+
+def uniform_cost(taxonomy: Taxonomy, geometry: str = "nrc-vad") -> np.ndarray:
+    """Matched uniform control ``s (1 - I)``, ``s = offdiag_mean(circumplex_cost)``.
+
+    With a one-hot target ``y`` its OT loss is ``s (1 - p_y)``: a confidence penalty.
+    """
+    scale = offdiag_mean(circumplex_cost(taxonomy, geometry))
+    return uniform_cost_matrix(taxonomy.n_classes, scale=scale)
+
+
+def class_permutation(n_classes: int, seed: int) -> np.ndarray:
+    """A random derangement of ``range(n_classes)`` (no class keeps its place).
+
+    Draws permutations from ``default_rng(seed)`` until one moves every class, so the
+    permuted cost shares no class's row with the original.
+    """
+    rng = np.random.default_rng(seed)
+    while True:
+        perm = rng.permutation(n_classes)
+        if n_classes < 2 or not (perm == np.arange(n_classes)).any():
+            return perm
+
+
+def permuted_cost(taxonomy: Taxonomy, geometry: str = "nrc-vad", seed: int = 0) -> np.ndarray:
+    """Circumplex cost with shuffled class coordinates: ``C[pi][:, pi]``.
+
+    Class ``i`` takes the place of class ``pi[i]`` (:func:`class_permutation`), so
+    the off-diagonal values are the same multiset, assigned to other pairs.
+    """
+    perm = class_permutation(taxonomy.n_classes, seed)
+    cost = circumplex_cost(taxonomy, geometry)
+    return cost[np.ix_(perm, perm)]
+
+
+def au_distance(taxonomy: Taxonomy, aus: str = "facs") -> np.ndarray:
+    """Jaccard distance between the classes' EMFACS action-unit prototypes.
+
+    .. math:: D_{ij} = 1 - |A_i \\cap A_j| / |A_i \\cup A_j|
+
+    with ``D_ij = 0`` when both prototypes are empty.
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+    aus : {"facs", "abaw12"}, default "facs"
+        ``"facs"`` uses the prototypes' full FACS AU sets (so AU5, 9, 14, 16, 17, 20,
+        which Aff-Wild2 does not annotate, still count); ``"abaw12"`` restricts every
+        prototype to the 12 Aff-Wild2 AUs (:data:`affectctl.schema.ABAW_AUS`).
+
+    Returns
+    -------
+    ndarray (K, K)
+        Classes without a prototype (Other) get the mean defined off-diagonal distance,
+        the same policy as the circumplex cost's ``missing="mean"``. Neutral's prototype
+        is empty, so it is at distance 1 from every expressive class.
+
+    References
+    ----------
+    Ekman, Friesen & Hager (2002), *Facial Action Coding System: Investigator's Guide*
+    (EMFACS prototypes; see ``shared/DOMAIN.md``).
+    """
+    if aus not in ("facs", "abaw12"):
+        raise ValueError(f"`aus` must be one of {{'facs', 'abaw12'}}; got {aus!r}.")
+    keep = {int(a[2:]) for a in ABAW_AUS}
+    protos = []
+    for canon in taxonomy.canonical:
+        proto = EMFACS_PROTOTYPES.get(canon)
+        if proto is not None and aus == "abaw12":
+            proto = proto & keep
+        protos.append(proto)
+    K = taxonomy.n_classes
+    dist = np.full((K, K), np.nan)
+    for i in range(K):
+        for j in range(K):
+            a, b = protos[i], protos[j]
+            if a is None or b is None:
+                continue
+            union = len(a | b)
+            dist[i, j] = 0.0 if union == 0 else 1.0 - len(a & b) / union
+    off = ~np.eye(K, dtype=bool)
+    defined = dist[off & np.isfinite(dist)]
+    dist = np.where(np.isfinite(dist), dist, defined.mean() if defined.size else 1.0)
+    np.fill_diagonal(dist, 0.0)
+    return dist
+
+
+def au_cost(taxonomy: Taxonomy, geometry: str = "nrc-vad", *, weight: float = 1.0,
+            aus: str = "facs") -> np.ndarray:
+    """Circumplex cost augmented with the action-unit prototype distance.
+
+    .. math:: C^{au} = \\frac{C + w\\, s\\, D}{1 + w},\\qquad
+              s = \\frac{\\overline{C}_{\\text{off}}}{\\overline{D}_{\\text{off}}}
+
+    ``C`` is :func:`circumplex_cost`, ``D`` is :func:`au_distance`, ``w = weight``.
+    Scaling ``D`` by ``s`` puts both terms on the same mean off-diagonal value and the
+    division by ``1 + w`` keeps the augmented cost's mean off-diagonal value equal to
+    the circumplex cost's, so ``ot_weight`` means the same thing for both.
+    """
+    if not weight >= 0:
+        raise ValueError(f"`weight` must be >= 0; got {weight!r}.")
+    C = circumplex_cost(taxonomy, geometry)
+    D = au_distance(taxonomy, aus)
+    s = offdiag_mean(C) / offdiag_mean(D)
+    return (C + weight * s * D) / (1.0 + weight)
+
+
+def build_cost(condition, taxonomy: Taxonomy) -> "np.ndarray | None":
+    """The cost matrix a :class:`~affectctl.train.conditions.Condition` asks for, or None."""
+    kind = condition.cost
+    if kind == "none":
+        return None
+    if kind == "circumplex":
+        return circumplex_cost(taxonomy, condition.geometry)
+    if kind == "uniform":
+        return uniform_cost(taxonomy, condition.geometry)
+    if kind == "permuted":
+        return permuted_cost(taxonomy, condition.geometry, condition.permutation_seed)
+    if kind == "au":
+        return au_cost(taxonomy, condition.geometry, weight=condition.au_cost_weight,
+                       aus=condition.au_prototypes)
+    raise ValueError(f"`cost` must be one of {COSTS}; got {kind!r}.")

@@ -1,0 +1,306 @@
+"""Read precomputed features for training (``affectctl train --features FILE``).
+
+File format
+-----------
+A Parquet table or an NPZ archive, one row per frame:
+
+=====================  ========  ======================================================
+column / array         required  meaning
+=====================  ========  ======================================================
+``f_0 .. f_{d-1}``     yes [1]   feature vector (numbers, finite)
+``label``              yes       class index in the taxonomy's own numbering, or class
+                                 name (synonyms accepted); ``-1`` = not annotated
+``split``              yes       ``train`` or ``test``; both must be present
+``valence arousal``    no        in [-1, 1]; ``-5`` or NaN = not annotated; both or none
+``au<N>``              no        action-unit occurrence 0/1; ``-1`` = not annotated
+``group``              no        video or subject; default: every frame its own group
+``sample_id``          no        unique key of a test frame; default ``<split>-<row>``
+=====================  ========  ======================================================
+
+[1] An NPZ archive may hold one 2-D array ``X`` of shape (n, d) instead of the
+``f_<i>`` arrays. Every other NPZ array is 1-D of length n.
+
+The taxonomy (which class each index means) must be known: pass ``taxonomy``
+(``--taxonomy``), or declare it in the file: a 0-d string array ``taxonomy`` in an NPZ,
+or Parquet schema metadata ``affectctl = {"taxonomy": "<name>"}`` (the key the dumps
+use). Labels are never mapped by a guessed order.
+
+Errors raise :class:`~affectctl.errors.DumpFormatError` naming the file, the row and
+the column. Rows are numbered as in a table whose header is line 1 (first frame = 2),
+the convention of the dump readers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..datasets import FeatureData
+from ..errors import ConfigError, DumpFormatError
+from ..schema import AU_EXCLUDED, VA_EXCLUDED
+from ..taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
+
+__all__ = ["load_features"]
+
+_FEATURE = re.compile(r"^f_(\d+)$")
+_AU = re.compile(r"^au(\d+)$", re.IGNORECASE)
+
+
+def _line(i: int) -> int:
+    return int(i) + 2
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, "str | None"]:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
+        raise DumpFormatError(f"not a readable Parquet file ({exc.__class__.__name__}).",
+                              file=path) from None
+    declared = None
+    raw = (table.schema.metadata or {}).get(b"affectctl")
+    if raw:
+        try:
+            declared = json.loads(raw).get("taxonomy")
+        except (ValueError, AttributeError):
+            raise DumpFormatError("Parquet metadata 'affectctl' is not a JSON object.",
+                                  file=path) from None
+    return table.to_pandas(), declared
+
+
+def _read_npz(path: Path) -> tuple[pd.DataFrame, "str | None"]:
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise DumpFormatError(f"not a readable NPZ file ({exc.__class__.__name__}).",
+                              file=path) from None
+    with archive:
+        arrays = {k: archive[k] for k in archive.files}
+    declared = None
+    if "taxonomy" in arrays:
+        t = arrays.pop("taxonomy")
+        if t.ndim != 0 or t.dtype.kind not in "US":
+            raise DumpFormatError("array 'taxonomy' must be a 0-d string.", file=path,
+                                  column="taxonomy")
+        declared = str(t)
+    cols: dict = {}
+    if "X" in arrays:
+        X = arrays.pop("X")
+        if X.ndim != 2:
+            raise DumpFormatError(f"array 'X' must be 2-D (n, d); got shape {X.shape}.",
+                                  file=path, column="X")
+        if any(_FEATURE.match(k) for k in arrays):
+            raise DumpFormatError("holds both 'X' and f_<i> arrays; keep one.", file=path,
+                                  column="X")
+        for j in range(X.shape[1]):
+            cols[f"f_{j}"] = X[:, j]
+    lengths = {k: a.shape for k, a in arrays.items()}
+    n = next(iter(cols.values())).shape[0] if cols else None
+    for k, a in arrays.items():
+        if a.ndim != 1:
+            raise DumpFormatError(f"array must be 1-D; got shape {lengths[k]}.", file=path,
+                                  column=k)
+        if n is None:
+            n = a.shape[0]
+        if a.shape[0] != n:
+            raise DumpFormatError(f"array has {a.shape[0]} rows; others have {n}.", file=path,
+                                  column=k)
+        cols[k] = a
+    return pd.DataFrame(cols), declared
+
+
+def _numbers(frame: pd.DataFrame, col: str, path: Path) -> np.ndarray:
+    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(values) & frame[col].notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DumpFormatError(f"non-numeric value {frame[col].iloc[i]!r}.", file=path,
+                              row=_line(i), column=col)
+    return values
+
+
+def _labels(frame: pd.DataFrame, tax: Taxonomy, path: Path) -> np.ndarray:
+    raw = frame["label"]
+    if raw.isna().any():
+        i = int(np.flatnonzero(raw.isna().to_numpy())[0])
+        raise DumpFormatError("missing label (use -1 for a frame without annotation).",
+                              file=path, row=_line(i), column="label")
+    numeric = pd.to_numeric(raw, errors="coerce")
+    if numeric.notna().all():
+        v = numeric.to_numpy(dtype=np.float64)
+        idx = np.round(v).astype(np.int64)
+        pos = idx - tax.index_base
+        bad = (v != idx) | ((idx != -1) & ((pos < 0) | (pos >= tax.n_classes)))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            lo, hi = tax.index_base, tax.index_base + tax.n_classes - 1
+            raise DumpFormatError(f"label {raw.iloc[i]!r} is not a class index {lo}..{hi} of "
+                                  f"taxonomy '{tax.name}' or -1.", file=path, row=_line(i),
+                                  column="label")
+        return np.where(idx == -1, -1, pos).astype(np.int64)
+    out = np.empty(len(raw), dtype=np.int64)
+    cache: dict = {}
+    for i, value in enumerate(raw.astype(str).str.strip()):
+        if value not in cache:
+            if value == "-1":
+                cache[value] = -1
+            else:
+                try:
+                    cache[value] = tax.index(value)
+                except ConfigError:
+                    raise DumpFormatError(f"unknown class name {value!r}; taxonomy '{tax.name}' "
+                                          f"has {', '.join(tax.classes)}.", file=path,
+                                          row=_line(i), column="label") from None
+        out[i] = cache[value]
+    return out
+
+
+def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = None) -> FeatureData:
+    """Read a features file (format in the module docstring) as :class:`FeatureData`.
+
+    Parameters
+    ----------
+    path : path to a ``.parquet`` / ``.pq`` or ``.npz`` file
+    taxonomy : name or Taxonomy, optional
+        Overrides the taxonomy declared in the file; required when the file declares none.
+
+    Returns
+    -------
+    FeatureData
+        ``name`` is the file stem; ``knobs`` records the path, its SHA-256 and the taxonomy.
+
+    Raises
+    ------
+    DumpFormatError
+        The file does not follow the format (file, row and column named).
+    ConfigError
+        No taxonomy given or declared, or an unknown taxonomy name.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DumpFormatError("features file does not exist.", file=path)
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        frame, declared = _read_parquet(path)
+    elif suffix == ".npz":
+        frame, declared = _read_npz(path)
+    else:
+        raise DumpFormatError(f"features file must end in .parquet, .pq or .npz; got {suffix!r}.",
+                              file=path)
+    if taxonomy is None and declared is None:
+        raise ConfigError(f"{path}: the features file does not declare its taxonomy; pass "
+                          f"`taxonomy` (--taxonomy), one of {sorted(TAXONOMIES)}.")
+    tax = get_taxonomy(taxonomy if taxonomy is not None else declared)
+    if frame.shape[0] == 0:
+        raise DumpFormatError("has no rows.", file=path)
+    frame = frame.rename(columns=lambda c: str(c).strip())
+
+    fnums = sorted(int(m.group(1)) for c in frame.columns if (m := _FEATURE.match(c)))
+    if not fnums:
+        raise DumpFormatError("no feature columns f_0 .. f_<d-1> (or NPZ array X).", file=path,
+                              column="f_0")
+    for j in range(fnums[-1] + 1):
+        if f"f_{j}" not in frame.columns:
+            raise DumpFormatError(f"feature columns must run f_0 .. f_{fnums[-1]} without gaps.",
+                                  file=path, column=f"f_{j}")
+    X = np.column_stack([_numbers(frame, f"f_{j}", path) for j in range(fnums[-1] + 1)])
+    bad = ~np.isfinite(X)
+    if bad.any():
+        i, j = (int(v[0]) for v in np.nonzero(bad))
+        raise DumpFormatError("feature is missing, NaN or infinite.", file=path, row=_line(i),
+                              column=f"f_{j}")
+
+    for col in ("label", "split"):
+        if col not in frame.columns:
+            raise DumpFormatError("required column is missing.", file=path, column=col)
+    y = _labels(frame, tax, path)
+    split = frame["split"].astype(str).str.strip().str.lower().to_numpy()
+    bad = ~np.isin(split, ("train", "test"))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DumpFormatError(f"split must be 'train' or 'test'; got {frame['split'].iloc[i]!r}.",
+                              file=path, row=_line(i), column="split")
+    train = split == "train"
+    for name, mask in (("train", train), ("test", ~train)):
+        if not mask.any():
+            raise DumpFormatError(f"no '{name}' rows; both splits are needed.", file=path,
+                                  column="split")
+    if not (y[train] >= 0).any():
+        raise DumpFormatError("no annotated label among the 'train' rows.", file=path,
+                              column="label")
+
+    n = frame.shape[0]
+    va = np.full((n, 2), np.nan)
+    has_v, has_a = "valence" in frame.columns, "arousal" in frame.columns
+    if has_v != has_a:
+        raise DumpFormatError("valence and arousal come together; one is missing.", file=path,
+                              column="arousal" if has_v else "valence")
+    if has_v:
+        for j, col in enumerate(("valence", "arousal")):
+            v = _numbers(frame, col, path)
+            excluded = np.isnan(v) | (v == VA_EXCLUDED)
+            bad = ~excluded & ((v < -1) | (v > 1) | ~np.isfinite(v))
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise DumpFormatError(f"value {v[i]} is outside [-1, 1] (-5 marks a frame "
+                                      "without annotation).", file=path, row=_line(i), column=col)
+            va[:, j] = np.where(excluded, np.nan, v)
+
+    au_cols = sorted((int(m.group(1)), c) for c in frame.columns if (m := _AU.match(c)))
+    au = np.empty((n, len(au_cols)), dtype=np.int8)
+    for j, (_, col) in enumerate(au_cols):
+        v = _numbers(frame, col, path)
+        bad = ~np.isin(v, (0, 1, AU_EXCLUDED))
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise DumpFormatError(f"AU annotation {v[i]} is not 0, 1 or -1.", file=path,
+                                  row=_line(i), column=col)
+        au[:, j] = v
+    au_names = tuple(f"AU{num}" for num, _ in au_cols)
+
+    if "sample_id" in frame.columns:
+        sid = frame["sample_id"]
+        if sid.isna().any():
+            i = int(np.flatnonzero(sid.isna().to_numpy())[0])
+            raise DumpFormatError("missing sample_id.", file=path, row=_line(i), column="sample_id")
+        sid = sid.astype(str).to_numpy(dtype=object)
+    else:
+        sid = np.array([f"{s}-{i}" for i, s in enumerate(split)], dtype=object)
+    dup = pd.Series(sid[~train]).duplicated().to_numpy()
+    if dup.any():
+        i = int(np.flatnonzero(~train)[np.flatnonzero(dup)[0]])
+        raise DumpFormatError(f"duplicate sample_id {sid[i]!r} among test rows.", file=path,
+                              row=_line(i), column="sample_id")
+    if "group" in frame.columns:
+        g = frame["group"]
+        if g.isna().any():
+            i = int(np.flatnonzero(g.isna().to_numpy())[0])
+            raise DumpFormatError("missing group.", file=path, row=_line(i), column="group")
+        group = g.astype(str).to_numpy(dtype=object)
+    else:
+        group = sid.copy()
+
+    return FeatureData(
+        name=path.stem, taxonomy=tax,
+        X_train=X[train], y_train=y[train], va_train=va[train], au_train=au[train],
+        group_train=group[train],
+        X_test=X[~train], y_test=y[~train], va_test=va[~train], au_test=au[~train],
+        group_test=group[~train], sample_id_test=sid[~train],
+        au_names=au_names,
+        knobs={"file": str(path.resolve()), "sha256": _digest(path), "taxonomy": tax.name},
+    )
+

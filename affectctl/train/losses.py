@@ -1,0 +1,255 @@
+"""Loss functions of the training core (torch; POT only for soft-target OT).
+
+Optimal transport with a class cost
+-----------------------------------
+For a predicted distribution ``p`` and a target distribution ``q`` over K classes,
+
+.. math::
+
+    \\mathrm{OT}(p, q; C) = \\min_{T \\ge 0,\\; T1 = p,\\; T^\\top 1 = q} \\langle T, C \\rangle .
+
+With a one-hot target ``q = δ_y`` the only feasible plan sends all of ``p`` to ``y``,
+so the value is the expected cost ``Σ_j p_j C[j, y]`` exactly; :func:`ot_onehot`
+computes it in closed form. With soft targets (label smoothing, label distributions)
+:func:`ot_soft` solves the linear program with POT's exact solver ``ot.emd2`` on the
+torch backend, whose gradient with respect to ``p`` is the dual potential, i.e. the
+closed-form gradient ``C[:, y]`` up to an additive constant (POT centres the
+potential; ``shared/DOMAIN.md``). Both check that histograms are non-negative with
+equal mass and raise ``ValueError`` before POT would raise its ``AssertionError``.
+
+References
+----------
+Frogner et al. (2015), "Learning with a Wasserstein loss", NeurIPS.
+Flamary et al. (2021), "POT: Python Optimal Transport", JMLR 22(78).
+Menon et al. (2021), "Long-tail learning via logit adjustment", ICLR.
+Lin, L. I.-K. (1989), "A concordance correlation coefficient to evaluate
+reproducibility", Biometrics 45(1).
+Wasi et al. (2023), "ARBEx: Attentive feature extraction with reliability balancing
+for robust facial expression learning", arXiv:2305.01486.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+__all__ = [
+    "MASS_TOLERANCE",
+    "check_histograms",
+    "ot_onehot",
+    "ot_soft",
+    "ot_loss",
+    "smooth_targets",
+    "soft_cross_entropy",
+    "inverse_frequency_weights",
+    "logit_adjusted_cross_entropy",
+    "ccc",
+    "ccc_loss",
+    "au_bce",
+    "anchor_loss",
+    "center_loss",
+]
+
+#: Largest relative difference of total mass accepted between the two histograms.
+MASS_TOLERANCE = 1e-6
+
+
+def check_histograms(a: torch.Tensor, b: torch.Tensor, cost: torch.Tensor) -> None:
+    """Validate histograms of shape (B, K) (or (K,)) and a (K, K) cost for OT.
+
+    Raises
+    ------
+    ValueError
+        Non-finite or negative entries, a shape mismatch, or masses that differ by
+        more than :data:`MASS_TOLERANCE` (relative), naming the first offending row.
+    """
+    if a.shape != b.shape or a.shape[-1] != cost.shape[0] or cost.shape[0] != cost.shape[1]:
+        raise ValueError(f"histograms must have the same shape (..., K) and the cost (K, K); got "
+                         f"{tuple(a.shape)}, {tuple(b.shape)} and {tuple(cost.shape)}.")
+    for name, h in (("p", a), ("target", b)):
+        h = h.detach()
+        if not torch.isfinite(h).all():
+            raise ValueError(f"`{name}` must be finite; it holds NaN or infinite values.")
+        if (h < 0).any():
+            row = int(torch.nonzero((h < 0).reshape(-1, h.shape[-1]).any(-1))[0])
+            raise ValueError(f"`{name}` must be non-negative; row {row} has a negative entry.")
+    if not torch.isfinite(cost).all():
+        raise ValueError("`cost` must be finite.")
+    ma = a.detach().sum(-1).reshape(-1).double()
+    mb = b.detach().sum(-1).reshape(-1).double()
+    off = (ma - mb).abs() > MASS_TOLERANCE * torch.maximum(ma, mb).clamp_min(1e-12)
+    if off.any():
+        row = int(torch.nonzero(off)[0])
+        raise ValueError(f"histograms must have equal mass (tolerance {MASS_TOLERANCE}, relative); "
+                         f"row {row} has {float(ma[row])!r} and {float(mb[row])!r}.")
+
+
+def ot_onehot(p: torch.Tensor, y: torch.Tensor, cost: torch.Tensor) -> torch.Tensor:
+    """OT cost to a one-hot target, in closed form: ``Σ_j p[b, j] C[j, y[b]]``.
+
+    Parameters
+    ----------
+    p : tensor (B, K)
+        Predicted distributions.
+    y : int64 tensor (B,)
+        Target classes.
+    cost : tensor (K, K)
+
+    Returns
+    -------
+    tensor (B,)
+    """
+    return (p * cost[:, y].T.to(p.dtype)).sum(-1)
+
+
+def ot_soft(p: torch.Tensor, q: torch.Tensor, cost: torch.Tensor) -> torch.Tensor:
+    """Exact OT cost between soft distributions, per row, with POT's ``ot.emd2``.
+
+    Solved in float64 on POT's torch backend (differentiable in ``p``: the gradient is
+    the centred dual potential). Each row of ``p`` and ``q`` is normalised to mass 1
+    after :func:`check_histograms` so POT's own mass check cannot fail.
+
+    Parameters
+    ----------
+    p, q : tensor (B, K)
+    cost : tensor (K, K)
+
+    Returns
+    -------
+    tensor (B,), dtype of ``p``
+    """
+    check_histograms(p, q, cost)
+    import ot  # lazy: `import ot` loads its backends
+
+    M = cost.detach().to(torch.float64)
+    a = p.to(torch.float64)
+    b = q.detach().to(torch.float64)
+    a = a / a.sum(-1, keepdim=True)
+    b = b / b.sum(-1, keepdim=True)
+    values = [ot.emd2(a[i], b[i], M) for i in range(a.shape[0])]
+    return torch.stack(values).to(p.dtype)
+
+
+def ot_loss(p: torch.Tensor, target: torch.Tensor, cost: torch.Tensor) -> torch.Tensor:
+    """Mean OT cost: closed form for class indices, POT for distributions.
+
+    ``target`` of integer dtype and shape (B,) is one-hot (:func:`ot_onehot`); a float
+    tensor of shape (B, K) is a soft target (:func:`ot_soft`).
+    """
+    if target.dtype in (torch.int64, torch.int32):
+        if p.shape[0] and ((target < 0) | (target >= cost.shape[0])).any():
+            raise ValueError(f"class indices must be in [0, {cost.shape[0] - 1}].")
+        check_histograms(p, F.one_hot(target, cost.shape[0]).to(p.dtype), cost)
+        return ot_onehot(p, target, cost).mean()
+    return ot_soft(p, target, cost).mean()
+
+
+def smooth_targets(y: torch.Tensor, n_classes: int, eps: float) -> torch.Tensor:
+    """Label smoothing: ``(1 - ε) δ_y + ε / K`` (Szegedy et al. 2016)."""
+    return F.one_hot(y, n_classes).to(torch.float32) * (1.0 - eps) + eps / n_classes
+
+
+def soft_cross_entropy(log_p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """``mean_b -Σ_k q[b, k] log p[b, k]`` from log-probabilities."""
+    return -(q * log_p).sum(-1).mean()
+
+
+def inverse_frequency_weights(counts: torch.Tensor) -> torch.Tensor:
+    """Class weights ``w_k = 1 / (K π_k)`` (0 for absent classes), so ``Σ_k π_k w_k = 1``.
+
+    ``π`` is the class share in the training set; the weights make every present class
+    contribute equally to the expected loss.
+    """
+    counts = counts.to(torch.float64)
+    present = counts > 0
+    prior = counts / counts.sum()
+    w = torch.zeros_like(prior)
+    w[present] = 1.0 / (int(present.sum()) * prior[present])
+    return w.to(torch.float32)
+
+
+def logit_adjusted_cross_entropy(logits: torch.Tensor, y: torch.Tensor, log_prior: torch.Tensor,
+                                 tau: float) -> torch.Tensor:
+    """Logit-adjusted loss of Menon et al. (2021), eq. (10).
+
+    .. math:: \\ell(y, f(x)) = -\\log \\frac{e^{f_y(x) + \\tau \\log \\pi_y}}
+              {\\sum_k e^{f_k(x) + \\tau \\log \\pi_k}}
+
+    Predictions use the raw logits ``f(x)`` (the loss, not the post-hoc, variant).
+    """
+    return F.cross_entropy(logits + tau * log_prior, y)
+
+
+def ccc(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Concordance correlation (Lin 1989) per column, with population moments.
+
+    .. math:: \\rho_c = \\frac{2 s_{xy}}{s_x^2 + s_y^2 + (\\bar x - \\bar y)^2}
+
+    Parameters
+    ----------
+    pred, target : tensor (n, m)
+
+    Returns
+    -------
+    tensor (m,)
+    """
+    mx, my = pred.mean(0), target.mean(0)
+    vx = ((pred - mx) ** 2).mean(0)
+    vy = ((target - my) ** 2).mean(0)
+    cov = ((pred - mx) * (target - my)).mean(0)
+    return 2.0 * cov / (vx + vy + (mx - my) ** 2 + 1e-8)
+
+
+def ccc_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """``mean over valence, arousal of (1 - CCC)``, on rows whose target is finite."""
+    ok = torch.isfinite(target).all(-1)
+    if int(ok.sum()) < 2:
+        return pred.sum() * 0.0
+    return (1.0 - ccc(pred[ok], target[ok])).mean()
+
+
+def au_bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy over annotated AUs (``target`` 0/1; -1 = not annotated)."""
+    mask = target >= 0
+    if not bool(mask.any()):
+        return logits.sum() * 0.0
+    return F.binary_cross_entropy_with_logits(logits[mask], target[mask].to(logits.dtype))
+
+
+def anchor_loss(anchors: torch.Tensor, margin: float) -> torch.Tensor:
+    """Bounded anchor-separation loss, in [0, 1].
+
+    ARBEx pushes anchors apart with ``-Σ_{i<j} ‖a_i - a_j‖²``, which is unbounded below
+    (the anchors can run off to infinity and the term dominates the objective). This
+    version is a squared hinge on the distance, normalised by the margin ``m``:
+
+    .. math:: L_a = \\frac{1}{P} \\sum_{i<j} \\max(0, 1 - \\lVert a_i - a_j \\rVert / m)^2
+
+    over all ``P`` pairs of anchors (all classes). It is 1 when all anchors coincide and
+    0 once every pair is at least ``m`` apart; it never pulls anchors together.
+
+    Parameters
+    ----------
+    anchors : tensor (K, A, D)
+    margin : float > 0
+    """
+    flat = anchors.reshape(-1, anchors.shape[-1])
+    n = flat.shape[0]
+    if n < 2:
+        return flat.sum() * 0.0
+    iu = torch.triu_indices(n, n, offset=1)
+    diff = flat[iu[0]] - flat[iu[1]]
+    dist = (diff.pow(2).sum(-1) + 1e-12).sqrt()
+    return F.relu(1.0 - dist / margin).pow(2).mean()
+
+
+def center_loss(embedding: torch.Tensor, y: torch.Tensor, anchors: torch.Tensor) -> torch.Tensor:
+    """Squared distance from each embedding to its nearest own-class anchor, per dimension.
+
+    .. math:: L_c = \\frac{1}{B D} \\sum_b \\min_a \\lVert e_b - a_{y_b, a} \\rVert^2
+
+    (ARBEx's center loss divided by the embedding dimension D).
+    """
+    own = anchors[y]                                   # (B, A, D)
+    sq = (embedding[:, None, :] - own).pow(2).sum(-1)  # (B, A)
+    return sq.min(-1).values.mean() / embedding.shape[-1]

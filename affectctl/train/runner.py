@@ -1,0 +1,278 @@
+"""Sweeps: conditions × seeds on one dataset, one dump per run, resumable and parallel.
+
+``runs/<dataset>/<condition>/seed-<k>.parquet`` is written once per (condition, seed)
+through :func:`affectctl.dumps.write_dump`, which writes to a temporary file and
+renames it: a killed sweep never leaves a half-written dump under the final name. A
+rerun skips the dumps that exist, after checking that each was made by the same
+condition file, dataset and seed (otherwise it refuses, rather than mixing runs).
+
+Parallelism: runs go to ``workers`` spawned processes (default: 2 on a machine with
+2 or more cores), each running torch with one thread. On the 2-core reference machine
+this beat one process with two torch threads (``benchmarks/bench_train.py`` prints
+both). A run's predictions do not depend on the number of workers: each run seeds
+itself and uses one thread. This module does not import torch; workers do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Sequence
+
+from ..datasets import DATASETS, FeatureData, list_datasets, make_dataset
+from ..errors import ConfigError
+from .conditions import Condition, load_condition
+
+__all__ = ["sweep", "dump_path", "resolve_data"]
+
+DEFAULT_DATASET = "sim-affwild2"
+
+_DATA: "FeatureData | None" = None  # set in each worker by _init_worker
+
+
+def dump_path(out: "str | Path", dataset: str, condition: str, seed: int) -> Path:
+    """``<out>/<dataset>/<condition>/seed-<seed>.parquet``."""
+    return Path(out) / dataset / condition / f"seed-{int(seed)}.parquet"
+
+
+def resolve_data(dataset: "str | None" = None, features: "str | Path | None" = None, *,
+                 taxonomy: "str | None" = None, dataset_knobs: "dict | None" = None) -> FeatureData:
+    """The training data of a sweep: a simulated benchmark or a features file.
+
+    Raises
+    ------
+    ConfigError
+        Both ``dataset`` and ``features``, an unknown dataset, or options that do not
+        apply (``taxonomy`` without ``features``, ``dataset_knobs`` with ``features``).
+    """
+    if dataset is not None and features is not None:
+        raise ConfigError(f"`dataset` and `features` are exclusive (--dataset or --features); "
+                          f"got dataset={dataset!r} and features={str(features)!r}.")
+    if features is not None:
+        if dataset_knobs:
+            raise ConfigError("`dataset_knobs` apply to simulated datasets, not to `features`; "
+                              f"got {dataset_knobs!r}.")
+        from .features import load_features
+
+        return load_features(features, taxonomy=taxonomy)
+    if taxonomy is not None:
+        raise ConfigError(f"`taxonomy` applies to `features` files only; got {taxonomy!r}.")
+    name = DEFAULT_DATASET if dataset is None else dataset
+    if name not in DATASETS:
+        raise ConfigError(f"`dataset` must be one of {list_datasets()}; got {name!r}.")
+    return make_dataset(name, **dict(dataset_knobs or {}))
+
+
+def _seed_list(seeds) -> list[int]:
+    if isinstance(seeds, bool):
+        raise ConfigError(f"`seeds` must be a positive integer or a list of seeds; got {seeds!r}.")
+    if isinstance(seeds, int):
+        if seeds < 1:
+            raise ConfigError(f"`seeds` must be a positive integer (number of seeds); "
+                              f"got {seeds!r}.")
+        return list(range(seeds))
+    try:
+        out = list(seeds)
+    except TypeError:
+        raise ConfigError(f"`seeds` must be a positive integer or a list of seeds; "
+                          f"got {seeds!r}.") from None
+    if not out or any(isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < 2**32
+                      for s in out) or len(set(out)) != len(out):
+        raise ConfigError(f"`seeds` must list distinct integers in [0, 2**32); got {seeds!r}.")
+    return out
+
+
+def _jsonable(obj):
+    return json.loads(json.dumps(obj, default=str))
+
+
+def _identity(condition: Condition, data: FeatureData, seed: int) -> dict:
+    knobs = {k: v for k, v in data.knobs.items() if k != "file"}
+    return _jsonable({"condition_file": condition.text, "dataset": data.name,
+                      "dataset_knobs": knobs, "seed": seed})
+
+
+def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: int) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        raw = (pq.read_schema(path).metadata or {}).get(b"affectctl")
+        meta = json.loads(raw) if raw else {}
+    except Exception:  # pyarrow raises several types on a corrupt file
+        raise ConfigError(f"{path}: exists but is not a readable dump; "
+                          "remove it to rerun.") from None
+    stored = {k: meta.get(k) for k in ("condition_file", "dataset", "seed")}
+    stored["dataset_knobs"] = {k: v for k, v in (meta.get("dataset_knobs") or {}).items()
+                               if k != "file"}
+    want = _identity(condition, data, seed)
+    for key in ("condition_file", "dataset", "dataset_knobs", "seed"):
+        if stored.get(key) != want[key]:
+            what = key.replace("_", " ")
+            raise ConfigError(f"{path}: exists but was made with a different {what}; "
+                              "remove it or choose another --out to rerun.")
+
+
+def _init_worker(data: FeatureData) -> None:
+    global _DATA
+    _DATA = data
+
+
+def _run_job(condition: Condition, seed: int, path: str, embeddings: bool) -> str:
+    from .loop import run_one
+
+    return str(run_one(condition, _DATA, seed, path, embeddings=embeddings))
+
+
+def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
+          seeds: "int | Sequence[int]" = 5, out: "str | Path" = "runs",
+          features: "str | Path | None" = None, models_dir: "str | Path | None" = None,
+          embeddings: bool = False, progress: bool = True, taxonomy: "str | None" = None,
+          dataset_knobs: "dict | None" = None, workers: "int | None" = None,
+          ) -> "dict[tuple[str, int], Path]":
+    """Train every (condition, seed) not yet done and return every dump's path.
+
+    Parameters
+    ----------
+    conditions : str or sequence of str
+        Condition names (file stems, looked up in ``models_dir``, ``./models``, then
+        affectctl's ``models/``) or ``.toml`` paths.
+    dataset : {"sim-affwild2", "sim-affectnet"}, optional
+        Simulated benchmark; ``sim-affwild2`` when neither ``dataset`` nor ``features``
+        is given. Exclusive with ``features``.
+    seeds : int or sequence of int, default 5
+        A count ``n`` means seeds ``0 .. n-1``.
+    out : path, default "runs"
+        Dumps go to ``<out>/<dataset>/<condition>/seed-<k>.parquet`` (``<dataset>`` is
+        the features file's stem for ``features``).
+    features : path, optional
+        Parquet or NPZ features file (:mod:`affectctl.train.features`).
+    models_dir : path, optional
+        Folder searched first for condition files.
+    embeddings : bool, default False
+        Store test embeddings (``emb_<i>`` columns).
+    progress : bool, default True
+        Show a progress bar on stderr.
+    taxonomy : str, optional
+        Taxonomy of a ``features`` file that does not declare one.
+    dataset_knobs : dict, optional
+        Overrides of the simulated dataset's knobs (:func:`affectctl.datasets.make_dataset`),
+        including its data ``seed``; recorded in every dump.
+    workers : int, optional
+        Worker processes; default ``min(2, os.cpu_count(), runs to do)``. 1 runs in
+        this process.
+
+    Returns
+    -------
+    dict
+        ``{(condition name, seed): path}`` for every requested run, in the order
+        conditions × seeds, including dumps that already existed.
+
+    Raises
+    ------
+    ConfigError
+        Unknown condition or dataset, invalid condition file, both ``dataset`` and
+        ``features``, bad ``seeds``/``workers``, or an existing dump made differently.
+    DumpFormatError
+        A malformed ``features`` file.
+    """
+    names = [conditions] if isinstance(conditions, str) else list(conditions)
+    if not names or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"`conditions` must name at least one condition; got {conditions!r}.")
+    seed_list = _seed_list(seeds)
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):
+        raise ConfigError(f"`workers` must be a positive integer; got {workers!r}.")
+    conds = [load_condition(n, models_dir) for n in names]
+    seen: dict = {}
+    for c in conds:
+        if c.name in seen:
+            raise ConfigError(f"condition {c.name!r} is given twice "
+                              f"({seen[c.name]} and {c.source}).")
+        seen[c.name] = c.source
+    data = resolve_data(dataset, features, taxonomy=taxonomy, dataset_knobs=dataset_knobs)
+
+    paths: dict = {}
+    todo = []
+    for c in conds:
+        for s in seed_list:
+            path = dump_path(out, data.name, c.name, s)
+            paths[(c.name, s)] = path
+            if path.exists():
+                _check_existing(path, c, data, s)
+            else:
+                todo.append((c, s, path))
+    if not todo:
+        return paths
+
+    n_workers = workers if workers is not None else min(2, os.cpu_count() or 1, len(todo))
+    n_workers = min(n_workers, len(todo))
+    bar = _progress(progress, len(paths), len(paths) - len(todo), data.name)
+    try:
+        if n_workers == 1:
+            _init_worker(data)
+            try:
+                for c, s, path in todo:
+                    _run_job(c, s, str(path), embeddings)
+                    bar.advance(f"{c.name} seed {s}")
+            finally:
+                _init_worker(None)
+        else:
+            import multiprocessing
+
+            ctx = multiprocessing.get_context("spawn")
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
+                                       initializer=_init_worker, initargs=(data,))
+            try:
+                futures = {pool.submit(_run_job, c, s, str(path), embeddings): (c.name, s)
+                           for c, s, path in todo}
+                for fut in as_completed(futures):
+                    fut.result()
+                    name, s = futures[fut]
+                    bar.advance(f"{name} seed {s}")
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+    finally:
+        bar.close()
+    return paths
+
+
+class _NoBar:
+    def advance(self, what: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class _RichBar:
+    def __init__(self, total: int, done: int, label: str):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                  MofNCompleteColumn(), TimeElapsedColumn(),
+                                  TextColumn("{task.fields[last]}"),
+                                  console=Console(stderr=True), transient=False)
+        self._progress.start()
+        self._task = self._progress.add_task(f"train {label}", total=total, completed=done,
+                                             last=f"({done} already done)" if done else "")
+
+    def advance(self, what: str) -> None:
+        self._progress.update(self._task, advance=1, last=what)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def _progress(enabled: bool, total: int, done: int, label: str):
+    return _RichBar(total, done, label) if enabled else _NoBar()
