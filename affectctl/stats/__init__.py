@@ -1,0 +1,60 @@
+"""Paired statistics: over seeds, over samples or videos, classifier tables, corrections, power.
+
+* :mod:`~affectctl.stats.seeds`: exact Wilcoxon, exact sign-flip, paired t over seeds.
+* :mod:`~affectctl.stats.samples`: approximate randomization and paired bootstrap of
+  non-decomposable metrics (macro-F1, CCC, ...) over samples or groups.
+* :mod:`~affectctl.stats.classifier`: McNemar, Bowker, Stuart–Maxwell.
+* :mod:`~affectctl.stats.effects`: paired effect sizes.
+* :mod:`~affectctl.stats.correction`: Holm / BH / Bonferroni, Westfall–Young max-T.
+* :mod:`~affectctl.stats.power`: reachability and seeds needed.
+
+Every test returns a :class:`PairedTestResult`.
+"""
+
+from .classifier import bowker_test, mcnemar_test, stuart_maxwell_test
+from .correction import adjust_pvalues, westfall_young_maxt
+from .effects import PairedEffectSizes, cles_paired, cohen_dz, mean_diff_ci, paired_effect_sizes, rank_biserial
+from .power import PowerReport, min_seeds_for_alpha, power_analysis, seeds_for_power, ttest_power
+from .samples import (
+    SAMPLE_METRICS,
+    MetricContext,
+    PairedPredictions,
+    approximate_randomization,
+    higher_is_better,
+    is_sample_metric,
+    metric_value,
+    paired_bootstrap,
+)
+from .seeds import PairedTestResult, min_attainable_pvalue, paired_ttest, signflip_test, wilcoxon_test
+
+__all__ = [
+    "PairedTestResult",
+    "wilcoxon_test",
+    "signflip_test",
+    "paired_ttest",
+    "min_attainable_pvalue",
+    "PairedPredictions",
+    "MetricContext",
+    "SAMPLE_METRICS",
+    "approximate_randomization",
+    "paired_bootstrap",
+    "is_sample_metric",
+    "higher_is_better",
+    "metric_value",
+    "mcnemar_test",
+    "bowker_test",
+    "stuart_maxwell_test",
+    "adjust_pvalues",
+    "westfall_young_maxt",
+    "PairedEffectSizes",
+    "paired_effect_sizes",
+    "mean_diff_ci",
+    "rank_biserial",
+    "cohen_dz",
+    "cles_paired",
+    "PowerReport",
+    "power_analysis",
+    "min_seeds_for_alpha",
+    "seeds_for_power",
+    "ttest_power",
+]

@@ -1,0 +1,203 @@
+"""Private helpers shared by :mod:`affectctl.stats`: input validation and Monte-Carlo p-values.
+
+Every public function in :mod:`affectctl.stats` validates its input in a private
+``_<name>_iv`` function built from the checks below (SciPy ``_resampling.py``
+style). Messages name the parameter, the allowed values and the value received::
+
+    `alternative` must be one of {'two-sided', 'greater', 'less'}; got 'both'.
+
+All errors are :class:`~affectctl.errors.ConfigError` (a ``ValueError``) or
+:class:`~affectctl.errors.PairingError` (a ``ValueError``) for unpaired input.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+
+from ..errors import ConfigError, DegenerateDataWarning, PairingError
+
+ALTERNATIVES = ("two-sided", "greater", "less")
+
+#: Relative tolerance under which two statistics count as tied (as SciPy's
+#: ``permutation_test``: ``100 * eps``).
+TIE_RTOL = 100.0 * np.finfo(np.float64).eps
+
+
+def fmt_set(allowed) -> str:
+    return "{" + ", ".join(repr(a) for a in allowed) + "}"
+
+
+def check_choice(name: str, value, allowed) -> str:
+    """Return ``value`` if it is one of ``allowed``; raise ConfigError naming all three."""
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(f"`{name}` must be one of {fmt_set(allowed)}; got {value!r}.")
+    return value
+
+
+def check_alternative(alternative) -> str:
+    return check_choice("alternative", alternative, ALTERNATIVES)
+
+
+def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
+    if value < minimum:
+        raise ConfigError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def check_n_resamples(n_resamples) -> int:
+    return check_positive_int("n_resamples", n_resamples, minimum=1)
+
+
+def check_unit_interval(name: str, value) -> float:
+    """A number in the open interval (0, 1) (``confidence``, ``alpha``)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
+    value = float(value)
+    if not 0.0 < value < 1.0:
+        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
+    return value
+
+
+def check_alpha(alpha) -> float | None:
+    """``alpha`` is ``None`` (no reachability warning) or a number in (0, 1)."""
+    if alpha is None:
+        return None
+    return check_unit_interval("alpha", alpha)
+
+
+def check_confidence(confidence) -> float:
+    return check_unit_interval("confidence", confidence)
+
+
+def check_bool_or_none(name: str, value):
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    raise ConfigError(f"`{name}` must be one of {{None, True, False}}; got {value!r}.")
+
+
+def normalize_rng(rng) -> tuple[np.random.Generator, int]:
+    """Return ``(generator, seed)``; the seed reproduces the draws exactly.
+
+    * ``None``: a fresh 63-bit seed is drawn from OS entropy
+      (``np.random.SeedSequence()``) and reported.
+    * ``int`` (>= 0): used as is, ``np.random.default_rng(seed)``; the same int is reported.
+    * ``np.random.Generator``: a 63-bit seed is drawn *from that generator* (so it
+      advances, and two calls sharing it get different draws) and the test draws from
+      ``np.random.default_rng(seed)``. Passing ``default_rng(s)`` therefore differs
+      from passing ``s``, but the reported seed reproduces the result in both cases.
+    """
+    if rng is None:
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    elif isinstance(rng, np.random.Generator):
+        seed = int(rng.integers(0, 2**63 - 1))
+    elif isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ConfigError(f"`rng` must be None, an int >= 0 or a numpy.random.Generator; "
+                              f"got {rng!r}.")
+        seed = int(rng)
+    else:
+        raise ConfigError("`rng` must be None, an int >= 0 or a numpy.random.Generator; "
+                          f"got {rng!r}.")
+    return np.random.default_rng(seed), seed
+
+
+def as_paired_1d(a, b, *, names=("a", "b"), min_n: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Convert paired per-seed values to float64 1-D arrays of equal length, all finite."""
+    out = []
+    for name, x in zip(names, (a, b)):
+        try:
+            arr = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConfigError(f"`{name}` must be a 1-D array of numbers; got {x!r}.") from None
+        if arr.ndim != 1:
+            raise ConfigError(f"`{name}` must be 1-D (one value per seed); got shape {arr.shape}.")
+        out.append(arr)
+    xa, xb = out
+    if xa.shape[0] != xb.shape[0]:
+        raise PairingError(f"`{names[0]}` and `{names[1]}` must have the same length (one value "
+                           f"per paired seed); got {xa.shape[0]} and {xb.shape[0]}.")
+    if xa.shape[0] < min_n:
+        raise ConfigError(f"`{names[0]}` and `{names[1]}` need at least {min_n} paired "
+                          f"value(s); got {xa.shape[0]}.")
+    for name, arr in zip(names, out):
+        bad = np.flatnonzero(~np.isfinite(arr))
+        if bad.size:
+            raise ConfigError(f"`{name}` must be finite; got NaN or inf at position(s) "
+                              f"{bad.tolist()[:10]}. Drop unpaired or failed seeds explicitly "
+                              "before testing.")
+    return xa, xb
+
+
+def pvalue_from_null(null: np.ndarray, observed: float, alternative: str, *, exact: bool,
+                     scale: float | None = None) -> tuple[float, float | None]:
+    """p-value and its Monte-Carlo standard error from a null distribution.
+
+    Follows :func:`scipy.stats.permutation_test`: null values within
+    ``100·eps·max(|observed|, scale)`` of the observed value count as at least as
+    extreme; a randomized (non-exact) test adds one to numerator and denominator,
+    ``p = (c + 1) / (R + 1)`` (Phipson & Smyth 2010), so it is never 0; two-sided
+    ``p = min(1, 2·min(p_less, p_greater))``.
+
+    ``scale`` widens the tie tolerance to the magnitude of the terms behind the
+    statistic (SciPy uses ``|observed|`` alone); it matters only when the observed
+    value is near 0 compared with those terms.
+
+    The standard error is ``sqrt(q(1−q)/R)`` for a one-sided p-value ``q`` and
+    ``2·sqrt(q(1−q)/R)`` for a two-sided one (``q`` the smaller one-sided p), i.e.
+    the binomial error of the count behind it; ``None`` when exact.
+    """
+    null = np.asarray(null, dtype=np.float64)
+    r = null.shape[0]
+    adj = 0 if exact else 1
+    ref = abs(observed) if scale is None else max(abs(observed), abs(scale))
+    gamma = TIE_RTOL * ref
+    p_less = (np.count_nonzero(null <= observed + gamma) + adj) / (r + adj)
+    p_greater = (np.count_nonzero(null >= observed - gamma) + adj) / (r + adj)
+    if alternative == "less":
+        p, q, k = p_less, p_less, 1.0
+    elif alternative == "greater":
+        p, q, k = p_greater, p_greater, 1.0
+    else:
+        q = min(p_less, p_greater)
+        p, k = 2.0 * q, 2.0
+    p = float(min(max(p, 0.0), 1.0))
+    se = None if exact else float(k * np.sqrt(q * (1.0 - q) / r))
+    return p, se
+
+
+def mc_min_pvalue(n_resamples: int, alternative: str) -> float:
+    """Smallest p a randomized test with ``n_resamples`` draws can return."""
+    k = 2.0 if alternative == "two-sided" else 1.0
+    return min(1.0, k / (n_resamples + 1))
+
+
+def warn_unreachable(min_p: float, alpha: float | None, what: str, stacklevel: int = 3) -> None:
+    """Warn when the smallest attainable p-value exceeds ``alpha``."""
+    if alpha is not None and min_p > alpha:
+        warnings.warn(f"{what}: the smallest attainable p-value is {min_p:.4g} > alpha={alpha:g}, "
+                      "so this test cannot reject at that level whatever the data; add seeds or "
+                      "units (see `affectctl power`), or pass `alpha=None` to silence this.",
+                      DegenerateDataWarning, stacklevel=stacklevel)
+
+
+def pick_batch(n_resamples: int, bytes_per_replicate: int, budget: int = 64 * 2**20) -> int:
+    """Replicates per batch so that one batch needs about ``budget`` bytes (at least 1)."""
+    return int(max(1, min(n_resamples, budget // max(1, bytes_per_replicate))))
+
+
+def to_plain(value):
+    """Convert numpy scalars and tuples to plain Python values for JSON."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,307 @@
+"""Paired tests of two classifiers on the same samples: McNemar, Bowker, Stuart–Maxwell.
+
+Three different questions about one seed's paired predictions:
+
+* :func:`mcnemar_test`: **is one system right more often?** H0: P(A right, B
+  wrong) = P(A wrong, B right), on the 2×2 table of correctness (McNemar 1947).
+* :func:`bowker_test`: **did the outputs change systematically?** H0: the K×K
+  table of (A's label, B's label) is symmetric, P(A=i, B=j) = P(A=j, B=i) for
+  every pair of classes (Bowker 1948). It can reject when both systems are
+  equally accurate but, say, A turns B's "fear" into "anger" far more often
+  than the reverse: *the errors changed, not their number*.
+* :func:`stuart_maxwell_test`: **do the systems predict each class equally
+  often?** H0: the marginal label distributions agree, P(A=i) = P(B=i) for all i
+  (Stuart 1955; Maxwell 1970). Symmetry implies marginal homogeneity, not the
+  reverse.
+
+With ``y_true`` and ``errors_only=True`` the two K×K tests look only at samples
+that **both** systems get wrong: "do they make the same *kind* of error?".
+
+All three treat samples as independent: frames of one video are not, so on
+video data prefer :func:`~affectctl.stats.samples.approximate_randomization`
+with ``unit="group"``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from scipy import stats
+from statsmodels.stats.contingency_tables import SquareTable, mcnemar
+
+from ..errors import ConfigError, DegenerateDataWarning, PairingError
+from ._common import check_bool_or_none, check_confidence, check_positive_int
+from .seeds import PairedTestResult
+
+__all__ = ["mcnemar_test", "bowker_test", "stuart_maxwell_test", "MCNEMAR_EXACT_BELOW"]
+
+#: McNemar uses the exact binomial test when fewer discordant pairs than this.
+MCNEMAR_EXACT_BELOW = 25
+
+
+def _labels(name, x, n=None):
+    arr = np.asarray(x)
+    if arr.ndim != 1:
+        raise ConfigError(f"`{name}` must be 1-D of shape (n,); got shape {arr.shape}.")
+    if n is not None and arr.shape[0] != n:
+        raise PairingError(f"`{name}` must have the same length as the other label arrays "
+                           f"({n}); got {arr.shape[0]}.")
+    if arr.dtype.kind == "f":
+        if not np.isfinite(arr).all() or (arr != np.round(arr)).any():
+            raise ConfigError(f"`{name}` must hold integer class labels; got NaN or non-integer "
+                              "values.")
+    elif arr.dtype.kind not in "iub":
+        raise ConfigError(f"`{name}` must hold integer class labels; got dtype {arr.dtype}.")
+    return arr.astype(np.int64)
+
+
+def _nan_effects():
+    return dict(rank_biserial=float("nan"), cohen_dz=float("nan"))
+
+
+def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool | None = None, correction: bool = True,
+                 confidence: float = 0.95) -> PairedTestResult:
+    """McNemar's test: is system A right more (or less) often than B on the same samples?
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,), int
+        True class; negative = not annotated (excluded).
+    pred_a, pred_b : array-like of shape (n,), int
+        Predictions of A and B.
+    exact : bool or None, default None
+        None: exact binomial test when the number of discordant samples is below
+        ``MCNEMAR_EXACT_BELOW`` (25), chi-square otherwise. True/False force it.
+    correction : bool, default True
+        Continuity correction of the chi-square version.
+    confidence : float, default 0.95
+        Level of the Wald interval of the accuracy difference.
+
+    Returns
+    -------
+    PairedTestResult
+        ``method="mcnemar"``, ``alternative="two-sided"``; ``statistic`` as
+        statsmodels: ``min(b, c)`` for the exact test, the chi-square otherwise;
+        ``n`` = annotated samples; ``mean_diff`` = accuracy(A) - accuracy(B) =
+        (b - c)/n with its Wald interval.
+
+    Notes
+    -----
+    With b = #(A right, B wrong) and c = #(A wrong, B right), under H0
+    :math:`b \\sim \\mathrm{Binomial}(b + c, 1/2)`; chi-square version
+    :math:`(|b - c| - 1)^2 / (b + c)` on 1 df. Computed by
+    ``statsmodels.stats.contingency_tables.mcnemar``. Interval:
+    :math:`(b-c)/n \\pm z \\sqrt{(b + c) - (b - c)^2/n}\\,/\\,n` (Agresti 2013, §11.1.1).
+    No discordant sample: DegenerateDataWarning, p = 1.
+
+    References
+    ----------
+    .. [1] McNemar, Q. (1947). Note on the sampling error of the difference between
+           correlated proportions or percentages. Psychometrika 12(2), 153-157.
+    .. [2] Agresti, A. (2013). Categorical Data Analysis, 3rd ed. Wiley.
+    .. [3] Dietterich, T. G. (1998). Approximate statistical tests for comparing
+           supervised classification learning algorithms. Neural Comput. 10(7).
+
+    Examples
+    --------
+    >>> y = [0, 1, 2, 0, 1, 2, 0, 1]
+    >>> res = mcnemar_test(y, [0, 1, 2, 0, 1, 2, 0, 0], [0, 1, 1, 1, 0, 2, 0, 1])
+    >>> res.exact, res.statistic, round(res.pvalue, 3)
+    (True, 1.0, 0.625)
+    """
+    yt = _labels("y_true", y_true)
+    n_all = yt.shape[0]
+    pa, pb = _labels("pred_a", pred_a, n_all), _labels("pred_b", pred_b, n_all)
+    exact = check_bool_or_none("exact", exact)
+    correction = check_bool_or_none("correction", correction)
+    confidence = check_confidence(confidence)
+    used = yt >= 0
+    ra, rb = pa[used] == yt[used], pb[used] == yt[used]
+    n = int(used.sum())
+    if n == 0:
+        raise ConfigError("`y_true` has no annotated sample (all negative); nothing to test.")
+    n11, b = int(np.sum(ra & rb)), int(np.sum(ra & ~rb))
+    c, n00 = int(np.sum(~ra & rb)), int(np.sum(~ra & ~rb))
+    disc = b + c
+    if exact is None:
+        exact = disc < MCNEMAR_EXACT_BELOW
+    diff = (b - c) / n
+    se = math.sqrt(max(disc - (b - c) ** 2 / n, 0.0)) / n
+    z = stats.norm.ppf(0.5 + confidence / 2.0)
+    note = (f"table [[both right, A only], [B only, both wrong]] = [[{n11}, {b}], [{c}, {n00}]]; "
+            + ("exact binomial" if exact else
+               f"chi-square, 1 df, continuity correction={bool(correction)}"))
+    common = dict(alternative="two-sided", n=n, mean_diff=diff, ci_low=diff - z * se,
+                  ci_high=diff + z * se, confidence=confidence, exact=bool(exact),
+                  n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
+    if disc == 0:
+        warnings.warn("mcnemar_test: A and B are right and wrong on exactly the same samples (no "
+                      "discordant sample); p = 1.", DegenerateDataWarning, stacklevel=2)
+        return PairedTestResult("mcnemar", 0.0, 1.0, min_pvalue=1.0, **common)
+    res = mcnemar(np.array([[n11, b], [c, n00]]), exact=bool(exact), correction=bool(correction))
+    if exact:
+        min_p = min(1.0, 2.0 * 0.5**disc)
+    else:
+        corr = 1.0 if correction else 0.0
+        min_p = float(stats.chi2.sf((disc - corr) ** 2 / disc, 1))
+    return PairedTestResult("mcnemar", float(res.statistic), float(min(res.pvalue, 1.0)),
+                            min_pvalue=min_p, **common)
+
+
+def _square_table_iv(pred_a, pred_b, n_classes, y_true, errors_only):
+    k = check_positive_int("n_classes", n_classes, minimum=2)
+    pa = _labels("pred_a", pred_a)
+    n = pa.shape[0]
+    pb = _labels("pred_b", pred_b, n)
+    errors_only = check_bool_or_none("errors_only", errors_only)
+    keep = np.ones(n, dtype=bool)
+    if y_true is not None:
+        yt = _labels("y_true", y_true, n)
+        keep &= yt >= 0
+        if errors_only:
+            keep &= (pa != yt) & (pb != yt)
+    elif errors_only:
+        raise ConfigError("`errors_only`=True needs `y_true`; got None.")
+    pa, pb = pa[keep], pb[keep]
+    for name, p in (("pred_a", pa), ("pred_b", pb)):
+        if ((p < 0) | (p >= k)).any():
+            raise ConfigError(f"`{name}` must lie in [0, {k}); got values from {p.min()} to "
+                              f"{p.max()}.")
+    table = np.bincount(pa * k + pb, minlength=k * k).reshape(k, k)
+    return table, k, bool(errors_only)
+
+
+def _degenerate_square(method, table, note, what):
+    n = int(table.sum())
+    if n == 0:
+        warnings.warn(f"{method}_test: the table is empty (no sample{what}); p = NaN.",
+                      DegenerateDataWarning, stacklevel=3)
+        p = float("nan")
+    else:
+        warnings.warn(f"{method}_test: A and B give the same label on every sample{what} (no "
+                      "off-diagonal count); p = 1.", DegenerateDataWarning, stacklevel=3)
+        p = 1.0
+    return PairedTestResult(method, 0.0 if n else float("nan"), p, "two-sided", n,
+                            mean_diff=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
+                            confidence=float("nan"), exact=False, min_pvalue=0.0,
+                            n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
+
+
+def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
+                errors_only: bool = False) -> PairedTestResult:
+    """Bowker's test of symmetry of the (A's label, B's label) table.
+
+    Parameters
+    ----------
+    pred_a, pred_b : array-like of shape (n,), int
+        Labels predicted by A and B on the same samples, in ``[0, n_classes)``.
+    n_classes : int
+    y_true : array-like of shape (n,), optional
+        If given, unannotated samples (negative) are left out.
+    errors_only : bool, default False
+        Only samples that both systems misclassify (needs ``y_true``).
+
+    Returns
+    -------
+    PairedTestResult
+        ``method="bowker"``, chi-square ``statistic``; ``n`` = samples in the table;
+        ``mean_diff`` and the interval are NaN; ``note`` gives the degrees of freedom.
+
+    Notes
+    -----
+    .. math:: X^2 = \\sum_{i<j} \\frac{(n_{ij} - n_{ji})^2}{n_{ij} + n_{ji}}
+
+    on :math:`d` degrees of freedom (Bowker 1948), computed by statsmodels
+    ``SquareTable(table).symmetry("bowker")``. statsmodels always uses
+    :math:`d = K(K-1)/2`; pairs with :math:`n_{ij} + n_{ji} = 0` carry no
+    information, so here :math:`d` counts only pairs with at least one
+    off-diagonal sample and the p-value is ``chi2.sf(X², d)`` (identical to
+    statsmodels when every pair is supported). The chi-square approximation needs
+    a few counts per pair; rare pairs make it rough.
+
+    Empty table: DegenerateDataWarning and NaN; no off-diagonal count:
+    DegenerateDataWarning and p = 1.
+
+    References
+    ----------
+    .. [1] Bowker, A. H. (1948). A test for symmetry in contingency tables. JASA
+           43(244), 572-574.
+    """
+    table, k, errors_only = _square_table_iv(pred_a, pred_b, n_classes, y_true, errors_only)
+    what = " that both systems misclassify" if errors_only else ""
+    upper = np.triu_indices(k, 1)
+    support = (table + table.T)[upper]
+    df = int(np.count_nonzero(support))
+    note = f"K={k}; {df} of {k * (k - 1) // 2} class pairs with off-diagonal counts (df)"
+    if errors_only:
+        note += "; samples both systems misclassify"
+    if df == 0:
+        return _degenerate_square("bowker", table, note, what)
+    res = SquareTable(table, shift_zeros=False).symmetry(method="bowker")
+    stat = float(res.statistic)
+    p = float(stats.chi2.sf(stat, df))
+    return PairedTestResult("bowker", stat, p, "two-sided", int(table.sum()),
+                            mean_diff=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
+                            confidence=float("nan"), exact=False, min_pvalue=0.0,
+                            n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
+
+
+def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
+                        errors_only: bool = False) -> PairedTestResult:
+    """Stuart–Maxwell test of marginal homogeneity: do A and B predict each class equally often?
+
+    Parameters
+    ----------
+    pred_a, pred_b, n_classes, y_true, errors_only
+        As :func:`bowker_test`.
+
+    Returns
+    -------
+    PairedTestResult
+        ``method="stuart_maxwell"``, chi-square ``statistic`` on K' - 1 df.
+
+    Notes
+    -----
+    :math:`X^2 = N\\, d^\\top V^{-1} d` with :math:`d` the differences of the two
+    marginal distributions (one class dropped) and :math:`V` their covariance
+    (Stuart 1955; Maxwell 1970), computed by statsmodels
+    ``SquareTable(table).homogeneity("stuart_maxwell")``. Classes without any
+    off-diagonal count have a zero row in :math:`V` (their margins agree by
+    construction) and are left out first, so K' counts classes that take part in
+    some disagreement; without that, :math:`V` is singular.
+
+    References
+    ----------
+    .. [1] Stuart, A. (1955). A test for homogeneity of the marginal distributions
+           in a two-way classification. Biometrika 42(3/4), 412-416.
+    .. [2] Maxwell, A. E. (1970). Comparing the classification of subjects by two
+           independent judges. Br. J. Psychiatry 116, 651-655.
+    """
+    table, k, errors_only = _square_table_iv(pred_a, pred_b, n_classes, y_true, errors_only)
+    what = " that both systems misclassify" if errors_only else ""
+    off = table - np.diag(np.diag(table))
+    active = np.flatnonzero(off.sum(axis=0) + off.sum(axis=1) > 0)
+    note = f"K={k}; {active.shape[0]} class(es) with off-diagonal counts; df={max(0, active.shape[0] - 1)}"
+    if errors_only:
+        note += "; samples both systems misclassify"
+    if active.shape[0] < 2:
+        return _degenerate_square("stuart_maxwell", table, note, what)
+    sub = table[np.ix_(active, active)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            res = SquareTable(sub, shift_zeros=False).homogeneity(method="stuart_maxwell")
+            stat = float(res.statistic)
+            # statsmodels returns 1 - cdf; the survival function keeps small p-values exact
+            p = float(stats.chi2.sf(stat, res.df))
+        except Warning:
+            stat, p = float("nan"), float("nan")
+    if not np.isfinite(p):
+        warnings.warn("stuart_maxwell_test: the covariance of the marginal differences is "
+                      "singular; p = NaN.", DegenerateDataWarning, stacklevel=2)
+    return PairedTestResult("stuart_maxwell", stat, p, "two-sided", int(table.sum()),
+                            mean_diff=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
+                            confidence=float("nan"), exact=False, min_pvalue=0.0,
+                            n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
