@@ -1,0 +1,277 @@
+"""``affectctl diagnose [CONDITIONS...]``: which class pairs are degenerate, and what they cost."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import ConfigError
+from ._app import command, console, err_console
+
+#: Conditions trained when no --runs folder is given.
+DEFAULT_CONDITIONS = ("base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced")
+DEFAULT_DATASET = "sim-affwild2"
+DEFAULT_CACHE = Path("runs")
+
+_HELP = (
+    "Rank the class pairs that stay confused whatever the training does (rare-pair degeneracy) "
+    "and say what each costs.\n\n"
+    "A pair is flagged degenerate when, under the baseline, it is heavily confused (rate >= "
+    "--min-confusion-rate and >= --min-lift times chance), close on the circumplex (VA distance "
+    "within the --va-quantile quantile of all pair distances, or <= --max-va-distance), and no "
+    "intervention resolved it: neither a significant fall (one-sided exact Wilcoxon over seeds, "
+    "adjusted over the interventions, p < --alpha) nor a substantial one (>= --min-reduction "
+    "fewer confusions in >= --min-seed-share of the seeds), with >= --min-resolved-share of the "
+    "removed confusions turned into correct predictions (not moved to a third class). With 5 "
+    "seeds and several interventions the adjusted test cannot reach 0.05; the substantial "
+    "criterion then decides, and the output says so.\n\n"
+    "Runs: --runs DIR holding <condition>/seed-<k>.csv|parquet (conditions default to every "
+    "subfolder; baseline to 'base' if present, else the first), or, without --runs, the "
+    "built-in benchmark runs (trained once into --cache: "
+    + " ".join(DEFAULT_CONDITIONS) + ").\n\n"
+    "Writes pairs.csv, persistence.csv, per_seed.csv, diagnosis.json and figures (pair_graph, "
+    "pair_rates, projection; PDF and PNG) into --out (default reports/diagnose-<name>)."
+)
+
+
+def _parse_quantile(text: str):
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError("`--va-quantile` must be a number in [0, 1] or 'none'; "
+                          f"got {text!r}.") from None
+
+
+def _subfolders(root: Path) -> list:
+    from ..runs import find_dump_files
+
+    out = []
+    for p in sorted(root.iterdir()):
+        if p.is_dir() and not p.name.startswith("."):
+            try:
+                find_dump_files(root, p.name)
+            except ConfigError:
+                continue
+            out.append(p.name)
+    return out
+
+
+def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet):
+    """Root folder, condition list (baseline first) and baseline."""
+    if runs is not None:
+        if dataset is not None:
+            raise ConfigError("give either --runs (analyse existing runs) or --dataset (the "
+                              "built-in benchmark runs), not both.")
+        root = Path(runs)
+        if not root.is_dir():
+            raise ConfigError(f"runs folder {root} does not exist.")
+        if conditions:
+            conds = list(conditions)
+        else:
+            conds = _subfolders(root)
+            if not conds:
+                raise ConfigError(f"{root} holds no <condition>/seed-<k>.csv|parquet runs.")
+            if baseline is not None and baseline not in conds:
+                raise ConfigError(f"`--baseline` must be one of {{{', '.join(map(repr, conds))}}} "
+                                  f"(the conditions in {root}); got {baseline!r}.")
+    else:
+        conds = list(conditions) if conditions else list(DEFAULT_CONDITIONS)
+        root = None
+    if baseline is None:
+        baseline = "base" if "base" in conds else conds[0]
+    conds = [baseline] + [c for c in conds if c != baseline]
+    if root is None:
+        from ..train import sweep  # lazy: torch loads only when training is needed
+
+        dataset = dataset or DEFAULT_DATASET
+        sweep(conds, dataset=dataset, seeds=seeds, out=cache, embeddings=True,
+              progress=not quiet)
+        root = Path(cache) / dataset
+    return root, conds, baseline
+
+
+def _f(x, fmt):
+    try:
+        return format(x, fmt) if x is not None and math.isfinite(float(x)) else "–"
+    except (TypeError, ValueError):
+        return "–"
+
+
+def _render(result, top: int) -> None:
+    from rich import box
+    from rich.table import Table
+
+    pairs = result.pairs
+    shown = pairs if top <= 0 else pairs.head(top)
+    has_probe = "probe_auc" in pairs.columns
+    table = Table(title=f"Degenerate pairs: baseline '{result.baseline}', "
+                        f"{len(result.interventions)} intervention(s), {len(result.seeds)} seeds, "
+                        f"{result.taxonomy}, geometry {result.geometry}",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for col, just in (("#", "right"), ("pair", "left"), ("verdict", "left"),
+                      ("confusion", "right"), ("×chance", "right"), ("VA dist", "right"),
+                      ("VA overlap", "right"), ("ΔF1 resolved", "right"),
+                      ("best intervention", "left")):
+        table.add_column(col, justify=just, no_wrap=True)
+    if has_probe:
+        table.add_column("probe AUC", justify="right", no_wrap=True)
+    styles = {"degenerate": "bold red", "candidate": "yellow", "fixed": "green"}
+    for r in shown.itertuples(index=False):
+        best = "–" if r.best_intervention is None else \
+            f"{r.best_intervention} {_f(100 * r.best_relative_change, '+.0f')}%"
+        cells = [str(r.rank), f"{r.a}–{r.b}", r.status, _f(r.confusion_rate, ".1%"),
+                 _f(r.lift, ".1f"), _f(r.va_distance, ".2f"), _f(r.va_overlap, ".2f"),
+                 _f(r.macro_f1_gain, "+.3f"), best]
+        if has_probe:
+            cells.append(_f(r.probe_auc, ".2f"))
+        table.add_row(*cells, style=styles.get(r.status))
+    if console.is_terminal:
+        console.print(table)
+    else:  # piped or captured: do not squeeze the table into 80 columns
+        from rich.console import Console
+
+        Console(file=console.file, width=max(console.width, 132), highlight=False,
+                soft_wrap=True).print(table)
+    if len(shown) < len(pairs):
+        console.print(f"({len(pairs) - len(shown)} more pairs in pairs.csv / diagnosis.json)",
+                      markup=False)
+    focus = pairs[pairs["status"].isin(("degenerate", "candidate", "fixed"))]
+    for r in focus.itertuples(index=False):
+        console.print(f"#{r.rank} {r.a}–{r.b} [{r.status}]: {r.reason}", markup=False)
+        cost = (f"    cost: macro-F1 {r.macro_f1:.3f} -> {r.macro_f1_resolved:.3f} if its mutual "
+                f"confusions were resolved (upper bound, {r.macro_f1_gain:+.3f}, "
+                f"{_f(r.gap_share, '.0%')} of the gap to 1)")
+        if has_probe and r.probe_auc is not None and math.isfinite(r.probe_auc):
+            cost += (f"; linear-probe AUC {r.probe_auc:.2f} under {result.baseline} "
+                     f"(highest {r.probe_auc_max:.2f}, {r.probe_auc_max_condition}), held-out "
+                     f"Fisher ratio {r.fisher_ratio:.2f}")
+        console.print(cost, markup=False)
+    n_deg = int(pairs["degenerate"].sum())
+    console.print(f"{n_deg} degenerate pair(s) of {len(pairs)}.", markup=False)
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
+
+
+def _write(result, out_dir: Path, projection, figures: bool) -> list:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, frame in (("pairs", result.pairs), ("persistence", result.persistence),
+                        ("per_seed", result.per_seed), ("by_condition", result.by_condition)):
+        path = out_dir / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        paths.append(path)
+    if result.representation is not None:
+        path = out_dir / "representation.csv"
+        result.representation.to_csv(path, index=False)
+        paths.append(path)
+    path = out_dir / "diagnosis.json"
+    path.write_text(json.dumps(result.to_dict(), indent=2))
+    paths.append(path)
+    if figures:
+        from ..report.diagnose_figures import write_diagnose_figures
+
+        paths += write_diagnose_figures(result, out_dir, projection=projection)
+    return paths
+
+
+@command("diagnose", help=_HELP)
+def diagnose_cli(
+    conditions: Annotated[Optional[list[str]], typer.Argument(
+        help="Conditions (default: every subfolder of --runs, or the built-in set).",
+        show_default=False)] = None,
+    runs: Annotated[Optional[Path], typer.Option(
+        "--runs", help="Folder of <condition>/seed-<k>.csv|parquet dumps.")] = None,
+    dataset: Annotated[Optional[str], typer.Option(
+        "--dataset", help="Built-in benchmark runs when --runs is not given: sim-affwild2 "
+                          "(default) or sim-affectnet.")] = None,
+    seeds: Annotated[int, typer.Option(
+        "--seeds", help="Seeds to train when --runs is not given.")] = 5,
+    cache: Annotated[Path, typer.Option("--cache", help="Where built-in runs are trained and "
+                                                        "cached.")] = DEFAULT_CACHE,
+    taxonomy: Annotated[Optional[str], typer.Option("--taxonomy", help="Override the dumps' "
+                                                                       "taxonomy.")] = None,
+    geometry: Annotated[str, typer.Option(
+        "--geometry", help="nrc-vad, russell, affectnet-sample, data, or a CSV class,valence,"
+                           "arousal.")] = "nrc-vad",
+    baseline: Annotated[Optional[str], typer.Option(
+        "--baseline",
+        help="Reference condition (default 'base' if present, else the first).")] = None,
+    min_confusion_rate: Annotated[float, typer.Option(
+        "--min-confusion-rate",
+        help="Heavily confused: symmetric confusion rate at least this.")] = 0.10,
+    min_lift: Annotated[float, typer.Option(
+        "--min-lift",
+        help="Heavily confused: rate at least this many times the chance rate.")] = 2.0,
+    min_support: Annotated[float, typer.Option(
+        "--min-support", help="Mean true samples per seed each class needs to be judged.")] = 10.0,
+    va_quantile: Annotated[str, typer.Option(
+        "--va-quantile", help="Close: VA distance within this quantile of all pair distances "
+                              "('none' to use --max-va-distance only).")] = "0.25",
+    max_va_distance: Annotated[Optional[float], typer.Option(
+        "--max-va-distance", help="Close: VA distance at most this (geometry units); OR-ed with "
+                                  "the quantile.")] = None,
+    alpha: Annotated[float, typer.Option(
+        "--alpha", help="Level of the adjusted one-sided test.")] = 0.05,
+    correction: Annotated[str, typer.Option(
+        "--correction", help="Adjustment over a pair's interventions: holm, fdr_bh, bonferroni, "
+                             "none.")] = "holm",
+    min_reduction: Annotated[float, typer.Option(
+        "--min-reduction", help="Substantial: relative fall of the mean confusion rate.")] = 0.25,
+    min_seed_share: Annotated[float, typer.Option(
+        "--min-seed-share", help="Substantial: share of seeds whose rate fell.")] = 0.8,
+    min_resolved_share: Annotated[float, typer.Option(
+        "--min-resolved-share",
+        help="A fix must turn at least this share of the removed confusions into correct "
+             "predictions.")] = 0.5,
+    representation: Annotated[bool, typer.Option(
+        "--representation/--no-representation",
+        help="Linear-probe and cluster evidence when the dumps have embeddings.")] = True,
+    projection: Annotated[str, typer.Option(
+        "--projection", help="Embedding figure: pca or lda.")] = "pca",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of every random draw.")] = 0,
+    top: Annotated[int, typer.Option("--top", help="Pairs shown in the table (0 = all).")] = 10,
+    out: Annotated[Optional[Path], typer.Option(
+        "--out", help="Report folder (default reports/diagnose-<name>).")] = None,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write figures.")] = True,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the diagnosis JSON on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+) -> None:
+    from ..controls.degeneracy import DegeneracyThresholds, diagnose
+    from ..runs import load_runs
+
+    if projection not in ("pca", "lda"):
+        raise ConfigError(f"`--projection` must be one of {{'pca', 'lda'}}; got {projection!r}.")
+    thresholds = DegeneracyThresholds(
+        min_confusion_rate=min_confusion_rate, min_lift=min_lift, min_support=min_support,
+        va_distance_quantile=_parse_quantile(va_quantile), max_va_distance=max_va_distance,
+        alpha=alpha, correction=correction, min_relative_reduction=min_reduction,
+        min_seed_share=min_seed_share, min_resolved_share=min_resolved_share)
+    quiet_train = quiet or as_json
+    root, conds, baseline = _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet_train)
+    runset = load_runs(root, conds, taxonomy=taxonomy)
+    result = diagnose(runset, baseline=baseline, interventions=tuple(conds[1:]), geometry=geometry,
+                      thresholds=thresholds, rng=seed,
+                      representation="auto" if representation else False)
+    proj = None
+    first = runset.dump(baseline, result.seeds[0])
+    if figures and representation and first.embedding is not None:
+        from ..controls.representation import project_embedding
+
+        proj = project_embedding(first.embedding, first.y_true, method=projection)
+    out_dir = out or Path("reports") / f"diagnose-{root.name}"
+    paths = _write(result, out_dir, proj, figures)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    elif not quiet:
+        _render(result, top)
+    flagged = result.pairs[result.pairs["degenerate"]]
+    names = ", ".join(f"{r.a}–{r.b}" for r in flagged.itertuples(index=False)) or "none"
+    err_console.print(f"affectctl: {len(flagged)} degenerate pair(s): {names}; report written to "
+                      f"{out_dir}/ ({len(paths)} files)", markup=False)

@@ -1,0 +1,530 @@
+"""Representation evidence for degenerate pairs, from the embeddings stored in dumps.
+
+A pair that no loss or reweighting separates may be inseparable *in the
+representation*: the trunk maps both classes to the same region, and no
+classifier head can undo that. These functions read the test embeddings a dump
+carries (``emb_<i>`` columns, :attr:`affectctl.schema.Dump.embedding`) and measure
+how separable two classes are in them.
+
+linear-probe AUC
+    ROC AUC of a cross-validated logistic regression (scikit-learn
+    ``LogisticRegression`` on standardized embeddings) trained to tell class ``a``
+    from class ``b``; folds are grouped by video (``StratifiedGroupKFold``) when the
+    dumps have a ``group`` column, so frames of one video never sit on both sides
+    of a split. 0.5 = inseparable, 1 = linearly separable. The AUC is computed per
+    test fold and averaged over the folds that hold both classes.
+Fisher ratio
+    :func:`fisher_ratio` computes
+    :math:`J = (\\mu_a - \\mu_b)^\\top (\\Sigma_a + \\Sigma_b)^{-1} (\\mu_a - \\mu_b)`,
+    the maximum over directions ``w`` of Fisher's criterion
+    :math:`(w^\\top(\\mu_a-\\mu_b))^2 / (w^\\top(\\Sigma_a+\\Sigma_b)w)`, reached at
+    :math:`w \\propto (\\Sigma_a+\\Sigma_b)^{-1}(\\mu_a-\\mu_b)` (Fisher 1936;
+    Bishop 2006, §4.1.4), with class covariances (``ddof=1``) plus a ridge. In
+    sample it is optimistic when the dimension is large against the class sizes
+    (64 dimensions, 80 samples per class), so :func:`pair_separability` reports
+    the one-dimensional ratio :math:`(m_a - m_b)^2 / (s_a^2 + s_b^2)` of the
+    probe's held-out scores instead, averaged over the cross-validation folds.
+Davies–Bouldin, Calinski–Harabasz
+    scikit-learn's ``davies_bouldin_score`` (lower = better separated clusters;
+    Davies & Bouldin 1979) and ``calinski_harabasz_score`` (higher = better;
+    Caliński & Harabasz 1974), with the true classes as clusters. The issue asking
+    for them (#6) cites their use by ARBEx (Wasi et al. 2023) for embedding quality
+    (*unverified*).
+
+scikit-learn is imported on first use (it is in the ``test`` extra, not a core
+dependency); without it these functions raise :class:`~affectctl.errors.ConfigError`.
+
+References
+----------
+.. [1] Fisher, R. A. (1936). The use of multiple measurements in taxonomic problems.
+       Annals of Eugenics 7(2), 179–188.
+.. [2] Bishop, C. M. (2006). Pattern Recognition and Machine Learning, Springer, §4.1.4.
+.. [3] Davies, D. L. & Bouldin, D. W. (1979). A cluster separation measure. IEEE TPAMI
+       1(2), 224–227.
+.. [4] Caliński, T. & Harabasz, J. (1974). A dendrite method for cluster analysis.
+       Communications in Statistics 3(1), 1–27.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..runs import RunSet
+
+__all__ = [
+    "PairSeparability",
+    "ClusterScores",
+    "Projection",
+    "fisher_ratio",
+    "probe_auc",
+    "pair_separability",
+    "cluster_scores",
+    "project_embedding",
+    "representation_table",
+    "cluster_table",
+]
+
+PROJECTIONS = ("pca", "lda")
+
+
+def _sklearn():
+    try:
+        import sklearn  # noqa: F401
+    except ModuleNotFoundError:  # pragma: no cover - depends on the environment
+        raise ConfigError("representation evidence needs scikit-learn; install it with "
+                          "`pip install scikit-learn` (or the `test` extra).") from None
+
+
+def _seed_from(rng) -> int:
+    if rng is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint32)[0])
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(0, 2**32 - 1))
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
+        return int(rng) % (2**32)
+    raise ConfigError(f"`rng` must be None, an int >= 0 or a numpy.random.Generator; got {rng!r}.")
+
+
+def _as_embedding(x, name="embedding") -> np.ndarray:
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"`{name}` must be a 2-D array of numbers; "
+                          f"got {type(x).__name__}.") from None
+    if arr.ndim != 2:
+        raise ConfigError(f"`{name}` must have shape (n_samples, n_dims); got shape {arr.shape}.")
+    if not np.isfinite(arr).all():
+        raise ConfigError(f"`{name}` must be finite; got NaN or inf.")
+    return arr
+
+
+def _as_labels(y, n, name="y") -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.shape != (n,):
+        raise ConfigError(f"`{name}` must have shape ({n},), one label per embedding row; "
+                          f"got shape {arr.shape}.")
+    return arr
+
+
+# ============================================================================ results
+
+
+@dataclass(frozen=True)
+class PairSeparability:
+    """How separable two classes are in an embedding.
+
+    Attributes
+    ----------
+    n_a, n_b : int
+        Samples of each class.
+    auc : float
+        Mean cross-validated linear-probe ROC AUC over the usable folds (NaN if none).
+    auc_sd : float
+        Standard deviation of the fold AUCs (``ddof=1``; NaN with < 2 folds).
+    n_folds : int
+        Folds whose test part held both classes.
+    cv : str
+        ``"StratifiedGroupKFold"`` (grouped by video) or ``"StratifiedKFold"``.
+    fisher_ratio : float
+        One-dimensional Fisher ratio of the probe's held-out scores (fold mean).
+    davies_bouldin : float
+        Of the two classes as two clusters (lower = better separated).
+    calinski_harabasz : float
+        Of the two classes as two clusters (higher = better separated).
+    note : str
+    """
+
+    n_a: int
+    n_b: int
+    auc: float
+    auc_sd: float
+    n_folds: int
+    cv: str
+    fisher_ratio: float
+    davies_bouldin: float
+    calinski_harabasz: float
+    note: str = ""
+
+    def to_record(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class ClusterScores:
+    """Cluster quality of an embedding with the true classes as clusters.
+
+    Attributes
+    ----------
+    davies_bouldin : float
+        Lower = better separated (NaN with fewer than 2 classes).
+    calinski_harabasz : float
+        Higher = better separated (NaN with fewer than 2 classes).
+    n_samples, n_classes : int
+    """
+
+    davies_bouldin: float
+    calinski_harabasz: float
+    n_samples: int
+    n_classes: int
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """A 2-D projection of an embedding, for figures.
+
+    Attributes
+    ----------
+    coords : ndarray of shape (n, 2)
+    labels : ndarray of shape (n,)
+        The class label of each row.
+    method : {"pca", "lda"}
+    explained : tuple of float or None
+        Share of variance of each PCA axis (None for LDA).
+    """
+
+    coords: np.ndarray
+    labels: np.ndarray
+    method: str
+    explained: tuple | None = None
+
+
+# ============================================================================ functions
+
+
+def fisher_ratio(x_a, x_b, *, ridge: float = 1e-6) -> float:
+    """Multivariate Fisher ratio of two samples.
+
+    .. math::
+
+        J = (\\mu_a - \\mu_b)^\\top (\\Sigma_a + \\Sigma_b + \\lambda I)^{-1}
+            (\\mu_a - \\mu_b)
+
+    with sample means, covariances (``ddof=1``) and
+    :math:`\\lambda = \\text{ridge} \\cdot \\operatorname{tr}(\\Sigma_a+\\Sigma_b)/d`.
+    In one dimension :math:`J = (\\mu_a-\\mu_b)^2/(\\sigma_a^2+\\sigma_b^2)`
+    (Fisher 1936; Bishop 2006, eq. 4.26).
+
+    Parameters
+    ----------
+    x_a, x_b : array-like of shape (n_a, d), (n_b, d)
+        Embeddings of the two classes (a 1-D array is one dimension).
+    ridge : float, default 1e-6
+
+    Returns
+    -------
+    float
+        NaN when a class has fewer than 2 samples.
+
+    Examples
+    --------
+    >>> fisher_ratio([[0.0], [2.0]], [[4.0], [6.0]])  # (1 - 5)^2 / (2 + 2)
+    4.0
+    """
+    xa = np.asarray(x_a, dtype=np.float64)
+    xb = np.asarray(x_b, dtype=np.float64)
+    xa = xa[:, None] if xa.ndim == 1 else xa
+    xb = xb[:, None] if xb.ndim == 1 else xb
+    if xa.ndim != 2 or xb.ndim != 2 or xa.shape[1] != xb.shape[1]:
+        raise ConfigError(f"`x_a` and `x_b` must have shapes (n_a, d) and (n_b, d); got "
+                          f"{xa.shape} and {xb.shape}.")
+    if xa.shape[0] < 2 or xb.shape[0] < 2:
+        return float("nan")
+    d = xa.shape[1]
+    s = np.atleast_2d(np.cov(xa, rowvar=False)) + np.atleast_2d(np.cov(xb, rowvar=False))
+    lam = ridge * float(np.trace(s)) / d if np.trace(s) > 0 else ridge
+    diff = xa.mean(axis=0) - xb.mean(axis=0)
+    return float(diff @ np.linalg.solve(s + lam * np.eye(d), diff))
+
+
+def _cv_scores(x, y, groups, n_splits, C, rng):
+    """Held-out probe scores per fold: ``([(y_test, scores), ...], cv name, note)``."""
+    _sklearn()
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    classes = np.unique(y)
+    if classes.shape[0] != 2:
+        raise ConfigError(f"`y` must hold exactly two classes; got {classes.shape[0]}.")
+    if isinstance(n_splits, (bool, np.bool_)) or not isinstance(n_splits, numbers.Integral) \
+            or n_splits < 2:
+        raise ConfigError(f"`n_splits` must be an integer >= 2; got {n_splits!r}.")
+    yb = (y == classes[1]).astype(np.int64)
+    seed = _seed_from(rng)
+    if groups is not None:
+        per_class = min(np.unique(groups[yb == k]).shape[0] for k in (0, 1))
+        cv_name, unit = "StratifiedGroupKFold", "groups"
+    else:
+        per_class = int(min(np.count_nonzero(yb == 0), np.count_nonzero(yb == 1)))
+        cv_name, unit = "StratifiedKFold", "samples"
+    k = min(int(n_splits), per_class)
+    if k < 2:
+        return [], cv_name, f"a class has fewer than 2 {unit}; no cross-validation possible"
+    if groups is not None:
+        splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+        splits = splitter.split(x, yb, groups)
+    else:
+        splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(x, yb)
+    folds, skipped = [], 0
+    for tr, te in splits:
+        if np.unique(yb[tr]).shape[0] < 2 or np.unique(yb[te]).shape[0] < 2:
+            skipped += 1
+            continue
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
+        model.fit(x[tr], yb[tr])
+        folds.append((yb[te], model.decision_function(x[te])))
+    note = f"{skipped} fold(s) without both classes skipped" if skipped else ""
+    return folds, cv_name, note
+
+
+def _fold_auc(folds):
+    from sklearn.metrics import roc_auc_score
+
+    aucs = [roc_auc_score(yt, s) for yt, s in folds]
+    if not aucs:
+        return float("nan"), float("nan")
+    return float(np.mean(aucs)), (float(np.std(aucs, ddof=1)) if len(aucs) > 1 else float("nan"))
+
+
+def _fold_fisher(folds):
+    vals = [fisher_ratio(s[yt == 0], s[yt == 1]) for yt, s in folds]
+    vals = [v for v in vals if np.isfinite(v)]
+    return float(np.mean(vals)) if vals else float("nan")
+
+
+def probe_auc(x, y, *, groups=None, n_splits: int = 5, C: float = 1.0, rng=None) -> tuple:
+    """Cross-validated ROC AUC of a linear probe on a two-class problem.
+
+    Parameters
+    ----------
+    x : array-like of shape (n, d)
+    y : array-like of shape (n,)
+        Two distinct labels; the larger one is the positive class (the AUC of a
+        two-class problem does not depend on that choice beyond ``1 - AUC``
+        symmetry, and a trained probe orients itself).
+    groups : array-like of shape (n,), optional
+        Video (or subject) of each row: folds never split a group
+        (``StratifiedGroupKFold``). Without it, ``StratifiedKFold``.
+    n_splits : int, default 5
+        Lowered to the number of samples (or groups) of the smaller class when
+        that is fewer; with fewer than 2 the AUC is NaN.
+    C : float, default 1.0
+        Inverse L2 penalty of ``LogisticRegression`` (on standardized inputs).
+    rng : None, int >= 0 or numpy.random.Generator
+        Shuffles the folds.
+
+    Returns
+    -------
+    (auc, auc_sd, n_folds, cv, note)
+        Mean and standard deviation (``ddof=1``) of the per-fold AUCs over the
+        folds whose test part holds both classes; their number; the splitter's
+        name; what was skipped.
+    """
+    x = _as_embedding(x, "x")
+    y = _as_labels(y, x.shape[0])
+    g = None if groups is None else _as_labels(groups, x.shape[0], "groups")
+    folds, cv_name, note = _cv_scores(x, y, g, n_splits, C, rng)
+    if not folds:
+        return float("nan"), float("nan"), 0, cv_name, note or "no usable fold"
+    auc, sd = _fold_auc(folds)
+    return auc, sd, len(folds), cv_name, note
+
+
+def pair_separability(embedding, y, a, b, *, groups=None, n_splits: int = 5, C: float = 1.0,
+                      rng=None) -> PairSeparability:
+    """Linear-probe AUC, held-out Fisher ratio and two-cluster scores of classes ``a`` and ``b``.
+
+    Parameters
+    ----------
+    embedding : array-like of shape (n, d)
+    y : array-like of shape (n,)
+        Class of each row (other classes and -1 are ignored).
+    a, b : label
+        The two classes.
+    groups : array-like of shape (n,), optional
+        Video of each row, for grouped cross-validation (:func:`probe_auc`).
+    n_splits : int, default 5
+    C : float, default 1.0
+    rng : None, int >= 0 or numpy.random.Generator
+
+    Returns
+    -------
+    PairSeparability
+        ``auc`` as :func:`probe_auc`; ``fisher_ratio`` is the one-dimensional
+        :func:`fisher_ratio` of the probe's **held-out** scores, averaged over the
+        same folds (the in-sample multivariate ratio overfits when the embedding
+        dimension is large against the class sizes, so it is not used here);
+        ``davies_bouldin`` and ``calinski_harabasz`` treat the two classes as two
+        clusters of the full embedding.
+    """
+    _sklearn()
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    x = _as_embedding(embedding)
+    y = _as_labels(y, x.shape[0])
+    sel = (y == a) | (y == b)
+    xs, ys = x[sel], y[sel]
+    gs = None if groups is None else _as_labels(groups, x.shape[0], "groups")[sel]
+    n_a, n_b = int(np.count_nonzero(ys == a)), int(np.count_nonzero(ys == b))
+    if n_a < 2 or n_b < 2:
+        return PairSeparability(n_a, n_b, float("nan"), float("nan"), 0, "none", float("nan"),
+                                float("nan"), float("nan"), "a class has fewer than 2 samples")
+    folds, cv, note = _cv_scores(xs, ys, gs, n_splits, C, rng)
+    auc, sd = _fold_auc(folds) if folds else (float("nan"), float("nan"))
+    lab = (ys == b).astype(np.int64)
+    return PairSeparability(
+        n_a, n_b, auc, sd, len(folds), cv, _fold_fisher(folds),
+        float(davies_bouldin_score(xs, lab)), float(calinski_harabasz_score(xs, lab)),
+        note or ("" if folds else "no usable fold"))
+
+
+def cluster_scores(embedding, labels) -> ClusterScores:
+    """Davies–Bouldin and Calinski–Harabasz scores with the given labels as clusters.
+
+    Rows with a negative label (not annotated) are left out.
+
+    Parameters
+    ----------
+    embedding : array-like of shape (n, d)
+    labels : array-like of int, shape (n,)
+
+    Returns
+    -------
+    ClusterScores
+    """
+    _sklearn()
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    x = _as_embedding(embedding)
+    y = _as_labels(labels, x.shape[0], "labels")
+    keep = np.asarray(y).astype(np.int64) >= 0
+    x, y = x[keep], y[keep]
+    k = np.unique(y).shape[0]
+    if k < 2 or k >= x.shape[0]:
+        return ClusterScores(float("nan"), float("nan"), int(x.shape[0]), int(k))
+    return ClusterScores(float(davies_bouldin_score(x, y)), float(calinski_harabasz_score(x, y)),
+                         int(x.shape[0]), int(k))
+
+
+def project_embedding(embedding, y, *, method: str = "pca") -> Projection:
+    """Project an embedding to 2-D for a figure.
+
+    Parameters
+    ----------
+    embedding : array-like of shape (n, d)
+    y : array-like of shape (n,)
+        Class of each row; rows with a negative label are dropped.
+    method : {"pca", "lda"}, default "pca"
+        ``"pca"``: the two leading principal axes of the centred embedding (SVD);
+        ``"lda"``: scikit-learn's ``LinearDiscriminantAnalysis(n_components=2)``,
+        the two directions that best separate the classes (needs >= 3 classes).
+
+    Returns
+    -------
+    Projection
+    """
+    if method not in PROJECTIONS:
+        raise ConfigError(f"`method` must be one of {{'pca', 'lda'}}; got {method!r}.")
+    x = _as_embedding(embedding)
+    y = _as_labels(y, x.shape[0])
+    keep = np.asarray(y).astype(np.int64) >= 0
+    x, y = x[keep], y[keep]
+    if method == "pca":
+        xc = x - x.mean(axis=0)
+        _, s, vt = np.linalg.svd(xc, full_matrices=False)
+        comps = vt[:2]
+        coords = xc @ comps.T
+        if coords.shape[1] < 2:
+            coords = np.column_stack([coords, np.zeros(coords.shape[0])])
+        var = s**2
+        explained = tuple(float(v) for v in (var[:2] / var.sum() if var.sum() > 0 else var[:2]))
+        return Projection(coords, y, "pca", explained)
+    _sklearn()
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    if np.unique(y).shape[0] < 3:
+        raise ConfigError(f"`method='lda'` needs at least 3 classes for 2 axes; got "
+                          f"{np.unique(y).shape[0]}. Use method='pca'.")
+    coords = LinearDiscriminantAnalysis(n_components=2).fit_transform(x, y)
+    return Projection(coords, y, "lda", None)
+
+
+# ============================================================================ run sets
+
+
+def _runs_iv(runs, conditions, seeds):
+    if not isinstance(runs, RunSet):
+        raise ConfigError(f"`runs` must be a RunSet; got {type(runs).__name__}.")
+    conditions = tuple(runs.conditions if conditions is None else conditions)
+    for c in conditions:
+        if c not in runs.conditions:
+            raise ConfigError(f"`conditions` must be among {list(runs.conditions)}; got {c!r}.")
+    out = []
+    for c in conditions:
+        for s in (runs.seeds(c) if seeds is None else seeds):
+            dump = runs.dump(c, s)
+            if dump.embedding is None:
+                raise ConfigError(f"{dump.source}: no embedding (emb_<i> columns); representation "
+                                  "evidence needs one in every dump.")
+            out.append((c, s, dump))
+    return out
+
+
+def representation_table(runs: RunSet, pairs, *, conditions=None, seeds=None, n_splits: int = 5,
+                         rng=None) -> pd.DataFrame:
+    """:func:`pair_separability` of the given class pairs in every run.
+
+    Parameters
+    ----------
+    runs : RunSet
+        Every dump must carry an embedding.
+    pairs : sequence of (int, int)
+        0-based class positions.
+    conditions : sequence of str, optional
+        Default every condition.
+    seeds : sequence of int, optional
+        Default every seed of each condition.
+    n_splits : int, default 5
+    rng : None, int >= 0 or numpy.random.Generator
+        One seed is drawn per probe.
+
+    Returns
+    -------
+    DataFrame
+        ``condition, seed, a, b, a_index, b_index, n_a, n_b, probe_auc, probe_auc_sd,
+        n_folds, cv, fisher_ratio, davies_bouldin, calinski_harabasz, note``.
+    """
+    jobs = _runs_iv(runs, conditions, seeds)
+    gen = np.random.default_rng(_seed_from(rng))
+    names = runs.taxonomy.classes
+    rows = []
+    for c, s, dump in jobs:
+        for a, b in pairs:
+            sep = pair_separability(dump.embedding, dump.y_true, int(a), int(b), groups=dump.group,
+                                    n_splits=n_splits, rng=gen)
+            rows.append({"condition": c, "seed": s, "a": names[a], "b": names[b], "a_index": int(a),
+                         "b_index": int(b), "n_a": sep.n_a, "n_b": sep.n_b, "probe_auc": sep.auc,
+                         "probe_auc_sd": sep.auc_sd, "n_folds": sep.n_folds, "cv": sep.cv,
+                         "fisher_ratio": sep.fisher_ratio, "davies_bouldin": sep.davies_bouldin,
+                         "calinski_harabasz": sep.calinski_harabasz, "note": sep.note})
+    return pd.DataFrame(rows, columns=["condition", "seed", "a", "b", "a_index", "b_index", "n_a",
+                                       "n_b", "probe_auc", "probe_auc_sd", "n_folds", "cv",
+                                       "fisher_ratio", "davies_bouldin", "calinski_harabasz",
+                                       "note"])
+
+
+def cluster_table(runs: RunSet, *, conditions=None, seeds=None) -> pd.DataFrame:
+    """:func:`cluster_scores` of every run: ``condition, seed, davies_bouldin,
+    calinski_harabasz, n_samples, n_classes``."""
+    rows = []
+    for c, s, dump in _runs_iv(runs, conditions, seeds):
+        cs = cluster_scores(dump.embedding, dump.y_true)
+        rows.append({"condition": c, "seed": s, **cs.__dict__})
+    return pd.DataFrame(rows, columns=["condition", "seed", "davies_bouldin", "calinski_harabasz",
+                                       "n_samples", "n_classes"])

@@ -1,0 +1,251 @@
+"""Figures of ``affectctl diagnose``: the pair graph on the circumplex, pair rates, projections.
+
+Plot functions take ``ax=None`` and return the ``Axes``; they only draw numbers the
+diagnosis already holds (:class:`affectctl.controls.degeneracy.DiagnosisResult`,
+:class:`affectctl.controls.representation.Projection`) and compute no statistic.
+:func:`save_figure` and :func:`write_diagnose_figures` write PDF and PNG files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "plot_pair_graph",
+    "plot_pair_rates",
+    "plot_projection",
+    "save_figure",
+    "write_diagnose_figures",
+    "STATUS_COLOURS",
+]
+
+#: Edge colour per verdict.
+STATUS_COLOURS = {
+    "degenerate": "#c0392b",
+    "candidate": "#e67e22",
+    "fixed": "#27ae60",
+}
+_OTHER_EDGE = "#7f8c8d"
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width: float = 12.0,
+                    min_rate: float = 0.01, figsize=(6.0, 6.0)):
+    """Classes on the valence–arousal plane, pairs as edges whose width is the confusion rate.
+
+    Parameters
+    ----------
+    result : DiagnosisResult
+    condition : str, optional
+        Whose seed-mean confusion rates set the widths (default the baseline).
+    ax : matplotlib Axes, optional
+    max_width : float, default 12
+        Line width of the most confused pair; the others scale linearly.
+    min_rate : float, default 0.01
+        Pairs confused less are not drawn, unless flagged or fixed.
+    figsize : tuple, default (6, 6)
+        Used only when ``ax`` is None.
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Notes
+    -----
+    Degenerate pairs are red, candidates orange, pairs an intervention fixed green
+    and dashed, the rest grey. Classes without a coordinate in the geometry are
+    listed in the lower-left corner; their pairs cannot be drawn.
+    """
+    ax = _axes(ax, figsize)
+    condition = result.baseline if condition is None else condition
+    coords = np.asarray(result.coords, dtype=np.float64)
+    classes = list(result.classes)
+    status = {(r.a, r.b): r.status for r in result.pairs.itertuples(index=False)}
+    rates = result.by_condition[result.by_condition["condition"] == condition]
+    top = float(np.nanmax(rates["confusion_rate"].to_numpy())) if len(rates) else 0.0
+    top = top if np.isfinite(top) and top > 0 else 1.0
+    order = rates.sort_values("confusion_rate")
+    for r in order.itertuples(index=False):
+        st = status.get((r.a, r.b), "")
+        rate = r.confusion_rate
+        special = st in STATUS_COLOURS
+        if not np.isfinite(rate) or (rate < min_rate and not special):
+            continue
+        pa, pb = coords[r.a_index], coords[r.b_index]
+        if not (np.isfinite(pa).all() and np.isfinite(pb).all()):
+            continue
+        width = max(0.5, max_width * rate / top)
+        ax.plot([pa[0], pb[0]], [pa[1], pb[1]], color=STATUS_COLOURS.get(st, _OTHER_EDGE),
+                lw=width, alpha=0.9 if special else 0.45, ls="--" if st == "fixed" else "-",
+                solid_capstyle="round", zorder=3 if special else 2)
+        if special:
+            mid = (pa + pb) / 2.0
+            ax.annotate(f"{rate:.0%}", mid, textcoords="offset points", xytext=(4, 4), fontsize=8,
+                        color=STATUS_COLOURS[st], zorder=5)
+    missing = []
+    for k, name in enumerate(classes):
+        p = coords[k]
+        if not np.isfinite(p).all():
+            missing.append(name)
+            continue
+        ax.scatter([p[0]], [p[1]], s=60, color="black", zorder=4)
+        ax.annotate(name, p, textcoords="offset points", xytext=(6, -10), fontsize=9, zorder=5)
+    if missing:
+        ax.text(0.02, 0.02, "no coordinate: " + ", ".join(missing), transform=ax.transAxes,
+                fontsize=8, color="dimgray")
+    t = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(np.cos(t), np.sin(t), color="lightgray", lw=0.8, zorder=1)
+    ax.axhline(0, color="lightgray", lw=0.8, zorder=1)
+    ax.axvline(0, color="lightgray", lw=0.8, zorder=1)
+    ax.set_xlim(-1.15, 1.15)
+    ax.set_ylim(-1.15, 1.15)
+    ax.set_aspect("equal")
+    ax.set_xlabel("valence")
+    ax.set_ylabel("arousal")
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color=STATUS_COLOURS["degenerate"], lw=3, label="degenerate"),
+               Line2D([], [], color=STATUS_COLOURS["fixed"], lw=3, ls="--", label="fixed"),
+               Line2D([], [], color=_OTHER_EDGE, lw=3, alpha=0.45, label="other pairs")]
+    if (result.pairs["status"] == "candidate").any():
+        handles.insert(1, Line2D([], [], color=STATUS_COLOURS["candidate"], lw=3,
+                                 label="candidate"))
+    ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
+    ax.set_title(f"Pair confusion under '{condition}' ({result.taxonomy}, {result.geometry})",
+                 fontsize=10)
+    return ax
+
+
+def plot_pair_rates(result, a: str, b: str, *, ax=None, figsize=(6.0, 3.5)):
+    """Per-seed confusion rate of one pair under every condition, baseline mean as a line.
+
+    Parameters
+    ----------
+    result : DiagnosisResult
+    a, b : str
+        Class names of the pair, as in ``result.pairs``.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, figsize)
+    ps = result.per_seed
+    sel = ps[((ps["a"] == a) & (ps["b"] == b)) | ((ps["a"] == b) & (ps["b"] == a))]
+    conds = [result.baseline] + list(result.interventions)
+    for i, c in enumerate(conds):
+        vals = sel[sel["condition"] == c]["confusion_rate"].to_numpy()
+        jitter = np.linspace(-0.12, 0.12, len(vals)) if len(vals) > 1 else np.zeros(len(vals))
+        ax.scatter(i + jitter, vals, s=22, color="black" if c == result.baseline else "#2c3e50",
+                   zorder=3)
+        if len(vals):
+            ax.plot([i - 0.25, i + 0.25], [np.mean(vals)] * 2, color="#c0392b", lw=2, zorder=2)
+    base = sel[sel["condition"] == result.baseline]["confusion_rate"].to_numpy()
+    if len(base):
+        ax.axhline(float(np.mean(base)), color="gray", ls=":", lw=1)
+    ax.set_xticks(range(len(conds)))
+    ax.set_xticklabels(conds, rotation=30, ha="right")
+    ax.set_ylabel("confusion rate")
+    ax.set_title(f"{a}–{b}: confusion rate per seed", fontsize=10)
+    return ax
+
+
+def plot_projection(projection, *, classes=None, highlight=(), ax=None, max_points: int = 4000,
+                    figsize=(6.0, 5.0)):
+    """Scatter of a 2-D embedding projection coloured by class.
+
+    Parameters
+    ----------
+    projection : Projection
+        From :func:`affectctl.controls.representation.project_embedding`.
+    classes : sequence of str, optional
+        Class names by label index, for the legend.
+    highlight : sequence of int
+        Labels drawn opaque and on top (e.g. a degenerate pair); the rest are faded.
+    ax : matplotlib Axes, optional
+    max_points : int, default 4000
+        Every k-th point is drawn when there are more (deterministic thinning).
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax, figsize)
+    xy = np.asarray(projection.coords)
+    lab = np.asarray(projection.labels)
+    step = max(1, int(np.ceil(xy.shape[0] / max_points)))
+    xy, lab = xy[::step], lab[::step]
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    highlight = [int(h) for h in highlight]
+    uniq = sorted(np.unique(lab).tolist(), key=lambda k: (k in highlight, k))
+    for k in uniq:
+        m = lab == k
+        name = classes[int(k)] if classes is not None and 0 <= int(k) < len(classes) else str(k)
+        hi = not highlight or int(k) in highlight
+        ax.scatter(xy[m, 0], xy[m, 1], s=8 if hi else 4, alpha=0.8 if hi else 0.15,
+                   color=cmap(int(k) % 10), label=name, zorder=3 if hi else 2, linewidths=0)
+    ax.legend(fontsize=7, markerscale=2, frameon=False, loc="best")
+    if projection.method == "pca" and projection.explained:
+        ex = projection.explained
+        ax.set_xlabel(f"PC1 ({ex[0]:.0%})")
+        ax.set_ylabel(f"PC2 ({ex[1]:.0%})" if len(ex) > 1 else "PC2")
+    else:
+        ax.set_xlabel(f"{projection.method.upper()} 1")
+        ax.set_ylabel(f"{projection.method.upper()} 2")
+    return ax
+
+
+def save_figure(fig, stem: "str | Path") -> list:
+    """Write ``fig`` to ``<stem>.pdf`` and ``<stem>.png`` (150 dpi); return the paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in ("pdf", "png"):
+        path = stem.with_suffix(f".{ext}")
+        fig.savefig(path, bbox_inches="tight", dpi=150)
+        paths.append(path)
+    return paths
+
+
+def write_diagnose_figures(result, out_dir: "str | Path", *, projection=None) -> list:
+    """Write the diagnosis figures (PDF and PNG) into ``out_dir``; return the paths.
+
+    ``pair_graph`` always; ``pair_rates`` for the top-ranked pair when it is flagged
+    or fixed; ``projection`` when a :class:`Projection` is given.
+    """
+    import matplotlib.pyplot as plt
+
+    out_dir = Path(out_dir)
+    paths = []
+    fig, ax = plt.subplots(figsize=(6.5, 6.5))
+    plot_pair_graph(result, ax=ax)
+    paths += save_figure(fig, out_dir / "pair_graph")
+    plt.close(fig)
+    focus = result.pairs[result.pairs["status"].isin(tuple(STATUS_COLOURS))]
+    if len(focus):
+        top = focus.iloc[0]
+        fig, ax = plt.subplots(figsize=(6.5, 3.8))
+        plot_pair_rates(result, top["a"], top["b"], ax=ax)
+        paths += save_figure(fig, out_dir / "pair_rates")
+        plt.close(fig)
+    if projection is not None:
+        hl = [int(focus.iloc[0]["a_index"]), int(focus.iloc[0]["b_index"])] if len(focus) else []
+        fig, ax = plt.subplots(figsize=(6.5, 5.5))
+        plot_projection(projection, classes=result.classes, highlight=hl, ax=ax)
+        ax.set_title(f"Embedding of '{result.baseline}' (seed {result.seeds[0]}), "
+                     f"{projection.method.upper()}", fontsize=10)
+        paths += save_figure(fig, out_dir / "projection")
+        plt.close(fig)
+    return paths
