@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import GeometryContext, geometry_context, metric_direction, resolve_geometry
 from .runs import RunSet, aligned, check_paired, metric_table
@@ -260,13 +261,15 @@ def compare(
 
     seed_fns = {"wilcoxon": seed_stats.wilcoxon_test, "signflip": seed_stats.signflip_test,
                 "ttest": seed_stats.paired_ttest}
+    # error distance leaves cells without a coordinate out (NaN); expected cost prices them
+    # at the mean cost, as the training losses do (see affectctl.circumplex)
     context = sample_stats.MetricContext(cost=geo.cost, quadrants=geo.quadrants,
-                                         class_names=tuple(tax.classes), cost_filled=geo.cost_filled)
+                                         class_names=tuple(tax.classes))
+    context_filled = sample_stats.MetricContext(cost=geo.cost_filled, quadrants=geo.quadrants,
+                                                class_names=tuple(tax.classes))
     wide = table.pivot_table(index=["condition", "seed"], columns="metric", values="value",
                              dropna=False)
-    records = []
-    total = len(pairs)
-    for done, (a, b) in enumerate(pairs, start=1):
+    def pair_records(a, b):
         strata = []
         for s in seeds:
             da, db, order = aligned(sub, a, b, s)
@@ -275,36 +278,52 @@ def compare(
                 group=da.group,
                 proba_a=da.proba, proba_b=None if db.proba is None else db.proba[order],
                 va_true=da.va_true, va_a=da.va_pred, va_b=None if db.va_pred is None else db.va_pred[order]))
+        out = []
         for metric in headline:
             xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)
             xb = wide.loc[b][metric].reindex(seeds).to_numpy(dtype=np.float64)
             for t in seed_tests:
                 kw = {"rng": rng, "n_resamples": n_resamples} if t == "signflip" else {}
                 res = seed_fns[t](xa, xb, alternative=alternative, **kw)
-                records.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed",
-                                **res.to_record()})
+                out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record()})
             sample_metric = _sample_metric_id(metric, tax)
             if sample_test != "none" and sample_metric in sample_stats.SAMPLE_METRICS:
+                ctx, use = context, strata
+                if sample_metric == "expected_cost":
+                    ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
                 if sample_test == "ar":
                     res = sample_stats.approximate_randomization(
-                        strata, sample_metric, unit=unit, n_resamples=n_resamples,
-                        alternative=alternative, rng=rng, context=context)
+                        use, sample_metric, unit=unit, n_resamples=n_resamples,
+                        alternative=alternative, rng=rng, context=ctx)
                 else:
                     res = sample_stats.paired_bootstrap(
-                        strata, sample_metric, unit=unit, n_resamples=n_resamples, rng=rng,
-                        context=context)
-                records.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
-                                **res.to_record()})
+                        use, sample_metric, unit=unit, n_resamples=n_resamples, rng=rng, context=ctx)
+                out.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
+                            **res.to_record()})
         if classifier_tests:
             for s, st in zip(seeds, strata):
                 res = cls_tests.mcnemar_test(st.y_true, st.pred_a, st.pred_b)
-                records.append({"a": a, "b": b, "metric": "correctness", "test": "mcnemar",
-                                "unit": "sample", "run_seed": s, **res.to_record()})
+                out.append({"a": a, "b": b, "metric": "correctness", "test": "mcnemar",
+                            "unit": "sample", "run_seed": s, **res.to_record()})
                 res = cls_tests.bowker_test(st.pred_a, st.pred_b, tax.n_classes, y_true=st.y_true)
-                records.append({"a": a, "b": b, "metric": "confusion_structure", "test": "bowker",
-                                "unit": "sample", "run_seed": s, **res.to_record()})
-        if progress is not None:
-            progress(done, total)
+                out.append({"a": a, "b": b, "metric": "confusion_structure", "test": "bowker",
+                            "unit": "sample", "run_seed": s, **res.to_record()})
+        return out
+
+    records = []
+    # Per-test degeneracy warnings (e.g. "5 seeds cannot reach alpha two-sided") are
+    # collected once and reported in `settings["warnings"]`; the tables mark them too.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DegenerateDataWarning)
+        for done, (a, b) in enumerate(pairs, start=1):
+            records.extend(pair_records(a, b))
+            if progress is not None:
+                progress(done, len(pairs))
+    notes = list(dict.fromkeys(str(w.message) for w in caught
+                               if issubclass(w.category, DegenerateDataWarning)))
+    for w in caught:  # anything else goes on to the caller
+        if not issubclass(w.category, DegenerateDataWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     comps = pd.DataFrame.from_records(records)
     comps["p_adjusted"] = np.nan
@@ -324,7 +343,7 @@ def compare(
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
-                "runs": str(runs.root) if runs.root else None}
+                "runs": str(runs.root) if runs.root else None, "warnings": notes}
     return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                             tuple(seeds), support, error_null, settings)
 
@@ -336,3 +355,19 @@ def _sample_metric_id(metric: str, tax) -> str:
     if metric == "official_score":
         metric = OFFICIAL_SCORE.get(tax.name, metric)
     return {"abaw3_expr_score": "expr_macro_f1", "abaw3_va_score": "va_ccc_mean"}.get(metric, metric)
+
+
+def _without_uncoordinated(stratum, geo: GeometryContext):
+    """The stratum with samples whose true class has no coordinate marked excluded (-1).
+
+    ``expected_cost`` leaves those samples out (see :func:`affectctl.metrics.registry.compute_metrics`);
+    the sample-level test must test the same quantity.
+    """
+    import dataclasses
+
+    has = np.isfinite(geo.coords).all(axis=1)
+    y = stratum.y_true
+    keep = (y < 0) | has[np.clip(y, 0, None)]
+    if keep.all():
+        return stratum
+    return dataclasses.replace(stratum, y_true=np.where(keep, y, -1))

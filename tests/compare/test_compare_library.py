@@ -1,0 +1,109 @@
+"""compare(): pairs, records against direct calls, determinism, JSON, pairing errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from affectctl.compare import compare
+from affectctl.errors import ConfigError, PairingError
+from affectctl.runs import load_runs
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runs"
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return load_runs(EXAMPLES, ["base", "circumplex", "uniform"])
+
+
+@pytest.fixture(scope="module")
+def result(runs):
+    return compare(runs, "base", ("circumplex", "uniform"), n_resamples=999, rng=11)
+
+
+def test_pairs_include_control_contrast(result):
+    assert result.pairs == (("circumplex", "base"), ("uniform", "base"), ("circumplex", "uniform"))
+    assert result.conditions == ("base", "circumplex", "uniform")
+    assert result.settings["unit"] == "group"  # the examples have videos
+
+
+def test_seed_records_equal_direct_scipy(result):
+    m = result.metrics
+    comps = result.comparisons
+    for (a, b) in result.pairs:
+        xa = m.query("condition == @a and metric == 'accuracy'").sort_values("seed")["value"].to_numpy()
+        xb = m.query("condition == @b and metric == 'accuracy'").sort_values("seed")["value"].to_numpy()
+        rec = comps.query("a == @a and b == @b and metric == 'accuracy' and test == 'wilcoxon'").iloc[0]
+        assert rec.p_value == pytest.approx(stats.wilcoxon(xa, xb, method="exact").pvalue, abs=1e-12)
+        assert rec.mean_diff == pytest.approx((xa - xb).mean())
+        t = comps.query("a == @a and b == @b and metric == 'accuracy' and test == 'ttest'").iloc[0]
+        assert t.p_value == pytest.approx(stats.ttest_rel(xa, xb).pvalue, abs=1e-12)
+
+
+def test_adjusted_p_within_family_is_holm(result):
+    from statsmodels.stats.multitest import multipletests
+
+    fam = result.comparisons.query("test == 'signflip'")
+    ref = multipletests(fam.p_value.to_numpy(), method="holm")[1]
+    np.testing.assert_allclose(fam.p_adjusted.to_numpy(), ref)
+    assert (result.comparisons.p_adjusted >= result.comparisons.p_value - 1e-15).all()
+
+
+def test_sample_level_mean_diff_matches_seed_mean(result):
+    c = result.comparisons
+    for metric in ("accuracy", "expr_macro_f1", "error_distance_mean", "expected_cost"):
+        ar = c.query("test == 'ar' and metric == @metric")
+        wil = c.query("test == 'wilcoxon' and metric == @metric")
+        np.testing.assert_allclose(ar.mean_diff.to_numpy(), wil.mean_diff.to_numpy(), atol=1e-12)
+
+
+def test_deterministic_given_rng(runs, result):
+    again = compare(runs, "base", ("circumplex", "uniform"), n_resamples=999, rng=11)
+    cols = ["a", "b", "metric", "test", "p_value", "statistic"]
+    assert again.comparisons[cols].equals(result.comparisons[cols])
+    other = compare(runs, "base", ("circumplex",), n_resamples=999, rng=12)
+    ar11 = result.comparisons.query("test == 'ar' and a == 'circumplex' and b == 'base'").p_value.to_numpy()
+    ar12 = other.comparisons.query("test == 'ar'").p_value.to_numpy()
+    assert ar11.shape == ar12.shape
+
+
+def test_monte_carlo_records_report_seed_and_resamples(result):
+    ar = result.comparisons.query("test == 'ar'")
+    assert (ar.n_resamples == 999).all() and (ar.seed == 11).all()
+    assert (ar.p_value > 0).all()
+
+
+def test_json_document(result):
+    doc = json.loads(result.to_json())
+    assert {"metrics", "comparisons", "settings", "pairs"} <= set(doc)
+    rec = doc["comparisons"][0]
+    for key in ("a", "b", "metric", "test", "n", "mean_diff", "statistic", "p_value", "p_adjusted",
+                "rank_biserial", "cohen_dz", "ci_low", "ci_high"):
+        assert key in rec
+    assert {r["test"] for r in doc["comparisons"]} >= {"wilcoxon", "signflip", "ttest", "ar", "mcnemar"}
+    assert set(doc["metrics"][0]) == {"condition", "seed", "metric", "value"}
+
+
+def test_option_errors(runs):
+    with pytest.raises(ConfigError, match="`alternative` must be one of"):
+        compare(runs, "base", ("uniform",), alternative="both")
+    with pytest.raises(ConfigError, match="not among the conditions"):
+        compare(runs, "base", ("uniform",), contrasts=[("circumplex", "uniform")])
+    with pytest.raises(ConfigError, match="no runs for condition"):
+        compare(runs, "base", ("nope",))
+    with pytest.raises(ConfigError, match="not available"):
+        compare(runs, "base", ("uniform",), metrics=["au_f1_mean"])
+
+
+def test_mismatched_runs_are_named(tmp_path):
+    for c in ("base", "uniform"):
+        shutil.copytree(EXAMPLES / c, tmp_path / c)
+    (tmp_path / "uniform" / "seed-4.csv").unlink()
+    with pytest.raises(PairingError, match=r"only in 'base': \[4\]"):
+        compare(load_runs(tmp_path, ["base", "uniform"]), "base", ("uniform",))
