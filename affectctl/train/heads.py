@@ -161,7 +161,7 @@ class MultiTaskNet(nn.Module):
         )
         self.expr = nn.Linear(hidden, n_classes)
         self.va = nn.Linear(hidden, 2)
-        self.au = nn.Linear(hidden, n_aus)
+        self.au = nn.Linear(hidden, n_aus) if n_aus > 0 else None
         self.balance = None if arbex is None else ReliabilityBalancing(hidden, n_classes, **arbex)
 
     def forward(self, x: torch.Tensor) -> NetOutput:
@@ -171,4 +171,5 @@ class MultiTaskNet(nn.Module):
             proba = torch.softmax(logits, dim=-1)
         else:
             proba = self.balance(e, logits)
-        return NetOutput(logits, proba, torch.tanh(self.va(e)), self.au(e), e)
+        au = self.au(e) if self.au is not None else e.new_zeros((e.shape[0], 0))
+        return NetOutput(logits, proba, torch.tanh(self.va(e)), au, e)

@@ -6,18 +6,18 @@ renames it: a killed sweep never leaves a half-written dump under the final name
 rerun skips the dumps that exist, after checking that each was made by the same
 condition file, dataset and seed (otherwise it refuses, rather than mixing runs).
 
-Parallelism: runs go to ``workers`` spawned processes (default: 2 on a machine with
-2 or more cores), each running torch with one thread. On the 2-core reference machine
-this beat one process with two torch threads (``benchmarks/bench_train.py`` prints
-both). A run's predictions do not depend on the number of workers: each run seeds
-itself and uses one thread. This module does not import torch; workers do.
+Parallelism: runs go to ``workers`` worker processes (default: 2 on a machine with
+2 or more cores; :class:`WorkerPool`), each running torch with one thread. On the
+2-core reference machine this beats one process with two torch threads
+(``benchmarks/bench_train.py`` prints both). A run's predictions do not depend on the
+number of workers: each run seeds itself and uses one thread. This module does not
+import torch; the workers do.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Sequence
 
@@ -25,12 +25,9 @@ from ..datasets import DATASETS, FeatureData, list_datasets, make_dataset
 from ..errors import ConfigError
 from .conditions import Condition, load_condition
 
-__all__ = ["sweep", "dump_path", "resolve_data"]
+__all__ = ["sweep", "dump_path", "resolve_data", "WorkerPool"]
 
 DEFAULT_DATASET = "sim-affwild2"
-
-_DATA: "FeatureData | None" = None  # set in each worker by _init_worker
-
 
 def dump_path(out: "str | Path", dataset: str, condition: str, seed: int) -> Path:
     """``<out>/<dataset>/<condition>/seed-<seed>.parquet``."""
@@ -112,17 +109,6 @@ def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: i
             what = key.replace("_", " ")
             raise ConfigError(f"{path}: exists but was made with a different {what}; "
                               "remove it or choose another --out to rerun.")
-
-
-def _init_worker(data: FeatureData) -> None:
-    global _DATA
-    _DATA = data
-
-
-def _run_job(condition: Condition, seed: int, path: str, embeddings: bool) -> str:
-    from .loop import run_one
-
-    return str(run_one(condition, _DATA, seed, path, embeddings=embeddings))
 
 
 def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
@@ -211,33 +197,119 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     bar = _progress(progress, len(paths), len(paths) - len(todo), data.name)
     try:
         if n_workers == 1:
-            _init_worker(data)
-            try:
-                for c, s, path in todo:
-                    _run_job(c, s, str(path), embeddings)
-                    bar.advance(f"{c.name} seed {s}")
-            finally:
-                _init_worker(None)
-        else:
-            import multiprocessing
+            from .loop import run_one
 
-            ctx = multiprocessing.get_context("spawn")
-            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=ctx,
-                                       initializer=_init_worker, initargs=(data,))
-            try:
-                futures = {pool.submit(_run_job, c, s, str(path), embeddings): (c.name, s)
-                           for c, s, path in todo}
-                for fut in as_completed(futures):
-                    fut.result()
-                    name, s = futures[fut]
-                    bar.advance(f"{name} seed {s}")
-            except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
+            for c, s, path in todo:
+                run_one(c, data, s, path, embeddings=embeddings)
+                bar.advance(f"{c.name} seed {s}")
+        else:
+            jobs = [(c, s, str(path), embeddings) for c, s, path in todo]
+            with WorkerPool(n_workers, data) as pool:
+                for c, s, _, _ in pool.run(jobs):
+                    bar.advance(f"{c.name} seed {s}")
     finally:
         bar.close()
     return paths
+
+
+class WorkerPool:
+    """``n`` training worker processes (:mod:`affectctl.train._worker`) fed job by job.
+
+    Each worker is a fresh ``python -m affectctl.train._worker`` that receives the data
+    once and then one job at a time, so faster workers take more jobs. A worker's
+    exception is re-raised in the parent (after the other workers are stopped); when
+    the parent dies, the workers' input closes and they exit after their current job.
+    """
+
+    def __init__(self, n: int, data: FeatureData):
+        import pickle
+        import subprocess
+        import sys
+
+        import affectctl
+
+        env = dict(os.environ)
+        root = str(Path(affectctl.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env.setdefault("OMP_NUM_THREADS", "1")
+        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        self._procs = []
+        try:
+            for _ in range(n):
+                proc = subprocess.Popen([sys.executable, "-m", "affectctl.train._worker"],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+                self._procs.append(proc)
+                proc.stdin.write(payload)
+                proc.stdin.flush()
+        except BaseException:
+            self.close(kill=True)
+            raise
+
+    def run(self, jobs):
+        """Run ``jobs`` and yield each job as it finishes (in completion order)."""
+        import pickle
+        import queue
+        import threading
+
+        todo: "queue.SimpleQueue" = queue.SimpleQueue()
+        for job in jobs:
+            todo.put(job)
+        done: "queue.SimpleQueue" = queue.SimpleQueue()
+        stop = threading.Event()
+
+        def drive(proc):
+            while not stop.is_set():
+                try:
+                    job = todo.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    pickle.dump(job, proc.stdin)
+                    proc.stdin.flush()
+                    reply = pickle.load(proc.stdout)
+                except (EOFError, OSError, pickle.UnpicklingError):
+                    done.put((job, ("died", proc.poll())))
+                    return
+                done.put((job, reply))
+
+        threads = [threading.Thread(target=drive, args=(p,), daemon=True) for p in self._procs]
+        for t in threads:
+            t.start()
+        try:
+            for _ in range(len(jobs)):
+                job, reply = done.get()
+                if reply[0] == "ok":
+                    yield job
+                    continue
+                if reply[0] == "died":
+                    raise RuntimeError(f"a training worker exited (status {reply[1]}) while "
+                                       f"running {job[0].name} seed {job[1]}.")
+                raise reply[1]
+        finally:
+            stop.set()
+
+    def close(self, kill: bool = False) -> None:
+        for proc in self._procs:
+            try:
+                if kill:
+                    proc.kill()
+                else:
+                    proc.stdin.close()
+            except OSError:
+                pass
+        for proc in self._procs:
+            try:
+                proc.wait(timeout=None if not kill else 10)
+            finally:
+                if proc.stdout:
+                    proc.stdout.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close(kill=exc_type is not None)
+        return False
 
 
 class _NoBar:

@@ -1,0 +1,50 @@
+"""A training worker process: ``python -m affectctl.train._worker``.
+
+Protocol (pickles over the standard streams, see :class:`affectctl.train.runner.WorkerPool`):
+the parent writes the :class:`~affectctl.datasets.FeatureData` once, then one job
+``(condition, seed, path, embeddings)`` at a time; the worker answers each job with
+``("ok", path)`` or ``("error", exception, traceback text)``. End of input ends the
+worker. Anything the training code prints goes to stderr, never into the channel.
+
+Workers are fresh interpreters started with :mod:`subprocess`, not
+``multiprocessing`` "spawn" processes, so a user's script calling
+:func:`affectctl.train.sweep` needs no ``if __name__ == "__main__"`` guard (spawn
+re-imports the caller's main module in every child).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import traceback
+
+
+def main() -> None:
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr
+    source = sys.stdin.buffer
+    data = pickle.load(source)
+
+    from .loop import run_one  # torch loads here, once per worker
+
+    while True:
+        try:
+            condition, seed, path, embeddings = pickle.load(source)
+        except EOFError:
+            return
+        try:
+            reply = ("ok", str(run_one(condition, data, seed, path, embeddings=embeddings)))
+        except Exception as exc:  # reported to the parent, which re-raises it
+            try:
+                pickle.dumps(exc)
+                payload = exc
+            except Exception:
+                payload = RuntimeError(repr(exc))
+            reply = ("error", payload, traceback.format_exc())
+        pickle.dump(reply, channel)
+        channel.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Sweeps: resumable after a kill, skip finished dumps, parallel == serial, bad options."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from affectctl.dumps import read_dump
+from affectctl.errors import ConfigError
+from affectctl.train import sweep
+
+from .conftest import TINY
+
+pytest.importorskip("torch")
+
+
+def _predictions(path):
+    table = pq.read_table(path)
+    return {c: table.column(c).to_numpy().tobytes() for c in table.column_names
+            if c.startswith("p_") or c.endswith("_pred")}
+
+
+def _slow_models(tmp_path):
+    d = tmp_path / "slow-models"
+    d.mkdir()
+    (d / "slow-base.toml").write_text("epochs = 15\nbatch_size = 32\n")
+    (d / "slow-circ.toml").write_text('epochs = 15\nbatch_size = 32\not_weight = 1.0\n'
+                                      'cost = "circumplex"\n')
+    return d
+
+
+def test_killed_and_restarted_sweep_equals_an_uninterrupted_one(tmp_path):
+    models = _slow_models(tmp_path)
+    args = dict(seeds=3, models_dir=models, dataset_knobs=TINY, progress=False, workers=1)
+    names = ["slow-base", "slow-circ"]
+    killed = tmp_path / "killed"
+    code = (f"from affectctl.train import sweep; sweep({names!r}, out={str(killed)!r}, "
+            f"seeds=3, models_dir={str(models)!r}, dataset_knobs={TINY!r}, progress=False, "
+            f"workers=1)")
+    proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(killed.glob("*/*/seed-*.parquet")):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "no dump appeared within 60 s"
+            time.sleep(0.01)
+        os.killpg(proc.pid, signal.SIGKILL)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stderr.close()
+    done = sorted(killed.glob("*/*/seed-*.parquet"))
+    assert 1 <= len(done) < 6, "the sweep was not interrupted mid-way"
+    for path in done:  # whatever carries a final name is a complete, valid dump
+        read_dump(path)
+
+    restarted = sweep(names, out=killed, **args)
+    fresh = sweep(names, out=tmp_path / "fresh", **args)
+    assert list(restarted) == list(fresh) == [(n, s) for n in names for s in range(3)]
+    for key in fresh:
+        assert _predictions(restarted[key]) == _predictions(fresh[key]), key
+
+
+def test_finished_dumps_are_skipped(tmp_path, fast_models):
+    args = dict(seeds=[0, 1], out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
+                progress=False, workers=1)
+    first = sweep("tiny-base", **args)
+    stamps = {k: p.stat().st_mtime_ns for k, p in first.items()}
+    again = sweep("tiny-base", **args)
+    assert again == first
+    assert {k: p.stat().st_mtime_ns for k, p in again.items()} == stamps
+
+
+def test_a_dump_made_differently_is_not_silently_reused(tmp_path, fast_models):
+    args = dict(seeds=1, out=tmp_path / "runs", models_dir=fast_models, dataset_knobs=TINY,
+                progress=False, workers=1)
+    sweep("tiny-base", **args)
+    original = (fast_models / "tiny-base.toml").read_text()
+    (fast_models / "tiny-base.toml").write_text("epochs = 4\n")
+    with pytest.raises(ConfigError, match=r"seed-0\.parquet: exists but was made with a different "
+                                          r"condition file; remove it or choose another --out"):
+        sweep("tiny-base", **args)
+    (fast_models / "tiny-base.toml").write_text(original)
+    with pytest.raises(ConfigError, match="different dataset knobs"):
+        sweep("tiny-base", **{**args, "dataset_knobs": {**TINY, "seed": 1}})
+
+
+def test_parallel_workers_give_the_serial_results(tmp_path, fast_models):
+    common = dict(seeds=2, models_dir=fast_models, dataset_knobs=TINY, progress=False)
+    serial = sweep(["tiny-base", "tiny-arbex"], out=tmp_path / "serial", workers=1, **common)
+    parallel = sweep(["tiny-base", "tiny-arbex"], out=tmp_path / "parallel", workers=2, **common)
+    for key in serial:
+        assert _predictions(serial[key]) == _predictions(parallel[key]), key
+
+
+@pytest.mark.parametrize("kwargs,pattern", [
+    ({"dataset": "sim-affwild2", "features": "x.npz"}, r"`dataset` and `features` are exclusive"),
+    ({"dataset": "affectnet"}, r"`dataset` must be one of \['sim-affectnet', 'sim-affwild2'\]; "
+                               r"got 'affectnet'"),
+    ({"seeds": 0}, r"`seeds` must be a positive integer"),
+    ({"seeds": [1, 1]}, r"`seeds` must list distinct integers"),
+    ({"seeds": "5"}, r"`seeds` must list distinct integers"),
+    ({"workers": 0}, r"`workers` must be a positive integer; got 0"),
+    ({"taxonomy": "affectnet8"}, r"`taxonomy` applies to `features` files only"),
+    ({"features": "x.npz", "dataset_knobs": {"seed": 1}}, r"`dataset_knobs` apply to simulated"),
+    ({"dataset_knobs": {"n_videos": 3}}, r"unknown knob 'n_videos'"),
+])
+def test_bad_options_raise_configerror(tmp_path, kwargs, pattern):
+    with pytest.raises(ConfigError, match=pattern):
+        sweep("base", out=tmp_path, progress=False, **kwargs)
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_conditions_fail_before_any_training(tmp_path, fast_models):
+    with pytest.raises(ConfigError, match="unknown condition 'nope'"):
+        sweep(["tiny-base", "nope"], out=tmp_path / "o", models_dir=fast_models)
+    with pytest.raises(ConfigError, match="given twice"):
+        sweep(["tiny-base", "tiny-base"], out=tmp_path / "o", models_dir=fast_models)
+    with pytest.raises(ConfigError, match="must name at least one condition"):
+        sweep([], out=tmp_path / "o")
+    assert not (tmp_path / "o").exists()
+
+
+def test_embeddings_flag(tmp_path, fast_models):
+    paths = sweep("tiny-base", seeds=1, out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
+                  progress=False, workers=1, embeddings=True)
+    dump = read_dump(paths[("tiny-base", 0)])
+    assert dump.embedding is not None and dump.embedding.shape[1] == 64
+    assert np.isfinite(dump.embedding).all()
