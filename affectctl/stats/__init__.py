@@ -13,7 +13,14 @@ Every test returns a :class:`PairedTestResult`.
 
 from .classifier import bowker_test, mcnemar_test, stuart_maxwell_test
 from .correction import adjust_pvalues, westfall_young_maxt
-from .effects import PairedEffectSizes, cles_paired, cohen_dz, mean_diff_ci, paired_effect_sizes, rank_biserial
+from .effects import (
+    PairedEffectSizes,
+    cles_paired,
+    cohen_dz,
+    mean_diff_ci,
+    paired_effect_sizes,
+    rank_biserial,
+)
 from .power import PowerReport, min_seeds_for_alpha, power_analysis, seeds_for_power, ttest_power
 from .samples import (
     SAMPLE_METRICS,
@@ -25,7 +32,13 @@ from .samples import (
     metric_value,
     paired_bootstrap,
 )
-from .seeds import PairedTestResult, min_attainable_pvalue, paired_ttest, signflip_test, wilcoxon_test
+from .seeds import (
+    PairedTestResult,
+    min_attainable_pvalue,
+    paired_ttest,
+    signflip_test,
+    wilcoxon_test,
+)
 
 __all__ = [
     "PairedTestResult",

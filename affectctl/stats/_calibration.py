@@ -1,4 +1,4 @@
-"""Type-I error simulations for the paired tests (used by tests/stats and benchmarks/bench_stats.py).
+"""Type-I error simulations of the paired tests (tests/stats, benchmarks/bench_stats.py).
 
 Private: the simulation designs behind the calibration figures in the README.
 

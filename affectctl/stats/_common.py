@@ -109,7 +109,7 @@ def normalize_rng(rng) -> tuple[np.random.Generator, int]:
 def as_paired_1d(a, b, *, names=("a", "b"), min_n: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Convert paired per-seed values to float64 1-D arrays of equal length, all finite."""
     out = []
-    for name, x in zip(names, (a, b)):
+    for name, x in zip(names, (a, b), strict=True):
         try:
             arr = np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
@@ -124,7 +124,7 @@ def as_paired_1d(a, b, *, names=("a", "b"), min_n: int = 1) -> tuple[np.ndarray,
     if xa.shape[0] < min_n:
         raise ConfigError(f"`{names[0]}` and `{names[1]}` need at least {min_n} paired "
                           f"value(s); got {xa.shape[0]}.")
-    for name, arr in zip(names, out):
+    for name, arr in zip(names, out, strict=True):
         bad = np.flatnonzero(~np.isfinite(arr))
         if bad.size:
             raise ConfigError(f"`{name}` must be finite; got NaN or inf at position(s) "

@@ -283,7 +283,8 @@ def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
     what = " that both systems misclassify" if errors_only else ""
     off = table - np.diag(np.diag(table))
     active = np.flatnonzero(off.sum(axis=0) + off.sum(axis=1) > 0)
-    note = f"K={k}; {active.shape[0]} class(es) with off-diagonal counts; df={max(0, active.shape[0] - 1)}"
+    n_active = int(active.shape[0])
+    note = f"K={k}; {n_active} class(es) with off-diagonal counts; df={max(0, n_active - 1)}"
     if errors_only:
         note += "; samples both systems misclassify"
     if active.shape[0] < 2:

@@ -111,7 +111,8 @@ def westfall_young_maxt(observed, null, *, alternative: str = "two-sided",
     Returns
     -------
     ndarray of shape (m,)
-        Adjusted p-values :math:`\\tilde p_j = (1 + \\#\\{r : \\max_k T^*_{rk} \\ge T_j\\}) / (R + 1)`
+        Adjusted p-values
+        :math:`\\tilde p_j = (1 + \\#\\{r : \\max_k T^*_{rk} \\ge T_j\\}) / (R + 1)`
         (single step, so monotone in :math:`T_j`). Replicate maxima within
         ``100·eps`` of :math:`T_j` count as ties.
 

@@ -54,8 +54,10 @@ def min_seeds_for_alpha(test: str, alpha: float, alternative: str) -> int:
 
     Examples
     --------
-    >>> min_seeds_for_alpha("wilcoxon", 0.05, "two-sided"), min_seeds_for_alpha("wilcoxon", 0.05, "greater")
-    (6, 5)
+    >>> min_seeds_for_alpha("wilcoxon", 0.05, "two-sided")
+    6
+    >>> min_seeds_for_alpha("wilcoxon", 0.05, "greater")
+    5
     """
     check_choice("test", test, POWER_TESTS)
     alpha = check_unit_interval("alpha", alpha)

@@ -452,7 +452,7 @@ class _CellAR:
         n_words = -(-tot_s // 64)
         self.starts = np.concatenate([[0], np.cumsum(n_words)[:-1]]).astype(np.intp)
         masks = []
-        for nt, w in zip(tot_s.tolist(), n_words.tolist()):
+        for nt, w in zip(tot_s.tolist(), n_words.tolist(), strict=True):
             masks.extend([2**64 - 1] * (w - 1))
             rem = nt - 64 * (w - 1)
             masks.append(2**64 - 1 if rem == 64 else (1 << rem) - 1)
@@ -604,23 +604,31 @@ def _units(stratum: PairedPredictions, used: np.ndarray, unit: str):
     return inv.reshape(-1), int(inv.max()) + 1 if inv.size else 0
 
 
-def _group_sums(inv, g, values):
-    """Per-unit column sums of ``values`` (n_used, F) -> (g, F)."""
-    return np.stack([np.bincount(inv, weights=values[:, j], minlength=g)
-                     for j in range(values.shape[1])], axis=1)
+def _features(columns, inv, g):
+    """Stack per-sample feature columns (unit=sample) or sum them per unit (unit=group).
+
+    ``columns`` is an iterable of 1-D arrays, consumed one at a time so that the
+    group path never holds an (n, F) matrix.
+    """
+    if inv is None:
+        return np.stack(list(columns), axis=1)
+    return np.stack([np.bincount(inv, weights=c, minlength=g) for c in columns], axis=1)
 
 
-def _va_features(stratum, dims, system):
-    """Per-sample sufficient sums (n, 6·len(dims)) for one system; excluded rows are 0."""
-    vt = stratum.va_true
-    vx = stratum.va_a if system == "a" else stratum.va_b
-    cols = []
+def _va_columns(stratum, dims, system, used):
+    """Per-sample sufficient sums (n, y, x, y², x², yx) per VA dimension; excluded rows 0."""
+    vt = stratum.va_true[used]
+    vx = (stratum.va_a if system == "a" else stratum.va_b)[used]
     for d in dims:
         ok = np.isfinite(vt[:, d])
         y = np.where(ok, vt[:, d], 0.0)
         x = np.where(ok, vx[:, d], 0.0)
-        cols += [ok.astype(np.float64), y, x, y * y, x * x, y * x]
-    return np.stack(cols, axis=1)
+        yield ok.astype(np.float64)
+        yield y
+        yield x
+        yield y * y
+        yield x * x
+        yield y * x
 
 
 def _cost_values(stratum, cost, used, system):
@@ -652,19 +660,18 @@ def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: 
             raise ConfigError(f"`metric` {spec.id!r} needs `va_true`, `va_a` and `va_b`; stratum "
                               f"{idx} has none.")
         used = np.isfinite(stratum.va_true[:, list(spec.dims)]).any(axis=1)
-        fa = _va_features(stratum, spec.dims, "a")[used]
-        fb = _va_features(stratum, spec.dims, "b")[used]
+        inv, g = _units(stratum, used, unit)
+        fa = _features(_va_columns(stratum, spec.dims, "a", used), inv, g)
+        fb = _features(_va_columns(stratum, spec.dims, "b", used), inv, g)
     else:  # cost
         if stratum.proba_a is None:
             raise ConfigError(f"`metric` {spec.id!r} needs `proba_a` and `proba_b`; stratum {idx} "
                               "has none.")
         used = stratum.y_true >= 0
+        inv, g = _units(stratum, used, unit)
         ones = np.ones(int(used.sum()))
-        fa = np.stack([ones, _cost_values(stratum, context.cost, used, "a")], axis=1)
-        fb = np.stack([ones, _cost_values(stratum, context.cost, used, "b")], axis=1)
-    inv, g = _units(stratum, used, unit)
-    if inv is not None:
-        fa, fb = _group_sums(inv, g, fa), _group_sums(inv, g, fb)
+        fa = _features((ones, _cost_values(stratum, context.cost, used, "a")), inv, g)
+        fb = _features((ones, _cost_values(stratum, context.cost, used, "b")), inv, g)
     eng = _UnitEngine(fa, fb)
     return eng, eng.tot_a, eng.tot_b, eng.u
 
@@ -702,7 +709,8 @@ def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
                               f"strata {missing[:10]} have none. Pass unit='sample' only if the "
                               "samples are independent (not frames of the same video).")
     if context is not None and not isinstance(context, MetricContext):
-        raise ConfigError(f"`context` must be a MetricContext or None; got {type(context).__name__}.")
+        raise ConfigError("`context` must be a MetricContext or None; got "
+                          f"{type(context).__name__}.")
     spec = _parse_metric(metric, k, context)
     n_resamples = check_n_resamples(n_resamples)
     alternative = check_alternative(alternative)

@@ -282,7 +282,10 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
     Ranks are mid-ranks of :math:`|d|` (average ranks for ties). Under H0 the
     signs of the ``m`` ranks are independent fair coins, so
 
-    .. math:: P(T_+ \\ge t) = 2^{-m} \\, \\#\\{s \\in \\{0,1\\}^m : \\textstyle\\sum_i s_i r_i \\ge t\\}
+    .. math::
+
+        P(T_+ \\ge t) = 2^{-m} \\, \\#\\{s \\in \\{0,1\\}^m :
+        \\textstyle\\sum_i s_i r_i \\ge t\\}
 
     computed exactly by enumerating the 2**m sign assignments through their sums
     (a convolution over ranks), which stays exact with ties and zeros, where the

@@ -31,7 +31,6 @@ from affectctl.stats.samples import (
     paired_bootstrap,
 )
 
-
 # ----------------------------------------------------------------------------------------------
 # helpers: data and naive metrics (independent of affectctl.metrics)
 

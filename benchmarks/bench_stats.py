@@ -1,0 +1,198 @@
+"""Speed, memory and calibration figures of affectctl.stats.
+
+Usage::
+
+    python benchmarks/bench_stats.py                 # speed + memory + ratio to SciPy
+    python benchmarks/bench_stats.py --calibration   # type-I error simulations (README figures)
+    python benchmarks/bench_stats.py --quick         # small sizes, for a smoke run
+
+Everything runs in one process on the same synthetic data: 1,000,000 paired samples,
+K = 8 classes, 1,000 videos of 1,000 frames, valence/arousal for CCC. Timings are wall
+clock of the test call on data already in memory (``PairedPredictions`` built), best of
+``--repeat`` runs. The SciPy reference is ``scipy.stats.permutation_test(...,
+permutation_type='samples')`` with a vectorized macro-F1 statistic; it is timed on
+fewer replicates and extrapolated per replicate (printed as such).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+
+
+def make_data(n, k, n_groups, seed=0):
+    from affectctl.stats import PairedPredictions
+
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    pa = np.where(rng.random(n) < 0.65, y, rng.integers(0, k, n))
+    pb = np.where(rng.random(n) < 0.60, y, rng.integers(0, k, n))
+    g = np.repeat(np.arange(n_groups), -(-n // n_groups))[:n]
+    vt = rng.uniform(-1, 1, (n, 2))
+    va = vt + rng.normal(0, 0.5, (n, 2))
+    vb = 0.9 * vt + rng.normal(0, 0.5, (n, 2))
+    proba_a = rng.dirichlet(np.ones(k), n)
+    proba_b = rng.dirichlet(np.ones(k), n)
+    return PairedPredictions(y, pa, pb, k, group=g, va_true=vt, va_a=va, va_b=vb,
+                             proba_a=proba_a, proba_b=proba_b)
+
+
+def best_of(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return min(times), out
+
+
+def scipy_macro_f1_statistic(y, k):
+    def statistic(x, z, axis=-1):
+        x = np.moveaxis(np.atleast_2d(x), axis, -1)
+        z = np.moveaxis(np.atleast_2d(z), axis, -1)
+        b, n = x.shape
+
+        def macro_f1(p):
+            off = (np.arange(b) * k * k)[:, None]
+            cm = np.bincount((off + y * k + p).ravel(), minlength=b * k * k).reshape(b, k, k)
+            tp = np.diagonal(cm, axis1=1, axis2=2)
+            den = cm.sum(2) + cm.sum(1)
+            return np.mean(np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0), axis=-1)
+
+        out = macro_f1(x) - macro_f1(z)
+        return out if out.shape[0] > 1 else out[0]
+
+    return statistic
+
+
+def speed(args):
+    from affectctl.stats import MetricContext, approximate_randomization, paired_bootstrap
+
+    n, k, g, r = args.n, 8, args.groups, args.n_resamples
+    t0 = time.perf_counter()
+    s = make_data(n, k, g)
+    print(f"data: {n:,} paired samples, K={k}, {g} groups; built in "
+          f"{time.perf_counter() - t0:.2f} s (not timed below)")
+    ctx = MetricContext(cost=1.0 - np.eye(k))
+    rows = []
+
+    def run(label, fn, metric, unit, reps, note=""):
+        dt, res = best_of(lambda: fn(s, metric, unit=unit, n_resamples=reps, rng=1, context=ctx,
+                                     alpha=None), args.repeat if reps == r else 1)
+        per = dt / reps
+        rows.append((label, metric, unit, reps, dt, per * r, note))
+        print(f"{label:<10} {metric:<14} unit={unit:<7} R={reps:<6} {dt:8.3f} s"
+              f"   -> {per * r:8.3f} s per {r} replicates {note}   (p={res.pvalue:.4f})",
+              flush=True)
+        return dt
+
+    print(f"\n== speed (best of {args.repeat}; single process; {os.cpu_count()} CPUs) ==")
+    t_ar = run("AR", approximate_randomization, "expr_macro_f1", "sample", r)
+    run("AR", approximate_randomization, "expr_macro_f1", "group", r)
+    run("AR", approximate_randomization, "mcc", "sample", r)
+    run("bootstrap", paired_bootstrap, "expr_macro_f1", "sample", r)
+    run("bootstrap", paired_bootstrap, "expr_macro_f1", "group", r)
+    run("AR", approximate_randomization, "va_ccc_mean", "group", r)
+    run("bootstrap", paired_bootstrap, "va_ccc_mean", "group", r)
+    run("AR", approximate_randomization, "expected_cost", "group", r)
+    r_heavy = r if not args.quick else max(r // 10, 10)
+    run("AR", approximate_randomization, "va_ccc_mean", "sample", r_heavy,
+        "(O(n) per replicate: float32 blocked product)")
+    run("AR", approximate_randomization, "expected_cost", "sample", r_heavy)
+    r_boot = max(r // 20, 10)
+    run("bootstrap", paired_bootstrap, "va_ccc_mean", "sample", r_boot,
+        f"(run with R={r_boot}, extrapolated linearly)")
+
+    # memory: peak traced allocation does not grow with R
+    print("\n== memory (tracemalloc peak during the call) ==")
+    for metric, unit in (("expr_macro_f1", "sample"), ("va_ccc_mean", "group"),
+                         ("va_ccc_mean", "sample")):
+        for reps in ((r // 10, r) if unit != "sample" or metric == "expr_macro_f1"
+                     else (max(r // 100, 10), max(r // 10, 20))):
+            gc.collect()
+            tracemalloc.start()
+            approximate_randomization(s, metric, unit=unit, n_resamples=reps, rng=1, alpha=None)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(f"AR {metric:<14} unit={unit:<7} R={reps:<6} peak {peak / 2**20:8.1f} MiB")
+
+    # SciPy reference on the same data, same process
+    from scipy import stats
+
+    used = s.y_true >= 0
+    y, pa, pb = s.y_true[used], s.pred_a[used], s.pred_b[used]
+    r_sp = args.scipy_resamples
+    stat = scipy_macro_f1_statistic(y, k)
+    dt_sp, res_sp = best_of(lambda: stats.permutation_test(
+        (pa, pb), stat, permutation_type="samples", n_resamples=r_sp, vectorized=True,
+        batch=args.scipy_batch, rng=np.random.default_rng(0)), 1)
+    per_sp = dt_sp / r_sp
+    print("\n== ratio to scipy.stats.permutation_test(permutation_type='samples') ==")
+    print(f"scipy: {r_sp} replicates in {dt_sp:.2f} s = {per_sp * 1e3:.1f} ms/replicate "
+          f"(vectorized macro-F1, batch={args.scipy_batch}); extrapolated to {r} replicates: "
+          f"{per_sp * r:.1f} s [EXTRAPOLATED from {r_sp}]")
+    print(f"affectctl AR macro-F1 unit=sample: {r} replicates in {t_ar:.3f} s "
+          f"= {t_ar / r * 1e6:.1f} us/replicate")
+    print(f"speed-up per replicate: {per_sp / (t_ar / r):,.0f}x")
+    goal = 0.25
+    print(f"goal: 10,000-replicate AR of macro-F1 on 1,000,000 samples < {goal} s: "
+          f"{'MET' if (n >= 10**6 and r >= 10**4 and t_ar < goal) else 'see figure above'}")
+
+
+def calibration(args):
+    from affectctl.stats._calibration import sample_type1, seed_type1
+
+    ns, nm = args.n_sim_seeds, args.n_sim_samples
+    print("== calibration: rejection rate under H0 at alpha = 0.05, Clopper-Pearson 95% CI ==")
+    for test in ("wilcoxon", "signflip", "ttest"):
+        for n in (5, 6, 8, 10):
+            print(seed_type1(test, n, ns, seed=100 + n).line(), flush=True)
+    for test, unit, design in (("ar", "sample", "iid"), ("bootstrap", "sample", "iid"),
+                               ("ar", "sample", "video"), ("ar", "group", "video"),
+                               ("bootstrap", "sample", "video"),
+                               ("bootstrap", "group", "video")):
+        print(sample_type1(test, unit, design, nm, seed=7).line(), flush=True)
+    print(sample_type1("ar", "group", "video", nm, n_groups=60, frames=10, seed=8).line())
+    print(sample_type1("bootstrap", "group", "video", nm, n_groups=60, frames=10,
+                       seed=8).line())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--calibration", action="store_true", help="run the type-I simulations")
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--groups", type=int, default=1000)
+    ap.add_argument("--n-resamples", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--scipy-resamples", type=int, default=20)
+    ap.add_argument("--scipy-batch", type=int, default=5)
+    ap.add_argument("--n-sim-seeds", type=int, default=10_000)
+    ap.add_argument("--n-sim-samples", type=int, default=2000)
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.n, args.groups, args.n_resamples = 100_000, 200, 1000
+        args.repeat, args.scipy_resamples = 1, 5
+        args.n_sim_seeds, args.n_sim_samples = 500, 200
+    import numpy
+    import scipy
+
+    print(f"python {platform.python_version()}, numpy {numpy.__version__}, scipy "
+          f"{scipy.__version__}, {platform.machine()}, {os.cpu_count()} CPUs")
+    if args.calibration:
+        calibration(args)
+    else:
+        speed(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
