@@ -33,7 +33,9 @@ from .samples import (
     paired_bootstrap,
 )
 from .seeds import (
+    JointNull,
     PairedTestResult,
+    joint_signflip_null,
     min_attainable_pvalue,
     paired_ttest,
     signflip_test,
@@ -46,6 +48,8 @@ __all__ = [
     "signflip_test",
     "paired_ttest",
     "min_attainable_pvalue",
+    "JointNull",
+    "joint_signflip_null",
     "PairedPredictions",
     "MetricContext",
     "SAMPLE_METRICS",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from ..errors import ConfigError, DegenerateDataWarning
+from ..errors import ConfigError, DegenerateDataWarning, PairingError
 from ._common import (
     as_paired_1d,
     check_alpha,
@@ -47,6 +47,8 @@ __all__ = [
     "signflip_test",
     "paired_ttest",
     "min_attainable_pvalue",
+    "JointNull",
+    "joint_signflip_null",
     "MAX_EXACT_SIGNFLIP",
     "MAX_EXACT_WILCOXON",
 ]
@@ -548,3 +550,90 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
     p = {"greater": dist.sf(t), "less": dist.cdf(t),
          "two-sided": 2.0 * dist.sf(abs(t))}[alternative]
     return PairedTestResult("ttest", t, float(min(p, 1.0)), **common, **eff)
+
+
+# ----------------------------------------------------------------------------------------------
+# joint sign-flip null over several metrics (for Westfall–Young max-T)
+
+@dataclass(frozen=True)
+class JointNull:
+    """Mean paired differences of m metrics and their joint sign-flip null.
+
+    Attributes
+    ----------
+    observed : ndarray of shape (m,)
+    null : ndarray of shape (R, m)
+        Row r applies one sign assignment to the seed differences of every metric.
+    exact : bool
+        True when the rows enumerate all 2**n assignments.
+    seed : int or None
+    """
+
+    observed: np.ndarray = field(repr=False)
+    null: np.ndarray = field(repr=False)
+    exact: bool
+    seed: int | None
+
+
+def joint_signflip_null(a, b, *, n_resamples: int = 9999, rng=None,
+                        exact: bool | None = None) -> JointNull:
+    """Joint sign-flip null of the mean differences of several metrics over the same seeds.
+
+    Feed it to :func:`affectctl.stats.correction.westfall_young_maxt` (with
+    ``exact=result.exact``, and ``standardize=True`` when the metrics have
+    different scales): the same sign flip is applied to every metric of a seed, so
+    their dependence is kept.
+
+    Parameters
+    ----------
+    a, b : array-like of shape (n_seeds, m)
+        Per-seed values of m metrics for conditions A and B, paired by row.
+    n_resamples : int, default 9999
+    rng : None, int or numpy.random.Generator
+    exact : bool or None, default None
+        None: enumerate all 2**n_seeds assignments when n_seeds <= 20.
+
+    Returns
+    -------
+    JointNull
+
+    Examples
+    --------
+    >>> a = [[0.61, 0.30], [0.62, 0.31], [0.60, 0.35], [0.64, 0.33], [0.63, 0.36]]
+    >>> b = [[0.60, 0.29], [0.60, 0.30], [0.61, 0.33], [0.61, 0.30], [0.60, 0.30]]
+    >>> j = joint_signflip_null(a, b)
+    >>> j.exact, j.null.shape
+    (True, (32, 2))
+    """
+    xa = np.asarray(a, dtype=np.float64)
+    xb = np.asarray(b, dtype=np.float64)
+    for name, x in (("a", xa), ("b", xb)):
+        if x.ndim != 2:
+            raise ConfigError(f"`{name}` must have shape (n_seeds, m); got shape {x.shape}.")
+        if not np.isfinite(x).all():
+            raise ConfigError(f"`{name}` must be finite; got NaN or inf.")
+    if xa.shape != xb.shape:
+        raise PairingError(f"`a` and `b` must have the same shape (n_seeds, m); got {xa.shape} "
+                           f"and {xb.shape}.")
+    n_resamples = check_n_resamples(n_resamples)
+    exact = check_bool_or_none("exact", exact)
+    d = xa - xb
+    n = d.shape[0]
+    if exact is None:
+        exact = n <= MAX_EXACT_SIGNFLIP
+    elif exact and n > _MAX_FORCED_EXACT_SIGNFLIP:
+        raise ConfigError(f"`exact`=True allows at most {_MAX_FORCED_EXACT_SIGNFLIP} seeds; "
+                          f"got {n}.")
+    observed = d.mean(axis=0)
+    if exact:
+        codes = np.arange(2**n, dtype=np.int64)[:, None]
+        signs = 1.0 - 2.0 * ((codes >> np.arange(n)) & 1)
+        return JointNull(observed, (signs @ d) / n, True, None)
+    gen, seed = normalize_rng(rng)
+    null = np.empty((n_resamples, d.shape[1]))
+    batch = pick_batch(n_resamples, 9 * n + 8 * d.shape[1])
+    for start in range(0, n_resamples, batch):
+        k = min(batch, n_resamples - start)
+        signs = 1.0 - 2.0 * gen.integers(0, 2, size=(k, n), dtype=np.int8)
+        null[start:start + k] = (signs @ d) / n
+    return JointNull(observed, null, False, seed)

@@ -140,3 +140,34 @@ class TestPowerCLI:
         assert res.exit_code == 2
         assert "`alternative` must be one of {'two-sided', 'greater', 'less'}; got 'both'." in \
             res.output
+
+
+class TestJointNullWithMaxT:
+    def test_identical_metrics_give_the_single_test_pvalue(self):
+        # m copies of one metric: the replicate maximum is that metric, so max-T adjusted
+        # p equals the unadjusted exact sign-flip p (no price for duplicated tests)
+        from affectctl.stats import joint_signflip_null, signflip_test
+
+        rng = np.random.default_rng(8)
+        a = rng.normal(0.3, 1, size=9)
+        b = np.zeros(9)
+        j = joint_signflip_null(np.column_stack([a, a, a]), np.column_stack([b, b, b]))
+        assert j.exact and j.null.shape == (512, 3)
+        adj = westfall_young_maxt(j.observed, j.null, exact=True)
+        p = signflip_test(a, b, alpha=None).pvalue
+        np.testing.assert_allclose(adj, p, rtol=1e-12)
+        # Bonferroni would triple it
+        assert adjust_pvalues([p, p, p], method="bonferroni")[0] == pytest.approx(min(1, 3 * p))
+
+    def test_monte_carlo_and_validation(self):
+        from affectctl.errors import PairingError
+        from affectctl.stats import joint_signflip_null
+
+        rng = np.random.default_rng(9)
+        a, b = rng.normal(size=(25, 2)), rng.normal(size=(25, 2))
+        j = joint_signflip_null(a, b, n_resamples=500, rng=3)
+        assert not j.exact and j.seed == 3 and j.null.shape == (500, 2)
+        adj = westfall_young_maxt(j.observed, j.null)
+        assert np.all((adj > 0) & (adj <= 1))
+        with pytest.raises(PairingError, match="same shape"):
+            joint_signflip_null(a, b[:, :1])

@@ -97,6 +97,14 @@ class TestWilcoxon:
             two = wilcoxon_test(a, b)
         assert two.pvalue == 0.0625 and two.min_pvalue == 0.0625
 
+    def test_domain_paper_value(self):
+        # DOMAIN.md: "p = 0.625, two-sided Wilcoxon, n = 5". By hand: T+ = 1 + 4 = 5 and
+        # #{T+ <= 5} = 1+1+1+2+2+3 = 10 of 32 sign assignments, so p = 2 * 10/32 = 0.625
+        d = np.array([0.01, 0.04, -0.02, -0.03, -0.05])
+        with pytest.warns(DegenerateDataWarning):
+            res = wilcoxon_test(d, np.zeros(5))
+        assert res.statistic == 5.0 and res.pvalue == 0.625
+
     def test_alpha_keyword_controls_warning(self):
         a, b = np.arange(5.0), np.arange(5.0) - 1
         wilcoxon_test(a, b, alpha=0.1)  # 0.0625 <= 0.1: no warning (filterwarnings=error)
