@@ -47,8 +47,8 @@ class Calibration:
     detail: str = ""
 
     def line(self) -> str:
-        return (f"{self.test:<28} {self.design:<34} rate={self.rate:.3f} "
-                f"[{self.ci_low:.3f}, {self.ci_high:.3f}]  (n_sim={self.n_sim}, "
+        return (f"{self.test:<28} {self.design:<34} rate={self.rate:.4f} "
+                f"[{self.ci_low:.4f}, {self.ci_high:.4f}]  (n_sim={self.n_sim}, "
                 f"alpha={self.alpha:g}) {self.detail}")
 
 
