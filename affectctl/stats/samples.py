@@ -118,6 +118,8 @@ _POPCOUNT_MAX_N = 512
 # Units per cache block in the float32 AR product, and the largest batch there.
 _AR_CHUNK = 2048
 _AR_MAX_BATCH = 256
+# Replicates per batch at most (memory stays flat beyond this many replicates).
+_MAX_BATCH = 2048
 
 
 # ----------------------------------------------------------------------------------------------
@@ -746,7 +748,7 @@ def _run(strata, spec, unit, n_resamples, gen, context, test):
                               "(every sample excluded).")
     obs_a, obs_b = _observed(spec, engines, strata)
     per_rep = sum(_bytes(e[0], test) for e in engines)
-    batch = pick_batch(n_resamples, per_rep)
+    batch = min(pick_batch(n_resamples, per_rep), _MAX_BATCH)
     thin = any(isinstance(e[0], _UnitEngine) and e[0].u >= _FLOAT32_MIN_UNITS for e in engines)
     if thin:
         batch = min(batch, _AR_MAX_BATCH)
