@@ -276,7 +276,7 @@ def _cv_scores(x, y, groups, n_splits, C, rng):
         if np.unique(yb[tr]).shape[0] < 2 or np.unique(yb[te]).shape[0] < 2:
             skipped += 1
             continue
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=5000))
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=C, solver="newton-cg", max_iter=1000))
         model.fit(x[tr], yb[tr])
         folds.append((yb[te], model.decision_function(x[te])))
     note = f"{skipped} fold(s) without both classes skipped" if skipped else ""
@@ -315,7 +315,9 @@ def probe_auc(x, y, *, groups=None, n_splits: int = 5, C: float = 1.0, rng=None)
         Lowered to the number of samples (or groups) of the smaller class when
         that is fewer; with fewer than 2 the AUC is NaN.
     C : float, default 1.0
-        Inverse L2 penalty of ``LogisticRegression`` (on standardized inputs).
+        Inverse L2 penalty of ``LogisticRegression`` (on standardized inputs; solver
+        ``newton-cg``, the same objective as the default ``lbfgs`` with an
+        unpenalized intercept, and several times faster on these small problems).
     rng : None, int >= 0 or numpy.random.Generator
         Shuffles the folds.
 

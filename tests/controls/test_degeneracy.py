@@ -171,7 +171,8 @@ def test_confusion_rate_by_hand(planted):
     i, j = sorted(deg)
     dump = runs.dump("noop", 3)
     y, p = dump.y_true, dump.y_pred
-    by_hand = (np.sum((y == i) & (p == j)) + np.sum((y == j) & (p == i))) / np.sum(np.isin(y, (i, j)))
+    mutual = np.sum((y == i) & (p == j)) + np.sum((y == j) & (p == i))
+    by_hand = mutual / np.sum(np.isin(y, (i, j)))
     row = res.per_seed[(res.per_seed["condition"] == "noop") & (res.per_seed["seed"] == 3)
                        & (res.per_seed["a_index"] == i) & (res.per_seed["b_index"] == j)].iloc[0]
     assert row["confusion_rate"] == pytest.approx(by_hand)
@@ -328,7 +329,8 @@ def test_bhattacharyya_closed_forms():
     # diagonal covariances: product of the 1-D coefficients
     # 1-D: BC = sqrt(2 s1 s2 / (s1^2 + s2^2)) * exp(-(m1 - m2)^2 / (4 (s1^2 + s2^2)))
     def bc1(m1, s1, m2, s2_):
-        return np.sqrt(2 * s1 * s2_ / (s1**2 + s2_**2)) * np.exp(-(m1 - m2) ** 2 / (4 * (s1**2 + s2_**2)))
+        v = s1**2 + s2_**2
+        return np.sqrt(2 * s1 * s2_ / v) * np.exp(-(m1 - m2) ** 2 / (4 * v))
     got = bhattacharyya_coefficient([0.1, 0.5], np.diag([0.2**2, 0.1**2]),
                                     [-0.2, 0.4], np.diag([0.3**2, 0.05**2]))
     assert got == pytest.approx(bc1(0.1, 0.2, -0.2, 0.3) * bc1(0.5, 0.1, 0.4, 0.05))

@@ -170,7 +170,8 @@ def test_lda_projection_and_errors():
     x = rng.normal(size=(120, 5)) + 3 * np.eye(5)[y]
     proj = project_embedding(x, y, method="lda")
     assert proj.method == "lda" and proj.coords.shape == (120, 2) and proj.explained is None
-    with pytest.raises(ConfigError, match=r"`method` must be one of \{'pca', 'lda'\}; got 'tsne'\."):
+    with pytest.raises(ConfigError,
+                       match=r"`method` must be one of \{'pca', 'lda'\}; got 'tsne'\."):
         project_embedding(x, y, method="tsne")
     with pytest.raises(ConfigError, match="needs at least 3 classes"):
         project_embedding(x[:80], y[:80], method="lda")
@@ -200,7 +201,8 @@ def _emb_runs(root, *, same_pair=(1, 3), n_seeds=3):
             emb = means[y] + r.normal(size=(n, 6))
             for j in range(6):
                 frame[f"emb_{j}"] = emb[:, j]
-            write_dump(frame, root / c / f"seed-{s}.parquet", metadata={"taxonomy": "affwild2-expr8"})
+            write_dump(frame, root / c / f"seed-{s}.parquet",
+                       metadata={"taxonomy": "affwild2-expr8"})
     return load_runs(root, ["base", "other"])
 
 
