@@ -433,6 +433,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
     observed one as ties; they equal ``scipy.stats.permutation_test(...,
     permutation_type='samples', n_resamples=np.inf)``. Monte Carlo:
     :math:`p = (c + 1)/(R + 1)`; two-sided :math:`p = \\min(1, 2\\min(p_<, p_>))`.
+    Every difference zero: DegenerateDataWarning, ``statistic = 0`` and ``p = 1``.
 
     References
     ----------
