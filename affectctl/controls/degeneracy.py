@@ -240,6 +240,18 @@ def _check_number(name, value, lo, hi, *, open_=False):
 # ============================================================================ array functions
 
 
+def _as_cm(cm) -> np.ndarray:
+    try:
+        arr = np.asarray(cm, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"`cm` must be an array of counts; got {type(cm).__name__}.") from None
+    if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2] or arr.shape[-1] < 2:
+        raise ConfigError(f"`cm` must have shape (..., K, K) with K >= 2; got shape {arr.shape}.")
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        raise ConfigError("`cm` must hold finite, non-negative counts.")
+    return arr
+
+
 def pair_indices(n_classes: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(a, b)`` of every unordered class pair, ``a < b``, in row-major order."""
     return np.triu_indices(int(n_classes), 1)
@@ -263,7 +275,7 @@ def pair_confusion_rates(cm) -> np.ndarray:
     >>> pair_confusion_rates(cm)  # (0,1): (2+4)/(10+10)
     array([0.3, 0. , 0. ])
     """
-    cm = np.asarray(cm, dtype=np.float64)
+    cm = _as_cm(cm)
     a, b = pair_indices(cm.shape[-1])
     n = cm.sum(axis=-1)
     num = cm[..., a, b] + cm[..., b, a]
@@ -288,7 +300,7 @@ def chance_confusion_rates(cm) -> np.ndarray:
     >>> chance_confusion_rates(cm).round(4)  # q = (12, 8, 10)/30
     array([0.3333, 0.3667, 0.3   ])
     """
-    cm = np.asarray(cm, dtype=np.float64)
+    cm = _as_cm(cm)
     a, b = pair_indices(cm.shape[-1])
     n = cm.sum(axis=-1)
     total = n.sum(axis=-1, keepdims=True)
@@ -330,10 +342,10 @@ def resolved_macro_f1(cm) -> np.ndarray:
     Examples
     --------
     >>> cm = [[8, 2, 0], [4, 6, 0], [0, 0, 10]]
-    >>> resolved_macro_f1(cm)[0]  # pair (0, 1): every sample correct
+    >>> float(resolved_macro_f1(cm)[0])  # pair (0, 1): every sample correct
     1.0
     """
-    cm = np.asarray(cm, dtype=np.float64)
+    cm = _as_cm(cm)
     K = cm.shape[-1]
     a, b = pair_indices(K)
     row = cm.sum(axis=-1)
@@ -824,6 +836,26 @@ def _persistence(per_seed, baseline, interventions, seeds, th, gen) -> pd.DataFr
     return frame
 
 
+def _warn_empty_classes(per_seed, tax) -> None:
+    """One DegenerateDataWarning naming the classes without a true sample in some run."""
+    empty = {}
+    for col, idx in (("n_a", "a_index"), ("n_b", "b_index")):
+        z = per_seed[per_seed[col] == 0]
+        for k, c, s in zip(z[idx], z["condition"], z["seed"], strict=True):
+            empty.setdefault(tax.classes[k], set()).add((c, int(s)))
+    if not empty:
+        return
+    parts = []
+    for name, runs_ in empty.items():
+        seeds = sorted({s for _, s in runs_})
+        parts.append(f"'{name}' (seed(s) {seeds})")
+    warnings.warn(f"class(es) {', '.join(parts)} have no true sample: there a pair's confusion "
+                  "rate counts only its other class's samples (NaN when neither class has one; "
+                  "NaN rates are left out of seed means and their pairs are not tested), and a "
+                  "pair whose mean support is below `min_support` is reported as 'low-support'.",
+                  DegenerateDataWarning, stacklevel=3)
+
+
 def _nanmean0(x):
     """Mean over axis 0 ignoring NaN; NaN (no warning) where every value is NaN."""
     x = np.asarray(x, dtype=np.float64)
@@ -966,6 +998,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     frames = [_per_seed_frame(runs, c, seeds, _confusions(runs, c, seeds), dist, overlap)
               for c in conds]
     per_seed = pd.concat(frames, ignore_index=True)
+    _warn_empty_classes(per_seed, tax)
 
     num_cols = ["n_a", "n_b", "confusion_rate", "chance_rate", "recall_a", "recall_b", "f1_a",
                 "f1_b", "macro_f1", "macro_f1_resolved", "macro_f1_gain", "pair_accuracy",

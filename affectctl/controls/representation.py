@@ -222,7 +222,7 @@ def fisher_ratio(x_a, x_b, *, ridge: float = 1e-6) -> float:
 
     Examples
     --------
-    >>> fisher_ratio([[0.0], [2.0]], [[4.0], [6.0]])  # (1 - 5)^2 / (2 + 2)
+    >>> round(fisher_ratio([[0.0], [2.0]], [[4.0], [6.0]]), 4)  # (1 - 5)^2 / (2 + 2)
     4.0
     """
     xa = np.asarray(x_a, dtype=np.float64)
@@ -276,7 +276,8 @@ def _cv_scores(x, y, groups, n_splits, C, rng):
         if np.unique(yb[tr]).shape[0] < 2 or np.unique(yb[te]).shape[0] < 2:
             skipped += 1
             continue
-        model = make_pipeline(StandardScaler(), LogisticRegression(C=C, solver="newton-cg", max_iter=1000))
+        probe = LogisticRegression(C=C, solver="newton-cg", max_iter=1000)
+        model = make_pipeline(StandardScaler(), probe)
         model.fit(x[tr], yb[tr])
         folds.append((yb[te], model.decision_function(x[te])))
     note = f"{skipped} fold(s) without both classes skipped" if skipped else ""

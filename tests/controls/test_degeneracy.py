@@ -23,7 +23,7 @@ from affectctl.controls.degeneracy import (
     va_overlap_coefficient,
 )
 from affectctl.dumps import write_dump
-from affectctl.errors import ConfigError, PairingError
+from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl.metrics.confusion import confusion_matrix
 from affectctl.runs import load_runs
 from affectctl.taxonomies import get_taxonomy
@@ -406,6 +406,37 @@ def test_diagnose_validation(planted):
         diagnose(runs, baseline="base", geometry=str(geo), representation=True)
     with pytest.raises(ConfigError, match="`n_splits` must be an integer >= 2"):
         diagnose(runs, baseline="base", n_splits=1)
+
+
+@pytest.mark.parametrize("cm, message", [
+    (np.zeros(3), r"`cm` must have shape \(..., K, K\) with K >= 2; got shape \(3,\)\."),
+    (np.zeros((2, 3)), r"`cm` must have shape \(..., K, K\) with K >= 2; got shape \(2, 3\)\."),
+    (-np.ones((2, 2)), "`cm` must hold finite, non-negative counts."),
+    ("counts", "`cm` must be an array of counts; got str."),
+])
+def test_array_validation(cm, message):
+    for func in (pair_confusion_rates, chance_confusion_rates, resolved_macro_f1):
+        with pytest.raises(ConfigError, match=message):
+            func(cm)
+
+
+def test_absent_class_warns_and_is_low_support(tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(K - 1), 30)  # no 'Other'
+    for c in ("base", "other"):
+        for s in range(3):
+            pred = np.where(rng.random(y.size) < 0.8, y, rng.integers(0, K, y.size))
+            frame = pd.DataFrame({"sample_id": np.arange(y.size).astype(str), "y_true": y,
+                                  "y_pred": pred})
+            write_dump(frame, tmp_path / c / f"seed-{s}.csv", metadata={"taxonomy": TAX.name})
+    runs = load_runs(tmp_path, ["base", "other"])
+    message = r"class\(es\) 'Other' \(seed\(s\) \[0, 1, 2\]\)"
+    with pytest.warns(DegenerateDataWarning, match=message):
+        res = diagnose(runs, baseline="base", geometry="nrc-vad")
+    other = res.pairs[res.pairs["b"] == "Other"]
+    assert (other["status"] == "low-support").all()
+    assert (other["support_b"] == 0).all()
+    assert other["reason"].str.startswith("support").all()
 
 
 def test_unpaired_intervention_is_refused(tmp_path):
