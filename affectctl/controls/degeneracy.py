@@ -65,6 +65,7 @@ References
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import numbers
 import warnings
@@ -588,10 +589,10 @@ class DiagnosisResult:
     persistence : DataFrame
         One row per (pair, intervention): ``a, b, condition, n_seeds,
         baseline_rate, rate, change, relative_change, share_seeds_reduced,
-        accuracy_change, resolved_share, wilcoxon_statistic, p_wilcoxon, p_wilcoxon_min,
-        p_signflip,
-        p_corr, p_adjust, rank_biserial, cohen_dz, ci_low, ci_high, significant,
-        substantial, resolved, fixed, note``. ``change = rate - baseline_rate``
+        accuracy_change, resolved_share, wilcoxon_statistic, p_wilcoxon,
+        p_wilcoxon_min, p_signflip, rank_biserial, cohen_dz, ci_low, ci_high, note,
+        p_corr, p_adjust, significant, substantial, resolved, fixed``
+        (``resolved_share``, ``resolved``: :class:`DegeneracyThresholds`). ``change = rate - baseline_rate``
         (negative = fewer confusions); tests are one-sided (``alternative="less"``:
         the intervention's rate is lower); ``p_corr`` is ``p_wilcoxon`` adjusted
         with ``p_adjust`` over the interventions of the pair.
@@ -950,8 +951,11 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
         cross-validation splits of the representation probes. The seed used is
         :attr:`DiagnosisResult.rng_seed`.
     representation : {True, False, "auto"}, default "auto"
-        Linear-probe and cluster evidence from the dumps' embeddings: ``"auto"``
-        when every dump has them, ``True`` requires them, ``False`` skips.
+        Linear-probe and cluster evidence from the dumps' embeddings
+        (:mod:`affectctl.controls.representation`, needs scikit-learn): ``"auto"``
+        when every dump has them and scikit-learn is installed (else a note),
+        ``True`` requires them, ``False`` skips. Computed for the flagged,
+        candidate and fixed pairs, in every run.
     n_splits : int, default 5
         Folds of the probe's cross-validation.
 
@@ -1077,6 +1081,10 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     # --- representation
     rep_table, clusters = None, None
     has_emb = all(runs.dump(c, s).embedding is not None for c in conds for s in seeds)
+    if representation == "auto" and has_emb and importlib.util.find_spec("sklearn") is None:
+        notes.append("scikit-learn is not installed: representation evidence skipped "
+                     "(pip install scikit-learn).")
+        representation = False
     if representation is not False and has_emb:
         from .representation import cluster_table, representation_table
 
