@@ -1,0 +1,775 @@
+"""Tables from a :class:`~affectctl.compare.ComparisonResult`: CSV, Markdown, LaTeX.
+
+Two builders select and reshape the numbers ``compare`` computed; neither computes a
+statistic (means and standard deviations come from
+:meth:`ComparisonResult.summary`, differences, p-values and effect sizes from
+``ComparisonResult.comparisons``):
+
+:func:`main_table`
+    The headline table of ``affectctl compare``: for every headline metric, one row
+    per condition (baseline first) with mean ± sd over seeds and, for the others, the
+    difference from the baseline with its raw and adjusted p-values and effect sizes;
+    then one row per extra contrast (``circumplex − uniform``).
+:func:`comparison_table`
+    Any metrics × any compared pairs × any tests, for analysis plans
+    ("error distance and expected cost, circumplex against uniform and permuted").
+
+Both return a full-precision :class:`pandas.DataFrame` (what :func:`to_csv` writes)
+whose ``attrs`` carry the notes of the footnote. :func:`to_markdown` and
+:func:`to_latex` format it; **this module is the only place in affectctl that
+rounds** (:func:`format_table`).
+
+Significance marks use the *adjusted* p-value: ``†`` p_adj < 0.05, ``‡`` p_adj < 0.01.
+``§`` marks a test that cannot reach ``alpha`` whatever the data, because its
+smallest attainable p-value (``min_pvalue``) exceeds ``alpha``: with 5 seeds the
+two-sided exact Wilcoxon and sign-flip tests cannot go below 2/32 = 0.0625.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+
+__all__ = [
+    "main_table",
+    "comparison_table",
+    "degeneracy_table",
+    "format_table",
+    "format_p",
+    "format_number",
+    "to_markdown",
+    "to_latex",
+    "to_csv",
+    "metric_label",
+    "METRIC_LABELS",
+    "TEST_LABELS",
+]
+
+#: Readable names of the headline metrics (the id is used for any other metric).
+METRIC_LABELS = {
+    "official_score": "Official score",
+    "expr_macro_f1": "Macro-F1",
+    "accuracy": "Accuracy",
+    "uar": "UAR",
+    "error_distance_mean": "Error distance",
+    "expected_cost": "Expected cost",
+    "quadrant_preservation": "Quadrant preservation",
+    "va_ccc_mean": "VA CCC",
+    "au_f1_mean": "AU F1",
+    "abaw_mtl_score": "ABAW multi-task score",
+    "abaw3_expr_score": "ABAW3 EXPR score",
+    "abaw2_expr_score": "ABAW2 EXPR score",
+}
+
+#: Readable names of the tests in ``ComparisonResult.comparisons["test"]``.
+TEST_LABELS = {
+    "wilcoxon": "Wilcoxon",
+    "signflip": "Sign-flip",
+    "ttest": "Paired t",
+    "ar": "Approx. randomization",
+    "bootstrap": "Bootstrap",
+}
+
+_MARKS = ((0.01, "‡"), (0.05, "†"))
+_TEXT_COLUMNS = ("Metric", "Condition", "Comparison", "Pair", "Status", "Best intervention")
+_FLOOR_MARK = "§"
+_SEED_TESTS = ("wilcoxon", "signflip", "ttest")
+_MINUS = "−"
+
+
+def metric_label(metric: str, *, arrow: bool = True) -> str:
+    """Readable metric name, with ↑ (higher is better) or ↓ (lower is better)."""
+    from ..metrics.registry import metric_direction
+
+    label = METRIC_LABELS.get(metric, metric)
+    if not arrow:
+        return label
+    return f"{label} {'↑' if metric_direction(metric) > 0 else '↓'}"
+
+
+# ----------------------------------------------------------------------------------------------
+# builders (full precision)
+
+
+def _check_result(result) -> None:
+    for attr in ("comparisons", "metrics", "pairs", "conditions", "baseline", "summary"):
+        if not hasattr(result, attr):
+            raise ConfigError(f"`result` must be a ComparisonResult (affectctl.compare); got "
+                              f"{type(result).__name__} without `{attr}`.")
+
+
+def _test_rows(result, tests: Sequence[str], *, strict: bool) -> pd.DataFrame:
+    comps = result.comparisons
+    present = set(comps["test"]) if len(comps) else set()
+    missing = [t for t in tests if t not in present]
+    if missing and strict:
+        raise ConfigError(f"`tests` entries must be among the tests in the result "
+                          f"{sorted(present)}; got {missing}.")
+    if "run_seed" in comps.columns:
+        comps = comps[comps["run_seed"].isna()]     # per-seed classifier tests are not table rows
+    return comps[comps["test"].isin(tests)]
+
+
+def _select(rows: pd.DataFrame, a: str, b: str, metric: str) -> pd.DataFrame:
+    return rows[(rows["a"] == a) & (rows["b"] == b) & (rows["metric"] == metric)]
+
+
+def _summary_lookup(result, metrics) -> dict:
+    """``{(condition, metric): (mean, sd, n)}`` from :meth:`ComparisonResult.summary`."""
+    metrics = tuple(dict.fromkeys(metrics))
+    if set(metrics) - set(result.headline_metrics):
+        # summary() covers the headline metrics; ask it about these metrics instead
+        result = dataclasses.replace(result, headline_metrics=metrics)
+    s = result.summary()
+    return {(r.condition, r.metric): (float(r.mean), float(r.sd), int(r.n))
+            for r in s.itertuples(index=False)}
+
+
+def _mark(p_adj: float, min_p: float, alpha: float) -> str:
+    if isinstance(min_p, float) and math.isfinite(min_p) and min_p > alpha:
+        return _FLOOR_MARK
+    if not (isinstance(p_adj, float) and math.isfinite(p_adj)):
+        return ""
+    for level, mark in _MARKS:
+        if p_adj < level and level <= alpha + 1e-12:
+            return mark
+    return ""
+
+
+def _pair_fields(rows: pd.DataFrame, tests: Sequence[str], alpha: float) -> dict:
+    """Fields of one (a, b, metric) from its test rows; NaN where a test is missing."""
+    out: dict = {}
+    by_test = {r["test"]: r for _, r in rows.iterrows()}
+    # n, mean difference and effect sizes come from a seed-level test (they are the
+    # same for all of them); sample-level tests report their own n in their row.
+    ref = next((by_test[t] for t in _SEED_TESTS if t in by_test), None)
+    if ref is None and by_test:
+        ref = next(iter(by_test.values()))
+    out["n"] = np.nan if ref is None else ref.get("n", np.nan)
+    out["mean_diff"] = np.nan if ref is None else float(ref.get("mean_diff", np.nan))
+    for t in tests:
+        r = by_test.get(t)
+        p = np.nan if r is None else float(r.get("p_value", np.nan))
+        p_adj = np.nan if r is None else float(r.get("p_adjusted", np.nan))
+        min_p = np.nan if r is None else float(r.get("min_pvalue", np.nan))
+        out[f"p_{t}"] = p
+        out[f"p_adj_{t}"] = p_adj
+        out[f"min_p_{t}"] = min_p
+        out[f"sig_{t}"] = "" if r is None else _mark(p_adj, min_p, alpha)
+    out["rank_biserial"] = np.nan if ref is None else float(ref.get("rank_biserial", np.nan))
+    out["cohen_dz"] = np.nan if ref is None else float(ref.get("cohen_dz", np.nan))
+    return out
+
+
+def _resolve_pairs(result, pairs) -> list:
+    known = [tuple(p) for p in result.pairs]
+    if pairs is None or (isinstance(pairs, str) and pairs == "all"):
+        return known
+    if isinstance(pairs, str) and pairs == "baseline":
+        return [p for p in known if p[1] == result.baseline]
+    if isinstance(pairs, str):
+        raise ConfigError("`pairs` must be 'baseline', 'all', None or a sequence of (a, b); "
+                          f"got {pairs!r}.")
+    out = []
+    for p in pairs:
+        if not (isinstance(p, (tuple, list)) and len(p) == 2):
+            raise ConfigError(f"`pairs` entries must be (a, b) tuples; got {p!r}.")
+        p = (str(p[0]), str(p[1]))
+        if p not in known:
+            hint = (" (the result has the reverse pair; differences are a − b)"
+                    if p[::-1] in known else "")
+            raise ConfigError(f"pair {p[0]}:{p[1]} was not compared{hint}; compared pairs: "
+                              f"{[f'{a}:{b}' for a, b in known]}.")
+        out.append(p)
+    return out
+
+
+def _resolve_metrics(result, metrics) -> list:
+    if isinstance(metrics, str):
+        metrics = [metrics]
+    available = set(result.metrics["metric"])
+    unknown = [m for m in metrics if m not in available]
+    if unknown:
+        raise ConfigError(f"metric(s) {unknown} are not in the result; available: "
+                          f"{sorted(available)}.")
+    if not metrics:
+        raise ConfigError("`metrics` must name at least one metric.")
+    return list(metrics)
+
+
+def _check_alpha(alpha) -> float:
+    if not (isinstance(alpha, (int, float)) and not isinstance(alpha, bool) and 0 < alpha < 1):
+        raise ConfigError(f"`alpha` must be a number in (0, 1); got {alpha!r}.")
+    return float(alpha)
+
+
+def comparison_table(result, metrics: Sequence[str], pairs=None,
+                     tests: Sequence[str] = ("wilcoxon", "signflip"), *,
+                     alpha: float = 0.05) -> pd.DataFrame:
+    """One row per (metric, pair): both means, the difference, p-values and effect sizes.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+    metrics : sequence of str
+        Metric ids, in the order of the rows.
+    pairs : None, "all", "baseline" or sequence of (a, b), optional
+        Which comparisons to show (difference a − b); every pair must be among
+        ``result.pairs``. None or "all": all of them; "baseline": those against the
+        baseline.
+    tests : sequence of str, default ("wilcoxon", "signflip")
+        Tests whose p-values to show (any ``test`` of ``result.comparisons``, e.g.
+        ``"ttest"``, ``"ar"``).
+    alpha : float, default 0.05
+        Level of the ``§`` mark (test cannot reach it) and the largest mark shown.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``metric, direction, a, b, mean_a, sd_a, mean_b, sd_b, n, mean_diff``;
+        for each test ``t``: ``p_t`` (raw), ``p_adj_t`` (adjusted), ``min_p_t``
+        (smallest attainable p), ``sig_t`` (mark); then ``rank_biserial, cohen_dz``.
+        Full precision. ``attrs["notes"]`` holds the footnote lines,
+        ``attrs["tests"]`` the tests.
+
+    Examples
+    --------
+    An analysis plan's "error geometry" table::
+
+        comparison_table(result, ["error_distance_mean", "expected_cost"],
+                         pairs=[("circumplex", "uniform"), ("circumplex", "permuted")])
+    """
+    _check_result(result)
+    alpha = _check_alpha(alpha)
+    metrics = _resolve_metrics(result, metrics)
+    pairs = _resolve_pairs(result, pairs)
+    tests = list(tests)
+    rows_all = _test_rows(result, tests, strict=True)
+    summ = _summary_lookup(result, metrics)
+    from ..metrics.registry import metric_direction
+
+    records = []
+    for metric in metrics:
+        for a, b in pairs:
+            sel = _select(rows_all, a, b, metric)
+            ma, sa, _ = summ.get((a, metric), (np.nan, np.nan, 0))
+            mb, sb, _ = summ.get((b, metric), (np.nan, np.nan, 0))
+            records.append({"metric": metric, "direction": metric_direction(metric), "a": a, "b": b,
+                            "mean_a": ma, "sd_a": sa, "mean_b": mb, "sd_b": sb,
+                            **_pair_fields(sel, tests, alpha)})
+    table = pd.DataFrame.from_records(records)
+    table["n"] = table["n"].astype("Int64")
+    table.attrs.update(kind="comparison", tests=tests, alpha=alpha,
+                       notes=_notes(result, table, tests, alpha, kind="comparison"))
+    return table
+
+
+def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
+               alpha: float = 0.05) -> pd.DataFrame:
+    """The headline table: every condition and every extra contrast, per headline metric.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+    tests : sequence of str, default ("wilcoxon", "signflip")
+        Tests whose p-values to show; those absent from the result are left out.
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    DataFrame
+        One row per (headline metric, condition) in the order of
+        ``result.conditions`` (baseline first), then one per (metric, extra contrast)
+        (pairs whose ``b`` is not the baseline). Columns: ``metric, direction,
+        section`` ("condition" or "contrast"), ``label`` (condition name or
+        ``"a − b"``), ``a, b`` (the compared pair; empty for the baseline row),
+        ``mean, sd`` (over seeds; NaN for contrast rows), ``n_seeds``, ``delta``
+        (mean difference a − b), for each test ``t``: ``p_t, p_adj_t, min_p_t,
+        sig_t``; ``rank_biserial, cohen_dz, n`` (pairs behind the test). Full
+        precision; ``attrs["notes"]`` holds the footnote lines.
+    """
+    _check_result(result)
+    alpha = _check_alpha(alpha)
+    tests = [t for t in tests if t in set(result.comparisons.get("test", pd.Series(dtype=object)))]
+    rows_all = _test_rows(result, tests, strict=False)
+    summ = _summary_lookup(result, result.headline_metrics)
+    from ..metrics.registry import metric_direction
+
+    pairs = [tuple(p) for p in result.pairs]
+    contrasts = [p for p in pairs if p[1] != result.baseline]
+    records = []
+    for metric in result.headline_metrics:
+        direction = metric_direction(metric)
+        for c in result.conditions:
+            mean, sd, n_seeds = summ.get((c, metric), (np.nan, np.nan, 0))
+            rec = {"metric": metric, "direction": direction, "section": "condition", "label": c,
+                   "a": "", "b": "", "mean": mean, "sd": sd, "n_seeds": n_seeds}
+            if c != result.baseline and (c, result.baseline) in pairs:
+                sel = _select(rows_all, c, result.baseline, metric)
+                f = _pair_fields(sel, tests, alpha)
+                rec.update(a=c, b=result.baseline, delta=f.pop("mean_diff"), **f)
+            records.append(rec)
+        for a, b in contrasts:
+            sel = _select(rows_all, a, b, metric)
+            f = _pair_fields(sel, tests, alpha)
+            n_seeds = summ.get((a, metric), (np.nan, np.nan, 0))[2]
+            records.append({"metric": metric, "direction": direction, "section": "contrast",
+                            "label": f"{a} {_MINUS} {b}", "a": a, "b": b, "mean": np.nan,
+                            "sd": np.nan, "n_seeds": n_seeds, "delta": f.pop("mean_diff"), **f})
+    cols = ["metric", "direction", "section", "label", "a", "b", "mean", "sd", "n_seeds", "delta"]
+    for t in tests:
+        cols += [f"p_{t}", f"p_adj_{t}", f"min_p_{t}", f"sig_{t}"]
+    cols += ["rank_biserial", "cohen_dz", "n"]
+    table = pd.DataFrame.from_records(records).reindex(columns=cols)
+    for t in tests:
+        table[f"sig_{t}"] = table[f"sig_{t}"].fillna("").astype(object)
+    table["n"] = table["n"].astype("Int64")
+    table["n_seeds"] = table["n_seeds"].astype("Int64")
+    table.attrs.update(kind="main", tests=tests, alpha=alpha,
+                       notes=_notes(result, table, tests, alpha, kind="main"))
+    return table
+
+
+def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
+    """Rare pairs from :func:`affectctl.controls.degeneracy.diagnose`, one row per pair.
+
+    Parameters
+    ----------
+    diagnosis : DiagnosisResult
+    top : int or None, default 10
+        Rows kept, in the diagnosis's rank order (flagged pairs first); every
+        flagged pair is kept even beyond ``top``. None keeps all pairs.
+
+    Returns
+    -------
+    DataFrame
+        ``rank, a, b, status, confusion_rate, chance_rate, lift, va_distance,
+        va_overlap, macro_f1_gain, best_intervention, best_relative_change,
+        best_p_adj`` (columns the diagnosis lacks are left out), then
+        ``rate:<condition>`` (seed-mean confusion rate under the baseline and every
+        intervention: persistence at a glance). Full precision; ``attrs["notes"]``
+        holds the diagnosis's notes and the meaning of the statuses shown.
+    """
+    if not hasattr(diagnosis, "pairs") or not hasattr(diagnosis, "by_condition"):
+        raise ConfigError(f"`diagnosis` must be a DiagnosisResult (affectctl.controls.degeneracy); "
+                          f"got {type(diagnosis).__name__}.")
+    if top is not None and not (isinstance(top, int) and not isinstance(top, bool) and top >= 0):
+        raise ConfigError(f"`top` must be None or a non-negative integer; got {top!r}.")
+    pairs = diagnosis.pairs
+    flagged = pairs["status"].isin(("degenerate", "candidate")) if "status" in pairs else False
+    keep = pairs if top is None else pairs[flagged | (np.arange(len(pairs)) < top)]
+    cols = [c for c in ("rank", "a", "b", "status", "confusion_rate", "chance_rate", "lift",
+                        "va_distance", "va_overlap", "macro_f1_gain", "best_intervention",
+                        "best_relative_change", "best_p_adj") if c in keep.columns]
+    table = keep[cols].reset_index(drop=True).copy()
+    bc = diagnosis.by_condition
+    conditions = [diagnosis.baseline, *diagnosis.interventions]
+    if {"a", "b", "condition", "confusion_rate"} <= set(bc.columns):
+        wide = bc.pivot_table(index=["a", "b"], columns="condition", values="confusion_rate",
+                              aggfunc="first")
+        for c in conditions:
+            if c in wide.columns:
+                table[f"rate:{c}"] = [wide[c].get((a, b), np.nan)
+                                      for a, b in zip(table["a"], table["b"], strict=True)]
+    notes = [f"Pairs in rank order (flagged first); rates are seed means of the symmetric pair "
+             f"confusion rate under {diagnosis.baseline} and every intervention; "
+             f"{len(diagnosis.seeds)} seeds; geometry {diagnosis.geometry}."]
+    try:
+        from ..controls.degeneracy import STATUSES
+    except ImportError:  # pragma: no cover
+        STATUSES = {}
+    for status in dict.fromkeys(table.get("status", [])):
+        if status in STATUSES:
+            notes.append(f"{status}: {STATUSES[status]}.")
+    notes += [str(n) for n in getattr(diagnosis, "notes", ())]
+    table.attrs.update(kind="degeneracy", tests=[], notes=notes)
+    return table
+
+
+# ----------------------------------------------------------------------------------------------
+# notes (the footnote)
+
+
+def _seeds_text(seeds) -> str:
+    seeds = list(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}–{seeds[-1]}"
+    return ", ".join(str(s) for s in seeds)
+
+
+_NOTE_TEST_NAMES = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "paired t",
+                    "ar": "approximate-randomization", "bootstrap": "bootstrap"}
+
+
+def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> list:
+    settings = dict(getattr(result, "settings", {}) or {})
+    comps = result.comparisons
+    seeds = tuple(getattr(result, "seeds", ()))
+    notes = []
+    delta = (f"Δ = condition {_MINUS} {result.baseline} (contrasts: a {_MINUS} b)"
+             if kind == "main" else f"Δ = a {_MINUS} b")
+    if seeds:
+        notes.append(f"Mean ± sd over n = {len(seeds)} seeds ({_seeds_text(seeds)}); {delta}; "
+                     "↑ higher is better, ↓ lower is better.")
+    else:
+        notes.append(f"{delta}; ↑ higher is better, ↓ lower is better.")
+    alt = settings.get("alternative")
+    if alt is None and "alternative" in comps.columns and len(comps):
+        alt = comps["alternative"].iloc[0]
+    test_bits = []
+    for t in tests:
+        rows = comps[comps["test"] == t]
+        label = TEST_LABELS.get(t, t)
+        if t == "wilcoxon":
+            exact = bool(rows["exact"].all()) if "exact" in rows else True
+            test_bits.append(f"{label}: {'exact ' if exact else ''}signed-rank test over seeds")
+        elif t == "signflip":
+            if "exact" in rows and not rows["exact"].all():
+                r = rows["n_resamples"].dropna()
+                test_bits.append(f"{label}: Monte-Carlo sign-flip test over seeds"
+                                 + (f" ({int(r.max())} resamples)" if len(r) else ""))
+            else:
+                test_bits.append(f"{label}: exact sign-flip test over seeds (all sign assignments)")
+        elif t in ("ar", "bootstrap"):
+            unit = rows["unit"].iloc[0] if "unit" in rows and len(rows) else settings.get("unit")
+            what = "approximate randomization" if t == "ar" else "paired bootstrap"
+            test_bits.append(f"{label}: {what} over {unit}s, seeds as strata")
+        elif t == "ttest":
+            test_bits.append(f"{label}: paired t-test over seeds")
+        else:
+            test_bits.append(label)
+    if test_bits:
+        notes.append("; ".join(test_bits) + (f"; {alt} alternative." if alt else "."))
+    corr = settings.get("correction")
+    if corr is None and "p_adjust" in comps.columns and len(comps):
+        corr = comps["p_adjust"].iloc[0]
+    if corr:
+        notes.append(f"p_adj: {corr}-adjusted within each test's family (all comparisons × "
+                     "metrics tested with that test).")
+    levels = [f"{mark} p_adj < {format_p(level)}" for level, mark in _MARKS[::-1] if level <= alpha]
+    notes.append(", ".join(levels) + ".")
+    floors: dict = {}
+    n_col = "n"
+    for t in tests:
+        col_min = f"min_p_{t}"
+        if col_min not in table or n_col not in table:
+            continue
+        sub = table[[col_min, n_col]].dropna()
+        sub = sub[sub[col_min] > alpha]
+        for min_p, n in sub.drop_duplicates().itertuples(index=False):
+            floors.setdefault((int(n), float(min_p)), []).append(_NOTE_TEST_NAMES.get(t, t))
+    if floors:
+        unit = "seeds" if seeds else "pairs"
+        parts = []
+        for (n, min_p), names in floors.items():
+            names = list(dict.fromkeys(names))
+            which = " and ".join(names) + (" tests" if len(names) > 1 else " test")
+            parts.append(f"with n = {n} {unit} the {alt + ' ' if alt else ''}{which} cannot go "
+                         f"below p = {format_p(min_p)}")
+        notes.append(f"{_FLOOR_MARK} cannot reach p < {format_p(alpha)} whatever the data: "
+                     + "; ".join(parts) + ".")
+    mc = []
+    if settings.get("seed") is not None:
+        mc.append(f"Monte-Carlo seed {settings['seed']}")
+    if settings.get("n_resamples") is not None:
+        mc.append(f"{settings['n_resamples']} resamples")
+    if settings.get("geometry"):
+        mc.append(f"geometry {settings['geometry']}")
+    if mc:
+        notes.append(", ".join(mc) + ".")
+    return notes
+
+
+# ----------------------------------------------------------------------------------------------
+# formatting: the only rounding in affectctl
+
+
+def format_p(p, *, digits: int = 3, floor: float = 0.001) -> str:
+    """p-value with ``digits`` significant digits; ``<0.001`` below ``floor``; ``–`` if NaN.
+
+    >>> format_p(0.0625), format_p(0.03125), format_p(0.00002), format_p(1.0)
+    ('0.0625', '0.0312', '<0.001', '1')
+    """
+    if p is None or not isinstance(p, (int, float, np.floating)) or not math.isfinite(p):
+        return "–"
+    if p < floor:
+        return f"<{floor:g}"
+    return f"{p:.{digits}g}"
+
+
+def format_number(x, *, digits: int = 3, signed: bool = False) -> str:
+    """Fixed-point number (unicode minus); ``–`` if NaN.
+
+    >>> format_number(0.51234), format_number(-0.0123, signed=True), format_number(0.2, signed=True)
+    ('0.512', '−0.012', '+0.200')
+    """
+    if x is None or not isinstance(x, (int, float, np.floating)) or not math.isfinite(x):
+        return "–"
+    x = float(x)
+    if abs(x) >= 1000:
+        digits = 0
+    elif abs(x) >= 100:
+        digits = min(digits, 1)
+    s = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    if float(s) == 0.0:                       # no "-0.000"
+        s = ("+" if signed else "") + s.lstrip("+-")
+    return s.replace("-", _MINUS)
+
+
+def _fmt_mean_sd(mean, sd, digits) -> str:
+    if not (isinstance(mean, (int, float)) and math.isfinite(mean)):
+        return ""
+    return f"{format_number(mean, digits=digits)} ± {format_number(sd, digits=digits)}"
+
+
+def format_table(table: pd.DataFrame, *, digits: int = 3,
+                 repeat_metric: bool = False) -> pd.DataFrame:
+    """Round and label a table from :func:`main_table` or :func:`comparison_table`.
+
+    Parameters
+    ----------
+    table : DataFrame
+    digits : int, default 3
+        Decimals of means, sds and differences (effect sizes get 2, p-values 3
+        significant digits).
+    repeat_metric : bool, default False
+        Repeat the metric on every row (else only on the first row of its group).
+
+    Returns
+    -------
+    DataFrame of str
+        Display columns (``Metric``, ``Condition`` or ``Comparison``, ``Mean ± sd``,
+        ``Δ``, ``<Test> p``, ``<Test> p_adj`` ..., ``r_rb``, ``d_z``, ``n``) with
+        significance marks appended to the adjusted p-values. ``attrs`` is kept.
+    """
+    kind = table.attrs.get("kind", "main" if "label" in table.columns else "comparison")
+    if kind == "degeneracy":
+        return _format_degeneracy(table, digits=digits)
+    tests = table.attrs.get("tests") or [c[6:] for c in table.columns if c.startswith("p_adj_")]
+    rows = []
+    prev = None
+    for r in table.to_dict("records"):
+        metric = metric_label(r["metric"])
+        out = {"Metric": metric if (repeat_metric or r["metric"] != prev) else ""}
+        prev = r["metric"]
+        if kind == "main":
+            out["Condition"] = r["label"]
+            out["Mean ± sd"] = _fmt_mean_sd(r["mean"], r["sd"], digits)
+            out["Δ"] = format_number(r.get("delta", np.nan), digits=digits, signed=True) \
+                if r.get("a") else ""
+        else:
+            out["Comparison"] = f"{r['a']} {_MINUS} {r['b']}"
+            out["Mean ± sd (a)"] = _fmt_mean_sd(r["mean_a"], r["sd_a"], digits)
+            out["Mean ± sd (b)"] = _fmt_mean_sd(r["mean_b"], r["sd_b"], digits)
+            out["Δ"] = format_number(r["mean_diff"], digits=digits, signed=True)
+        compared = kind != "main" or bool(r.get("a"))
+        for t in tests:
+            label = TEST_LABELS.get(t, t)
+            out[f"{label} p"] = format_p(r.get(f"p_{t}")) if compared else ""
+            out[f"{label} p_adj"] = (format_p(r.get(f"p_adj_{t}")) + (r.get(f"sig_{t}") or "")
+                                     if compared else "")
+        out["r_rb"] = (format_number(r.get("rank_biserial"), digits=2, signed=True)
+                       if compared else "")
+        out["d_z"] = format_number(r.get("cohen_dz"), digits=2, signed=True) if compared else ""
+        n = r.get("n_seeds") if kind == "main" else r.get("n")
+        finite = isinstance(n, (int, float, np.integer)) and math.isfinite(n)
+        out["n"] = str(int(n)) if finite else ""
+        rows.append(out)
+    shown = pd.DataFrame.from_records(rows).astype(object)
+    shown.attrs.update(table.attrs)
+    return shown
+
+
+def _format_degeneracy(table: pd.DataFrame, *, digits: int) -> pd.DataFrame:
+    def pct(v) -> str:
+        return format_number(100 * v, digits=1) if isinstance(v, (int, float)) else "–"
+
+    rows = []
+    for r in table.to_dict("records"):
+        out = {"#": str(r.get("rank", "")), "Pair": f"{r['a']}–{r['b']}",
+               "Status": r.get("status", "")}
+        if "confusion_rate" in r:
+            out["Confusion %"] = pct(r["confusion_rate"])
+        if "lift" in r:
+            out["× chance"] = format_number(r["lift"], digits=1)
+        if "va_distance" in r:
+            out["VA distance"] = format_number(r["va_distance"], digits=2)
+        if "macro_f1_gain" in r:
+            out["ΔF1 if resolved"] = format_number(r["macro_f1_gain"], digits=digits, signed=True)
+        if "best_intervention" in r:
+            best = r["best_intervention"]
+            change = format_number(100 * r.get("best_relative_change", np.nan), digits=0,
+                                   signed=True)
+            out["Best intervention"] = f"{best} ({change}%)" if isinstance(best, str) else "–"
+        if "best_p_adj" in r:
+            out["p_adj"] = format_p(r["best_p_adj"])
+        for k, v in r.items():
+            if k.startswith("rate:"):
+                out[f"% {k[5:]}"] = pct(v)
+        rows.append(out)
+    shown = pd.DataFrame.from_records(rows).astype(object)
+    shown.attrs.update(table.attrs)
+    return shown
+
+
+# ----------------------------------------------------------------------------------------------
+# writers
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    """The table as CSV text, full precision (no rounding), one row per table row."""
+    return table.to_csv(index=False, lineterminator="\n")
+
+
+def _md_cell(s: str) -> str:
+    return str(s).replace("|", "\\|")
+
+
+def to_markdown(table: pd.DataFrame, *, caption: str | None = None, digits: int = 3) -> str:
+    """GitHub-flavoured Markdown: optional caption, a pipe table, then the notes.
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`main_table` or :func:`comparison_table`
+    caption : str, optional
+        Printed in bold above the table.
+    digits : int, default 3
+
+    Returns
+    -------
+    str
+    """
+    shown = format_table(table, digits=digits)
+    cols = list(shown.columns)
+    numeric = [c not in _TEXT_COLUMNS for c in cols]
+    lines = []
+    if caption:
+        lines += [f"**{caption}**", ""]
+    lines.append("| " + " | ".join(_md_cell(c) for c in cols) + " |")
+    lines.append("|" + "|".join("---:" if num else ":---" for num in numeric) + "|")
+    for r in shown.itertuples(index=False):
+        lines.append("| " + " | ".join(_md_cell(v) for v in r) + " |")
+    notes = table.attrs.get("notes", [])
+    if notes:
+        lines.append("")
+        lines += [n + "  " if i < len(notes) - 1 else n for i, n in enumerate(notes)]
+    return "\n".join(lines) + "\n"
+
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_TEX_UNICODE = {
+    "−": "$-$", "±": r"$\pm$", "Δ": r"$\Delta$", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
+    "†": r"\textsuperscript{\dag}", "‡": r"\textsuperscript{\ddag}",
+    "§": r"\textsuperscript{\S}",
+    "≤": r"$\le$", "≥": r"$\ge$", "<": r"$<$", ">": r"$>$", "×": r"$\times$", "–": "--",
+    "α": r"$\alpha$",
+}
+
+
+def tex_escape(text: str) -> str:
+    r"""Escape LaTeX specials (``_`` → ``\_``) and map the symbols affectctl uses to LaTeX.
+
+    >>> tex_escape("error_distance_mean ↓"), tex_escape("0.512 ± 0.010")
+    ('error\\_distance\\_mean $\\downarrow$', '0.512 $\\pm$ 0.010')
+    """
+    out = []
+    for ch in str(text):
+        out.append(_TEX_SPECIAL.get(ch) or _TEX_UNICODE.get(ch) or ch)
+    return "".join(out).replace("$$", "")
+
+
+def _tex_note(text: str) -> str:
+    """Escape a footnote line, setting ``p_adj`` as :math:`p_\\mathrm{adj}`."""
+    return "\x00".join(tex_escape(part) for part in text.split("p_adj")).replace(
+        "\x00", r"$p_\mathrm{adj}$").replace("$$", "")
+
+
+def _tex_header(cols: list, tests: list) -> list:
+    """Two header lines (test names spanning p / p_adj) and the booktabs cmidrules."""
+    top, sub, rules = [], [], []
+    i = 0
+    names = {"Mean ± sd": r"Mean $\pm$ sd", "Mean ± sd (a)": r"Mean $\pm$ sd ($a$)",
+             "Mean ± sd (b)": r"Mean $\pm$ sd ($b$)", "Δ": r"$\Delta$",
+             "r_rb": r"$r_\mathrm{rb}$",
+             "d_z": r"$d_z$", "n": r"$n$"}
+    labels = {TEST_LABELS.get(t, t): t for t in tests}
+    while i < len(cols):
+        c = cols[i]
+        test = next((lab for lab in labels if c == f"{lab} p"), None)
+        if test is not None and i + 1 < len(cols) and cols[i + 1] == f"{test} p_adj":
+            top.append(rf"\multicolumn{{2}}{{c}}{{{tex_escape(test)}}}")
+            sub += [r"$p$", r"$p_\mathrm{adj}$"]
+            rules.append(rf"\cmidrule(lr){{{i + 1}-{i + 2}}}")
+            i += 2
+            continue
+        top.append("")
+        sub.append(names.get(c, tex_escape(c)))
+        i += 1
+    if not rules:
+        return [" & ".join(sub) + r" \\"]
+    return [" & ".join(top) + r" \\", "".join(rules), " & ".join(sub) + r" \\"]
+
+
+def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | None = None,
+             digits: int = 3, environment: str | None = "table") -> str:
+    r"""A booktabs LaTeX table (``\toprule``, ``\midrule``, ``\bottomrule``) with its notes.
+
+    Needs ``\usepackage{booktabs}`` in the preamble.
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`main_table` or :func:`comparison_table`
+    caption, label : str, optional
+        ``\caption`` and ``\label`` of the float.
+    digits : int, default 3
+    environment : {"table", "table*", None}, default "table"
+        The float around the tabular; None gives the bare tabular and notes (for
+        ``\input`` inside your own float).
+
+    Returns
+    -------
+    str
+    """
+    if environment not in ("table", "table*", None):
+        raise ConfigError("`environment` must be one of {'table', 'table*', None}; "
+                          f"got {environment!r}.")
+    shown = format_table(table, digits=digits)
+    cols = list(shown.columns)
+    tests = table.attrs.get("tests") or []
+    spec = "".join("l" if c in _TEXT_COLUMNS else "r" for c in cols)
+    lines = []
+    if environment:
+        lines += [rf"\begin{{{environment}}}[tbp]", r"\centering"]
+        if caption:
+            lines.append(rf"\caption{{{tex_escape(caption)}}}")
+        if label:
+            lines.append(rf"\label{{{label}}}")
+        lines.append(r"\small")
+    lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
+    lines += [h for h in _tex_header(cols, tests) if h]
+    lines.append(r"\midrule")
+    first = True
+    grouped = table.attrs.get("kind") in ("main", "comparison")
+    for r in shown.itertuples(index=False):
+        if grouped and r[0] and not first:
+            lines.append(r"\midrule")
+        first = False
+        lines.append(" & ".join(tex_escape(v) for v in r) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    notes = table.attrs.get("notes", [])
+    if notes:
+        lines += [r"\par\smallskip", r"\begin{minipage}{\linewidth}\footnotesize"]
+        lines.append((r" \\" + "\n").join(_tex_note(n) for n in notes))
+        lines.append(r"\end{minipage}")
+    if environment:
+        lines.append(rf"\end{{{environment}}}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,148 @@
+"""Write a comparison's report folder: tables, results JSON and figures, each atomically."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+from ..errors import ConfigError
+from ._io import write_text_atomically
+from .tables import comparison_table, degeneracy_table, main_table, to_csv, to_latex, to_markdown
+
+__all__ = ["write_report", "write_plan_tables", "write_table"]
+
+
+def _label(name: str) -> str:
+    return "tab:" + re.sub(r"[^A-Za-z0-9:.-]+", "-", name).strip("-")
+
+
+def write_table(table, out_dir, stem: str, *, caption: str | None = None,
+                label: str | None = None) -> dict:
+    """Write ``<stem>.md``, ``<stem>.tex`` and ``<stem>.csv`` atomically.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`~affectctl.report.tables.main_table`,
+        :func:`~affectctl.report.tables.comparison_table` or
+        :func:`~affectctl.report.tables.degeneracy_table`.
+    out_dir : str or Path
+    stem : str
+        File name without extension.
+    caption, label : str, optional
+        Caption (Markdown and LaTeX) and LaTeX label (default ``tab:<stem>``).
+
+    Returns
+    -------
+    dict
+        ``{file name: Path}``.
+    """
+    out_dir = Path(out_dir)
+    out = {}
+    for ext, text in (("md", to_markdown(table, caption=caption)),
+                      ("tex", to_latex(table, caption=caption, label=label or _label(stem))),
+                      ("csv", to_csv(table))):
+        path = write_text_atomically(out_dir / f"{stem}.{ext}", text)
+        out[path.name] = path
+    return out
+
+
+def write_report(result, out_dir, *, name: str | None = None,
+                 formats: Sequence[str] = ("pdf", "png"), figures: bool = True,
+                 tests: Sequence[str] = ("wilcoxon", "signflip"), alpha: float = 0.05) -> dict:
+    """Write the report of a comparison into ``out_dir``.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+    out_dir : str or Path
+        Created if needed; existing files of the same name are replaced.
+    name : str, optional
+        Report name, used in the table caption and LaTeX label (default: the folder name).
+    formats : sequence of str, default ("pdf", "png")
+        Figure formats (see :func:`~affectctl.report.figures.save_figures`).
+    figures : bool, default True
+        Write the figures.
+    tests : sequence of str, default ("wilcoxon", "signflip")
+        Tests shown in the main table.
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    dict
+        ``{file name: Path}``: ``table.md``, ``table.tex``, ``table.csv``,
+        ``results.json`` and, with ``figures``, every figure file.
+
+    Notes
+    -----
+    Every file is written to a temporary file in ``out_dir`` and moved onto its name
+    with :func:`os.replace` (:func:`affectctl.dumps.atomic_write`), so an interrupted
+    run never leaves a half-written file under a final name.
+    """
+    if not hasattr(result, "to_json"):
+        raise ConfigError(f"`result` must be a ComparisonResult; got {type(result).__name__}.")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    name = name or out_dir.resolve().name
+    table = main_table(result, tests=tests, alpha=alpha)
+    caption = (f"{name}: {', '.join(c for c in result.conditions if c != result.baseline)} "
+               f"against {result.baseline}")
+    written = write_table(table, out_dir, "table", caption=caption, label=_label(name))
+    path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
+    written[path.name] = path
+    if figures:
+        from .figures import save_figures
+
+        written.update(save_figures(result, out_dir, formats=formats))
+    return written
+
+
+def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
+                      formats: Sequence[str] = ("pdf", "png")) -> dict:
+    """Write the tables an analysis plan asks for, for one dataset.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+        ``compare`` run with the plan's conditions and contrasts.
+    plan : AnalysisPlan
+        :func:`affectctl.plans.load_plan`.
+    runset : RunSet
+        The runs behind ``result`` (degeneracy tables diagnose them).
+    out_dir : str or Path
+    figures : bool, default True
+        Also write the comparison figures (under the key ``"figures"``).
+    formats : sequence of str, default ("pdf", "png")
+
+    Returns
+    -------
+    dict
+        ``{table name: {file name: Path}}``, plus ``"results"`` (``results.json``) and,
+        with ``figures``, ``"figures"``.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict = {}
+    for spec in plan.tables:
+        caption = spec.caption or None
+        if spec.kind == "comparison":
+            table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=spec.tests)
+        elif spec.kind == "degeneracy":
+            from ..controls.degeneracy import diagnose
+
+            others = tuple(c for c in plan.conditions if c != plan.baseline)
+            diagnosis = diagnose(runset, baseline=plan.baseline, interventions=others,
+                                 geometry=plan.geometry, rng=plan.seed)
+            table = degeneracy_table(diagnosis)
+        else:
+            raise ConfigError(f"table '{spec.name}': unknown kind {spec.kind!r}.")
+        written[spec.name] = write_table(table, out_dir, spec.name, caption=caption,
+                                         label=_label(f"{plan.name}-{spec.name}"))
+    path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
+    written["results"] = {path.name: path}
+    if figures:
+        from .figures import save_figures
+
+        written["figures"] = save_figures(result, out_dir, formats=formats)
+    return written

@@ -1,0 +1,108 @@
+"""report.writer and report.console: every file written, atomically; the terminal rendering."""
+
+import io
+import json
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from affectctl import dumps  # noqa: E402
+from affectctl.errors import ConfigError  # noqa: E402
+from affectctl.report import render_console, write_report, write_table  # noqa: E402
+from affectctl.report.tables import main_table  # noqa: E402
+
+TABLE_FILES = {"table.md", "table.tex", "table.csv", "results.json"}
+
+
+def test_write_report_writes_all_files(result, tmp_path):
+    out = tmp_path / "reports" / "sim-base-circumplex-uniform"
+    paths = write_report(result, out, formats=("png",))
+    assert TABLE_FILES <= set(paths)
+    assert {"circumplex_map.png", "confusion.png", "paired_seeds_official_score.png",
+            "paired_seeds_error_distance_mean.png", "error_distance_null.png"} <= set(paths)
+    for name, path in paths.items():
+        assert path.parent == out and path.name == name and path.stat().st_size > 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(paths)   # nothing else, no .tmp
+    doc = json.loads(paths["results.json"].read_text())
+    assert doc["baseline"] == "base" and doc["settings"]["seed"] == 0
+    assert "\\caption{sim-base-circumplex-uniform: circumplex, uniform against base}" in \
+        paths["table.tex"].read_text()
+    assert "\\label{tab:sim-base-circumplex-uniform}" in paths["table.tex"].read_text()
+    assert paths["table.md"].read_text().startswith("**sim-base-circumplex-uniform")
+
+
+def test_write_report_without_figures_and_named(result, tmp_path):
+    paths = write_report(result, tmp_path, name="main", figures=False)
+    assert set(paths) == TABLE_FILES
+    assert "\\label{tab:main}" in paths["table.tex"].read_text()
+
+
+def test_files_are_readable_by_others(result, tmp_path):
+    paths = write_report(result, tmp_path, figures=False)
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in paths.values():
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_write_report_is_atomic(result, tmp_path, monkeypatch):
+    """A failure in the middle of writing a file leaves the previous file intact and no
+    temporary file behind."""
+    write_report(result, tmp_path, figures=False)
+    before = (tmp_path / "table.tex").read_text()
+    real = Path.write_text
+
+    def partial(self, text, *args, **kwargs):
+        if "tabular" in text:
+            real(self, text[:20], *args, **kwargs)       # half-written, then the disk fills up
+            raise OSError("disk full")
+        return real(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", partial)
+    with pytest.raises(OSError, match="disk full"):
+        write_report(result, tmp_path, figures=False)
+    assert (tmp_path / "table.tex").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(TABLE_FILES)
+
+
+def test_write_report_uses_atomic_write(result, tmp_path, monkeypatch):
+    calls = []
+    real = dumps.atomic_write
+
+    def spy(path, write):
+        calls.append(path.name)
+        return real(path, write)
+
+    monkeypatch.setattr(dumps, "atomic_write", spy)
+    paths = write_report(result, tmp_path, formats=("png", "pdf"))
+    assert sorted(calls) == sorted(paths)
+
+
+def test_write_report_rejects_non_result(tmp_path):
+    with pytest.raises(ConfigError, match="must be a ComparisonResult"):
+        write_report({"a": 1}, tmp_path)
+
+
+def test_write_table(result, tmp_path):
+    paths = write_table(main_table(result), tmp_path, "main", caption="Main")
+    assert set(paths) == {"main.md", "main.tex", "main.csv"}
+    assert "\\label{tab:main}" in paths["main.tex"].read_text()
+
+
+def test_render_console(result):
+    buf = io.StringIO()
+    render_console(result, Console(file=buf, width=160, color_system=None))
+    text = buf.getvalue()
+    assert "Official score ↑" in text and "Error distance ↓" in text
+    assert "0.450 ± 0.016" in text and "+0.040" in text
+    # one line per extra contrast and metric
+    lines = [ln for ln in text.splitlines() if ln.startswith("circumplex − uniform")]
+    assert len(lines) == 2
+    assert "Δ −0.126" in lines[1] and "Wilcoxon p 0.0625 (adj 0.25§)" in lines[1]
+    assert "§ cannot reach p < 0.05" in text
