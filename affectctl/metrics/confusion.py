@@ -53,6 +53,15 @@ def _fill(values: np.ndarray, undefined: np.ndarray, on_empty, what: str) -> np.
     return np.where(undefined, 0.0, values)
 
 
+def _nanmean_last(values: np.ndarray) -> np.ndarray:
+    """Mean over the last axis ignoring NaN; NaN (without a warning) where all are NaN."""
+    ok = ~np.isnan(values)
+    count = ok.sum(axis=-1)
+    total = np.where(ok, values, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return total / count
+
+
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     """Counts ``C[i, j]`` of samples of true class ``i`` predicted as ``j`` (int64).
 
@@ -93,7 +102,7 @@ def macro_f1_score(cm, *, on_empty="warn") -> np.ndarray:
 
     With ``on_empty="nan"`` undefined classes are left out of the mean.
     """
-    return np.nanmean(f1_per_class(cm, on_empty=on_empty), axis=-1)
+    return _nanmean_last(f1_per_class(cm, on_empty=on_empty))
 
 
 def recall_per_class(cm, *, on_empty="warn") -> np.ndarray:
@@ -108,7 +117,7 @@ def recall_per_class(cm, *, on_empty="warn") -> np.ndarray:
 
 def uar_score(cm, *, on_empty="warn") -> np.ndarray:
     """Unweighted average recall (balanced accuracy) = mean_k recall_k."""
-    return np.nanmean(recall_per_class(cm, on_empty=on_empty), axis=-1)
+    return _nanmean_last(recall_per_class(cm, on_empty=on_empty))
 
 
 def cohen_kappa_score(cm) -> np.ndarray:

@@ -62,12 +62,14 @@ def sufficient_sums(y, yhat) -> np.ndarray:
 
 
 def _moments(s):
+    """Means, population variances and covariance from sums; NaN where n = 0."""
     s = np.asarray(s, dtype=np.float64)
     n = s[..., 0]
-    my, mx = s[..., 1] / n, s[..., 2] / n
-    vy = s[..., 3] / n - my**2
-    vx = s[..., 4] / n - mx**2
-    cov = s[..., 5] / n - my * mx
+    with np.errstate(invalid="ignore", divide="ignore"):
+        my, mx = s[..., 1] / n, s[..., 2] / n
+        vy = s[..., 3] / n - my**2
+        vx = s[..., 4] / n - mx**2
+        cov = s[..., 5] / n - my * mx
     return my, mx, vy, vx, cov
 
 
@@ -89,4 +91,5 @@ def pcc_from_sums(s) -> np.ndarray:
 def rmse_from_sums(s) -> np.ndarray:
     """RMSE from sufficient sums: √((Σy² − 2Σyŷ + Σŷ²)/n)."""
     s = np.asarray(s, dtype=np.float64)
-    return np.sqrt(np.maximum(s[..., 3] - 2 * s[..., 5] + s[..., 4], 0.0) / s[..., 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt(np.maximum(s[..., 3] - 2 * s[..., 5] + s[..., 4], 0.0) / s[..., 0])
