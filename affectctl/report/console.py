@@ -35,7 +35,8 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
     table = main_table(result, tests=tests, alpha=alpha)
     shown = format_table(table, repeat_metric=False)
     is_cond = (table["section"] == "condition").to_numpy()
-    title = f"{', '.join(result.conditions)} against {result.baseline}"
+    others = [c for c in result.conditions if c != result.baseline]
+    title = f"{', '.join(others)} against {result.baseline}"
     rt = Table(title=title, header_style="bold", show_lines=False)
     for c in shown.columns:
         rt.add_column(c, justify="left" if c in ("Metric", "Condition") else "right",
@@ -53,7 +54,13 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
                 rt.add_section()
         last_metric = metric
         rt.add_row(*[Text(str(v)) for v in cells])
-    console.print(rt)
+    if console.is_terminal:
+        console.print(rt)
+    else:  # piped or captured: do not squeeze the table into the default 80 columns
+        from rich.console import Console
+
+        Console(file=console.file, width=max(console.width, 160), highlight=False,
+                soft_wrap=True, color_system=None).print(rt)
     contrast_rows = [i for i, keep in enumerate(is_cond) if not keep]
     if contrast_rows:
         full = format_table(table, repeat_metric=True)
