@@ -30,7 +30,13 @@ import pandas as pd
 
 from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
-from .metrics.registry import GeometryContext, geometry_context, metric_direction, resolve_geometry
+from .metrics.registry import (
+    OFFICIAL_SCORE,
+    GeometryContext,
+    geometry_context,
+    metric_direction,
+    resolve_geometry,
+)
 from .runs import RunSet, aligned, check_paired, metric_table
 
 __all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS"]
@@ -122,6 +128,9 @@ class ComparisonResult:
             "settings": {k: clean(v) for k, v in self.settings.items()},
             "metrics": metrics,
             "comparisons": comps,
+            "error_distance_null": [
+                {"condition": c, **{k: clean(v) for k, v in null.to_record().items()}}
+                for c, null in self.error_null.items()],
         }
 
     def to_json(self, **kwargs) -> str:
@@ -247,6 +256,11 @@ def compare(
     available = set(table["metric"])
     if metrics is None:
         headline = tuple(m for m in DEFAULT_METRICS if m in available)
+        # official_score is another name for one of the metrics: keep one row, not two
+        official = OFFICIAL_SCORE.get(tax.name)
+        twin = {"abaw3_expr_score": "expr_macro_f1"}.get(official, official)
+        if "official_score" in headline and twin in headline:
+            headline = tuple(m for m in headline if m != twin)
     else:
         unknown = [m for m in metrics if m not in available]
         if unknown:
@@ -343,7 +357,8 @@ def compare(
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
-                "runs": str(runs.root) if runs.root else None, "warnings": notes}
+                "runs": str(runs.root) if runs.root else None, "warnings": notes,
+                "official_score": OFFICIAL_SCORE.get(tax.name)}
     return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                             tuple(seeds), support, error_null, settings)
 

@@ -83,13 +83,14 @@ def compare_cli(
     out_dir = out or Path("reports") / name
     from ..report import write_report
 
-    paths = write_report(result, out_dir, figures=figures)
+    tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
+    paths = write_report(result, out_dir, figures=figures, tests=tests)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
         from ..report import render_console
 
-        render_console(result, console)
+        render_console(result, console, tests=tests)
     err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
 
 

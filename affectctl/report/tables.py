@@ -483,7 +483,18 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         mc.append(f"geometry {settings['geometry']}")
     if mc:
         notes.append(", ".join(mc) + ".")
+    official = settings.get("official_score")
+    metrics_shown = set(table["metric"]) if "metric" in table.columns else set()
+    if official and "official_score" in metrics_shown:
+        notes.append(f"Official score = {official} ({_OFFICIAL_TEXT.get(official, official)}).")
     return notes
+
+
+_OFFICIAL_TEXT = {
+    "abaw3_expr_score": "ABAW3+ EXPR: mean F1 over the 8 Aff-Wild2 classes",
+    "abaw2_expr_score": "ABAW 2020/ABAW2 EXPR: 0.67 macro-F1 + 0.33 accuracy over 7 classes",
+    "accuracy": "the benchmark's top-1 accuracy",
+}
 
 
 # ----------------------------------------------------------------------------------------------
