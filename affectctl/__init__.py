@@ -8,7 +8,13 @@ statistics over seeds and samples, rare-pair diagnostics, tables and figures out
 
 from .circumplex import GEOMETRIES, Geometry, cost_matrix, get_geometry
 from .dumps import dump_from_frame, read_dump, write_dump
-from .errors import AffectctlError, ConfigError, DegenerateDataWarning, DumpFormatError, PairingError
+from .errors import (
+    AffectctlError,
+    ConfigError,
+    DegenerateDataWarning,
+    DumpFormatError,
+    PairingError,
+)
 from .schema import Dump
 from .taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
 

@@ -174,7 +174,7 @@ def _geometry_from_csv(path: Path) -> Geometry:
     try:
         frame = pd.read_csv(path)
     except Exception as exc:  # pandas raises many types for unreadable files
-        raise DumpFormatError(f"cannot read geometry CSV ({exc.__class__.__name__}).", file=path)
+        raise DumpFormatError(f"cannot read geometry CSV ({exc.__class__.__name__}).", file=path) from None
     missing = {"class", "valence", "arousal"} - set(frame.columns)
     if missing:
         raise DumpFormatError(

@@ -342,7 +342,7 @@ def compare(
     comps = pd.DataFrame.from_records(records)
     comps["p_adjusted"] = np.nan
     comps["p_adjust"] = correction
-    for test, idx in comps.groupby("test").groups.items():
+    for _test, idx in comps.groupby("test").groups.items():
         comps.loc[idx, "p_adjusted"] = adjust_pvalues(comps.loc[idx, "pvalue"].to_numpy(dtype=float),
                                                       method=correction)
     comps = comps.rename(columns={"pvalue": "p_value"})

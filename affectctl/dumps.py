@@ -311,7 +311,8 @@ def _missing_class_column(tax: Taxonomy, source: str) -> None:
             lost = [c for c, k in zip(known.classes, known.canonical) if k not in have]
             raise DumpFormatError(
                 f"probability column is missing: the p_ columns match taxonomy '{known.name}' "
-                f"except {', '.join(lost)} (if the label space really differs, pass it as --taxonomy 'ClassA,ClassB,...').",
+                f"except {', '.join(lost)} (if the label space really differs, pass it as "
+                "--taxonomy 'ClassA,ClassB,...').",
                 file=source, column=proba_column(lost[0]))
 
 

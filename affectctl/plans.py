@@ -183,7 +183,8 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
         if plan.runs is None:
             from .train import sweep
 
-            sweep(list(plan.conditions), dataset=dataset, seeds=plan.seeds, out=cache, progress=progress)
+            sweep(list(plan.conditions), dataset=dataset, seeds=plan.seeds, out=cache, embeddings=True,
+                  progress=progress)
             root = Path(cache) / dataset
         else:
             root = Path(plan.runs) / dataset

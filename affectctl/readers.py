@@ -20,7 +20,7 @@ import pandas as pd
 
 from .dumps import dump_from_frame, read_dump
 from .errors import DumpFormatError
-from .schema import ABAW_AUS, AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, Dump
+from .schema import ABAW_AUS, EXPR_EXCLUDED, Dump
 from .taxonomies import canonical_name, get_taxonomy, infer_taxonomy
 
 __all__ = ["read_predictions", "read_abaw_folders", "read_abaw_mtl", "MTL_HEADER"]

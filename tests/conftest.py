@@ -1,7 +1,6 @@
 """Shared fixtures."""
 
 import pytest
-
 from _synth import synthetic_frame
 
 

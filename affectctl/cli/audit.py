@@ -53,10 +53,14 @@ def _print_report(report) -> None:
     m = report.metrics
     console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}")
     ex = report.exclusions
-    console.print(f"{report.n_samples} samples; excluded: expression {ex.get('expr', 0)} (label -1)"
-                  + (f", valence {ex.get('valence', 0)}, arousal {ex.get('arousal', 0)} (-5)" if "valence" in ex else "")
-                  + (f", AU values {ex.get('au', 0)} (-1)" if "au" in ex else "")
-                  + (f"; probability rows renormalized: {ex['proba_renormalized']}" if ex.get("proba_renormalized") else ""))
+    parts = [f"{report.n_samples} samples; excluded: expression {ex.get('expr', 0)} (label -1)"]
+    if "valence" in ex:
+        parts.append(f", valence {ex['valence']}, arousal {ex['arousal']} (-5)")
+    if "au" in ex:
+        parts.append(f", AU values {ex['au']} (-1)")
+    if ex.get("proba_renormalized"):
+        parts.append(f"; probability rows renormalized: {ex['proba_renormalized']}")
+    console.print("".join(parts))
     scores = Table(title="Scores", show_header=True, header_style="bold")
     scores.add_column("metric")
     scores.add_column("value", justify="right")

@@ -32,7 +32,8 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
     from ..train import sweep  # lazy: torch only when training is needed
 
     dataset = dataset or DEFAULT_DATASET
-    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, progress=not quiet)
+    # embeddings too, so that `affectctl diagnose` can reuse the same cached runs
+    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=True, progress=not quiet)
     return Path(cache) / dataset
 
 

@@ -44,7 +44,6 @@ def expected_calibration_error(proba, y_true, n_bins: int = 15) -> float:
     conf = p.max(axis=1)
     correct = (p.argmax(axis=1) == y).astype(np.float64)
     bins = np.clip(np.ceil(conf * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
-    n = np.bincount(bins, minlength=n_bins).astype(np.float64)
     acc = np.bincount(bins, weights=correct, minlength=n_bins)
     cf = np.bincount(bins, weights=conf, minlength=n_bins)
     return float(np.abs(acc - cf).sum() / len(y))

@@ -36,7 +36,7 @@ def test_pairs_include_control_contrast(result):
 def test_seed_records_equal_direct_scipy(result):
     m = result.metrics
     comps = result.comparisons
-    for (a, b) in result.pairs:
+    for (a, b) in result.pairs:  # noqa: B007 - used in query strings
         xa = m.query("condition == @a and metric == 'accuracy'").sort_values("seed")["value"].to_numpy()
         xb = m.query("condition == @b and metric == 'accuracy'").sort_values("seed")["value"].to_numpy()
         rec = comps.query("a == @a and b == @b and metric == 'accuracy' and test == 'wilcoxon'").iloc[0]
@@ -57,7 +57,8 @@ def test_adjusted_p_within_family_is_holm(result):
 
 def test_sample_level_mean_diff_matches_seed_mean(result):
     c = result.comparisons
-    for metric in ("accuracy", "expr_macro_f1", "error_distance_mean", "expected_cost"):
+    for metric in ("accuracy",  # noqa: B007 - used in query strings
+                   "expr_macro_f1", "error_distance_mean", "expected_cost"):
         ar = c.query("test == 'ar' and metric == @metric")
         wil = c.query("test == 'wilcoxon' and metric == @metric")
         np.testing.assert_allclose(ar.mean_diff.to_numpy(), wil.mean_diff.to_numpy(), atol=1e-12)

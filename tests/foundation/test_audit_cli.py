@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from _synth import synthetic_frame
 from sklearn import metrics as skm
 from typer.testing import CliRunner
 
-from _synth import synthetic_frame
 from affectctl.cli import app
 
 runner = CliRunner()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _synth import synthetic_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
@@ -12,12 +13,14 @@ from affectctl.circumplex import GEOMETRIES, cost_matrix, get_geometry
 from affectctl.dumps import dump_from_frame
 from affectctl.metrics import confusion as cmm
 from affectctl.metrics.action_units import au_f1_per_unit
-from affectctl.metrics.probability import confidence, expected_calibration_error, expected_cost_per_sample
+from affectctl.metrics.probability import (
+    confidence,
+    expected_calibration_error,
+    expected_cost_per_sample,
+)
 from affectctl.metrics.registry import compute_metrics
 from affectctl.metrics.regression import ccc, ccc_from_sums, pcc, rmse, sufficient_sums
 from affectctl.taxonomies import get_taxonomy
-
-from _synth import synthetic_frame
 
 
 def _dump(**kw):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _synth import synthetic_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _synth import synthetic_frame
 from affectctl.dumps import dump_from_frame, read_dump, write_dump
 from affectctl.errors import ConfigError, PairingError
 from affectctl.runs import aligned, check_paired, load_runs, metric_table

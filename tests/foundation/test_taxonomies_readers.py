@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from _synth import synthetic_frame
 from sklearn import metrics as skm
 
 from affectctl.dumps import dump_from_frame, read_dump, write_dump
@@ -13,8 +13,6 @@ from affectctl.metrics.registry import compute_metrics
 from affectctl.readers import read_abaw_folders, read_abaw_mtl, read_predictions
 from affectctl.schema import ABAW_AUS
 from affectctl.taxonomies import TAXONOMIES, get_taxonomy, infer_taxonomy
-
-from _synth import synthetic_frame
 
 
 def test_official_orders():
