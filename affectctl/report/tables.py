@@ -198,6 +198,10 @@ def _resolve_metrics(result, metrics) -> list:
     if unknown:
         raise ConfigError(f"metric(s) {unknown} are not in the result; available: "
                           f"{sorted(available)}.")
+    untested = [m for m in metrics if m not in set(result.comparisons["metric"])]
+    if untested:
+        raise ConfigError(f"metric(s) {untested} were not tested; pass them to compare(metrics=[...]). "
+                          f"Tested: {sorted(set(result.headline_metrics))}.")
     if not metrics:
         raise ConfigError("`metrics` must name at least one metric.")
     return list(metrics)

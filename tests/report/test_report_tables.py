@@ -140,10 +140,10 @@ def test_comparison_table_pairs_keywords(result):
     assert len(comparison_table(result, ["official_score"], pairs="baseline")) == 2
 
 
-def test_comparison_table_non_headline_metric_gets_means(result, seed_values):
-    t = comparison_table(result, ["f1:Anger"], pairs=[("circumplex", "base")])
-    assert t.iloc[0]["mean_a"] == pytest.approx(np.mean(seed_values["circumplex"]["f1:Anger"]))
-    assert np.isnan(t.iloc[0]["p_wilcoxon"])         # not tested: NaN, shown as "–"
+def test_comparison_table_refuses_untested_metric(result):
+    # a metric that compare() did not test must not appear with blank p-values
+    with pytest.raises(ConfigError, match=r"\['f1:Anger'\] were not tested"):
+        comparison_table(result, ["f1:Anger"], pairs=[("circumplex", "base")])
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -208,10 +208,11 @@ def test_latex_structure(result):
 
 
 def test_latex_escapes_ids_and_bare_tabular(result):
-    t = comparison_table(result, ["f1:Anger", "error_distance_mean"], pairs="baseline")
+    t = comparison_table(result, ["official_score", "error_distance_mean"], pairs="baseline")
+    t.loc[t["metric"] == "official_score", "metric"] = "f1:Anger_x"  # an id no label covers
     tex = to_latex(t, environment=None)
     assert r"\begin{table}" not in tex and tex.startswith(r"\begin{tabular}")
-    assert r"f1:Anger" in tex
+    assert r"f1:Anger\_x" in tex
     assert r"Error distance $\downarrow$" in tex
     assert (tex_escape("a_b & 50% #1 {x} ~ ^")
             == r"a\_b \& 50\% \#1 \{x\} \textasciitilde{} \textasciicircum{}")
