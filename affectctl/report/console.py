@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -15,9 +16,12 @@ from .tables import TEST_LABELS, format_table, main_table
 __all__ = ["render_console"]
 
 
+_SHORT = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "t", "ar": "AR", "bootstrap": "bootstrap"}
+
+
 def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
                    alpha: float = 0.05) -> None:
-    """Print the main table and one line per extra contrast and metric.
+    """Print the main table (conditions and extra contrasts) and its notes.
 
     Parameters
     ----------
@@ -28,49 +32,42 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
 
     Notes
     -----
-    The rich table holds the condition rows of :func:`~affectctl.report.tables.main_table`
-    (every condition against the baseline); each extra contrast (``circumplex −
-    uniform``) follows as one line per metric, then the table's notes.
+    A compact view of :func:`~affectctl.report.tables.main_table`: each test shows
+    ``p (p_adj + marks)`` in one cell, so the table fits a terminal; the files
+    written by :func:`~affectctl.report.writer.write_report` hold the full table.
     """
     table = main_table(result, tests=tests, alpha=alpha)
     shown = format_table(table, repeat_metric=False)
-    is_cond = (table["section"] == "condition").to_numpy()
+    shown_tests = [t for t in table.attrs.get("tests", tests)]
     others = [c for c in result.conditions if c != result.baseline]
-    title = f"{', '.join(others)} against {result.baseline}"
-    rt = Table(title=title, header_style="bold", show_lines=False)
-    for c in shown.columns:
-        rt.add_column(c, justify="left" if c in ("Metric", "Condition") else "right",
-                      no_wrap=c != "Metric")
-    # the Metric cell is blank on repeated rows; re-show it on the first condition row
-    # that follows contrast rows (which are printed separately below)
-    last_metric = None
-    for keep, (_, row), metric in zip(is_cond, shown.iterrows(), table["metric"], strict=True):
-        if not keep:
-            continue
-        cells = list(row.to_numpy())
-        if metric != last_metric:
-            cells[0] = format_table(table[table["metric"] == metric].head(1))["Metric"].iloc[0]
-            if last_metric is not None:
-                rt.add_section()
-        last_metric = metric
+    rt = Table(title=f"{', '.join(others)} against {result.baseline}", header_style="bold",
+               box=box.SIMPLE_HEAD, pad_edge=False)
+    rt.add_column("Metric", no_wrap=True)
+    rt.add_column("Condition", no_wrap=True)
+    for col in ("Mean ± sd", "Δ"):
+        rt.add_column(col, justify="right", no_wrap=True)
+    for t in shown_tests:
+        rt.add_column(f"{_SHORT.get(t, t)} p (adj)", justify="right", no_wrap=True)
+    for col in ("r_rb", "d_z", "n"):
+        rt.add_column(col, justify="right", no_wrap=True)
+    first = True
+    for (_, row), metric in zip(shown.iterrows(), table["metric"], strict=True):
+        if row["Metric"] and not first:
+            rt.add_section()
+        first = False
+        cells = [row["Metric"], row["Condition"], row["Mean ± sd"], row["Δ"]]
+        for t in shown_tests:
+            lab = TEST_LABELS.get(t, t)
+            p, adj = row[f"{lab} p"], row[f"{lab} p_adj"]
+            cells.append(f"{p} ({adj})" if p else "")
+        cells += [row["r_rb"], row["d_z"], row["n"]]
         rt.add_row(*[Text(str(v)) for v in cells])
     if console.is_terminal:
         console.print(rt)
     else:  # piped or captured: do not squeeze the table into the default 80 columns
         from rich.console import Console
 
-        Console(file=console.file, width=max(console.width, 160), highlight=False,
+        Console(file=console.file, width=max(console.width, 200), highlight=False,
                 soft_wrap=True, color_system=None).print(rt)
-    contrast_rows = [i for i, keep in enumerate(is_cond) if not keep]
-    if contrast_rows:
-        full = format_table(table, repeat_metric=True)
-        for i in contrast_rows:
-            r = full.iloc[i]
-            bits = [f"Δ {r['Δ']}"]
-            for t in table.attrs.get("tests", []):
-                lab = TEST_LABELS.get(t, t)
-                bits.append(f"{lab} p {r[f'{lab} p']} (adj {r[f'{lab} p_adj']})")
-            bits.append(f"r_rb {r['r_rb']}, d_z {r['d_z']}, n {r['n']}")
-            console.print(Text(f"{r['Condition']} · {r['Metric']}: " + ", ".join(bits)))
     for note in table.attrs.get("notes", []):
         console.print(Text(note, style="dim"))

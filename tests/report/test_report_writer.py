@@ -101,8 +101,10 @@ def test_render_console(result):
     text = buf.getvalue()
     assert "Official score ↑" in text and "Error distance ↓" in text
     assert "0.450 ± 0.016" in text and "+0.040" in text
-    # one line per extra contrast and metric
-    lines = [ln for ln in text.splitlines() if ln.startswith("circumplex − uniform")]
+    # extra contrasts are rows of the table, one per metric, with p (adjusted p + marks)
+    lines = [ln for ln in text.splitlines() if "circumplex − uniform" in ln]
     assert len(lines) == 2
-    assert "Δ −0.126" in lines[1] and "Wilcoxon p 0.0625 (adj 0.25§)" in lines[1]
+    assert "−0.126" in lines[1] and "0.0625 (0.25§)" in lines[1]
+    # nothing is truncated: every header fits
+    assert "Wilcoxon p (adj)" in text and "…" not in text
     assert "§ cannot reach p < 0.05" in text
