@@ -8,8 +8,10 @@ condition file, dataset and seed (otherwise it refuses, rather than mixing runs)
 
 Parallelism: runs go to ``workers`` worker processes (default: 2 on a machine with
 2 or more cores; :class:`WorkerPool`), each running torch with one thread. On the
-2-core reference machine this beats one process with two torch threads
-(``benchmarks/bench_train.py`` prints both). A run's predictions do not depend on the
+2-core reference machine, 15 default runs took 14.3 s with 2 workers x 1 thread,
+24.8 s in one process with 1 thread and 41.6 s in one process with 2 threads (the
+network is too small for intra-op threads to pay off); ``python
+benchmarks/bench_train.py --modes all`` measures all three. A run's predictions do not depend on the
 number of workers: each run seeds itself and uses one thread. This module does not
 import torch; the workers do.
 """

@@ -16,9 +16,9 @@ from affectctl.dumps import read_dump
 from affectctl.errors import ConfigError
 from affectctl.train import sweep
 
-from .conftest import TINY
-
 pytest.importorskip("torch")
+
+TINY = {"n_train_videos": 10, "n_test_videos": 4, "frames_per_video": 24}  # as conftest
 
 
 def _predictions(path):
