@@ -53,7 +53,7 @@ Keys
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import tomllib
@@ -160,9 +160,6 @@ class Condition:
     def params(self) -> dict:
         """Every key of :data:`SCHEMA` with its resolved value."""
         return {k: v for k, v in asdict(self).items() if k in SCHEMA}
-
-
-assert {f.name for f in fields(Condition)} == set(SCHEMA) | {"name", "source", "text"}
 
 
 def _range_text(rule) -> str:

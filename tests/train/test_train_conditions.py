@@ -78,6 +78,15 @@ def test_bad_condition_one_line_message(text, pattern):
     assert re.search(pattern, msg), msg
 
 
+def test_condition_fields_are_the_schema():
+    import dataclasses
+
+    from affectctl.train.conditions import Condition
+
+    names = {f.name for f in dataclasses.fields(Condition)}
+    assert names == set(SCHEMA) | {"name", "source", "text"}
+
+
 def test_defaults_fill_missing_keys():
     c = parse_condition("", name="empty")
     assert c.params() == {k: v[1] for k, v in SCHEMA.items()}
