@@ -111,6 +111,7 @@ import numpy as np
 
 from .circumplex import get_geometry
 from .errors import ConfigError
+from .facs import EMFACS_PROTOTYPES  # noqa: E402  (re-exported)
 from .schema import ABAW_AUS
 from .taxonomies import Taxonomy, get_taxonomy
 
@@ -122,21 +123,6 @@ __all__ = [
     "list_datasets",
     "au_prototype_matrix",
 ]
-
-#: EMFACS prototypes of the basic emotions as sets of FACS action units
-#: (Ekman, Friesen & Hager 2002, FACS Investigator's Guide; see ``shared/DOMAIN.md``).
-#: Contempt is R12+R14 (unilateral); laterality is dropped here. Neutral has no AU;
-#: Other has no prototype (absent from the mapping).
-EMFACS_PROTOTYPES: dict[str, frozenset] = {
-    "neutral": frozenset(),
-    "anger": frozenset({4, 5, 7, 23}),
-    "fear": frozenset({1, 2, 4, 5, 7, 20, 26}),
-    "sadness": frozenset({1, 4, 15}),
-    "happiness": frozenset({6, 12}),
-    "surprise": frozenset({1, 2, 5, 26}),
-    "disgust": frozenset({9, 15, 16}),
-    "contempt": frozenset({12, 14}),
-}
 
 _COMMON = {
     "n_features": 32,

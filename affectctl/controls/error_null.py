@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ConfigError, DegenerateDataWarning
+from ..stats._common import normalize_rng
 
 __all__ = ["ErrorDistanceNull", "error_distance_null"]
 
@@ -110,29 +111,6 @@ class ErrorDistanceNull:
                 "pvalue": float(self.pvalue), "n_resamples": int(self.n_resamples),
                 "seed": self.seed, "n_errors": int(self.n_errors),
                 "n_excluded": int(self.n_excluded)}
-
-
-_RNG_MESSAGE = "`rng` must be None, an int >= 0 or a numpy.random.Generator"
-
-
-def _normalize_rng(rng) -> tuple[np.random.Generator, int]:
-    """``(generator, seed)`` such that ``default_rng(seed)`` reproduces the draws.
-
-    The same convention as :func:`affectctl.stats._common.normalize_rng`: None draws a
-    fresh 63-bit seed from OS entropy; an int >= 0 is used as is; a Generator gives a
-    seed drawn from it (so it advances).
-    """
-    if rng is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-    elif isinstance(rng, np.random.Generator):
-        seed = int(rng.integers(0, 2**63 - 1))
-    elif isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
-        if rng < 0:
-            raise ConfigError(f"{_RNG_MESSAGE}; got {rng!r}.")
-        seed = int(rng)
-    else:
-        raise ConfigError(f"{_RNG_MESSAGE}; got {rng!r}.")
-    return np.random.default_rng(seed), seed
 
 
 def _error_distance_null_iv(cm, cost, n_resamples):
@@ -230,7 +208,7 @@ def error_distance_null(cm, cost, *, n_resamples: int = 9999, rng=None) -> Error
     null_distances, null_weights = _by_distance(cost[allowed], exp_counts[allowed], np.float64)
     distances, weights = _by_distance(cost[allowed], cm[allowed].astype(np.float64), np.int64)
 
-    gen, seed = _normalize_rng(rng)
+    gen, seed = normalize_rng(rng)
     if n_errors == 0:
         warnings.warn(f"error_distance_null: no error with a defined cost ({n_excluded} error(s) "
                       "left out because a class has no coordinate); the observed value, null and "

@@ -51,7 +51,7 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
     for col in ("r_rb", "d_z", "n"):
         rt.add_column(col, justify="right", no_wrap=True)
     first = True
-    for (_, row), metric in zip(shown.iterrows(), table["metric"], strict=True):
+    for _, row in shown.iterrows():
         if row["Metric"] and not first:
             rt.add_section()
         first = False

@@ -16,7 +16,7 @@ is class ``j``.
     multiset of off-diagonal values, no geometry.
 ``au``
     The circumplex cost augmented with a distance between the classes' EMFACS action-unit
-    prototypes (:data:`affectctl.datasets.EMFACS_PROTOTYPES`), which separates pairs the
+    prototypes (:data:`affectctl.facs.EMFACS_PROTOTYPES`), which separates pairs the
     circumplex puts together (anger–fear, anger–contempt).
 """
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..circumplex import get_geometry, uniform_cost_matrix
-from ..datasets import EMFACS_PROTOTYPES
+from ..facs import EMFACS_PROTOTYPES
 from ..schema import ABAW_AUS
 from ..taxonomies import Taxonomy
 

@@ -47,6 +47,7 @@ def test_compare_prints_table_and_is_deterministic(tmp_path):
     assert first.exit_code == 0, first.output
     assert "uniform" in first.stdout and "Wilcoxon" in first.stdout
     second = runner.invoke(app, args[:-1] + [str(tmp_path / "b")])
+    assert second.exit_code == 0
     assert (tmp_path / "a" / "table.csv").read_text() == (tmp_path / "b" / "table.csv").read_text()
 
 
