@@ -6,7 +6,9 @@ statistics over seeds and samples, rare-pair diagnostics, tables and figures out
 ``affectctl.train`` (the ``train`` extra).
 """
 
+from .audit import audit
 from .circumplex import GEOMETRIES, Geometry, cost_matrix, get_geometry
+from .compare import ComparisonResult, compare
 from .dumps import dump_from_frame, read_dump, write_dump
 from .errors import (
     AffectctlError,
@@ -15,6 +17,9 @@ from .errors import (
     DumpFormatError,
     PairingError,
 )
+from .metrics.registry import compute_metrics
+from .readers import read_predictions
+from .runs import RunSet, load_runs
 from .schema import Dump
 from .taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
 
@@ -22,6 +27,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AffectctlError",
+    "ComparisonResult",
+    "RunSet",
+    "audit",
+    "compare",
+    "compute_metrics",
+    "load_runs",
+    "read_predictions",
     "ConfigError",
     "DegenerateDataWarning",
     "Dump",

@@ -49,6 +49,7 @@ DEFAULT_METRICS = (
 SEED_TESTS = ("wilcoxon", "signflip", "ttest")
 _SAMPLE_TESTS = ("ar", "bootstrap", "none")
 _ALTERNATIVES = ("two-sided", "greater", "less")
+_CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none", "westfall-young")
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,8 @@ def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, cor
         raise ConfigError(f"`unit` must be one of {{'sample', 'group'}}; got {unit!r}.")
     if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
         raise ConfigError(f"`n_resamples` must be a positive integer; got {n_resamples!r}.")
-    if correction not in ("holm", "fdr_bh", "bonferroni", "none"):
-        raise ConfigError("`correction` must be one of {'holm', 'fdr_bh', 'bonferroni', 'none'}; "
-                          f"got {correction!r}.")
+    if correction not in _CORRECTIONS:
+        raise ConfigError(f"`correction` must be one of {set(_CORRECTIONS)}; got {correction!r}.")
     return conditions
 
 
@@ -219,7 +219,11 @@ def compare(
         Monte-Carlo resamples (the sign-flip test over seeds is exact up to 2^20).
     alternative : {"two-sided", "greater", "less"}
         "greater" means the first condition of a pair is higher.
-    correction : {"holm", "fdr_bh", "bonferroni", "none"}
+    correction : {"holm", "fdr_bh", "bonferroni", "none", "westfall-young"}
+        ``"westfall-young"`` adjusts the sign-flip family with single-step max-T over
+        one joint sign-flip null shared by every comparison and metric (the same seeds
+        are flipped together, so the dependence between tests is used); the other
+        families, which have no shared null, are adjusted with Holm.
     classifier_tests : bool
         Run McNemar and Bowker per seed.
     rng : int
@@ -341,10 +345,16 @@ def compare(
 
     comps = pd.DataFrame.from_records(records)
     comps["p_adjusted"] = np.nan
-    comps["p_adjust"] = correction
-    for _test, idx in comps.groupby("test").groups.items():
+    comps["p_adjust"] = "holm" if correction == "westfall-young" else correction
+    for test, idx in comps.groupby("test").groups.items():
+        if correction == "westfall-young" and test == "signflip":
+            comps.loc[idx, "p_adjusted"] = _westfall_young(comps.loc[idx], wide, seeds, alternative,
+                                                           n_resamples, rng)
+            comps.loc[idx, "p_adjust"] = "westfall-young"
+            continue
+        method = "holm" if correction == "westfall-young" else correction
         comps.loc[idx, "p_adjusted"] = adjust_pvalues(comps.loc[idx, "pvalue"].to_numpy(dtype=float),
-                                                      method=correction)
+                                                      method=method)
     comps = comps.rename(columns={"pvalue": "p_value"})
     comps["direction"] = [metric_direction(m) for m in comps["metric"]]
 
@@ -386,3 +396,26 @@ def _without_uncoordinated(stratum, geo: GeometryContext):
     if keep.all():
         return stratum
     return dataclasses.replace(stratum, y_true=np.where(keep, y, -1))
+
+
+def _westfall_young(rows: pd.DataFrame, wide: pd.DataFrame, seeds, alternative, n_resamples, rng):
+    """Max-T adjusted p-values of the sign-flip family from one joint sign-flip null.
+
+    Columns are the (pair, metric) tests; each replicate flips the same seeds in every
+    column. Statistics are standardised by their null sd (metrics differ in scale).
+    Tests whose per-seed values are not all finite get NaN.
+    """
+    from .stats.correction import westfall_young_maxt
+    from .stats.seeds import joint_signflip_null
+
+    xa = np.column_stack([wide.loc[r.a][r.metric].reindex(seeds).to_numpy(dtype=np.float64)
+                          for r in rows.itertuples()])
+    xb = np.column_stack([wide.loc[r.b][r.metric].reindex(seeds).to_numpy(dtype=np.float64)
+                          for r in rows.itertuples()])
+    ok = np.isfinite(xa).all(axis=0) & np.isfinite(xb).all(axis=0) & ((xa - xb) != 0).any(axis=0)
+    out = np.full(len(rows), np.nan)
+    if ok.any():
+        joint = joint_signflip_null(xa[:, ok], xb[:, ok], n_resamples=n_resamples, rng=rng)
+        out[ok] = westfall_young_maxt(joint.observed, joint.null, alternative=alternative,
+                                      exact=joint.exact, standardize=True)
+    return out

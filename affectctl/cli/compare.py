@@ -58,7 +58,8 @@ def compare_cli(
     permutations: Annotated[int, typer.Option(help="Monte-Carlo resamples.")] = 9999,
     seed: Annotated[int, typer.Option(help="Seed of every Monte-Carlo draw.")] = 0,
     alternative: Annotated[str, typer.Option(help="two-sided, greater or less.")] = "two-sided",
-    correction: Annotated[str, typer.Option(help="holm, fdr_bh, bonferroni or none.")] = "holm",
+    correction: Annotated[str, typer.Option(help="holm, fdr_bh, bonferroni, none, or westfall-young "
+                                          "(max-T over a joint sign-flip null; Holm elsewhere).")] = "holm",
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<name>).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Report name.")] = None,
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,

@@ -108,3 +108,25 @@ def test_mismatched_runs_are_named(tmp_path):
     (tmp_path / "uniform" / "seed-4.csv").unlink()
     with pytest.raises(PairingError, match=r"only in 'base': \[4\]"):
         compare(load_runs(tmp_path, ["base", "uniform"]), "base", ("uniform",))
+
+
+def test_westfall_young_by_enumeration(runs):
+    import itertools
+
+    res = compare(runs, "base", ("circumplex", "uniform"), n_resamples=999, rng=0,
+                  correction="westfall-young", sample_test="none", classifier_tests=False)
+    fam = res.comparisons.query("test == 'signflip'")
+    assert (fam.p_adjust == "westfall-young").all()
+    assert (res.comparisons.query("test == 'wilcoxon'").p_adjust == "holm").all()
+    wide = res.metrics.pivot_table(index=["condition", "seed"], columns="metric", values="value")
+    d = np.column_stack([wide.loc[r.a][r.metric].to_numpy() - wide.loc[r.b][r.metric].to_numpy()
+                         for r in fam.itertuples()])
+    n = d.shape[0]
+    signs = np.array(list(itertools.product([1, -1], repeat=n)))          # all 2^n flips
+    null = signs @ d / n                                                  # (2^n, m) mean differences
+    z_null = np.abs((null - null.mean(0)) / null.std(0))
+    z_obs = np.abs((d.mean(0) - null.mean(0)) / null.std(0))
+    maxima = z_null.max(axis=1)
+    ref = [(maxima >= z * (1 - 1e-12)).mean() for z in z_obs]
+    np.testing.assert_allclose(fam.p_adjusted.to_numpy(), ref, atol=1e-12)
+    assert (fam.p_adjusted.to_numpy() >= fam.p_value.to_numpy() - 1e-12).all()
