@@ -328,6 +328,8 @@ def compare(
                             "unit": "sample", "run_seed": s, **res.to_record()})
         return out
 
+    if progress is not None:
+        progress(0, len(pairs))
     records = []
     # Per-test degeneracy warnings (e.g. "5 seeds cannot reach alpha two-sided") are
     # collected once and reported in `settings["warnings"]`; the tables mark them too.

@@ -77,7 +77,7 @@ def compare_cli(
     quiet = quiet or as_json
     root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet)
     runset = load_runs(root, list(conditions), taxonomy=taxonomy)
-    progress = None if quiet else _progress_printer()
+    progress = None if quiet else _ResamplingProgress()
     result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,
                      geometry=geometry, sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, rng=seed, progress=progress)
@@ -96,8 +96,20 @@ def compare_cli(
     err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
 
 
-def _progress_printer():
-    def show(done, total):
-        err_console.print(f"  comparisons {done}/{total}", markup=False)
+class _ResamplingProgress:
+    """A rich progress bar on stderr, advanced by ``compare(progress=...)``."""
 
-    return show
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("tests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=err_console, transient=False)
+        self.task = None
+
+    def __call__(self, done, total):
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task("tests", total=total)
+        self.bar.update(self.task, completed=done)
+        if done == total:
+            self.bar.stop()
