@@ -186,11 +186,19 @@ def _geometry_from_csv(path: Path) -> Geometry:
             canon = canonical_name(row[frame.columns.get_loc("class")])
         except ConfigError as exc:
             raise DumpFormatError(str(exc), file=path, row=i, column="class") from None
+        if canon in points:
+            raise DumpFormatError(f"class {canon!r} is given twice.", file=path, row=i, column="class")
+        values = []
         for col in ("valence", "arousal"):
-            val = float(getattr(row, col))
-            if not (-1.0 <= val <= 1.0):
+            raw = getattr(row, col)
+            try:
+                val = float(raw)
+            except (TypeError, ValueError):
+                raise DumpFormatError(f"{col} {raw!r} is not a number.", file=path, row=i, column=col) from None
+            if not (-1.0 <= val <= 1.0):  # also rejects NaN
                 raise DumpFormatError(f"{col} {val} is outside [-1, 1].", file=path, row=i, column=col)
-        points[canon] = (float(row.valence), float(row.arousal))
+            values.append(val)
+        points[canon] = (values[0], values[1])
     return Geometry(path.stem, points, source=str(path))
 
 

@@ -371,11 +371,17 @@ def _ar1(n: int, dim: int, rho: float, std: float, rng) -> np.ndarray:
 
 
 def _sticky_bernoulli(rates: np.ndarray, rho: float, rng) -> np.ndarray:
-    """0/1 series with per-frame rates ``rates`` (n, m); each state persists w.p. ``rho``."""
+    """0/1 series with per-frame rates ``rates`` (n, m); each state persists w.p. ``rho``.
+
+    A state persists only while its rate is unchanged (within one expression segment), so
+    every frame's marginal P(on) is its own rate: a state carried across a class boundary
+    would dilute the prototype rate towards the previous class's.
+    """
     fresh = (rng.random(rates.shape) < rates).astype(np.int8)
     if rho == 0.0 or rates.shape[0] == 0:
         return fresh
     keep = rng.random(rates.shape) < rho
+    keep[1:] &= rates[1:] == rates[:-1]
     out = fresh.copy()
     for t in range(1, rates.shape[0]):
         out[t] = np.where(keep[t], out[t - 1], fresh[t])

@@ -20,6 +20,7 @@ from .errors import ConfigError, DumpFormatError
 from .schema import (
     AU_EXCLUDED,
     EXPR_EXCLUDED,
+    PROBA_ROUNDING,
     PROBA_SUM_TOLERANCE,
     VA_EXCLUDED,
     Dump,
@@ -239,11 +240,15 @@ def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_exc
         i = _first_bad(raw.isna().to_numpy())
         raise DumpFormatError("missing class label.", file=source, row=_line(i), column=col)
     numeric = pd.to_numeric(raw, errors="coerce")
+    if numeric.notna().any() and not numeric.notna().all() and numeric.notna().mean() >= 0.5:
+        i = _first_bad(numeric.isna().to_numpy())
+        raise DumpFormatError(f"class label {str(raw.iloc[i])!r} is not a class index, though the "
+                              "column otherwise holds indices.", file=source, row=_line(i), column=col)
     if numeric.notna().all():
         values = numeric.to_numpy(dtype=np.float64)
         if (values != np.round(values)).any():
             i = _first_bad(values != np.round(values))
-            raise DumpFormatError(f"class index {raw.iloc[i]!r} is not an integer.",
+            raise DumpFormatError(f"class index {raw.iloc[i]} is not an integer.",
                                   file=source, row=_line(i), column=col)
         idx = values.astype(np.int64)
         excluded = idx == EXPR_EXCLUDED if allow_excluded else np.zeros(idx.shape, bool)
@@ -292,13 +297,25 @@ def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str) -> Taxonomy:
             tax = infer_taxonomy(c[2:] for c in pcols)
         except ConfigError as exc:
             raise DumpFormatError(f"cannot infer the taxonomy from the p_ columns: {exc}",
-                                  file=source, column=pcols[0]) from None
+                                  file=source, column=_first_unknown_class_column(pcols)) from None
         if tax.name == "custom":
             _missing_class_column(tax, source)
         return tax
     raise DumpFormatError(
         "cannot infer the taxonomy (no p_<Class> columns and no metadata); pass --taxonomy.",
         file=source)
+
+
+def _first_unknown_class_column(pcols: list) -> str:
+    """The first ``p_<Class>`` column whose class is not a known emotion (else the first)."""
+    from .taxonomies import canonical_name
+
+    for c in pcols:
+        try:
+            canonical_name(c[2:])
+        except ConfigError:
+            return c
+    return pcols[0]
 
 
 def _missing_class_column(tax: Taxonomy, source: str) -> None:
@@ -344,7 +361,14 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
                               column="sample_id")
 
     exclusions: dict = {}
-    y_true = _labels(frame, "y_true", tax, source, allow_excluded=True)
+    try:
+        y_true = _labels(frame, "y_true", tax, source, allow_excluded=True)
+    except DumpFormatError as exc:
+        if taxonomy is None and "out of range" in exc.reason:
+            raise DumpFormatError(exc.reason[:-1] + ", which was inferred from the p_ columns: is a "
+                                  "p_<Class> column missing? (else pass --taxonomy).",
+                                  file=exc.file, row=exc.row, column=exc.column) from None
+        raise
     exclusions["expr"] = int((y_true < 0).sum())
 
     pcols = [proba_column(c) for c in tax.classes]
@@ -381,7 +405,8 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
                 f"probabilities sum to {sums[i]:.6g}, not 1 (tolerance {PROBA_SUM_TOLERANCE}); "
                 "if these are logits, apply a softmax first.", file=source, row=_line(i),
                 column=pcols[0])
-        exclusions["proba_renormalized"] = int((sums != 1.0).sum())
+        # Count rows that really needed renormalizing, not float rounding of a written CSV.
+        exclusions["proba_renormalized"] = int((np.abs(sums - 1.0) > PROBA_ROUNDING).sum())
         proba = proba / sums[:, None]
 
     if "y_pred" in frame.columns:

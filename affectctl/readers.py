@@ -90,7 +90,7 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
     ann_files = sorted(ann_dir.glob("*.txt"))
     if not ann_files:
         raise DumpFormatError("holds no .txt annotation files.", file=ann_dir)
-    frames = []
+    frames, ann_src, pred_src = [], [], []
     task = None
     for ann in ann_files:
         pred = pred_dir / ann.name
@@ -111,6 +111,8 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
             raise DumpFormatError(f"has {len(v_pred)} frames but the annotation file has {len(v_ann)}.",
                                   file=pred)
         n = len(v_ann)
+        ann_src += [(ann, i + 2) for i in range(n)]
+        pred_src += [(pred, i + 2) for i in range(n)]
         cols = {"sample_id": [f"{ann.stem}/{i + 1:05d}" for i in range(n)], "group": ann.stem}
         if task == "va":
             cols.update(v_true=v_ann[:, 0], a_true=v_ann[:, 1], v_pred=v_pred[:, 0], a_pred=v_pred[:, 1],
@@ -127,8 +129,40 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
     frame = pd.concat(frames, ignore_index=True)
     if taxonomy is None:
         taxonomy = infer_taxonomy(header) if task == "expr" else get_taxonomy("affwild2-expr8")
-    return dump_from_frame(frame, taxonomy=taxonomy, source=str(pred_dir),
-                           metadata={"format": f"abaw-{task}-folders", "annotations": str(ann_dir)})
+    dump = _validated(frame, taxonomy, pred_dir, ann_src, pred_src,
+                      {"format": f"abaw-{task}-folders", "annotations": str(ann_dir)})
+    if task != "expr":
+        # the placeholder labels above are not annotations: the file has no expression task
+        dump.exclusions.pop("expr", None)
+    return dump
+
+
+def _validated(frame: pd.DataFrame, taxonomy, source: Path, ann_src: list, pred_src: list,
+               metadata: dict) -> Dump:
+    """Validate the merged table, reporting a bad value at its own ``.txt`` file and line.
+
+    ``ann_src[i]`` / ``pred_src[i]`` are the (file, line) that row ``i`` of ``frame`` came
+    from in the annotations / predictions; ``*_true`` columns come from the former.
+    """
+    try:
+        return dump_from_frame(frame, taxonomy=taxonomy, source=str(source), metadata=metadata)
+    except DumpFormatError as exc:
+        if exc.row is None or exc.column is None:
+            raise
+        i = exc.row - 2
+        col = str(exc.column)
+        file, line = (ann_src if col.endswith("_true") else pred_src)[i]
+        raise DumpFormatError(exc.reason, file=file, row=line, column=_ABAW_FIELD.get(col, col)) from None
+
+
+def _abaw_field(column: str) -> str:
+    """The ABAW file's own name for a dump column (``v_true`` → ``valence``, ``au12_pred`` → ``AU12``)."""
+    base = column.rsplit("_", 1)[0]
+    return {"v": "valence", "a": "arousal", "y": "expression"}.get(base, base.upper())
+
+
+_ABAW_FIELD = {f"{b}_{s}": _abaw_field(f"{b}_{s}") for b in ("v", "a", "y") for s in ("true", "pred")}
+_ABAW_FIELD.update({f"au{a[2:]}_{s}": a for a in ABAW_AUS for s in ("true", "pred")})
 
 
 def _read_mtl(path: Path) -> pd.DataFrame:
@@ -143,21 +177,27 @@ def _read_mtl(path: Path) -> pd.DataFrame:
     lines = raw.decode("utf-8", errors="replace").splitlines()
     if lines[0].strip().replace(" ", "") != MTL_HEADER:
         raise DumpFormatError(f"header must be {MTL_HEADER!r}.", file=path, row=1)
-    rows = [ln.split(",") for ln in lines[1:] if ln.strip()]
-    if not rows:
+    numbered = [(i + 2, ln.split(",")) for i, ln in enumerate(lines[1:]) if ln.strip()]
+    if not numbered:
         raise DumpFormatError("has a header but no data rows.", file=path)
+    line_no = np.array([n for n, _ in numbered])
+    rows = [r for _, r in numbered]
     width = 4 + len(ABAW_AUS)
-    for i, r in enumerate(rows):
+    for n, r in numbered:
         if len(r) != width:
             raise DumpFormatError(f"expected {width} values (image, valence, arousal, expression, "
-                                  f"{len(ABAW_AUS)} AUs), found {len(r)}.", file=path, row=i + 2)
+                                  f"{len(ABAW_AUS)} AUs), found {len(r)}.", file=path, row=n)
     arr = np.array(rows, dtype=object)
     try:
         num = arr[:, 1:].astype(np.float64)
     except ValueError:
-        bad = next(i for i, r in enumerate(rows) if not all(_isfloat(x) for x in r[1:]))
-        raise DumpFormatError("non-numeric value.", file=path, row=bad + 2) from None
-    frame = pd.DataFrame({"image": arr[:, 0].astype(str)})
+        n = next(n for n, r in numbered if not all(_isfloat(x) for x in r[1:]))
+        raise DumpFormatError("non-numeric value.", file=path, row=n) from None
+    frame = pd.DataFrame({"image": arr[:, 0].astype(str).tolist(), "_line": line_no})
+    if frame["image"].duplicated().any():
+        i = int(np.flatnonzero(frame["image"].duplicated().to_numpy())[0])
+        raise DumpFormatError(f"duplicate image {frame['image'].iloc[i]!r}.", file=path,
+                              row=int(line_no[i]), column="image")
     frame["valence"], frame["arousal"], frame["expression"] = num[:, 0], num[:, 1], num[:, 2]
     for j, au in enumerate(ABAW_AUS):
         frame[au] = num[:, 3 + j]
@@ -176,15 +216,11 @@ def read_abaw_mtl(predictions: "str | Path", annotations: "str | Path", *, taxon
     """Pair an ABAW multi-task prediction file with its annotation file, by image name."""
     pred_path, ann_path = Path(predictions), Path(annotations)
     pred, ann = _read_mtl(pred_path), _read_mtl(ann_path)
-    if pred["image"].duplicated().any():
-        i = int(np.flatnonzero(pred["image"].duplicated().to_numpy())[0])
-        raise DumpFormatError(f"duplicate image {pred['image'].iloc[i]!r}.", file=pred_path, row=i + 2,
-                              column="image")
     pos = pd.Index(pred["image"]).get_indexer(ann["image"])
     if (pos < 0).any():
         i = int(np.flatnonzero(pos < 0)[0])
-        raise DumpFormatError(f"image {ann['image'].iloc[i]!r} of the annotations has no prediction.",
-                              file=pred_path, column="image")
+        raise DumpFormatError(f"image {ann['image'].iloc[i]!r} (annotations, line {ann['_line'].iloc[i]}) "
+                              "has no prediction.", file=pred_path, column="image")
     p = pred.iloc[pos].reset_index(drop=True)
     frame = pd.DataFrame({
         "sample_id": ann["image"], "group": ann["image"].map(lambda s: s.rsplit("/", 1)[0] if "/" in s else s),
@@ -195,8 +231,10 @@ def read_abaw_mtl(predictions: "str | Path", annotations: "str | Path", *, taxon
         num = au[2:]
         frame[f"au{num}_true"] = ann[au]
         frame[f"au{num}_pred"] = p[au]
-    return dump_from_frame(frame, taxonomy=taxonomy, source=str(pred_path),
-                           metadata={"format": "abaw-mtl", "annotations": str(ann_path)})
+    ann_src = [(ann_path, int(n)) for n in ann["_line"]]
+    pred_src = [(pred_path, int(n)) for n in p["_line"]]
+    return _validated(frame, taxonomy, pred_path, ann_src, pred_src,
+                      {"format": "abaw-mtl", "annotations": str(ann_path)})
 
 
 def _is_mtl(path: Path) -> bool:

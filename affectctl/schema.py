@@ -19,7 +19,9 @@ column             required    meaning
 =================  ==========  ==============================================================
 
 Probabilities: NaN, infinite or negative values are errors. A row summing to within
-``PROBA_SUM_TOLERANCE`` of 1 is renormalized to sum exactly 1; a row further off is an
+``PROBA_SUM_TOLERANCE`` of 1 is renormalized to sum exactly 1 (rows off by more than
+``PROBA_ROUNDING``, i.e. beyond the rounding of a written file, are counted as
+``proba_renormalized``); a row further off than the tolerance is an
 error (the file probably holds logits: apply a softmax first). When both ``y_pred`` and
 probabilities are given, ``y_pred`` is the prediction and the probabilities feed the
 probability metrics (expected cost, confidence, ECE).
@@ -42,6 +44,7 @@ __all__ = [
     "VA_EXCLUDED",
     "AU_EXCLUDED",
     "PROBA_SUM_TOLERANCE",
+    "PROBA_ROUNDING",
     "ABAW_AUS",
     "ABAW2020_AUS",
     "Dump",
@@ -52,6 +55,7 @@ EXPR_EXCLUDED = -1
 VA_EXCLUDED = -5
 AU_EXCLUDED = -1
 PROBA_SUM_TOLERANCE = 1e-3
+PROBA_ROUNDING = 1e-6
 
 #: The 12 AUs of Aff-Wild2 from ABAW3 on.
 ABAW_AUS = ("AU1", "AU2", "AU4", "AU6", "AU7", "AU10", "AU12", "AU15", "AU23", "AU24", "AU25", "AU26")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 
 import typer
 from rich.console import Console
@@ -29,6 +30,12 @@ def fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A library warning as one line on stderr, without Python's source-line echo."""
+    text = str(message).splitlines()[0] if str(message) else category.__name__
+    err_console.print(f"affectctl: warning: {text}", markup=False)
+
+
 def command(name: str, **kwargs):
     """Register a command on :data:`app` behind the error boundary.
 
@@ -39,10 +46,13 @@ def command(name: str, **kwargs):
     def decorate(func):
         @functools.wraps(func)
         def wrapper(*args, **kw):
-            try:
-                return func(*args, **kw)
-            except AffectctlError as exc:
-                fail(str(exc) or exc.__class__.__name__)
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                warnings.showwarning = _show_warning
+                try:
+                    return func(*args, **kw)
+                except AffectctlError as exc:
+                    fail(str(exc) or exc.__class__.__name__)
 
         return app.command(name, **kwargs)(wrapper)
 

@@ -53,21 +53,25 @@ def _print_report(report) -> None:
     m = report.metrics
     console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}")
     ex = report.exclusions
-    parts = [f"{report.n_samples} samples; excluded: expression {ex.get('expr', 0)} (label -1)"]
+    excluded = []
+    if "expr" in ex:
+        excluded.append(f"expression {ex['expr']} (label -1)")
     if "valence" in ex:
-        parts.append(f", valence {ex['valence']}, arousal {ex['arousal']} (-5)")
+        excluded.append(f"valence {ex['valence']}, arousal {ex['arousal']} (-5)")
     if "au" in ex:
-        parts.append(f", AU values {ex['au']} (-1)")
+        excluded.append(f"AU values {ex['au']} (-1)")
+    parts = [f"{report.n_samples} samples; excluded: " + ", ".join(excluded)]
     if ex.get("proba_renormalized"):
         parts.append(f"; probability rows renormalized: {ex['proba_renormalized']}")
     console.print("".join(parts))
     scores = Table(title="Scores", show_header=True, header_style="bold")
     scores.add_column("metric")
     scores.add_column("value", justify="right")
-    for key in ("official_score", "abaw3_expr_score", "abaw2_expr_score", "expr_macro_f1", "accuracy",
+    for key in ("official_score", "abaw3_expr_score", "abaw2_expr_score", "abaw2020_expr_score",
+                "expr_macro_f1", "accuracy", "abaw3_va_score",
                 "uar", "cohen_kappa", "mcc", "va_ccc_valence", "va_ccc_arousal", "va_ccc_mean",
                 "va_ccc_mean_per_video", "va_rmse_valence", "va_rmse_arousal", "au_f1_mean",
-                "abaw3_au_score", "abaw2_au_score", "abaw_mtl_score", "error_distance_mean",
+                "abaw3_au_score", "abaw2_au_score", "abaw2020_au_score", "abaw_mtl_score", "error_distance_mean",
                 "quadrant_preservation", "expected_cost", "confidence_mean", "ece"):
         if key in m:
             scores.add_row(key, _fmt(m[key]))
@@ -89,5 +93,8 @@ def _print_report(report) -> None:
     if m.get("geometry_excluded_errors"):
         console.print(f"geometry metrics leave out {int(m['geometry_excluded_errors'])} errors that "
                       "involve a class without a coordinate.")
+    if m.get("expected_cost_excluded_samples"):
+        console.print(f"expected_cost leaves out {int(m['expected_cost_excluded_samples'])} samples whose "
+                      "true class has no coordinate.")
     for r, v in report.requirements:
         console.print(f"requirement {r}: {'passed' if r.holds(v) else 'FAILED'} (value {_fmt(v)})")

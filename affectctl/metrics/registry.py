@@ -9,7 +9,15 @@ Expression
 Error geometry (need a geometry)
     ``error_distance_mean``, ``quadrant_preservation``, ``expected_cost`` (needs
     probabilities), plus ``geometry_excluded_errors``, the number of errors left out
-    because a class has no coordinate.
+    because a class has no coordinate, and ``expected_cost_excluded_samples``.
+    Policy for a class with no coordinate (e.g. ``Other``): an error whose true or
+    predicted class has none is left out of ``error_distance_mean`` and
+    ``quadrant_preservation`` (counted in ``geometry_excluded_errors``); a sample whose
+    *true* class has none is left out of ``expected_cost`` (counted in
+    ``expected_cost_excluded_samples``), and probability mass on a *predicted* class
+    without a coordinate is priced at the mean defined off-diagonal cost, as the
+    training losses price it (a probability vector cannot be split without changing
+    the metric's meaning).
 Probabilities
     ``confidence_mean`` (ARBEx, 1 − H/log K), ``ece`` (15 bins).
 Valence–arousal (pooled frames, population moments, as ABAW)
@@ -22,12 +30,17 @@ Official challenge scores
     ``abaw3_expr_score`` (mean F1 over the 8 Aff-Wild2 classes; ``affwild2-expr8``),
     ``abaw3_au_score`` (mean F1 over the 12 ABAW3 AUs; needs all 12),
     ``abaw3_va_score`` (= ``va_ccc_mean``),
-    ``abaw_mtl_score`` (= ``va_ccc_mean + expr_macro_f1 + au_f1_mean``, ABAW multi-task),
-    ``abaw2_expr_score`` (0.67·macro-F1 + 0.33·accuracy; 7-class ``affwild2-expr7``),
-    ``abaw2_au_score`` (0.5·mean F1 + 0.5·mean accuracy over the AUs in the file),
+    ``abaw_mtl_score`` (= ``abaw3_va_score + abaw3_expr_score + abaw3_au_score``, the
+    ABAW multi-task score; needs the 8-class taxonomy, VA and the 12 AUs),
+    ``abaw2_expr_score`` and ``abaw2020_expr_score`` (0.67·macro-F1 + 0.33·accuracy over
+    the 7 classes of ``affwild2-expr7``: both editions used this formula),
+    ``abaw2_au_score`` (0.5·mean F1 + 0.5·mean accuracy over the 12 AUs; needs all 12),
     ``abaw2020_au_score`` (the same over the 8 ABAW 2020 AUs; needs all 8),
-    ``official_score``: the headline score of the taxonomy's benchmark
-    (:data:`OFFICIAL_SCORE`).
+    ``official_score``: the headline score of the file's benchmark: the taxonomy's
+    (:data:`OFFICIAL_SCORE`) for expression files, ``abaw_mtl_score`` for an ABAW
+    multi-task file, ``abaw3_va_score`` / ``abaw3_au_score`` for VA-only / AU-only
+    files. Source: the ABAW challenge papers (Kollias et al., 2020–2024), see
+    ``../shared/DOMAIN.md``.
 """
 
 from __future__ import annotations
@@ -140,10 +153,11 @@ def _au_metrics(dump: Dump, out: dict) -> None:
         out[f"au_f1:{name}"] = float(v)
     out["au_f1_mean"] = float(f1.mean())
     out["au_accuracy_mean"] = float(np.nanmean(acc))
-    out["abaw2_au_score"] = 0.5 * out["au_f1_mean"] + 0.5 * out["au_accuracy_mean"]
     names = list(dump.au_names)
     if all(a in names for a in ABAW_AUS):
-        out["abaw3_au_score"] = float(np.mean([f1[names.index(a)] for a in ABAW_AUS]))
+        idx = [names.index(a) for a in ABAW_AUS]
+        out["abaw3_au_score"] = float(f1[idx].mean())
+        out["abaw2_au_score"] = 0.5 * float(f1[idx].mean()) + 0.5 * float(np.nanmean(acc[idx]))
     if all(a in names for a in ABAW2020_AUS):
         idx = [names.index(a) for a in ABAW2020_AUS]
         out["abaw2020_au_score"] = 0.5 * float(f1[idx].mean()) + 0.5 * float(np.nanmean(acc[idx]))
@@ -197,6 +211,7 @@ def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
             p = dump.proba[mask]
             y = dump.y_true[mask]
             has_coord = np.isfinite(geo.coords).all(axis=1)[y]
+            out["expected_cost_excluded_samples"] = float((~has_coord).sum())
             out["expected_cost"] = (float(expected_cost_per_sample(p[has_coord], y[has_coord],
                                                                    geo.cost_filled).mean())
                                     if has_coord.any() else float("nan"))
@@ -206,14 +221,27 @@ def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
             out["abaw3_expr_score"] = out["expr_macro_f1"]
         if tax.name == "affwild2-expr7":
             out["abaw2_expr_score"] = 0.67 * out["expr_macro_f1"] + 0.33 * out["accuracy"]
+            out["abaw2020_expr_score"] = out["abaw2_expr_score"]
     if dump.has_va:
         _va_metrics(dump, out)
         out["abaw3_va_score"] = out["va_ccc_mean"]
     if dump.has_au:
         _au_metrics(dump, out)
-    if all(k in out for k in ("va_ccc_mean", "expr_macro_f1", "au_f1_mean")):
-        out["abaw_mtl_score"] = out["va_ccc_mean"] + out["expr_macro_f1"] + out["au_f1_mean"]
-    official = OFFICIAL_SCORE.get(tax.name)
+    if all(k in out for k in ("abaw3_va_score", "abaw3_expr_score", "abaw3_au_score")):
+        out["abaw_mtl_score"] = out["abaw3_va_score"] + out["abaw3_expr_score"] + out["abaw3_au_score"]
+    official = _official_score_id(dump, out)
     if official in out:
         out["official_score"] = out[official]
     return out
+
+
+def _official_score_id(dump: Dump, out: dict) -> "str | None":
+    """The headline score of the file's benchmark (see the module docstring)."""
+    fmt = (dump.metadata or {}).get("format", "")
+    if fmt == "abaw-mtl":
+        return "abaw_mtl_score"
+    if fmt == "abaw-va-folders":
+        return "abaw3_va_score"
+    if fmt == "abaw-au-folders":
+        return "abaw3_au_score"
+    return OFFICIAL_SCORE.get(dump.taxonomy.name)

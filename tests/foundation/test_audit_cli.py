@@ -166,6 +166,17 @@ def test_probabilities_within_tolerance_are_renormalized(tmp_path):
     assert json.loads(res.stdout)["exclusions"]["proba_renormalized"] == len(frame)
 
 
+def test_float_rounding_of_a_written_csv_is_not_counted_as_renormalized(tmp_path):
+    frame = synthetic_frame(**BASE)
+    pcols = [c for c in frame.columns if c.startswith("p_")]
+    frame[pcols] = frame[pcols].round(7)  # rows now sum to 1 only up to ~1e-7
+    res = run(_write(tmp_path, frame), "--json")
+    assert res.exit_code == 0
+    sums = frame[pcols].sum(axis=1)
+    assert (sums != 1.0).any()
+    assert json.loads(res.stdout)["exclusions"]["proba_renormalized"] == 0
+
+
 def test_geometry_data_and_csv(tmp_path, good_csv):
     res = runner.invoke(app, ["audit", str(good_csv), "--geometry", "data", "--json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["geometry"] == "data"
@@ -177,6 +188,21 @@ def test_geometry_data_and_csv(tmp_path, good_csv):
     bad.write_text("class,valence,arousal\nanger,-0.5,0.5\nfear,-2,0.6\n")
     one_line_error(runner.invoke(app, ["audit", str(good_csv), "--geometry", str(bad)]), "line 3",
                    "valence")
+
+
+@pytest.mark.parametrize(
+    ("body", "needles"),
+    [
+        ("anger,abc,0.5\n", ("line 2", "valence", "not a number")),
+        ("anger,-0.5,\n", ("line 2", "arousal")),
+        ("anger,-0.5,0.5\nfear,-0.4,0.6\nAnger,-0.1,0.1\n", ("line 4", "class", "twice")),
+        ("joy?,0.1,0.1\n", ("line 2", "class")),
+    ],
+)
+def test_malformed_geometry_csv(tmp_path, good_csv, body, needles):
+    geo = tmp_path / "geo.csv"
+    geo.write_text("class,valence,arousal\n" + body)
+    one_line_error(runner.invoke(app, ["audit", str(good_csv), "--geometry", str(geo)]), str(geo), *needles)
 
 
 def test_import_affectctl_loads_neither_torch_nor_pot():
@@ -193,3 +219,13 @@ def test_alphabetical_copy_is_named(tmp_path):
     res = runner.invoke(app, ["audit", str(csv), "--taxonomy", "affectnet8"])
     assert res.exit_code == 0
     assert "alphabetical class order" in res.stderr
+
+
+def test_library_warnings_are_one_line_each(tmp_path):
+    frame = synthetic_frame(**BASE)
+    frame = frame[frame.y_true != 3]  # no true Fear: its recall is undefined
+    res = run(_write(tmp_path, frame))
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("affectctl: warning: ") for ln in lines), res.stderr
+    assert ".py:" not in res.stderr

@@ -51,7 +51,7 @@ def test_abaw2_expr_score_formula():
     y, p = d.y_true, d.y_pred
     ref = 0.67 * skm.f1_score(y, p, average="macro", labels=range(7)) + 0.33 * skm.accuracy_score(y, p)
     assert m["abaw2_expr_score"] == pytest.approx(ref, abs=1e-12)
-    assert m["official_score"] == m["abaw2_expr_score"]
+    assert m["official_score"] == m["abaw2_expr_score"] == m["abaw2020_expr_score"]
 
 
 def test_ccc_hand_worked():
@@ -210,3 +210,19 @@ def test_nrc_anger_fear_close_and_affectnet_sample_anger_contempt_close():
     s = get_geometry("affectnet-sample")
     assert np.hypot(*(np.array(s.points["anger"]) - np.array(s.points["contempt"]))) == pytest.approx(
         np.hypot(0.09, 0.02))
+
+
+def test_expected_cost_policy_for_classes_without_a_coordinate():
+    """True Other: sample left out (counted); predicted Other mass: priced at the mean cost."""
+    d = _dump(n=400, seed=11)  # affwild2-expr8: Other (index 7) has no nrc-vad coordinate
+    m = compute_metrics(d)
+    tax, geo = d.taxonomy, get_geometry("nrc-vad")
+    coords = geo.coordinates(tax)
+    assert np.isnan(coords[7]).all() and np.isfinite(coords[:7]).all()
+    c = cost_matrix(coords[:7])
+    mean_off = c[~np.eye(7, dtype=bool)].mean()
+    keep = (d.y_true >= 0) & (d.y_true != 7)
+    ref = [sum(d.proba[i, j] * (c[j, d.y_true[i]] if j < 7 else mean_off) for j in range(8))
+           for i in np.flatnonzero(keep)]
+    assert m["expected_cost"] == pytest.approx(np.mean(ref), abs=1e-12)
+    assert m["expected_cost_excluded_samples"] == ((d.y_true == 7).sum())

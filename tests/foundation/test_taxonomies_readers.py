@@ -158,3 +158,72 @@ def test_abaw_mtl_file(tmp_path):
     (tmp_path / "short.txt").write_text("image,valence,arousal,expression,aus\na/1.jpg,0.1,0.2,3\n")
     with pytest.raises(DumpFormatError, match="line 2"):
         read_abaw_mtl(tmp_path / "short.txt", tmp_path / "truth.txt")
+
+
+def _abaw_va_au(tmp_path, rng, n=12):
+    for task in ("va", "au"):
+        for side in ("ann", "pred"):
+            (tmp_path / task / side).mkdir(parents=True, exist_ok=True)
+    for vid in ("vidA", "vidB"):
+        for side in ("ann", "pred"):
+            va = rng.uniform(-1, 1, (n, 2))
+            (tmp_path / "va" / side / f"{vid}.txt").write_text(
+                "valence,arousal\n" + "\n".join(f"{a:.3f},{b:.3f}" for a, b in va) + "\n")
+            au = rng.integers(0, 2, (n, 12))
+            (tmp_path / "au" / side / f"{vid}.txt").write_text(
+                ",".join(ABAW_AUS) + "\n" + "\n".join(",".join(map(str, r)) for r in au) + "\n")
+
+
+def _corrupt_line(path, line, text):
+    lines = path.read_text().splitlines()
+    lines[line - 1] = text
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("task", "side", "line", "text", "field"), [
+    ("va", "ann", 5, "1.7,0.2", "valence"),
+    ("va", "pred", 9, "0.1,-1.4", "arousal"),
+    ("au", "ann", 6, "2,0,0,0,0,0,0,0,0,0,0,0", "AU1"),
+    ("au", "pred", 3, "0,0,0,0,0,0,0,0,0,0,0,-3", "AU26"),
+])
+def test_abaw_folder_errors_name_the_txt_file_and_its_line(tmp_path, task, side, line, text, field):
+    _abaw_va_au(tmp_path, np.random.default_rng(0))
+    bad = tmp_path / task / side / "vidB.txt"
+    _corrupt_line(bad, line, text)
+    with pytest.raises(DumpFormatError) as err:
+        read_abaw_folders(tmp_path / task / "pred", tmp_path / task / "ann")
+    assert err.value.file == str(bad) and err.value.row == line and err.value.column == field
+
+
+def test_va_and_au_folders_have_no_expression_task_and_their_own_official_score(tmp_path):
+    _abaw_va_au(tmp_path, np.random.default_rng(1))
+    dv = read_abaw_folders(tmp_path / "va/pred", tmp_path / "va/ann")
+    da = read_abaw_folders(tmp_path / "au/pred", tmp_path / "au/ann")
+    assert "expr" not in dv.exclusions and "expr" not in da.exclusions
+    mv, ma = compute_metrics(dv), compute_metrics(da)
+    assert "expr_macro_f1" not in mv and mv["official_score"] == mv["va_ccc_mean"]
+    assert ma["official_score"] == ma["abaw3_au_score"]
+
+
+def test_abaw_mtl_errors_name_the_annotation_file_and_the_true_line(tmp_path):
+    header = "image,valence,arousal,expression,aus\n"
+    rows = [f"v/{i:05d}.jpg,0.1,0.2,{i % 8}," + ",".join(["0"] * 12) for i in range(10)]
+    (tmp_path / "pred.txt").write_text(header + "\n".join(rows) + "\n")
+    bad = rows.copy()
+    bad[6] = bad[6].replace(",0.1,0.2,6,", ",0.1,0.2,9,")
+    (tmp_path / "ann.txt").write_text(header + "\n".join(bad[:3]) + "\n\n" + "\n".join(bad[3:]) + "\n")
+    with pytest.raises(DumpFormatError) as err:  # blank line 5 shifts row 6 to line 9
+        read_abaw_mtl(tmp_path / "pred.txt", tmp_path / "ann.txt")
+    assert (err.value.file, err.value.row, err.value.column) == (str(tmp_path / "ann.txt"), 9, "expression")
+    (tmp_path / "dup.txt").write_text(header + "\n".join(rows + rows[:1]) + "\n")
+    with pytest.raises(DumpFormatError, match="duplicate image") as err:
+        read_abaw_mtl(tmp_path / "pred.txt", tmp_path / "dup.txt")
+    assert err.value.file == str(tmp_path / "dup.txt") and err.value.row == 12
+    rng = np.random.default_rng(2)
+    varied = [f"v/{i:05d}.jpg,{rng.uniform(-1, 1):.3f},{rng.uniform(-1, 1):.3f},{i % 8},"
+              + ",".join(map(str, rng.integers(0, 2, 12))) for i in range(40)]
+    (tmp_path / "varied.txt").write_text(header + "\n".join(varied) + "\n")
+    d = read_abaw_mtl(tmp_path / "varied.txt", tmp_path / "varied.txt")
+    m = compute_metrics(d)
+    assert m["official_score"] == m["abaw_mtl_score"] == pytest.approx(
+        m["abaw3_va_score"] + m["abaw3_expr_score"] + m["abaw3_au_score"])
