@@ -350,8 +350,9 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
     tax = _resolve_taxonomy(frame, taxonomy, source)
 
     sid = frame["sample_id"]
-    if sid.isna().any():
-        i = _first_bad(sid.isna().to_numpy())
+    blank = (sid.isna() | (sid.astype(str).str.strip() == "")).to_numpy()
+    if blank.any():
+        i = _first_bad(blank)
         raise DumpFormatError("missing sample_id.", file=source, row=_line(i), column="sample_id")
     sample_id = sid.astype(str).to_numpy(dtype=object)
     dup = pd.Series(sample_id).duplicated(keep="first").to_numpy()

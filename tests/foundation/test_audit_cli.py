@@ -124,6 +124,17 @@ def test_malformed_dump_exit_2_one_line(tmp_path, mutate, needles):
     one_line_error(run(path), str(path), *needles)
 
 
+@pytest.mark.parametrize("blank", [None, "", "  "])
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_missing_sample_id_in_csv_and_parquet(tmp_path, blank, fmt):
+    frame = synthetic_frame(**BASE)
+    frame["sample_id"] = frame["sample_id"].astype(object)
+    frame.loc[4, "sample_id"] = blank
+    path = tmp_path / f"bad.{fmt}"
+    frame.to_csv(path, index=False) if fmt == "csv" else frame.to_parquet(path)
+    one_line_error(run(path), str(path), "line 6", "sample_id")
+
+
 def test_missing_y_pred_and_probabilities_with_taxonomy(tmp_path):
     frame = synthetic_frame(**BASE).drop(columns=["y_pred"])
     frame = frame.drop(columns=[c for c in frame.columns if c.startswith("p_")])
