@@ -149,7 +149,12 @@ def _pairs(conditions, baseline, contrasts) -> tuple:
                                   f"conditions {list(conditions)}.")
         if a == b:
             raise ConfigError(f"contrast {a}:{b} compares a condition with itself.")
-        if (a, b) not in pairs:
+        if (b, a) in pairs:
+            # the same test with the sign flipped: a baseline comparison stays as it is, a
+            # contrast takes the orientation the user asked for; either way it is tested once
+            if a != baseline:
+                pairs[pairs.index((b, a))] = (a, b)
+        elif (a, b) not in pairs:
             pairs.append((a, b))
     return tuple(pairs)
 

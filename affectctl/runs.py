@@ -61,9 +61,11 @@ def find_dump_files(root: "str | Path", condition: str) -> dict:
     folder = Path(root) / condition
     if not folder.is_dir():
         available = sorted(p.name for p in Path(root).iterdir() if p.is_dir()) if Path(root).is_dir() else []
+        deeper = [a for a in available if (Path(root) / a / condition).is_dir()]
+        hint = f"; did you mean --runs {Path(root) / deeper[0]}?" if deeper else ""
         raise ConfigError(f"no runs for condition '{condition}' in {root} "
                           f"(expected {folder}/seed-<k>.csv|parquet; found conditions: "
-                          f"{', '.join(available) or 'none'}).")
+                          f"{', '.join(available) or 'none'}{hint}).")
     files: dict = {}
     for p in sorted(folder.iterdir()):
         m = _SEED_FILE.match(p.name)

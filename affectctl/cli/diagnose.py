@@ -76,7 +76,10 @@ def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet):
         else:
             conds = _subfolders(root)
             if not conds:
-                raise ConfigError(f"{root} holds no <condition>/seed-<k>.csv|parquet runs.")
+                deeper = sorted(f"{root / d}" for d in (p.name for p in root.iterdir() if p.is_dir())
+                                if _subfolders(root / d))
+                hint = f" (did you mean --runs {deeper[0]}?)" if deeper else ""
+                raise ConfigError(f"{root} holds no <condition>/seed-<k>.csv|parquet runs{hint}.")
             if baseline is not None and baseline not in conds:
                 raise ConfigError(f"`--baseline` must be one of {{{', '.join(map(repr, conds))}}} "
                                   f"(the conditions in {root}); got {baseline!r}.")

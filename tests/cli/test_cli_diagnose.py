@@ -118,10 +118,13 @@ def test_baseline_and_conditions(runs_folder, tmp_path):
     (["--runs", "{root}", "--dataset", "sim-affwild2"], "give either --runs"),
     (["--runs", "{root}", "--projection", "tsne"], "`--projection` must be one of"),
     (["nope", "--runs", "{root}"], "no runs for condition 'nope'"),
+    (["--runs", "{parent}"], "did you mean --runs {root}?"),
+    (["base", "--runs", "{parent}"], "did you mean --runs {root}?"),
 ])
 def test_bad_input_exits_2_with_one_line(runs_folder, tmp_path, args, message):
     root, *_ = runs_folder
-    args = [a.format(missing=tmp_path / "nowhere", root=root) for a in args]
+    args = [a.format(missing=tmp_path / "nowhere", root=root, parent=root.parent) for a in args]
+    message = message.format(root=root)
     res = _invoke([*args, "--out", str(tmp_path / "r")])
     assert res.exit_code == 2, res.output
     lines = res.stderr.strip().splitlines()

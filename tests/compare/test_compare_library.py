@@ -33,6 +33,16 @@ def test_pairs_include_control_contrast(result):
     assert result.settings["unit"] == "group"  # the examples have videos
 
 
+def test_reversed_contrasts_are_tested_once():
+    from affectctl.compare import _pairs
+
+    conds = ("base", "circumplex", "uniform")
+    assert _pairs(conds, "base", [("uniform", "circumplex")]) == (
+        ("circumplex", "base"), ("uniform", "base"), ("uniform", "circumplex"))
+    assert _pairs(conds, "base", [("base", "uniform"), ("circumplex", "uniform")]) == (
+        ("circumplex", "base"), ("uniform", "base"), ("circumplex", "uniform"))
+
+
 def test_seed_records_equal_direct_scipy(result):
     m = result.metrics
     comps = result.comparisons
