@@ -171,9 +171,10 @@ class DegeneracyThresholds:
         seed carrying the mean. Not a significance claim (the one-sided sign test of
         4/5 seeds has p = 6/32 = 0.19).
     min_resolved_share : float, default 0.5
-        ``resolved_share = Δ pair accuracy / (−Δ rate)`` must reach this: at least
-        half of the removed confusions became correct (1 when all did, as in the
-        upper bound of :func:`resolved_macro_f1`; 0 when all moved to other classes).
+        ``resolved_share = Δ pair accuracy / (−Δ rate)``, clipped to [0, 1], must reach
+        this: at least half of the removed confusions became correct (1 when all did,
+        as in the upper bound of :func:`resolved_macro_f1`; 0 when all moved to other
+        classes, or when the pair's accuracy fell).
 
     Notes
     -----
@@ -808,8 +809,12 @@ def _persistence(per_seed, baseline, interventions, seeds, th, gen) -> pd.DataFr
                    "accuracy_change": (np.nanmean(acc) - np.nanmean(b_acc)
                                        if np.isfinite(acc).any() and np.isfinite(b_acc).any()
                                        else np.nan)}
-            row["resolved_share"] = (row["accuracy_change"] / -row["change"]
-                                     if row["change"] < 0 else np.nan)
+            # a share: clipped to [0, 1]; outside it the pair's accuracy moved for reasons other
+            # than these confusions (other errors of the pair's classes came or went), and the
+            # decision against min_resolved_share in (0, 1) is the same either way
+            row["resolved_share"] = (float(np.clip(row["accuracy_change"] / -row["change"], 0.0, 1.0))
+                                     if row["change"] < 0 and np.isfinite(row["accuracy_change"])
+                                     else np.nan)
             row.update(_tests(b_rate, rate, gen))
             rows.append(row)
     cols = ["a", "b", "a_index", "b_index", "condition", "n_seeds", "baseline_rate", "rate",

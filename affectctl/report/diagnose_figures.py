@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .figures import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
+
 __all__ = [
     "plot_pair_graph",
     "plot_pair_rates",
@@ -21,13 +23,17 @@ __all__ = [
     "STATUS_COLOURS",
 ]
 
-#: Edge colour per verdict.
+#: Edge colour per verdict, from the Okabe–Ito palette (colour-blind safe); "fixed" is
+#: also dashed, so the verdicts differ in more than hue.
 STATUS_COLOURS = {
-    "degenerate": "#c0392b",
-    "candidate": "#e67e22",
-    "fixed": "#27ae60",
+    "degenerate": OKABE_ITO["vermillion"],
+    "candidate": OKABE_ITO["orange"],
+    "fixed": OKABE_ITO["blue"],
 }
-_OTHER_EDGE = "#7f8c8d"
+_OTHER_EDGE = "#8C8C8C"
+#: Projection colours: the highlighted pair in two hues that stay apart under every
+#: common colour-vision deficiency; the other classes in greys.
+_PAIR_HUES = (OKABE_ITO["vermillion"], OKABE_ITO["blue"])
 
 
 def _axes(ax, figsize):
@@ -38,8 +44,8 @@ def _axes(ax, figsize):
     return ax
 
 
-def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width: float = 12.0,
-                    min_rate: float = 0.01, figsize=(6.0, 6.0)):
+def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width: float = 8.0,
+                    min_rate: float = 0.01, figsize=(COLUMN_WIDTH, COLUMN_WIDTH)):
     """Classes on the valence–arousal plane, pairs as edges whose width is the confusion rate.
 
     Parameters
@@ -48,11 +54,11 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
     condition : str, optional
         Whose seed-mean confusion rates set the widths (default the baseline).
     ax : matplotlib Axes, optional
-    max_width : float, default 12
+    max_width : float, default 8
         Line width of the most confused pair; the others scale linearly.
     min_rate : float, default 0.01
         Pairs confused less are not drawn, unless flagged or fixed.
-    figsize : tuple, default (6, 6)
+    figsize : tuple, default column width, square
         Used only when ``ax`` is None.
 
     Returns
@@ -61,8 +67,8 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
 
     Notes
     -----
-    Degenerate pairs are red, candidates orange, pairs an intervention fixed green
-    and dashed, the rest grey. Classes without a coordinate in the geometry are
+    Degenerate pairs are vermillion, candidates orange, pairs an intervention fixed
+    blue and dashed, the rest grey (Okabe–Ito). Classes without a coordinate in the geometry are
     listed in the lower-left corner; their pairs cannot be drawn.
     """
     ax = _axes(ax, figsize)
@@ -89,19 +95,21 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
                 solid_capstyle="round", zorder=3 if special else 2)
         if special:
             mid = (pa + pb) / 2.0
-            ax.annotate(f"{rate:.0%}", mid, textcoords="offset points", xytext=(4, 4), fontsize=8,
-                        color=STATUS_COLOURS[st], zorder=5)
+            ax.annotate(f"{rate:.0%}", mid, textcoords="offset points", xytext=(0, 0), fontsize=7,
+                        color="black", ha="center", va="center", zorder=6,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
     missing = []
     for k, name in enumerate(classes):
         p = coords[k]
         if not np.isfinite(p).all():
             missing.append(name)
             continue
-        ax.scatter([p[0]], [p[1]], s=60, color="black", zorder=4)
-        ax.annotate(name, p, textcoords="offset points", xytext=(6, -10), fontsize=9, zorder=5)
+        ax.scatter([p[0]], [p[1]], s=18, color="black", zorder=4)
+        ax.annotate(name, p, textcoords="offset points", xytext=(4, -8), fontsize=7, zorder=5,
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
     if missing:
         ax.text(0.02, 0.02, "no coordinate: " + ", ".join(missing), transform=ax.transAxes,
-                fontsize=8, color="dimgray")
+                fontsize=7, color="dimgray")
     t = np.linspace(0, 2 * np.pi, 200)
     ax.plot(np.cos(t), np.sin(t), color="lightgray", lw=0.8, zorder=1)
     ax.axhline(0, color="lightgray", lw=0.8, zorder=1)
@@ -119,14 +127,18 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
     if (result.pairs["status"] == "candidate").any():
         handles.insert(1, Line2D([], [], color=STATUS_COLOURS["candidate"], lw=3,
                                  label="candidate"))
-    ax.legend(handles=handles, loc="upper right", fontsize=8, frameon=False)
-    ax.set_title(f"Pair confusion under '{condition}' ({result.taxonomy}, {result.geometry})",
-                 fontsize=10)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(handles),
+              fontsize=7, frameon=False, handlelength=1.5, columnspacing=1.0)
+    ax.set_title(f"Pair confusion, '{condition}' ({result.geometry})", fontsize=8)
     return ax
 
 
-def plot_pair_rates(result, a: str, b: str, *, ax=None, figsize=(6.0, 3.5)):
-    """Per-seed confusion rate of one pair under every condition, baseline mean as a line.
+def plot_pair_rates(result, a: str, b: str, *, ax=None, figsize=(COLUMN_WIDTH, 2.4)):
+    """Per-seed confusion rate of one pair under every condition, one line per seed.
+
+    The conditions share their seeds, so each seed is a line across them (the paired
+    design of the persistence tests); the bar is the mean over seeds and the dotted line
+    the baseline mean.
 
     Parameters
     ----------
@@ -143,25 +155,26 @@ def plot_pair_rates(result, a: str, b: str, *, ax=None, figsize=(6.0, 3.5)):
     ps = result.per_seed
     sel = ps[((ps["a"] == a) & (ps["b"] == b)) | ((ps["a"] == b) & (ps["b"] == a))]
     conds = [result.baseline] + list(result.interventions)
-    for i, c in enumerate(conds):
-        vals = sel[sel["condition"] == c]["confusion_rate"].to_numpy()
-        jitter = np.linspace(-0.12, 0.12, len(vals)) if len(vals) > 1 else np.zeros(len(vals))
-        ax.scatter(i + jitter, vals, s=22, color="black" if c == result.baseline else "#2c3e50",
-                   zorder=3)
-        if len(vals):
-            ax.plot([i - 0.25, i + 0.25], [np.mean(vals)] * 2, color="#c0392b", lw=2, zorder=2)
+    wide = sel.pivot_table(index="seed", columns="condition", values="confusion_rate").reindex(columns=conds)
+    for _, row in wide.iterrows():
+        ax.plot(range(len(conds)), row.to_numpy(), color="#8C8C8C", lw=0.7, marker="o", ms=2.5,
+                alpha=0.8, zorder=3)
+    means = wide.mean(axis=0).to_numpy()
+    for i, m in enumerate(means):
+        if np.isfinite(m):
+            ax.plot([i - 0.25, i + 0.25], [m, m], color=STATUS_COLOURS["degenerate"], lw=2, zorder=4)
     base = sel[sel["condition"] == result.baseline]["confusion_rate"].to_numpy()
     if len(base):
         ax.axhline(float(np.mean(base)), color="gray", ls=":", lw=1)
     ax.set_xticks(range(len(conds)))
     ax.set_xticklabels(conds, rotation=30, ha="right")
     ax.set_ylabel("confusion rate")
-    ax.set_title(f"{a}–{b}: confusion rate per seed", fontsize=10)
+    ax.set_title(f"{a}–{b}: confusion rate, one line per seed", fontsize=8)
     return ax
 
 
 def plot_projection(projection, *, classes=None, highlight=(), ax=None, max_points: int = 4000,
-                    figsize=(6.0, 5.0)):
+                    figsize=(COLUMN_WIDTH, 3.0)):
     """Scatter of a 2-D embedding projection coloured by class.
 
     Parameters
@@ -171,7 +184,9 @@ def plot_projection(projection, *, classes=None, highlight=(), ax=None, max_poin
     classes : sequence of str, optional
         Class names by label index, for the legend.
     highlight : sequence of int
-        Labels drawn opaque and on top (e.g. a degenerate pair); the rest are faded.
+        Labels drawn opaque, on top and in two contrasting Okabe–Ito hues (e.g. a
+        degenerate pair); the rest are faded greys. Without it, classes take the
+        Okabe–Ito colours in turn.
     ax : matplotlib Axes, optional
     max_points : int, default 4000
         Every k-th point is drawn when there are more (deterministic thinning).
@@ -185,18 +200,24 @@ def plot_projection(projection, *, classes=None, highlight=(), ax=None, max_poin
     lab = np.asarray(projection.labels)
     step = max(1, int(np.ceil(xy.shape[0] / max_points)))
     xy, lab = xy[::step], lab[::step]
-    import matplotlib
-
-    cmap = matplotlib.colormaps["tab10"]
     highlight = [int(h) for h in highlight]
+    palette = list(OKABE_ITO.values())
+    greys = ("#4D4D4D", "#7A7A7A", "#A6A6A6", "#C8C8C8")
     uniq = sorted(np.unique(lab).tolist(), key=lambda k: (k in highlight, k))
+    n_other = 0
     for k in uniq:
         m = lab == k
         name = classes[int(k)] if classes is not None and 0 <= int(k) < len(classes) else str(k)
         hi = not highlight or int(k) in highlight
-        ax.scatter(xy[m, 0], xy[m, 1], s=8 if hi else 4, alpha=0.8 if hi else 0.15,
-                   color=cmap(int(k) % 10), label=name, zorder=3 if hi else 2, linewidths=0)
-    ax.legend(fontsize=7, markerscale=2, frameon=False, loc="best")
+        if not highlight:
+            colour = palette[int(k) % len(palette)]
+        elif int(k) in highlight:
+            colour = _PAIR_HUES[highlight.index(int(k)) % 2]
+        else:
+            colour, n_other = greys[n_other % len(greys)], n_other + 1
+        ax.scatter(xy[m, 0], xy[m, 1], s=6 if hi else 3, alpha=0.8 if hi else 0.25,
+                   color=colour, label=name, zorder=3 if hi else 2, linewidths=0)
+    ax.legend(fontsize=6, markerscale=2, frameon=False, loc="best", handletextpad=0.2)
     if projection.method == "pca" and projection.explained:
         ex = projection.explained
         ax.set_xlabel(f"PC1 ({ex[0]:.0%})")
@@ -208,13 +229,13 @@ def plot_projection(projection, *, classes=None, highlight=(), ax=None, max_poin
 
 
 def save_figure(fig, stem: "str | Path") -> list:
-    """Write ``fig`` to ``<stem>.pdf`` and ``<stem>.png`` (150 dpi); return the paths."""
+    """Write ``fig`` to ``<stem>.pdf`` and ``<stem>.png`` (300 dpi); return the paths."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = []
     for ext in ("pdf", "png"):
         path = stem.with_suffix(f".{ext}")
-        fig.savefig(path, bbox_inches="tight", dpi=150)
+        fig.savefig(path, bbox_inches="tight", dpi=300)
         paths.append(path)
     return paths
 
@@ -229,23 +250,24 @@ def write_diagnose_figures(result, out_dir: "str | Path", *, projection=None) ->
 
     out_dir = Path(out_dir)
     paths = []
-    fig, ax = plt.subplots(figsize=(6.5, 6.5))
-    plot_pair_graph(result, ax=ax)
-    paths += save_figure(fig, out_dir / "pair_graph")
-    plt.close(fig)
-    focus = result.pairs[result.pairs["status"].isin(tuple(STATUS_COLOURS))]
-    if len(focus):
-        top = focus.iloc[0]
-        fig, ax = plt.subplots(figsize=(6.5, 3.8))
-        plot_pair_rates(result, top["a"], top["b"], ax=ax)
-        paths += save_figure(fig, out_dir / "pair_rates")
+    with plt.rc_context(PAPER_RC):
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, COLUMN_WIDTH), layout="constrained")
+        plot_pair_graph(result, ax=ax)
+        paths += save_figure(fig, out_dir / "pair_graph")
         plt.close(fig)
-    if projection is not None:
-        hl = [int(focus.iloc[0]["a_index"]), int(focus.iloc[0]["b_index"])] if len(focus) else []
-        fig, ax = plt.subplots(figsize=(6.5, 5.5))
-        plot_projection(projection, classes=result.classes, highlight=hl, ax=ax)
-        ax.set_title(f"Embedding of '{result.baseline}' (seed {result.seeds[0]}), "
-                     f"{projection.method.upper()}", fontsize=10)
-        paths += save_figure(fig, out_dir / "projection")
-        plt.close(fig)
+        focus = result.pairs[result.pairs["status"].isin(tuple(STATUS_COLOURS))]
+        if len(focus):
+            top = focus.iloc[0]
+            fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.4), layout="constrained")
+            plot_pair_rates(result, top["a"], top["b"], ax=ax)
+            paths += save_figure(fig, out_dir / "pair_rates")
+            plt.close(fig)
+        if projection is not None:
+            hl = [int(focus.iloc[0]["a_index"]), int(focus.iloc[0]["b_index"])] if len(focus) else []
+            fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.0), layout="constrained")
+            plot_projection(projection, classes=result.classes, highlight=hl, ax=ax)
+            ax.set_title(f"Embedding of '{result.baseline}' (seed {result.seeds[0]}), "
+                         f"{projection.method.upper()}", fontsize=8)
+            paths += save_figure(fig, out_dir / "projection")
+            plt.close(fig)
     return paths

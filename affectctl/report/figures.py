@@ -292,9 +292,10 @@ def plot_circumplex(coords, class_names: Sequence[str], support, cm, *, ax=None,
                 fontsize=_TEXT_PT, color="0.35")
     pos = _place_labels(xy[idx], radii, widths, height, lim, reserved)
     for p, i in zip(pos, idx, strict=True):
-        ax.text(p[0], p[1], names[i], ha="center", va="center", fontsize=fontsize, zorder=3.5,
+        # above the arrows: an arrow may pass behind a name, never through it
+        ax.text(p[0], p[1], names[i], ha="center", va="center", fontsize=fontsize, zorder=5,
                 bbox=dict(boxstyle="round,pad=0.1", facecolor="white", edgecolor="none",
-                          alpha=0.75))
+                          alpha=0.85))
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
