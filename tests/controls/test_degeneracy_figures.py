@@ -51,7 +51,7 @@ def test_pair_graph_axes_in_axes_out(result):
     assert ax.get_xlabel() == "valence" and ax.get_ylabel() == "arousal"
     red = [ln for ln in ax.lines if ln.get_color() == STATUS_COLOURS["degenerate"]]
     assert len(red) == 1  # the Anger–Fear edge
-    assert red[0].get_linewidth() == pytest.approx(12.0)  # the most confused pair: full width
+    assert red[0].get_linewidth() == pytest.approx(8.0)  # the most confused pair: full width (max_width)
     assert any("no coordinate: Other" in t.get_text() for t in ax.texts)
     fig, given = plt.subplots()
     assert plot_pair_graph(res, ax=given, condition="other") is given
