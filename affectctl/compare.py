@@ -107,6 +107,8 @@ class ComparisonResult:
     def to_dict(self) -> dict:
         """The JSON document of ``affectctl compare --json`` (``results.json``)."""
         def clean(v):
+            if v is pd.NA:
+                return None
             if isinstance(v, (np.floating, float)):
                 return None if not math.isfinite(float(v)) else float(v)
             if isinstance(v, (np.integer,)):
@@ -310,7 +312,7 @@ def compare(
                 res = seed_fns[t](xa, xb, alternative=alternative, **kw)
                 out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record()})
             sample_metric = _sample_metric_id(metric, tax)
-            if sample_test != "none" and sample_metric in sample_stats.SAMPLE_METRICS:
+            if sample_test != "none" and sample_stats.is_sample_metric(sample_metric):
                 ctx, use = context, strata
                 if sample_metric == "expected_cost":
                     ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
@@ -320,7 +322,8 @@ def compare(
                         alternative=alternative, rng=rng, context=ctx)
                 else:
                     res = sample_stats.paired_bootstrap(
-                        use, sample_metric, unit=unit, n_resamples=n_resamples, rng=rng, context=ctx)
+                        use, sample_metric, unit=unit, n_resamples=n_resamples, alternative=alternative,
+                        rng=rng, context=ctx)
                 out.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                             **res.to_record()})
         if classifier_tests:
@@ -330,6 +333,9 @@ def compare(
                             "unit": "sample", "run_seed": s, **res.to_record()})
                 res = cls_tests.bowker_test(st.pred_a, st.pred_b, tax.n_classes, y_true=st.y_true)
                 out.append({"a": a, "b": b, "metric": "confusion_structure", "test": "bowker",
+                            "unit": "sample", "run_seed": s, **res.to_record()})
+                res = cls_tests.stuart_maxwell_test(st.pred_a, st.pred_b, tax.n_classes, y_true=st.y_true)
+                out.append({"a": a, "b": b, "metric": "prediction_marginals", "test": "stuart_maxwell",
                             "unit": "sample", "run_seed": s, **res.to_record()})
         return out
 
@@ -351,6 +357,9 @@ def compare(
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     comps = pd.DataFrame.from_records(records)
+    for col in ("seed", "run_seed", "n", "n_resamples"):  # integers with gaps: no float round trip
+        if col in comps:
+            comps[col] = pd.array([r.get(col) for r in records], dtype="Int64")
     comps["p_adjusted"] = np.nan
     comps["p_adjust"] = "holm" if correction == "westfall-young" else correction
     for test, idx in comps.groupby("test").groups.items():
@@ -410,7 +419,8 @@ def _westfall_young(rows: pd.DataFrame, wide: pd.DataFrame, seeds, alternative, 
 
     Columns are the (pair, metric) tests; each replicate flips the same seeds in every
     column. Statistics are standardised by their null sd (metrics differ in scale).
-    Tests whose per-seed values are not all finite get NaN.
+    Tests whose per-seed values are not all finite get NaN; tests whose differences are
+    all zero (raw p = 1, no null spread to standardise by) get 1, as under Holm.
     """
     from .stats.correction import westfall_young_maxt
     from .stats.seeds import joint_signflip_null
@@ -419,8 +429,9 @@ def _westfall_young(rows: pd.DataFrame, wide: pd.DataFrame, seeds, alternative, 
                           for r in rows.itertuples()])
     xb = np.column_stack([wide.loc[r.b][r.metric].reindex(seeds).to_numpy(dtype=np.float64)
                           for r in rows.itertuples()])
-    ok = np.isfinite(xa).all(axis=0) & np.isfinite(xb).all(axis=0) & ((xa - xb) != 0).any(axis=0)
-    out = np.full(len(rows), np.nan)
+    finite = np.isfinite(xa).all(axis=0) & np.isfinite(xb).all(axis=0)
+    ok = finite & ((xa - xb) != 0).any(axis=0)
+    out = np.where(finite & ~ok, 1.0, np.nan)
     if ok.any():
         joint = joint_signflip_null(xa[:, ok], xb[:, ok], n_resamples=n_resamples, rng=rng)
         out[ok] = westfall_young_maxt(joint.observed, joint.null, alternative=alternative,

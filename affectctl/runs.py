@@ -132,7 +132,28 @@ def check_paired(runset: RunSet, a: str, b: str) -> tuple:
             i = int(np.flatnonzero(da.y_true != db.y_true[order])[0])
             raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} has label {da.y_true[i]} in "
                                f"{da.source} but {db.y_true[order][i]} in {db.source}.")
+        _check_same_truth(da, db, order, seed)
     return tuple(sorted(sa))
+
+
+def _check_same_truth(da: Dump, db: Dump, order: np.ndarray, seed) -> None:
+    """Groups and VA annotations must agree too: the sample-level tests take them from ``da``."""
+    if (da.group is None) != (db.group is None):
+        has, lacks = (da, db) if da.group is not None else (db, da)
+        raise PairingError(f"seed {seed}: {has.source} has a group column but {lacks.source} has none.")
+    if da.group is not None:
+        gb = db.group[order]
+        if not np.array_equal(da.group.astype(str), gb.astype(str)):
+            i = int(np.flatnonzero(da.group.astype(str) != gb.astype(str))[0])
+            raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} is in group {da.group[i]!r} in "
+                               f"{da.source} but {gb[i]!r} in {db.source}.")
+    if da.va_true is not None and db.va_true is not None:
+        va_b = db.va_true[order]
+        same = (da.va_true == va_b) | (np.isnan(da.va_true) & np.isnan(va_b))
+        if not same.all():
+            i = int(np.flatnonzero(~same.all(axis=1))[0])
+            raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} has valence/arousal annotation "
+                               f"{tuple(da.va_true[i])} in {da.source} but {tuple(va_b[i])} in {db.source}.")
 
 
 def _alignment(da: Dump, db: Dump) -> np.ndarray:

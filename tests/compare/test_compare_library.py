@@ -140,3 +140,30 @@ def test_westfall_young_by_enumeration(runs):
     ref = [(maxima >= z * (1 - 1e-12)).mean() for z in z_obs]
     np.testing.assert_allclose(fam.p_adjusted.to_numpy(), ref, atol=1e-12)
     assert (fam.p_adjusted.to_numpy() >= fam.p_value.to_numpy() - 1e-12).all()
+
+
+def test_per_class_and_pair_metrics_get_a_sample_level_test(runs):
+    res = compare(runs, "base", ("circumplex",), metrics=["f1:Fear", "pair_confusion:Anger|Fear"],
+                  n_resamples=199, rng=3)
+    tests = res.comparisons.groupby("metric")["test"].apply(set)
+    assert "ar" in tests["f1:Fear"] and "ar" in tests["pair_confusion:Anger|Fear"]
+
+
+def test_bootstrap_follows_the_alternative(runs):
+    kw = dict(metrics=["expr_macro_f1"], sample_test="bootstrap", n_resamples=499, rng=5)
+    rows = {alt: compare(runs, "base", ("circumplex",), alternative=alt, **kw).comparisons.query(
+        "test == 'bootstrap'").iloc[0] for alt in ("two-sided", "greater", "less")}
+    assert {alt: r["alternative"] for alt, r in rows.items()} == {a: a for a in rows}
+    assert rows["greater"]["p_value"] != rows["less"]["p_value"]
+
+
+def test_westfall_young_gives_one_to_a_test_without_any_difference(tmp_path):
+    for cond in ("base", "circumplex"):
+        shutil.copytree(EXAMPLES / cond, tmp_path / cond)
+    shutil.copytree(EXAMPLES / "base", tmp_path / "same")
+    runs = load_runs(tmp_path, ["base", "circumplex", "same"])
+    res = compare(runs, "base", ("circumplex", "same"), metrics=["accuracy"], n_resamples=99, rng=0,
+                  correction="westfall-young", sample_test="none", classifier_tests=False)
+    fam = res.comparisons.query("test == 'signflip'").set_index("a")
+    assert fam.loc["same", "p_value"] == 1.0 and fam.loc["same", "p_adjusted"] == 1.0
+    assert np.isfinite(fam.loc["circumplex", "p_adjusted"])

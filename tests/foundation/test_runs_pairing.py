@@ -68,6 +68,29 @@ def test_different_labels_named(tmp_path):
         check_paired(load_runs(tmp_path, ["base", "other"]), "base", "other")
 
 
+@pytest.mark.parametrize(("column", "value", "needle"), [
+    ("group", "elsewhere", "is in group"),
+    ("v_true", 0.123, "valence/arousal annotation"),
+])
+def test_different_groups_or_va_truth_named(tmp_path, column, value, needle):
+    truth = synthetic_frame(n=120, seed=1, au=False)
+    for c in ("base", "other"):
+        for s in (0, 1):
+            f = synthetic_frame(n=120, seed=100 + s * 7 + len(c), au=False)
+            f[["y_true", "group", "v_true", "a_true"]] = truth[["y_true", "group", "v_true", "a_true"]]
+            write_dump(f, tmp_path / c / f"seed-{s}.csv")
+    check_paired(load_runs(tmp_path, ["base", "other"]), "base", "other")  # agree before the change
+    p = tmp_path / "other" / "seed-1.csv"
+    from affectctl.dumps import dump_to_frame
+
+    frame = dump_to_frame(read_dump(p))
+    frame[column] = frame[column].astype(object) if column == "group" else frame[column]
+    frame.loc[7, column] = value
+    write_dump(frame, p)
+    with pytest.raises(PairingError, match=needle):
+        check_paired(load_runs(tmp_path, ["base", "other"]), "base", "other")
+
+
 def test_missing_condition_and_folder(tmp_path):
     _runs(tmp_path)
     with pytest.raises(ConfigError, match="found conditions: base, other"):
