@@ -9,8 +9,9 @@ named in ``contrasts``. For each headline metric:
 - across samples: approximate randomization or paired bootstrap on the pooled
   predictions, seeds as strata, the exchangeable unit being the video (``group``)
   when the dumps have one (:mod:`affectctl.stats.samples`);
-- per seed: McNemar on correctness and Bowker's symmetry test on the paired
-  predictions ("did the errors change, not their number").
+- per seed: McNemar on correctness, Bowker's symmetry test on the paired predictions
+  ("did the errors change, not their number") and Stuart–Maxwell's test of marginal
+  homogeneity ("does either system predict some class more often").
 
 Multiplicity: within each test family (all comparisons × metrics tested with one
 test) p-values are adjusted with Holm by default (statsmodels); undefined p-values
@@ -232,7 +233,7 @@ def compare(
         are flipped together, so the dependence between tests is used); the other
         families, which have no shared null, are adjusted with Holm.
     classifier_tests : bool
-        Run McNemar and Bowker per seed.
+        Run McNemar, Bowker and Stuart–Maxwell per seed.
     rng : int
         Seed of every Monte-Carlo draw; reported with the results.
     progress : callable, optional
