@@ -127,3 +127,30 @@ def test_shipped_plan_is_valid():
     assert set(plan.conditions) == {"base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced"}
     assert [t.name for t in plan.tables] == ["main", "error-geometry", "rare-pairs"]
     assert plan.extra_contrasts == (("circumplex", "uniform"), ("circumplex", "permuted"))
+
+
+@pytest.mark.train
+def test_compare_without_runs_trains_into_the_cache_then_reuses_it(tmp_path, monkeypatch):
+    """The main job's path: no --runs → train on the built-in data into ./runs, analyse; a
+    re-run trains nothing and writes byte-identical tables and results."""
+    pytest.importorskip("torch")
+    pytest.importorskip("ot")
+    monkeypatch.chdir(tmp_path)
+    args = ["compare", "base", "circumplex", "uniform", "--seeds", "2", "--permutations", "199",
+            "--no-figures", "-q"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    dumps = sorted((tmp_path / "runs" / "sim-affwild2").glob("*/seed-*.parquet"))
+    assert [p.relative_to(tmp_path / "runs" / "sim-affwild2").as_posix() for p in dumps] == [
+        f"{c}/seed-{s}.parquet" for c in ("base", "circumplex", "uniform") for s in (0, 1)]
+    report = tmp_path / "reports" / "sim-affwild2-base-circumplex-uniform"
+    written = {n: (report / n).read_bytes() for n in ("table.md", "table.tex", "table.csv", "results.json")}
+    stamps = {p: p.stat().st_mtime_ns for p in dumps}
+
+    second = runner.invoke(app, args)
+    assert second.exit_code == 0, second.output
+    assert {p: p.stat().st_mtime_ns for p in dumps} == stamps  # nothing retrained
+    for name, content in written.items():
+        assert (report / name).read_bytes() == content, name
+    doc = json.loads(written["results.json"])
+    assert doc["seeds"] == [0, 1] and ["circumplex", "uniform"] in doc["pairs"]
