@@ -36,14 +36,15 @@ def _slow_models(tmp_path):
     return d
 
 
-def test_killed_and_restarted_sweep_equals_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])  # 2: the default pool of worker processes
+def test_killed_and_restarted_sweep_equals_an_uninterrupted_one(tmp_path, workers):
     models = _slow_models(tmp_path)
-    args = dict(seeds=3, models_dir=models, dataset_knobs=TINY, progress=False, workers=1)
+    args = dict(seeds=3, models_dir=models, dataset_knobs=TINY, progress=False, workers=workers)
     names = ["slow-base", "slow-circ"]
     killed = tmp_path / "killed"
     code = (f"from affectctl.train import sweep; sweep({names!r}, out={str(killed)!r}, "
             f"seeds=3, models_dir={str(models)!r}, dataset_knobs={TINY!r}, progress=False, "
-            f"workers=1)")
+            f"workers={workers})")
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
