@@ -93,11 +93,13 @@ def _identity(condition: Condition, data: FeatureData, seed: int) -> dict:
                       "dataset_knobs": knobs, "seed": seed})
 
 
-def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: int) -> None:
+def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: int) -> bool:
+    """Check that an existing dump was made by this run; return whether it has embeddings."""
     import pyarrow.parquet as pq
 
     try:
-        raw = (pq.read_schema(path).metadata or {}).get(b"affectctl")
+        schema = pq.read_schema(path)
+        raw = (schema.metadata or {}).get(b"affectctl")
         meta = json.loads(raw) if raw else {}
     except Exception:  # pyarrow raises several types on a corrupt file
         raise ConfigError(f"{path}: exists but is not a readable dump; "
@@ -111,6 +113,7 @@ def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: i
             what = key.replace("_", " ")
             raise ConfigError(f"{path}: exists but was made with a different {what}; "
                               "remove it or choose another --out to rerun.")
+    return "emb_0" in schema.names
 
 
 def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
@@ -139,7 +142,8 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     models_dir : path, optional
         Folder searched first for condition files.
     embeddings : bool, default False
-        Store test embeddings (``emb_<i>`` columns).
+        Store test embeddings (``emb_<i>`` columns). An existing dump without them is
+        then trained again (same seed, same predictions) to add them.
     progress : bool, default True
         Show a progress bar on stderr.
     taxonomy : str, optional
@@ -187,9 +191,9 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
         for s in seed_list:
             path = dump_path(out, data.name, c.name, s)
             paths[(c.name, s)] = path
-            if path.exists():
-                _check_existing(path, c, data, s)
-            else:
+            # an existing dump is kept, unless embeddings are asked for and it has none: the
+            # run is then repeated (same seed, same predictions) to add them
+            if not path.exists() or (not _check_existing(path, c, data, s) and embeddings):
                 todo.append((c, s, path))
     if not todo:
         return paths

@@ -81,6 +81,21 @@ def test_finished_dumps_are_skipped(tmp_path, fast_models):
     assert {k: p.stat().st_mtime_ns for k, p in again.items()} == stamps
 
 
+def test_asking_for_embeddings_completes_dumps_made_without_them(tmp_path, fast_models):
+    args = dict(seeds=[0], out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
+                progress=False, workers=1)
+    plain = sweep("tiny-base", **args)[("tiny-base", 0)]
+    before = _predictions(plain)
+    assert not any(c.startswith("emb_") for c in pq.read_schema(plain).names)
+    with_emb = sweep("tiny-base", embeddings=True, **args)[("tiny-base", 0)]
+    assert with_emb == plain and any(c.startswith("emb_") for c in pq.read_schema(plain).names)
+    assert _predictions(plain) == before  # same seed, same predictions
+    stamp = plain.stat().st_mtime_ns
+    sweep("tiny-base", embeddings=True, **args)
+    sweep("tiny-base", **args)  # a dump with embeddings serves a run without them as well
+    assert plain.stat().st_mtime_ns == stamp
+
+
 def test_a_dump_made_differently_is_not_silently_reused(tmp_path, fast_models):
     args = dict(seeds=1, out=tmp_path / "runs", models_dir=fast_models, dataset_knobs=TINY,
                 progress=False, workers=1)
