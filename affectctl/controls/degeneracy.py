@@ -1093,11 +1093,18 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     if representation is not False and has_emb:
         from .representation import cluster_table, representation_table
 
+        # every pair under the baseline (the table's probe columns); flagged and fixed
+        # pairs also under every intervention (did any of them separate the pair?)
         focus = agg[agg["status"].isin(_FLAGGED + ("fixed",))]
         pairs = list(zip(focus["a_index"], focus["b_index"], strict=False))
-        if pairs:
-            rep_table = representation_table(runs, pairs, conditions=conds, seeds=seeds,
-                                             n_splits=n_splits, rng=gen)
+        every = list(zip(agg["a_index"], agg["b_index"], strict=False))
+        if every:
+            parts = [representation_table(runs, every, conditions=[baseline], seeds=seeds,
+                                          n_splits=n_splits, rng=gen)]
+            if pairs and len(conds) > 1:
+                parts.append(representation_table(runs, pairs, conditions=conds[1:], seeds=seeds,
+                                                  n_splits=n_splits, rng=gen))
+            rep_table = pd.concat(parts, ignore_index=True)
             rb = rep_table[rep_table["condition"] == baseline].groupby(["a_index", "b_index"])
             rmean = rb[["probe_auc", "fisher_ratio"]].mean()
             allc = rep_table.groupby(["condition", "a_index", "b_index"])["probe_auc"].mean()

@@ -95,7 +95,7 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
                 solid_capstyle="round", zorder=3 if special else 2)
         if special:
             mid = (pa + pb) / 2.0
-            ax.annotate(f"{rate:.0%}", mid, textcoords="offset points", xytext=(0, 0), fontsize=7,
+            ax.annotate(f"{rate:.0%}", mid, textcoords="offset points", xytext=(0, 10), fontsize=7,
                         color="black", ha="center", va="center", zorder=6,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
     missing = []
