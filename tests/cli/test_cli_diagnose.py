@@ -152,3 +152,8 @@ def test_builtin_benchmark_flags_the_planted_pair(tmp_path, dataset, pair):
     assert tuple(sorted(pair)) in flagged
     top = data["pairs"][0]
     assert tuple(sorted((top["a"], top["b"]))) == tuple(sorted(pair))
+    # the representation evidence agrees: a linear probe barely separates the planted pair,
+    # while a typical pair is well separated (sim-affectnet's look-alike pair is hard too)
+    aucs = {tuple(sorted((r["a"], r["b"]))): r["evidence"]["probe_auc"] for r in data["pairs"]}
+    assert all(v is not None for v in aucs.values())
+    assert aucs[tuple(sorted(pair))] < 0.7 < 0.9 < np.median(list(aucs.values()))
