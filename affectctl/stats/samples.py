@@ -125,6 +125,9 @@ _POPCOUNT_MAX_N = 512
 # Units per cache block in the float32 AR product, and the largest batch there.
 _AR_CHUNK = 2048
 _AR_MAX_BATCH = 256
+# Threads summing the float32 AR product over halves of the units: a fixed number, so that
+# results do not depend on the machine (the float64 partial sums are added in a fixed order).
+_AR_THREADS = 2
 # Replicates per batch at most (memory stays flat beyond this many replicates).
 _MAX_BATCH = 2048
 
@@ -557,16 +560,36 @@ class _UnitEngine:
         return a, bb
 
     def _ar_delta_f32(self, gen, b):
-        """sum_i s_i d_i for a batch, cache-blocked over units (float32 products, float64 sums)."""
+        """sum_i s_i d_i for a batch, cache-blocked over units (float32 products, float64 sums).
+
+        The units are split into ``_AR_THREADS`` contiguous halves summed in threads
+        (``np.unpackbits`` and the BLAS product release the GIL); the random bits are
+        drawn once, before the split, so the draws do not depend on the thread count.
+        """
         u = self.u
         words = gen.integers(0, 2**64, size=(b, -(-u // 64)), dtype=np.uint64).view(np.uint8)
-        acc = np.zeros((b, self._d.shape[1]))
-        buf = np.empty((b, _AR_CHUNK), dtype=np.float32)
-        for s in range(0, u, _AR_CHUNK):
-            e = min(u, s + _AR_CHUNK)
-            view = buf[:, : e - s]
-            view[...] = np.unpackbits(words[:, s // 8:(e + 7) // 8], axis=1, count=e - s)
-            acc += view @ self._d[s:e]
+
+        def partial(lo, hi):
+            acc = np.zeros((b, self._d.shape[1]))
+            buf = np.empty((b, _AR_CHUNK), dtype=np.float32)
+            for s in range(lo, hi, _AR_CHUNK):
+                e = min(hi, s + _AR_CHUNK)
+                view = buf[:, : e - s]
+                view[...] = np.unpackbits(words[:, s // 8:(e + 7) // 8], axis=1, count=e - s)
+                acc += view @ self._d[s:e]
+            return acc
+
+        n_chunks = -(-u // _AR_CHUNK)
+        cuts = [min(u, (n_chunks * k // _AR_THREADS) * _AR_CHUNK) for k in range(_AR_THREADS + 1)]
+        cuts[-1] = u
+        spans = [(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:]) if hi > lo]
+        if len(spans) == 1:
+            acc = partial(*spans[0])
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(len(spans)) as pool:
+                acc = sum(pool.map(lambda span: partial(*span), spans))
         return acc[:, :-1] + acc[:, -1:] * self.mu
 
     # bootstrap -------------------------------------------------------------------------------

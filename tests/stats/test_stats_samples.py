@@ -440,3 +440,25 @@ class TestPairedBootstrap:
         expected = (np.sum(boot - res.statistic >= res.statistic) + 1) / (len(boot) + 1)
         assert res.pvalue == pytest.approx(expected)
         assert res.method == "bootstrap" and res.confidence == 0.95
+
+
+def test_threaded_float32_ar_equals_the_serial_sum(monkeypatch):
+    """The float32 AR product is summed over unit halves in threads: same draws, same null."""
+    import affectctl.stats.samples as samples_module
+
+    rng = np.random.default_rng(4)
+    n = samples_module._FLOAT32_MIN_UNITS + 4099  # float32 path, halves of unequal chunk counts
+    t = rng.uniform(-1, 1, (n, 2))
+    y = rng.integers(0, 8, n)
+    pp = PairedPredictions(y_true=y, pred_a=y, pred_b=y, n_classes=8, va_true=t,
+                           va_a=np.clip(t + rng.normal(0, 0.5, (n, 2)), -1, 1),
+                           va_b=np.clip(t + rng.normal(0, 0.5, (n, 2)), -1, 1))
+    nulls = {}
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(samples_module, "_AR_THREADS", threads)
+        res = approximate_randomization(pp, "va_ccc_mean", unit="sample", n_resamples=300, rng=9,
+                                        return_null=True, alpha=None)
+        nulls[threads] = (res.pvalue, res.null_distribution)
+    for threads in (2, 3):
+        assert nulls[threads][0] == nulls[1][0]
+        np.testing.assert_allclose(nulls[threads][1], nulls[1][1], rtol=0, atol=1e-12)
