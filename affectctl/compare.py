@@ -32,10 +32,10 @@ import pandas as pd
 from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import (
-    OFFICIAL_SCORE,
     GeometryContext,
     geometry_context,
     metric_direction,
+    official_score_id,
     resolve_geometry,
 )
 from .runs import RunSet, aligned, check_paired, metric_table
@@ -143,7 +143,8 @@ class ComparisonResult:
 
 def _pairs(conditions, baseline, contrasts) -> tuple:
     pairs = [(c, baseline) for c in conditions if c != baseline]
-    if "circumplex" in conditions and "uniform" in conditions:
+    if ("circumplex" in conditions and "uniform" in conditions
+            and not {("circumplex", "uniform"), ("uniform", "circumplex")} & set(pairs)):
         pairs.append(("circumplex", "uniform"))
     for a, b in contrasts:
         for name in (a, b):
@@ -266,10 +267,10 @@ def compare(
     geo = geometry_context(resolve_geometry(geometry, first), tax)
     table = metric_table(sub, geometry=geo.geometry)
     available = set(table["metric"])
+    official = official_score_id(first, available)
     if metrics is None:
         headline = tuple(m for m in DEFAULT_METRICS if m in available)
         # official_score is another name for one of the metrics: keep one row, not two
-        official = OFFICIAL_SCORE.get(tax.name)
         twin = {"abaw3_expr_score": "expr_macro_f1"}.get(official, official)
         if "official_score" in headline and twin in headline:
             headline = tuple(m for m in headline if m != twin)
@@ -312,7 +313,7 @@ def compare(
                 kw = {"rng": rng, "n_resamples": n_resamples} if t == "signflip" else {}
                 res = seed_fns[t](xa, xb, alternative=alternative, **kw)
                 out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record()})
-            sample_metric = _sample_metric_id(metric, tax)
+            sample_metric = _sample_metric_id(metric, official)
             if sample_test != "none" and sample_stats.is_sample_metric(sample_metric):
                 ctx, use = context, strata
                 if sample_metric == "expected_cost":
@@ -358,9 +359,10 @@ def compare(
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     comps = pd.DataFrame.from_records(records)
-    for col in ("seed", "run_seed", "n", "n_resamples"):  # integers with gaps: no float round trip
+    # integers with gaps stay integers (no float round trip); seeds may exceed int64
+    for col, dtype in (("seed", object), ("run_seed", object), ("n", "Int64"), ("n_resamples", "Int64")):
         if col in comps:
-            comps[col] = pd.array([r.get(col) for r in records], dtype="Int64")
+            comps[col] = pd.array([r.get(col) for r in records], dtype=dtype)
     comps["p_adjusted"] = np.nan
     comps["p_adjust"] = "holm" if correction == "westfall-young" else correction
     for test, idx in comps.groupby("test").groups.items():
@@ -385,17 +387,15 @@ def compare(
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
-                "official_score": OFFICIAL_SCORE.get(tax.name)}
+                "official_score": official}
     return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                             tuple(seeds), support, error_null, settings)
 
 
-def _sample_metric_id(metric: str, tax) -> str:
+def _sample_metric_id(metric: str, official: "str | None") -> str:
     """Metric id the sample-level engine understands (official scores map to their definition)."""
-    from .metrics.registry import OFFICIAL_SCORE
-
-    if metric == "official_score":
-        metric = OFFICIAL_SCORE.get(tax.name, metric)
+    if metric == "official_score" and official:
+        metric = official
     return {"abaw3_expr_score": "expr_macro_f1", "abaw3_va_score": "va_ccc_mean"}.get(metric, metric)
 
 

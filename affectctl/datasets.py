@@ -175,6 +175,12 @@ DATASETS: dict[str, dict] = {
 }
 
 
+#: Bumped whenever the same knobs generate different data (2: AU states no longer carry
+#: across expression boundaries). Recorded with the knobs in every dump, so that a cache
+#: made by an older generator is refused instead of silently mixed with new runs.
+GENERATOR_VERSION = 2
+
+
 @dataclass(frozen=True, eq=False)
 class FeatureData:
     """Feature vectors with expression, VA and AU annotations, split into train and test.
@@ -491,5 +497,5 @@ def make_dataset(name: str, *, seed: int = 0, **knobs) -> FeatureData:
         group_train=tr["group"],
         X_test=te["X"], y_test=te["y"], va_test=te["va"], au_test=te["au"],
         group_test=te["group"], sample_id_test=te["sid"],
-        au_names=ABAW_AUS, knobs={"seed": int(seed), **k},
+        au_names=ABAW_AUS, knobs={"seed": int(seed), **k, "generator": GENERATOR_VERSION},
     )

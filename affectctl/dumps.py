@@ -240,8 +240,13 @@ def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_exc
         i = _first_bad(raw.isna().to_numpy())
         raise DumpFormatError("missing class label.", file=source, row=_line(i), column=col)
     numeric = pd.to_numeric(raw, errors="coerce")
-    if numeric.notna().any() and not numeric.notna().all() and numeric.notna().mean() >= 0.5:
-        i = _first_bad(numeric.isna().to_numpy())
+    # a column of indices with a few names in it: name the first name (the exclusion code -1
+    # counts as neither, so a column of names with many unannotated frames is still names)
+    annotated = (numeric != EXPR_EXCLUDED) if allow_excluded else pd.Series(True, index=raw.index)
+    is_index = numeric.notna() & annotated
+    is_name = numeric.isna()
+    if is_index.any() and is_name.any() and is_index.sum() >= is_name.sum():
+        i = _first_bad(is_name.to_numpy())
         raise DumpFormatError(f"class label {str(raw.iloc[i])!r} is not a class index, though the "
                               "column otherwise holds indices.", file=source, row=_line(i), column=col)
     if numeric.notna().all():

@@ -152,17 +152,16 @@ def _validated(frame: pd.DataFrame, taxonomy, source: Path, ann_src: list, pred_
         i = exc.row - 2
         col = str(exc.column)
         file, line = (ann_src if col.endswith("_true") else pred_src)[i]
-        raise DumpFormatError(exc.reason, file=file, row=line, column=_ABAW_FIELD.get(col, col)) from None
+        raise DumpFormatError(exc.reason, file=file, row=line, column=_abaw_field(col)) from None
 
 
 def _abaw_field(column: str) -> str:
     """The ABAW file's own name for a dump column (``v_true`` → ``valence``, ``au12_pred`` → ``AU12``)."""
+    if not column.endswith(("_true", "_pred")):
+        return column
     base = column.rsplit("_", 1)[0]
     return {"v": "valence", "a": "arousal", "y": "expression"}.get(base, base.upper())
 
-
-_ABAW_FIELD = {f"{b}_{s}": _abaw_field(f"{b}_{s}") for b in ("v", "a", "y") for s in ("true", "pred")}
-_ABAW_FIELD.update({f"au{a[2:]}_{s}": a for a in ABAW_AUS for s in ("true", "pred")})
 
 
 def _read_mtl(path: Path) -> pd.DataFrame:

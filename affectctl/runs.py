@@ -142,18 +142,31 @@ def _check_same_truth(da: Dump, db: Dump, order: np.ndarray, seed) -> None:
         has, lacks = (da, db) if da.group is not None else (db, da)
         raise PairingError(f"seed {seed}: {has.source} has a group column but {lacks.source} has none.")
     if da.group is not None:
-        gb = db.group[order]
-        if not np.array_equal(da.group.astype(str), gb.astype(str)):
-            i = int(np.flatnonzero(da.group.astype(str) != gb.astype(str))[0])
-            raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} is in group {da.group[i]!r} in "
-                               f"{da.source} but {gb[i]!r} in {db.source}.")
+        ga, gb = _group_key(da.group), _group_key(db.group[order])
+        if not np.array_equal(ga, gb):
+            i = int(np.flatnonzero(ga != gb)[0])
+            raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} is in group '{da.group[i]}' in "
+                               f"{da.source} but '{db.group[order][i]}' in {db.source}.")
     if da.va_true is not None and db.va_true is not None:
-        va_b = db.va_true[order]
-        same = (da.va_true == va_b) | (np.isnan(da.va_true) & np.isnan(va_b))
+        va_a, va_b = da.va_true, db.va_true[order]
+        # float32 copies of the same annotation agree to ~6e-8 on [-1, 1]
+        same = np.isclose(va_a, va_b, rtol=0.0, atol=_VA_TOLERANCE, equal_nan=True)
         if not same.all():
             i = int(np.flatnonzero(~same.all(axis=1))[0])
+            show = lambda v: "(" + ", ".join(f"{float(x):.6g}" for x in v) + ")"  # noqa: E731
             raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} has valence/arousal annotation "
-                               f"{tuple(da.va_true[i])} in {da.source} but {tuple(va_b[i])} in {db.source}.")
+                               f"{show(va_a[i])} in {da.source} but {show(va_b[i])} in {db.source}.")
+
+
+_VA_TOLERANCE = 1e-6
+
+
+def _group_key(group: np.ndarray) -> np.ndarray:
+    """Group ids comparable across file formats: numbers as floats (``0`` = ``0.0``), else text."""
+    numeric = pd.to_numeric(pd.Series(group), errors="coerce")
+    if numeric.notna().all():
+        return numeric.to_numpy(dtype=np.float64)
+    return pd.Series(group).astype(str).str.strip().to_numpy()
 
 
 def _alignment(da: Dump, db: Dump) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 
 import typer
@@ -47,7 +48,8 @@ def command(name: str, **kwargs):
         @functools.wraps(func)
         def wrapper(*args, **kw):
             with warnings.catch_warnings():
-                warnings.simplefilter("default")
+                if not sys.warnoptions:  # -W / PYTHONWARNINGS win
+                    warnings.simplefilter("default")
                 warnings.showwarning = _show_warning
                 try:
                     return func(*args, **kw)

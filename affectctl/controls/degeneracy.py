@@ -1113,7 +1113,9 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
             agg["probe_auc"] = [rmean["probe_auc"].get(k, np.nan) for k in key]
             agg["fisher_ratio"] = [rmean["fisher_ratio"].get(k, np.nan) for k in key]
             agg["probe_auc_max"] = [top["probe_auc"].get(k, np.nan) for k in key]
-            agg["probe_auc_max_condition"] = [top["condition"].get(k, None) for k in key]
+            agg["probe_auc_max_condition"] = [top["condition"].get(k, None)
+                                              if np.isfinite(top["probe_auc"].get(k, np.nan)) else None
+                                              for k in key]
         clusters = cluster_table(runs, conditions=conds, seeds=seeds)
     elif representation == "auto":
         notes.append("no embeddings (emb_<i> columns) in the dumps: representation evidence "

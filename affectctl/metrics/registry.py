@@ -59,7 +59,7 @@ from .action_units import au_accuracy_per_unit, au_f1_per_unit
 from .probability import confidence, expected_calibration_error, expected_cost_per_sample
 from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
-__all__ = ["compute_metrics", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE",
+__all__ = ["compute_metrics", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE", "official_score_id",
            "GeometryContext", "geometry_context"]
 
 #: Which metric is a benchmark's headline score, by taxonomy.
@@ -229,19 +229,25 @@ def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
         _au_metrics(dump, out)
     if all(k in out for k in ("abaw3_va_score", "abaw3_expr_score", "abaw3_au_score")):
         out["abaw_mtl_score"] = out["abaw3_va_score"] + out["abaw3_expr_score"] + out["abaw3_au_score"]
-    official = _official_score_id(dump, out)
+    official = official_score_id(dump, out)
     if official in out:
         out["official_score"] = out[official]
     return out
 
 
-def _official_score_id(dump: Dump, out: dict) -> "str | None":
-    """The headline score of the file's benchmark (see the module docstring)."""
+def official_score_id(dump: Dump, available=None) -> "str | None":
+    """Which metric id ``official_score`` stands for in this dump (see the module docstring).
+
+    ``available`` (ids computed for the dump) lets an AU file with the 8 ABAW 2020 AUs but
+    not the 12 of ABAW3 fall back to ``abaw2020_au_score``.
+    """
     fmt = (dump.metadata or {}).get("format", "")
     if fmt == "abaw-mtl":
         return "abaw_mtl_score"
     if fmt == "abaw-va-folders":
         return "abaw3_va_score"
     if fmt == "abaw-au-folders":
+        if available is not None and "abaw3_au_score" not in available and "abaw2020_au_score" in available:
+            return "abaw2020_au_score"
         return "abaw3_au_score"
     return OFFICIAL_SCORE.get(dump.taxonomy.name)

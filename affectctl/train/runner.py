@@ -110,9 +110,11 @@ def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: i
     want = _identity(condition, data, seed)
     for key in ("condition_file", "dataset", "dataset_knobs", "seed"):
         if stored.get(key) != want[key]:
-            what = key.replace("_", " ")
-            raise ConfigError(f"{path}: exists but was made with a different {what}; "
-                              "remove it or choose another --out to rerun.")
+            what = {"condition_file": "a different condition file", "dataset": "another dataset",
+                    "dataset_knobs": "other dataset knobs or an older data generator",
+                    "seed": "another seed"}[key]
+            raise ConfigError(f"{path}: exists but was made with {what}; remove it, or write to "
+                              "another folder (train --out, compare/diagnose --cache), to rerun.")
     return "emb_0" in schema.names
 
 

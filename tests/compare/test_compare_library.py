@@ -167,3 +167,19 @@ def test_westfall_young_gives_one_to_a_test_without_any_difference(tmp_path):
     fam = res.comparisons.query("test == 'signflip'").set_index("a")
     assert fam.loc["same", "p_value"] == 1.0 and fam.loc["same", "p_adjusted"] == 1.0
     assert np.isfinite(fam.loc["circumplex", "p_adjusted"])
+
+
+def test_control_contrast_is_not_repeated_when_a_control_is_the_baseline():
+    from affectctl.compare import _pairs
+
+    assert _pairs(("uniform", "circumplex", "base"), "uniform", []) == (
+        ("circumplex", "uniform"), ("base", "uniform"))
+
+
+def test_monte_carlo_seed_beyond_int64_is_kept_exactly(runs):
+    big = 2**63 + 5
+    res = compare(runs, "base", ("circumplex",), metrics=["accuracy"], n_resamples=99, rng=big,
+                  classifier_tests=False)
+    doc = json.loads(res.to_json())
+    assert doc["settings"]["seed"] == big
+    assert {r["seed"] for r in doc["comparisons"] if r["test"] == "ar"} == {big}

@@ -240,3 +240,25 @@ def test_library_warnings_are_one_line_each(tmp_path):
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
     assert lines and all(ln.startswith("affectctl: warning: ") for ln in lines), res.stderr
     assert ".py:" not in res.stderr
+
+
+def test_class_names_with_many_unannotated_frames_are_still_names(tmp_path):
+    frame = synthetic_frame(**BASE)
+    names = np.array(["Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise", "Other"])
+    y = frame["y_true"].to_numpy()
+    frame["y_true"] = np.where(np.arange(len(frame)) % 3 == 0, names[y], "-1")  # 2/3 unannotated
+    res = run(_write(tmp_path, frame), "--json", "--taxonomy", "affwild2-expr8")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["exclusions"]["expr"] == int((np.arange(len(frame)) % 3 != 0).sum())
+
+
+def test_warning_settings_of_the_user_are_respected(tmp_path, monkeypatch):
+    frame = synthetic_frame(**BASE)
+    frame = frame[frame.y_true != 3]
+    monkeypatch.setattr(sys, "warnoptions", ["ignore"])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run(_write(tmp_path, frame))
+    assert res.exit_code == 0 and "warning" not in res.stderr

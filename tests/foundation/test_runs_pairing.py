@@ -111,3 +111,16 @@ def test_dump_roundtrip_property(tmp_path_factory, n, seed, parquet):
     assert np.array_equal(np.isnan(back.va_true), np.isnan(d.va_true))
     assert np.array_equal(back.au_true, d.au_true)
     assert back.exclusions["expr"] == d.exclusions["expr"]
+
+
+def test_float32_va_and_numeric_group_ids_still_pair(tmp_path):
+    truth = synthetic_frame(n=120, seed=1, au=False)
+    truth["group"] = np.arange(120) % 6  # integer video ids
+    for c, fmt in (("base", "csv"), ("other", "parquet")):
+        f = synthetic_frame(n=120, seed=50 + len(c), au=False)
+        f[["y_true", "v_true", "a_true"]] = truth[["y_true", "v_true", "a_true"]]
+        f["group"] = truth["group"] if fmt == "csv" else truth["group"].astype(float)
+        if fmt == "parquet":
+            f[["v_true", "a_true"]] = f[["v_true", "a_true"]].astype(np.float32)
+        write_dump(f, tmp_path / c / f"seed-0.{fmt}")
+    assert check_paired(load_runs(tmp_path, ["base", "other"]), "base", "other") == (0,)

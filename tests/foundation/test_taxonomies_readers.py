@@ -227,3 +227,16 @@ def test_abaw_mtl_errors_name_the_annotation_file_and_the_true_line(tmp_path):
     m = compute_metrics(d)
     assert m["official_score"] == m["abaw_mtl_score"] == pytest.approx(
         m["abaw3_va_score"] + m["abaw3_expr_score"] + m["abaw3_au_score"])
+
+
+def test_official_score_id_follows_the_file():
+    from affectctl.metrics.registry import official_score_id
+
+    d = dump_from_frame(synthetic_frame(n=40, seed=3), metadata={"format": "abaw-au-folders"})
+    assert official_score_id(d) == "abaw3_au_score"
+    assert official_score_id(d, {"abaw2020_au_score"}) == "abaw2020_au_score"
+    assert official_score_id(dump_from_frame(synthetic_frame(n=40, seed=3))) == "abaw3_expr_score"
+    from affectctl.readers import _abaw_field
+
+    assert [_abaw_field(c) for c in ("au20_pred", "v_true", "y_pred", "sample_id")] == [
+        "AU20", "valence", "expression", "sample_id"]

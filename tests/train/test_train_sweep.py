@@ -103,11 +103,23 @@ def test_a_dump_made_differently_is_not_silently_reused(tmp_path, fast_models):
     original = (fast_models / "tiny-base.toml").read_text()
     (fast_models / "tiny-base.toml").write_text("epochs = 4\n")
     with pytest.raises(ConfigError, match=r"seed-0\.parquet: exists but was made with a different "
-                                          r"condition file; remove it or choose another --out"):
+                                          r"condition file; remove it, or write to another folder"):
         sweep("tiny-base", **args)
     (fast_models / "tiny-base.toml").write_text(original)
-    with pytest.raises(ConfigError, match="different dataset knobs"):
+    with pytest.raises(ConfigError, match="other dataset knobs or an older data generator"):
         sweep("tiny-base", **{**args, "dataset_knobs": {**TINY, "seed": 1}})
+
+
+def test_a_cache_from_an_older_data_generator_is_refused(tmp_path, fast_models, monkeypatch):
+    import affectctl.datasets as datasets
+
+    args = dict(seeds=1, out=tmp_path / "runs", models_dir=fast_models, dataset_knobs=TINY,
+                progress=False, workers=1)
+    monkeypatch.setattr(datasets, "GENERATOR_VERSION", datasets.GENERATOR_VERSION - 1)
+    sweep("tiny-base", **args)
+    monkeypatch.undo()
+    with pytest.raises(ConfigError, match="older data generator"):
+        sweep("tiny-base", **args)
 
 
 def test_parallel_workers_give_the_serial_results(tmp_path, fast_models):
