@@ -41,7 +41,9 @@ def power_cli(
     out = [f"{rep.n_seeds} seeds, alpha={rep.alpha:g}, {rep.alternative}",
            f"{'test':<10} {'min p':>10} {'reaches alpha':>14} {'min seeds':>10}"]
     for t in POWER_TESTS:
-        out.append(f"{t:<10} {rep.min_pvalue[t]:>10.4g} {('yes' if rep.reachable[t] else 'NO'):>14}"
+        floor = rep.min_pvalue[t]
+        shown = "no floor" if floor == 0 else f"{floor:.4g}"  # the t test's p goes to 0 with the effect
+        out.append(f"{t:<10} {shown:>10} {('yes' if rep.reachable[t] else 'NO'):>14}"
                    f" {rep.min_seeds[t]:>10}")
     if rep.seeds_needed is not None:
         out.append(f"effect d_z = diff/sd = {rep.diff:g}/{rep.sd:g} = {rep.effect_size:.3g}; "

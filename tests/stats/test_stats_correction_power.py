@@ -126,7 +126,7 @@ class TestPowerCLI:
     def test_text(self):
         res = CliRunner().invoke(app, ["power", "--seeds", "5"])
         assert res.exit_code == 0, res.output
-        assert "0.0625" in res.stdout and "NO" in res.stdout
+        assert "0.0625" in res.stdout and "NO" in res.stdout and "no floor" in res.stdout
 
     def test_json_with_effect(self):
         res = CliRunner().invoke(app, ["power", "--seeds", "5", "--sd", "0.02", "--diff", "0.01",
