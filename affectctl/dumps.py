@@ -26,7 +26,7 @@ from .schema import (
     Dump,
     proba_column,
 )
-from .taxonomies import Taxonomy, get_taxonomy, infer_taxonomy
+from .taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
 
 __all__ = ["read_dump", "dump_from_frame", "dump_to_frame", "write_dump", "atomic_write"]
 
@@ -234,7 +234,8 @@ def _numeric(frame: pd.DataFrame, col: str, source: str) -> np.ndarray:
     return values
 
 
-def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_excluded: bool) -> np.ndarray:
+def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_excluded: bool,
+            range_hint: str = "") -> np.ndarray:
     raw = frame[col]
     if raw.isna().any():
         i = _first_bad(raw.isna().to_numpy())
@@ -264,7 +265,7 @@ def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_exc
             lo, hi = tax.index_base, tax.index_base + tax.n_classes - 1
             raise DumpFormatError(
                 f"class index {idx[i]} is out of range {lo}..{hi} of taxonomy '{tax.name}'"
-                + (" (-1 marks a frame without annotation)." if allow_excluded else "."),
+                + (" (-1 marks a frame without annotation)" if allow_excluded else "") + range_hint + ".",
                 file=source, row=_line(i), column=col)
         return np.where(excluded, -1, pos).astype(np.int64)
     # class names
@@ -313,8 +314,6 @@ def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str) -> Taxonomy:
 
 def _first_unknown_class_column(pcols: list) -> str:
     """The first ``p_<Class>`` column whose class is not a known emotion (else the first)."""
-    from .taxonomies import canonical_name
-
     for c in pcols:
         try:
             canonical_name(c[2:])
@@ -367,14 +366,9 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
                               column="sample_id")
 
     exclusions: dict = {}
-    try:
-        y_true = _labels(frame, "y_true", tax, source, allow_excluded=True)
-    except DumpFormatError as exc:
-        if taxonomy is None and "out of range" in exc.reason:
-            raise DumpFormatError(exc.reason[:-1] + ", which was inferred from the p_ columns: is a "
-                                  "p_<Class> column missing? (else pass --taxonomy).",
-                                  file=exc.file, row=exc.row, column=exc.column) from None
-        raise
+    y_true = _labels(frame, "y_true", tax, source, allow_excluded=True,
+                     range_hint=(", which was inferred from the p_ columns: is a p_<Class> column "
+                                 "missing? (else pass --taxonomy)") if taxonomy is None else "")
     exclusions["expr"] = int((y_true < 0).sum())
 
     pcols = [proba_column(c) for c in tax.classes]

@@ -163,7 +163,6 @@ def _abaw_field(column: str) -> str:
     return {"v": "valence", "a": "arousal", "y": "expression"}.get(base, base.upper())
 
 
-
 def _read_mtl(path: Path) -> pd.DataFrame:
     try:
         raw = path.read_bytes()

@@ -61,8 +61,8 @@ def find_dump_files(root: "str | Path", condition: str) -> dict:
     folder = Path(root) / condition
     if not folder.is_dir():
         available = sorted(p.name for p in Path(root).iterdir() if p.is_dir()) if Path(root).is_dir() else []
-        deeper = [a for a in available if (Path(root) / a / condition).is_dir()]
-        hint = f"; did you mean --runs {Path(root) / deeper[0]}?" if deeper else ""
+        deeper = runs_root_below(root, condition)
+        hint = f"; did you mean --runs {deeper}?" if deeper else ""
         raise ConfigError(f"no runs for condition '{condition}' in {root} "
                           f"(expected {folder}/seed-<k>.csv|parquet; found conditions: "
                           f"{', '.join(available) or 'none'}{hint}).")
@@ -79,6 +79,28 @@ def find_dump_files(root: "str | Path", condition: str) -> dict:
         raise ConfigError(f"{folder} holds no seed-<k>.csv or seed-<k>.parquet files.")
     return files
 
+
+def conditions_in(root: "str | Path") -> list:
+    """Names of the sub-folders of ``root`` that hold ``seed-<k>.csv|parquet`` dumps."""
+    root = Path(root)
+    out = []
+    for p in sorted(root.iterdir()):
+        if p.is_dir() and not p.name.startswith(".") and any(_SEED_FILE.match(f.name) for f in p.iterdir()):
+            out.append(p.name)
+    return out
+
+
+def runs_root_below(root: "str | Path", condition: "str | None" = None) -> "Path | None":
+    """The first sub-folder of ``root`` that looks like the runs folder meant (``--runs``
+    given one level too high, e.g. ``runs`` for ``runs/sim-affwild2``): it holds
+    ``condition``, or, without one, any condition's dumps."""
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    for d in sorted(p for p in root.iterdir() if p.is_dir()):
+        if (d / condition).is_dir() if condition else conditions_in(d):
+            return d
+    return None
 
 def load_runs(root: "str | Path", conditions, *, taxonomy=None) -> RunSet:
     """Read and validate every dump of the named conditions.

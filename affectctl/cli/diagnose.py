@@ -48,22 +48,10 @@ def _parse_quantile(text: str):
                           f"got {text!r}.") from None
 
 
-def _subfolders(root: Path) -> list:
-    from ..runs import find_dump_files
-
-    out = []
-    for p in sorted(root.iterdir()):
-        if p.is_dir() and not p.name.startswith("."):
-            try:
-                find_dump_files(root, p.name)
-            except ConfigError:
-                continue
-            out.append(p.name)
-    return out
-
-
 def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet):
     """Root folder, condition list (baseline first) and baseline."""
+    from ..runs import conditions_in, runs_root_below
+
     if runs is not None:
         if dataset is not None:
             raise ConfigError("give either --runs (analyse existing runs) or --dataset (the "
@@ -74,11 +62,10 @@ def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet):
         if conditions:
             conds = list(conditions)
         else:
-            conds = _subfolders(root)
+            conds = conditions_in(root)
             if not conds:
-                deeper = sorted(f"{root / d}" for d in (p.name for p in root.iterdir() if p.is_dir())
-                                if _subfolders(root / d))
-                hint = f" (did you mean --runs {deeper[0]}?)" if deeper else ""
+                deeper = runs_root_below(root)
+                hint = f" (did you mean --runs {deeper}?)" if deeper else ""
                 raise ConfigError(f"{root} holds no <condition>/seed-<k>.csv|parquet runs{hint}.")
             if baseline is not None and baseline not in conds:
                 raise ConfigError(f"`--baseline` must be one of {{{', '.join(map(repr, conds))}}} "

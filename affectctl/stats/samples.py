@@ -581,7 +581,6 @@ class _UnitEngine:
 
         n_chunks = -(-u // _AR_CHUNK)
         cuts = [min(u, (n_chunks * k // _AR_THREADS) * _AR_CHUNK) for k in range(_AR_THREADS + 1)]
-        cuts[-1] = u
         spans = [(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:]) if hi > lo]
         if len(spans) == 1:
             acc = partial(*spans[0])
