@@ -9,7 +9,7 @@ statistics over seeds and samples, rare-pair diagnostics, tables and figures out
 from .audit import audit
 from .circumplex import GEOMETRIES, Geometry, cost_matrix, get_geometry
 from .compare import ComparisonResult, compare
-from .dumps import dump_from_frame, read_dump, write_dump
+from .io.dumps import dump_from_frame, read_dump, write_dump
 from .errors import (
     AffectctlError,
     ConfigError,
@@ -18,9 +18,9 @@ from .errors import (
     PairingError,
 )
 from .metrics.registry import compute_metrics
-from .readers import read_predictions
-from .runs import RunSet, load_runs
-from .schema import Dump
+from .io.readers import read_predictions
+from .io.runs import RunSet, load_runs
+from .io.schema import Dump
 from .taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
 
 __version__ = "0.1.0"

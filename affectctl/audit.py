@@ -18,7 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from .errors import ConfigError
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import compute_metrics, resolve_geometry
-from .schema import Dump
+from .io.schema import Dump
 
 __all__ = ["AuditReport", "ClassOrderFinding", "audit", "check_class_order", "parse_requirement",
            "Requirement"]

@@ -35,10 +35,11 @@ from .metrics.registry import (
     GeometryContext,
     geometry_context,
     metric_direction,
+    metric_table,
     official_score_id,
     resolve_geometry,
 )
-from .runs import RunSet, aligned, check_paired, metric_table
+from .io.runs import RunSet, aligned, check_paired
 
 __all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS"]
 
@@ -165,7 +166,7 @@ def _pairs(conditions, baseline, contrasts) -> tuple:
 
 def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction):
     if not isinstance(runs, RunSet):
-        raise ConfigError(f"`runs` must be a RunSet (see affectctl.runs.load_runs); got {type(runs).__name__}.")
+        raise ConfigError(f"`runs` must be a RunSet (see affectctl.io.runs.load_runs); got {type(runs).__name__}.")
     conditions = (baseline, *others)
     missing = [c for c in conditions if c not in runs.runs]
     if missing:

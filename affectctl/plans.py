@@ -174,7 +174,7 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
              progress: bool = True, log=None) -> dict:
     """Build every table of a plan for every dataset; return ``{(dataset, table): {fmt: Path}}``."""
     from .compare import compare
-    from .runs import load_runs
+    from .io.runs import load_runs
 
     out_root = Path(out) / plan.name
     written: dict = {}

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from _synth import synthetic_frame  # noqa: E402
 
 from affectctl.audit import audit  # noqa: E402
-from affectctl.readers import read_predictions  # noqa: E402
+from affectctl.io.readers import read_predictions  # noqa: E402
 
 
 def main() -> None:

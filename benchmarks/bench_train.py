@@ -47,8 +47,8 @@ def run_workers(out: Path, workers: int) -> float:
 
 def run_threads(out: Path, threads: int) -> float:
     """The same runs in this process, one after another, with ``threads`` torch threads."""
-    from affectctl.datasets import make_dataset
-    from affectctl.dumps import write_dump
+    from affectctl.train.datasets import make_dataset
+    from affectctl.io.dumps import write_dump
     from affectctl.train import load_condition
     from affectctl.train.loop import run_frame, run_metadata, train_run
     from affectctl.train.runner import dump_path
@@ -65,7 +65,7 @@ def run_threads(out: Path, threads: int) -> float:
 
 
 def summarise(root: Path) -> None:
-    from affectctl.dumps import read_dump
+    from affectctl.io.dumps import read_dump
     from affectctl.metrics.confusion import confusion_matrix, macro_f1_score
 
     print(f"  {'condition':<11} {'train s/run':>11} {'accuracy':>17} {'macro F1':>17}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from affectctl.compare import compare
 from affectctl.report import comparison_table, to_latex
-from affectctl.runs import load_runs
+from affectctl.io.runs import load_runs
 
 RUNS = Path(__file__).resolve().parent / "runs"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from affectctl.schema import ABAW_AUS
+from affectctl.io.schema import ABAW_AUS
 from affectctl.taxonomies import get_taxonomy
 
 

@@ -29,7 +29,7 @@ def audit_cli(
     """Validate FILE, print counts, exclusions, official scores, per-class F1, geometry
     metrics and the confusion matrix; warn when the class order looks wrong."""
     from ..audit import audit
-    from ..readers import read_predictions
+    from ..io.readers import read_predictions
 
     dump = read_predictions(file, annotations=truth, taxonomy=taxonomy)
     report = audit(dump, geometry=geometry, require=require or ())

@@ -69,7 +69,7 @@ def compare_cli(
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures)."""
     from ..compare import compare
-    from ..runs import load_runs
+    from ..io.runs import load_runs
 
     if len(conditions) < 2:
         raise ConfigError("compare needs a baseline and at least one other condition.")

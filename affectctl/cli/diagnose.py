@@ -50,7 +50,7 @@ def _parse_quantile(text: str):
 
 def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet):
     """Root folder, condition list (baseline first) and baseline."""
-    from ..runs import conditions_in, runs_root_below
+    from ..io.runs import conditions_in, runs_root_below
 
     if runs is not None:
         if dataset is not None:
@@ -233,8 +233,8 @@ def diagnose_cli(
         "--json", help="Print the diagnosis JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
 ) -> None:
-    from ..controls.degeneracy import DegeneracyThresholds, diagnose
-    from ..runs import load_runs
+    from ..diagnose import DegeneracyThresholds, diagnose
+    from ..io.runs import load_runs
 
     if projection not in ("pca", "lda"):
         raise ConfigError(f"`--projection` must be one of {{'pca', 'lda'}}; got {projection!r}.")

@@ -3,7 +3,7 @@
 A pair that no loss or reweighting separates may be inseparable *in the
 representation*: the trunk maps both classes to the same region, and no
 classifier head can undo that. These functions read the test embeddings a dump
-carries (``emb_<i>`` columns, :attr:`affectctl.schema.Dump.embedding`) and measure
+carries (``emb_<i>`` columns, :attr:`affectctl.io.schema.Dump.embedding`) and measure
 how separable two classes are in them.
 
 linear-probe AUC
@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..runs import RunSet
+from ..io.runs import RunSet
 
 __all__ = [
     "PairSeparability",

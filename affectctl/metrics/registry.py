@@ -53,13 +53,13 @@ import pandas as pd
 
 from ..circumplex import Geometry, cost_matrix, geometry_from_data, get_geometry, quadrant
 from ..errors import DegenerateDataWarning
-from ..schema import ABAW2020_AUS, ABAW_AUS, Dump
+from ..io.schema import ABAW2020_AUS, ABAW_AUS, Dump
 from . import confusion as cm_metrics
 from .action_units import au_accuracy_per_unit, au_f1_per_unit
 from .probability import confidence, expected_calibration_error, expected_cost_per_sample
 from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
-__all__ = ["compute_metrics", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE", "official_score_id",
+__all__ = ["compute_metrics", "metric_table", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE", "official_score_id",
            "GeometryContext", "geometry_context"]
 
 #: Which metric is a benchmark's headline score, by taxonomy.
@@ -251,3 +251,17 @@ def official_score_id(dump: Dump, available=None) -> "str | None":
             return "abaw2020_au_score"
         return "abaw3_au_score"
     return OFFICIAL_SCORE.get(dump.taxonomy.name)
+
+
+def metric_table(runset, *, geometry="nrc-vad", on_empty="warn") -> pd.DataFrame:
+    """Tidy table of every metric of every run of a :class:`~affectctl.io.runs.RunSet`.
+
+    Columns ``condition, seed, metric, value``; one row per run and metric id of
+    :func:`compute_metrics`.
+    """
+    rows = []
+    for cond, by_seed in runset.runs.items():
+        for seed, dump in sorted(by_seed.items()):
+            for metric, value in compute_metrics(dump, geometry=geometry, on_empty=on_empty).items():
+                rows.append((cond, seed, metric, value))
+    return pd.DataFrame(rows, columns=["condition", "seed", "metric", "value"])

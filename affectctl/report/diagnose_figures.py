@@ -1,7 +1,7 @@
 """Figures of ``affectctl diagnose``: the pair graph on the circumplex, pair rates, projections.
 
 Plot functions take ``ax=None`` and return the ``Axes``; they only draw numbers the
-diagnosis already holds (:class:`affectctl.controls.degeneracy.DiagnosisResult`,
+diagnosis already holds (:class:`affectctl.diagnose.DiagnosisResult`,
 :class:`affectctl.controls.representation.Projection`) and compute no statistic.
 :func:`save_figure` and :func:`write_diagnose_figures` write PDF and PNG files.
 """

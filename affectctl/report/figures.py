@@ -12,7 +12,7 @@ Conventions (``shared/STYLE.md``):
   7 pt under :data:`PAPER_RC`, the style :func:`save_figures` draws and saves with.
 
 :func:`save_figures` is the only function here that writes files (atomically, via
-:func:`affectctl.dumps.atomic_write`); it draws on :class:`matplotlib.figure.Figure`
+:func:`affectctl.io.atomic.atomic_write`); it draws on :class:`matplotlib.figure.Figure`
 objects made without pyplot, so it works under any backend and leaves no open
 pyplot figure behind.
 
@@ -796,12 +796,12 @@ def _safe_name(text: str) -> str:
 
 
 def _save(fig: Figure, out_dir: Path, name: str, formats, dpi) -> dict:
-    from ._io import write_atomically
+    from ..io.atomic import atomic_write
 
     out = {}
     for fmt in formats:
         path = out_dir / f"{name}.{fmt}"
-        write_atomically(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi))
+        atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(tmp, format=fmt, dpi=dpi))
         out[path.name] = path
     return out
 

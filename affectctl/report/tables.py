@@ -341,7 +341,7 @@ def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
 
 
 def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
-    """Rare pairs from :func:`affectctl.controls.degeneracy.diagnose`, one row per pair.
+    """Rare pairs from :func:`affectctl.diagnose.diagnose`, one row per pair.
 
     Parameters
     ----------
@@ -361,7 +361,7 @@ def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
         holds the diagnosis's notes and the meaning of the statuses shown.
     """
     if not hasattr(diagnosis, "pairs") or not hasattr(diagnosis, "by_condition"):
-        raise ConfigError(f"`diagnosis` must be a DiagnosisResult (affectctl.controls.degeneracy); "
+        raise ConfigError(f"`diagnosis` must be a DiagnosisResult (affectctl.diagnose); "
                           f"got {type(diagnosis).__name__}.")
     if top is not None and not (isinstance(top, int) and not isinstance(top, bool) and top >= 0):
         raise ConfigError(f"`top` must be None or a non-negative integer; got {top!r}.")
@@ -385,7 +385,7 @@ def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
              f"confusion rate under {diagnosis.baseline} and every intervention; "
              f"{len(diagnosis.seeds)} seeds; geometry {diagnosis.geometry}."]
     try:
-        from ..controls.degeneracy import STATUSES
+        from ..diagnose import STATUSES
     except ImportError:  # pragma: no cover
         STATUSES = {}
     for status in dict.fromkeys(table.get("status", [])):

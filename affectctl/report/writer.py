@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError
-from ._io import write_text_atomically
+from ..io.atomic import write_text_atomically
 from .tables import comparison_table, degeneracy_table, main_table, to_csv, to_latex, to_markdown
 
 __all__ = ["write_report", "write_plan_tables", "write_table"]
@@ -77,7 +77,7 @@ def write_report(result, out_dir, *, name: str | None = None,
     Notes
     -----
     Every file is written to a temporary file in ``out_dir`` and moved onto its name
-    with :func:`os.replace` (:func:`affectctl.dumps.atomic_write`), so an interrupted
+    with :func:`os.replace` (:func:`affectctl.io.atomic.atomic_write`), so an interrupted
     run never leaves a half-written file under a final name.
     """
     if not hasattr(result, "to_json"):
@@ -129,7 +129,7 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
         if spec.kind == "comparison":
             table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=spec.tests)
         elif spec.kind == "degeneracy":
-            from ..controls.degeneracy import diagnose
+            from ..diagnose import diagnose
 
             others = tuple(c for c in plan.conditions if c != plan.baseline)
             diagnosis = diagnose(runset, baseline=plan.baseline, interventions=others,

@@ -1,7 +1,7 @@
 """A training worker process: ``python -m affectctl.train._worker``.
 
 Protocol (pickles over the standard streams, see :class:`affectctl.train.runner.WorkerPool`):
-the parent writes the :class:`~affectctl.datasets.FeatureData` once, then one job
+the parent writes the :class:`~affectctl.train.datasets.FeatureData` once, then one job
 ``(condition, seed, path, embeddings)`` at a time; the worker answers each job with
 ``("ok", path)`` or ``("error", exception, traceback text)``. End of input ends the
 worker. Anything the training code prints goes to stderr, never into the channel.

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..circumplex import get_geometry, uniform_cost_matrix
 from ..facs import EMFACS_PROTOTYPES
-from ..schema import ABAW_AUS
+from ..io.schema import ABAW_AUS
 from ..taxonomies import Taxonomy
 
 __all__ = [
@@ -100,7 +100,7 @@ def au_distance(taxonomy: Taxonomy, aus: str = "facs") -> np.ndarray:
     aus : {"facs", "abaw12"}, default "facs"
         ``"facs"`` uses the prototypes' full FACS AU sets (so AU5, 9, 14, 16, 17, 20,
         which Aff-Wild2 does not annotate, still count); ``"abaw12"`` restricts every
-        prototype to the 12 Aff-Wild2 AUs (:data:`affectctl.schema.ABAW_AUS`).
+        prototype to the 12 Aff-Wild2 AUs (:data:`affectctl.io.schema.ABAW_AUS`).
 
     Returns
     -------

@@ -40,9 +40,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..datasets import FeatureData
+from .datasets import FeatureData
 from ..errors import ConfigError, DumpFormatError
-from ..schema import AU_EXCLUDED, VA_EXCLUDED
+from ..io.schema import AU_EXCLUDED, VA_EXCLUDED
 from ..taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
 
 __all__ = ["load_features"]

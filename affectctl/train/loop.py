@@ -1,8 +1,8 @@
 """Train one condition with one seed on one dataset; write its prediction dump.
 
 :func:`train_run` does the work and returns a :class:`RunResult` (numpy arrays);
-:func:`run_frame` lays it out in the dump format (:mod:`affectctl.schema`) and
-:func:`run_one` writes it with :func:`affectctl.dumps.write_dump` (atomically).
+:func:`run_frame` lays it out in the dump format (:mod:`affectctl.io.schema`) and
+:func:`run_one` writes it with :func:`affectctl.io.dumps.write_dump` (atomically).
 
 Objective, for a batch of frames with expression labels ``y``:
 
@@ -42,8 +42,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from ..dumps import write_dump
-from ..schema import AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, proba_column
+from ..io.dumps import write_dump
+from ..io.schema import AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, proba_column
 from .conditions import Condition
 from .costs import build_cost
 from .heads import MultiTaskNet
@@ -257,7 +257,7 @@ def _loss(c: Condition, out, y, va, au, model, cost, class_w, log_prior) -> torc
 
 
 def run_frame(result: RunResult, data) -> pd.DataFrame:
-    """The dump table of a run (columns of :mod:`affectctl.schema`)."""
+    """The dump table of a run (columns of :mod:`affectctl.io.schema`)."""
     tax = data.taxonomy
     base = tax.index_base
     y_true = np.asarray(data.y_test, dtype=np.int64)

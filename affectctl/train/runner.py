@@ -1,7 +1,7 @@
 """Sweeps: conditions × seeds on one dataset, one dump per run, resumable and parallel.
 
 ``runs/<dataset>/<condition>/seed-<k>.parquet`` is written once per (condition, seed)
-through :func:`affectctl.dumps.write_dump`, which writes to a temporary file and
+through :func:`affectctl.io.dumps.write_dump`, which writes to a temporary file and
 renames it: a killed sweep never leaves a half-written dump under the final name. A
 rerun skips the dumps that exist, after checking that each was made by the same
 condition file, dataset and seed (otherwise it refuses, rather than mixing runs).
@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from ..datasets import DATASETS, FeatureData, list_datasets, make_dataset
+from .datasets import DATASETS, FeatureData, list_datasets, make_dataset
 from ..errors import ConfigError
 from .conditions import Condition, load_condition
 
@@ -151,7 +151,7 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     taxonomy : str, optional
         Taxonomy of a ``features`` file that does not declare one.
     dataset_knobs : dict, optional
-        Overrides of the simulated dataset's knobs (:func:`affectctl.datasets.make_dataset`),
+        Overrides of the simulated dataset's knobs (:func:`affectctl.train.datasets.make_dataset`),
         including its data ``seed``; recorded in every dump.
     workers : int, optional
         Worker processes; default ``min(2, os.cpu_count(), runs to do)``. 1 runs in

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from affectctl.cli import app
-from affectctl.dumps import write_dump
+from affectctl.io.dumps import write_dump
 from affectctl.taxonomies import get_taxonomy
 
 TAX = get_taxonomy("affwild2-expr8")

@@ -12,7 +12,7 @@ from scipy import stats
 
 from affectctl.compare import compare
 from affectctl.errors import ConfigError, PairingError
-from affectctl.runs import load_runs
+from affectctl.io.runs import load_runs
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runs"
 

@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import f1_score
 
-from affectctl.controls.degeneracy import (
+from affectctl.diagnose import (
     DegeneracyThresholds,
     DiagnosisResult,
     bhattacharyya_coefficient,
@@ -22,10 +22,10 @@ from affectctl.controls.degeneracy import (
     resolved_macro_f1,
     va_overlap_coefficient,
 )
-from affectctl.dumps import write_dump
+from affectctl.io.dumps import write_dump
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl.metrics.confusion import confusion_matrix
-from affectctl.runs import load_runs
+from affectctl.io.runs import load_runs
 from affectctl.taxonomies import get_taxonomy
 
 TAX = get_taxonomy("affwild2-expr8")

@@ -11,9 +11,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from affectctl.controls.degeneracy import diagnose  # noqa: E402
+from affectctl.diagnose import diagnose  # noqa: E402
 from affectctl.controls.representation import project_embedding  # noqa: E402
-from affectctl.dumps import write_dump  # noqa: E402
+from affectctl.io.dumps import write_dump  # noqa: E402
 from affectctl.report.diagnose_figures import (  # noqa: E402
     STATUS_COLOURS,
     plot_pair_graph,
@@ -21,7 +21,7 @@ from affectctl.report.diagnose_figures import (  # noqa: E402
     plot_projection,
     write_diagnose_figures,
 )
-from affectctl.runs import load_runs  # noqa: E402
+from affectctl.io.runs import load_runs  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
-from affectctl.controls.degeneracy import diagnose
+from affectctl.diagnose import diagnose
 from affectctl.controls.representation import (
     Projection,
     cluster_scores,
@@ -18,9 +18,9 @@ from affectctl.controls.representation import (
     project_embedding,
     representation_table,
 )
-from affectctl.dumps import write_dump
+from affectctl.io.dumps import write_dump
 from affectctl.errors import ConfigError
-from affectctl.runs import load_runs
+from affectctl.io.runs import load_runs
 
 
 def _two_clouds(rng, n, d, shift):

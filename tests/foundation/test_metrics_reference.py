@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from affectctl.circumplex import GEOMETRIES, cost_matrix, get_geometry
-from affectctl.dumps import dump_from_frame
+from affectctl.io.dumps import dump_from_frame
 from affectctl.metrics import confusion as cmm
 from affectctl.metrics.action_units import au_f1_per_unit
 from affectctl.metrics.probability import (

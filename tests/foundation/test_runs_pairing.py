@@ -8,9 +8,10 @@ from _synth import synthetic_frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from affectctl.dumps import dump_from_frame, read_dump, write_dump
+from affectctl.io.dumps import dump_from_frame, read_dump, write_dump
 from affectctl.errors import ConfigError, PairingError
-from affectctl.runs import aligned, check_paired, load_runs, metric_table
+from affectctl.io.runs import aligned, check_paired, load_runs
+from affectctl.metrics.registry import metric_table
 
 
 def _runs(tmp_path, conditions=("base", "other"), seeds=(0, 1, 2), n=120, shuffle=False):
@@ -59,7 +60,7 @@ def test_different_labels_named(tmp_path):
     _runs(tmp_path)
     p = tmp_path / "other" / "seed-0.csv"
     f = read_dump(p)
-    from affectctl.dumps import dump_to_frame
+    from affectctl.io.dumps import dump_to_frame
 
     frame = dump_to_frame(f)
     frame.loc[0, "y_true"] = (frame.loc[0, "y_true"] + 1) % 8
@@ -81,7 +82,7 @@ def test_different_groups_or_va_truth_named(tmp_path, column, value, needle):
             write_dump(f, tmp_path / c / f"seed-{s}.csv")
     check_paired(load_runs(tmp_path, ["base", "other"]), "base", "other")  # agree before the change
     p = tmp_path / "other" / "seed-1.csv"
-    from affectctl.dumps import dump_to_frame
+    from affectctl.io.dumps import dump_to_frame
 
     frame = dump_to_frame(read_dump(p))
     frame[column] = frame[column].astype(object) if column == "group" else frame[column]

@@ -7,11 +7,12 @@ import pytest
 from _synth import synthetic_frame
 from sklearn import metrics as skm
 
-from affectctl.dumps import dump_from_frame, read_dump, write_dump
+from affectctl.io.dumps import dump_from_frame, read_dump, write_dump
 from affectctl.errors import ConfigError, DumpFormatError
 from affectctl.metrics.registry import compute_metrics
-from affectctl.readers import read_abaw_folders, read_abaw_mtl, read_predictions
-from affectctl.schema import ABAW_AUS
+from affectctl.io.abaw import read_abaw_folders, read_abaw_mtl
+from affectctl.io.readers import read_predictions
+from affectctl.io.schema import ABAW_AUS
 from affectctl.taxonomies import TAXONOMIES, get_taxonomy, infer_taxonomy
 
 
@@ -68,7 +69,7 @@ def test_write_dump_is_atomic_and_csv_metadata_sidecar(tmp_path):
     def explode(_):
         raise Boom
 
-    from affectctl.dumps import atomic_write
+    from affectctl.io.dumps import atomic_write
 
     with pytest.raises(Boom):
         atomic_write(tmp_path / "y.parquet", explode)
@@ -236,7 +237,7 @@ def test_official_score_id_follows_the_file():
     assert official_score_id(d) == "abaw3_au_score"
     assert official_score_id(d, {"abaw2020_au_score"}) == "abaw2020_au_score"
     assert official_score_id(dump_from_frame(synthetic_frame(n=40, seed=3))) == "abaw3_expr_score"
-    from affectctl.readers import _abaw_field
+    from affectctl.io.abaw import _abaw_field
 
     assert [_abaw_field(c) for c in ("au20_pred", "v_true", "y_pred", "sample_id")] == [
         "AU20", "valence", "expression", "sample_id"]

@@ -47,7 +47,7 @@ def test_comparison_tables_of_a_plan(result, tmp_path):
 
 @pytest.mark.skipif(not EXAMPLE_RUNS.is_dir(), reason="examples/runs not present")
 def test_degeneracy_table_of_a_plan(result, tmp_path):
-    from affectctl.runs import load_runs
+    from affectctl.io.runs import load_runs
 
     runset = load_runs(EXAMPLE_RUNS, ["base", "circumplex", "uniform"])
     plan = _plan([TableSpec(name="rare-pairs", kind="degeneracy")])
@@ -64,8 +64,8 @@ def test_degeneracy_table_of_a_plan(result, tmp_path):
 
 @pytest.mark.skipif(not EXAMPLE_RUNS.is_dir(), reason="examples/runs not present")
 def test_degeneracy_table_numbers():
-    from affectctl.controls.degeneracy import diagnose
-    from affectctl.runs import load_runs
+    from affectctl.diagnose import diagnose
+    from affectctl.io.runs import load_runs
 
     runset = load_runs(EXAMPLE_RUNS, ["base", "circumplex", "uniform"])
     diag = diagnose(runset, baseline="base", interventions=("circumplex", "uniform"))

@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from rich.console import Console  # noqa: E402
 
-from affectctl import dumps  # noqa: E402
+from affectctl.io import atomic  # noqa: E402
 from affectctl.errors import ConfigError  # noqa: E402
 from affectctl.report import render_console, write_report, write_table  # noqa: E402
 from affectctl.report.tables import main_table  # noqa: E402
@@ -73,13 +73,13 @@ def test_write_report_is_atomic(result, tmp_path, monkeypatch):
 
 def test_write_report_uses_atomic_write(result, tmp_path, monkeypatch):
     calls = []
-    real = dumps.atomic_write
+    real = atomic.atomic_write
 
     def spy(path, write):
         calls.append(path.name)
         return real(path, write)
 
-    monkeypatch.setattr(dumps, "atomic_write", spy)
+    monkeypatch.setattr(atomic, "atomic_write", spy)
     paths = write_report(result, tmp_path, formats=("png", "pdf"))
     assert sorted(calls) == sorted(paths)
 

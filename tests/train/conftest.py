@@ -15,7 +15,7 @@ FAST = "epochs = 3\nbatch_size = 64\n"
 
 @pytest.fixture(scope="session")
 def tiny_data():
-    from affectctl.datasets import make_dataset
+    from affectctl.train.datasets import make_dataset
 
     return make_dataset("sim-affwild2", seed=0, **TINY)
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from affectctl.cli import app
-from affectctl.dumps import read_dump
+from affectctl.io.dumps import read_dump
 
 pytest.importorskip("torch")
 

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from affectctl.datasets import DATASETS, au_prototype_matrix, list_datasets, make_dataset
+from affectctl.train.datasets import DATASETS, au_prototype_matrix, list_datasets, make_dataset
 from affectctl.errors import ConfigError
-from affectctl.schema import ABAW_AUS
+from affectctl.io.schema import ABAW_AUS
 
 SMALL = {"n_train_videos": 12, "n_test_videos": 6, "frames_per_video": 30}
 
@@ -113,7 +113,7 @@ def test_class_prior_by_name():
 
 
 def test_generator_imports_numpy_only():
-    code = ("import sys, affectctl.datasets as d; d.make_dataset('sim-affwild2', n_train_videos=2, "
+    code = ("import sys, affectctl.train.datasets as d; d.make_dataset('sim-affwild2', n_train_videos=2, "
             "n_test_videos=1); print('torch' in sys.modules, 'ot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from affectctl.dumps import read_dump
+from affectctl.io.dumps import read_dump
 from affectctl.errors import ConfigError, DumpFormatError
 from affectctl.taxonomies import get_taxonomy
 from affectctl.train import sweep

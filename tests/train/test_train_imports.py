@@ -9,7 +9,7 @@ import pytest
 
 
 @pytest.mark.parametrize("module", ["affectctl", "affectctl.cli", "affectctl.train",
-                                    "affectctl.datasets", "affectctl.train.features"])
+                                    "affectctl.train.datasets", "affectctl.train.features"])
 def test_import_is_light(module):
     code = f"import sys, {module}; print('torch' in sys.modules, 'ot' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from affectctl.dumps import read_dump  # noqa: E402
+from affectctl.io.dumps import read_dump  # noqa: E402
 from affectctl.train.conditions import parse_condition  # noqa: E402
 from affectctl.train.loop import epoch_indices, run_one, train_run  # noqa: E402
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from affectctl.circumplex import get_geometry
-from affectctl.datasets import make_dataset
+from affectctl.train.datasets import make_dataset
 from affectctl.metrics.confusion import confusion_matrix
 from affectctl.train import load_condition
 

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from affectctl.dumps import read_dump
+from affectctl.io.dumps import read_dump
 from affectctl.errors import ConfigError
 from affectctl.train import sweep
 
@@ -111,7 +111,7 @@ def test_a_dump_made_differently_is_not_silently_reused(tmp_path, fast_models):
 
 
 def test_a_cache_from_an_older_data_generator_is_refused(tmp_path, fast_models, monkeypatch):
-    import affectctl.datasets as datasets
+    import affectctl.train.datasets as datasets
 
     args = dict(seeds=1, out=tmp_path / "runs", models_dir=fast_models, dataset_knobs=TINY,
                 progress=False, workers=1)

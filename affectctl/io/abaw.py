@@ -1,6 +1,5 @@
-"""Readers for the formats people already have; every one ends in a validated :class:`Dump`.
+"""ABAW readers: per-video annotation/prediction folders and the multi-task single file.
 
-- the dump format (:func:`affectctl.dumps.read_dump`);
 - ABAW annotation/prediction folders: one ``<video>.txt`` per video, a header line
   (``valence,arousal``; the class list; or the AU list), then line i+1 holds frame i;
 - the ABAW multi-task single file: header ``image,valence,arousal,expression,aus``,
@@ -18,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dumps import dump_from_frame, read_dump
-from .errors import DumpFormatError
+from .dumps import dump_from_frame
+from ..errors import DumpFormatError
 from .schema import ABAW_AUS, EXPR_EXCLUDED, Dump
-from .taxonomies import canonical_name, get_taxonomy, infer_taxonomy
+from ..taxonomies import canonical_name, get_taxonomy, infer_taxonomy
 
-__all__ = ["read_predictions", "read_abaw_folders", "read_abaw_mtl", "MTL_HEADER"]
+__all__ = ["read_abaw_folders", "read_abaw_mtl", "is_abaw_mtl", "MTL_HEADER"]
 
 MTL_HEADER = "image,valence,arousal,expression,aus"
 
@@ -235,34 +234,10 @@ def read_abaw_mtl(predictions: "str | Path", annotations: "str | Path", *, taxon
                       {"format": "abaw-mtl", "annotations": str(ann_path)})
 
 
-def _is_mtl(path: Path) -> bool:
+def is_abaw_mtl(path: Path) -> bool:
     try:
         with open(path, "rb") as fh:
             first = fh.readline(256).decode("utf-8", errors="replace")
     except OSError:
         return False
     return first.strip().replace(" ", "") == MTL_HEADER
-
-
-def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = None, taxonomy=None) -> Dump:
-    """Read predictions in any supported format (detected from the path and header).
-
-    A folder is read as ABAW per-video files and a file whose header is
-    ``image,valence,arousal,expression,aus`` as the ABAW multi-task format; both need
-    ``annotations``. Anything else is a dump (CSV or Parquet).
-    """
-    path = Path(path)
-    if path.is_dir():
-        if annotations is None:
-            raise DumpFormatError("is a folder of ABAW predictions; give the annotation folder with "
-                                  "--truth.", file=path)
-        return read_abaw_folders(path, annotations, taxonomy=taxonomy)
-    if path.is_file() and _is_mtl(path):
-        if annotations is None:
-            raise DumpFormatError("is an ABAW multi-task file; give the annotation file with --truth.",
-                                  file=path)
-        return read_abaw_mtl(path, annotations, taxonomy=taxonomy or "affwild2-expr8")
-    if annotations is not None:
-        raise DumpFormatError("--truth applies to ABAW folders and multi-task files only; a dump "
-                              "carries its own y_true.", file=path)
-    return read_dump(path, taxonomy=taxonomy)

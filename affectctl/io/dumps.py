@@ -1,7 +1,7 @@
-"""Read, validate and write prediction dumps (the contract is in :mod:`affectctl.schema`).
+"""Read, validate and write prediction dumps (the contract is in :mod:`affectctl.io.schema`).
 
 Every reader ends in :func:`dump_from_frame`, so all formats are validated by the
-same code and produce the same :class:`~affectctl.schema.Dump`. Errors name the
+same code and produce the same :class:`~affectctl.io.schema.Dump`. Errors name the
 file, the 1-based line (header = line 1) and the column.
 """
 
@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DumpFormatError
+from .atomic import atomic_write
+from ..errors import ConfigError, DumpFormatError
 from .schema import (
     AU_EXCLUDED,
     EXPR_EXCLUDED,
@@ -26,7 +27,7 @@ from .schema import (
     Dump,
     proba_column,
 )
-from .taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
+from ..taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
 
 __all__ = ["read_dump", "dump_from_frame", "dump_to_frame", "write_dump", "atomic_write"]
 
@@ -37,29 +38,6 @@ _EMB = re.compile(r"^emb_(\d+)$")
 
 
 # ----------------------------------------------------------------------------- writing
-
-
-def atomic_write(path: "str | Path", write) -> Path:
-    """Call ``write(tmp_path)`` and move the result onto ``path`` in one rename.
-
-    An interrupted run leaves at most a ``.tmp`` file that no reader picks up, never a
-    half-written file under the final name.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        # mkstemp creates 0600; give the file the permissions a plain open() would
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def dump_to_frame(dump: Dump) -> pd.DataFrame:
@@ -275,7 +253,7 @@ def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_exc
         lookup[c.lower()] = k
     for k, canon in enumerate(tax.canonical):
         lookup.setdefault(canon, k)
-    from .taxonomies import _SYNONYMS  # synonyms map onto canonical names
+    from ..taxonomies import _SYNONYMS  # synonyms map onto canonical names
 
     for syn, canon in _SYNONYMS.items():
         if canon in tax.canonical:
@@ -324,7 +302,7 @@ def _first_unknown_class_column(pcols: list) -> str:
 
 def _missing_class_column(tax: Taxonomy, source: str) -> None:
     """A custom class list that is a built-in taxonomy minus classes is a missing column."""
-    from .taxonomies import TAXONOMIES
+    from ..taxonomies import TAXONOMIES
 
     have = set(tax.canonical)
     for known in TAXONOMIES.values():
@@ -341,7 +319,7 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
                     source: str = "<memory>", metadata: dict | None = None) -> Dump:
     """Validate a table in the dump format and return a :class:`Dump`.
 
-    See :mod:`affectctl.schema` for the columns and the rules applied.
+    See :mod:`affectctl.io.schema` for the columns and the rules applied.
     """
     meta = dict(metadata or {})
     if frame.shape[0] == 0:

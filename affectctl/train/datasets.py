@@ -96,7 +96,7 @@ Passed as keywords to :func:`make_dataset`; defaults in :data:`DATASETS`.
 
 Examples
 --------
->>> from affectctl.datasets import make_dataset
+>>> from affectctl.train.datasets import make_dataset
 >>> data = make_dataset("sim-affwild2", seed=0, n_train_videos=4, n_test_videos=2)
 >>> data.taxonomy.name, data.X_train.shape[1], data.au_train.shape[1]
 ('affwild2-expr8', 32, 12)
@@ -109,11 +109,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .circumplex import get_geometry
-from .errors import ConfigError
-from .facs import EMFACS_PROTOTYPES  # noqa: E402  (re-exported)
-from .schema import ABAW_AUS
-from .taxonomies import Taxonomy, get_taxonomy
+from ..circumplex import get_geometry
+from ..errors import ConfigError
+from ..facs import EMFACS_PROTOTYPES  # noqa: E402  (re-exported)
+from ..io.schema import ABAW_AUS
+from ..taxonomies import Taxonomy, get_taxonomy
 
 __all__ = [
     "EMFACS_PROTOTYPES",

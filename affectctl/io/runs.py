@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 
 from .dumps import read_dump
-from .errors import ConfigError, PairingError
-from .metrics.registry import compute_metrics
+from ..errors import ConfigError, PairingError
 from .schema import Dump
-from .taxonomies import Taxonomy
+from ..taxonomies import Taxonomy
 
-__all__ = ["RunSet", "load_runs", "check_paired", "metric_table", "find_dump_files"]
+__all__ = ["RunSet", "load_runs", "check_paired", "find_dump_files"]
 
 _SEED_FILE = re.compile(r"^seed-(\d+)\.(csv|parquet)$")
 
@@ -203,13 +202,3 @@ def aligned(runset: RunSet, a: str, b: str, seed: int) -> tuple:
     """The two dumps of a seed with b's arrays reordered to a's sample order."""
     da, db = runset.dump(a, seed), runset.dump(b, seed)
     return da, db, _alignment(da, db)
-
-
-def metric_table(runset: RunSet, *, geometry="nrc-vad", on_empty="warn") -> pd.DataFrame:
-    """Tidy table of every metric of every run: columns ``condition, seed, metric, value``."""
-    rows = []
-    for cond, by_seed in runset.runs.items():
-        for seed, dump in sorted(by_seed.items()):
-            for metric, value in compute_metrics(dump, geometry=geometry, on_empty=on_empty).items():
-                rows.append((cond, seed, metric, value))
-    return pd.DataFrame(rows, columns=["condition", "seed", "metric", "value"])

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .taxonomies import Taxonomy
+from ..taxonomies import Taxonomy
 
 __all__ = [
     "EXPR_EXCLUDED",

@@ -75,10 +75,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DegenerateDataWarning
-from ..metrics.confusion import confusion_matrix, f1_per_class
-from ..metrics.registry import geometry_context, resolve_geometry
-from ..runs import RunSet, check_paired
+from .errors import ConfigError, DegenerateDataWarning
+from .metrics.confusion import confusion_matrix, f1_per_class
+from .metrics.registry import geometry_context, resolve_geometry
+from .io.runs import RunSet, check_paired
 
 __all__ = [
     "DegeneracyThresholds",
@@ -533,7 +533,7 @@ def pair_table(runs: RunSet, *, conditions: Sequence[str] | None = None,
         without VA annotations). Full precision.
     """
     if not isinstance(runs, RunSet):
-        raise ConfigError("`runs` must be a RunSet (affectctl.runs.load_runs); "
+        raise ConfigError("`runs` must be a RunSet (affectctl.io.runs.load_runs); "
                           f"got {type(runs).__name__}.")
     conditions = list(runs.conditions if conditions is None else conditions)
     for c in conditions:
@@ -702,7 +702,7 @@ def _json_safe(obj):
 
 def _diagnose_iv(runs, baseline, interventions, thresholds, rng, representation, n_splits):
     if not isinstance(runs, RunSet):
-        raise ConfigError("`runs` must be a RunSet (affectctl.runs.load_runs); "
+        raise ConfigError("`runs` must be a RunSet (affectctl.io.runs.load_runs); "
                           f"got {type(runs).__name__}.")
     conds = runs.conditions
     if not isinstance(baseline, str) or baseline not in conds:
@@ -757,7 +757,7 @@ def _diagnose_iv(runs, baseline, interventions, thresholds, rng, representation,
 
 def _tests(base, other, gen):
     """One-sided exact tests of ``other < base`` over seeds; dict of evidence."""
-    from ..stats.seeds import signflip_test, wilcoxon_test
+    from .stats.seeds import signflip_test, wilcoxon_test
 
     out = {"wilcoxon_statistic": np.nan, "p_wilcoxon": np.nan, "p_wilcoxon_min": np.nan,
            "p_signflip": np.nan, "rank_biserial": np.nan, "cohen_dz": np.nan,
@@ -785,7 +785,7 @@ def _tests(base, other, gen):
 
 
 def _persistence(per_seed, baseline, interventions, seeds, th, gen) -> pd.DataFrame:
-    from ..stats.correction import adjust_pvalues
+    from .stats.correction import adjust_pvalues
 
     idx = ["a_index", "b_index"]
     base = per_seed[per_seed["condition"] == baseline].set_index(idx + ["seed"]).sort_index()
@@ -940,7 +940,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     Parameters
     ----------
     runs : RunSet
-        Dumps of the baseline and the interventions (:func:`affectctl.runs.load_runs`).
+        Dumps of the baseline and the interventions (:func:`affectctl.io.runs.load_runs`).
     baseline : str
         Reference condition: the verdict's confusion, closeness and cost are read
         on it, and every intervention is compared with it, paired by seed.
@@ -990,7 +990,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
 
     Examples
     --------
-    >>> from affectctl.runs import load_runs                    # doctest: +SKIP
+    >>> from affectctl.io.runs import load_runs                    # doctest: +SKIP
     >>> res = diagnose(load_runs("runs/sim-affwild2", ["base", "reweight"]),
     ...                baseline="base")                         # doctest: +SKIP
     >>> res.pairs[["a", "b", "status", "reason"]].head()        # doctest: +SKIP
@@ -1041,7 +1041,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     # --- persistence
     persistence = _persistence(per_seed, baseline, interventions, seeds, th, gen)
     if interventions:
-        from ..stats.seeds import min_attainable_pvalue
+        from .stats.seeds import min_attainable_pvalue
 
         m = len(interventions)
         min_p = min_attainable_pvalue("wilcoxon", len(seeds), "less")
@@ -1091,7 +1091,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
                      "(pip install scikit-learn).")
         representation = False
     if representation is not False and has_emb:
-        from .representation import cluster_table, representation_table
+        from .controls.representation import cluster_table, representation_table
 
         # every pair under the baseline (the table's probe columns); flagged and fixed
         # pairs also under every intervention (did any of them separate the pair?)

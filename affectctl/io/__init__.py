@@ -1,0 +1,19 @@
+"""Data in: everything that reads or writes a prediction file.
+
+- :mod:`~affectctl.io.schema`: the dump contract (:class:`Dump`, exclusion codes);
+- :mod:`~affectctl.io.dumps`: read, validate and write per-seed dumps (CSV, Parquet);
+- :mod:`~affectctl.io.runs`: ``DIR/<condition>/seed-<k>`` folders as a :class:`RunSet`;
+- :mod:`~affectctl.io.abaw`: ABAW per-video folders and the multi-task file;
+- :mod:`~affectctl.io.readers`: one entry point that detects the format;
+- :mod:`~affectctl.io.atomic`: the one atomic file writer.
+
+Nothing here computes a metric: data flows ``io`` → ``metrics`` → ``stats`` → report.
+"""
+
+from .dumps import dump_from_frame, dump_to_frame, read_dump, write_dump
+from .readers import read_predictions
+from .runs import RunSet, load_runs
+from .schema import Dump
+
+__all__ = ["Dump", "RunSet", "dump_from_frame", "dump_to_frame", "load_runs", "read_dump",
+           "read_predictions", "write_dump"]
