@@ -201,3 +201,19 @@ def to_plain(value):
     if isinstance(value, dict):
         return {k: to_plain(v) for k, v in value.items()}
     return value
+
+
+_BYTE_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+
+def popcount64(words: np.ndarray) -> np.ndarray:
+    """Number of set bits of each element of a ``uint64`` array (same shape, ``uint8``).
+
+    ``np.bitwise_count`` (NumPy >= 2.0, a hardware popcount) where available; on older
+    NumPy a byte lookup table over the array's little-endian bytes gives the same counts.
+    """
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(words)
+    words = np.ascontiguousarray(words, dtype=np.uint64)
+    by_byte = _BYTE_POPCOUNT[words.view(np.uint8)].reshape(*words.shape, 8)
+    return by_byte.sum(axis=-1, dtype=np.uint8)

@@ -77,6 +77,7 @@ from ._common import (
     mc_min_pvalue,
     normalize_rng,
     pick_batch,
+    popcount64,
     pvalue_from_null,
     warn_unreachable,
 )
@@ -477,7 +478,7 @@ class _CellAR:
         y = np.empty((b, self.n_pairs))
         if self.n_small:
             words = gen.integers(0, 2**64, size=(b, self.masks.shape[0]), dtype=np.uint64)
-            counts = np.bitwise_count(words & self.masks).astype(np.int32)
+            counts = popcount64(words & self.masks).astype(np.int32)
             y[:, : self.n_small] = np.add.reduceat(counts, self.starts, axis=1)
         for j, nt in enumerate(self.big, start=self.n_small):
             y[:, j] = gen.binomial(nt, 0.5, size=b)

@@ -75,12 +75,15 @@ def test_probe_auc_separated_is_one():
 def test_probe_auc_grouped_folds_keep_videos_apart():
     # each video has its own offset, shared by its frames; a class that lives in few
     # videos is predictable from the video offset under sample-level folds only
+    # 40 videos in 50 dimensions: any labelling of the videos is linearly separable, so
+    # sample-level folds leak through the offsets; with 20 videos the null AUC of grouped
+    # folds spread enough that another scikit-learn release's folds gave 0.85
     rng = np.random.default_rng(2)
-    n_videos, per = 20, 30
+    n_videos, per, dim = 40, 15, 50
     groups = np.repeat([f"v{i}" for i in range(n_videos)], per)
     y = np.repeat(np.arange(n_videos) % 2, per)
-    offsets = rng.normal(0, 3, (n_videos, 20))
-    x = np.repeat(offsets, per, axis=0) + rng.normal(0, 0.3, (n_videos * per, 20))
+    offsets = rng.normal(0, 3, (n_videos, dim))
+    x = np.repeat(offsets, per, axis=0) + rng.normal(0, 0.3, (n_videos * per, dim))
     auc_samples, *_ = probe_auc(x, y, rng=0)
     auc_groups, _, _, cv, _ = probe_auc(x, y, groups=groups, rng=0)
     assert cv == "StratifiedGroupKFold"

@@ -462,3 +462,15 @@ def test_threaded_float32_ar_equals_the_serial_sum(monkeypatch):
     for threads in (2, 3):
         assert nulls[threads][0] == nulls[1][0]
         np.testing.assert_allclose(nulls[threads][1], nulls[1][1], rtol=0, atol=1e-12)
+
+
+def test_popcount_fallback_equals_bitwise_count(monkeypatch):
+    # the byte-table path taken on NumPy < 2.0 against the hardware popcount / int.bit_count
+    from affectctl.stats import _common
+
+    words = np.random.default_rng(3).integers(0, 2**64, size=(7, 5), dtype=np.uint64)
+    words[0, 0], words[0, 1] = 0, 2**64 - 1
+    expected = np.array([[int(w).bit_count() for w in row] for row in words.tolist()])
+    np.testing.assert_array_equal(_common.popcount64(words), expected)
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    np.testing.assert_array_equal(_common.popcount64(words), expected)
