@@ -66,9 +66,7 @@ __all__ = ["Condition", "SCHEMA", "load_condition", "find_condition", "list_cond
 
 
 def _repo_models() -> Path:
-    import affectctl
-
-    return Path(affectctl.__file__).resolve().parents[1] / "models"
+    return Path(__file__).resolve().parents[2] / "models"
 
 
 # name: (kind, default, rule) -- kind in {"str", "int", "float", "choice"}.

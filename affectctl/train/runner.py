@@ -234,10 +234,8 @@ class WorkerPool:
         import subprocess
         import sys
 
-        import affectctl
-
         env = dict(os.environ)
-        root = str(Path(affectctl.__file__).resolve().parents[1])
+        root = str(Path(__file__).resolve().parents[2])  # the folder holding affectctl/
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         env.setdefault("OMP_NUM_THREADS", "1")
         payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
