@@ -21,7 +21,8 @@ Built-in geometries
     word for disgust or contempt, so those classes have **no coordinate** here.
 ``affectnet-sample``
     Per-class mean VA of a 100-image-per-class sample of AffectNet annotations
-    (``shared/DOMAIN.md``; a small sample, for illustration).
+    (the AffectNet release's own valence/arousal labels, Mollahosseini et al., IEEE
+    TAC 2017; a small sample, for illustration).
 ``data``
     Per-class mean of the dump's own ``v_true, a_true`` annotations.
 A CSV file ``class,valence,arousal``

@@ -3,7 +3,7 @@
 The study behind affectctl found that rare classes fail because they are
 *degenerate*: they sit close together on the valence–arousal (VA) circumplex and
 are confused with each other under every loss, cost and reweighting tried
-(anger–fear on Aff-Wild2, anger–contempt on AffectNet; ``shared/DOMAIN.md``).
+(anger–fear on Aff-Wild2, anger–contempt on AffectNet; arXiv:2606.15763).
 :func:`diagnose` turns that finding into a check any run set can be put through:
 
 1. **Pair table.** For every unordered class pair ``(a, b)`` and every run: the
@@ -65,7 +65,6 @@ References
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import numbers
 import warnings
@@ -957,9 +956,8 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
         :attr:`DiagnosisResult.rng_seed`.
     representation : {True, False, "auto"}, default "auto"
         Linear-probe and cluster evidence from the dumps' embeddings
-        (:mod:`affectctl.controls.representation`, needs scikit-learn): ``"auto"``
-        when every dump has them and scikit-learn is installed (else a note),
-        ``True`` requires them, ``False`` skips. Computed for the flagged,
+        (:mod:`affectctl.controls.representation`, scikit-learn): ``"auto"``
+        when every dump has them, ``True`` requires them, ``False`` skips. Computed for the flagged,
         candidate and fixed pairs, in every run.
     n_splits : int, default 5
         Folds of the probe's cross-validation.
@@ -1086,10 +1084,6 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     # --- representation
     rep_table, clusters = None, None
     has_emb = all(runs.dump(c, s).embedding is not None for c in conds for s in seeds)
-    if representation == "auto" and has_emb and importlib.util.find_spec("sklearn") is None:
-        notes.append("scikit-learn is not installed: representation evidence skipped "
-                     "(pip install scikit-learn).")
-        representation = False
     if representation is not False and has_emb:
         from .controls.representation import cluster_table, representation_table
 

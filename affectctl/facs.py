@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["EMFACS_PROTOTYPES"]
 
 #: EMFACS prototypes of the basic emotions as sets of FACS action units
-#: (Ekman, Friesen & Hager 2002, FACS Investigator's Guide; see ``shared/DOMAIN.md``).
+#: (Ekman, Friesen & Hager 2002, *Facial Action Coding System: Investigator's Guide*).
 #: Contempt is R12+R14 (unilateral); laterality is dropped here. Neutral has no AU;
 #: Other has no prototype (absent from the mapping).
 EMFACS_PROTOTYPES: dict[str, frozenset] = {

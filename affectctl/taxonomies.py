@@ -5,7 +5,7 @@ Every taxonomy maps its own class names onto *canonical emotion names*
 so that geometries, action-unit prototypes and cross-dataset mappings are
 written once.
 
-Sources (see ``shared/DOMAIN.md``):
+Sources:
 
 - Aff-Wild2 / ABAW3+ EXPR: 0 Neutral, 1 Anger, 2 Disgust, 3 Fear, 4 Happiness,
   5 Sadness, 6 Surprise, 7 Other (Kollias, ABAW3 CVPR 2022).
@@ -13,9 +13,11 @@ Sources (see ``shared/DOMAIN.md``):
   7 Contempt (Mollahosseini et al. 2017); the 7-class variant drops Contempt.
 - RAF-DB: 1 Surprise, 2 Fear, 3 Disgust, 4 Happiness, 5 Sadness, 6 Anger,
   7 Neutral (1-based; Li et al. 2017).
-- FER2013: 0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral.
+- FER2013: 0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral
+  (Goodfellow et al., ICONIP 2013; the Kaggle challenge's ``fer2013.csv``).
 - FER+: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt
-  (the vote columns without unknown and NF).
+  (Barsoum et al., ICMI 2016; the vote columns of ``fer2013new.csv`` without unknown
+  and NF).
 """
 
 from __future__ import annotations

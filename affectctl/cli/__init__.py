@@ -14,11 +14,7 @@ from ._app import app
 
 # Command modules register themselves on `app` when imported.
 for _name in ("audit", "compare", "power", "train", "report", "diagnose"):
-    try:
-        importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as exc:  # a command module not written yet
-        if exc.name != f"{__name__}.{_name}":
-            raise
+    importlib.import_module(f"{__name__}.{_name}")
 
 __all__ = ["app", "main"]
 

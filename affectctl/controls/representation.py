@@ -31,8 +31,8 @@ Davies–Bouldin, Calinski–Harabasz
     for them (#6) cites their use by ARBEx (Wasi et al. 2023) for embedding quality
     (*unverified*).
 
-scikit-learn is imported on first use (it is in the ``test`` extra, not a core
-dependency); without it these functions raise :class:`~affectctl.errors.ConfigError`.
+scikit-learn (a core dependency) is imported on first use, so ``import affectctl``
+stays light.
 
 References
 ----------
@@ -70,14 +70,6 @@ __all__ = [
 ]
 
 PROJECTIONS = ("pca", "lda")
-
-
-def _sklearn():
-    try:
-        import sklearn  # noqa: F401
-    except ModuleNotFoundError:  # pragma: no cover - depends on the environment
-        raise ConfigError("representation evidence needs scikit-learn; install it with "
-                          "`pip install scikit-learn` (or the `test` extra).") from None
 
 
 def _seed_from(rng) -> int:
@@ -243,7 +235,6 @@ def fisher_ratio(x_a, x_b, *, ridge: float = 1e-6) -> float:
 
 def _cv_scores(x, y, groups, n_splits, C, rng):
     """Held-out probe scores per fold: ``([(y_test, scores), ...], cv name, note)``."""
-    _sklearn()
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
     from sklearn.pipeline import make_pipeline
@@ -366,7 +357,6 @@ def pair_separability(embedding, y, a, b, *, groups=None, n_splits: int = 5, C: 
         ``davies_bouldin`` and ``calinski_harabasz`` treat the two classes as two
         clusters of the full embedding.
     """
-    _sklearn()
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     x = _as_embedding(embedding)
@@ -401,7 +391,6 @@ def cluster_scores(embedding, labels) -> ClusterScores:
     -------
     ClusterScores
     """
-    _sklearn()
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     x = _as_embedding(embedding)
@@ -448,7 +437,6 @@ def project_embedding(embedding, y, *, method: str = "pca") -> Projection:
         var = s**2
         explained = tuple(float(v) for v in (var[:2] / var.sum() if var.sum() > 0 else var[:2]))
         return Projection(coords, y, "pca", explained)
-    _sklearn()
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     if np.unique(y).shape[0] < 3:

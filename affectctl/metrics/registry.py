@@ -39,8 +39,8 @@ Official challenge scores
     ``official_score``: the headline score of the file's benchmark: the taxonomy's
     (:data:`OFFICIAL_SCORE`) for expression files, ``abaw_mtl_score`` for an ABAW
     multi-task file, ``abaw3_va_score`` / ``abaw3_au_score`` for VA-only / AU-only
-    files. Source: the ABAW challenge papers (Kollias et al., 2020–2024), see
-    ``../shared/DOMAIN.md``.
+    files. Source: the ABAW challenge papers (Kollias et al., ABAW 2020, FG 2020;
+    ABAW2, ICCV-W 2021; ABAW3, CVPR-W 2022; and later editions).
 """
 
 from __future__ import annotations

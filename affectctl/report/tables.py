@@ -384,10 +384,8 @@ def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
     notes = [f"Pairs in rank order (flagged first); rates are seed means of the symmetric pair "
              f"confusion rate under {diagnosis.baseline} and every intervention; "
              f"{len(diagnosis.seeds)} seeds; geometry {diagnosis.geometry}."]
-    try:
-        from ..diagnose import STATUSES
-    except ImportError:  # pragma: no cover
-        STATUSES = {}
+    from ..diagnose import STATUSES
+
     for status in dict.fromkeys(table.get("status", [])):
         if status in STATUSES:
             notes.append(f"{status}: {STATUSES[status]}.")

@@ -808,12 +808,10 @@ def _thin_blas():
 
     Those products are too small to gain from threads, and OpenBLAS threads spin
     when the cores are busy, which made the float32 AR path up to 10x slower under
-    load. Without threadpoolctl (a scikit-learn dependency) nothing changes.
+    load.
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
     return threadpool_limits(limits=1, user_api="blas")
 
 

@@ -61,10 +61,6 @@ _MAX_FORCED_EXACT_SIGNFLIP = 24
 #: non-zero differences; beyond, a normal approximation with tie-corrected variance.
 MAX_EXACT_WILCOXON = 400
 
-METHODS = ("wilcoxon", "signflip", "ttest", "ar", "bootstrap", "mcnemar", "bowker",
-           "stuart_maxwell")
-
-
 @dataclass(frozen=True)
 class PairedTestResult:
     """Result of a paired test of A against B, with its provenance.

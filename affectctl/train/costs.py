@@ -112,7 +112,7 @@ def au_distance(taxonomy: Taxonomy, aus: str = "facs") -> np.ndarray:
     References
     ----------
     Ekman, Friesen & Hager (2002), *Facial Action Coding System: Investigator's Guide*
-    (EMFACS prototypes; see ``shared/DOMAIN.md``).
+    (EMFACS prototypes).
     """
     if aus not in ("facs", "abaw12"):
         raise ValueError(f"`aus` must be one of {{'facs', 'abaw12'}}; got {aus!r}.")

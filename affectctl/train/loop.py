@@ -25,8 +25,8 @@ Objective, for a batch of frames with expression labels ``y``:
 
 Frames without an expression label (-1) still train the VA and AU heads. Training
 runs a fixed number of epochs and the last model is evaluated: there is no model
-selection on the test split (ARBEx's reported numbers select on the evaluation set;
-``shared/DOMAIN.md``).
+selection on the test split (ARBEx's official code, Wasi et al. 2023, selects its
+reported model on the evaluation set).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ computes it in closed form. With soft targets (label smoothing, label distributi
 :func:`ot_soft` solves the linear program with POT's exact solver ``ot.emd2`` on the
 torch backend, whose gradient with respect to ``p`` is the dual potential, i.e. the
 closed-form gradient ``C[:, y]`` up to an additive constant (POT centres the
-potential; ``shared/DOMAIN.md``). Both check that histograms are non-negative with
+potential; Flamary et al., POT, JMLR 2021). Both check that histograms are non-negative with
 equal mass and raise ``ValueError`` before POT would raise its ``AssertionError``.
 
 References
