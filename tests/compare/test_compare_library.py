@@ -78,10 +78,16 @@ def test_deterministic_given_rng(runs, result):
     again = compare(runs, "base", ("circumplex", "uniform"), n_resamples=999, rng=11)
     cols = ["a", "b", "metric", "test", "p_value", "statistic"]
     assert again.comparisons[cols].equals(result.comparisons[cols])
-    other = compare(runs, "base", ("circumplex",), n_resamples=999, rng=12)
-    ar11 = result.comparisons.query("test == 'ar' and a == 'circumplex' and b == 'base'").p_value.to_numpy()
-    ar12 = other.comparisons.query("test == 'ar'").p_value.to_numpy()
-    assert ar11.shape == ar12.shape
+    # another seed: the same exact tests, other Monte-Carlo draws (and the seed recorded)
+    other = compare(runs, "base", ("circumplex", "uniform"), n_resamples=999, rng=12)
+    key = ["a", "b", "metric", "test"]
+    both = result.comparisons.merge(other.comparisons, on=key, suffixes=("_11", "_12"))
+    assert len(both) == len(result.comparisons)
+    exact = both[both.test.isin(["wilcoxon", "signflip"])]
+    assert len(exact) and (exact.p_value_11 == exact.p_value_12).all()
+    ar = both[both.test == "ar"]
+    assert (ar.seed_11 == 11).all() and (ar.seed_12 == 12).all()
+    assert (ar.p_value_11 != ar.p_value_12).any()
 
 
 def test_monte_carlo_records_report_seed_and_resamples(result):
