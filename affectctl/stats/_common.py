@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from .._json import plain
 from ..errors import ConfigError, DegenerateDataWarning, PairingError
 
 ALTERNATIVES = ("two-sided", "greater", "less")
@@ -191,16 +192,8 @@ def pick_batch(n_resamples: int, bytes_per_replicate: int, budget: int = 64 * 2*
 
 
 def to_plain(value):
-    """Convert numpy scalars and tuples to plain Python values for JSON."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, tuple):
-        return [to_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    return value
+    """Plain Python values for a result record (NaN kept): :func:`affectctl._json.plain`."""
+    return plain(value)
 
 
 _BYTE_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
