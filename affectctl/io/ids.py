@@ -65,7 +65,7 @@ def _keys(ids, level: str) -> pd.Series:
 
 def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
              truth_source: str = "<truth>", strict: bool = False, truth_rows=None,
-             n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
+             expected=None, n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
     """Pair every prediction with its truth row.
 
     Parameters
@@ -78,6 +78,10 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
         Truth rows without a prediction are an error instead of a warning.
     truth_rows : sequence of int, optional
         1-based line of every truth row, for the messages.
+    expected : callable, optional
+        ``expected(truth_index) -> bool array over the truth rows``: the rows that
+        should have a prediction, given those matched (e.g. the splits the
+        predictions cover); default all.
 
     Returns
     -------
@@ -119,13 +123,16 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
                     file=pred_source)
             truth_idx = pos.to_numpy(dtype=np.int64)
             order = np.argsort(truth_idx, kind="stable")
-            missing = len(truth) - len(truth_idx)
+            want = (np.ones(len(truth), bool) if expected is None
+                    else np.asarray(expected(truth_idx), dtype=bool))
+            have = np.zeros(len(truth), bool)
+            have[truth_idx] = True
+            lacking = want & ~have
+            missing = int(lacking.sum())
             if missing:
-                have = np.zeros(len(truth), bool)
-                have[truth_idx] = True
-                first = np.flatnonzero(~have)[:n_show]
+                first = np.flatnonzero(lacking)[:n_show]
                 where = ", ".join(repr(truth.iloc[j]) for j in first)
-                msg = (f"{missing} of {len(truth)} truth rows have no prediction (first: {where})")
+                msg = (f"{missing} of {int(want.sum())} truth rows have no prediction (first: {where})")
                 if strict:
                     row = None if truth_rows is None else int(np.asarray(truth_rows)[first[0]])
                     raise DumpFormatError(msg + "; --strict requires one for every row.",

@@ -57,6 +57,13 @@ class Truth:
     excluded : dict
         ``{label: bool array (n,)}``: rows excluded for a reason that is counted by
         code (``"expression 9 (Uncertain)"``); counts are taken over the paired rows.
+    split : ndarray of str, shape (n,), or None
+        The dataset split of each row (``train``/``test``, FER2013 ``Usage``); truth
+        rows are expected to have a prediction only in the splits the predictions cover.
+    expected : ndarray of bool, shape (n,), or None
+        Rows that can have a prediction at all (False: an image the dataset dropped).
+    numbered : bool
+        Ids are ``fer%07d`` row numbers; predictions may give the bare number.
     metadata : dict
     """
 
@@ -69,6 +76,9 @@ class Truth:
     au_true: dict | None = None
     rows: np.ndarray | None = None
     excluded: dict = field(default_factory=dict)
+    split: np.ndarray | None = None
+    expected: np.ndarray | None = None
+    numbered: bool = False
     metadata: dict = field(default_factory=dict)
 
     @property
@@ -189,8 +199,19 @@ def pair(pred: Predictions, truth: Truth, *, strict: bool = False) -> Dump:
         (``{label: count}`` of the truth's coded exclusions among the paired rows)
         and the tool reader's own counts.
     """
-    pidx, tidx, level = join_ids(pred.sample_id, truth.sample_id, pred_source=pred.source,
-                                 truth_source=truth.source, strict=strict, truth_rows=truth.rows)
+    pred_ids = np.asarray(pred.sample_id, dtype=object)
+    if truth.numbered and all(str(s).strip().isdigit() for s in pred_ids):
+        pred_ids = np.array([f"fer{int(s):07d}" for s in pred_ids], dtype=object)
+
+    def expected(tidx):
+        want = np.ones(truth.n_rows, bool) if truth.expected is None else truth.expected.copy()
+        if truth.split is not None:
+            want &= np.isin(truth.split, np.unique(truth.split[tidx]))
+        return want
+
+    pidx, tidx, level = join_ids(pred_ids, truth.sample_id, pred_source=pred.source,
+                                 truth_source=truth.source, strict=strict, truth_rows=truth.rows,
+                                 expected=expected)
     tax = truth.taxonomy
     n = len(tidx)
     exclusions: dict = {}
