@@ -13,7 +13,7 @@ import importlib
 from ._app import app
 
 # Command modules register themselves on `app` when imported.
-for _name in ("audit", "compare", "power", "train", "report", "diagnose"):
+for _name in ("audit", "compare", "power", "train", "report", "diagnose", "formats"):
     try:
         importlib.import_module(f"{__name__}.{_name}")
     except ModuleNotFoundError as exc:  # a command module not written yet

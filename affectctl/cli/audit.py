@@ -16,8 +16,17 @@ from ._app import command, console, err_console
 def audit_cli(
     file: Annotated[Path, typer.Argument(help="Prediction dump (CSV/Parquet), ABAW prediction folder, "
                                               "or ABAW multi-task file.")],
-    truth: Annotated[Optional[Path], typer.Option("--truth", help="Annotation folder or multi-task "
-                                                  "file, for the ABAW formats.")] = None,
+    truth: Annotated[Optional[Path], typer.Option("--truth", help="Annotations: ABAW folder or multi-task "
+                                                  "file, or a dataset's file (AffectNet, RAF-DB, FER2013, "
+                                                  "FERPlus; see `affectctl formats`).")] = None,
+    fmt: Annotated[Optional[list[str]], typer.Option("--format", help="Name the format of FILE and/or "
+                                                     "--truth when the header does not (repeatable; "
+                                                     "see `affectctl formats`).")] = None,
+    mapping: Annotated[Optional[str], typer.Option("--map", help="Class names of another CSV: "
+                                                   "'angry=Anger,happy=Happy,...'.")] = None,
+    id_column: Annotated[Optional[str], typer.Option("--id", help="Image-id column of FILE.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an "
+                                         "error, not a warning.")] = False,
     taxonomy: Annotated[Optional[str], typer.Option(help="Label space, e.g. affwild2-expr8, affectnet8; "
                                                     "inferred from p_<Class> columns when omitted.")] = None,
     geometry: Annotated[str, typer.Option(help="Class coordinates: nrc-vad, russell, affectnet-sample, "
@@ -29,9 +38,12 @@ def audit_cli(
     """Validate FILE, print counts, exclusions, official scores, per-class F1, geometry
     metrics and the confusion matrix; warn when the class order looks wrong."""
     from ..audit import audit
+    from ..io.formats import split_format_names
     from ..io.readers import read_predictions
 
-    dump = read_predictions(file, annotations=truth, taxonomy=taxonomy)
+    pred_format, truth_format = split_format_names(fmt)
+    dump = read_predictions(file, annotations=truth, taxonomy=taxonomy, format=pred_format,
+                            truth_format=truth_format, mapping=mapping, id_column=id_column, strict=strict)
     report = audit(dump, geometry=geometry, require=require or ())
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -60,6 +72,17 @@ def _print_report(report) -> None:
         excluded.append(f"valence {ex['valence']}, arousal {ex['arousal']} (-5)")
     if "au" in ex:
         excluded.append(f"AU values {ex['au']} (-1)")
+    for label, count in ex.get("by_code", {}).items():
+        excluded.append(f"{label}: {count}")
+    for key, what in (("openface_unsuccessful", "OpenFace frames with success 0"),
+                      ("openface_other_faces", "other faces in a frame"),
+                      ("pyfeat_no_face", "py-feat rows without a face"),
+                      ("pyfeat_other_faces", "other faces in an image"),
+                      ("deepface_other_faces", "other faces in an image"),
+                      ("scores_softmaxed", "score rows taken as logits (softmax)"),
+                      ("proba_dropped_class_top", "rows whose top class is outside the taxonomy")):
+        if ex.get(key):
+            excluded.append(f"{what}: {ex[key]}")
     parts = [f"{report.n_samples} samples; excluded: " + ", ".join(excluded)]
     if ex.get("proba_renormalized"):
         parts.append(f"; probability rows renormalized: {ex['proba_renormalized']}")

@@ -68,8 +68,15 @@ def line_of(i) -> int:
     return int(i) + 2
 
 
-def numeric_column(frame: pd.DataFrame, col: str, source, *, integer: bool = False) -> np.ndarray:
-    """A column as float64; a missing or non-numeric value is an error naming its line."""
+def numeric_column(frame: pd.DataFrame, col: str, source, *, integer: bool = False,
+                   lines=None) -> np.ndarray:
+    """A column as float64; a missing or non-numeric value is an error naming its line.
+
+    ``lines`` gives the file line of every row when ``frame`` is a subset of the file.
+    """
+    def line_of(i):
+        return int(lines[i]) if lines is not None else int(i) + 2
+
     values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64)
     bad = np.isnan(values)
     if bad.any():
@@ -85,7 +92,7 @@ def numeric_column(frame: pd.DataFrame, col: str, source, *, integer: bool = Fal
 
 
 def softmax_if_logits(scores: np.ndarray, source, columns, *, percent: bool = False,
-                      tolerance: float = 1e-3) -> tuple[np.ndarray, int]:
+                      tolerance: float = 1e-3, lines=None) -> tuple[np.ndarray, int]:
     """Turn a tool's scores into probabilities.
 
     Rows summing to 1 (or to 100 with ``percent``) within ``tolerance`` are
@@ -93,6 +100,9 @@ def softmax_if_logits(scores: np.ndarray, source, columns, *, percent: bool = Fa
     logits) and the count of rows so converted is returned. Non-finite scores are an
     error naming the line.
     """
+    def line_of(i):
+        return int(lines[i]) if lines is not None else int(i) + 2
+
     s = np.asarray(scores, dtype=np.float64)
     bad = ~np.isfinite(s)
     if bad.any():
