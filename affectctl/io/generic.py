@@ -160,7 +160,8 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
         else:
             names = raw.astype(str).str.strip().tolist()
             if not classes:
-                classes = tuple(dict.fromkeys(names))
+                classes = (get_taxonomy(taxonomy).classes if taxonomy is not None
+                           else tuple(dict.fromkeys(names)))
         lookup = {canonical_name(c): j for j, c in enumerate(classes)}
         try:
             y_pred = np.array([lookup[canonical_name(nm)] for nm in names], dtype=np.int64)

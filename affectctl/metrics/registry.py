@@ -56,7 +56,8 @@ from ..errors import DegenerateDataWarning
 from ..io.schema import ABAW2020_AUS, ABAW_AUS, Dump
 from . import confusion as cm_metrics
 from .action_units import au_accuracy_per_unit, au_f1_per_unit
-from .probability import confidence, expected_calibration_error, expected_cost_per_sample
+from .probability import (confidence, expected_calibration_error, expected_calibration_error_soft,
+                          expected_cost_per_sample, expected_cost_soft_per_sample)
 from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
 __all__ = ["compute_metrics", "metric_table", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE", "official_score_id",
@@ -217,6 +218,14 @@ def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
                                     if has_coord.any() else float("nan"))
             out["confidence_mean"] = float(confidence(p).mean())
             out["ece"] = expected_calibration_error(p, y)
+            if dump.soft_true is not None:
+                # annotator votes as soft truth (FERPlus), on the rows with a majority label
+                q = dump.soft_true[mask]
+                ok = np.isfinite(q).all(axis=1)
+                if ok.any():
+                    out["expected_cost_votes"] = float(expected_cost_soft_per_sample(
+                        p[ok], q[ok], geo.cost_filled).mean())
+                    out["ece_votes"] = expected_calibration_error_soft(p[ok], q[ok])
         if tax.name == "affwild2-expr8":
             out["abaw3_expr_score"] = out["expr_macro_f1"]
         if tax.name == "affwild2-expr7":
