@@ -56,7 +56,7 @@ def read_pyfeat(path: "str | Path", **_ignored) -> Predictions:
         raise DumpFormatError("has neither emotion nor AU columns.", file=path, column="anger")
     no_face = frame[scored].isna().all(axis=1).to_numpy()
     if "FaceRectX" in frame.columns:
-        no_face |= frame["FaceRectX"].isna().to_numpy()
+        no_face = no_face | frame["FaceRectX"].isna().to_numpy()
     inp = frame["input"].astype(str).str.strip()
     has_frame = "frame" in frame.columns
     fr = (pd.to_numeric(frame["frame"], errors="coerce").fillna(0).astype(np.int64)
