@@ -51,6 +51,8 @@ def audit_cli(
         _print_report(report)
     if report.class_order is not None:
         err_console.print(f"affectctl: warning: {report.class_order.message()}", markup=False)
+    if report.va_order is not None:
+        err_console.print(f"affectctl: warning: {report.va_order.message()}", markup=False)
     if report.failed_requirements:
         for r, v in report.failed_requirements:
             err_console.print(f"affectctl: requirement failed: {r} (value {v:.6g})", markup=False)
