@@ -246,3 +246,28 @@ def test_generic_map_bad_option(tmp_path):
     truth.write_text("test_0001.jpg 4\n")
     res = CliRunner().invoke(app, ["audit", str(pfile), "--truth", str(truth), "--map", "angry:Anger"])
     assert res.exit_code == 2 and "--map" in res.stderr
+
+
+def test_compare_pairs_each_seed_file_with_the_truth(tmp_path):
+    n = 120
+    truth, names, code, rng = _affectnet_truth(tmp_path, n, 7)
+    alpha = ["Anger", "Contempt", "Disgust", "Fear", "Happiness", "Neutral", "Sadness", "Surprise"]
+    canon = {"Happy": "Happiness", "Sad": "Sadness"}
+    target = np.array([alpha.index(canon.get(AFFECTNET8[c], AFFECTNET8[c])) for c in code])
+    runs = tmp_path / "runs"
+    for cond, strength in (("base", 1.0), ("better", 2.5)):
+        (runs / cond).mkdir(parents=True)
+        for seed in range(3):
+            logits = rng.normal(0, 1, (n, 8))
+            logits[np.arange(n), target] += strength
+            frame = pd.DataFrame(logits, columns=alpha)
+            frame.insert(0, "image", [nm.split("/")[1] for nm in names])
+            frame.to_csv(runs / cond / f"seed-{seed}.csv", index=False)
+    out = tmp_path / "report"
+    res = CliRunner().invoke(app, ["compare", "base", "better", "--runs", str(runs), "--truth", str(truth),
+                                   "--permutations", "99", "--no-figures", "--quiet", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    results = json.loads((out / "results.json").read_text())
+    assert "better" in json.dumps(results)
+    bad = CliRunner().invoke(app, ["compare", "base", "better", "--runs", str(runs), "--map", "a=Anger"])
+    assert bad.exit_code == 2 and "--truth" in bad.stderr
