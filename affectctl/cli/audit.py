@@ -67,15 +67,21 @@ def _print_report(report) -> None:
     m = report.metrics
     console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}")
     ex = report.exclusions
+    coded = ex.get("by_code") or {}
     excluded = []
     if "expr" in ex:
-        excluded.append(f"expression {ex['expr']} (label -1)")
+        excluded.append(f"expression {ex['expr']}" + ("" if coded else " (label -1)"))
     if "valence" in ex:
-        excluded.append(f"valence {ex['valence']}, arousal {ex['arousal']} (-5)")
+        excluded.append(f"valence {ex['valence']}, arousal {ex['arousal']}" + ("" if coded else " (-5)"))
     if "au" in ex:
         excluded.append(f"AU values {ex['au']} (-1)")
-    for label, count in ex.get("by_code", {}).items():
-        excluded.append(f"{label}: {count}")
+    parts = [f"{report.n_samples} samples; excluded: " + ", ".join(excluded)]
+    if ex.get("proba_renormalized"):
+        parts.append(f"; probability rows renormalized: {ex['proba_renormalized']}")
+    console.print("".join(parts))
+    if coded:
+        console.print("excluded by code: " + ", ".join(f"{label} {count}" for label, count in coded.items()))
+    read = []
     for key, what in (("openface_unsuccessful", "OpenFace frames with success 0"),
                       ("openface_other_faces", "other faces in a frame"),
                       ("pyfeat_no_face", "py-feat rows without a face"),
@@ -84,11 +90,9 @@ def _print_report(report) -> None:
                       ("scores_softmaxed", "score rows taken as logits (softmax)"),
                       ("proba_dropped_class_top", "rows whose top class is outside the taxonomy")):
         if ex.get(key):
-            excluded.append(f"{what}: {ex[key]}")
-    parts = [f"{report.n_samples} samples; excluded: " + ", ".join(excluded)]
-    if ex.get("proba_renormalized"):
-        parts.append(f"; probability rows renormalized: {ex['proba_renormalized']}")
-    console.print("".join(parts))
+            read.append(f"{what} {ex[key]}")
+    if read:
+        console.print("read from the tool's file: " + ", ".join(read))
     scores = Table(title="Scores", show_header=True, header_style="bold")
     scores.add_column("metric")
     scores.add_column("value", justify="right")
@@ -97,7 +101,8 @@ def _print_report(report) -> None:
                 "uar", "cohen_kappa", "mcc", "va_ccc_valence", "va_ccc_arousal", "va_ccc_mean",
                 "va_ccc_mean_per_video", "va_rmse_valence", "va_rmse_arousal", "au_f1_mean",
                 "abaw3_au_score", "abaw2_au_score", "abaw2020_au_score", "abaw_mtl_score", "error_distance_mean",
-                "quadrant_preservation", "expected_cost", "confidence_mean", "ece"):
+                "quadrant_preservation", "expected_cost", "confidence_mean", "ece", "expected_cost_votes",
+                "ece_votes"):
         if key in m:
             scores.add_row(key, _fmt(m[key]))
     console.print(scores)

@@ -86,7 +86,7 @@ def test_affectnet_cli_prints_counts_by_code(tmp_path):
     truth, pfile, code, *_ = _affectnet(tmp_path)
     res = CliRunner().invoke(app, ["audit", str(pfile), "--truth", str(truth)], env={"COLUMNS": "100"})
     assert res.exit_code == 0, res.output
-    assert f"expression 9 (Uncertain): {int((code == 9).sum())}" in res.stdout
+    assert f"expression 9 (Uncertain) {int((code == 9).sum())}" in res.stdout
 
 
 def test_affectnet_bad_code_names_line_and_column(tmp_path):
