@@ -4,13 +4,15 @@ Datasets name an image by a relative path (AffectNet ``subDirectory_filePath``
 ``"689/737db2483489148d.jpg"``), by a bare file name (RAF-DB ``"test_0001.jpg"``) or
 by a row number (FER2013); tools name it by what they were given, often the
 aligned copy (RAF-DB's ``"test_0001_aligned.jpg"``) or an absolute path. An id is
-compared at three levels, from strict to loose, and the strictest level at which
+compared at four levels, from strict to loose, and the strictest level at which
 every prediction finds a truth row is used:
 
 1. ``exact``: the string as written (surrounding blanks removed);
 2. ``path``: ``\\`` turned into ``/``, a leading ``./`` dropped, the extension
    dropped, a trailing ``_aligned`` dropped (``"./689/a_aligned.png"`` → ``"689/a"``);
-3. ``name``: the last path component of level 2 (``"689/a"`` → ``"a"``).
+3. ``tail``: the longest trailing part of the level-2 key that is a truth row's
+   level-2 key (``"/data/AffectNet/689/a"`` → ``"689/a"``);
+4. ``name``: the last path component of level 2 (``"689/a"`` → ``"a"``).
 
 At a level where two truth rows share a key, matching through that key is refused
 (an ambiguous id is never paired by chance). A prediction that finds no truth row
@@ -30,7 +32,7 @@ from ..errors import DumpFormatError
 
 __all__ = ["normalize_id", "id_key", "join_ids", "ID_LEVELS"]
 
-ID_LEVELS = ("exact", "path", "name")
+ID_LEVELS = ("exact", "path", "tail", "name")
 _EXT = re.compile(r"\.(jpe?g|png|bmp|tiff?|gif|webp|npy)$", re.IGNORECASE)
 _ALIGNED = re.compile(r"_aligned$", re.IGNORECASE)
 
@@ -49,7 +51,7 @@ def id_key(value: str, level: str) -> str:
     if level == "exact":
         return str(value).strip()
     s = normalize_id(value)
-    return s if level == "path" else s.rsplit("/", 1)[-1]
+    return s if level in ("path", "tail") else s.rsplit("/", 1)[-1]
 
 
 def _keys(ids, level: str) -> pd.Series:
@@ -106,10 +108,13 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
                               file=pred_source)
     best = None
     for level in ID_LEVELS:
-        tk = _keys(truth, level)
-        pk = _keys(pred, level)
+        tk = _keys(truth, "path" if level == "tail" else level)
+        pk = _keys(pred, "path" if level == "tail" else level)
         unique = ~tk.duplicated(keep=False)
         lookup = pd.Series(np.flatnonzero(unique.to_numpy()), index=tk[unique].to_numpy())
+        if level == "tail":
+            known = set(lookup.index)
+            pk = pd.Series([_longest_tail(k, known) for k in pk], dtype=object)
         pos = pk.map(lookup)
         found = pos.notna().to_numpy()
         if best is None or found.sum() > best[1].sum():
@@ -150,3 +155,13 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
         f"{len(lost)} of {len(pred)} predictions have no row in the truth file {truth_source} "
         f"(first: {shown}); ids are matched as written, then without extension, '_aligned' "
         f"suffix and folder{hint}.", file=pred_source)
+
+
+def _longest_tail(key: str, known: set) -> str:
+    """The longest trailing ``/``-part of ``key`` that is in ``known`` (else ``key``)."""
+    parts = key.split("/")
+    for i in range(len(parts)):
+        tail = "/".join(parts[i:])
+        if tail in known:
+            return tail
+    return key

@@ -247,3 +247,19 @@ def test_ferplus_negative_vote_is_an_error(tmp_path):
                      "Training,fer0000001.png,4,0,-1,1,3,2,0,0,0,0\n")
     with pytest.raises(DumpFormatError, match="line 3, column 'surprise'"):
         read_ferplus(truth)
+
+
+def test_id_levels():
+    import warnings
+
+    from affectctl.io.ids import join_ids
+
+    truth = ["689/abc.jpg", "690/abc.jpg", "12/xyz.jpg"]
+    # absolute paths under another root: the trailing relative path decides, although
+    # two truth rows share the file name abc
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p, t, level = join_ids(["/data/AffectNet/690/abc.png", r"C:\an\12\xyz_aligned.jpg"], truth)
+    assert level == "tail" and t.tolist() == [1, 2]
+    with pytest.raises(DumpFormatError, match="share a file name"):
+        join_ids(["abc.jpg"], truth)
