@@ -19,7 +19,11 @@ Error geometry (need a geometry)
     training losses price it (a probability vector cannot be split without changing
     the metric's meaning).
 Probabilities
-    ``confidence_mean`` (ARBEx, 1 − H/log K), ``ece`` (15 bins).
+    ``confidence_mean`` (ARBEx, 1 − H/log K), ``ece`` (15 bins). With annotator votes as
+    soft truth (``Dump.soft_true``, FERPlus): ``expected_cost_votes`` (expected cost
+    against the label of a randomly drawn annotator) and ``ece_votes`` (a bin's
+    accuracy is the mean vote share of the predicted class); see
+    :mod:`affectctl.metrics.probability`.
 Valence–arousal (pooled frames, population moments, as ABAW)
     ``va_ccc_valence``, ``va_ccc_arousal``, ``va_ccc_mean``; per-video means
     ``va_ccc_valence_per_video`` … (papers disagree on pooling; both are offered);
