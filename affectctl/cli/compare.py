@@ -117,6 +117,19 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
     if truth is None:
         raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
 
+    from ..io.formats import detect_truth, read_tool, read_truth
+    from ..io.pairing import pair
+
+    if truth_format or (truth.is_file() and detect_truth(truth) is not None):
+        # a dataset's file: read once, paired with every seed file
+        t = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy)
+
+        def read(path):
+            p = read_tool(path, fmt=pred_format, mapping=mapping, id_column=id_column, taxonomy=t.taxonomy)
+            return pair(p, t, strict=strict)
+
+        return read
+
     def read(path):
         return read_predictions(path, annotations=truth, taxonomy=taxonomy, format=pred_format,
                                 truth_format=truth_format, mapping=mapping, id_column=id_column,
