@@ -27,10 +27,10 @@ def formats_cli(
         return
     for kind, title in (("truth", "Truth files (--truth)"), ("predictions", "Prediction files (FILE)")):
         table = Table(title=title, header_style="bold", title_justify="left")
-        table.add_column("--format")
-        table.add_column("file")
-        table.add_column("recognised by")
-        table.add_column("taxonomy")
+        table.add_column("--format", overflow="fold")
+        table.add_column("file", overflow="fold")
+        table.add_column("recognised by", overflow="fold")
+        table.add_column("taxonomy", overflow="fold")
         for f in FORMATS:
             if f.kind == kind:
                 table.add_row(f.name, f.title, f.detected_by or "--map/--id only", f.taxonomy)
