@@ -305,7 +305,9 @@ def compare(
                 y_true=da.y_true, pred_a=da.y_pred, pred_b=db.y_pred[order], n_classes=tax.n_classes,
                 group=da.group,
                 proba_a=da.proba, proba_b=None if db.proba is None else db.proba[order],
-                va_true=da.va_true, va_a=da.va_pred, va_b=None if db.va_pred is None else db.va_pred[order]))
+                # VA annotations without VA predictions (a tool scored against AffectNet) test nothing
+                va_true=da.va_true if da.has_va else None, va_a=da.va_pred,
+                va_b=None if db.va_pred is None else db.va_pred[order]))
         out = []
         for metric in headline:
             xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)

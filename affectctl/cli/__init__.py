@@ -13,7 +13,8 @@ import importlib
 from ._app import app
 
 # Command modules register themselves on `app` when imported.
-for _name in ("audit", "compare", "power", "train", "report", "diagnose"):
+# Command modules register themselves on `app` when imported.
+for _name in ("audit", "compare", "power", "train", "report", "diagnose", "formats"):
     importlib.import_module(f"{__name__}.{_name}")
 
 __all__ = ["app", "main"]

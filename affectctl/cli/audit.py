@@ -16,8 +16,17 @@ from ._app import command, console, err_console
 def audit_cli(
     file: Annotated[Path, typer.Argument(help="Prediction dump (CSV/Parquet), ABAW prediction folder, "
                                               "or ABAW multi-task file.")],
-    truth: Annotated[Optional[Path], typer.Option("--truth", help="Annotation folder or multi-task "
-                                                  "file, for the ABAW formats.")] = None,
+    truth: Annotated[Optional[Path], typer.Option("--truth", help="Annotations: ABAW folder or multi-task "
+                                                  "file, or a dataset's file (AffectNet, RAF-DB, FER2013, "
+                                                  "FERPlus; see `affectctl formats`).")] = None,
+    fmt: Annotated[Optional[list[str]], typer.Option("--format", help="Name the format of FILE and/or "
+                                                     "--truth when the header does not (repeatable; "
+                                                     "see `affectctl formats`).")] = None,
+    mapping: Annotated[Optional[str], typer.Option("--map", help="Class names of another CSV: "
+                                                   "'angry=Anger,happy=Happy,...'.")] = None,
+    id_column: Annotated[Optional[str], typer.Option("--id", help="Image-id column of FILE.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an "
+                                         "error, not a warning.")] = False,
     taxonomy: Annotated[Optional[str], typer.Option(help="Label space, e.g. affwild2-expr8, affectnet8; "
                                                     "inferred from p_<Class> columns when omitted.")] = None,
     geometry: Annotated[str, typer.Option(help="Class coordinates: nrc-vad, russell, affectnet-sample, "
@@ -29,9 +38,12 @@ def audit_cli(
     """Validate FILE, print counts, exclusions, official scores, per-class F1, geometry
     metrics and the confusion matrix; warn when the class order looks wrong."""
     from ..audit import audit
+    from ..io.formats import split_format_names
     from ..io.readers import read_predictions
 
-    dump = read_predictions(file, annotations=truth, taxonomy=taxonomy)
+    pred_format, truth_format = split_format_names(fmt)
+    dump = read_predictions(file, annotations=truth, taxonomy=taxonomy, format=pred_format,
+                            truth_format=truth_format, mapping=mapping, id_column=id_column, strict=strict)
     report = audit(dump, geometry=geometry, require=require or ())
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
@@ -39,6 +51,8 @@ def audit_cli(
         _print_report(report)
     if report.class_order is not None:
         err_console.print(f"affectctl: warning: {report.class_order.message()}", markup=False)
+    if report.va_order is not None:
+        err_console.print(f"affectctl: warning: {report.va_order.message()}", markup=False)
     if report.failed_requirements:
         for r, v in report.failed_requirements:
             err_console.print(f"affectctl: requirement failed: {r} (value {v:.6g})", markup=False)
@@ -53,17 +67,32 @@ def _print_report(report) -> None:
     m = report.metrics
     console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}")
     ex = report.exclusions
+    coded = ex.get("by_code") or {}
     excluded = []
     if "expr" in ex:
-        excluded.append(f"expression {ex['expr']} (label -1)")
+        excluded.append(f"expression {ex['expr']}" + ("" if coded else " (label -1)"))
     if "valence" in ex:
-        excluded.append(f"valence {ex['valence']}, arousal {ex['arousal']} (-5)")
+        excluded.append(f"valence {ex['valence']}, arousal {ex['arousal']}" + ("" if coded else " (-5)"))
     if "au" in ex:
         excluded.append(f"AU values {ex['au']} (-1)")
     parts = [f"{report.n_samples} samples; excluded: " + ", ".join(excluded)]
     if ex.get("proba_renormalized"):
         parts.append(f"; probability rows renormalized: {ex['proba_renormalized']}")
     console.print("".join(parts))
+    if coded:
+        console.print("excluded by code: " + ", ".join(f"{label} {count}" for label, count in coded.items()))
+    read = []
+    for key, what in (("openface_unsuccessful", "OpenFace frames with success 0"),
+                      ("openface_other_faces", "other faces in a frame"),
+                      ("pyfeat_no_face", "py-feat rows without a face"),
+                      ("pyfeat_other_faces", "other faces in an image"),
+                      ("deepface_other_faces", "other faces in an image"),
+                      ("scores_softmaxed", "score rows taken as logits (softmax)"),
+                      ("proba_dropped_class_top", "rows whose top class is outside the taxonomy")):
+        if ex.get(key):
+            read.append(f"{what} {ex[key]}")
+    if read:
+        console.print("read from the tool's file: " + ", ".join(read))
     scores = Table(title="Scores", show_header=True, header_style="bold")
     scores.add_column("metric")
     scores.add_column("value", justify="right")
@@ -72,7 +101,8 @@ def _print_report(report) -> None:
                 "uar", "cohen_kappa", "mcc", "va_ccc_valence", "va_ccc_arousal", "va_ccc_mean",
                 "va_ccc_mean_per_video", "va_rmse_valence", "va_rmse_arousal", "au_f1_mean",
                 "abaw3_au_score", "abaw2_au_score", "abaw2020_au_score", "abaw_mtl_score", "error_distance_mean",
-                "quadrant_preservation", "expected_cost", "confidence_mean", "ece"):
+                "quadrant_preservation", "expected_cost", "confidence_mean", "ece", "expected_cost_votes",
+                "ece_votes"):
         if key in m:
             scores.add_row(key, _fmt(m[key]))
     console.print(scores)

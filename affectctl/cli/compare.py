@@ -65,6 +65,15 @@ def compare_cli(
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    truth: Annotated[Optional[Path], typer.Option("--truth", help="A dataset's annotation file (AffectNet, "
+                                                  "RAF-DB, FER2013, FERPlus, ...) that every seed file's "
+                                                  "predictions are paired with.")] = None,
+    fmt: Annotated[Optional[list[str]], typer.Option("--format", help="Format of the seed files and/or "
+                                                     "--truth (repeatable; see `affectctl formats`).")] = None,
+    mapping: Annotated[Optional[str], typer.Option("--map", help="Class names of another CSV: "
+                                                   "'angry=Anger,happy=Happy,...'.")] = None,
+    id_column: Annotated[Optional[str], typer.Option("--id", help="Image-id column of the seed files.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an error.")] = False,
 ) -> None:
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures)."""
@@ -76,7 +85,8 @@ def compare_cli(
     contrasts = [parse_contrast(c) for c in contrast or ()]
     quiet = quiet or as_json
     root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet)
-    runset = load_runs(root, list(conditions), taxonomy=taxonomy)
+    runset = load_runs(root, list(conditions), taxonomy=taxonomy,
+                       read=_file_reader(truth, fmt, mapping, id_column, strict, taxonomy))
     progress = None if quiet else _ResamplingProgress()
     result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,
                      geometry=geometry, sample_test=sample_test, unit=unit, n_resamples=permutations,
@@ -94,6 +104,38 @@ def compare_cli(
 
         render_console(result, console, tests=tests)
     err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
+
+
+def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
+    """``read(path) -> Dump`` for the seed files when a truth file or a format is given, else None."""
+    if truth is None and not fmt and mapping is None and id_column is None and not strict:
+        return None
+    from ..io.formats import split_format_names
+    from ..io.readers import read_predictions
+
+    pred_format, truth_format = split_format_names(fmt)
+    if truth is None:
+        raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
+
+    from ..io.formats import detect_truth, read_tool, read_truth
+    from ..io.pairing import pair
+
+    if truth_format or (truth.is_file() and detect_truth(truth) is not None):
+        # a dataset's file: read once, paired with every seed file
+        t = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy)
+
+        def read(path):
+            p = read_tool(path, fmt=pred_format, mapping=mapping, id_column=id_column, taxonomy=t.taxonomy)
+            return pair(p, t, strict=strict)
+
+        return read
+
+    def read(path):
+        return read_predictions(path, annotations=truth, taxonomy=taxonomy, format=pred_format,
+                                truth_format=truth_format, mapping=mapping, id_column=id_column,
+                                strict=strict)
+
+    return read
 
 
 class _ResamplingProgress:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .atomic import atomic_write
+from .csvfast import read_csv as read_csv_fast
 from ..errors import ConfigError, DumpFormatError
 from .schema import (
     AU_EXCLUDED,
@@ -149,7 +150,7 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
     if b"\x00" in head:
         raise DumpFormatError("binary data where a CSV text file was expected.", file=path)
     try:
-        frame = pd.read_csv(path, dtype={"sample_id": str, "group": str}, low_memory=False)
+        frame = read_csv_fast(path)  # pyarrow; pandas.read_csv's frame, errors and messages
     except pd.errors.EmptyDataError:
         raise DumpFormatError("file has no header line.", file=path) from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
@@ -337,7 +338,7 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
         i = _first_bad(blank)
         raise DumpFormatError("missing sample_id.", file=source, row=_line(i), column="sample_id")
     sample_id = sid.astype(str).to_numpy(dtype=object)
-    dup = pd.Series(sample_id).duplicated(keep="first").to_numpy()
+    dup = pd.Series(sample_id, dtype=object).duplicated(keep="first").to_numpy()  # object hash: fast
     if dup.any():
         i = _first_bad(dup)
         raise DumpFormatError(f"duplicate sample_id {sample_id[i]!r}.", file=source, row=_line(i),

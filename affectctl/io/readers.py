@@ -17,14 +17,29 @@ from .schema import Dump
 __all__ = ["read_predictions"]
 
 
-def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = None, taxonomy=None) -> Dump:
+def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = None, taxonomy=None,
+                     format: "str | None" = None, truth_format: "str | None" = None,
+                     mapping: "str | dict | None" = None, id_column: "str | None" = None,
+                     strict: bool = False) -> Dump:
     """Read predictions in any supported format (detected from the path and header).
 
     A folder is read as ABAW per-video files and a file whose header is
     ``image,valence,arousal,expression,aus`` as the ABAW multi-task format; both need
-    ``annotations``. Anything else is a dump (CSV or Parquet).
+    ``annotations``. A tool's output (OpenFace, py-feat, LibreFace, EmotiEffLib,
+    deepface, or any CSV through ``mapping``) or a dataset's annotation file as
+    ``annotations`` (AffectNet, RAF-DB, FER2013, FERPlus) goes through
+    :func:`affectctl.io.formats.read_paired`; ``format``/``truth_format`` name the
+    formats when the headers do not. Anything else is a dump (CSV or Parquet).
     """
     path = Path(path)
+    paired = _paired_formats(path, annotations, format, truth_format, mapping)
+    if paired:
+        if annotations is None:
+            raise DumpFormatError(f"is {paired}; give the annotation file with --truth.", file=path)
+        from .formats import read_paired
+
+        return read_paired(path, annotations, fmt=format, truth_format=truth_format, mapping=mapping,
+                           id_column=id_column, taxonomy=taxonomy, strict=strict)
     if path.is_dir():
         if annotations is None:
             raise DumpFormatError("is a folder of ABAW predictions; give the annotation folder with "
@@ -39,3 +54,23 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
         raise DumpFormatError("--truth applies to ABAW folders and multi-task files only; a dump "
                               "carries its own y_true.", file=path)
     return read_dump(path, taxonomy=taxonomy)
+
+
+def _paired_formats(path: Path, annotations, fmt, truth_format, mapping) -> str:
+    """What makes this a read through :mod:`affectctl.io.formats` ('' when nothing does).
+
+    Named formats or a ``--map`` always do; otherwise a tool format recognised in the
+    prediction file, or a dataset format (not a dump-format table) in the truth file.
+    """
+    if fmt or truth_format or mapping:
+        return "a prediction file read through --format/--map"
+    from .formats import detect_predictions, detect_truth
+
+    tool = detect_predictions(path) if path.is_file() else None
+    if tool is not None and tool.name != "dump-predictions":
+        return f"{tool.title}"
+    if annotations is not None and Path(annotations).is_file() and not (path.is_file() and is_abaw_mtl(path)):
+        ds = detect_truth(annotations)
+        if ds is not None and ds.name != "truth-table":
+            return f"predictions for {ds.title}"
+    return ""

@@ -101,7 +101,7 @@ def runs_root_below(root: "str | Path", condition: "str | None" = None) -> "Path
             return d
     return None
 
-def load_runs(root: "str | Path", conditions, *, taxonomy=None) -> RunSet:
+def load_runs(root: "str | Path", conditions, *, taxonomy=None, read=None) -> RunSet:
     """Read and validate every dump of the named conditions.
 
     Parameters
@@ -110,14 +110,20 @@ def load_runs(root: "str | Path", conditions, *, taxonomy=None) -> RunSet:
     conditions : sequence of str
     taxonomy : str or Taxonomy, optional
         Overrides the taxonomy recorded in the dumps.
+    read : callable, optional
+        ``read(path) -> Dump`` for each seed file, e.g. a tool's output paired with a
+        dataset's truth file (:func:`affectctl.io.readers.read_predictions` with
+        ``annotations=``); default :func:`~affectctl.io.dumps.read_dump`.
     """
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(f"runs folder {root} does not exist.")
     if len(set(conditions)) != len(conditions):
         raise ConfigError(f"a condition is named twice: {list(conditions)}.")
-    runs = {c: {seed: read_dump(path, taxonomy=taxonomy)
-                for seed, path in find_dump_files(root, c).items()} for c in conditions}
+    if read is None:
+        def read(path):
+            return read_dump(path, taxonomy=taxonomy)
+    runs = {c: {seed: read(path) for seed, path in find_dump_files(root, c).items()} for c in conditions}
     return RunSet(runs, root)
 
 

@@ -89,6 +89,9 @@ class Dump:
         0/1, -1 where not annotated.
     au_pred : ndarray of int8, shape (n, m), or None
     embedding : ndarray of float64, shape (n, d), or None
+    soft_true : ndarray of float64, shape (n, K), or None
+        Distribution of the annotators' labels over the classes (FERPlus votes), for
+        the vote-based expected cost and calibration; rows sum to 1 where annotated.
     source : str
         Where the dump came from (a path, or ``"<memory>"``).
     metadata : dict
@@ -108,6 +111,7 @@ class Dump:
     au_true: np.ndarray | None = None
     au_pred: np.ndarray | None = None
     embedding: np.ndarray | None = None
+    soft_true: np.ndarray | None = None
     source: str = "<memory>"
     metadata: dict = field(default_factory=dict)
     exclusions: dict = field(default_factory=dict)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["expected_cost_per_sample", "confidence", "expected_calibration_error"]
+__all__ = ["expected_cost_per_sample", "confidence", "expected_calibration_error",
+           "expected_cost_soft_per_sample", "expected_calibration_error_soft"]
 
 
 def expected_cost_per_sample(proba, y_true, cost) -> np.ndarray:
@@ -47,3 +48,34 @@ def expected_calibration_error(proba, y_true, n_bins: int = 15) -> float:
     acc = np.bincount(bins, weights=correct, minlength=n_bins)
     cf = np.bincount(bins, weights=conf, minlength=n_bins)
     return float(np.abs(acc - cf).sum() / len(y))
+
+
+def expected_cost_soft_per_sample(proba, soft_true, cost) -> np.ndarray:
+    """Expected cost against a distribution of annotators' labels: Σ_k q_k Σ_j p_j·C[j, k].
+
+    The cost of the prediction ``p`` against the label of an annotator drawn from the
+    vote distribution ``q`` (FERPlus: Barsoum et al. 2016, ICMI), in expectation; with
+    a one-hot ``q`` it is :func:`expected_cost_per_sample`. Parameters: ``proba`` (n, K),
+    ``soft_true`` (n, K) rows summing to 1, ``cost`` (K, K). Returns shape (n,).
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    q = np.asarray(soft_true, dtype=np.float64)
+    return np.einsum("nj,jk,nk->n", p, np.asarray(cost, dtype=np.float64), q)
+
+
+def expected_calibration_error_soft(proba, soft_true, n_bins: int = 15) -> float:
+    """ECE against annotator votes: a bin's accuracy is the mean vote share of the predicted class.
+
+    ECE = Σ_b (|B_b|/n)·|agree(B_b) − conf(B_b)| with agree = mean of q[argmax p], the
+    probability that an annotator drawn from the votes ``q`` agrees with the prediction;
+    bins as :func:`expected_calibration_error` (Guo et al. 2017), which this equals for
+    one-hot ``q``.
+    """
+    p = np.asarray(proba, dtype=np.float64)
+    q = np.asarray(soft_true, dtype=np.float64)
+    conf = p.max(axis=1)
+    agree = q[np.arange(len(p)), p.argmax(axis=1)]
+    bins = np.clip(np.ceil(conf * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    acc = np.bincount(bins, weights=agree, minlength=n_bins)
+    cf = np.bincount(bins, weights=conf, minlength=n_bins)
+    return float(np.abs(acc - cf).sum() / len(p))

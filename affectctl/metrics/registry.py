@@ -19,7 +19,11 @@ Error geometry (need a geometry)
     training losses price it (a probability vector cannot be split without changing
     the metric's meaning).
 Probabilities
-    ``confidence_mean`` (ARBEx, 1 − H/log K), ``ece`` (15 bins).
+    ``confidence_mean`` (ARBEx, 1 − H/log K), ``ece`` (15 bins). With annotator votes as
+    soft truth (``Dump.soft_true``, FERPlus): ``expected_cost_votes`` (expected cost
+    against the label of a randomly drawn annotator) and ``ece_votes`` (a bin's
+    accuracy is the mean vote share of the predicted class); see
+    :mod:`affectctl.metrics.probability`.
 Valence–arousal (pooled frames, population moments, as ABAW)
     ``va_ccc_valence``, ``va_ccc_arousal``, ``va_ccc_mean``; per-video means
     ``va_ccc_valence_per_video`` … (papers disagree on pooling; both are offered);
@@ -56,7 +60,8 @@ from ..errors import DegenerateDataWarning
 from ..io.schema import ABAW2020_AUS, ABAW_AUS, Dump
 from . import confusion as cm_metrics
 from .action_units import au_accuracy_per_unit, au_f1_per_unit
-from .probability import confidence, expected_calibration_error, expected_cost_per_sample
+from .probability import (confidence, expected_calibration_error, expected_calibration_error_soft,
+                          expected_cost_per_sample, expected_cost_soft_per_sample)
 from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
 __all__ = ["compute_metrics", "metric_table", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE", "official_score_id",
@@ -217,6 +222,14 @@ def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
                                     if has_coord.any() else float("nan"))
             out["confidence_mean"] = float(confidence(p).mean())
             out["ece"] = expected_calibration_error(p, y)
+            if dump.soft_true is not None:
+                # annotator votes as soft truth (FERPlus), on the rows with a majority label
+                q = dump.soft_true[mask]
+                ok = np.isfinite(q).all(axis=1)
+                if ok.any():
+                    out["expected_cost_votes"] = float(expected_cost_soft_per_sample(
+                        p[ok], q[ok], geo.cost_filled).mean())
+                    out["ece_votes"] = expected_calibration_error_soft(p[ok], q[ok])
         if tax.name == "affwild2-expr8":
             out["abaw3_expr_score"] = out["expr_macro_f1"]
         if tax.name == "affwild2-expr7":

@@ -38,9 +38,12 @@ def test_swapped_pair_is_found_once_the_file_has_a_few_hundred_rows():
     assert sorted(finding.mapping) == [("Anger", "Disgust"), ("Disgust", "Anger")]
 
 
-def test_guard_is_what_silences_small_files():
+def test_small_files_stay_quiet_even_without_the_excess_guard():
+    # the per-label condition (a moved label must mostly mean the other class, and the
+    # class's own label must not be used for it beyond confusion) silences chance
+    # relabellings of 20-row files by itself; the min_excess guard stays as a second line
     rng = np.random.default_rng(3)
     cms = [_confusion(rng, 20) for _ in range(200)]
     loose = np.mean([check_class_order(cm, NAMES, min_excess=0) is not None for cm in cms])
     strict = np.mean([check_class_order(cm, NAMES) is not None for cm in cms])
-    assert loose > 0.05 and strict <= 0.01
+    assert loose <= 0.02 and strict <= 0.01

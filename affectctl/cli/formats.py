@@ -1,0 +1,39 @@
+"""``affectctl formats``: the file formats affectctl reads and the taxonomy each maps to."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ._app import command, console
+
+
+@command("formats")
+def formats_cli(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """List the dataset annotation files (for --truth) and tool outputs (FILE) that audit and
+    compare read, how each is recognised, and the taxonomy it maps to."""
+    from ..io.formats import FORMATS
+
+    if as_json:
+        import json
+
+        typer.echo(json.dumps([{"name": f.name, "kind": f.kind, "title": f.title,
+                                "detected_by": f.detected_by or None, "taxonomy": f.taxonomy,
+                                "module": f.module} for f in FORMATS], indent=2))
+        return
+    for kind, title in (("truth", "Truth files (--truth)"), ("predictions", "Prediction files (FILE)")):
+        table = Table(title=title, header_style="bold", title_justify="left")
+        table.add_column("--format", overflow="fold")
+        table.add_column("file", overflow="fold")
+        table.add_column("recognised by", overflow="fold")
+        table.add_column("taxonomy", overflow="fold")
+        for f in FORMATS:
+            if f.kind == kind:
+                table.add_row(f.name, f.title, f.detected_by or "--map/--id only", f.taxonomy)
+        console.print(table)
+    console.print("Predictions join the truth on the image id: as written, then without extension, "
+                  "'_aligned' suffix and folder. Sources of each format: the module docstrings.")

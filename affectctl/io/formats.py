@@ -1,0 +1,192 @@
+"""The registry of file formats affectctl reads, their detection, and paired reading.
+
+Each format is a :class:`Format`: a name for ``--format``, whether it is truth (a
+dataset's annotation file) or predictions (a tool's output), how it is recognised
+from its header, the taxonomy it maps to, and its reader. :func:`read_paired` reads a
+prediction file and a truth file in any of these formats and pairs them
+(:func:`affectctl.io.pairing.pair`). ``affectctl formats`` prints :data:`FORMATS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ConfigError, DumpFormatError
+from . import affectnet, deepface, dumptruth, emotiefflib, fer, generic, libreface, openface, pyfeat, rafdb
+from .pairing import pair
+from .schema import Dump
+
+__all__ = ["split_format_names", "Format", "FORMATS", "TRUTH_FORMATS", "PREDICTION_FORMATS", "get_format", "detect_truth",
+           "detect_predictions", "read_truth", "read_tool", "read_paired"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One readable file format.
+
+    Attributes
+    ----------
+    name : str
+        Value of ``--format``.
+    kind : {"truth", "predictions"}
+    title : str
+        What the file is.
+    detected_by : str
+        What in the file identifies it (empty: only by ``--format``).
+    taxonomy : str
+        The label space it maps to.
+    module : str
+        The reader's module (its docstring cites the format's source).
+    detect : callable or None
+    read : callable
+    """
+
+    name: str
+    kind: str
+    title: str
+    detected_by: str
+    taxonomy: str
+    module: str
+    detect: "Callable | None"
+    read: Callable
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("affectnet", "truth", "AffectNet training.csv / validation.csv",
+           "subDirectory_filePath and expression columns", "affectnet8 (affectnet7 with --taxonomy)",
+           "affectctl.io.affectnet", affectnet.is_affectnet, affectnet.read_affectnet),
+    Format("rafdb", "truth", "RAF-DB basic list_patition_label.txt",
+           "lines '<train_|test_>NNNN.jpg <1-7>'", "rafdb7 (1-based)",
+           "affectctl.io.rafdb", rafdb.is_rafdb, rafdb.read_rafdb),
+    Format("fer2013", "truth", "FER2013 fer2013.csv", "emotion, pixels[, Usage] columns", "fer2013-7",
+           "affectctl.io.fer", fer.is_fer2013, fer.read_fer2013),
+    Format("ferplus", "truth", "FERPlus fer2013new.csv (majority vote; votes as soft truth)",
+           "Image name and the 10 vote columns", "ferplus8", "affectctl.io.fer", fer.is_ferplus,
+           fer.read_ferplus),
+    Format("truth-table", "truth", "dump-format truth (sample_id, y_true / v_true,a_true / au<N>_true)",
+           "sample_id and *_true columns only", "--taxonomy (default affwild2-expr8)",
+           "affectctl.io.dumptruth", dumptruth.is_truth_table, dumptruth.read_truth_table),
+    Format("openface", "predictions", "OpenFace 2.x FeatureExtraction CSV",
+           "frame, success and AUxx_c/AUxx_r columns (blanks allowed)", "AUs (AUxx_c occurrence)",
+           "affectctl.io.openface", openface.is_openface, openface.read_openface),
+    Format("pyfeat", "predictions", "py-feat Fex CSV", "FaceRectX and anger..neutral / AUxx columns",
+           "7 classes by name (anger ... neutral) + AUs", "affectctl.io.pyfeat", pyfeat.is_pyfeat,
+           pyfeat.read_pyfeat),
+    Format("libreface", "predictions", "LibreFace CSV output", "facial_expression or au_N_intensity columns",
+           "8 AffectNet-order names + AUs (au_N)", "affectctl.io.libreface", libreface.is_libreface,
+           libreface.read_libreface),
+    Format("emotiefflib", "predictions", "EmotiEffLib / HSEmotion scores",
+           "columns Anger, Contempt, ..., Surprise in the library's alphabetical order",
+           "7/8 classes, alphabetical (Anger=0, Contempt=1, ...)", "affectctl.io.emotiefflib",
+           emotiefflib.is_emotiefflib, emotiefflib.read_emotiefflib),
+    Format("deepface", "predictions", "deepface DeepFace.analyze JSON", ".json with dominant_emotion",
+           "7 classes by name (angry ... neutral), percent", "affectctl.io.deepface", deepface.is_deepface,
+           deepface.read_deepface),
+    Format("dump-predictions", "predictions", "prediction-only dump (no y_true)",
+           "sample_id with y_pred or p_<Class>, no y_true", "p_ columns or the truth's taxonomy",
+           "affectctl.io.generic", generic.is_prediction_dump, generic.read_dump_predictions),
+    Format("generic", "predictions", "any CSV through --map 'col=Class,...' --id COLUMN", "",
+           "the classes named in --map", "affectctl.io.generic", None, generic.read_mapped),
+)
+
+TRUTH_FORMATS = tuple(f for f in FORMATS if f.kind == "truth")
+PREDICTION_FORMATS = tuple(f for f in FORMATS if f.kind == "predictions")
+
+
+def get_format(name: str, kind: str) -> Format:
+    """The format called ``name`` of ``kind``; :class:`ConfigError` naming the choices."""
+    for f in FORMATS:
+        if f.name == name and f.kind == kind:
+            return f
+    names = [f.name for f in FORMATS if f.kind == kind]
+    option = "--format" if kind == "predictions" else "--truth-format"
+    raise ConfigError(f"`{option}` must be one of {names}; got {name!r}.")
+
+
+def split_format_names(names) -> tuple:
+    """``--format`` values (repeatable) → ``(prediction format, truth format)``.
+
+    Each name is looked up among both kinds, so ``--format openface --format affectnet``
+    names the prediction file's format and the truth file's.
+    """
+    fmt = truth = None
+    for name in names or ():
+        f = next((x for x in FORMATS if x.name == name), None)
+        if f is None:
+            raise ConfigError(f"`--format` must be one of {[x.name for x in FORMATS]}; got {name!r}.")
+        if f.kind == "truth":
+            if truth is not None:
+                raise ConfigError(f"`--format` names two truth formats ({truth!r}, {name!r}).")
+            truth = name
+        else:
+            if fmt is not None:
+                raise ConfigError(f"`--format` names two prediction formats ({fmt!r}, {name!r}).")
+            fmt = name
+    return fmt, truth
+
+
+def _detect(path: Path, formats) -> "Format | None":
+    if not Path(path).is_file():
+        return None
+    for f in formats:
+        if f.detect is not None and f.detect(Path(path)):
+            return f
+    return None
+
+
+def detect_truth(path) -> "Format | None":
+    """The truth format recognised from the file's header, or None."""
+    return _detect(path, TRUTH_FORMATS)
+
+
+def detect_predictions(path) -> "Format | None":
+    """The tool format recognised from the file's header, or None."""
+    return _detect(path, PREDICTION_FORMATS)
+
+
+def read_truth(path, *, truth_format=None, taxonomy=None):
+    """Read a truth file in a named or detected format (:class:`~affectctl.io.pairing.Truth`)."""
+    f = get_format(truth_format, "truth") if truth_format else detect_truth(path)
+    if f is None:
+        raise DumpFormatError("is not a truth format affectctl recognises (see `affectctl formats`).",
+                              file=path)
+    return f.read(Path(path), taxonomy=taxonomy)
+
+
+def read_tool(path, *, fmt=None, mapping=None, id_column=None, taxonomy=None):
+    """Read predictions in a named or detected format (:class:`~affectctl.io.pairing.Predictions`)."""
+    if mapping is not None and fmt in (None, "generic"):
+        return generic.read_mapped(Path(path), mapping=mapping, id_column=id_column)
+    f = get_format(fmt, "predictions") if fmt else detect_predictions(path)
+    if f is None:
+        raise DumpFormatError("is not a prediction format affectctl recognises (see `affectctl formats`); "
+                              "for another CSV pass --map 'column=Class,...' --id COLUMN.", file=path)
+    if f.name == "generic":
+        raise ConfigError("`--format generic` needs `--map 'column=Class,...'`.")
+    return f.read(Path(path), id_column=id_column, taxonomy=taxonomy)
+
+
+def read_paired(path, truth, *, fmt=None, truth_format=None, mapping=None, id_column=None,
+                taxonomy=None, strict: bool = False) -> Dump:
+    """Read predictions and truth in any registered formats and pair them into a :class:`Dump`.
+
+    Parameters
+    ----------
+    path : prediction file
+    truth : truth file
+    fmt, truth_format : str, optional
+        Format names (:data:`FORMATS`); detected from the headers when omitted.
+    mapping : str or dict, optional
+        ``--map`` for a generic CSV.
+    id_column : str, optional
+        ``--id``: the prediction file's image-id column.
+    taxonomy : str, optional
+        The truth's protocol (``affectnet7``) or label space.
+    strict : bool
+        Truth rows without a prediction are an error.
+    """
+    t = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy)
+    p = read_tool(path, fmt=fmt, mapping=mapping, id_column=id_column, taxonomy=t.taxonomy)
+    return pair(p, t, strict=strict)
