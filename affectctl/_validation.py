@@ -30,6 +30,8 @@ __all__ = [
     "MAX_RESAMPLES",
     "MAX_SEEDS",
     "MAX_BATCH_SIZE",
+    "MAX_EPOCHS",
+    "MAX_LAYER_WIDTH",
     "RESAMPLE_BYTES",
     "MEMORY_SHARE",
     "available_memory",
@@ -50,6 +52,11 @@ MAX_RESAMPLES = 10_000_000
 MAX_SEEDS = 10_000
 #: Documented upper limit of a training batch (``batch_size`` in a condition file).
 MAX_BATCH_SIZE = 1_048_576
+#: Documented upper limit of training epochs (``epochs`` in a condition file).
+MAX_EPOCHS = 100_000
+#: Documented upper limit of a layer's width (``hidden``, ``reduce_dim``, ``anchors_per_class``,
+#: ``attention_heads`` in a condition file).
+MAX_LAYER_WIDTH = 65_536
 #: Bytes one Monte-Carlo resample of ``affectctl compare`` holds at once, at most: float64
 #: null values of the sample-level test, of the error-distance null of every condition
 #: and of the Westfall-Young joint null (an upper estimate for up to 32 arrays).

@@ -92,9 +92,9 @@ def find_dump_files(root: "str | Path", condition: str) -> dict:
                                   f"{files[seed].name} and {p.name}.")
             files[seed] = check_inside(root, p, option="condition")
         elif _BAD_SEED_FILE.match(p.name):
-            raise ConfigError(f"condition '{condition}': {p} is named like a dump but its seed "
-                              f"{_BAD_SEED_FILE.match(p.name).group(1)!r} is not a non-negative integer "
-                              "written without leading zeros (seed-<k>.csv|parquet); rename or remove it.")
+            raise ConfigError(f"condition '{condition}': {p} is named like a dump but is not "
+                              "seed-<k>.csv|parquet with k a non-negative integer (no sign, no leading "
+                              "zeros, lower case); rename or remove it.")
         elif not (p.name.startswith(".") or _SIDECAR.match(p.name)):
             skipped.append(p.name)
     if not files:
