@@ -359,6 +359,8 @@ def world(tmp_path_factory) -> Path:
         "plan-baseline": _plan(w, baseline="nope"),
         "plan-unknown-key": _plan(w, permutatoins=9),
         "plan-condition-up": _plan(w, conditions=["base", "../other"]),
+        "plan-runs-file": _plan(w, runs=str(w / "a-file")),
+        "plan-runs-missing": _plan(w, runs=str(w / "nope")),
     }
     for name, text in plans.items():
         (w / f"{name}.toml").write_text(text.replace("runs = null\n", ""))
@@ -644,6 +646,8 @@ REPORT = [
 ] + [
     C("report-plan-condition-up", "report", "{w}/plan-condition-up.toml", "--out", "{tmp}/r",
       needles=("condition", "../other")),
+    C("report-plan-runs-file", "report", "{w}/plan-runs-file.toml", "--out", "{tmp}/r", needles=("a-file",)),
+    C("report-plan-runs-missing", "report", "{w}/plan-runs-missing.toml", "--out", "{tmp}/r", needles=("nope",)),
     C("report-plan-missing", "report", "{w}/nope.toml", needles=("nope.toml", "does not exist")),
     C("report-plan-folder", "report", "{w}/empty-dir", needles=("empty-dir",)),
     C("report-out-file", "report", "{w}/plan-ok.toml", "--out", "{w}/a-file", needles=("--out", "is a file")),
