@@ -33,6 +33,8 @@ __all__ = [
     "MAX_EPOCHS",
     "MAX_LAYER_WIDTH",
     "RESAMPLE_BYTES",
+    "WORKER_BYTES",
+    "MAX_RNG_SEED",
     "MEMORY_SHARE",
     "available_memory",
     "check_name",
@@ -41,6 +43,8 @@ __all__ = [
     "check_output_dir",
     "check_count",
     "check_resamples",
+    "check_workers",
+    "check_seed",
     "describe_missing",
 ]
 
@@ -61,6 +65,12 @@ MAX_LAYER_WIDTH = 65_536
 #: null values of the sample-level test, of the error-distance null of every condition
 #: and of the Westfall-Young joint null (an upper estimate for up to 32 arrays).
 RESAMPLE_BYTES = 256
+#: Memory of one training worker process (torch loaded, a small model, one dataset copy):
+#: an upper estimate for ``--workers``, whose documented limit is the machine's core count.
+WORKER_BYTES = 512 * 2**20
+#: Largest seed of the random generators (numpy takes any non-negative integer; this keeps
+#: seeds printable and storable as 128-bit integers).
+MAX_RNG_SEED = 2**128 - 1
 #: Share of the available memory an option may claim.
 MEMORY_SHARE = 0.5
 
@@ -203,6 +213,20 @@ def check_resamples(option: str, value) -> int:
     :data:`RESAMPLE_BYTES` per resample within :data:`MEMORY_SHARE` of the free memory."""
     return check_count(option, value, limit=MAX_RESAMPLES, bytes_each=RESAMPLE_BYTES,
                        what=" for the null distributions")
+
+
+def check_workers(option: str, value) -> "int | None":
+    """Worker processes: ``None`` (the default) or 1 .. the machine's core count, each
+    :data:`WORKER_BYTES` within :data:`MEMORY_SHARE` of the free memory."""
+    if value is None:
+        return None
+    return check_count(option, value, limit=os.cpu_count() or 1, bytes_each=WORKER_BYTES,
+                       what=" for the worker processes")
+
+
+def check_seed(option: str, value) -> int:
+    """A seed of the random generators: an integer in ``[0, MAX_RNG_SEED]``."""
+    return check_count(option, value, limit=MAX_RNG_SEED, minimum=0)
 
 
 def describe_missing(path: "str | Path") -> str:

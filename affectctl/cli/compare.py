@@ -76,6 +76,7 @@ def compare_cli(
         raise ConfigError("compare needs a baseline and at least one other condition.")
     contrasts = [parse_contrast(c) for c in contrast or ()]
     check.check_resamples("--permutations", permutations)
+    check.check_seed("--seed", seed)
     if runs is None:
         check.check_count("--seeds", seeds, limit=check.MAX_SEEDS)
         check.check_output_dir("--cache", cache)

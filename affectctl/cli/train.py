@@ -54,6 +54,7 @@ def train_cli(
     from ..train import sweep  # lazy: training loads torch only in its workers
 
     check.check_count("--seeds", seeds, limit=check.MAX_SEEDS)
+    check.check_workers("--workers", workers)
     check.check_output_dir("--out", out)
 
     paths = sweep(list(conditions), dataset=dataset, seeds=seeds, out=out, features=features,

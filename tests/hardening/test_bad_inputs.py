@@ -517,6 +517,7 @@ COMPARE = [
     C("compare-permutations-float", *_CMP, "--permutations", "1e3", needles=("--permutations",)),
     C("compare-seeds-huge", "compare", "base", "other", "--seeds", "1000000", "--cache", "{tmp}/c",
       needles=("--seeds", "10,000")),
+    C("compare-seed-negative", *_CMP, "--seed", "-1", needles=("--seed", ">= 0")),
     C("compare-seeds-text", "compare", "base", "other", "--seeds", "many", needles=("--seeds",)),
     C("compare-cache-is-file", "compare", "base", "other", "--cache", "{w}/a-file", needles=("--cache", "is a file")),
     C("compare-unit", *_CMP, "--unit", "video", needles=("unit", "video")),
@@ -571,6 +572,7 @@ COMPARE += [
 # --- diagnose
 _DIAG = ("diagnose", "--runs", "{w}/runs", "--no-figures", "-q")
 DIAGNOSE = [
+    C("diagnose-seed-negative", *_DIAG, "--seed", "-3", needles=("--seed", ">= 0")),
     C("diagnose-top-text", *_DIAG, "--top", "abc", needles=("--top",)),
     C("diagnose-alpha-text", *_DIAG, "--alpha", "x", needles=("--alpha",)),
     C("diagnose-alpha-2", *_DIAG, "--alpha", "2", needles=("alpha",)),
@@ -604,6 +606,7 @@ TRAIN = [
     C("train-seeds-zero", *_TR, "--seeds", "0", needles=("seeds",)),
     C("train-seeds-huge", *_TR, "--seeds", "100000", needles=("--seeds", "10,000")),
     C("train-workers-zero", *_TR[:-3], "--workers", "0", needles=("workers",)),
+    C("train-workers-many", *_TR[:-3], "--workers", "4096", needles=("--workers", "at most")),
     C("train-workers-text", *_TR[:-3], "--workers", "two", needles=("--workers",)),
     C("train-out-file", "train", "tiny", "--models", "{w}/models", "--out", "{w}/a-file", needles=("--out", "is a file")),
     C("train-out-under-file", "train", "tiny", "--models", "{w}/models", "--out", "{w}/a-file/o",
