@@ -6,17 +6,34 @@ import functools
 import sys
 import warnings
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
-from typer.exceptions import TyperException
 
 from ..errors import AffectctlError
 
 
-#: click's exceptions (typer >= 0.20 vendors click as ``typer._click``; both bases caught).
-_USAGE_ERRORS = (TyperException, click.exceptions.ClickException)
+
+def _usage_error_bases() -> tuple:
+    """Base classes of click's usage errors: typer up to 0.19 runs on click; later versions
+    vendor it as ``typer._click`` under ``typer.exceptions.TyperException``."""
+    bases = []
+    try:
+        from typer.exceptions import TyperException
+
+        bases.append(TyperException)
+    except ImportError:
+        pass
+    try:
+        import click.exceptions
+
+        bases.append(click.exceptions.ClickException)
+    except ImportError:
+        pass
+    return tuple(bases)
+
+
+_USAGE_ERRORS = _usage_error_bases()
 
 
 class _OneLineErrors(TyperGroup):
@@ -37,7 +54,7 @@ class _OneLineErrors(TyperGroup):
             where = f"{ctx.info_name}: " if ctx is not None and ctx.parent is not None else ""
             err_console.print(f"affectctl: error: {where}{message}", markup=False)
             sys.exit(2)
-        except (typer.Abort, click.exceptions.Abort):
+        except typer.Abort:
             err_console.print("affectctl: aborted.", markup=False)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)

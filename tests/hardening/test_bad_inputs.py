@@ -680,7 +680,7 @@ def test_corpus_is_large_and_covers_every_command():
 @pytest.mark.parametrize("case", [c.param() for c in CASES])
 def test_bad_input(case: Case, world, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", "80")  # one line even in a narrow terminal
     if case.setup is not None:
         case.setup(world, tmp_path)
     args = [_fmt(a, world, tmp_path) for a in case.args]
