@@ -319,6 +319,8 @@ def _zero_extra_class_column(frame: pd.DataFrame, tax: Taxonomy, source: str) ->
     from ..taxonomies import TAXONOMIES
 
     have = set(tax.canonical)
+    if any(set(known.canonical) == have for known in TAXONOMIES.values()):
+        return  # a built-in label space in another order (documented), not a padded one
     for known in sorted(TAXONOMIES.values(), key=lambda t: -t.n_classes):
         if set(known.canonical) < have:
             extra = [c for c, k in zip(tax.classes, tax.canonical) if k not in set(known.canonical)]

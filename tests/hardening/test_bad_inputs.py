@@ -157,7 +157,6 @@ DUMP_BREAKS = {
     "whitespace-dup": (lambda d: d.rename(columns={"y_pred": " y_true"}), ("column 'y_true'", "appears 2"), "c"),
 }
 
-#: Raw files: name -> bytes maker (world) and needles.
 def _csv_bytes(df=None):
     return (_frame() if df is None else df).to_csv(index=False).encode()
 
@@ -168,6 +167,7 @@ def _non_utf8():
     return b"\n".join(lines)
 
 
+#: Raw files: name -> (bytes maker, or None when built in :func:`_build_raw`; needles).
 RAW_FILES = {
     "empty.csv": (lambda: b"", ("empty.csv", "empty")),
     "semicolon.csv": (lambda: _frame().to_csv(index=False, sep=";").encode(), ("semicolon", "sample_id")),
@@ -222,11 +222,9 @@ def _abaw(world: Path):
         for v in ("vid1", "vid2"):
             vals = rng.integers(0, 8, 20)
             (d / f"{v}.txt").write_text(header + "\n" + "\n".join(map(str, vals)) + "\n")
-    mtl_header = "image,valence,arousal,expression," + ",".join(f"AU{i}" for i in range(12))
     rows = [f"vid1/{i:05d}.jpg,0.1,0.2,{i % 8}," + ",".join(["0"] * 12) for i in range(1, 11)]
     (world / "mtl-ann.txt").write_text("image,valence,arousal,expression,aus\n" + "\n".join(rows) + "\n")
     (world / "mtl-pred.txt").write_text("image,valence,arousal,expression,aus\n" + "\n".join(rows) + "\n")
-    del mtl_header
 
 
 def _abaw_variant(world: Path, tmp: Path, change) -> None:
@@ -459,7 +457,8 @@ AUDIT_OTHER = [
                                                     lambda s: s.split("\n", 1)[0] + "\n42\n" + s.split("\n", 2)[2]))),
     C("audit-abaw-header", "audit", "{tmp}/abaw-pred", "--truth", "{tmp}/abaw-ann",
       needles=("vid1.txt", "line 2", "expected 2 value(s)"),
-      setup=lambda w, t: _abaw_variant(w, t, _edit("abaw-pred/vid1.txt", lambda s: "valence,arousal\n" + s.split("\n", 1)[1]))),
+      setup=lambda w, t: _abaw_variant(w, t, _edit("abaw-pred/vid1.txt",
+                                                    lambda s: "valence,arousal\n" + s.split("\n", 1)[1]))),
     C("audit-abaw-empty-file", "audit", "{tmp}/abaw-pred", "--truth", "{tmp}/abaw-ann",
       needles=("vid1.txt", "empty"),
       setup=lambda w, t: _abaw_variant(w, t, _edit("abaw-pred/vid1.txt", lambda s: ""))),
@@ -495,15 +494,18 @@ COMPARE = [
     C("compare-name-backslash", *_CMP, "--name", "a\\b", needles=("--name",)),
     C("compare-name-dotdot", *_CMP, "--name", "..", needles=("--name", "'..'")),
     C("compare-name-empty", *_CMP, "--name", "", needles=("--name", "non-empty")),
-    C("compare-condition-up", "compare", "base", "../outside", "--runs", "{w}/runs", needles=("condition", "../outside")),
-    C("compare-condition-abs", "compare", "base", "{w}/outside", "--runs", "{w}/runs", needles=("condition", "outside")),
+    C("compare-condition-up", "compare", "base", "../outside", "--runs", "{w}/runs",
+      needles=("condition", "../outside")),
+    C("compare-condition-abs", "compare", "base", "{w}/outside", "--runs", "{w}/runs",
+      needles=("condition", "outside")),
     C("compare-condition-slash", "compare", "base", "other/x", "--runs", "{w}/runs", needles=("condition", "other/x")),
     C("compare-condition-dotdot", "compare", "base", "..", "--runs", "{w}/runs", needles=("condition", "'..'")),
     C("compare-condition-symlink-out", *_CMP_T[:2], "linked", *_CMP_T[3:], needles=("condition", "outside", "resolves"),
       setup=lambda w, t: _runs_variant(w, t, lambda r: os.symlink(w / "outside", r / "linked"))),
     C("compare-seed-symlink-out", *_CMP_T, needles=("condition", "resolves", "outside"),
-      setup=lambda w, t: _runs_variant(w, t, lambda r: ((r / "base" / "seed-1.csv").unlink(),
-                                                        os.symlink(w / "outside" / "seed-0.csv", r / "base" / "seed-1.csv")))),
+      setup=lambda w, t: _runs_variant(w, t, lambda r: (
+          (r / "base" / "seed-1.csv").unlink(),
+          os.symlink(w / "outside" / "seed-0.csv", r / "base" / "seed-1.csv")))),
     C("compare-out-is-file", *_CMP, "--out", "{w}/a-file", needles=("--out", "a-file", "is a file")),
     C("compare-out-under-file", *_CMP, "--out", "{w}/a-file/sub", needles=("--out", "a-file", "which is a file")),
     C("compare-reports-is-file", *_CMP, needles=("--out", "reports", "is a file"),
@@ -534,7 +536,8 @@ COMPARE = [
     C("compare-runs-and-dataset", *_CMP, "--dataset", "sim-affwild2", needles=("--runs", "--dataset")),
     C("compare-one-condition", "compare", "base", "--runs", "{w}/runs", needles=("baseline",)),
     C("compare-twice", "compare", "base", "base", "--runs", "{w}/runs", needles=("named twice",)),
-    C("compare-unknown-condition", "compare", "base", "nope", "--runs", "{w}/runs", needles=("nope", "found conditions")),
+    C("compare-unknown-condition", "compare", "base", "nope", "--runs", "{w}/runs",
+      needles=("nope", "found conditions")),
     C("compare-unknown-option", *_CMP, "--permutation", "9", needles=("No such option",)),
     C("compare-seed-minus-1", *_CMP_T, needles=("seed--1.csv", "not seed-<k>", "non-negative integer"),
       setup=lambda w, t: _runs_variant(w, t, _touch("base/seed--1.csv"))),
@@ -608,7 +611,8 @@ TRAIN = [
     C("train-workers-zero", *_TR[:-3], "--workers", "0", needles=("workers",)),
     C("train-workers-many", *_TR[:-3], "--workers", "4096", needles=("--workers", "at most")),
     C("train-workers-text", *_TR[:-3], "--workers", "two", needles=("--workers",)),
-    C("train-out-file", "train", "tiny", "--models", "{w}/models", "--out", "{w}/a-file", needles=("--out", "is a file")),
+    C("train-out-file", "train", "tiny", "--models", "{w}/models", "--out", "{w}/a-file",
+      needles=("--out", "is a file")),
     C("train-out-under-file", "train", "tiny", "--models", "{w}/models", "--out", "{w}/a-file/o",
       needles=("--out", "which is a file")),
     C("train-dataset", *_TR, "--dataset", "sim-fer", needles=("dataset", "sim-fer")),
@@ -628,7 +632,8 @@ TRAIN = [
     C("train-features-and-dataset", *_TR, "--features", "{w}/good.parquet", "--dataset", "sim-affwild2",
       needles=("features",)),
     C("train-taxonomy-no-features", *_TR, "--taxonomy", "affectnet8", needles=("taxonomy",)),
-    C("train-models-missing", "train", "tiny", "--models", "{w}/nope", "--out", "{tmp}/o", needles=("nope", "not a folder")),
+    C("train-models-missing", "train", "tiny", "--models", "{w}/nope", "--out", "{tmp}/o",
+      needles=("nope", "not a folder")),
     C("train-no-condition", "train", needles=("Missing argument",)),
     C("train-unknown-option", *_TR, "--epochs", "3", needles=("No such option", "--epochs")),
 ]
@@ -654,7 +659,8 @@ REPORT = [
     C("report-plan-missing", "report", "{w}/nope.toml", needles=("nope.toml", "does not exist")),
     C("report-plan-folder", "report", "{w}/empty-dir", needles=("empty-dir",)),
     C("report-out-file", "report", "{w}/plan-ok.toml", "--out", "{w}/a-file", needles=("--out", "is a file")),
-    C("report-out-under-file", "report", "{w}/plan-ok.toml", "--out", "{w}/a-file/r", needles=("--out", "which is a file")),
+    C("report-out-under-file", "report", "{w}/plan-ok.toml", "--out", "{w}/a-file/r",
+      needles=("--out", "which is a file")),
     C("report-cache-file", "report", "{w}/plan-ok.toml", "--out", "{tmp}/r", "--cache", "{w}/a-file",
       needles=("--cache", "is a file")),
     C("report-no-plan", "report", needles=("Missing argument",)),
@@ -715,7 +721,7 @@ def test_train_twice_same_seed_gives_identical_bytes(world, tmp_path, monkeypatc
     pytest.importorskip("torch")
     pytest.importorskip("ot")
     monkeypatch.chdir(tmp_path)
-    digests, timings = [], []
+    digests = []
     for run in ("one", "two"):
         res = runner.invoke(app, ["train", "tiny", "--models", str(world / "models"), "--seeds", "1",
                                   "--out", str(tmp_path / run), "--workers", "1", "-q",
@@ -725,11 +731,27 @@ def test_train_twice_same_seed_gives_identical_bytes(world, tmp_path, monkeypatc
         digests.append(hashlib.sha256(dump.read_bytes()).hexdigest())
         timing = json.loads(Path(str(dump) + ".timing.json").read_text())
         assert timing["train_seconds"] > 0
-        timings.append(timing)
         from affectctl.io.dumps import read_dump
 
         assert "train_seconds" not in read_dump(dump).metadata
     assert digests[0] == digests[1]
+
+
+def test_alphabetical_affectnet_with_a_zero_class_is_a_reordering_not_padding(tmp_path):
+    """Zero probability for Contempt in an alphabetical AffectNet-8 file is a model that never
+    predicts Contempt: the file is read (as the documented reordering), not refused."""
+    from affectctl.io.dumps import read_dump
+
+    frame = synthetic_frame(n=40, taxonomy="affectnet8", va=False, au=False)
+    frame["p_Contempt"] = 0.0
+    p = frame[[c for c in frame.columns if c.startswith("p_")]]
+    frame[p.columns] = p.div(p.sum(axis=1), axis=0)
+    order = ["sample_id", "group", "y_true", "y_pred"] + sorted(p.columns)
+    frame = frame.drop(columns="y_pred")[[c for c in order if c != "y_pred"]]
+    frame.to_csv(tmp_path / "alpha.csv", index=False)
+    dump = read_dump(tmp_path / "alpha.csv")
+    assert dump.taxonomy.name == "custom" and dump.taxonomy.n_classes == 8
+    assert dump.taxonomy.classes == tuple(sorted(dump.taxonomy.classes))
 
 
 def test_timing_sidecars_are_not_warned_about(world, tmp_path, monkeypatch):
