@@ -13,7 +13,6 @@ from typer.core import TyperGroup
 from ..errors import AffectctlError
 
 
-
 def _usage_error_bases() -> tuple:
     """Base classes of click's usage errors: typer up to 0.19 runs on click; later versions
     vendor it as ``typer._click`` under ``typer.exceptions.TyperException``."""

@@ -361,7 +361,9 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
     if frame.shape[0] == 0:
         raise DumpFormatError("has a header but no data rows.", file=source)
     frame = frame.rename(columns=lambda c: str(c).strip())
-    for name, pos in duplicated_columns(frame.columns):
+    repeated = duplicated_columns(frame.columns)
+    if repeated:
+        name, pos = repeated[0]
         raise DumpFormatError(f"column appears {len(pos)} times in the header (positions "
                               f"{', '.join(map(str, pos))}); keep one.", file=source, row=1, column=name)
     if "sample_id" not in frame.columns:

@@ -60,12 +60,13 @@ def test_count_limit_and_memory_fit(monkeypatch):
         check.check_count("--seeds", 0, limit=10)
     with pytest.raises(ConfigError, match="must be an integer"):
         check.check_count("--seeds", True, limit=10)
-    # 1 GiB free: half of it, at 256 bytes per resample, holds 2,097,152 resamples
+    # 1 GiB free: half of it, at 64 bytes per resample, holds 8,388,608 resamples
     monkeypatch.setattr(check, "available_memory", lambda: 2**30)
-    assert check.check_resamples("--permutations", 2_097_152) == 2_097_152
-    with pytest.raises(ConfigError, match=r"`--permutations` 2,097,153 needs about 512\.0 MiB .* "
-                                          r"1\.0 GiB available, so at most 2,097,152 would fit"):
-        check.check_resamples("--permutations", 2_097_153)
+    assert check.RESAMPLE_BYTES == 64
+    assert check.check_resamples("--permutations", 8_388_608) == 8_388_608
+    with pytest.raises(ConfigError, match=r"`--permutations` 8,388,609 needs about 512\.0 MiB .* "
+                                          r"1\.0 GiB available, so at most 8,388,608 would fit"):
+        check.check_resamples("--permutations", 8_388_609)
     monkeypatch.setattr(check, "available_memory", lambda: None)  # platform does not say
     assert check.check_resamples("--permutations", check.MAX_RESAMPLES) == check.MAX_RESAMPLES
 
@@ -74,11 +75,11 @@ def test_compare_says_what_would_fit(tmp_path, monkeypatch):
     """The memory check runs before any run is read, with the option's own name."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(check, "available_memory", lambda: 2**30)
-    res = runner.invoke(app, ["compare", "a", "b", "--runs", str(tmp_path), "--permutations", "5000000"])
+    res = runner.invoke(app, ["compare", "a", "b", "--runs", str(tmp_path), "--permutations", "9000000"])
     assert res.exit_code == 2
-    assert res.stderr.strip() == ("affectctl: error: `--permutations` 5,000,000 needs about 1.2 GiB of memory "
+    assert res.stderr.strip() == ("affectctl: error: `--permutations` 9,000,000 needs about 549.3 MiB of memory "
                                   "for the null distributions; this machine has 1.0 GiB available, so at most "
-                                  "2,097,152 would fit (50% of it).")
+                                  "8,388,608 would fit (50% of it).")
 
 
 def test_available_memory_is_positive():
