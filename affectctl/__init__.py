@@ -14,6 +14,7 @@ from .errors import (
     AffectctlError,
     ConfigError,
     DegenerateDataWarning,
+    InputWarning,
     DumpFormatError,
     PairingError,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "read_predictions",
     "ConfigError",
     "DegenerateDataWarning",
+    "InputWarning",
     "Dump",
     "DumpFormatError",
     "GEOMETRIES",

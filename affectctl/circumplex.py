@@ -41,13 +41,14 @@ mean of the defined off-diagonal costs, i.e. as uninformative as the uniform con
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DumpFormatError
+from .errors import ConfigError, DegenerateDataWarning, DumpFormatError
 from .taxonomies import Taxonomy, canonical_name
 
 __all__ = [
@@ -200,6 +201,16 @@ def _geometry_from_csv(path: Path) -> Geometry:
                 raise DumpFormatError(f"{col} {val} is outside [-1, 1].", file=path, row=i, column=col)
             values.append(val)
         points[canon] = (values[0], values[1])
+    if len(points) >= 2 and len(set(points.values())) == 1:
+        v, a = next(iter(points.values()))
+        warnings.warn(f"{path}: all {len(points)} classes sit at one point ({v:g}, {a:g}); every distance "
+                      "between classes is 0, so error_distance_mean and expected_cost are 0 whatever "
+                      "the predictions.", DegenerateDataWarning, stacklevel=3)
+    elif len(set(points.values())) < len(points):
+        same = len(points) - len(set(points.values()))
+        warnings.warn(f"{path}: {same} class(es) share a point with another class; confusions between "
+                      "them cost 0 in error_distance_mean and expected_cost.", DegenerateDataWarning,
+                      stacklevel=3)
     return Geometry(path.stem, points, source=str(path))
 
 

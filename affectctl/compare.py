@@ -29,6 +29,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ._validation import check_resamples
 from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import (
@@ -183,6 +184,7 @@ def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, cor
         raise ConfigError(f"`unit` must be one of {{'sample', 'group'}}; got {unit!r}.")
     if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
         raise ConfigError(f"`n_resamples` must be a positive integer; got {n_resamples!r}.")
+    check_resamples("n_resamples", n_resamples)  # documented limit and this machine's memory
     if correction not in _CORRECTIONS:
         raise ConfigError(f"`correction` must be one of {set(_CORRECTIONS)}; got {correction!r}.")
     return conditions

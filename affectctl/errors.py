@@ -12,6 +12,7 @@ __all__ = [
     "PairingError",
     "ConfigError",
     "DegenerateDataWarning",
+    "InputWarning",
 ]
 
 
@@ -65,4 +66,13 @@ class DegenerateDataWarning(RuntimeWarning):
 
     Raised for zero-support classes, all-zero differences between seeds,
     p-values that cannot reach the chosen level, and similar cases.
+    """
+
+
+class InputWarning(UserWarning):
+    """Input was read with a documented reading, or some of it was skipped.
+
+    The message names what (files, columns, videos) and how many, e.g. files in a
+    condition folder that are not ``seed-<k>`` dumps, or prediction files without an
+    annotation file. Nothing is skipped or reinterpreted without one.
     """

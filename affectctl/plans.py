@@ -29,6 +29,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._validation import MAX_SEEDS, check_count, check_name, check_resamples, contained
 from .errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -127,6 +128,17 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
             raise _type_error(path, key, desc, raw[key])
     if raw.get("seeds", 5) < 1 or raw.get("permutations", 1) < 1:
         raise ConfigError(f"{path}: `seeds` and `permutations` must be positive.")
+    try:  # the plan's name is a folder inside --out; its sizes are bounded like the options
+        check_name("name", raw["name"])
+        check_resamples("permutations", raw.get("permutations", 9999))
+        check_count("seeds", raw.get("seeds", 5), limit=MAX_SEEDS)
+        for d in datasets:
+            check_name("datasets", d)
+        for t in raw["tables"] if isinstance(raw["tables"], list) else ():
+            if isinstance(t, dict) and "name" in t:
+                check_name("tables.name", t["name"])
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     tables = []
     if not isinstance(raw["tables"], list) or not raw["tables"]:
         raise _type_error(path, "tables", "a non-empty array of [[tables]]", raw["tables"])
@@ -176,7 +188,7 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
     from .compare import compare
     from .io.runs import load_runs
 
-    out_root = Path(out) / plan.name
+    out_root = contained(out, plan.name, option="name")
     written: dict = {}
     datasets = plan.datasets or tuple(sorted(p.name for p in Path(plan.runs).iterdir() if p.is_dir()))
     for dataset in datasets:

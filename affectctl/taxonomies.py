@@ -169,7 +169,11 @@ def get_taxonomy(name: "str | Taxonomy") -> Taxonomy:
     if isinstance(name, Taxonomy):
         return name
     if isinstance(name, str) and "," in name:
-        classes = tuple(c.strip() for c in name.split(",") if c.strip())
+        parts = [c.strip() for c in name.split(",")]
+        classes = tuple(c for c in parts if c)
+        if len(classes) < 2 or "" in parts[:-1]:
+            raise ConfigError(f"`taxonomy` class list must name at least two classes, separated by "
+                              f"single commas; got {name!r}.")
         canon = [canonical_name(c) for c in classes]
         if len(set(canon)) != len(canon):
             raise ConfigError(f"`taxonomy` lists the same emotion twice: {name!r}.")

@@ -16,6 +16,7 @@ machine may be shared: the load average is printed before and after.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -74,7 +75,8 @@ def summarise(root: Path) -> None:
         for seed in range(SEEDS):
             d = read_dump(root / DATASET / name / f"seed-{seed}.parquet")
             cm = confusion_matrix(d.y_true, d.y_pred, d.taxonomy.n_classes)
-            secs.append(d.metadata["train_seconds"])
+            timing = root / DATASET / name / f"seed-{seed}.parquet.timing.json"
+            secs.append(json.loads(timing.read_text())["train_seconds"])
             acc.append(float(cm.trace() / cm.sum()))
             f1.append(float(macro_f1_score(cm, on_empty="nan")))
         print(f"  {name:<11} {statistics.mean(secs):>11.2f} "

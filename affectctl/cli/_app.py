@@ -8,10 +8,59 @@ import warnings
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from ..errors import AffectctlError
 
+
+def _usage_error_bases() -> tuple:
+    """Base classes of click's usage errors: typer up to 0.19 runs on click; later versions
+    vendor it as ``typer._click`` under ``typer.exceptions.TyperException``."""
+    bases = []
+    try:
+        from typer.exceptions import TyperException
+
+        bases.append(TyperException)
+    except ImportError:
+        pass
+    try:
+        import click.exceptions
+
+        bases.append(click.exceptions.ClickException)
+    except ImportError:
+        pass
+    return tuple(bases)
+
+
+_USAGE_ERRORS = _usage_error_bases()
+
+
+class _OneLineErrors(TyperGroup):
+    """The root command group: click's usage errors (a bad option value, an unknown option,
+    a missing argument) become one line ``affectctl: error: ...`` and exit status 2, for
+    every command, instead of click's boxed usage message."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _USAGE_ERRORS as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `affectctl`: the help, as before
+                return super().main(args, prog_name, complete_var, standalone_mode=True, **extra)
+            message = " ".join(exc.format_message().split()) or exc.__class__.__name__
+            ctx = getattr(exc, "ctx", None)
+            where = f"{ctx.info_name}: " if ctx is not None and ctx.parent is not None else ""
+            err_console.print(f"affectctl: error: {where}{message}", markup=False)
+            sys.exit(2)
+        except typer.Abort:
+            err_console.print("affectctl: aborted.", markup=False)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
 app = typer.Typer(
+    cls=_OneLineErrors,
     name="affectctl",
     help="Did a change to affect-recognition training really help, and why?",
     no_args_is_help=True,
@@ -55,6 +104,13 @@ def command(name: str, **kwargs):
                     return func(*args, **kw)
                 except AffectctlError as exc:
                     fail(str(exc) or exc.__class__.__name__)
+                except MemoryError:
+                    fail("out of memory; lower the option that sizes the work (e.g. --permutations, "
+                         "--seeds) or free memory.")
+                except OSError as exc:  # last line of defence: the options are checked up front
+                    what = exc.strerror or exc.__class__.__name__
+                    where = f"{exc.filename}: " if exc.filename else ""
+                    fail(f"{where}{what[0].lower() + what[1:]}.")
 
         return app.command(name, **kwargs)(wrapper)
 

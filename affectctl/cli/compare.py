@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import _validation as check
 from ..errors import ConfigError
 from ._app import command, console, err_console
 
@@ -83,6 +84,14 @@ def compare_cli(
     if len(conditions) < 2:
         raise ConfigError("compare needs a baseline and at least one other condition.")
     contrasts = [parse_contrast(c) for c in contrast or ()]
+    check.check_resamples("--permutations", permutations)
+    check.check_seed("--seed", seed)
+    if runs is None:
+        check.check_count("--seeds", seeds, limit=check.MAX_SEEDS)
+        check.check_output_dir("--cache", cache)
+    if name is not None:
+        check.check_name("--name", name)
+    check.check_output_dir("--out", out if out is not None else Path("reports"))
     quiet = quiet or as_json
     root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet)
     runset = load_runs(root, list(conditions), taxonomy=taxonomy,
@@ -92,7 +101,7 @@ def compare_cli(
                      geometry=geometry, sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, rng=seed, progress=progress)
     name = name or f"{root.name}-{'-'.join(conditions)}"
-    out_dir = out or Path("reports") / name
+    out_dir = out or check.contained("reports", name, option="--name")
     from ..report import write_report
 
     tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())

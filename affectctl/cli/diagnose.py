@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import _validation as check
 from ..errors import ConfigError
 from ._app import command, console, err_console
 
@@ -238,6 +239,11 @@ def diagnose_cli(
 
     if projection not in ("pca", "lda"):
         raise ConfigError(f"`--projection` must be one of {{'pca', 'lda'}}; got {projection!r}.")
+    if runs is None:
+        check.check_count("--seeds", seeds, limit=check.MAX_SEEDS)
+        check.check_output_dir("--cache", cache)
+    check.check_output_dir("--out", out if out is not None else Path("reports"))
+    check.check_seed("--seed", seed)
     thresholds = DegeneracyThresholds(
         min_confusion_rate=min_confusion_rate, min_lift=min_lift, min_support=min_support,
         va_distance_quantile=_parse_quantile(va_quantile), max_va_distance=max_va_distance,

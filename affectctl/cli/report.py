@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from .. import _validation as check
 from ._app import command, err_console
 
 
@@ -21,6 +22,8 @@ def report_cli(
     from ..plans import load_plan, run_plan
 
     spec = load_plan(plan)
+    check.check_output_dir("--out", out)
+    check.check_output_dir("--cache", cache)
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))
     written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log)
     err_console.print(f"affectctl: plan '{spec.name}' written to {Path(out) / spec.name}/ "

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import _validation as check
 from ._app import command, console
 
 _HELP = (
@@ -51,6 +52,10 @@ def train_cli(
         "--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     from ..train import sweep  # lazy: training loads torch only in its workers
+
+    check.check_count("--seeds", seeds, limit=check.MAX_SEEDS)
+    check.check_workers("--workers", workers)
+    check.check_output_dir("--out", out)
 
     paths = sweep(list(conditions), dataset=dataset, seeds=seeds, out=out, features=features,
                   models_dir=models, embeddings=embeddings, progress=not quiet,

@@ -12,13 +12,14 @@ name (multi-task), and the video is the ``group``.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .dumps import dump_from_frame
-from ..errors import DumpFormatError
+from ..errors import DumpFormatError, InputWarning
 from .schema import ABAW_AUS, EXPR_EXCLUDED, Dump
 from ..taxonomies import canonical_name, get_taxonomy, infer_taxonomy
 
@@ -89,6 +90,12 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
     ann_files = sorted(ann_dir.glob("*.txt"))
     if not ann_files:
         raise DumpFormatError("holds no .txt annotation files.", file=ann_dir)
+    unmatched = sorted(p.name for p in pred_dir.glob("*.txt") if not (ann_dir / p.name).is_file())
+    if unmatched:
+        shown = ", ".join(unmatched[:3]) + (f", ... ({len(unmatched) - 3} more)" if len(unmatched) > 3 else "")
+        warnings.warn(f"{pred_dir}: {len(unmatched)} of {len(unmatched) + len(ann_files)} prediction files "
+                      f"have no annotation file in {ann_dir} and are left out of the audit: {shown}.",
+                      InputWarning, stacklevel=2)
     frames, ann_src, pred_src = [], [], []
     task = None
     for ann in ann_files:

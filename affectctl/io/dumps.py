@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._validation import describe_missing
+from ._text import delimiter_hint, duplicated_columns, first_undecodable
 from .atomic import atomic_write
 from .csvfast import read_csv as read_csv_fast
 from ..errors import ConfigError, DumpFormatError
@@ -118,7 +120,8 @@ def write_dump(data: "pd.DataFrame | Dump", path: "str | Path", metadata: dict |
 
 def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
     if not path.exists():
-        raise DumpFormatError("file does not exist.", file=path)
+        raise DumpFormatError(describe_missing(path).replace("does not exist", "file does not exist"),
+                              file=path)
     if path.is_dir():
         raise DumpFormatError("is a folder, not a dump file.", file=path)
     if path.stat().st_size == 0:
@@ -153,7 +156,12 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
         frame = read_csv_fast(path)  # pyarrow; pandas.read_csv's frame, errors and messages
     except pd.errors.EmptyDataError:
         raise DumpFormatError("file has no header line.", file=path) from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+    except UnicodeDecodeError:
+        bad = first_undecodable(path)
+        line, col, raw = bad if bad else (None, None, b"")
+        raise DumpFormatError(f"byte(s) {raw!r} at byte {col} of the line are not UTF-8; save the file "
+                              "as UTF-8.", file=path, row=line) from None
+    except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise DumpFormatError(f"not a readable CSV file: {msg}.", file=path) from None
     side = Path(str(path) + ".meta.json")
@@ -219,6 +227,9 @@ def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_exc
     if raw.isna().any():
         i = _first_bad(raw.isna().to_numpy())
         raise DumpFormatError("missing class label.", file=source, row=_line(i), column=col)
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        raise DumpFormatError("holds true/false values, not class indices or names; write the "
+                              "class index or name.", file=source, row=2, column=col)
     numeric = pd.to_numeric(raw, errors="coerce")
     # a column of indices with a few names in it: name the first name (the exclusion code -1
     # counts as neither, so a column of names with many unannotated frames is still names)
@@ -285,6 +296,7 @@ def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str) -> Taxonomy:
                                   file=source, column=_first_unknown_class_column(pcols)) from None
         if tax.name == "custom":
             _missing_class_column(tax, source)
+            _zero_extra_class_column(frame, tax, source)
         return tax
     raise DumpFormatError(
         "cannot infer the taxonomy (no p_<Class> columns and no metadata); pass --taxonomy.",
@@ -299,6 +311,30 @@ def _first_unknown_class_column(pcols: list) -> str:
         except ConfigError:
             return c
     return pcols[0]
+
+
+def _zero_extra_class_column(frame: pd.DataFrame, tax: Taxonomy, source: str) -> None:
+    """A custom class list that is a built-in taxonomy plus classes whose ``p_`` columns are
+    zero in every row is a padded file, not a larger label space: reading it as one would
+    change every macro average and drop the official score."""
+    from ..taxonomies import TAXONOMIES
+
+    have = set(tax.canonical)
+    if any(set(known.canonical) == have for known in TAXONOMIES.values()):
+        return  # a built-in label space in another order (documented), not a padded one
+    for known in sorted(TAXONOMIES.values(), key=lambda t: -t.n_classes):
+        if set(known.canonical) < have:
+            extra = [c for c, k in zip(tax.classes, tax.canonical) if k not in set(known.canonical)]
+            cols = [proba_column(c) for c in extra]
+            zero = [c for c in cols if (pd.to_numeric(frame[c], errors="coerce") == 0).all()]
+            if zero:
+                raise DumpFormatError(
+                    f"probability is 0 in every row, for a class outside taxonomy '{known.name}' whose "
+                    f"classes the other p_ columns give; read as is, the file would be a "
+                    f"{tax.n_classes}-class custom taxonomy (other macro averages, no official "
+                    f"score). Drop the column, or pass the classes as --taxonomy 'A,B,...'.",
+                    file=source, column=zero[0])
+            return
 
 
 def _missing_class_column(tax: Taxonomy, source: str) -> None:
@@ -326,8 +362,15 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
     if frame.shape[0] == 0:
         raise DumpFormatError("has a header but no data rows.", file=source)
     frame = frame.rename(columns=lambda c: str(c).strip())
+    repeated = duplicated_columns(frame.columns)
+    if repeated:
+        name, pos = repeated[0]
+        raise DumpFormatError(f"column appears {len(pos)} times in the header (positions "
+                              f"{', '.join(map(str, pos))}); keep one.", file=source, row=1, column=name)
     if "sample_id" not in frame.columns:
-        raise DumpFormatError("required column is missing.", file=source, column="sample_id")
+        hint = delimiter_hint(frame.columns)
+        raise DumpFormatError("required column is missing" + (f"; {hint}" if hint else "."),
+                              file=source, column="sample_id")
     if "y_true" not in frame.columns:
         raise DumpFormatError("required column is missing.", file=source, column="y_true")
     tax = _resolve_taxonomy(frame, taxonomy, source)

@@ -41,6 +41,7 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
         return read_paired(path, annotations, fmt=format, truth_format=truth_format, mapping=mapping,
                            id_column=id_column, taxonomy=taxonomy, strict=strict)
     if path.is_dir():
+        _check_prediction_folder(path)
         if annotations is None:
             raise DumpFormatError("is a folder of ABAW predictions; give the annotation folder with "
                                   "--truth.", file=path)
@@ -74,3 +75,27 @@ def _paired_formats(path: Path, annotations, fmt, truth_format, mapping) -> str:
         if ds is not None and ds.name != "truth-table":
             return f"predictions for {ds.title}"
     return ""
+
+
+def _check_prediction_folder(path: Path) -> None:
+    """A folder given as predictions must hold ABAW per-video ``.txt`` files; say what it holds
+    instead (nothing, dumps, other files)."""
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+    if any(p.suffix.lower() == ".txt" for p in files):
+        return
+    if not files:
+        subdirs = sorted(p.name for p in path.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if subdirs:
+            raise DumpFormatError(f"holds no files, only {len(subdirs)} folder(s) (e.g. {subdirs[0]}); "
+                                  "audit takes one dump file or an ABAW prediction folder (a runs "
+                                  "folder goes to `affectctl compare --runs`).", file=path)
+        raise DumpFormatError("is an empty folder; give a dump file (CSV or Parquet), an ABAW folder "
+                              "of per-video .txt predictions, or an ABAW multi-task file.", file=path)
+    dumps = [p for p in files if p.suffix.lower() in (".csv", ".parquet", ".pq")]
+    if dumps:
+        raise DumpFormatError(f"is a folder of {len(dumps)} CSV/Parquet file(s) (e.g. {dumps[0].name}), not "
+                              "ABAW per-video .txt predictions; audit one file at a time, e.g. "
+                              f"`affectctl audit {dumps[0]}`.", file=path)
+    shown = ", ".join(p.name for p in files[:3]) + (", ..." if len(files) > 3 else "")
+    raise DumpFormatError(f"holds no ABAW per-video .txt prediction files ({len(files)} other file(s): "
+                          f"{shown}).", file=path)

@@ -9,20 +9,26 @@ of running an unpaired test.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._validation import check_inside, contained, describe_missing
 from .dumps import read_dump
-from ..errors import ConfigError, PairingError
+from ..errors import ConfigError, InputWarning, PairingError
 from .schema import Dump
 from ..taxonomies import Taxonomy
 
 __all__ = ["RunSet", "load_runs", "check_paired", "find_dump_files"]
 
 _SEED_FILE = re.compile(r"^seed-(\d+)\.(csv|parquet)$")
+#: A file meant as a dump whose seed is not a non-negative integer (``seed--1.csv``, ``seed-a.csv``).
+_BAD_SEED_FILE = re.compile(r"^seed-(.*)\.(csv|parquet)$", re.IGNORECASE)
+#: Files beside the dumps that belong to them: CSV metadata and training logs.
+_SIDECAR = re.compile(r"^seed-\d+\.(csv|parquet)\.(meta|timing)\.json$")
 
 
 @dataclass(frozen=True)
@@ -56,8 +62,16 @@ class RunSet:
 
 
 def find_dump_files(root: "str | Path", condition: str) -> dict:
-    """``{seed: path}`` of the dumps of one condition under ``root``."""
-    folder = Path(root) / condition
+    """``{seed: path}`` of the dumps of one condition under ``root``.
+
+    The condition is a plain folder name inside ``root`` (no separator, ``..`` or absolute
+    path; after resolving links it stays inside ``root``), and so is every seed file. A
+    file named like a dump whose seed is not a non-negative integer (``seed--1.csv``,
+    ``seed-a.csv``, ``seed-01.csv``) is an error; any other file (``seed-0.csv.bak``, notes)
+    is skipped with one warning that names and counts them. Hidden files and the
+    ``seed-<k>.<ext>.meta.json`` / ``.timing.json`` sidecars are expected and skipped.
+    """
+    folder = contained(root, condition, option="condition")
     if not folder.is_dir():
         available = sorted(p.name for p in Path(root).iterdir() if p.is_dir()) if Path(root).is_dir() else []
         deeper = runs_root_below(root, condition)
@@ -66,16 +80,31 @@ def find_dump_files(root: "str | Path", condition: str) -> dict:
                           f"(expected {folder}/seed-<k>.csv|parquet; found conditions: "
                           f"{', '.join(available) or 'none'}{hint}).")
     files: dict = {}
+    skipped = []
     for p in sorted(folder.iterdir()):
         m = _SEED_FILE.match(p.name)
+        if m and str(int(m.group(1))) != m.group(1):
+            m = None  # seed-01.csv: not the name affectctl writes; ambiguous with seed-1.csv
         if m:
             seed = int(m.group(1))
             if seed in files:
                 raise ConfigError(f"seed {seed} of condition '{condition}' has two files: "
                                   f"{files[seed].name} and {p.name}.")
-            files[seed] = p
+            files[seed] = check_inside(root, p, option="condition")
+        elif _BAD_SEED_FILE.match(p.name):
+            raise ConfigError(f"condition '{condition}': {p} is named like a dump but is not "
+                              "seed-<k>.csv|parquet with k a non-negative integer (no sign, no leading "
+                              "zeros, lower case); rename or remove it.")
+        elif not (p.name.startswith(".") or _SIDECAR.match(p.name)):
+            skipped.append(p.name)
     if not files:
-        raise ConfigError(f"{folder} holds no seed-<k>.csv or seed-<k>.parquet files.")
+        raise ConfigError(f"{folder} holds no seed-<k>.csv or seed-<k>.parquet files"
+                          + (f" (only {', '.join(skipped[:5])})." if skipped else "."))
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f", ... ({len(skipped) - 5} more)" if len(skipped) > 5 else "")
+        warnings.warn(f"condition '{condition}': {len(skipped)} file(s) in {folder} are not "
+                      f"seed-<k>.csv|parquet dumps and are skipped: {shown}; using seeds "
+                      f"{sorted(files)}.", InputWarning, stacklevel=2)
     return files
 
 
@@ -117,7 +146,8 @@ def load_runs(root: "str | Path", conditions, *, taxonomy=None, read=None) -> Ru
     """
     root = Path(root)
     if not root.is_dir():
-        raise ConfigError(f"runs folder {root} does not exist.")
+        raise ConfigError(f"runs folder {root} " + ("is a file, not a folder." if root.exists()
+                                                    else describe_missing(root)))
     if len(set(conditions)) != len(conditions):
         raise ConfigError(f"a condition is named twice: {list(conditions)}.")
     if read is None:

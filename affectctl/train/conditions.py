@@ -58,6 +58,7 @@ from pathlib import Path
 
 import tomllib
 
+from .._validation import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH  # documented size limits
 from ..errors import ConfigError
 from .costs import COSTS
 
@@ -87,21 +88,21 @@ SCHEMA: dict[str, tuple] = {
     "frames_per_video": ("int", 64, (1, True, _INF, False)),
     "frames_per_class": ("int", 300, (1, True, _INF, False)),
     "head": ("choice", "mlp", ("mlp", "arbex")),
-    "anchors_per_class": ("int", 8, (1, True, _INF, False)),
+    "anchors_per_class": ("int", 8, (1, True, MAX_LAYER_WIDTH, True)),
     "anchor_temperature": ("float", 1.0, (0.0, False, _INF, False)),
-    "attention_heads": ("int", 4, (1, True, _INF, False)),
+    "attention_heads": ("int", 4, (1, True, MAX_LAYER_WIDTH, True)),
     "anchor_weight": ("float", 0.1, (0.0, True, _INF, False)),
     "anchor_margin": ("float", 1.0, (0.0, False, _INF, False)),
     "center_weight": ("float", 0.01, (0.0, True, _INF, False)),
     "va_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "au_weight": ("float", 1.0, (0.0, True, _INF, False)),
-    "epochs": ("int", 20, (1, True, _INF, False)),
-    "batch_size": ("int", 128, (2, True, _INF, False)),
+    "epochs": ("int", 20, (1, True, MAX_EPOCHS, True)),
+    "batch_size": ("int", 128, (2, True, MAX_BATCH_SIZE, True)),
     "lr": ("float", 1e-3, (0.0, False, _INF, False)),
     "lr_decay": ("float", 0.97, (0.0, False, 1.0, True)),
     "weight_decay": ("float", 1e-4, (0.0, True, _INF, False)),
-    "reduce_dim": ("int", 32, (1, True, _INF, False)),
-    "hidden": ("int", 64, (1, True, _INF, False)),
+    "reduce_dim": ("int", 32, (1, True, MAX_LAYER_WIDTH, True)),
+    "hidden": ("int", 64, (1, True, MAX_LAYER_WIDTH, True)),
     "dropout": ("float", 0.5, (0.0, True, 1.0, False)),
 }
 
@@ -164,7 +165,8 @@ def _range_text(rule) -> str:
     lo, lo_inc, hi, hi_inc = rule
     if hi == _INF:
         return f"{'>=' if lo_inc else '>'} {lo:g}"
-    return f"in {'[' if lo_inc else '('}{lo:g}, {hi:g}{']' if hi_inc else ')'}"
+    hi_text = f"{hi:,}" if isinstance(hi, int) else f"{hi:g}"
+    return f"in {'[' if lo_inc else '('}{lo:g}, {hi_text}{']' if hi_inc else ')'}"
 
 
 def _check_value(where: str, key: str, value):

@@ -31,6 +31,7 @@ reported model on the evaluation set).
 
 from __future__ import annotations
 
+import json
 import platform
 import time
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
+from ..io.atomic import write_text_atomically
 from ..io.dumps import write_dump
 from ..io.schema import AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, proba_column
 from .conditions import Condition
@@ -59,7 +61,7 @@ from .losses import (
 from .seed import rng_for, seed_everything
 
 __all__ = ["RunResult", "train_run", "run_frame", "run_metadata", "run_one", "epoch_indices",
-           "library_versions"]
+           "library_versions", "timing_path"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -286,7 +288,12 @@ def run_frame(result: RunResult, data) -> pd.DataFrame:
 
 
 def run_metadata(result: RunResult, data) -> dict:
-    """Provenance stored in the dump: condition file, dataset, seed, versions, time."""
+    """Provenance stored in the dump: condition file, dataset, seed, versions.
+
+    Nothing that varies between two runs of the same seed on the same machine goes in
+    (the wall-clock time goes to the ``.timing.json`` sidecar, :func:`run_one`), so the
+    dump's bytes depend only on what was trained.
+    """
     c = result.condition
     return {
         "condition": c.name,
@@ -298,7 +305,6 @@ def run_metadata(result: RunResult, data) -> dict:
         "seed": result.seed,
         "taxonomy": data.taxonomy.name,
         "versions": library_versions(),
-        "train_seconds": result.train_seconds,
         "threads": result.threads,
         "loss_history": list(result.loss_history),
         "n_train": int(np.asarray(data.y_train).shape[0]),
@@ -311,4 +317,13 @@ def run_one(condition: Condition, data, seed: int, path: "str | Path", *,
     """Train one run and write its dump atomically to ``path``; return the path."""
     result = train_run(condition, data, seed, embeddings=embeddings)
     meta = {**run_metadata(result, data), **(extra_metadata or {})}
-    return write_dump(run_frame(result, data), path, meta)
+    written = write_dump(run_frame(result, data), path, meta)
+    write_text_atomically(timing_path(written), json.dumps(
+        {"train_seconds": result.train_seconds, "threads": result.threads}, indent=2) + "\n")
+    return written
+
+
+def timing_path(dump_path: "str | Path") -> Path:
+    """The sidecar log of a dump's training time: ``<dump>.timing.json`` (``train_seconds``,
+    ``threads``). Kept out of the dump so the same seed gives the same dump bytes."""
+    return Path(str(dump_path) + ".timing.json")

@@ -49,7 +49,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, fast_models):
           "`dataset` and `features` are exclusive")
     _fail(["tiny-base", "--features", str(tmp_path / "missing.npz"), "--taxonomy",
            "affwild2-expr8", *m], "missing.npz: features file does not exist.")
-    _fail(["tiny-base", "--seeds", "0", *m], "`seeds` must be a positive integer")
+    _fail(["tiny-base", "--seeds", "0", *m], "`--seeds` must be an integer >= 1")
     assert not (tmp_path / "o").exists()
 
 

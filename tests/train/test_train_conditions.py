@@ -51,8 +51,10 @@ def test_shipped_conditions_say_what_they_are():
     ('ot_weight = -0.5\ncost = "circumplex"',
      r"^bad\.toml: key `ot_weight` must be a number >= 0; got -0\.5\.$"),
     ('ot_weight = "high"', r"^bad\.toml: key `ot_weight` must be a number >= 0; got 'high'\.$"),
-    ("epochs = 2.5", r"^bad\.toml: key `epochs` must be an integer >= 1; got 2\.5\.$"),
-    ("epochs = true", r"^bad\.toml: key `epochs` must be an integer >= 1; got True\.$"),
+    ("epochs = 2.5", r"^bad\.toml: key `epochs` must be an integer in \[1, 100,000\]; got 2\.5\.$"),
+    ("epochs = true", r"^bad\.toml: key `epochs` must be an integer in \[1, 100,000\]; got True\.$"),
+    ("batch_size = 2000000", r"^bad\.toml: key `batch_size` must be an integer in \[2, 1,048,576\]; "
+                             r"got 2000000\.$"),
     ('cost = "geodesic"\not_weight = 1.0',
      r"^bad\.toml: key `cost` must be one of \{'none', 'circumplex', 'uniform', 'permuted', "
      r"'au'\}; got 'geodesic'\.$"),

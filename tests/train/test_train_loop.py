@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -56,7 +57,10 @@ def test_dump_is_valid_and_carries_provenance(tmp_path, tiny_data):
     assert meta["dataset"] == "sim-affwild2" and meta["seed"] == 1
     assert meta["taxonomy"] == "affwild2-expr8" and meta["dataset_knobs"]["seed"] == 0
     assert {"torch", "pot", "numpy", "python", "affectctl"} <= set(meta["versions"])
-    assert meta["train_seconds"] > 0 and len(meta["loss_history"]) == 3
+    assert len(meta["loss_history"]) == 3
+    # wall-clock time varies run to run: it lives in a sidecar, not in the dump's bytes
+    assert "train_seconds" not in meta
+    assert json.loads(Path(str(path) + ".timing.json").read_text())["train_seconds"] > 0
 
 
 @pytest.mark.parametrize("extra", [

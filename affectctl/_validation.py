@@ -1,0 +1,255 @@
+"""The one set of shared option checks: names that become paths, output folders, sizes.
+
+Every command and library entry point that turns a user-given name into a path, writes
+into a user-given folder or sizes memory or time from a user-given number calls one of
+these, so the rules (and their messages) are the same everywhere:
+
+- :func:`check_name` / :func:`contained`: a name (report name, condition, plan name) is a
+  single path component: no separator, no ``..``, not absolute, and the path it makes
+  stays inside its root *after* resolving symbolic links.
+- :func:`check_inside`: a file found under a root (a seed file) resolves inside it.
+- :func:`check_output_dir`: an output folder is a folder, or can be created and written.
+- :func:`check_count`: a count (``--permutations``, seeds, batch size) is an integer in
+  ``[minimum, limit]`` whose memory fits the machine; the message says what would fit.
+- :func:`describe_missing`: why a path cannot be opened (missing, broken link, link loop).
+
+Every check raises :class:`~affectctl.errors.ConfigError` naming the option, so the
+command line prints it as one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import errno
+import numbers
+import os
+from pathlib import Path
+
+from .errors import ConfigError
+
+__all__ = [
+    "MAX_RESAMPLES",
+    "MAX_SEEDS",
+    "MAX_BATCH_SIZE",
+    "MAX_EPOCHS",
+    "MAX_LAYER_WIDTH",
+    "RESAMPLE_BYTES",
+    "WORKER_BYTES",
+    "MAX_RNG_SEED",
+    "MEMORY_SHARE",
+    "available_memory",
+    "check_name",
+    "contained",
+    "check_inside",
+    "check_output_dir",
+    "check_count",
+    "check_resamples",
+    "check_workers",
+    "check_seed",
+    "describe_missing",
+]
+
+#: Documented upper limit of Monte-Carlo resamples (``--permutations``, bootstrap
+#: replicates, ``permutations`` in a plan). With it, the smallest Monte-Carlo p-value is
+#: 1e-7, far below any corrected threshold in use.
+MAX_RESAMPLES = 10_000_000
+#: Documented upper limit of training seeds per condition (``--seeds``).
+MAX_SEEDS = 10_000
+#: Documented upper limit of a training batch (``batch_size`` in a condition file).
+MAX_BATCH_SIZE = 1_048_576
+#: Documented upper limit of training epochs (``epochs`` in a condition file).
+MAX_EPOCHS = 100_000
+#: Documented upper limit of a layer's width (``hidden``, ``reduce_dim``, ``anchors_per_class``,
+#: ``attention_heads`` in a condition file).
+MAX_LAYER_WIDTH = 65_536
+#: Bytes one Monte-Carlo resample of ``affectctl compare`` holds at once: float64 null
+#: values of the running sample-level test and of the error-distance nulls. Measured: 24
+#: bytes per resample (peak RSS +6.7 MiB going from 999 to 300,000 resamples, two
+#: conditions, AR or bootstrap, Holm or Westfall-Young); 64 leaves room for more conditions.
+RESAMPLE_BYTES = 64
+#: Memory of one training worker process (torch loaded, a small model, one dataset copy):
+#: an upper estimate for ``--workers``, whose documented limit is the machine's core count.
+WORKER_BYTES = 512 * 2**20
+#: Largest seed of the random generators (numpy takes any non-negative integer; this keeps
+#: seeds printable and storable as 128-bit integers).
+MAX_RNG_SEED = 2**128 - 1
+#: Share of the available memory an option may claim.
+MEMORY_SHARE = 0.5
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (``MemAvailable`` of /proc/meminfo),
+    or ``None`` when the platform does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
+
+
+def check_name(option: str, name) -> str:
+    """Return ``name`` if it is one plain path component; else raise ConfigError naming ``option``.
+
+    Rejected: empty names, ``.`` and ``..``, names holding ``/`` (or ``\\``, or the
+    platform's separators), absolute paths, and NUL bytes.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"`{option}` must be a non-empty name; got {name!r}.")
+    seps = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
+    if "\x00" in name:
+        raise ConfigError(f"`{option}` must not contain a NUL byte; got {name!r}.")
+    if os.path.isabs(name) or any(s in name for s in seps):
+        raise ConfigError(f"`{option}` must be a plain name without path separators or an absolute "
+                          f"path (it names a folder inside its root); got {name!r}.")
+    if name in (".", ".."):
+        raise ConfigError(f"`{option}` must not be '.' or '..'; got {name!r}.")
+    return name
+
+
+def contained(root: "str | Path", name, *, option: str) -> Path:
+    """``root / name`` after :func:`check_name`, checked to stay inside ``root`` once symbolic
+    links are resolved (a name that is a link to elsewhere is refused too)."""
+    check_name(option, name)
+    path = Path(root) / name
+    return check_inside(root, path, option=option)
+
+
+def check_inside(root: "str | Path", path: "str | Path", *, option: str) -> Path:
+    """Return ``path`` if it resolves inside ``root``; else raise ConfigError naming ``option``."""
+    root_r, path_r = Path(root).resolve(), Path(path).resolve()
+    if path_r != root_r and root_r not in path_r.parents:
+        raise ConfigError(f"`{option}`: {path} resolves to {path_r}, outside {root} "
+                          f"({root_r}); names must stay inside their folder.")
+    return Path(path)
+
+
+def check_output_dir(option: str, path: "str | Path") -> Path:
+    """Return ``path`` if it is a folder, or can be created as one, and is writable.
+
+    Raises ConfigError naming ``option`` when ``path`` is an existing file, lies under a
+    file, or is (under) a folder this process cannot write.
+    """
+    path = Path(path)
+    probe = path
+    while True:
+        if probe.is_symlink() and not probe.exists():
+            raise ConfigError(f"`{option}`: {probe} {describe_missing(probe)}")
+        if probe.exists():
+            break
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        what = "is a file" if probe == path else f"lies under {probe}, which is a file"
+        raise ConfigError(f"`{option}`: {path} {what}, not a folder.")
+    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
+        where = "" if probe == path else f" (its nearest existing folder {probe})"
+        raise ConfigError(f"`{option}`: {path}{where} is not writable.")
+    return path
+
+
+def check_count(option: str, value, *, limit: int, minimum: int = 1, bytes_each: int = 0,
+                what: str = "") -> int:
+    """An integer in ``[minimum, limit]`` whose memory (``value * bytes_each``) fits.
+
+    Parameters
+    ----------
+    option : str
+        The option as the user wrote it (``--permutations``, ``permutations``).
+    value : int
+    limit : int
+        The documented upper limit.
+    minimum : int, default 1
+    bytes_each : int, default 0
+        Memory held per unit at once; 0 skips the memory check.
+    what : str
+        What the memory is for, for the message.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option, the limit, and the largest value that would fit.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"`{option}` must be an integer in [{minimum}, {limit:,}]; got {value!r}.")
+    value = int(value)
+    if value < minimum:
+        raise ConfigError(f"`{option}` must be an integer >= {minimum}; got {value}.")
+    if bytes_each > 0:
+        avail = available_memory()
+        if avail is not None:
+            budget = int(avail * MEMORY_SHARE)
+            need = value * bytes_each
+            fits = budget // bytes_each
+            if need > budget and value <= limit:
+                raise ConfigError(
+                    f"`{option}` {value:,} needs about {_bytes(need)} of memory{what}; this machine "
+                    f"has {_bytes(avail)} available, so at most {max(fits, 0):,} would fit "
+                    f"({MEMORY_SHARE:.0%} of it).")
+    if value > limit:
+        fit = ""
+        if bytes_each > 0 and (avail := available_memory()) is not None:
+            fit = (f"; {value:,} would need about {_bytes(value * bytes_each)} of memory{what} and "
+                   f"this machine has {_bytes(avail)} available")
+        raise ConfigError(f"`{option}` must be at most {limit:,} (the documented limit){fit}; "
+                          f"got {value:,}.")
+    return value
+
+
+def check_resamples(option: str, value) -> int:
+    """``check_count`` for Monte-Carlo resamples: at most :data:`MAX_RESAMPLES` and
+    :data:`RESAMPLE_BYTES` per resample within :data:`MEMORY_SHARE` of the free memory."""
+    return check_count(option, value, limit=MAX_RESAMPLES, bytes_each=RESAMPLE_BYTES,
+                       what=" for the null distributions")
+
+
+def check_workers(option: str, value) -> "int | None":
+    """Worker processes: ``None`` (the default) or 1 .. the machine's core count, each
+    :data:`WORKER_BYTES` within :data:`MEMORY_SHARE` of the free memory."""
+    if value is None:
+        return None
+    return check_count(option, value, limit=os.cpu_count() or 1, bytes_each=WORKER_BYTES,
+                       what=" for the worker processes")
+
+
+def check_seed(option: str, value) -> int:
+    """A seed of the random generators: an integer in ``[0, MAX_RNG_SEED]``."""
+    return check_count(option, value, limit=MAX_RNG_SEED, minimum=0)
+
+
+def describe_missing(path: "str | Path") -> str:
+    """Why ``path`` cannot be opened, as the end of a sentence (for a path that does not exist)."""
+    path = Path(path)
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:  # Python < 3.13 reports loops this way
+            return "is a symbolic link loop (it points back to itself)."
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "is a symbolic link loop (it points back to itself)."
+            return f"is a broken symbolic link (to {os.readlink(path)}, which does not exist)."
+        return "cannot be opened."
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link loop (a folder on its path points back to itself)."
+        if exc.errno == errno.ENOTDIR:
+            return "does not exist (a part of its path is a file, not a folder)."
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            return "cannot be opened (permission denied)."
+    return "does not exist."
