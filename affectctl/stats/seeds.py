@@ -375,13 +375,19 @@ def _signflip_exact_null(d_nz: np.ndarray, n: int) -> np.ndarray:
 
 
 def _signflip_mc_null(d: np.ndarray, n_resamples: int, gen: np.random.Generator) -> np.ndarray:
+    """Mean difference under ``n_resamples`` random sign flips of the rows of ``d``.
+
+    ``d`` has shape ``(n_seeds,)`` or ``(n_seeds, m)``; every replicate flips the same
+    seeds in all ``m`` columns (the joint null of :func:`joint_signflip_null`). Returns
+    shape ``(n_resamples,)`` or ``(n_resamples, m)``. The one Monte-Carlo sign-flip loop.
+    """
     n = d.shape[0]
-    out = np.empty(n_resamples)
-    batch = pick_batch(n_resamples, 9 * n + 8)
+    m = 1 if d.ndim == 1 else d.shape[1]
+    out = np.empty((n_resamples,) + d.shape[1:])
+    batch = pick_batch(n_resamples, 9 * n + 8 * m)
     for start in range(0, n_resamples, batch):
         k = min(batch, n_resamples - start)
-        bits = gen.integers(0, 2, size=(k, n), dtype=np.int8)
-        signs = 1.0 - 2.0 * bits
+        signs = 1.0 - 2.0 * gen.integers(0, 2, size=(k, n), dtype=np.int8)
         out[start:start + k] = (signs @ d) / n
     return out
 
@@ -627,10 +633,4 @@ def joint_signflip_null(a, b, *, n_resamples: int = 9999, rng=None,
         signs = 1.0 - 2.0 * ((codes >> np.arange(n)) & 1)
         return JointNull(observed, (signs @ d) / n, True, None)
     gen, seed = normalize_rng(rng)
-    null = np.empty((n_resamples, d.shape[1]))
-    batch = pick_batch(n_resamples, 9 * n + 8 * d.shape[1])
-    for start in range(0, n_resamples, batch):
-        k = min(batch, n_resamples - start)
-        signs = 1.0 - 2.0 * gen.integers(0, 2, size=(k, n), dtype=np.int8)
-        null[start:start + k] = (signs @ d) / n
-    return JointNull(observed, null, False, seed)
+    return JointNull(observed, _signflip_mc_null(d, n_resamples, gen), False, seed)
