@@ -499,7 +499,7 @@ def _both(xa, xb, order):
 #: Dump columns a metric needs, for saying why it is missing in one run.
 def _needs(metric: str) -> str:
     if metric.startswith("va_") or metric in ("abaw3_va_score", "abaw_mtl_score"):
-        return "v_pred/a_pred (and v_true/a_true) columns"
+        return "v_pred/a_pred columns"
     if metric.startswith("au_") or metric.endswith("_au_score"):
         return "au<N>_true/au<N>_pred columns"
     if metric in ("ece", "confidence_mean", "expected_cost") or metric.startswith("brier"):
@@ -515,6 +515,10 @@ def _check_metrics_everywhere(table, runset, conditions, seeds, headline) -> Non
     """
     have = table[np.isfinite(table["value"].to_numpy(dtype=float))]
     have = set(zip(have["condition"], have["seed"], have["metric"]))
+    everywhere = [m for m in headline
+                  if all((c, s, m) in have for c in conditions for s in seeds)]
+    hint = (f"keep the metrics every run has with {' '.join('--metric ' + m for m in everywhere)}"
+            if everywhere else "choose other metrics with --metric")
     for metric in headline:
         where = [(c, s) for c in conditions for s in seeds if (c, s, metric) in have]
         lacking = [(c, s) for c in conditions for s in seeds if (c, s, metric) not in have]
@@ -524,11 +528,9 @@ def _check_metrics_everywhere(table, runset, conditions, seeds, headline) -> Non
         src = runset.dump(c, s).source
         if where:
             c2, s2 = where[0]
-            raise ConfigError(f"{src} has no {_needs(metric)} for {metric} but "
-                              f"{runset.dump(c2, s2).source} has; the comparison needs both "
-                              f"(condition '{c}', seed {s}; choose other metrics with --metric).")
-        raise ConfigError(f"metric {metric} is not defined for any run (e.g. {src}); choose other "
-                          "metrics with --metric.")
+            raise ConfigError(f"{src} has no {_needs(metric)} but {runset.dump(c2, s2).source} "
+                              f"has; {metric} needs both (condition '{c}', seed {s}; {hint}).")
+        raise ConfigError(f"metric {metric} is not defined for any run (e.g. {src}); {hint}.")
 
 
 class _About:

@@ -22,7 +22,9 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
 
     A folder is read as ABAW per-video files and a file whose header is
     ``image,valence,arousal,expression,aus`` as the ABAW multi-task format; both need
-    ``annotations``. Anything else is a dump (CSV or Parquet).
+    ``annotations``. Anything else is a dump (CSV or Parquet); with ``annotations`` it
+    must be a prediction-only dump (no ``y_true``), joined to that truth file on
+    ``sample_id`` (:func:`affectctl.io.truth.read_with_truth`).
     """
     path = Path(path)
     if path.is_dir():
@@ -36,6 +38,8 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
                                   file=path)
         return read_abaw_mtl(path, annotations, taxonomy=taxonomy or "affwild2-expr8")
     if annotations is not None:
-        raise DumpFormatError("--truth applies to ABAW folders and multi-task files only; a dump "
-                              "carries its own y_true.", file=path)
+        # a prediction-only dump (no y_true) joined to a dump-format truth file on sample_id
+        from .truth import read_with_truth
+
+        return read_with_truth(path, annotations, taxonomy=taxonomy)
     return read_dump(path, taxonomy=taxonomy)
