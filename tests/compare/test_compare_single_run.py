@@ -121,7 +121,6 @@ def test_ar_pvalue_equals_exact_enumeration(tmp_path):
     exact = min(1.0, 2 * min(np.mean(null >= obs - tol), np.mean(null <= obs + tol)))
     assert ar["mean_diff"] == pytest.approx(obs)
     assert ar["unit"] == "sample" and ar["n_resamples"] == R
-    print("AR", ar["p_value"], "exact", exact)
     assert abs(ar["p_value"] - exact) <= 4 * ar["mc_se"] + 2 / (R + 1), (ar["p_value"], exact)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from affectctl.errors import DegenerateDataWarning
 
-MODULES = ["seeds", "samples", "effects", "correction", "classifier", "power"]
+MODULES = ["seeds", "samples", "effects", "correction", "classifier", "power", "power_samples"]
 
 
 @pytest.mark.parametrize("name", MODULES)
