@@ -481,7 +481,7 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
     if test_bits:
         notes.append("; ".join(test_bits) + (f"; {alt} alternative." if alt else "."))
     if len(seeds) == 1 and kind == "main":
-        notes += _classifier_notes(comps)
+        notes += _classifier_notes(comps, grouped=settings.get("unit") == "group")
     corr = settings.get("correction")
     if corr is None and "p_adjust" in comps.columns and len(comps):
         corr = comps["p_adjust"].iloc[0]
@@ -526,7 +526,7 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
     return notes
 
 
-def _classifier_notes(comps: pd.DataFrame) -> list:
+def _classifier_notes(comps: pd.DataFrame, *, grouped: bool = False) -> list:
     """One run per condition: McNemar, Bowker and Stuart–Maxwell p-values, one line per pair."""
     if "test" not in comps.columns:
         return []
@@ -538,6 +538,9 @@ def _classifier_notes(comps: pd.DataFrame) -> list:
         if bits:
             out.append(f"{a} vs {b}: " + ", ".join(bits) + " (raw; right/wrong, symmetry and "
                        "marginals of the paired predictions).")
+    if out and grouped:
+        out.append("These three treat frames as independent; frames of a video are not, so for "
+                   "video data read the tests over groups above.")
     return out
 
 
