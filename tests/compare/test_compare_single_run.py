@@ -274,3 +274,39 @@ def test_warnings_name_conditions_seed_and_files(tmp_path):
     mc = [w for w in notes if "discordant" in w]
     assert mc and all(w.startswith("B vs A (seed 0; ") and "seed-0.csv" in w for w in mc)
     assert not any("A and B" in w for w in mc)
+
+
+def test_cli_abaw_folders_and_mtl_files_with_truth(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    classes = "Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other"
+    for d in ("ann", "predA", "predB"):
+        (tmp_path / d).mkdir()
+    for vid in ("video1", "video2", "video3"):
+        t = rng.integers(-1, 8, 50)
+        (tmp_path / "ann" / f"{vid}.txt").write_text(classes + "\n" + "\n".join(map(str, t)) + "\n")
+        for d, acc in (("predA", 0.5), ("predB", 0.7)):
+            p = np.where(rng.random(50) < acc, np.clip(t, 0, 7), rng.integers(0, 8, 50))
+            (tmp_path / d / f"{vid}.txt").write_text(classes + "\n" + "\n".join(map(str, p)) + "\n")
+    res = runner.invoke(app, ["compare", "predA", "predB", "--truth", "ann", "--permutations", "199",
+                              "--no-figures", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["conditions"] == ["predA", "predB"] and doc["settings"]["unit"] == "group"
+    assert {"ar", "mcnemar"} <= {c["test"] for c in doc["comparisons"]}
+
+    images = [f"v{i // 20}/{i:05d}.jpg" for i in range(60)]
+    head = "image,valence,arousal,expression,aus\n"
+
+    def mtl(e):
+        return head + "\n".join(f"{im},{rng.uniform(-1, 1):.3f},{rng.uniform(-1, 1):.3f},{x},"
+                                + ",".join(map(str, rng.integers(0, 2, 12)))
+                                for im, x in zip(images, e)) + "\n"
+
+    (tmp_path / "truth.txt").write_text(mtl(rng.integers(0, 8, 60)))
+    (tmp_path / "teamA.txt").write_text(mtl(rng.integers(0, 8, 60)))
+    (tmp_path / "teamB.txt").write_text(mtl(rng.integers(0, 8, 60)))
+    res = runner.invoke(app, ["compare", "teamA.txt", "teamB.txt", "--truth", "truth.txt",
+                              "--permutations", "199", "--no-figures", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["conditions"] == ["teamA", "teamB"]
