@@ -302,7 +302,12 @@ def compare(
     first = sub.dump(baseline, seeds[0])
     tax = first.taxonomy
     geo = geometry_context(resolve_geometry(geometry, first), tax)
-    table = metric_table(sub, geometry=geo.geometry)
+    parts = []
+    for c in conditions:          # run by run, so a warning can name its condition, seed and file
+        for s in seeds:
+            with _About(c, None, (s,), sub):
+                parts.append(metric_table(RunSet({c: {s: sub.dump(c, s)}}), geometry=geo.geometry))
+    table = pd.concat(parts, ignore_index=True)
     available = set(table["metric"])
     official = official_score_id(first, available)
     if metrics is None:
@@ -322,7 +327,9 @@ def compare(
     if unit is None:
         unit = "group" if has_group else "sample"
     if unit == "group" and not has_group:
-        raise ConfigError("`unit` 'group' needs a group column (video or subject id) in every dump.")
+        c, s = next((c, s) for c in conditions for s, d in sorted(sub.runs[c].items()) if d.group is None)
+        raise ConfigError(f"unit 'group' needs a group column (video or subject id) in every run; "
+                          f"{sub.dump(c, s).source} (condition '{c}', seed {s}) has none.")
 
     seed_fns = {"wilcoxon": seed_stats.wilcoxon_test, "signflip": seed_stats.signflip_test,
                 "ttest": seed_stats.paired_ttest}
@@ -546,6 +553,9 @@ class _About:
         self.a, self.b, self.seeds, self.runset = a, b, tuple(seeds), runset
 
     def _prefix(self) -> str:
+        if self.b is None:        # one run
+            s = self.seeds[0]
+            return f"condition '{self.a}', seed {s} ({self.runset.dump(self.a, s).source}): "
         files = ", ".join(f"{self.runset.dump(c, s).source}" for s in self.seeds[:1]
                           for c in (self.a, self.b))
         seeds = (f"seed {self.seeds[0]}" if len(self.seeds) == 1
@@ -564,6 +574,7 @@ class _About:
                 "`y_true`": "y_true", "`group`": "group"}
         for k, v in subs.items():
             text = text.replace(k, v)
+        text = re.sub(r"[;,] use `on_empty` to control this", "", text)   # not a compare option
         text = re.sub(r"\bA and B\b", f"{a} and {b}", text)
         text = re.sub(r"^\w+_test: ", "", text)
         return text
