@@ -76,9 +76,7 @@ def compare_cli(
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures).
 
-    Two prediction files are enough: `affectctl compare modelA.csv modelB.parquet` compares
-    one run of each on the same samples (sample-level and classifier tests; the seed-level
-    tests need at least two runs per condition)."""
+    Files work too: `affectctl compare modelA.csv modelB.parquet` (one run each: no seed-level tests)."""
     from ..compare import compare
     from ..io.runs import file_conditions, load_runs, runs_from_files
 

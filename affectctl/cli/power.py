@@ -56,9 +56,9 @@ def power_cli(
 ) -> None:
     """Smallest attainable p-value per seed-level test, and the seeds needed for a difference.
 
-    With --samples N: the smallest accuracy difference a test set of N samples can show at
-    --alpha and --power with the paired tests of `affectctl compare` (exact McNemar; AR over
-    videos with --groups), and the test-set size needed for --diff."""
+    With --samples N: the smallest accuracy difference a test set of N samples can show.
+
+    At --alpha and --power, with exact McNemar (AR over videos with --groups/--icc); --diff D: the size needed."""
     if samples is not None or from_files is not None:
         _samples_power(samples, accuracy, disagreement, from_files, truth, taxonomy, groups, icc,
                        diff, alpha, power, alternative, as_json)

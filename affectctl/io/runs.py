@@ -2,9 +2,9 @@
 
 On disk a run set is a folder laid out as ``DIR/<condition>/seed-<k>.csv|parquet``;
 single prediction files make one-run conditions too (:func:`runs_from_files`), named
-by their stem or ``name=path``. Conditions are compared only when they were run with the same seeds on the same
-samples with the same labels; :func:`check_paired` names any difference instead
-of running an unpaired test.
+by their stem or ``name=path``. Conditions are compared only when they were run with
+the same seeds on the same samples with the same labels; :func:`check_paired` names
+any difference instead of running an unpaired test.
 """
 
 from __future__ import annotations
