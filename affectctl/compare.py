@@ -13,6 +13,12 @@ named in ``contrasts``. For each headline metric:
   ("did the errors change, not their number") and Stuart–Maxwell's test of marginal
   homogeneity ("does either system predict some class more often").
 
+One run per condition (two published checkpoints, two files from other labs) is a
+first-class case: the seed-level tests need at least two runs and are not run (the
+result says why in one line, :data:`SINGLE_RUN_NOTE`); everything else is, and the
+result carries, per pair, the paired-bootstrap CI of every headline difference and of
+every per-class F1 difference (``ComparisonResult.differences``).
+
 Multiplicity: within each test family (all comparisons × metrics tested with one
 test) p-values are adjusted with Holm by default (statsmodels); undefined p-values
 stay NaN and are left out of the family.
@@ -42,7 +48,7 @@ from .metrics.registry import (
 )
 from .io.runs import RunSet, aligned, check_paired
 
-__all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS"]
+__all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS", "SINGLE_RUN_NOTE"]
 
 #: Headline metrics tested when none are named (those a dump lacks are skipped).
 DEFAULT_METRICS = (
@@ -50,6 +56,9 @@ DEFAULT_METRICS = (
     "quadrant_preservation", "va_ccc_mean", "au_f1_mean", "abaw_mtl_score",
 )
 SEED_TESTS = ("wilcoxon", "signflip", "ttest")
+#: Why the seed-level tests are left out when each condition has one run.
+SINGLE_RUN_NOTE = ("1 run per condition: seed-level tests need ≥ 2 runs; with n runs the "
+                   "two-sided exact tests cannot go below 2/2^n")
 _SAMPLE_TESTS = ("ar", "bootstrap", "none")
 _ALTERNATIVES = ("two-sided", "greater", "less")
 _CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none", "westfall-young")
@@ -83,7 +92,14 @@ class ComparisonResult:
     error_null : dict
         ``{condition: ErrorDistanceNull}`` from :func:`affectctl.controls.error_null.error_distance_null`.
     settings : dict
-        The options used (seed, n_resamples, unit, tests, correction, geometry, runs root).
+        The options used (seed, n_resamples, unit, tests, correction, geometry, runs root);
+        ``single_run`` (bool) and ``seed_tests_skipped`` (the one-line reason, or None).
+    differences : DataFrame or None
+        One run per condition only (else None): one row per (a, b, metric) for every
+        headline metric the sample-level engine knows and every ``f1:<Class>``:
+        ``a, b, metric, value_a, value_b, mean_diff, ci_low, ci_high, confidence,
+        unit, n, n_resamples, seed, method`` — the paired-bootstrap percentile CI of
+        metric(a) − metric(b) (:func:`affectctl.stats.samples.paired_bootstrap`).
     """
 
     baseline: str
@@ -99,6 +115,12 @@ class ComparisonResult:
     class_support: np.ndarray
     error_null: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    differences: pd.DataFrame | None = None
+
+    @property
+    def single_run(self) -> bool:
+        """True when every condition has exactly one run (seed-level tests not run)."""
+        return len(self.seeds) == 1
 
     def summary(self) -> pd.DataFrame:
         """Mean and sd over seeds of every headline metric: index condition, columns metric."""
@@ -122,6 +144,8 @@ class ComparisonResult:
 
         metrics = [{k: clean(v) for k, v in r.items()} for r in self.metrics.to_dict("records")]
         comps = [{k: clean(v) for k, v in r.items()} for r in self.comparisons.to_dict("records")]
+        diffs = ([] if self.differences is None else
+                 [{k: clean(v) for k, v in r.items()} for r in self.differences.to_dict("records")])
         return {
             "baseline": self.baseline,
             "conditions": list(self.conditions),
@@ -134,6 +158,7 @@ class ComparisonResult:
             "settings": {k: clean(v) for k, v in self.settings.items()},
             "metrics": metrics,
             "comparisons": comps,
+            "differences": diffs,
             "error_distance_null": [
                 {"condition": c, **{k: clean(v) for k, v in null.to_record().items()}}
                 for c, null in self.error_null.items()],
@@ -205,6 +230,7 @@ def compare(
     alternative: str = "two-sided",
     correction: str = "holm",
     classifier_tests: bool = True,
+    mcnemar: str = "exact",
     rng: int = 0,
     progress=None,
 ) -> ComparisonResult:
@@ -223,6 +249,7 @@ def compare(
         Metric ids to test; default :data:`DEFAULT_METRICS` (those available).
     geometry : str or Geometry, default "nrc-vad"
     seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
+        Not run when each condition has one run (:data:`SINGLE_RUN_NOTE`).
     sample_test : {"ar", "bootstrap", "none"}, default "ar"
     unit : {"sample", "group"}, optional
         Exchangeable unit of the sample-level test; default ``"group"`` when the dumps
@@ -238,6 +265,9 @@ def compare(
         families, which have no shared null, are adjusted with Holm.
     classifier_tests : bool
         Run McNemar, Bowker and Stuart–Maxwell per seed.
+    mcnemar : {"exact", "chi2"}, default "exact"
+        McNemar's p-value from the exact binomial test on the discordant pairs, or
+        from the continuity-corrected chi-square on request.
     rng : int
         Seed of every Monte-Carlo draw; reported with the results.
     progress : callable, optional
@@ -257,6 +287,8 @@ def compare(
     for t in seed_tests:
         if t not in SEED_TESTS:
             raise ConfigError(f"`seed_tests` entries must be in {set(SEED_TESTS)}; got {t!r}.")
+    if mcnemar not in ("exact", "chi2"):
+        raise ConfigError(f"`mcnemar` must be one of {{'exact', 'chi2'}}; got {mcnemar!r}.")
     pairs = _pairs(conditions, baseline, contrasts)
     seeds = None
     for a, b in pairs:
@@ -264,11 +296,20 @@ def compare(
         seeds = common if seeds is None else seeds
         if common != seeds:
             raise ConfigError(f"conditions were run with different seeds: {seeds} vs {common} ({a}, {b}).")
+    single_run = len(seeds) == 1
+    skipped_note = SINGLE_RUN_NOTE if single_run and seed_tests else None
+    if single_run:
+        seed_tests = ()
     sub = RunSet({c: runs.runs[c] for c in conditions}, runs.root)
     first = sub.dump(baseline, seeds[0])
     tax = first.taxonomy
     geo = geometry_context(resolve_geometry(geometry, first), tax)
-    table = metric_table(sub, geometry=geo.geometry)
+    parts = []
+    for c in conditions:          # run by run, so a warning can name its condition, seed and file
+        for s in seeds:
+            with _About(c, None, (s,), sub):
+                parts.append(metric_table(RunSet({c: {s: sub.dump(c, s)}}), geometry=geo.geometry))
+    table = pd.concat(parts, ignore_index=True)
     available = set(table["metric"])
     official = official_score_id(first, available)
     if metrics is None:
@@ -283,11 +324,14 @@ def compare(
             raise ConfigError(f"metric(s) {unknown} are not available for these runs; available: "
                               f"{sorted(available)}.")
         headline = tuple(metrics)
+    _check_metrics_everywhere(table, sub, conditions, seeds, headline)
     has_group = all(d.group is not None for c in conditions for d in sub.runs[c].values())
     if unit is None:
         unit = "group" if has_group else "sample"
     if unit == "group" and not has_group:
-        raise ConfigError("`unit` 'group' needs a group column (video or subject id) in every dump.")
+        c, s = next((c, s) for c in conditions for s, d in sorted(sub.runs[c].items()) if d.group is None)
+        raise ConfigError(f"unit 'group' needs a group column (video or subject id) in every run; "
+                          f"{sub.dump(c, s).source} (condition '{c}', seed {s}) has none.")
 
     seed_fns = {"wilcoxon": seed_stats.wilcoxon_test, "signflip": seed_stats.signflip_test,
                 "ttest": seed_stats.paired_ttest}
@@ -299,56 +343,71 @@ def compare(
                                                 class_names=tuple(tax.classes))
     wide = table.pivot_table(index=["condition", "seed"], columns="metric", values="value",
                              dropna=False)
+    def about(a, b, s=None):
+        return _About(a, b, seeds if s is None else (s,), sub)
+
     def pair_records(a, b):
         strata = []
         for s in seeds:
             da, db, order = aligned(sub, a, b, s)
-            strata.append(sample_stats.PairedPredictions(
-                y_true=da.y_true, pred_a=da.y_pred, pred_b=db.y_pred[order], n_classes=tax.n_classes,
-                group=da.group,
-                proba_a=da.proba, proba_b=None if db.proba is None else db.proba[order],
-                # VA annotations without VA predictions (a tool scored against AffectNet) test nothing
-                va_true=da.va_true if da.has_va else None, va_a=da.va_pred,
-                va_b=None if db.va_pred is None else db.va_pred[order]))
+            with about(a, b, s):
+                strata.append(sample_stats.PairedPredictions(
+                    y_true=da.y_true, pred_a=da.y_pred, pred_b=db.y_pred[order],
+                    n_classes=tax.n_classes, group=da.group,
+                    proba_a=_both(da.proba, db.proba, order)[0],
+                    proba_b=_both(da.proba, db.proba, order)[1],
+                    va_true=da.va_true if da.va_pred is not None and db.va_pred is not None else None,
+                    va_a=_both(da.va_pred, db.va_pred, order)[0],
+                    va_b=_both(da.va_pred, db.va_pred, order)[1]))
         out = []
         for metric in headline:
             xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)
             xb = wide.loc[b][metric].reindex(seeds).to_numpy(dtype=np.float64)
             for t in seed_tests:
                 kw = {"rng": rng, "n_resamples": n_resamples} if t == "signflip" else {}
-                res = seed_fns[t](xa, xb, alternative=alternative, **kw)
+                with about(a, b):
+                    res = seed_fns[t](xa, xb, alternative=alternative, **kw)
                 out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record()})
             sample_metric = _sample_metric_id(metric, official)
             if sample_test != "none" and sample_stats.is_sample_metric(sample_metric):
                 ctx, use = context, strata
                 if sample_metric == "expected_cost":
                     ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
-                if sample_test == "ar":
-                    res = sample_stats.approximate_randomization(
-                        use, sample_metric, unit=unit, n_resamples=n_resamples,
-                        alternative=alternative, rng=rng, context=ctx)
-                else:
-                    res = sample_stats.paired_bootstrap(
-                        use, sample_metric, unit=unit, n_resamples=n_resamples, alternative=alternative,
-                        rng=rng, context=ctx)
+                with about(a, b):
+                    if sample_test == "ar":
+                        res = sample_stats.approximate_randomization(
+                            use, sample_metric, unit=unit, n_resamples=n_resamples,
+                            alternative=alternative, rng=rng, context=ctx)
+                    else:
+                        res = sample_stats.paired_bootstrap(
+                            use, sample_metric, unit=unit, n_resamples=n_resamples,
+                            alternative=alternative, rng=rng, context=ctx)
                 out.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                             **res.to_record()})
         if classifier_tests:
             for s, st in zip(seeds, strata):
-                res = cls_tests.mcnemar_test(st.y_true, st.pred_a, st.pred_b)
-                out.append({"a": a, "b": b, "metric": "correctness", "test": "mcnemar",
-                            "unit": "sample", "run_seed": s, **res.to_record()})
-                res = cls_tests.bowker_test(st.pred_a, st.pred_b, tax.n_classes, y_true=st.y_true)
-                out.append({"a": a, "b": b, "metric": "confusion_structure", "test": "bowker",
-                            "unit": "sample", "run_seed": s, **res.to_record()})
-                res = cls_tests.stuart_maxwell_test(st.pred_a, st.pred_b, tax.n_classes, y_true=st.y_true)
-                out.append({"a": a, "b": b, "metric": "prediction_marginals", "test": "stuart_maxwell",
-                            "unit": "sample", "run_seed": s, **res.to_record()})
+                with about(a, b, s):
+                    res = cls_tests.mcnemar_test(st.y_true, st.pred_a, st.pred_b,
+                                                 exact=mcnemar == "exact")
+                    out.append({"a": a, "b": b, "metric": "correctness", "test": "mcnemar",
+                                "unit": "sample", "run_seed": s, **res.to_record()})
+                    res = cls_tests.bowker_test(st.pred_a, st.pred_b, tax.n_classes, y_true=st.y_true)
+                    out.append({"a": a, "b": b, "metric": "confusion_structure", "test": "bowker",
+                                "unit": "sample", "run_seed": s, **res.to_record()})
+                    res = cls_tests.stuart_maxwell_test(st.pred_a, st.pred_b, tax.n_classes,
+                                                        y_true=st.y_true)
+                    out.append({"a": a, "b": b, "metric": "prediction_marginals",
+                                "test": "stuart_maxwell", "unit": "sample", "run_seed": s,
+                                **res.to_record()})
+        if single_run:
+            diff_records.extend(_single_run_differences(
+                a, b, strata, headline, official, tax, geo, context, context_filled, wide, seeds[0],
+                unit=unit, n_resamples=n_resamples, rng=rng, about=about(a, b)))
         return out
 
     if progress is not None:
         progress(0, len(pairs))
-    records = []
+    records, diff_records = [], []
     # Per-test degeneracy warnings (e.g. "5 seeds cannot reach alpha two-sided") are
     # collected once and reported in `settings["warnings"]`; the tables mark them too.
     with warnings.catch_warnings(record=True) as caught:
@@ -392,9 +451,163 @@ def compare(
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
-                "official_score": official}
+                "official_score": official, "mcnemar": mcnemar, "single_run": single_run,
+                "seed_tests_skipped": skipped_note}
+    differences = None
+    if single_run:
+        differences = pd.DataFrame.from_records(diff_records, columns=_DIFF_COLUMNS)
+        for col in ("n", "n_resamples"):
+            differences[col] = differences[col].astype("Int64")
     return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
-                            tuple(seeds), support, error_null, settings)
+                            tuple(seeds), support, error_null, settings, differences)
+
+
+_DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low", "ci_high",
+                 "confidence", "unit", "n", "n_resamples", "seed", "method"]
+
+
+def _single_run_differences(a, b, strata, headline, official, tax, geo, context, context_filled, wide,
+                            run_seed, *, unit, n_resamples, rng, about) -> list:
+    """Paired-bootstrap CIs of metric(a) − metric(b) for one run per condition.
+
+    Every headline metric the sample-level engine knows, then ``f1:<Class>`` for every
+    class (the per-class F1 difference plot), resampling ``unit`` (Efron & Tibshirani
+    1993, percentile interval; the same units for both systems, Koehn 2004).
+    """
+    from .stats import samples as sample_stats
+
+    out = []
+    wanted = [(m, _sample_metric_id(m, official)) for m in headline]
+    wanted += [(f"f1:{c}", f"f1:{c}") for c in tax.classes if f"f1:{c}" not in headline]
+    for metric, sample_metric in wanted:
+        if not sample_stats.is_sample_metric(sample_metric):
+            continue
+        ctx, use = context, strata
+        if sample_metric == "expected_cost":
+            ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
+        with about:
+            res = sample_stats.paired_bootstrap(use, sample_metric, unit=unit, n_resamples=n_resamples,
+                                                alternative="two-sided", rng=rng, context=ctx)
+        va = wide.loc[(a, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
+        vb = wide.loc[(b, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
+        out.append({"a": a, "b": b, "metric": metric, "value_a": float(va), "value_b": float(vb),
+                    "mean_diff": res.mean_diff, "ci_low": res.ci_low, "ci_high": res.ci_high,
+                    "confidence": res.confidence, "unit": unit, "n": res.n,
+                    "n_resamples": res.n_resamples, "seed": res.seed,
+                    "method": "paired bootstrap, percentile interval"})
+    return out
+
+
+def _both(xa, xb, order):
+    """(xa, xb reordered) when both runs carry the array, else (None, None)."""
+    if xa is None or xb is None:
+        return None, None
+    return xa, xb[order]
+
+
+#: Dump columns a metric needs, for saying why it is missing in one run.
+def _needs(metric: str) -> str:
+    if metric.startswith("va_") or metric in ("abaw3_va_score", "abaw_mtl_score"):
+        return "v_pred/a_pred columns"
+    if metric.startswith("au_") or metric.endswith("_au_score"):
+        return "au<N>_true/au<N>_pred columns"
+    if metric in ("ece", "confidence_mean", "expected_cost") or metric.startswith("brier"):
+        return "p_<Class> probability columns"
+    return "the columns this metric needs"
+
+
+def _check_metrics_everywhere(table, runset, conditions, seeds, headline) -> None:
+    """Every headline metric must be defined for every run, else name the runs that lack it.
+
+    A metric computed for one condition but not another (say VA in A's dumps only) would
+    otherwise surface deep inside a test under an internal argument name.
+    """
+    have = table[np.isfinite(table["value"].to_numpy(dtype=float))]
+    have = set(zip(have["condition"], have["seed"], have["metric"]))
+    everywhere = [m for m in headline
+                  if all((c, s, m) in have for c in conditions for s in seeds)]
+    hint = (f"keep the metrics every run has with {' '.join('--metric ' + m for m in everywhere)}"
+            if everywhere else "choose other metrics with --metric")
+    for metric in headline:
+        where = [(c, s) for c in conditions for s in seeds if (c, s, metric) in have]
+        lacking = [(c, s) for c in conditions for s in seeds if (c, s, metric) not in have]
+        if not lacking:
+            continue
+        c, s = lacking[0]
+        src = runset.dump(c, s).source
+        if where:
+            c2, s2 = where[0]
+            raise ConfigError(f"{src} has no {_needs(metric)} but {runset.dump(c2, s2).source} "
+                              f"has; {metric} needs both (condition '{c}', seed {s}; {hint}).")
+        raise ConfigError(f"metric {metric} is not defined for any run (e.g. {src}); {hint}.")
+
+
+class _About:
+    """Put the conditions, seed(s) and files of a comparison on its errors and warnings.
+
+    The statistics speak of ``a``/``b``, ``va_a``, ``proba_b``; a user of ``compare``
+    knows conditions, seeds and files. Errors raised and warnings emitted inside the
+    block are re-raised/re-emitted with that context in front and the internal names
+    replaced.
+    """
+
+    def __init__(self, a, b, seeds, runset):
+        self.a, self.b, self.seeds, self.runset = a, b, tuple(seeds), runset
+
+    def _prefix(self) -> str:
+        if self.b is None:        # one run
+            s = self.seeds[0]
+            return f"condition '{self.a}', seed {s} ({self.runset.dump(self.a, s).source}): "
+        files = ", ".join(f"{self.runset.dump(c, s).source}" for s in self.seeds[:1]
+                          for c in (self.a, self.b))
+        seeds = (f"seed {self.seeds[0]}" if len(self.seeds) == 1
+                 else f"seeds {', '.join(str(s) for s in self.seeds)}")
+        more = ", ..." if len(self.seeds) > 1 else ""
+        return f"{self.a} vs {self.b} ({seeds}; {files}{more}): "
+
+    def _words(self, text: str) -> str:
+        import re
+
+        a, b = self.a, self.b
+        subs = {"`a`": f"'{a}'", "`b`": f"'{b}'", "`pred_a`": f"{a}'s predictions",
+                "`pred_b`": f"{b}'s predictions", "`proba_a`": f"{a}'s p_<Class> columns",
+                "`proba_b`": f"{b}'s p_<Class> columns", "`va_a`": f"{a}'s v_pred/a_pred",
+                "`va_b`": f"{b}'s v_pred/a_pred", "`va_true`": "v_true/a_true",
+                "`y_true`": "y_true", "`group`": "group"}
+        for k, v in subs.items():
+            text = text.replace(k, v)
+        text = re.sub(r"[;,] use `on_empty` to control this", "", text)   # not a compare option
+        text = re.sub(r"\bA and B\b", f"{a} and {b}", text)
+        text = re.sub(r"^\w+_test: ", "", text)
+        return text
+
+    def __enter__(self):
+        self._cm = warnings.catch_warnings(record=True)
+        self._caught = self._cm.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        from .errors import AffectctlError
+
+        self._cm.__exit__(None, None, None)
+        for w in self._caught:
+            msg = self._prefix() + self._words(str(w.message))
+            warnings.warn_explicit(msg, w.category, w.filename, w.lineno)
+        if exc is not None and isinstance(exc, AffectctlError):
+            raise _with_message(exc, self._prefix() + self._words(str(exc))) from None
+        return False
+
+
+def _with_message(exc, message):
+    """A copy of an AffectctlError whose one-line message is ``message``."""
+    from .errors import ConfigError
+
+    try:
+        new = type(exc)(message)
+    except TypeError:
+        new = ConfigError(message)
+    return new
 
 
 def _sample_metric_id(metric: str, official: "str | None") -> str:

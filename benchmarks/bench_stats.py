@@ -5,6 +5,7 @@ Usage::
     python benchmarks/bench_stats.py                 # speed + memory + ratio to SciPy
     python benchmarks/bench_stats.py --calibration   # type-I error simulations (README figures)
     python benchmarks/bench_stats.py --quick         # small sizes, for a smoke run
+    python benchmarks/bench_stats.py --single-run    # one run per condition, as `compare a.csv b.csv`
 
 Everything runs in one process on the same synthetic data: 1,000,000 paired samples,
 K = 8 classes, 1,000 videos of 1,000 frames, valence/arousal for CCC. Timings are wall
@@ -153,6 +154,75 @@ def speed(args):
           f"({t_ccc_sample:.2f} s: every replicate needs 10^6 fresh random signs, 10^10 in all)")
 
 
+def single_run(args):
+    """One run per condition (``affectctl compare a.csv b.csv``): AR of macro-F1 after loading.
+
+    Two dumps of ``args.n`` samples are built in memory and validated (the "loading",
+    not timed); timed is what ``compare`` does with them for the AR row: pair the two
+    dumps by sample id (rows in the same order; a shuffled order is timed separately),
+    build the stratum, run ``approximate_randomization`` with
+    ``unit="sample"`` (the K³ cell-histogram path). The full ``compare`` call (all
+    metrics, McNemar/Bowker/Stuart–Maxwell, bootstrap CIs of every headline and
+    per-class F1 difference, error-distance null) is timed too, for information.
+    """
+    import pandas as pd
+    from scipy import stats
+
+    from affectctl.compare import compare
+    from affectctl.io.dumps import dump_from_frame
+    from affectctl.io.runs import RunSet, aligned
+    from affectctl.stats import PairedPredictions, approximate_randomization
+    from affectctl.taxonomies import get_taxonomy
+
+    n, k, r = args.n, 8, args.n_resamples
+    s = make_data(n, k, args.groups)
+    tax = get_taxonomy("affwild2-expr8")
+    t0 = time.perf_counter()
+    ids = np.arange(n).astype(str)
+    da = dump_from_frame(pd.DataFrame({"sample_id": ids, "y_true": s.y_true, "y_pred": s.pred_a}),
+                         taxonomy=tax, source="A.parquet")
+    db = dump_from_frame(pd.DataFrame({"sample_id": ids, "y_true": s.y_true, "y_pred": s.pred_b}),
+                         taxonomy=tax, source="B.parquet")
+    runs = RunSet({"A": {0: da}, "B": {0: db}})
+    print(f"single run: {n:,} paired samples per condition, K={k}; two dumps validated in "
+          f"{time.perf_counter() - t0:.2f} s (loading, not timed below)")
+
+    def ar():
+        a, b, order = aligned(runs, "B", "A", 0)
+        st = PairedPredictions(a.y_true, a.y_pred, b.y_pred[order], k)
+        return approximate_randomization(st, "expr_macro_f1", unit="sample", n_resamples=r,
+                                         rng=0, alpha=None)
+
+    dt, res = best_of(ar, args.repeat)
+    print(f"\n== single-run AR of macro-F1 (pairing + AR, best of {args.repeat}) ==")
+    print(f"AR expr_macro_f1 unit=sample R={r}: {dt:.3f} s (p={res.pvalue:.4f}, "
+          f"mc_se={res.mc_se:.4f})")
+    # rows of B in another order: pairing by sample id hashes 10^6 strings once
+    perm = np.random.default_rng(1).permutation(n)
+    shuffled = RunSet({"A": {0: da}, "B": {0: dump_from_frame(pd.DataFrame(
+        {"sample_id": ids[perm], "y_true": s.y_true[perm], "y_pred": s.pred_b[perm]}),
+        taxonomy=tax, source="B.parquet")}})
+    dt_pair, _ = best_of(lambda: aligned(shuffled, "B", "A", 0), 1)
+    print(f"(the same files, B's rows in another order: pairing by sample id adds {dt_pair:.2f} s)")
+    y, pa, pb = s.y_true, s.pred_a, s.pred_b
+    r_sp = args.scipy_resamples
+    stat = scipy_macro_f1_statistic(y, k)
+    dt_sp, _ = best_of(lambda: stats.permutation_test(
+        (pb, pa), stat, permutation_type="samples", n_resamples=r_sp, vectorized=True,
+        batch=args.scipy_batch, rng=np.random.default_rng(0)), 1)
+    per_sp = dt_sp / r_sp
+    print(f"scipy.stats.permutation_test(permutation_type='samples'): {per_sp:.2f} s/replicate "
+          f"[EXTRAPOLATED from {r_sp}] -> {per_sp * r:,.0f} s for {r} replicates; "
+          f"ratio {per_sp * r / dt:,.0f}x")
+    full = n >= 10**6 and r >= 10**4
+    verdict = ("MET" if dt < 0.5 else "MISSED") if full else "not measured at full size"
+    print(f"goal: single-run 10,000-replicate AR of macro-F1 on 1,000,000 samples < 0.5 s: {verdict}")
+    t0 = time.perf_counter()
+    compare(runs, "A", ("B",), metrics=["expr_macro_f1"], unit="sample", n_resamples=r, rng=0)
+    print(f"full compare() of the two runs (metrics, AR, McNemar/Bowker/Stuart-Maxwell, "
+          f"{k + 1} bootstrap CIs, error-distance null): {time.perf_counter() - t0:.2f} s")
+
+
 def calibration(args):
     from affectctl.stats._calibration import sample_type1, seed_type1
 
@@ -175,6 +245,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--calibration", action="store_true", help="run the type-I simulations")
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
+    ap.add_argument("--single-run", action="store_true",
+                    help="one run per condition: AR of macro-F1 after loading two dumps")
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--groups", type=int, default=1000)
     ap.add_argument("--n-resamples", type=int, default=10_000)
@@ -195,6 +267,8 @@ def main(argv=None):
           f"{scipy.__version__}, {platform.machine()}, {os.cpu_count()} CPUs")
     if args.calibration:
         calibration(args)
+    elif args.single_run:
+        single_run(args)
     else:
         speed(args)
     return 0

@@ -40,7 +40,12 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
 
 @command("compare")
 def compare_cli(
-    conditions: Annotated[list[str], typer.Argument(help="Conditions; the first is the baseline.")],
+    conditions: Annotated[list[str], typer.Argument(
+        help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
+             "prediction files, each a one-run condition named by its stem (name=path renames).")],
+    truth: Annotated[Optional[Path], typer.Option(
+        help="Labels for prediction files without y_true (joined on sample_id), or the ABAW "
+             "annotations of ABAW prediction folders and multi-task files.")] = None,
     runs: Annotated[Optional[Path], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "
                                                  "Without it, runs are trained on the built-in data.")] = None,
     dataset: Annotated[Optional[str], typer.Option(help="Built-in dataset to train on when --runs is not "
@@ -61,6 +66,8 @@ def compare_cli(
     alternative: Annotated[str, typer.Option(help="two-sided, greater or less.")] = "two-sided",
     correction: Annotated[str, typer.Option(help="holm, fdr_bh, bonferroni, none, or westfall-young "
                                           "(max-T over a joint sign-flip null; Holm elsewhere).")] = "holm",
+    mcnemar: Annotated[str, typer.Option(help="McNemar p-value: exact (binomial test on the discordant "
+                                         "pairs) or chi2 (continuity-corrected).")] = "exact",
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<name>).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Report name.")] = None,
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
@@ -77,9 +84,11 @@ def compare_cli(
     strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an error.")] = False,
 ) -> None:
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
-    a report (table.md/.tex/.csv, results.json, figures)."""
+    a report (table.md/.tex/.csv, results.json, figures).
+
+    Files work too: `affectctl compare modelA.csv modelB.parquet` (one run each: no seed-level tests)."""
     from ..compare import compare
-    from ..io.runs import load_runs
+    from ..io.runs import file_conditions, load_runs, runs_from_files
 
     if len(conditions) < 2:
         raise ConfigError("compare needs a baseline and at least one other condition.")
@@ -93,14 +102,25 @@ def compare_cli(
         check.check_name("--name", name)
     check.check_output_dir("--out", out if out is not None else Path("reports"))
     quiet = quiet or as_json
-    root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet)
-    runset = load_runs(root, list(conditions), taxonomy=taxonomy,
-                       read=_file_reader(truth, fmt, mapping, id_column, strict, taxonomy))
+    read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
+    files = file_conditions(conditions, folders=truth is not None)
+    if files is not None:
+        if runs is not None or dataset is not None:
+            raise ConfigError(f"the conditions are files; drop {'--runs' if runs else '--dataset'} "
+                              "(it is for condition names).")
+        runset = runs_from_files(files, truth=truth, taxonomy=taxonomy, read=read)
+        conditions = [n for n, _ in files]
+        report_name = "-".join(conditions)
+    else:
+        root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet)
+        runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
+        report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else _ResamplingProgress()
     result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,
                      geometry=geometry, sample_test=sample_test, unit=unit, n_resamples=permutations,
-                     alternative=alternative, correction=correction, rng=seed, progress=progress)
-    name = name or f"{root.name}-{'-'.join(conditions)}"
+                     alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
+                     progress=progress)
+    name = name or report_name
     out_dir = out or check.contained("reports", name, option="--name")
     from ..report import write_report
 

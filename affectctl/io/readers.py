@@ -29,7 +29,9 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
     deepface, or any CSV through ``mapping``) or a dataset's annotation file as
     ``annotations`` (AffectNet, RAF-DB, FER2013, FERPlus) goes through
     :func:`affectctl.io.formats.read_paired`; ``format``/``truth_format`` name the
-    formats when the headers do not. Anything else is a dump (CSV or Parquet).
+    formats when the headers do not. Anything else is a dump (CSV or Parquet); with
+    ``annotations`` it must be a prediction-only dump (no ``y_true``), joined to that
+    truth file on ``sample_id`` (:func:`affectctl.io.truth.read_with_truth`).
     """
     path = Path(path)
     paired = _paired_formats(path, annotations, format, truth_format, mapping)
@@ -52,8 +54,10 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
                                   file=path)
         return read_abaw_mtl(path, annotations, taxonomy=taxonomy or "affwild2-expr8")
     if annotations is not None:
-        raise DumpFormatError("--truth applies to ABAW folders and multi-task files only; a dump "
-                              "carries its own y_true.", file=path)
+        # a prediction-only dump (no y_true) joined to a dump-format truth file on sample_id
+        from .truth import read_with_truth
+
+        return read_with_truth(path, annotations, taxonomy=taxonomy)
     return read_dump(path, taxonomy=taxonomy)
 
 

@@ -44,23 +44,26 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
                box=box.SIMPLE_HEAD, pad_edge=False)
     rt.add_column("Metric", no_wrap=True)
     rt.add_column("Condition", no_wrap=True)
-    for col in ("Mean ± sd", "Δ"):
+    # one run per condition: "Value", "Δ", "95% CI of Δ" and no seed-level effect sizes
+    lead = [c for c in ("Mean ± sd", "Value", "Δ", "95% CI of Δ") if c in shown.columns]
+    tail = [c for c in ("r_rb", "d_z", "n") if c in shown.columns]
+    for col in lead:
         rt.add_column(col, justify="right", no_wrap=True)
     for t in shown_tests:
         rt.add_column(f"{_SHORT.get(t, t)} p (adj)", justify="right", no_wrap=True)
-    for col in ("r_rb", "d_z", "n"):
+    for col in tail:
         rt.add_column(col, justify="right", no_wrap=True)
     first = True
     for _, row in shown.iterrows():
         if row["Metric"] and not first:
             rt.add_section()
         first = False
-        cells = [row["Metric"], row["Condition"], row["Mean ± sd"], row["Δ"]]
+        cells = [row["Metric"], row["Condition"], *[row[c] for c in lead]]
         for t in shown_tests:
             lab = TEST_LABELS.get(t, t)
             p, adj = row[f"{lab} p"], row[f"{lab} p_adj"]
             cells.append(f"{p} ({adj})" if p else "")
-        cells += [row["r_rb"], row["d_z"], row["n"]]
+        cells += [row[c] for c in tail]
         rt.add_row(*[Text(str(v)) for v in cells])
     if console.is_terminal:
         console.print(rt)

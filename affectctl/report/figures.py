@@ -855,7 +855,8 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
         plot_confusions(result, fig=fig)
         written.update(_save(fig, out_dir, "confusion", formats, dpi))
 
-        for metric in result.headline_metrics:
+        # one run per condition: nothing to pair over seeds (see figures_single)
+        for metric in result.headline_metrics if len(result.seeds) > 1 else ():
             fig = Figure(figsize=(COLUMN_WIDTH, 2.4), layout="constrained")
             means = summary[summary["metric"] == metric].set_index("condition")["mean"].to_dict()
             plot_paired_seeds(result.metrics, metric, result.conditions, ax=fig.subplots(),

@@ -335,9 +335,28 @@ def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
         table[f"sig_{t}"] = table[f"sig_{t}"].fillna("").astype(object)
     table["n"] = table["n"].astype("Int64")
     table["n_seeds"] = table["n_seeds"].astype("Int64")
-    table.attrs.update(kind="main", tests=tests, alpha=alpha,
+    single = _single_run_ci(result, table)
+    table.attrs.update(kind="main", tests=tests, alpha=alpha, single_run=single,
                        notes=_notes(result, table, tests, alpha, kind="main"))
     return table
+
+
+def _single_run_ci(result, table: pd.DataFrame) -> bool:
+    """One run per condition: add ``ci_low, ci_high`` (bootstrap CI of Δ) after ``delta``.
+
+    The values come from ``result.differences`` (computed by :func:`affectctl.compare.compare`);
+    returns whether the result is a single-run comparison.
+    """
+    diffs = getattr(result, "differences", None)
+    if not (len(getattr(result, "seeds", ())) == 1 and diffs is not None):
+        return False
+    ci = {(r.a, r.b, r.metric): (r.ci_low, r.ci_high) for r in diffs.itertuples(index=False)}
+    lo, hi = zip(*[ci.get((r.a, r.b, r.metric), (np.nan, np.nan)) if r.a else (np.nan, np.nan)
+                   for r in table.itertuples(index=False)]) if len(table) else ((), ())
+    at = list(table.columns).index("delta") + 1
+    table.insert(at, "ci_low", np.asarray(lo, dtype=float))
+    table.insert(at + 1, "ci_high", np.asarray(hi, dtype=float))
+    return True
 
 
 def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
@@ -416,7 +435,17 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
     notes = []
     delta = (f"Δ = condition {_MINUS} {result.baseline} (contrasts: a {_MINUS} b)"
              if kind == "main" else f"Δ = a {_MINUS} b")
-    if seeds:
+    if len(seeds) == 1 and "ci_low" in table.columns:
+        diffs = getattr(result, "differences", None)
+        unit = settings.get("unit") or "sample"
+        r = settings.get("n_resamples")
+        conf = (diffs["confidence"].iloc[0] if diffs is not None and len(diffs) else 0.95)
+        notes.append(f"One run per condition (seed {seeds[0]}): value of that run; {delta}; "
+                     f"{100 * conf:g}% CI of Δ: paired bootstrap over {unit}s (percentile"
+                     + (f", {r} resamples" if r else "") + "); ↑ higher is better, ↓ lower is better.")
+        if settings.get("seed_tests_skipped"):
+            notes.append(f"Seed-level tests not run: {settings['seed_tests_skipped']}.")
+    elif seeds:
         notes.append(f"Mean ± sd over n = {len(seeds)} seeds ({_seeds_text(seeds)}); {delta}; "
                      "↑ higher is better, ↓ lower is better.")
     else:
@@ -441,13 +470,16 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         elif t in ("ar", "bootstrap"):
             unit = rows["unit"].iloc[0] if "unit" in rows and len(rows) else settings.get("unit")
             what = "approximate randomization" if t == "ar" else "paired bootstrap"
-            test_bits.append(f"{label}: {what} over {unit}s, seeds as strata")
+            strata = ", seeds as strata" if len(seeds) != 1 else ""
+            test_bits.append(f"{label}: {what} over {unit}s{strata}")
         elif t == "ttest":
             test_bits.append(f"{label}: paired t-test over seeds")
         else:
             test_bits.append(label)
     if test_bits:
         notes.append("; ".join(test_bits) + (f"; {alt} alternative." if alt else "."))
+    if len(seeds) == 1 and kind == "main":
+        notes += _classifier_notes(comps, grouped=settings.get("unit") == "group")
     corr = settings.get("correction")
     if corr is None and "p_adjust" in comps.columns and len(comps):
         corr = comps["p_adjust"].iloc[0]
@@ -490,6 +522,24 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
     if official and "official_score" in metrics_shown:
         notes.append(f"Official score = {official} ({_OFFICIAL_TEXT.get(official, official)}).")
     return notes
+
+
+def _classifier_notes(comps: pd.DataFrame, *, grouped: bool = False) -> list:
+    """One run per condition: McNemar, Bowker and Stuart–Maxwell p-values, one line per pair."""
+    if "test" not in comps.columns:
+        return []
+    rows = comps[comps["test"].isin(("mcnemar", "bowker", "stuart_maxwell"))]
+    names = {"mcnemar": "McNemar", "bowker": "Bowker", "stuart_maxwell": "Stuart–Maxwell"}
+    out = []
+    for (a, b), g in rows.groupby(["a", "b"], sort=False):
+        bits = [f"{names[r.test]} p = {format_p(r.p_value)}" for r in g.itertuples(index=False)]
+        if bits:
+            out.append(f"{a} vs {b}: " + ", ".join(bits) + " (raw; right/wrong, symmetry and "
+                       "marginals of the paired predictions).")
+    if out and grouped:
+        out.append("These three treat frames as independent; frames of a video are not, so for "
+                   "video data read the tests over groups above.")
+    return out
 
 
 _OFFICIAL_TEXT = {
@@ -565,13 +615,23 @@ def format_table(table: pd.DataFrame, *, digits: int = 3,
     if kind == "degeneracy":
         return _format_degeneracy(table, digits=digits)
     tests = table.attrs.get("tests") or [c[6:] for c in table.columns if c.startswith("p_adj_")]
+    single = bool(table.attrs.get("single_run")) and "ci_low" in table.columns
     rows = []
     prev = None
     for r in table.to_dict("records"):
         metric = metric_label(r["metric"])
         out = {"Metric": metric if (repeat_metric or r["metric"] != prev) else ""}
         prev = r["metric"]
-        if kind == "main":
+        if kind == "main" and single:        # one run per condition: value, Δ and its CI
+            out["Condition"] = r["label"]
+            out["Value"] = (format_number(r["mean"], digits=digits)
+                            if isinstance(r["mean"], float) and math.isfinite(r["mean"]) else "")
+            out["Δ"] = format_number(r.get("delta", np.nan), digits=digits, signed=True) \
+                if r.get("a") else ""
+            out["95% CI of Δ"] = (f"[{format_number(r['ci_low'], digits=digits, signed=True)}, "
+                                  f"{format_number(r['ci_high'], digits=digits, signed=True)}]"
+                                  if r.get("a") else "")
+        elif kind == "main":
             out["Condition"] = r["label"]
             out["Mean ± sd"] = _fmt_mean_sd(r["mean"], r["sd"], digits)
             out["Δ"] = format_number(r.get("delta", np.nan), digits=digits, signed=True) \
@@ -587,6 +647,9 @@ def format_table(table: pd.DataFrame, *, digits: int = 3,
             out[f"{label} p"] = format_p(r.get(f"p_{t}")) if compared else ""
             out[f"{label} p_adj"] = (format_p(r.get(f"p_adj_{t}")) + (r.get(f"sig_{t}") or "")
                                      if compared else "")
+        if single:                           # seed-level effect sizes need >= 2 runs
+            rows.append(out)
+            continue
         out["r_rb"] = (format_number(r.get("rank_biserial"), digits=2, signed=True)
                        if compared else "")
         out["d_z"] = format_number(r.get("cohen_dz"), digits=2, signed=True) if compared else ""

@@ -93,8 +93,11 @@ def write_report(result, out_dir, *, name: str | None = None,
     written[path.name] = path
     if figures:
         from .figures import save_figures
+        from .figures_single import save_single_run_figures
 
         written.update(save_figures(result, out_dir, formats=formats))
+        # one run per condition: per-class F1 differences with CIs instead of paired seeds
+        written.update(save_single_run_figures(result, out_dir, formats=formats))
     return written
 
 

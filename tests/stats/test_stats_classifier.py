@@ -37,20 +37,40 @@ class TestMcNemar:
         assert res.min_pvalue == pytest.approx(2 * 0.5**15)
         assert res.ci_low < res.mean_diff < res.ci_high
 
-    def test_chi2_against_statsmodels_above_25_discordant(self):
+    def test_exact_by_default_at_any_count_and_chi2_on_request(self):
         rng = np.random.default_rng(1)
         y = rng.integers(0, 3, 500)
         pa = np.where(rng.random(500) < 0.8, y, (y + 1) % 3)
         pb = np.where(rng.random(500) < 0.7, y, (y + 2) % 3)
-        res = mcnemar_test(y, pa, pb)
         ra, rb = pa == y, pb == y
-        table = [[np.sum(ra & rb), np.sum(ra & ~rb)], [np.sum(~ra & rb), np.sum(~ra & ~rb)]]
+        b, c = int(np.sum(ra & ~rb)), int(np.sum(~ra & rb))
+        assert b + c > 100
+        res = mcnemar_test(y, pa, pb)
+        assert res.exact
+        assert res.pvalue == pytest.approx(stats.binomtest(b, b + c, 0.5).pvalue, rel=1e-9)
+        table = [[np.sum(ra & rb), b], [c, np.sum(~ra & ~rb)]]
+        chi2 = mcnemar_test(y, pa, pb, exact=False)
         ref = mcnemar(table, exact=False, correction=True)
-        assert not res.exact
-        assert res.statistic == pytest.approx(ref.statistic)
-        assert res.pvalue == pytest.approx(ref.pvalue)
-        forced = mcnemar_test(y, pa, pb, exact=True)
-        assert forced.exact and forced.pvalue == pytest.approx(mcnemar(table, exact=True).pvalue)
+        assert not chi2.exact
+        assert chi2.statistic == pytest.approx(ref.statistic)
+        assert chi2.pvalue == pytest.approx(ref.pvalue)
+
+    @pytest.mark.parametrize("b, c", [(20, 20), (0, 7), (1, 30), (13, 29), (120, 151), (400, 330)])
+    def test_exact_equals_scipy_binomtest_on_discordant_counts(self, b, c):
+        # b samples only A gets right, c only B gets right, plus concordant samples
+        y = np.zeros(b + c + 30, int)
+        pa = np.r_[np.zeros(b, int), np.ones(c, int), np.zeros(20, int), np.ones(10, int)]
+        pb = np.r_[np.ones(b, int), np.zeros(c, int), np.zeros(20, int), np.ones(10, int)]
+        res = mcnemar_test(y, pa, pb)
+        assert res.pvalue == pytest.approx(stats.binomtest(b, b + c, 0.5).pvalue, rel=1e-12)
+
+    def test_balanced_20_20_gives_one(self):
+        # the continuity-corrected chi-square gives 0.874 here; exact test and R's mcnemar.test 1
+        y = np.zeros(40, int)
+        pa, pb = np.r_[np.zeros(20, int), np.ones(20, int)], np.r_[np.ones(20, int), np.zeros(20, int)]
+        assert mcnemar_test(y, pa, pb).pvalue == 1.0
+        assert mcnemar_test(y, pa, pb, exact=False).pvalue == pytest.approx(
+            stats.chi2.sf(1 / 40, 1))
 
     def test_unannotated_samples_are_dropped(self):
         y = np.array([0, 1, -1, 1])
@@ -65,7 +85,7 @@ class TestMcNemar:
     def test_validation(self):
         with pytest.raises(PairingError, match="same length"):
             mcnemar_test([0, 1], [0, 1, 1], [0, 1])
-        with pytest.raises(ConfigError, match=r"`exact` must be one of \{None, True, False\}"):
+        with pytest.raises(ConfigError, match=r"`exact` must be True or False"):
             mcnemar_test([0, 1], [0, 1], [0, 1], exact="yes")
         with pytest.raises(ConfigError, match="integer class labels"):
             mcnemar_test([0, np.nan], [0, 1], [0, 1])
