@@ -43,9 +43,6 @@ def compare_cli(
     conditions: Annotated[list[str], typer.Argument(
         help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
              "prediction files, each a one-run condition named by its stem (name=path renames).")],
-    truth: Annotated[Optional[Path], typer.Option(
-        help="Labels for prediction files without y_true (joined on sample_id), or the ABAW "
-             "annotations of ABAW prediction folders and multi-task files.")] = None,
     runs: Annotated[Optional[Path], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "
                                                  "Without it, runs are trained on the built-in data.")] = None,
     dataset: Annotated[Optional[str], typer.Option(help="Built-in dataset to train on when --runs is not "
@@ -73,9 +70,11 @@ def compare_cli(
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
-    truth: Annotated[Optional[Path], typer.Option("--truth", help="A dataset's annotation file (AffectNet, "
-                                                  "RAF-DB, FER2013, FERPlus, ...) that every seed file's "
-                                                  "predictions are paired with.")] = None,
+    truth: Annotated[Optional[Path], typer.Option(
+        "--truth", help="Labels for predictions without y_true, paired with every prediction file or "
+                        "seed file: a dataset's annotation file (AffectNet, RAF-DB, FER2013, FERPlus; see "
+                        "`affectctl formats`), a truth table (sample_id, y_true, ...; joined on "
+                        "sample_id), or ABAW annotations for ABAW folders and multi-task files.")] = None,
     fmt: Annotated[Optional[list[str]], typer.Option("--format", help="Format of the seed files and/or "
                                                      "--truth (repeatable; see `affectctl formats`).")] = None,
     mapping: Annotated[Optional[str], typer.Option("--map", help="Class names of another CSV: "
@@ -149,8 +148,10 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
     from ..io.formats import detect_truth, read_tool, read_truth
     from ..io.pairing import pair
 
-    if truth_format or (truth.is_file() and detect_truth(truth) is not None):
-        # a dataset's file: read once, paired with every seed file
+    dataset = detect_truth(truth) if truth.is_file() else None
+    if truth_format or (dataset is not None and dataset.name != "truth-table"):
+        # a dataset's file: read once, paired with every seed file (a truth table in the
+        # dump's own columns goes through read_predictions, which joins on sample_id)
         t = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy)
 
         def read(path):

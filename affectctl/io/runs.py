@@ -176,7 +176,8 @@ def _file_spec(arg: str, *, folders: bool):
     if path.is_file() or (folders and path.is_dir()):
         return path.stem if path.is_file() else path.name, path
     if path.suffix.lower() in _FILE_SUFFIXES or "/" in arg or "\\" in arg:
-        raise ConfigError(f"file {path} does not exist.")
+        raise ConfigError(f"condition '{arg}' is not a plain name (a folder under --runs, no "
+                          f"separators or '..') and file {path} does not exist.")
     return None
 
 
