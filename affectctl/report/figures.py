@@ -811,7 +811,7 @@ _FORMATS = ("pdf", "png", "svg", "eps")
 
 def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
                  colors: Mapping[str, str] | None = None, dpi: int = 300,
-                 top_k: int = 5) -> dict:
+                 top_k: int = 5, progress=None) -> dict:
     """Draw and write every figure of a comparison.
 
     Parameters

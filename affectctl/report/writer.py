@@ -8,9 +8,19 @@ from typing import Sequence
 
 from ..errors import ConfigError
 from ..io.atomic import write_text_atomically
-from .tables import comparison_table, degeneracy_table, main_table, to_csv, to_latex, to_markdown
+from .tables import (
+    _NOTE_TEST_NAMES,
+    comparison_table,
+    compact_table,
+    degeneracy_table,
+    full_table,
+    main_table,
+    to_csv,
+    to_latex,
+    to_markdown,
+)
 
-__all__ = ["write_report", "write_plan_tables", "write_table"]
+__all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_table"]
 
 
 def _label(name: str) -> str:
@@ -50,7 +60,8 @@ def write_table(table, out_dir, stem: str, *, caption: str | None = None,
 
 def write_report(result, out_dir, *, name: str | None = None,
                  formats: Sequence[str] = ("pdf", "png"), figures: bool = True,
-                 tests: Sequence[str] = ("wilcoxon", "signflip"), alpha: float = 0.05) -> dict:
+                 tests: Sequence[str] = ("wilcoxon", "signflip"), alpha: float = 0.05,
+                 html: bool = True, progress=None) -> dict:
     """Write the report of a comparison into ``out_dir``.
 
     Parameters
@@ -67,12 +78,18 @@ def write_report(result, out_dir, *, name: str | None = None,
     tests : sequence of str, default ("wilcoxon", "signflip")
         Tests shown in the main table.
     alpha : float, default 0.05
+    html : bool, default True
+        Also write ``index.html`` (:func:`affectctl.report.html.write_html`).
+    progress : callable, optional
+        ``progress(done, total, name)`` as figures are written.
 
     Returns
     -------
     dict
-        ``{file name: Path}``: ``table.md``, ``table.tex``, ``table.csv``,
-        ``results.json`` and, with ``figures``, every figure file.
+        ``{file name: Path}``: ``table.md`` and ``table.csv`` (the main table, every
+        row and test), ``table.tex`` (the compact table for a paper column),
+        ``table_full.tex``/``.md``/``.csv`` (the full statistics), ``results.json``,
+        with ``figures`` every figure file, and with ``html`` ``index.html``.
 
     Notes
     -----
@@ -88,13 +105,60 @@ def write_report(result, out_dir, *, name: str | None = None,
     table = main_table(result, tests=tests, alpha=alpha)
     caption = (f"{name}: {', '.join(c for c in result.conditions if c != result.baseline)} "
                f"against {result.baseline}")
-    written = write_table(table, out_dir, "table", caption=caption, label=_label(name))
+    written = {}
+    for ext, text in (("md", to_markdown(table, caption=caption)), ("csv", to_csv(table))):
+        path = write_text_atomically(out_dir / f"table.{ext}", text)
+        written[path.name] = path
+    written.update(write_paper_tables(result, out_dir, name=name, tests=tests, alpha=alpha))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
     written[path.name] = path
     if figures:
         from .figures import save_figures
 
-        written.update(save_figures(result, out_dir, formats=formats))
+        written.update(save_figures(result, out_dir, formats=formats, progress=progress))
+    if html:
+        from .html import write_html
+
+        written.update(write_html(result, out_dir, name=name, tests=tests, alpha=alpha,
+                                  files=written))
+    return written
+
+
+def _primary_caption(primary) -> str:
+    if not primary:
+        return ""
+    return f"; Δ marked by the {_NOTE_TEST_NAMES.get(primary, primary)} test (adjusted p)"
+
+
+def write_paper_tables(result, out_dir, *, name: str,
+                       tests: Sequence[str] = ("wilcoxon", "signflip", "ar"),
+                       alpha: float = 0.05) -> dict:
+    r"""Write ``table.tex`` (compact, ``\columnwidth``) and ``table_full.tex``/``.md``/``.csv``.
+
+    Returns
+    -------
+    dict
+        ``{file name: Path}``.
+    """
+    from .latex import to_latex_compact, to_latex_full
+
+    out_dir = Path(out_dir)
+    others = ", ".join(c for c in result.conditions if c != result.baseline)
+    compact = compact_table(result, tests=tests, alpha=alpha)
+    full = full_table(result, alpha=alpha)
+    cap = f"{name}: {others} against {result.baseline}"
+    full_label = _label(name) + "-full"
+    written = {}
+    texts = {
+        "table.tex": to_latex_compact(compact, caption=cap + _primary_caption(
+            compact.attrs.get("primary")), label=_label(name)),
+        "table_full.tex": to_latex_full(full, caption=f"{cap}: every test", label=full_label),
+        "table_full.md": to_markdown(full, caption=f"{cap}: every test"),
+        "table_full.csv": to_csv(full),
+    }
+    for fname, text in texts.items():
+        path = write_text_atomically(out_dir / fname, text)
+        written[path.name] = path
     return written
 
 
