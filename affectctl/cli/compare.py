@@ -92,7 +92,7 @@ def compare_cli(
     elif not quiet:
         from ..report import render_console
 
-        render_console(result, console, tests=tests)
+        render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
     err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
 
 

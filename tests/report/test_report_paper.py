@@ -161,3 +161,31 @@ def test_page_check_detects_a_broken_page(result, tmp_path):
         "</body>", '<img src="missing.png"><script>undefinedFunction();</script></body>'))
     found = page_check(html)
     assert found["broken"] == 1 and found["errors"] >= 1
+
+
+# -- console -- #
+
+@pytest.mark.parametrize("width", [80, 100, 200])
+def test_console_table_fits_the_terminal_without_cutting_numbers(result, width):
+    import io
+
+    from rich.console import Console
+
+    from affectctl.report import render_console
+    from affectctl.report.tables import format_table, main_table
+
+    res = headline_result(result)
+    buf = io.StringIO()
+    render_console(res, Console(file=buf, width=width), tests=("wilcoxon", "signflip", "ar"),
+                   width=width, files_hint="reports/x/")
+    out = buf.getvalue()
+    assert "…" not in out
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= width
+    shown = format_table(main_table(res, tests=("wilcoxon", "signflip", "ar")))
+    cells = set(shown["Mean ± sd"]) - {""}
+    assert all(c in out for c in cells)               # every mean ± sd, whole
+    if width >= 100:                                  # the full table: every p-value, whole
+        for col in ("Wilcoxon p_adj", "Sign-flip p_adj", "Approx. randomization p_adj"):
+            assert all(f"({c})" in out for c in set(shown[col]) - {""})
+    else:
+        assert "table_full.md in reports/x/" in out
