@@ -29,11 +29,16 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
         if dataset is not None:
             raise ConfigError("give either --runs (analyse existing runs) or --dataset (train them), not both.")
         return Path(runs)
+    from ..plans import cached_without_embeddings
     from ..train import sweep  # lazy: torch only when training is needed
 
     dataset = dataset or DEFAULT_DATASET
-    # embeddings too, so that `affectctl diagnose` can reuse the same cached runs
-    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=True, progress=not quiet)
+    # new runs store embeddings too, so that `affectctl diagnose` can reuse them; runs cached
+    # without them (`affectctl train` without --embeddings) are kept: compare needs none, and
+    # asking for embeddings would train them all again
+    bare = cached_without_embeddings(conditions, cache, dataset, seeds)
+    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=not bare,
+          progress=not quiet)
     return Path(cache) / dataset
 
 

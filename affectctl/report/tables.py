@@ -270,6 +270,7 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
     _check_result(result)
     alpha = _check_alpha(alpha)
     metrics = _resolve_metrics(result, metrics)
+    metrics, aliases = _merge_aliases(result, metrics)
     pairs = _resolve_pairs(result, pairs)
     tests = list(tests)
     rows_all = _test_rows(result, tests, strict=True)
@@ -287,9 +288,34 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
                             **_pair_fields(sel, tests, alpha)})
     table = pd.DataFrame.from_records(records)
     table["n"] = table["n"].astype("Int64")
-    table.attrs.update(kind="comparison", tests=tests, alpha=alpha,
-                       notes=_notes(result, table, tests, alpha, kind="comparison"))
+    notes = _notes(result, table, tests, alpha, kind="comparison")
+    for dropped, kept in aliases.items():
+        notes.append(f"{metric_label(dropped, arrow=False)} ({dropped}) is another name for "
+                     f"{metric_label(kept, arrow=False)} ({kept}) here (equal in every run); "
+                     "shown once.")
+    table.attrs.update(kind="comparison", tests=tests, alpha=alpha, aliases=aliases, notes=notes)
     return table
+
+
+def _merge_aliases(result, metrics) -> tuple:
+    """Drop a metric whose value equals an earlier one's in every run (e.g. ``expr_macro_f1``
+    when ``official_score`` is ``abaw3_expr_score``); return (metrics kept, {dropped: kept})."""
+    m = result.metrics
+    values = {}
+    for metric in metrics:
+        sub = m[m["metric"] == metric].sort_values(["condition", "seed"])
+        values[metric] = (tuple(zip(sub["condition"], sub["seed"], strict=True)),
+                          sub["value"].to_numpy(dtype=float))
+    kept, aliases = [], {}
+    for metric in metrics:
+        keys, vals = values[metric]
+        twin = next((k for k in kept if values[k][0] == keys and len(vals)
+                     and np.array_equal(values[k][1], vals, equal_nan=True)), None)
+        if twin is None:
+            kept.append(metric)
+        else:
+            aliases[metric] = twin
+    return kept, aliases
 
 
 def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),

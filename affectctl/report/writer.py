@@ -163,7 +163,7 @@ def write_paper_tables(result, out_dir, *, name: str,
 
 
 def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
-                      formats: Sequence[str] = ("pdf", "png")) -> dict:
+                      formats: Sequence[str] = ("pdf", "png"), html: bool = True) -> dict:
     """Write the tables an analysis plan asks for, for one dataset.
 
     Parameters
@@ -178,20 +178,42 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
     figures : bool, default True
         Also write the comparison figures (under the key ``"figures"``).
     formats : sequence of str, default ("pdf", "png")
+    html : bool, default True
+        Also write ``index.html`` (under the key ``"html"``).
 
     Returns
     -------
     dict
-        ``{table name: {file name: Path}}``, plus ``"results"`` (``results.json``) and,
-        with ``figures``, ``"figures"``.
+        ``{table name: {file name: Path}}``, plus ``"results"`` (``results.json``),
+        with ``figures`` ``"figures"`` and with ``html`` ``"html"``.
+
+    Notes
+    -----
+    A comparison table shows the tests its spec names plus the plan's sample-level
+    test (every test the plan ran). A metric equal to an earlier one in every run
+    (``expr_macro_f1`` when the official score is ``abaw3_expr_score``) appears once,
+    its alias named in the caption and the notes.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict = {}
+    html_tables = {}
+    present = set(result.comparisons["test"]) if len(result.comparisons) else set()
+    sample_test = getattr(plan, "sample_test", None)
     for spec in plan.tables:
         caption = spec.caption or None
         if spec.kind == "comparison":
-            table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=spec.tests)
+            # every test the plan ran, the sample-level one included
+            tests = list(spec.tests) + [t for t in (sample_test,)
+                                        if t and t in present and t not in spec.tests]
+            table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=tests)
+            aliases = table.attrs.get("aliases", {})
+            if aliases:
+                from .tables import metric_label
+
+                same = "; ".join(f"{metric_label(k, arrow=False)} = "
+                                 f"{metric_label(d, arrow=False)}" for d, k in aliases.items())
+                caption = (caption or spec.name).rstrip(".") + f" ({same}, shown once)."
         elif spec.kind == "degeneracy":
             from ..diagnose import diagnose
 
@@ -201,6 +223,7 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
             table = degeneracy_table(diagnosis)
         else:
             raise ConfigError(f"table '{spec.name}': unknown kind {spec.kind!r}.")
+        html_tables[spec.name] = (table, caption)
         written[spec.name] = write_table(table, out_dir, spec.name, caption=caption,
                                          label=_label(f"{plan.name}-{spec.name}"))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
@@ -209,4 +232,9 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
         from .figures import save_figures
 
         written["figures"] = save_figures(result, out_dir, formats=formats)
+    if html:
+        from .html import write_plan_html
+
+        files = [p for group in written.values() for p in group.values()]
+        written["html"] = write_plan_html(plan, out_dir, html_tables, files)
     return written
