@@ -33,8 +33,11 @@ _HELP = (
     "subfolder; baseline to 'base' if present, else the first), or, without --runs, the "
     "built-in benchmark runs (trained once into --cache: "
     + " ".join(DEFAULT_CONDITIONS) + ").\n\n"
-    "Writes pairs.csv, persistence.csv, per_seed.csv, diagnosis.json and figures (pair_graph, "
-    "pair_rates, projection; PDF and PNG) into --out (default reports/diagnose-<name>)."
+    "Writes into --out (default reports/diagnose-<name>): pairs.csv, persistence.csv, "
+    "per_seed.csv, by_condition.csv, representation.csv (when the dumps have embeddings), "
+    "diagnosis.json, index.html (the whole report on one self-contained page) and, unless "
+    "--no-figures, the figures pair_graph, pair_rates and projection (with embeddings), each "
+    "as PDF and PNG."
 )
 
 
@@ -176,6 +179,10 @@ def _write(result, out_dir: Path, projection, figures: bool) -> list:
         from ..report.diagnose_figures import write_diagnose_figures
 
         paths += write_diagnose_figures(result, out_dir, projection=projection)
+    from ..report.html import write_diagnose_html
+
+    paths += list(write_diagnose_html(result, out_dir, name=f"diagnose: {out_dir.name}",
+                                      files=paths).values())
     return paths
 
 

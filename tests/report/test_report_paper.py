@@ -189,3 +189,30 @@ def test_console_table_fits_the_terminal_without_cutting_numbers(result, width):
             assert all(f"({c})" in out for c in set(shown[col]) - {""})
     else:
         assert "table_full.md in reports/x/" in out
+
+
+def test_diagnose_and_compare_commands_write_a_checked_index_html(tmp_path):
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from affectctl.cli import app
+
+    runs = Path(__file__).resolve().parents[2] / "examples" / "runs"
+    if not runs.is_dir():
+        pytest.skip("examples/runs not present")
+    runner = CliRunner()
+    res = runner.invoke(app, ["diagnose", "--runs", str(runs), "--out", str(tmp_path / "d"), "-q"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["compare", "base", "circumplex", "uniform", "--runs", str(runs),
+                              "--out", str(tmp_path / "c"), "--permutations", "199", "--no-figures",
+                              "-q"])
+    assert res.exit_code == 0, res.output
+    for folder in ("d", "c"):
+        html = tmp_path / folder / "index.html"
+        found = page_check(html)
+        n_png = len(list((tmp_path / folder).glob("*.png")))
+        assert found["checked"] and found["figures"] == n_png and found["broken"] == 0
+        assert n_png >= (1 if folder == "d" else 0)
+        assert found["tables"] >= 1 and found["empty"] == 0 and found["errors"] == 0
+        assert found["console_errors"] == []
