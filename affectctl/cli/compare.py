@@ -91,7 +91,8 @@ def compare_cli(
     from ..report import write_report
 
     tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
-    paths = write_report(result, out_dir, figures=figures, tests=tests)
+    paths = write_report(result, out_dir, figures=figures, tests=tests,
+                         progress=None if quiet else _FigureProgress())
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
@@ -116,5 +117,25 @@ class _ResamplingProgress:
             self.bar.start()
             self.task = self.bar.add_task("tests", total=total)
         self.bar.update(self.task, completed=done)
+        if done == total:
+            self.bar.stop()
+
+
+class _FigureProgress:
+    """A rich progress bar on stderr while the figures are written (several seconds)."""
+
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("figures"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("{task.description}"),
+                            console=err_console, transient=False)
+        self.task = None
+
+    def __call__(self, done, total, name=""):
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, completed=done, description=name)
         if done == total:
             self.bar.stop()
