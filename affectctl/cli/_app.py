@@ -21,6 +21,8 @@ app = typer.Typer(
     # click's plain help: wraps between words at any width and never cuts an option name
     # or a word with "…", as rich's boxed panels do below ~100 columns
     rich_markup_mode=None,
+    # as wide as the terminal (click stops at 80 otherwise)
+    context_settings={"max_content_width": 160},
 )
 
 def _no_hyphen_breaks() -> None:
