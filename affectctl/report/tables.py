@@ -212,6 +212,7 @@ def _resolve_metrics(result, metrics) -> list:
     if isinstance(metrics, str):
         metrics = [metrics]
     available = set(result.metrics["metric"])
+    metrics = [_pair_alias(m, available) for m in metrics]
     unknown = [m for m in metrics if m not in available]
     if unknown:
         raise ConfigError(f"metric(s) {unknown} are not in the result; available: "
@@ -223,6 +224,16 @@ def _resolve_metrics(result, metrics) -> list:
     if not metrics:
         raise ConfigError("`metrics` must name at least one metric.")
     return list(metrics)
+
+
+def _pair_alias(metric: str, available) -> str:
+    """``pair_confusion:B|A`` names the same (symmetric) metric as ``pair_confusion:A|B``."""
+    if metric.startswith("pair_confusion:") and metric not in available and "|" in metric:
+        a, _, b = metric[len("pair_confusion:"):].partition("|")
+        twin = f"pair_confusion:{b}|{a}"
+        if twin in available:
+            return twin
+    return metric
 
 
 def _check_alpha(alpha) -> float:
