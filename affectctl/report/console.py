@@ -92,7 +92,8 @@ def _rows_compact(result, tests, alpha):
     table = compact_table(result, tests=tests, alpha=alpha)
     primary = table.attrs.get("primary")
     delta_head = f"Δ ({_SHORT.get(primary, primary)})" if primary else "Δ"
-    cols = ["Metric", "Condition", "Mean ± sd", delta_head]
+    single = not (table["n_seeds"].fillna(0) > 1).any()
+    cols = ["Metric", "Condition", "Value" if single else "Mean ± sd", delta_head]
     rows, prev = [], None
     for r in table.to_dict("records"):
         label = metric_label(r["metric"]) if r["metric"] != prev else ""

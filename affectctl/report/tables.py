@@ -760,8 +760,11 @@ def format_number(x, *, digits: int = 3, signed: bool = False) -> str:
 
 
 def _fmt_mean_sd(mean, sd, digits) -> str:
+    """``mean ± sd``; the value alone when there is no sd (a single run)."""
     if not (isinstance(mean, (int, float)) and math.isfinite(mean)):
         return ""
+    if not _finite(sd):
+        return format_number(mean, digits=digits)
     return f"{format_number(mean, digits=digits)} ± {format_number(sd, digits=digits)}"
 
 

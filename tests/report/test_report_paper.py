@@ -216,3 +216,31 @@ def test_diagnose_and_compare_commands_write_a_checked_index_html(tmp_path):
         assert n_png >= (1 if folder == "d" else 0)
         assert found["tables"] >= 1 and found["empty"] == 0 and found["errors"] == 0
         assert found["console_errors"] == []
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_console_single_run(result, width):
+    import io
+
+    from rich.console import Console
+
+    from affectctl.report import render_console
+
+    buf = io.StringIO()
+    render_console(single_run_result(result), Console(file=buf, width=width),
+                   tests=("wilcoxon", "signflip", "ar"), width=width)
+    out = buf.getvalue()
+    rows = [ln for ln in out.splitlines() if re.search(r"\b(base|circumplex|uniform)\s", ln)]
+    assert len(rows) >= 6 and "0.450" in out
+    assert not any("±" in ln for ln in rows)            # one run: the value, no "± sd"
+    assert max(len(line.rstrip()) for line in out.splitlines()) <= width
+
+
+def test_figures_report_progress(result, tmp_path):
+    from affectctl.report.figures import save_figures
+
+    calls = []
+    paths = save_figures(result, tmp_path, formats=("png",),
+                         progress=lambda done, total, name: calls.append((done, total, name)))
+    assert [c[0] for c in calls] == list(range(1, len(paths) + 1))
+    assert all(c[1] == len(paths) for c in calls)
