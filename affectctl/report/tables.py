@@ -640,7 +640,10 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
     notes = []
     delta = (f"Δ = condition {_MINUS} {result.baseline} (contrasts: a {_MINUS} b)"
              if kind == "main" else f"Δ = a {_MINUS} b")
-    if seeds:
+    if len(seeds) == 1:
+        notes.append(f"One run per condition (seed {seeds[0]}): the value, no sd; {delta}; "
+                     "↑ higher is better, ↓ lower is better.")
+    elif seeds:
         notes.append(f"Mean ± sd over n = {len(seeds)} seeds ({_seeds_text(seeds)}); {delta}; "
                      "↑ higher is better, ↓ lower is better.")
     else:

@@ -230,7 +230,8 @@ def test_console_single_run(result, width):
     render_console(single_run_result(result), Console(file=buf, width=width),
                    tests=("wilcoxon", "signflip", "ar"), width=width)
     out = buf.getvalue()
-    rows = [ln for ln in out.splitlines() if re.search(r"\b(base|circumplex|uniform)\s", ln)]
+    rows = [ln for ln in out.splitlines()
+            if ln.startswith(" ") and re.search(r"\b(base|circumplex|uniform)\s", ln)]
     assert len(rows) >= 6 and "0.450" in out
     assert not any("±" in ln for ln in rows)            # one run: the value, no "± sd"
     assert max(len(line.rstrip()) for line in out.splitlines()) <= width
