@@ -30,7 +30,7 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #dd
 table{border-collapse:collapse;margin:.5em 0;font-variant-numeric:tabular-nums;font-size:13px}
 th,td{padding:2px 8px;text-align:right;white-space:nowrap}
 th{border-bottom:1px solid #444}tr:last-child td{border-bottom:1px solid #444}
-td:first-child,th:first-child,td.text{text-align:left}
+td:first-child,th:first-child,td.text,th.text{text-align:left}
 .scroll{overflow-x:auto}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:13px;color:#555}
@@ -70,7 +70,8 @@ def table_html(shown: pd.DataFrame, *, caption: str | None = None) -> str:
     """A formatted (string) table as an HTML ``<table>`` inside a scrolling box."""
     text_cols = {"Metric", "Condition", "Comparison", "Pair", "Status", "Best intervention",
                  "metric", "condition", "pair", "verdict"}
-    head = "".join(f"<th>{_esc(c)}</th>" for c in shown.columns)
+    head = "".join(f'<th class="text">{_esc(c)}</th>' if c in text_cols else f"<th>{_esc(c)}</th>"
+                   for c in shown.columns)
     body = []
     for r in shown.itertuples(index=False):
         cells = "".join(f'<td class="text">{_esc(v)}</td>' if c in text_cols
