@@ -790,14 +790,27 @@ def p_text(p, *, adjusted: bool = False) -> str:
     return f"{name} = {text}"
 
 
-def _tie_offsets(values: np.ndarray, step: float = 0.07) -> np.ndarray:
-    """Horizontal offsets that spread equal values side by side (deterministic jitter)."""
-    out = np.zeros(len(values))
-    keys = np.round(np.asarray(values, float), 12)
-    for v in np.unique(keys[np.isfinite(keys)]):
-        idx = np.flatnonzero(keys == v)
-        if len(idx) > 1:
-            out[idx] = (np.arange(len(idx)) - (len(idx) - 1) / 2) * step
+def _tie_offsets(values: np.ndarray, step: float = 0.07, tol: float = 0.0) -> np.ndarray:
+    """Horizontal offsets that set equal (or within ``tol``) values side by side.
+
+    Deterministic: values are sorted and runs of neighbours closer than ``tol`` form a
+    group, spread symmetrically around the column.
+    """
+    v = np.asarray(values, float)
+    out = np.zeros(len(v))
+    idx = [i for i in np.argsort(v, kind="stable") if np.isfinite(v[i])]
+    groups, cur = [], idx[:1]
+    for a, b in zip(idx, idx[1:]):
+        if v[b] - v[a] <= tol + 1e-12 * max(1.0, abs(v[a])):
+            cur.append(b)
+        else:
+            groups.append(cur)
+            cur = [b]
+    if cur:
+        groups.append(cur)
+    for g in groups:
+        if len(g) > 1:
+            out[g] = (np.arange(len(g)) - (len(g) - 1) / 2) * step
     return out
 
 
@@ -835,8 +848,9 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
 
     Notes
     -----
-    Seeds with equal values are set side by side (a fixed horizontal offset, no
-    randomness), so tied seeds stay visible; the legend sits under the axes.
+    Seeds with equal or nearly equal values (within 1.5 % of the axis range) are set
+    side by side (a fixed horizontal offset, no randomness), so tied seeds stay
+    visible; the legend sits under the axes.
     """
     from .tables import _mark, metric_label
 
@@ -856,7 +870,9 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
     colors = _colors_for(conditions, colors, baseline)
     ax = _axes(ax, (COLUMN_WIDTH, 2.4))
     x = np.arange(len(conditions))
-    offs = {c: _tie_offsets(wide[c].to_numpy(dtype=float)) for c in conditions}
+    # seeds closer than ~1.5 % of the axis range would hide each other: side by side
+    span = float(np.nanmax(wide.to_numpy(float)) - np.nanmin(wide.to_numpy(float)))
+    offs = {c: _tie_offsets(wide[c].to_numpy(dtype=float), tol=0.015 * span) for c in conditions}
     if baseline in conditions:
         yb = wide[baseline].to_numpy(dtype=float)
         for xi, c in zip(x[1:], conditions[1:], strict=True):
@@ -897,7 +913,7 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
                        ha="right" if len(conditions) > 4 else "center")
     ax.set_xlim(-0.5, len(conditions) - 0.5)
     ax.set_ylabel(metric_label(metric))
-    label = f"one seed (n = {len(wide)})" + (", ties side by side" if ties else "")
+    label = f"one seed (n = {len(wide)})" + (", near-ties side by side" if ties else "")
     ax.legend(handles=[Line2D([], [], color="0.72", lw=0.7, marker="o", ms=3, mfc="0.5",
                               mec="white", label=label),
                        Line2D([], [], color="black", lw=1.4, label="mean")],

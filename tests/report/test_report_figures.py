@@ -111,7 +111,7 @@ def test_paired_seeds_sets_tied_seeds_side_by_side():
     pts = np.asarray(ax.collections[0].get_offsets())
     tied = pts[np.isclose(pts[:, 1], 0.5)]
     assert len(tied) == 3 and len(set(np.round(tied[:, 0], 6))) == 3   # side by side
-    assert "ties side by side" in ax.get_legend().get_texts()[0].get_text()
+    assert "near-ties side by side" in ax.get_legend().get_texts()[0].get_text()
 
 
 def test_p_text_is_one_format():
