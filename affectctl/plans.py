@@ -37,7 +37,34 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan"]
+__all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan", "cached_without_embeddings"]
+
+
+def cached_without_embeddings(conditions, cache: "str | Path", dataset: str, seeds) -> list:
+    """Cached dumps ``<cache>/<dataset>/<condition>/seed-<k>.parquet`` without ``emb_<i>`` columns.
+
+    ``affectctl train`` stores embeddings only with ``--embeddings``; asking the
+    training sweep for embeddings would train such runs again (same seed, same
+    predictions) just to add them. ``compare`` needs none, so it keeps them;
+    ``diagnose`` says that it retrains them, and why.
+    """
+    import pyarrow.parquet as pq
+
+    seed_list = range(seeds) if isinstance(seeds, int) else list(seeds)
+    out = []
+    for c in conditions:
+        name = Path(c).stem if str(c).endswith(".toml") else str(c)
+        for s in seed_list:
+            path = Path(cache) / dataset / name / f"seed-{int(s)}.parquet"
+            if not path.exists():
+                continue
+            try:
+                names = pq.read_schema(path).names
+            except Exception:  # noqa: BLE001 - a corrupt dump: the sweep reports it
+                continue
+            if "emb_0" not in names:
+                out.append(path)
+    return out
 
 _PLAN_KEYS = {"name", "description", "datasets", "runs", "conditions", "baseline", "seeds", "geometry",
               "sample_test", "unit", "permutations", "seed", "correction", "alternative", "figures",
@@ -195,8 +222,11 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
         if plan.runs is None:
             from .train import sweep
 
-            sweep(list(plan.conditions), dataset=dataset, seeds=plan.seeds, out=cache, embeddings=True,
-                  progress=progress)
+            # embeddings for new runs (diagnose can reuse them); runs cached without them
+            # are kept, not trained again: the plan's tables do not need them
+            bare = cached_without_embeddings(plan.conditions, cache, dataset, plan.seeds)
+            sweep(list(plan.conditions), dataset=dataset, seeds=plan.seeds, out=cache,
+                  embeddings=not bare, progress=progress)
             root = Path(cache) / dataset
         else:
             root = Path(plan.runs) / dataset

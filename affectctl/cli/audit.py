@@ -45,18 +45,42 @@ def audit_cli(
     dump = read_predictions(file, annotations=truth, taxonomy=taxonomy, format=pred_format,
                             truth_format=truth_format, mapping=mapping, id_column=id_column, strict=strict)
     report = audit(dump, geometry=geometry, require=require or ())
+    for finding in (report.class_order, report.va_order):  # before the tables, which mark the scores
+        if finding is not None:
+            err_console.print(f"affectctl: warning: {finding.message()}", markup=False)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
         _print_report(report)
-    if report.class_order is not None:
-        err_console.print(f"affectctl: warning: {report.class_order.message()}", markup=False)
-    if report.va_order is not None:
-        err_console.print(f"affectctl: warning: {report.va_order.message()}", markup=False)
     if report.failed_requirements:
         for r, v in report.failed_requirements:
             err_console.print(f"affectctl: requirement failed: {r} (value {v:.6g})", markup=False)
         raise typer.Exit(code=1)
+
+
+#: Scores computed from the predicted labels, which a wrong class order corrupts.
+_LABEL_SCORES = {"official_score", "abaw3_expr_score", "abaw2_expr_score", "abaw2020_expr_score",
+                 "expr_macro_f1", "accuracy", "uar", "cohen_kappa", "mcc", "abaw_mtl_score",
+                 "error_distance_mean", "quadrant_preservation", "expected_cost",
+                 "confidence_mean", "ece"}
+
+
+def _matrix_headers(classes, counts, width: int) -> tuple:
+    """Column headers of the confusion matrix: full class names when they fit ``width``,
+    else the shortest unique prefixes (at least 3 letters) and a key naming them all."""
+    classes = list(classes)
+    cells = [max(len(str(int(x))) for x in counts[:, j]) for j in range(len(classes))]
+    row_label = max(len(c) for c in classes)
+    full = row_label + sum(max(len(c), w) + 3 for c, w in zip(classes, cells)) + 4
+    if full <= width:
+        return classes, []
+    heads = []
+    for c in classes:
+        n = 3
+        while n < len(c) and sum(o[:n] == c[:n] for o in classes) > 1:
+            n += 1
+        heads.append(c[:n])
+    return heads, [(h, c) for h, c in zip(heads, classes) if h != c]
 
 
 def _fmt(v: float) -> str:
@@ -93,9 +117,12 @@ def _print_report(report) -> None:
             read.append(f"{what} {ex[key]}")
     if read:
         console.print("read from the tool's file: " + ", ".join(read))
+    suspect = report.class_order is not None or report.va_order is not None
     scores = Table(title="Scores", show_header=True, header_style="bold")
     scores.add_column("metric")
     scores.add_column("value", justify="right")
+    if suspect:
+        scores.add_column("", no_wrap=True)
     for key in ("official_score", "abaw3_expr_score", "abaw2_expr_score", "abaw2020_expr_score",
                 "expr_macro_f1", "accuracy", "abaw3_va_score",
                 "uar", "cohen_kappa", "mcc", "va_ccc_valence", "va_ccc_arousal", "va_ccc_mean",
@@ -104,8 +131,12 @@ def _print_report(report) -> None:
                 "quadrant_preservation", "expected_cost", "confidence_mean", "ece", "expected_cost_votes",
                 "ece_votes"):
         if key in m:
-            scores.add_row(key, _fmt(m[key]))
+            flag = ["! class order?"] if suspect and key in _LABEL_SCORES else ([""] if suspect else [])
+            scores.add_row(key, _fmt(m[key]), *flag)
     console.print(scores)
+    if suspect:
+        console.print("! computed with the class order the file declares, which looks wrong "
+                      "(see the warning above).", markup=False)
     if any(k.startswith("f1:") for k in m):
         per = Table(title="Per class", header_style="bold")
         for col in ("class", "support", "F1"):
@@ -113,13 +144,16 @@ def _print_report(report) -> None:
         for c in report.classes:
             per.add_row(c, str(report.class_support[c]), _fmt(m[f"f1:{c}"]))
         console.print(per)
+        heads, key = _matrix_headers(report.classes, report.confusion.to_numpy(), console.width)
         cm = Table(title="Confusion matrix (rows: true, columns: predicted)", header_style="bold")
-        cm.add_column("")
-        for c in report.classes:
-            cm.add_column(c[:5], justify="right")
+        cm.add_column("", no_wrap=True)
+        for h in heads:
+            cm.add_column(h, justify="right", no_wrap=True)
         for c, row in zip(report.classes, report.confusion.to_numpy()):
             cm.add_row(c, *[str(int(x)) for x in row])
         console.print(cm)
+        if key:
+            console.print("columns: " + ", ".join(f"{h} = {c}" for h, c in key), markup=False)
     if m.get("geometry_excluded_errors"):
         console.print(f"geometry metrics leave out {int(m['geometry_excluded_errors'])} errors that "
                       "involve a class without a coordinate.")

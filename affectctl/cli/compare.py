@@ -30,11 +30,16 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
         if dataset is not None:
             raise ConfigError("give either --runs (analyse existing runs) or --dataset (train them), not both.")
         return Path(runs)
+    from ..plans import cached_without_embeddings
     from ..train import sweep  # lazy: torch only when training is needed
 
     dataset = dataset or DEFAULT_DATASET
-    # embeddings too, so that `affectctl diagnose` can reuse the same cached runs
-    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=True, progress=not quiet)
+    # new runs store embeddings too, so that `affectctl diagnose` can reuse them; runs cached
+    # without them (`affectctl train` without --embeddings) are kept: compare needs none, and
+    # asking for embeddings would train them all again
+    bare = cached_without_embeddings(conditions, cache, dataset, seeds)
+    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=not bare,
+          progress=not quiet)
     return Path(cache) / dataset
 
 
@@ -124,13 +129,14 @@ def compare_cli(
     from ..report import write_report
 
     tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
-    paths = write_report(result, out_dir, figures=figures, tests=tests)
+    paths = write_report(result, out_dir, figures=figures, tests=tests,
+                         progress=None if quiet else _FigureProgress())
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
         from ..report import render_console
 
-        render_console(result, console, tests=tests)
+        render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
     err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
 
 
@@ -183,5 +189,25 @@ class _ResamplingProgress:
             self.bar.start()
             self.task = self.bar.add_task("tests", total=total)
         self.bar.update(self.task, completed=done)
+        if done == total:
+            self.bar.stop()
+
+
+class _FigureProgress:
+    """A rich progress bar on stderr while the figures are written (several seconds)."""
+
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("figures"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("{task.description}"),
+                            console=err_console, transient=False)
+        self.task = None
+
+    def __call__(self, done, total, name=""):
+        if self.task is None:
+            self.bar.start()
+            self.task = self.bar.add_task("", total=total)
+        self.bar.update(self.task, completed=done, description=name)
         if done == total:
             self.bar.stop()

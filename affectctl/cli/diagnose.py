@@ -34,8 +34,11 @@ _HELP = (
     "subfolder; baseline to 'base' if present, else the first), or, without --runs, the "
     "built-in benchmark runs (trained once into --cache: "
     + " ".join(DEFAULT_CONDITIONS) + ").\n\n"
-    "Writes pairs.csv, persistence.csv, per_seed.csv, diagnosis.json and figures (pair_graph, "
-    "pair_rates, projection; PDF and PNG) into --out (default reports/diagnose-<name>)."
+    "Writes into --out (default reports/diagnose-<name>): pairs.csv, persistence.csv, "
+    "per_seed.csv, by_condition.csv, representation.csv (when the dumps have embeddings), "
+    "diagnosis.json, index.html (the whole report on one self-contained page) and, unless "
+    "--no-figures, the figures pair_graph, pair_rates and projection (with embeddings), each "
+    "as PDF and PNG."
 )
 
 
@@ -49,7 +52,7 @@ def _parse_quantile(text: str):
                           f"got {text!r}.") from None
 
 
-def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet):
+def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embeddings=True):
     """Root folder, condition list (baseline first) and baseline."""
     from ..io.runs import conditions_in, runs_root_below
 
@@ -80,8 +83,17 @@ def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet):
     if root is None:
         from ..train import sweep  # lazy: torch loads only when training is needed
 
+        from ..plans import cached_without_embeddings
+
         dataset = dataset or DEFAULT_DATASET
-        sweep(conds, dataset=dataset, seeds=seeds, out=cache, embeddings=True,
+        bare = cached_without_embeddings(conds, cache, dataset, seeds) if embeddings else []
+        if bare:
+            err_console.print(
+                f"affectctl: {len(bare)} cached run(s) in {Path(cache) / dataset} have no "
+                "embeddings (trained without --embeddings); training them again to add them "
+                "(same seed, same predictions) for the linear-probe evidence. Pass "
+                "--no-representation to use them as they are.", markup=False)
+        sweep(conds, dataset=dataset, seeds=seeds, out=cache, embeddings=embeddings,
               progress=not quiet)
         root = Path(cache) / dataset
     return root, conds, baseline
@@ -168,6 +180,10 @@ def _write(result, out_dir: Path, projection, figures: bool) -> list:
         from ..report.diagnose_figures import write_diagnose_figures
 
         paths += write_diagnose_figures(result, out_dir, projection=projection)
+    from ..report.html import write_diagnose_html
+
+    paths += list(write_diagnose_html(result, out_dir, name=f"diagnose: {out_dir.name}",
+                                      files=paths).values())
     return paths
 
 
@@ -250,7 +266,8 @@ def diagnose_cli(
         alpha=alpha, correction=correction, min_relative_reduction=min_reduction,
         min_seed_share=min_seed_share, min_resolved_share=min_resolved_share)
     quiet_train = quiet or as_json
-    root, conds, baseline = _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet_train)
+    root, conds, baseline = _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet_train,
+                                     embeddings=representation)
     runset = load_runs(root, conds, taxonomy=taxonomy)
     result = diagnose(runset, baseline=baseline, interventions=tuple(conds[1:]), geometry=geometry,
                       thresholds=thresholds, rng=seed,

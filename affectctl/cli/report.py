@@ -16,7 +16,8 @@ def report_cli(
     plan: Annotated[Path, typer.Argument(help="Analysis plan (TOML), e.g. analyses/rare-class-limit.toml.")],
     out: Annotated[Path, typer.Option(help="Reports folder.")] = Path("reports"),
     cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = Path("runs"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or log lines; "
+                                        "only the summary line.")] = False,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
     from ..plans import load_plan, run_plan

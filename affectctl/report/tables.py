@@ -38,6 +38,9 @@ from ..errors import ConfigError
 
 __all__ = [
     "main_table",
+    "compact_table",
+    "full_table",
+    "primary_test",
     "comparison_table",
     "degeneracy_table",
     "format_table",
@@ -45,6 +48,8 @@ __all__ = [
     "format_number",
     "to_markdown",
     "to_latex",
+    "to_latex_compact",
+    "to_latex_full",
     "to_csv",
     "metric_label",
     "METRIC_LABELS",
@@ -162,9 +167,22 @@ def _pair_fields(rows: pd.DataFrame, tests: Sequence[str], alpha: float) -> dict
         out[f"p_adj_{t}"] = p_adj
         out[f"min_p_{t}"] = min_p
         out[f"sig_{t}"] = "" if r is None else _mark(p_adj, min_p, alpha)
+    ci = next((by_test[t] for t in (*_SEED_TESTS, *by_test) if t in by_test
+               and _finite(by_test[t].get("ci_low"))), None)
+    out["ci_low"] = np.nan if ci is None else float(ci["ci_low"])
+    out["ci_high"] = np.nan if ci is None else float(ci["ci_high"])
+    out["ci_test"] = "" if ci is None else str(ci["test"])
+    out["ci_level"] = np.nan if ci is None else float(ci.get("confidence", np.nan))
     out["rank_biserial"] = np.nan if ref is None else float(ref.get("rank_biserial", np.nan))
     out["cohen_dz"] = np.nan if ref is None else float(ref.get("cohen_dz", np.nan))
     return out
+
+
+def _finite(v) -> bool:
+    try:
+        return v is not None and v is not pd.NA and math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _resolve_pairs(result, pairs) -> list:
@@ -194,6 +212,7 @@ def _resolve_metrics(result, metrics) -> list:
     if isinstance(metrics, str):
         metrics = [metrics]
     available = set(result.metrics["metric"])
+    metrics = [_pair_alias(m, available) for m in metrics]
     unknown = [m for m in metrics if m not in available]
     if unknown:
         raise ConfigError(f"metric(s) {unknown} are not in the result; available: "
@@ -205,6 +224,16 @@ def _resolve_metrics(result, metrics) -> list:
     if not metrics:
         raise ConfigError("`metrics` must name at least one metric.")
     return list(metrics)
+
+
+def _pair_alias(metric: str, available) -> str:
+    """``pair_confusion:B|A`` names the same (symmetric) metric as ``pair_confusion:A|B``."""
+    if metric.startswith("pair_confusion:") and metric not in available and "|" in metric:
+        a, _, b = metric[len("pair_confusion:"):].partition("|")
+        twin = f"pair_confusion:{b}|{a}"
+        if twin in available:
+            return twin
+    return metric
 
 
 def _check_alpha(alpha) -> float:
@@ -252,6 +281,7 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
     _check_result(result)
     alpha = _check_alpha(alpha)
     metrics = _resolve_metrics(result, metrics)
+    metrics, aliases = _merge_aliases(result, metrics)
     pairs = _resolve_pairs(result, pairs)
     tests = list(tests)
     rows_all = _test_rows(result, tests, strict=True)
@@ -269,9 +299,34 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
                             **_pair_fields(sel, tests, alpha)})
     table = pd.DataFrame.from_records(records)
     table["n"] = table["n"].astype("Int64")
-    table.attrs.update(kind="comparison", tests=tests, alpha=alpha,
-                       notes=_notes(result, table, tests, alpha, kind="comparison"))
+    notes = _notes(result, table, tests, alpha, kind="comparison")
+    for dropped, kept in aliases.items():
+        notes.append(f"{metric_label(dropped, arrow=False)} ({dropped}) is another name for "
+                     f"{metric_label(kept, arrow=False)} ({kept}) here (equal in every run); "
+                     "shown once.")
+    table.attrs.update(kind="comparison", tests=tests, alpha=alpha, aliases=aliases, notes=notes)
     return table
+
+
+def _merge_aliases(result, metrics) -> tuple:
+    """Drop a metric whose value equals an earlier one's in every run (e.g. ``expr_macro_f1``
+    when ``official_score`` is ``abaw3_expr_score``); return (metrics kept, {dropped: kept})."""
+    m = result.metrics
+    values = {}
+    for metric in metrics:
+        sub = m[m["metric"] == metric].sort_values(["condition", "seed"])
+        values[metric] = (tuple(zip(sub["condition"], sub["seed"], strict=True)),
+                          sub["value"].to_numpy(dtype=float))
+    kept, aliases = [], {}
+    for metric in metrics:
+        keys, vals = values[metric]
+        twin = next((k for k in kept if values[k][0] == keys and len(vals)
+                     and np.array_equal(values[k][1], vals, equal_nan=True)), None)
+        if twin is None:
+            kept.append(metric)
+        else:
+            aliases[metric] = twin
+    return kept, aliases
 
 
 def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
@@ -357,6 +412,173 @@ def _single_run_ci(result, table: pd.DataFrame) -> bool:
     table.insert(at, "ci_low", np.asarray(lo, dtype=float))
     table.insert(at + 1, "ci_high", np.asarray(hi, dtype=float))
     return True
+
+
+def primary_test(result, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"), *,
+                 alpha: float = 0.05) -> "str | None":
+    """The test whose adjusted p-values mark the differences of the compact table.
+
+    The first of ``tests`` present in the result that *can* reach ``alpha`` (its
+    smallest attainable p-value is at most ``alpha`` for every row); when none can,
+    the first present. With 5 seeds the two-sided exact seed-level tests cannot go
+    below 0.0625, so the sample-level test marks the table and the caption says so;
+    with 10 seeds the exact Wilcoxon test does. None when the result has no test
+    (e.g. one run per condition and no sample-level test).
+    """
+    rows = _test_rows(result, list(tests), strict=False)
+    present = [t for t in tests if t in set(rows["test"])]
+    for t in present:
+        mins = pd.to_numeric(rows.loc[rows["test"] == t, "min_pvalue"], errors="coerce")
+        if not (mins > alpha).any():
+            return t
+    return present[0] if present else None
+
+
+def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"),
+                  primary: "str | None" = None, alpha: float = 0.05) -> pd.DataFrame:
+    """The compact main table: headline metrics × conditions, one primary test's marks.
+
+    Parameters
+    ----------
+    result : ComparisonResult
+    tests : sequence of str, default ("wilcoxon", "signflip", "ar")
+        Candidates for the primary test, in order of preference (see
+        :func:`primary_test`).
+    primary : str, optional
+        The test whose adjusted p-value marks Δ; default :func:`primary_test`.
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    DataFrame
+        One row per (headline metric, condition), baseline first: ``metric,
+        direction, condition, mean, sd`` (NaN with a single run), ``n_seeds``,
+        ``delta`` (condition − baseline; NaN for the baseline), ``p_adj`` and
+        ``min_p`` of the primary test, ``sig`` (its mark). Full precision;
+        ``attrs["primary"]`` names the test, ``attrs["notes"]`` the footnote.
+    """
+    _check_result(result)
+    alpha = _check_alpha(alpha)
+    present = set(result.comparisons["test"]) if len(result.comparisons) else set()
+    if primary is None:
+        primary = primary_test(result, tests, alpha=alpha)
+    elif primary not in present:
+        raise ConfigError(f"`primary` must be one of the tests in the result {sorted(present)}; "
+                          f"got {primary!r}.")
+    rows_all = _test_rows(result, [primary] if primary else [], strict=False)
+    summ = _summary_lookup(result, result.headline_metrics)
+    from ..metrics.registry import metric_direction
+
+    pairs = {tuple(p) for p in result.pairs}
+    records = []
+    for metric in result.headline_metrics:
+        for c in result.conditions:
+            mean, sd, n_seeds = summ.get((c, metric), (np.nan, np.nan, 0))
+            rec = {"metric": metric, "direction": metric_direction(metric), "condition": c,
+                   "mean": mean, "sd": sd, "n_seeds": n_seeds, "delta": np.nan,
+                   "p_adj": np.nan, "min_p": np.nan, "sig": ""}
+            if c != result.baseline and (c, result.baseline) in pairs:
+                sel = _select(rows_all, c, result.baseline, metric)
+                f = _pair_fields(sel, [primary] if primary else [], alpha)
+                rec["delta"] = f["mean_diff"]
+                if not _finite(rec["delta"]) and _finite(mean):
+                    base_mean = summ.get((result.baseline, metric), (np.nan,))[0]
+                    rec["delta"] = mean - base_mean          # no test row: the plain difference
+                if primary:
+                    rec.update(p_adj=f[f"p_adj_{primary}"], min_p=f[f"min_p_{primary}"],
+                               sig=f[f"sig_{primary}"])
+            records.append(rec)
+    table = pd.DataFrame.from_records(records)
+    table["n_seeds"] = table["n_seeds"].astype("Int64")
+    table.attrs.update(kind="compact", tests=[primary] if primary else [], primary=primary,
+                       alpha=alpha, notes=_compact_notes(result, table, primary, alpha))
+    return table
+
+
+def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Every test of every comparison of every headline metric: the full statistics.
+
+    A :func:`comparison_table` over all compared pairs and all tests in the result
+    (seed-level and sample-level; per-seed classifier tests excluded), with the
+    confidence interval of the difference (``ci_low, ci_high`` from the seed-level
+    Student-t interval when present, else the first test that reports one).
+    """
+    _check_result(result)
+    comps = result.comparisons
+    if "run_seed" in comps.columns:
+        comps = comps[comps["run_seed"].isna()]
+    order = ("wilcoxon", "signflip", "ttest", "ar", "bootstrap")
+    present = list(dict.fromkeys(comps["test"])) if len(comps) else []
+    tests = [t for t in order if t in present] + [t for t in present if t not in order]
+    metrics = [m for m in result.headline_metrics if m in set(comps.get("metric", ()))]
+    if not metrics:
+        metrics = list(result.headline_metrics)
+        table = pd.DataFrame({"metric": [], "a": [], "b": []})
+        table.attrs.update(kind="full", tests=[], alpha=alpha, notes=[])
+        return table
+    table = comparison_table(result, metrics, pairs="all", tests=tests, alpha=alpha)
+    table.attrs["kind"] = "full"
+    notes = list(table.attrs.get("notes", []))
+    ci = [t for t in table["ci_test"] if t] if "ci_test" in table else []
+    if ci:
+        level = table["ci_level"].dropna()
+        pct = f"{100 * float(level.iloc[0]):g}%" if len(level) else "95%"
+        how = {"wilcoxon": "Student-t interval over seeds", "signflip": "Student-t interval over seeds",
+               "ttest": "Student-t interval over seeds", "bootstrap": "paired bootstrap"}
+        notes.insert(1, f"CI: {pct} confidence interval of Δ ({how.get(ci[0], ci[0])}).")
+        table.attrs["ci_level"] = pct
+    table.attrs["notes"] = notes
+    return table
+
+
+def _compact_notes(result, table, primary, alpha) -> list:
+    settings = dict(getattr(result, "settings", {}) or {})
+    comps = result.comparisons
+    seeds = tuple(getattr(result, "seeds", ()))
+    notes = []
+    single = len(seeds) <= 1 or table["n_seeds"].fillna(0).max() <= 1
+    if single:
+        notes.append(f"One run per condition (the value shown, no sd); Δ = condition {_MINUS} "
+                     f"{result.baseline}.")
+    else:
+        notes.append(f"Mean ± sd over {len(seeds)} seeds; Δ = condition {_MINUS} "
+                     f"{result.baseline}; ↑/↓: higher/lower is better.")
+    if primary:
+        rows = comps[comps["test"] == primary]
+        if primary in ("ar", "bootstrap"):
+            unit = rows["unit"].iloc[0] if "unit" in rows and len(rows) else settings.get("unit")
+            what = ("approximate randomization" if primary == "ar" else "paired bootstrap")
+            desc = f"{what} over {unit}s" + ("" if single else ", seeds as strata")
+        elif primary == "wilcoxon":
+            desc = "exact Wilcoxon signed-rank test over seeds"
+        elif primary == "signflip":
+            desc = "sign-flip test over seeds"
+        elif primary == "ttest":
+            desc = "paired t-test over seeds"
+        else:
+            desc = TEST_LABELS.get(primary, primary)
+        corr = settings.get("correction")
+        if corr is None and "p_adjust" in rows.columns and len(rows):
+            corr = rows["p_adjust"].iloc[0]
+        levels = ", ".join(f"{mark} p_adj < {format_p(level)}" for level, mark in _MARKS[::-1]
+                           if level <= alpha)
+        adj = f", {corr}-adjusted" if corr and corr != "none" else ""
+        notes.append(f"Marks on Δ: {desc}{adj}: {levels}.")
+        if (table["sig"] == _FLOOR_MARK).any():
+            notes.append(f"{_FLOOR_MARK} the test cannot reach p < {format_p(alpha)} "
+                         "whatever the data.")
+        seed_rows = comps[comps["test"].isin(_SEED_TESTS)]
+        if primary not in _SEED_TESTS and len(seed_rows):
+            floor = pd.to_numeric(seed_rows["min_pvalue"], errors="coerce").max()
+            if _finite(floor) and floor > alpha:
+                notes.append(f"The seed-level tests cannot go below p = {format_p(floor)} "
+                             f"with {len(seeds)} seeds (full statistics table).")
+    else:
+        notes.append("No test: Δ is the plain difference of the values.")
+    official = settings.get("official_score")
+    if official and "official_score" in set(table["metric"]):
+        notes.append(f"Official score = {official}.")
+    return notes
 
 
 def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
@@ -445,6 +667,9 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
                      + (f", {r} resamples" if r else "") + "); ↑ higher is better, ↓ lower is better.")
         if settings.get("seed_tests_skipped"):
             notes.append(f"Seed-level tests not run: {settings['seed_tests_skipped']}.")
+    elif len(seeds) == 1:
+        notes.append(f"One run per condition (seed {seeds[0]}): the value, no sd; {delta}; "
+                     "↑ higher is better, ↓ lower is better.")
     elif seeds:
         notes.append(f"Mean ± sd over n = {len(seeds)} seeds ({_seeds_text(seeds)}); {delta}; "
                      "↑ higher is better, ↓ lower is better.")
@@ -586,8 +811,11 @@ def format_number(x, *, digits: int = 3, signed: bool = False) -> str:
 
 
 def _fmt_mean_sd(mean, sd, digits) -> str:
+    """``mean ± sd``; the value alone when there is no sd (a single run)."""
     if not (isinstance(mean, (int, float)) and math.isfinite(mean)):
         return ""
+    if not _finite(sd):
+        return format_number(mean, digits=digits)
     return f"{format_number(mean, digits=digits)} ± {format_number(sd, digits=digits)}"
 
 
@@ -641,6 +869,11 @@ def format_table(table: pd.DataFrame, *, digits: int = 3,
             out["Mean ± sd (a)"] = _fmt_mean_sd(r["mean_a"], r["sd_a"], digits)
             out["Mean ± sd (b)"] = _fmt_mean_sd(r["mean_b"], r["sd_b"], digits)
             out["Δ"] = format_number(r["mean_diff"], digits=digits, signed=True)
+            if kind == "full" and "ci_low" in r:
+                out[f"{table.attrs.get('ci_level', '95%')} CI"] = (
+                    f"[{format_number(r['ci_low'], digits=digits)}, "
+                    f"{format_number(r['ci_high'], digits=digits)}]"
+                    if _finite(r["ci_low"]) else "–")
         compared = kind != "main" or bool(r.get("a"))
         for t in tests:
             label = TEST_LABELS.get(t, t)
@@ -763,10 +996,15 @@ def tex_escape(text: str) -> str:
     return "".join(out).replace("$$", "")
 
 
+_TEX_SYMBOLS = {"p_adj": r"$p_\mathrm{adj}$", "r_rb": r"$r_\mathrm{rb}$", "d_z": r"$d_z$"}
+
+
 def _tex_note(text: str) -> str:
-    """Escape a footnote line, setting ``p_adj`` as :math:`p_\\mathrm{adj}`."""
-    return "\x00".join(tex_escape(part) for part in text.split("p_adj")).replace(
-        "\x00", r"$p_\mathrm{adj}$").replace("$$", "")
+    """Escape a footnote line, setting ``p_adj``, ``r_rb``, ``d_z`` as math symbols."""
+    import re
+
+    parts = re.split(r"(p_adj|r_rb|d_z)", text)
+    return "".join(_TEX_SYMBOLS.get(p) or tex_escape(p) for p in parts).replace("$$", "")
 
 
 def _tex_header(cols: list, tests: list) -> list:
@@ -796,10 +1034,11 @@ def _tex_header(cols: list, tests: list) -> list:
 
 
 def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | None = None,
-             digits: int = 3, environment: str | None = "table") -> str:
+             digits: int = 3, environment: str | None = "auto") -> str:
     r"""A booktabs LaTeX table (``\toprule``, ``\midrule``, ``\bottomrule``) with its notes.
 
-    Needs ``\usepackage{booktabs}`` in the preamble.
+    Starts with ``% requires: booktabs`` (and graphicx when scaled): the packages the
+    preamble needs.
 
     Parameters
     ----------
@@ -807,29 +1046,46 @@ def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | No
     caption, label : str, optional
         ``\caption`` and ``\label`` of the float.
     digits : int, default 3
-    environment : {"table", "table*", None}, default "table"
-        The float around the tabular; None gives the bare tabular and notes (for
-        ``\input`` inside your own float).
+    environment : {"auto", "table", "table*", None}, default "auto"
+        The float around the tabular: "auto" takes ``table`` when the table fits
+        ``\columnwidth`` of a two-column article and ``table*`` otherwise; None gives
+        the bare tabular and notes (for ``\input`` inside your own float). The size
+        (``\footnotesize`` or ``\scriptsize``) is the largest that fits; a table too
+        wide even then is scaled to the line (``\resizebox``, graphicx).
 
     Returns
     -------
     str
     """
-    if environment not in ("table", "table*", None):
-        raise ConfigError("`environment` must be one of {'table', 'table*', None}; "
+    if environment not in ("auto", "table", "table*", None):
+        raise ConfigError("`environment` must be one of {'auto', 'table', 'table*', None}; "
                           f"got {environment!r}.")
+    from .latex import COLUMN_PT, TEXT_PT, _choose, _tabular_width
+
     shown = format_table(table, digits=digits)
     cols = list(shown.columns)
     tests = table.attrs.get("tests") or []
-    spec = "".join("l" if c in _TEXT_COLUMNS else "r" for c in cols)
-    lines = []
+    spec = "@{}" + "".join("l" if c in _TEXT_COLUMNS else "r" for c in cols) + "@{}"
+    columns = [[c] + [str(v) for v in shown[c]] for c in cols]
+    if environment == "table*":
+        limits = [("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
+    elif environment == "table":
+        limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT)]
+    else:   # "auto" and None: the column if the table fits it, else the page width
+        limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT),
+                  ("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
+    env, size, resize = _choose(lambda sz: _tabular_width(columns, sz, 3.0), limits)
+    environment = env if environment is not None else None
+    lines = ["% requires: booktabs" + (", graphicx" if resize else "")]
     if environment:
         lines += [rf"\begin{{{environment}}}[tbp]", r"\centering"]
         if caption:
             lines.append(rf"\caption{{{tex_escape(caption)}}}")
         if label:
             lines.append(rf"\label{{{label}}}")
-        lines.append(r"\small")
+    lines += [rf"\{size}", r"\setlength{\tabcolsep}{3pt}"]
+    if resize:
+        lines.append(r"\resizebox{\linewidth}{!}{%")
     lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
     lines += [h for h in _tex_header(cols, tests) if h]
     lines.append(r"\midrule")
@@ -840,10 +1096,10 @@ def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | No
             lines.append(r"\midrule")
         first = False
         lines.append(" & ".join(tex_escape(v) for v in r) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
+    lines += [r"\bottomrule", r"\end{tabular}" + ("}" if resize else "")]
     notes = table.attrs.get("notes", [])
     if notes:
-        lines += [r"\par\smallskip", r"\begin{minipage}{\linewidth}\footnotesize"]
+        lines += [r"\par\smallskip", r"\begin{minipage}{\linewidth}\raggedright"]
         lines.append((r" \\" + "\n").join(_tex_note(n) for n in notes))
         lines.append(r"\end{minipage}")
     if environment:

@@ -8,9 +8,19 @@ from typing import Sequence
 
 from ..errors import ConfigError
 from ..io.atomic import write_text_atomically
-from .tables import comparison_table, degeneracy_table, main_table, to_csv, to_latex, to_markdown
+from .tables import (
+    _NOTE_TEST_NAMES,
+    comparison_table,
+    compact_table,
+    degeneracy_table,
+    full_table,
+    main_table,
+    to_csv,
+    to_latex,
+    to_markdown,
+)
 
-__all__ = ["write_report", "write_plan_tables", "write_table"]
+__all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_table"]
 
 
 def _label(name: str) -> str:
@@ -50,7 +60,8 @@ def write_table(table, out_dir, stem: str, *, caption: str | None = None,
 
 def write_report(result, out_dir, *, name: str | None = None,
                  formats: Sequence[str] = ("pdf", "png"), figures: bool = True,
-                 tests: Sequence[str] = ("wilcoxon", "signflip"), alpha: float = 0.05) -> dict:
+                 tests: Sequence[str] = ("wilcoxon", "signflip"), alpha: float = 0.05,
+                 html: bool = True, progress=None) -> dict:
     """Write the report of a comparison into ``out_dir``.
 
     Parameters
@@ -67,12 +78,18 @@ def write_report(result, out_dir, *, name: str | None = None,
     tests : sequence of str, default ("wilcoxon", "signflip")
         Tests shown in the main table.
     alpha : float, default 0.05
+    html : bool, default True
+        Also write ``index.html`` (:func:`affectctl.report.html.write_html`).
+    progress : callable, optional
+        ``progress(done, total, name)`` as figures are written.
 
     Returns
     -------
     dict
-        ``{file name: Path}``: ``table.md``, ``table.tex``, ``table.csv``,
-        ``results.json`` and, with ``figures``, every figure file.
+        ``{file name: Path}``: ``table.md`` and ``table.csv`` (the main table, every
+        row and test), ``table.tex`` (the compact table for a paper column),
+        ``table_full.tex``/``.md``/``.csv`` (the full statistics), ``results.json``,
+        with ``figures`` every figure file, and with ``html`` ``index.html``.
 
     Notes
     -----
@@ -88,21 +105,71 @@ def write_report(result, out_dir, *, name: str | None = None,
     table = main_table(result, tests=tests, alpha=alpha)
     caption = (f"{name}: {', '.join(c for c in result.conditions if c != result.baseline)} "
                f"against {result.baseline}")
-    written = write_table(table, out_dir, "table", caption=caption, label=_label(name))
+    written = {}
+    for ext, text in (("md", to_markdown(table, caption=caption)), ("csv", to_csv(table))):
+        path = write_text_atomically(out_dir / f"table.{ext}", text)
+        written[path.name] = path
+    written.update(write_paper_tables(result, out_dir, name=name, tests=tests, alpha=alpha))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
     written[path.name] = path
     if figures:
         from .figures import save_figures
         from .figures_single import save_single_run_figures
 
-        written.update(save_figures(result, out_dir, formats=formats))
+        written.update(save_figures(result, out_dir, formats=formats, progress=progress))
         # one run per condition: per-class F1 differences with CIs instead of paired seeds
         written.update(save_single_run_figures(result, out_dir, formats=formats))
+    if html:
+        from .html import write_html
+
+        written.update(write_html(result, out_dir, name=name, tests=tests, alpha=alpha,
+                                  files=written))
+    return written
+
+
+def _primary_caption(primary) -> str:
+    if not primary:
+        return ""
+    return f"; Δ marked by the {_NOTE_TEST_NAMES.get(primary, primary)} test (adjusted p)"
+
+
+def write_paper_tables(result, out_dir, *, name: str,
+                       tests: Sequence[str] = ("wilcoxon", "signflip", "ar"),
+                       alpha: float = 0.05) -> dict:
+    r"""Write ``table.tex`` (compact, ``\columnwidth``) and ``table_full.tex``/``.md``/``.csv``.
+
+    Returns
+    -------
+    dict
+        ``{file name: Path}``.
+    """
+    from .latex import to_latex_compact, to_latex_full
+
+    out_dir = Path(out_dir)
+    others = ", ".join(c for c in result.conditions if c != result.baseline)
+    # the primary test: the first of the shown tests, then the sample-level ones, that can
+    # reach alpha
+    compact = compact_table(result, tests=tuple(dict.fromkeys((*tests, "ar", "bootstrap"))),
+                            alpha=alpha)
+    full = full_table(result, alpha=alpha)
+    cap = f"{name}: {others} against {result.baseline}"
+    full_label = _label(name) + "-full"
+    written = {}
+    texts = {
+        "table.tex": to_latex_compact(compact, caption=cap + _primary_caption(
+            compact.attrs.get("primary")), label=_label(name)),
+        "table_full.tex": to_latex_full(full, caption=f"{cap}: every test", label=full_label),
+        "table_full.md": to_markdown(full, caption=f"{cap}: every test"),
+        "table_full.csv": to_csv(full),
+    }
+    for fname, text in texts.items():
+        path = write_text_atomically(out_dir / fname, text)
+        written[path.name] = path
     return written
 
 
 def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
-                      formats: Sequence[str] = ("pdf", "png")) -> dict:
+                      formats: Sequence[str] = ("pdf", "png"), html: bool = True) -> dict:
     """Write the tables an analysis plan asks for, for one dataset.
 
     Parameters
@@ -117,20 +184,42 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
     figures : bool, default True
         Also write the comparison figures (under the key ``"figures"``).
     formats : sequence of str, default ("pdf", "png")
+    html : bool, default True
+        Also write ``index.html`` (under the key ``"html"``).
 
     Returns
     -------
     dict
-        ``{table name: {file name: Path}}``, plus ``"results"`` (``results.json``) and,
-        with ``figures``, ``"figures"``.
+        ``{table name: {file name: Path}}``, plus ``"results"`` (``results.json``),
+        with ``figures`` ``"figures"`` and with ``html`` ``"html"``.
+
+    Notes
+    -----
+    A comparison table shows the tests its spec names plus the plan's sample-level
+    test (every test the plan ran). A metric equal to an earlier one in every run
+    (``expr_macro_f1`` when the official score is ``abaw3_expr_score``) appears once,
+    its alias named in the caption and the notes.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict = {}
+    html_tables = {}
+    present = set(result.comparisons["test"]) if len(result.comparisons) else set()
+    sample_test = getattr(plan, "sample_test", None)
     for spec in plan.tables:
         caption = spec.caption or None
         if spec.kind == "comparison":
-            table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=spec.tests)
+            # every test the plan ran, the sample-level one included
+            tests = list(spec.tests) + [t for t in (sample_test,)
+                                        if t and t in present and t not in spec.tests]
+            table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=tests)
+            aliases = table.attrs.get("aliases", {})
+            if aliases:
+                from .tables import metric_label
+
+                same = "; ".join(f"{metric_label(k, arrow=False)} = "
+                                 f"{metric_label(d, arrow=False)}" for d, k in aliases.items())
+                caption = (caption or spec.name).rstrip(".") + f" ({same}, shown once)."
         elif spec.kind == "degeneracy":
             from ..diagnose import diagnose
 
@@ -140,6 +229,7 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
             table = degeneracy_table(diagnosis)
         else:
             raise ConfigError(f"table '{spec.name}': unknown kind {spec.kind!r}.")
+        html_tables[spec.name] = (table, caption)
         written[spec.name] = write_table(table, out_dir, spec.name, caption=caption,
                                          label=_label(f"{plan.name}-{spec.name}"))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
@@ -148,4 +238,9 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
         from .figures import save_figures
 
         written["figures"] = save_figures(result, out_dir, formats=formats)
+    if html:
+        from .html import write_plan_html
+
+        files = [p for group in written.values() for p in group.values()]
+        written["html"] = write_plan_html(plan, out_dir, html_tables, files)
     return written

@@ -1,6 +1,7 @@
 """report.figures: plot functions draw on the Axes/Figure they are given and return it;
 save_figures writes every figure, non-empty, at a sensible size, leaving no pyplot figure."""
 
+import re
 import struct
 
 import matplotlib
@@ -83,26 +84,54 @@ def test_plot_confusion_and_difference(result):
 def test_plot_paired_seeds(result):
     fig, ax = plt.subplots()
     out = F.plot_paired_seeds(result.metrics, "official_score", result.conditions, ax=ax,
-                              colors={"base": "black"}, means={"base": 0.41})
+                              colors={"base": "black"}, means={"base": 0.41},
+                              comparisons=result.comparisons, test="ar")
     assert out is ax
-    seed_lines = [ln for ln in ax.lines if len(ln.get_xdata()) == 3]
-    assert len(seed_lines) == 5                          # one line per seed
-    np.testing.assert_allclose(sorted(ln.get_ydata()[0] for ln in seed_lines),
+    seed_lines = [ln for ln in ax.lines if len(ln.get_xdata()) == 2]
+    assert len(seed_lines) == 5 * 2                      # each seed: base -> each condition
+    # every line starts at the baseline: no line joins two non-baseline conditions
+    assert all(round(ln.get_xdata()[0]) == 0 for ln in seed_lines)
+    np.testing.assert_allclose(sorted({ln.get_ydata()[0] for ln in seed_lines}),
                                sorted([0.40, 0.42, 0.41, 0.39, 0.43]))
     assert [t.get_text() for t in ax.get_xticklabels()] == list(result.conditions)
     assert ax.collections[0].get_facecolor()[0][:3] == pytest.approx((0, 0, 0))
+    texts = [t.get_text() for t in ax.texts]
+    assert "p = 0.0012‡" in texts                        # the fixture's adjusted AR p-value
+    # the legend sits under the axes, off the data
+    assert ax.get_legend().get_bbox_to_anchor().y0 < ax.get_window_extent().y0
+
+
+def test_paired_seeds_sets_tied_seeds_side_by_side():
+    import pandas as pd
+
+    rows = [{"condition": c, "seed": s, "metric": "m", "value": v}
+            for c, vals in {"base": [0.5, 0.5, 0.5, 0.6], "x": [0.7, 0.7, 0.6, 0.6]}.items()
+            for s, v in enumerate(vals)]
+    ax = F.plot_paired_seeds(pd.DataFrame(rows), "m", ["base", "x"])
+    pts = np.asarray(ax.collections[0].get_offsets())
+    tied = pts[np.isclose(pts[:, 1], 0.5)]
+    assert len(tied) == 3 and len(set(np.round(tied[:, 0], 6))) == 3   # side by side
+    assert "near-ties side by side" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_p_text_is_one_format():
+    assert F.p_text(0.00002) == "p < 0.001" and F.p_text(0.007) == "p = 0.007"
+    assert F.p_text(0.0625, adjusted=True) == "p_adj = 0.0625"
 
 
 def test_plot_error_distance_null_and_means(result):
     fig, (a1, a2) = plt.subplots(1, 2)
     assert F.plot_error_distance_null(result.error_null, ax=a1) is a1
     assert len(a1.lines) == 2 * 3                        # observed + null per condition
+    labels = [t.get_text() for t in a1.get_legend().get_texts()]
+    assert len(labels) == 6 and sum("null" in t for t in labels) == 3   # one entry per null
+    assert "VA units" in a1.get_xlabel()
     for line in a1.lines:
         y = line.get_ydata()
         assert y[0] == 0 and y[-1] == pytest.approx(1.0) and np.all(np.diff(y) >= 0)
     assert F.plot_error_distance_means(result.error_null, ax=a2) is a2
     texts = [t.get_text() for t in a2.texts]
-    assert any(t.startswith("p ") for t in texts)
+    assert any(re.fullmatch(r"p (< 0\.001|= \d\.\d+)", t) for t in texts)
 
 
 def test_multi_panel_figures_take_fig(result):
@@ -185,3 +214,32 @@ def test_text_is_at_least_7pt(result):
         for f in (fig, fig2, fig3):
             sizes = [t.get_fontsize() for t in f.findobj(matplotlib.text.Text) if t.get_text()]
             assert min(sizes) >= 7
+
+
+def test_circumplex_map_shows_change_with_width_key_and_clear_labels(result):
+    import matplotlib as mpl
+
+    with mpl.rc_context(F.PAPER_RC):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig = Figure(figsize=F._map_size(3), layout="constrained")
+        FigureCanvasAgg(fig)
+        F.plot_circumplex_map(result, fig=fig)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+    axes = [a for a in fig.axes if a.axison]
+    assert [a.get_title() for a in axes] == ["base: confusions", "circumplex − base",
+                                             "uniform − base"]
+    keys = [a.get_legend() for a in axes]
+    assert keys[0] is not None and "confusion rate" in keys[0].get_title().get_text()
+    assert keys[1] is not None and "change" in keys[1].get_title().get_text()
+    change_colors = {mpl.colors.to_hex(p.get_edgecolor()) for p in axes[1].patches
+                     if type(p).__name__ == "FancyArrowPatch"}
+    assert change_colors <= {F.CHANGE_COLORS["more"].lower(), F.CHANGE_COLORS["less"].lower()}
+    names = set(result.taxonomy.classes)
+    for ax in axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() in names]
+        assert len(boxes) == 7
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                assert not boxes[i].overlaps(boxes[j])       # no label covers another

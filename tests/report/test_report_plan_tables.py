@@ -32,7 +32,7 @@ def test_comparison_tables_of_a_plan(result, tmp_path):
                   tests=("wilcoxon",)),
     ])
     written = write_plan_tables(result, plan, None, tmp_path, figures=False)
-    assert set(written) == {"main", "error-geometry", "results"}
+    assert set(written) == {"main", "error-geometry", "results", "html"}
     assert set(written["main"]) == {"main.md", "main.tex", "main.csv"}
     md = written["error-geometry"]["error-geometry.md"].read_text()
     assert md.startswith("**Error geometry**")
@@ -45,6 +45,29 @@ def test_comparison_tables_of_a_plan(result, tmp_path):
     assert "circumplex − base" in main_md and "circumplex − uniform" not in main_md
 
 
+def test_plan_tables_show_the_sample_level_test_and_aliases_once(result, tmp_path):
+    import dataclasses
+
+    import pandas as pd
+
+    m, c = result.metrics, result.comparisons
+    twin = dataclasses.replace(
+        result,
+        metrics=pd.concat([m, m[m["metric"] == "official_score"].assign(metric="expr_macro_f1")]),
+        comparisons=pd.concat([c, c[c["metric"] == "official_score"].assign(
+            metric="expr_macro_f1")]))
+    plan = _plan([TableSpec(name="main", caption="Scores.",
+                            metrics=("official_score", "expr_macro_f1"), pairs="baseline")])
+    written = write_plan_tables(twin, plan, None, tmp_path, figures=False)
+    md = written["main"]["main.md"].read_text()
+    header = md.splitlines()[2]
+    assert "Approx. randomization p" in header          # the plan's sample-level test
+    assert md.startswith("**Scores (Official score = Macro-F1, shown once).**")
+    assert "Macro-F1 ↑" not in md and md.count("Official score ↑") == 1
+    assert "is another name for Official score" in md
+    assert "index.html" in {p.name for p in written["html"].values()}
+
+
 @pytest.mark.skipif(not EXAMPLE_RUNS.is_dir(), reason="examples/runs not present")
 def test_degeneracy_table_of_a_plan(result, tmp_path):
     from affectctl.io.runs import load_runs
@@ -52,7 +75,7 @@ def test_degeneracy_table_of_a_plan(result, tmp_path):
     runset = load_runs(EXAMPLE_RUNS, ["base", "circumplex", "uniform"])
     plan = _plan([TableSpec(name="rare-pairs", kind="degeneracy")])
     written = write_plan_tables(result, plan, runset, tmp_path, figures=True, formats=("png",))
-    assert set(written) == {"rare-pairs", "results", "figures"}
+    assert set(written) == {"rare-pairs", "results", "figures", "html"}
     md = written["rare-pairs"]["rare-pairs.md"].read_text()
     header = md.splitlines()[0]
     for col in ("Pair", "Status", "Confusion %", "% base", "% circumplex", "% uniform"):

@@ -187,7 +187,8 @@ def test_markdown_structure(result):
 
 def test_latex_structure(result):
     tex = to_latex(main_table(result), caption="Main results_1", label="tab:main")
-    assert tex.count(r"\begin{tabular}{llrrrrrrrrr}") == 1 and r"\end{tabular}" in tex
+    assert tex.startswith("% requires: booktabs\n")
+    assert tex.count(r"\begin{tabular}{@{}llrrrrrrrrr@{}}") == 1 and r"\end{tabular}" in tex
     for rule in (r"\toprule", r"\midrule", r"\bottomrule"):
         assert rule in tex
     assert tex.index(r"\toprule") < tex.index(r"\midrule") < tex.index(r"\bottomrule")
@@ -211,7 +212,9 @@ def test_latex_escapes_ids_and_bare_tabular(result):
     t = comparison_table(result, ["official_score", "error_distance_mean"], pairs="baseline")
     t.loc[t["metric"] == "official_score", "metric"] = "f1:Anger_x"  # an id no label covers
     tex = to_latex(t, environment=None)
-    assert r"\begin{table}" not in tex and tex.startswith(r"\begin{tabular}")
+    assert r"\begin{table}" not in tex and r"\begin{table*}" not in tex
+    assert tex.startswith("% requires: booktabs")
+    assert r"\begin{tabular}" in tex
     assert r"f1:Anger\_x" in tex
     assert r"Error distance $\downarrow$" in tex
     assert (tex_escape("a_b & 50% #1 {x} ~ ^")

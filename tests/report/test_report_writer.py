@@ -17,7 +17,8 @@ from affectctl.errors import ConfigError  # noqa: E402
 from affectctl.report import render_console, write_report, write_table  # noqa: E402
 from affectctl.report.tables import main_table  # noqa: E402
 
-TABLE_FILES = {"table.md", "table.tex", "table.csv", "results.json"}
+TABLE_FILES = {"table.md", "table.tex", "table.csv", "table_full.tex", "table_full.md",
+               "table_full.csv", "results.json", "index.html"}
 
 
 def test_write_report_writes_all_files(result, tmp_path):
@@ -31,7 +32,7 @@ def test_write_report_writes_all_files(result, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == sorted(paths)   # nothing else, no .tmp
     doc = json.loads(paths["results.json"].read_text())
     assert doc["baseline"] == "base" and doc["settings"]["seed"] == 0
-    assert "\\caption{sim-base-circumplex-uniform: circumplex, uniform against base}" in \
+    assert "\\caption{sim-base-circumplex-uniform: circumplex, uniform against base; " in \
         paths["table.tex"].read_text()
     assert "\\label{tab:sim-base-circumplex-uniform}" in paths["table.tex"].read_text()
     assert paths["table.md"].read_text().startswith("**sim-base-circumplex-uniform")
