@@ -72,16 +72,19 @@ def _rows_full(result, tests, alpha):
     table = main_table(result, tests=tests, alpha=alpha)
     shown = format_table(table, repeat_metric=False)
     shown_tests = list(table.attrs.get("tests", tests))
-    cols = ["Metric", "Condition", "Mean ± sd", "Δ"]
-    cols += [f"{_SHORT.get(t, t)} p (adj)" for t in shown_tests] + ["r_rb", "d_z", "n"]
+    # one run per condition: "Value", "Δ", "95% CI of Δ" and no seed-level effect sizes
+    lead = [c for c in ("Mean ± sd", "Value", "Δ", "95% CI of Δ") if c in shown.columns]
+    tail = [c for c in ("r_rb", "d_z", "n") if c in shown.columns]
+    cols = ["Metric", "Condition", *lead]
+    cols += [f"{_SHORT.get(t, t)} p (adj)" for t in shown_tests] + tail
     rows = []
     for _, row in shown.iterrows():
-        cells = [row["Metric"], row["Condition"], row["Mean ± sd"], row["Δ"]]
+        cells = [row["Metric"], row["Condition"], *[row[c] for c in lead]]
         for t in shown_tests:
             lab = TEST_LABELS.get(t, t)
             p, adj = row[f"{lab} p"], row[f"{lab} p_adj"]
             cells.append(f"{p} ({adj})" if p else "")
-        cells += [row["r_rb"], row["d_z"], row["n"]]
+        cells += [row[c] for c in tail]
         rows.append(cells)
     return cols, rows, table.attrs.get("notes", [])
 
