@@ -33,11 +33,11 @@ from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import (
     GeometryContext,
+    geometry_choice,
     geometry_context,
     metric_direction,
     metric_table,
     official_score_id,
-    resolve_geometry,
 )
 from .io.runs import RunSet, aligned, check_paired
 
@@ -83,6 +83,11 @@ class ComparisonResult:
         ``{condition: ErrorDistanceNull}`` from :func:`affectctl.controls.error_null.error_distance_null`.
     settings : dict
         The options used (seed, n_resamples, unit, tests, correction, geometry, runs root).
+    geometry_choice : GeometryChoice or None
+        The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
+    geometry_sensitivity : GeometrySensitivity or None
+        Every geometry-dependent conclusion under every available geometry
+        (:mod:`affectctl.controls.geometry_sensitivity`).
     """
 
     baseline: str
@@ -98,6 +103,8 @@ class ComparisonResult:
     class_support: np.ndarray
     error_null: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    geometry_choice: object = None
+    geometry_sensitivity: object = None
 
     def summary(self) -> pd.DataFrame:
         """Mean and sd over seeds of every headline metric: index condition, columns metric."""
@@ -136,6 +143,10 @@ class ComparisonResult:
             "error_distance_null": [
                 {"condition": c, **{k: clean(v) for k, v in null.to_record().items()}}
                 for c, null in self.error_null.items()],
+            **({} if self.geometry_choice is None else
+               {"geometry_choice": self.geometry_choice.to_record()}),
+            **({} if self.geometry_sensitivity is None else
+               {"geometry_sensitivity": self.geometry_sensitivity.to_dict()}),
         }
 
     def to_json(self, **kwargs) -> str:
@@ -195,7 +206,9 @@ def compare(
     *,
     contrasts: Sequence[tuple] = (),
     metrics: Sequence[str] | None = None,
-    geometry="nrc-vad",
+    geometry="auto",
+    geometry_min_samples: int = 30,
+    geometry_sensitivity: bool = True,
     seed_tests: Sequence[str] = SEED_TESTS,
     sample_test: str = "ar",
     unit: str | None = None,
@@ -219,7 +232,15 @@ def compare(
         added automatically when both are present.
     metrics : sequence of str, optional
         Metric ids to test; default :data:`DEFAULT_METRICS` (those available).
-    geometry : str or Geometry, default "nrc-vad"
+    geometry : str or Geometry, default "auto"
+        ``"auto"``: the truth's per-class VA means when every placed class has at least
+        ``geometry_min_samples`` annotated samples, else ``nrc-vad``
+        (:func:`affectctl.circumplex.choose_geometry`); or a built-in name, ``"data"``,
+        a CSV path.
+    geometry_min_samples : int, default 30
+    geometry_sensitivity : bool, default True
+        Recompute every geometry-dependent test and the error-distance null under each
+        available geometry (:mod:`affectctl.controls.geometry_sensitivity`).
     seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
     sample_test : {"ar", "bootstrap", "none"}, default "ar"
     unit : {"sample", "group"}, optional
@@ -265,7 +286,8 @@ def compare(
     sub = RunSet({c: runs.runs[c] for c in conditions}, runs.root)
     first = sub.dump(baseline, seeds[0])
     tax = first.taxonomy
-    geo = geometry_context(resolve_geometry(geometry, first), tax)
+    choice = geometry_choice(geometry, first, min_samples=geometry_min_samples)
+    geo = geometry_context(choice.geometry, tax)
     table = metric_table(sub, geometry=geo.geometry)
     available = set(table["metric"])
     official = official_score_id(first, available)
@@ -387,10 +409,19 @@ def compare(
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
+                "geometry_reason": choice.reason,
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official}
-    return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
-                            tuple(seeds), support, error_null, settings)
+    result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
+                              tuple(seeds), support, error_null, settings, choice)
+    if geometry_sensitivity:
+        import dataclasses
+
+        from .controls.geometry_sensitivity import comparison_sensitivity
+
+        result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
+            sub, result, choice, min_samples=geometry_min_samples))
+    return result
 
 
 def _sample_metric_id(metric: str, official: "str | None") -> str:
