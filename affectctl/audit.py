@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .errors import ConfigError
 from .metrics.confusion import confusion_matrix
-from .metrics.registry import compute_metrics, resolve_geometry
+from .metrics.registry import compute_metrics, geometry_choice
 from .io.schema import Dump
 
 __all__ = ["AuditReport", "ClassOrderFinding", "audit", "check_class_order", "parse_requirement",
@@ -144,6 +144,8 @@ class AuditReport:
     class_support : dict
     class_order : ClassOrderFinding or None
     failed_requirements : list of (Requirement, float)
+    geometry_reason : str
+        Why the geometry was chosen (``auto``: the file's VA means, or why not).
     """
 
     source: str
@@ -158,6 +160,7 @@ class AuditReport:
     class_order: ClassOrderFinding | None = None
     requirements: list = field(default_factory=list)
     failed_requirements: list = field(default_factory=list)
+    geometry_reason: str = ""
 
     def to_dict(self) -> dict:
         def clean(v):
@@ -168,6 +171,7 @@ class AuditReport:
             "taxonomy": self.taxonomy,
             "classes": list(self.classes),
             "geometry": self.geometry,
+            "geometry_reason": self.geometry_reason,
             "n_samples": self.n_samples,
             "exclusions": self.exclusions,
             "class_support": self.class_support,
@@ -185,18 +189,23 @@ class AuditReport:
         }
 
 
-def audit(dump: Dump, *, geometry="nrc-vad", require=()) -> AuditReport:
+def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int = 30) -> AuditReport:
     """Validate-and-score one dump.
 
     Parameters
     ----------
     dump : Dump
-    geometry : str or Geometry, default "nrc-vad"
+    geometry : str or Geometry, default "auto"
+        ``"auto"``: the file's per-class VA means when every class with a place on the
+        circumplex has at least ``geometry_min_samples`` annotated samples, else
+        ``nrc-vad`` (:func:`affectctl.circumplex.choose_geometry`).
     require : sequence of str or Requirement
         CI gates; unknown metric ids raise :class:`ConfigError`.
+    geometry_min_samples : int, default 30
     """
     reqs = [r if isinstance(r, Requirement) else parse_requirement(r) for r in require]
-    geo = resolve_geometry(geometry, dump)
+    choice = geometry_choice(geometry, dump, min_samples=geometry_min_samples)
+    geo = choice.geometry
     metrics = compute_metrics(dump, geometry=geo)
     tax = dump.taxonomy
     cm = confusion_matrix(dump.y_true, dump.y_pred, tax.n_classes)
@@ -215,4 +224,5 @@ def audit(dump: Dump, *, geometry="nrc-vad", require=()) -> AuditReport:
         confusion=pd.DataFrame(cm, index=list(tax.classes), columns=list(tax.classes)),
         class_support={c: int(s) for c, s in zip(tax.classes, cm.sum(axis=1))},
         class_order=check_class_order(cm, tax.classes), requirements=checked, failed_requirements=failed,
+        geometry_reason=choice.reason,
     )

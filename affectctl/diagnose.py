@@ -962,7 +962,7 @@ def _verdicts(agg, pers, th, dist_thr, dist_label, interventions, coord_ok):
 def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None = None,
              geometry="auto", thresholds: DegeneracyThresholds | None = None, rng=0,
              representation="auto", n_splits: int = 5, geometry_min_samples: int = 30,
-             geometry_sensitivity: bool = True) -> DiagnosisResult:
+             geometry_sensitivity: bool = True, _persistence_of=None) -> DiagnosisResult:
     """Find the class pairs that stay confused whatever the training does, and what they cost.
 
     Parameters
@@ -1084,7 +1084,15 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
                      "no pair can be judged close.")
 
     # --- persistence
-    persistence = _persistence(per_seed, baseline, interventions, seeds, th, gen)
+    if _persistence_of is not None:
+        # the same runs, seeds and thresholds under another geometry: the persistence
+        # tests do not depend on the geometry (geometry sensitivity reuses them)
+        persistence = _persistence_of.persistence.copy()
+        index = {c: i for i, c in enumerate(tax.classes)}
+        persistence.insert(2, "a_index", persistence["a"].map(index).astype(np.int64))
+        persistence.insert(3, "b_index", persistence["b"].map(index).astype(np.int64))
+    else:
+        persistence = _persistence(per_seed, baseline, interventions, seeds, th, gen)
     if interventions:
         from .stats.seeds import min_attainable_pvalue
 

@@ -20,8 +20,13 @@ def audit_cli(
                                                   "file, for the ABAW formats.")] = None,
     taxonomy: Annotated[Optional[str], typer.Option(help="Label space, e.g. affwild2-expr8, affectnet8; "
                                                     "inferred from p_<Class> columns when omitted.")] = None,
-    geometry: Annotated[str, typer.Option(help="Class coordinates: nrc-vad, russell, affectnet-sample, "
-                                          "data, or a CSV class,valence,arousal.")] = "nrc-vad",
+    geometry: Annotated[str, typer.Option(help="Class coordinates: auto (the file's per-class VA means "
+                                          "when every class has --geometry-min-samples VA-annotated "
+                                          "samples, else nrc-vad), nrc-vad, russell, affectnet-sample, "
+                                          "data, or a CSV class,valence,arousal.")] = "auto",
+    geometry_min_samples: Annotated[int, typer.Option(help="VA-annotated samples every class needs "
+                                                      "before --geometry auto uses the data's "
+                                                      "geometry.")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     require: Annotated[Optional[list[str]], typer.Option(
         "--require", help="CI gate such as 'expr_macro_f1>=0.40' (repeatable); exit 1 if one fails.")] = None,
@@ -32,7 +37,8 @@ def audit_cli(
     from ..io.readers import read_predictions
 
     dump = read_predictions(file, annotations=truth, taxonomy=taxonomy)
-    report = audit(dump, geometry=geometry, require=require or ())
+    report = audit(dump, geometry=geometry, require=require or (),
+                   geometry_min_samples=geometry_min_samples)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2))
     else:
@@ -51,7 +57,9 @@ def _fmt(v: float) -> str:
 
 def _print_report(report) -> None:
     m = report.metrics
-    console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}")
+    console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}"
+                  + (f" ({report.geometry_reason})" if report.geometry_reason else ""),
+                  highlight=False)
     ex = report.exclusions
     excluded = []
     if "expr" in ex:

@@ -420,7 +420,7 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
                 warnings.simplefilter("ignore", DegenerateDataWarning)
                 alt = diagnose(runs, baseline=result.baseline, interventions=result.interventions,
                                geometry=spec, representation=False, geometry_sensitivity=False,
-                               **diagnose_kwargs)
+                               _persistence_of=result, **diagnose_kwargs)
             pairs = alt.pairs
             coords[name] = np.asarray(alt.coords, dtype=np.float64)
         for r in pairs.itertuples(index=False):
