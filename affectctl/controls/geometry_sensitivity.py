@@ -26,7 +26,9 @@ Tests of ``compare`` (kind ``test``)
     never recomputed and can never be flagged). For such a metric every test of every
     comparison is rerun under G with the same seeds, resamples and Monte-Carlo seed,
     and its p-value is adjusted within the *same* family as under the chosen geometry
-    (the family's other p-values kept). It **changes** when it is significant
+    (the family's geometry-independent p-values kept; a geometry-independent metric
+    keeps its own adjusted p-value, which could otherwise move only because the
+    family's geometry-dependent members did). It **changes** when it is significant
     (adjusted p < ``alpha``) under one geometry and not the other (``significance``),
     or when the mean difference has opposite signs (``sign``).
 The error-distance null (kind ``null``)
@@ -333,6 +335,10 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
                 for m in dep:
                     wide[m] = alt_wide[m].reindex(wide.index)
                 p_adj = _readjust(comps, wide, result)
+                # a metric that does not depend on the geometry keeps its result: its adjusted
+                # p could move only because the family's geometry-dependent members did
+                same = ~comps["metric"].isin(dep)
+                p_adj[same] = base_comps.loc[same, "p_adjusted"]
             else:
                 p_adj = comps["p_adjusted"]
             cost = geometry_context(_as_geometry(spec, first), tax).cost
