@@ -31,7 +31,7 @@ Tests of ``compare`` (kind ``test``)
     family's geometry-dependent members did). It **changes** when it is significant
     (adjusted p < ``alpha``) under one geometry and not the other (``significance``),
     or when the mean difference has opposite signs (``sign``).
-The error-distance null (kind ``null``)
+The error-distance null (kind ``error_null``)
     :func:`affectctl.controls.error_null.error_distance_null` per condition, same seed
     and resamples. It changes when "errors nearer the truth than chance" (one-sided p <
     ``alpha``) holds under one geometry and not the other.
@@ -365,8 +365,8 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
             null, null0 = nulls[c], def_null[c]
             near = bool(np.isfinite(null.pvalue) and null.pvalue < alpha)
             near0 = bool(np.isfinite(null0.pvalue) and null0.pvalue < alpha)
-            records.append({"kind": "null", "what": f"error-distance null: {c}",
-                            "metric": "error_distance_mean", "a": "", "b": "", "test": "null",
+            records.append({"kind": "error_null", "what": f"error-distance null: {c}",
+                            "metric": "error_distance_mean", "a": "", "b": "", "test": "error_null",
                             "condition": c, "geometry": name, "value": null.observed,
                             "p_value": null.pvalue,
                             "verdict": ("errors nearer the truth than chance" if near else

@@ -113,7 +113,7 @@ def plot_geometry_overlay(sens, *, ax=None, figsize=(COLUMN_WIDTH, COLUMN_WIDTH 
         tail = "changes: " + "; ".join("closeness of " + w.split(": ", 1)[-1] if w.startswith("closeness")
                                        else w for w in whats)
     else:
-        tail = f"{len(whats)} conclusions change (geometry_sensitivity.csv)"
+        tail = f"{len(whats)} conclusions change"
     ax.set_title("Class places by geometry (marker: one class in one geometry;\n"
                  f"dotted: same class across geometries); {tail}", fontsize=7)
     # name each class once, at its place in the chosen geometry (else the first that has one)
@@ -122,6 +122,10 @@ def plot_geometry_overlay(sens, *, ax=None, figsize=(COLUMN_WIDTH, COLUMN_WIDTH 
         if not np.isfinite(label_xy[k]).all():
             finite = [stack[g, k] for g in range(len(names)) if np.isfinite(stack[g, k]).all()]
             label_xy[k] = finite[0] if finite else np.nan
+    nowhere = [c for k, c in enumerate(classes) if not np.isfinite(stack[:, k]).all(axis=1).any()]
+    if nowhere:
+        ax.text(0.02, 0.02, "no coordinate: " + ", ".join(nowhere), transform=ax.transAxes,
+                fontsize=6.5, color="dimgray")
     others = stack[1:].reshape(-1, 2) if len(names) > 1 else None
     place_labels(ax, label_xy, classes, fontsize=6.5, avoid_xy=others)
     return ax

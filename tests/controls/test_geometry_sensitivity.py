@@ -189,7 +189,7 @@ def test_planted_geometry_dependent_conclusion_is_flagged(comparison):
     assert data["value"] < 0 < nrc["value"]
     assert not nrc["agrees_with_default"] and "sign" in nrc["change"]
     assert data["agrees_with_default"]
-    null = rec[(rec["kind"] == "null") & (rec["condition"] == "near")]
+    null = rec[(rec["kind"] == "error_null") & (rec["condition"] == "near")]
     assert null[null["geometry"] == "data"]["p_value"].iloc[0] < 0.05
     assert null[null["geometry"] == "nrc-vad"]["p_value"].iloc[0] > 0.05
     assert not null[null["geometry"] == "nrc-vad"]["agrees_with_default"].iloc[0]
@@ -303,3 +303,63 @@ def test_cli_diagnose_prints_choice_once_and_writes_sensitivity(runs_root, tmp_p
     res = CliRunner().invoke(app, ["diagnose", "--runs", str(runs_root), "--geometry-min-samples",
                                    "1", "--out", str(out)])
     assert res.exit_code == 2 and "geometry_min_samples" in res.output
+
+
+def _label_boxes(ax, names):
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    return [t.get_window_extent(renderer) for t in ax.texts if t.get_text() in names]
+
+
+def test_pair_graph_labels_legend_and_colours(runs_root):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from affectctl.report._labels import boxes_overlap
+    from affectctl.report.diagnose_figures import (
+        STATUS_COLOURS,
+        plot_pair_graph,
+        plot_pair_rates,
+    )
+
+    res = diagnose(load_runs(runs_root, ["base"]), baseline="base", interventions=(),
+                   geometry_sensitivity=False)
+    assert set(res.pairs["status"]) >= {"candidate"} and "degenerate" not in set(res.pairs["status"])
+    fig, ax = plt.subplots(figsize=(3.3, 3.3), layout="constrained")
+    plot_pair_graph(res, ax=ax)
+    fig.canvas.draw()
+    # Anger and Contempt sit 0.09 apart in this data: their names must not cover each other
+    boxes = _label_boxes(ax, set(res.classes))
+    assert len(boxes) == len(res.classes) and not boxes_overlap(boxes)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["candidate", "other pairs"]          # no 'degenerate', no 'fixed'
+    assert "line width: confusion rate" in ax.get_title()
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(3.3, 2.4), layout="constrained")
+    plot_pair_rates(res, "Surprise", "Fear", ax=ax)
+    bars = [ln for ln in ax.lines if ln.get_linewidth() == 2]
+    assert bars and all(matplotlib.colors.same_color(b.get_color(), STATUS_COLOURS["candidate"])
+                        for b in bars)
+    assert "one seed" in ax.get_title() and "(candidate)" in ax.get_title()
+    plt.close(fig)
+
+
+def test_overlay_figure_labels_do_not_overlap(comparison):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from affectctl.report._labels import boxes_overlap
+    from affectctl.report.figures_geometry import plot_geometry_overlay
+
+    fig = Figure(figsize=(3.3, 3.9), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    plot_geometry_overlay(comparison.geometry_sensitivity, ax=ax)
+    fig.canvas.draw()
+    boxes = _label_boxes(ax, set(TAX.classes))
+    assert len(boxes) == TAX.n_classes and not boxes_overlap(boxes)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend[0] == "data: 1 sd of annotations" and "data (chosen)" in legend
+    assert "nrc-vad" in legend
