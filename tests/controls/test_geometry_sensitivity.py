@@ -363,3 +363,36 @@ def test_overlay_figure_labels_do_not_overlap(comparison):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend[0] == "data: 1 sd of annotations" and "data (chosen)" in legend
     assert "nrc-vad" in legend
+
+
+def test_builtin_benchmark_knob_makes_a_disagreement_case():
+    """sim-affectnet with VA drawn around AffectNet's means: auto follows the data, where
+    the look-alike pair Fear–Surprise is close; the lexicon keeps it 1.61 apart."""
+    from affectctl.train.datasets import make_dataset
+
+    data = make_dataset("sim-affectnet", seed=0, va_geometry="affectnet-sample",
+                        n_train_videos=2, n_test_videos=20)
+    tax = data.taxonomy
+    choice = choose_geometry("auto", data.y_test, data.va_test, tax)
+    assert choice.name == "data"
+    xy = choice.geometry.coordinates(tax)
+    fear, surprise = tax.index("Fear"), tax.index("Surprise")
+    assert np.linalg.norm(xy[fear] - xy[surprise]) < 0.5
+    nrc = GEOMETRIES["nrc-vad"].coordinates(tax)
+    assert np.linalg.norm(nrc[fear] - nrc[surprise]) == pytest.approx(1.6055, abs=1e-3)
+
+
+def test_cli_compare_prints_choice_once_and_writes_sensitivity(runs_root, tmp_path):
+    out = tmp_path / "cmp"
+    res = CliRunner().invoke(app, ["compare", "base", "near", "--runs", str(runs_root),
+                                   "--permutations", "99", "--out", str(out), "--no-figures",
+                                   "--metric", "error_distance_mean", "--metric", "accuracy"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("geometry data (auto: per-class VA means of 800 annotated samples)") == 1
+    assert (out / "geometry_sensitivity.csv").is_file()
+    assert "depends on the geometry: see geometry_sensitivity.csv" in (out / "table.md").read_text()
+    res = CliRunner().invoke(app, ["compare", "base", "near", "--runs", str(runs_root),
+                                   "--permutations", "99", "--out", str(out), "--no-figures",
+                                   "--geometry", "nrc-vad", "--metric", "accuracy"])
+    assert res.exit_code == 0, res.output
+    assert "geometry nrc-vad (asked for)" in res.output
