@@ -84,7 +84,8 @@ def compare_cli(
     runset = load_runs(root, list(conditions), taxonomy=taxonomy)
     progress = None if quiet else _ResamplingProgress()
     result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,
-                     geometry=geometry, geometry_min_samples=geometry_min_samples, sample_test=sample_test, unit=unit, n_resamples=permutations,
+                     geometry=geometry, geometry_min_samples=geometry_min_samples,
+                     sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, rng=seed, progress=progress)
     if not as_json:
         err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)

@@ -124,7 +124,8 @@ def _render(result, top: int) -> None:
     for r in shown.itertuples(index=False):
         best = "–" if not isinstance(r.best_intervention, str) else \
             f"{r.best_intervention} {_pct(r.best_relative_change)}"
-        cells = [str(r.rank), f"{r.a}–{r.b}", r.status + (MARK if (r.a, r.b) in moved else ""), _f(r.confusion_rate, ".1%"),
+        cells = [str(r.rank), f"{r.a}–{r.b}", r.status + (MARK if (r.a, r.b) in moved else ""),
+                 _f(r.confusion_rate, ".1%"),
                  _f(r.lift, ".1f"), _f(r.va_distance, ".2f"), _f(r.va_overlap, ".2f"),
                  _f(r.macro_f1_gain, "+.3f"), best]
         if has_probe:

@@ -12,7 +12,8 @@ Available geometries
 --------------------
 The chosen one (``--geometry``, ``auto`` by default) first; then ``nrc-vad``;
 ``russell`` when it places every class of the taxonomy that has a place on the
-circumplex (it has no disgust or contempt); ``affectnet-sample``; and ``data`` when
+circumplex (it has no disgust or contempt; for ``diagnose``'s pair verdicts it is used
+for the pairs it places); ``affectnet-sample``; and ``data`` when
 ``auto`` could use it (every placed class has at least ``min_samples`` annotated
 samples, :func:`affectctl.circumplex.data_geometry_status`). A user's CSV enters as the
 chosen geometry.
@@ -157,8 +158,12 @@ def _clean(v):
 
 
 def available_geometries(choice: GeometryChoice, y_true, va_true, taxonomy, *,
-                         min_samples: int = AUTO_MIN_SAMPLES) -> list:
+                         min_samples: int = AUTO_MIN_SAMPLES, partial: bool = False) -> list:
     """The geometries to compare, the chosen one first (module docstring).
+
+    ``partial=True`` also admits ``russell`` when it lacks some classes (for pair
+    verdicts, which are compared only for pairs it places); metrics averaged over all
+    errors need every class placed, else the metric would change its population.
 
     Returns
     -------
@@ -173,7 +178,7 @@ def available_geometries(choice: GeometryChoice, y_true, va_true, taxonomy, *,
     for name, geo in GEOMETRIES.items():
         if name == chosen.name:
             continue
-        if name == "russell" and not placed <= set(geo.points):
+        if name == "russell" and not partial and not placed <= set(geo.points):
             continue
         out.append((name, geo))
     if chosen.name != "data":
@@ -414,7 +419,8 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
 
     first = runs.dump(result.baseline, result.seeds[0])
     tax = first.taxonomy
-    geos = available_geometries(choice, first.y_true, first.va_true, tax, min_samples=min_samples)
+    geos = available_geometries(choice, first.y_true, first.va_true, tax, min_samples=min_samples,
+                                partial=True)
     base = result.pairs.set_index(["a", "b"])
     records, coords = [], {}
     for name, spec in geos:
@@ -431,6 +437,8 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
             coords[name] = np.asarray(alt.coords, dtype=np.float64)
         for r in pairs.itertuples(index=False):
             st0 = base.loc[(r.a, r.b), "status"]
+            if not np.isfinite(r.va_distance) and np.isfinite(base.loc[(r.a, r.b), "va_distance"]):
+                continue  # this geometry does not place the pair: nothing to compare
             agrees = r.status == st0
             records.append({"kind": "closeness", "what": f"closeness: {r.a}–{r.b}", "metric": "",
                             "a": r.a, "b": r.b, "test": "", "condition": result.baseline,

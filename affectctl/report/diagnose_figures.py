@@ -284,7 +284,7 @@ def write_diagnose_figures(result, out_dir: "str | Path", *, projection=None) ->
             fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.0), layout="constrained")
             plot_projection(projection, classes=result.classes, highlight=hl, ax=ax)
             ax.set_title(f"Embedding of '{result.baseline}' (seed {result.seeds[0]}), "
-                         f"{projection.method.upper()}", fontsize=8)
+                         f"{projection.method.upper()}: one dot per test sample", fontsize=8)
             paths += save_figure(fig, out_dir / "projection")
             plt.close(fig)
     return paths

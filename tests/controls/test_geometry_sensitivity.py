@@ -138,8 +138,11 @@ def test_diagnose_auto_follows_the_data_and_ranks_the_data_pair_first(runs_root)
     assert len(row) == 1 and row["verdict"].iloc[0] == "not-close"
     assert row["value"].iloc[0] == pytest.approx(1.61, abs=0.01)
     assert row["change"].iloc[0] == "candidate → not-close"
-    # russell has no disgust or contempt: not one of affectnet8's geometries
-    assert "russell" not in res.geometry_sensitivity.geometries
+    # russell has no disgust or contempt: its verdicts are compared for the pairs it places
+    rec = res.geometry_sensitivity.records
+    rus = rec[rec["geometry"] == "russell"]
+    assert len(rus) == 15        # C(6, 2): the pairs of the 6 classes russell places
+    assert not rus["what"].str.contains("Contempt|Disgust").any()
 
 
 def test_diagnose_nrc_vad_reproduces_the_lexicon_result(runs_root):
