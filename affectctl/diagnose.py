@@ -579,13 +579,15 @@ class DiagnosisResult:
         ``candidate``) first, by macro-F1 gain if resolved; then the others by
         baseline confusion rate. Columns: ``rank, a, b, a_index, b_index,
         degenerate, status, reason, support_a, support_b, confusion_rate,
-        confusion_rate_sd, chance_rate, lift, va_distance, va_overlap, macro_f1,
+        confusion_rate_sd, chance_rate, lift, va_distance, va_overlap, va_separation_sd, macro_f1,
         macro_f1_resolved, macro_f1_gain, gap_share, f1_a, f1_b, heavily_confused,
         close, fixed_by, best_intervention, best_relative_change, best_p_adj,
         min_rate_condition, min_rate`` and, with embeddings, ``probe_auc,
         fisher_ratio`` (baseline means) and ``probe_auc_max, probe_auc_max_condition``.
         ``gap_share = macro_f1_gain / (1 - macro_f1)``: the share of the distance to
-        a perfect macro-F1 that the pair accounts for.
+        a perfect macro-F1 that the pair accounts for. ``va_separation_sd``: the
+        distance of the two classes' annotated VA means in units of their pooled
+        spread (Mahalanobis; NaN without VA annotations): closeness relative to spread.
     per_seed : DataFrame
         :func:`pair_table` for the baseline and the interventions.
     by_condition : DataFrame
@@ -882,6 +884,24 @@ def _warn_empty_classes(per_seed, tax) -> None:
                   DegenerateDataWarning, stacklevel=3)
 
 
+def _separation_sd(means, covs, i, j) -> float:
+    """Distance of two classes' VA means in units of their pooled spread (Mahalanobis).
+
+    .. math:: \\sqrt{(\\mu_a - \\mu_b)^\\top \\Sigma^{-1} (\\mu_a - \\mu_b)},
+              \\qquad \\Sigma = (\\Sigma_a + \\Sigma_b) / 2
+
+    from the truth's VA annotations (NaN without them, or with a singular Σ). Two
+    classes 0.3 apart are far for tight clouds and close for wide ones.
+    """
+    if means is None or covs is None:
+        return float("nan")
+    d = means[i] - means[j]
+    s = (covs[i] + covs[j]) / 2.0
+    if not (np.isfinite(d).all() and np.isfinite(s).all()) or np.linalg.det(s) <= 0:
+        return float("nan")
+    return float(np.sqrt(d @ np.linalg.solve(s, d)))
+
+
 def _nanmean0(x):
     """Mean over axis 0 ignoring NaN; NaN (no warning) where every value is NaN."""
     x = np.asarray(x, dtype=np.float64)
@@ -1044,11 +1064,12 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     spec = "data" if choice.name == "data" and isinstance(geometry, str) else choice.geometry
     coords, dist, overlap = _seed_geometry(runs, baseline, seeds, spec)
     geo_name = choice.name
-    covariances = None
+    covariances = data_means = None
     if first.va_true is not None:
         from .circumplex import geometry_from_data
 
-        covariances = geometry_from_data(first.y_true, first.va_true, tax).covariance_array(tax)
+        data_geo = geometry_from_data(first.y_true, first.va_true, tax)
+        covariances, data_means = data_geo.covariance_array(tax), data_geo.coordinates(tax)
     frames = [_per_seed_frame(runs, c, seeds, _confusions(runs, c, seeds), dist, overlap)
               for c in conds]
     per_seed = pd.concat(frames, ignore_index=True)
@@ -1119,6 +1140,8 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     agg["close"] = (np.isfinite(agg["va_distance"]) & (agg["va_distance"] <= dist_thr)).astype(bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         agg["gap_share"] = agg["macro_f1_gain"] / (1.0 - agg["macro_f1"])
+    agg["va_separation_sd"] = [_separation_sd(data_means, covariances, i, j)
+                               for i, j in zip(agg["a_index"], agg["b_index"])]
     coord_ok = np.isfinite(coords).all(axis=-1).all(axis=0)  # (K,)
 
     status, reason, fixed_by, best = _verdicts(agg, persistence, th, dist_thr, dist_label,
@@ -1183,8 +1206,8 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     agg.insert(0, "rank", np.arange(1, len(agg) + 1))
     cols = ["rank", "a", "b", "a_index", "b_index", "degenerate", "status", "reason", "support_a",
             "support_b", "confusion_rate", "confusion_rate_sd", "chance_rate", "lift",
-            "va_distance", "va_overlap", "macro_f1", "macro_f1_resolved", "macro_f1_gain",
-            "gap_share", "f1_a", "f1_b", "heavily_confused", "close", "fixed_by",
+            "va_distance", "va_overlap", "va_separation_sd", "macro_f1", "macro_f1_resolved",
+            "macro_f1_gain", "gap_share", "f1_a", "f1_b", "heavily_confused", "close", "fixed_by",
             "best_intervention", "best_relative_change", "best_p_adj", "min_rate_condition",
             "min_rate"]
     cols += [c for c in ("probe_auc", "fisher_ratio", "probe_auc_max", "probe_auc_max_condition")

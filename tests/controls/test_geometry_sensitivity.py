@@ -293,10 +293,12 @@ def test_cli_diagnose_prints_choice_once_and_writes_sensitivity(runs_root, tmp_p
                                    "--out", str(out), "--no-figures"])
     assert res.exit_code == 0, res.output
     assert res.output.count("geometry data (auto: per-class VA means of 800 annotated samples)") == 1
-    assert f"Surprise–Fear: nrc-vad: not-close" in res.output
+    assert "Surprise–Fear: nrc-vad: not-close" in res.output
     assert (out / "geometry_sensitivity.csv").is_file()
     doc = json.loads((out / "diagnosis.json").read_text())
     assert doc["geometry"] == "data" and doc["geometry_choice"]["reason"].startswith("auto")
+    top = doc["pairs"][0]            # the data's close, heavily confused pair ranks first
+    assert (top["a"], top["b"], top["status"]) == ("Surprise", "Fear", "degenerate")
     assert "closeness: Surprise–Fear" in doc["geometry_sensitivity"]["changed"]
     assert len(doc["va_covariances"]["Fear"]) == 2
     res = CliRunner().invoke(app, ["diagnose", "--runs", str(runs_root), "base", "noop",
@@ -399,3 +401,19 @@ def test_cli_compare_prints_choice_once_and_writes_sensitivity(runs_root, tmp_pa
                                    "--geometry", "nrc-vad", "--metric", "accuracy"])
     assert res.exit_code == 0, res.output
     assert "geometry nrc-vad (asked for)" in res.output
+
+
+def test_separation_in_units_of_spread_matches_scipy(runs_root):
+    from scipy.spatial.distance import mahalanobis
+
+    runs = load_runs(runs_root, ["base"])
+    res = diagnose(runs, baseline="base", interventions=(), geometry="nrc-vad",
+                   geometry_sensitivity=False)
+    d = runs.dump("base", 0)
+    frame = pd.DataFrame({"y": d.y_true, "v": d.va_true[:, 0], "a": d.va_true[:, 1]})
+    for r in res.pairs.head(5).itertuples(index=False):
+        ga = frame[frame["y"] == r.a_index][["v", "a"]]
+        gb = frame[frame["y"] == r.b_index][["v", "a"]]
+        pooled = (ga.cov().to_numpy() + gb.cov().to_numpy()) / 2
+        ref = mahalanobis(ga.mean().to_numpy(), gb.mean().to_numpy(), np.linalg.inv(pooled))
+        assert r.va_separation_sd == pytest.approx(ref, rel=1e-10)
