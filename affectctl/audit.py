@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .errors import ConfigError
 from .metrics.confusion import confusion_matrix
-from .metrics.registry import compute_metrics, resolve_geometry
+from .metrics.registry import compute_metrics, geometry_choice
 from .io.schema import Dump
 
 __all__ = ["AuditReport", "ClassOrderFinding", "VAOrderFinding", "audit", "check_class_order",
@@ -301,6 +301,8 @@ class AuditReport:
         When the truth carries VA: its class indices fit the VA annotations far better
         in another order (:func:`check_order_from_va`).
     failed_requirements : list of (Requirement, float)
+    geometry_reason : str
+        Why the geometry was chosen (``auto``: the file's VA means, or why not).
     """
 
     source: str
@@ -316,6 +318,7 @@ class AuditReport:
     va_order: VAOrderFinding | None = None
     requirements: list = field(default_factory=list)
     failed_requirements: list = field(default_factory=list)
+    geometry_reason: str = ""
 
     def to_dict(self) -> dict:
         def clean(v):
@@ -326,6 +329,7 @@ class AuditReport:
             "taxonomy": self.taxonomy,
             "classes": list(self.classes),
             "geometry": self.geometry,
+            "geometry_reason": self.geometry_reason,
             "n_samples": self.n_samples,
             "exclusions": self.exclusions,
             "class_support": self.class_support,
@@ -348,18 +352,23 @@ class AuditReport:
         }
 
 
-def audit(dump: Dump, *, geometry="nrc-vad", require=()) -> AuditReport:
+def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int = 30) -> AuditReport:
     """Validate-and-score one dump.
 
     Parameters
     ----------
     dump : Dump
-    geometry : str or Geometry, default "nrc-vad"
+    geometry : str or Geometry, default "auto"
+        ``"auto"``: the file's per-class VA means when every class with a place on the
+        circumplex has at least ``geometry_min_samples`` annotated samples, else
+        ``nrc-vad`` (:func:`affectctl.circumplex.choose_geometry`).
     require : sequence of str or Requirement
         CI gates; unknown metric ids raise :class:`ConfigError`.
+    geometry_min_samples : int, default 30
     """
     reqs = [r if isinstance(r, Requirement) else parse_requirement(r) for r in require]
-    geo = resolve_geometry(geometry, dump)
+    choice = geometry_choice(geometry, dump, min_samples=geometry_min_samples)
+    geo = choice.geometry
     metrics = compute_metrics(dump, geometry=geo)
     tax = dump.taxonomy
     cm = confusion_matrix(dump.y_true, dump.y_pred, tax.n_classes)
@@ -381,4 +390,5 @@ def audit(dump: Dump, *, geometry="nrc-vad", require=()) -> AuditReport:
         va_order=(check_order_from_va(dump.y_true, dump.va_true, tax)
                   if dump.va_true is not None and dump.expr_mask.any() else None),
         requirements=checked, failed_requirements=failed,
+        geometry_reason=choice.reason,
     )

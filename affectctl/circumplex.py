@@ -7,7 +7,7 @@ The ground cost between two classes is the Euclidean VA distance of their points
 
 Built-in geometries
 -------------------
-``nrc-vad`` (default)
+``nrc-vad`` (the fallback of ``auto``)
     NRC VAD lexicon v1 (Mohammad, 2018, ACL, "Obtaining reliable human ratings of
     valence, arousal, and dominance for 20,000 English words") values of the emotion
     words, mapped from [0, 1] to [-1, 1] by ``2x - 1``. ``neutral`` uses the word
@@ -24,9 +24,19 @@ Built-in geometries
     (the AffectNet release's own valence/arousal labels, Mollahosseini et al., IEEE
     TAC 2017; a small sample, for illustration).
 ``data``
-    Per-class mean of the dump's own ``v_true, a_true`` annotations.
+    Per-class mean of the dump's own ``v_true, a_true`` annotations, with the
+    per-class covariance (``ddof=1``) and count of the annotations
+    (:func:`geometry_from_data`): a pair's closeness is relative to its spread.
+    ``Other`` (Aff-Wild2) gets no coordinate here either: it pools heterogeneous
+    expressions, so its mean VA is no place on the circumplex.
 A CSV file ``class,valence,arousal``
     A user's own coordinates.
+``auto`` (the default of every command)
+    ``data`` when the truth carries VA annotations for every class that has a place
+    on the circumplex, with at least :data:`AUTO_MIN_SAMPLES` (30) annotated samples
+    per class (configurable: ``min_samples``), otherwise ``nrc-vad``
+    (:func:`choose_geometry`). A user with VA annotations gets the geometry of their
+    own data; with too few, a per-class mean is too noisy to place a class.
 
 Classes without a coordinate
 ----------------------------
@@ -42,7 +52,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,8 +63,11 @@ from .taxonomies import Taxonomy, canonical_name
 
 __all__ = [
     "Geometry",
+    "GeometryChoice",
     "GEOMETRIES",
+    "AUTO_MIN_SAMPLES",
     "get_geometry",
+    "choose_geometry",
     "geometry_from_data",
     "cost_matrix",
     "uniform_cost_matrix",
@@ -72,11 +85,18 @@ class Geometry:
     points : dict
         ``{canonical emotion: (valence, arousal)}``; emotions absent have no coordinate.
     source : str
+    covariances : dict
+        ``{canonical emotion: 2x2 tuple}``, the spread of the annotations around the
+        point (``data`` geometries only; empty otherwise).
+    counts : dict
+        ``{canonical emotion: int}``, annotated samples behind each point (``data`` only).
     """
 
     name: str
     points: dict
     source: str = ""
+    covariances: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
 
     def coordinates(self, taxonomy: Taxonomy) -> np.ndarray:
         """Return an array of shape (n_classes, 2); NaN rows for classes with no coordinate."""
@@ -85,6 +105,18 @@ class Geometry:
             if canon in self.points:
                 out[i] = self.points[canon]
         return out
+
+    def covariance_array(self, taxonomy: Taxonomy) -> np.ndarray:
+        """Array of shape (n_classes, 2, 2); NaN for classes with no covariance."""
+        out = np.full((taxonomy.n_classes, 2, 2), np.nan)
+        for i, canon in enumerate(taxonomy.canonical):
+            if canon in self.covariances:
+                out[i] = np.asarray(self.covariances[canon], dtype=np.float64)
+        return out
+
+    def count_array(self, taxonomy: Taxonomy) -> np.ndarray:
+        """Annotated samples per class, shape (n_classes,), int64 (0 when none)."""
+        return np.array([int(self.counts.get(c, 0)) for c in taxonomy.canonical], dtype=np.int64)
 
     def cost(self, taxonomy: Taxonomy, *, missing: str = "nan") -> np.ndarray:
         """VA-distance cost matrix for a taxonomy; see :func:`cost_matrix`."""
@@ -146,8 +178,29 @@ GEOMETRIES: dict[str, Geometry] = {
 DEFAULT_GEOMETRY = "nrc-vad"
 
 
+#: Default of ``min_samples`` in :func:`choose_geometry`: annotated samples every class
+#: needs before ``auto`` places it at its own data's mean. With 30 samples the standard
+#: error of a class mean is about a fifth of the class's VA standard deviation.
+AUTO_MIN_SAMPLES = 30
+
+#: Canonical classes with no place on the circumplex, whatever the geometry.
+UNPLACED = frozenset({"other"})
+
+
+def _annotated(y_true, va_true):
+    y = np.asarray(y_true)
+    va = np.asarray(va_true, dtype=np.float64).reshape(-1, 2)
+    ok = (y >= 0) & np.isfinite(va).all(axis=1)
+    return y, va, ok
+
+
 def geometry_from_data(y_true: np.ndarray, va_true: np.ndarray, taxonomy: Taxonomy) -> Geometry:
-    """Per-class centroid of the VA annotations.
+    """Per-class centroid, covariance and count of the VA annotations.
+
+    .. math:: \\mu_k = \\frac{1}{n_k} \\sum_{i: y_i = k} r_i, \\qquad
+              \\Sigma_k = \\frac{1}{n_k - 1} \\sum_{i: y_i = k} (r_i - \\mu_k)(r_i - \\mu_k)^\\top
+
+    with :math:`r_i = (v_i, a_i)` the annotated valence and arousal.
 
     Parameters
     ----------
@@ -159,17 +212,140 @@ def geometry_from_data(y_true: np.ndarray, va_true: np.ndarray, taxonomy: Taxono
 
     Returns
     -------
-    Geometry named ``data``; classes with no annotated sample get no coordinate.
+    Geometry named ``data``; classes with no annotated sample, and ``Other``
+    (:data:`UNPLACED`), get no coordinate; a class with one sample has no covariance.
     """
-    y = np.asarray(y_true)
-    va = np.asarray(va_true, dtype=np.float64)
-    ok = (y >= 0) & np.isfinite(va).all(axis=1)
-    points = {}
+    y, va, ok = _annotated(y_true, va_true)
+    points, covs, counts = {}, {}, {}
     for k, canon in enumerate(taxonomy.canonical):
+        if canon in UNPLACED:
+            continue
         sel = ok & (y == k)
-        if sel.any():
-            points[canon] = tuple(va[sel].mean(axis=0))
-    return Geometry("data", points, source="per-class mean of the dump's VA annotations")
+        n = int(sel.sum())
+        if n:
+            points[canon] = tuple(float(x) for x in va[sel].mean(axis=0))
+            counts[canon] = n
+        if n >= 2:
+            c = np.cov(va[sel], rowvar=False)
+            covs[canon] = tuple(tuple(float(x) for x in row) for row in c)
+    total = sum(counts.values())
+    return Geometry("data", points, source=f"per-class mean of {total:,} VA annotations",
+                    covariances=covs, counts=counts)
+
+
+@dataclass(frozen=True)
+class GeometryChoice:
+    """A geometry and why it was chosen.
+
+    Attributes
+    ----------
+    geometry : Geometry
+    requested : str
+        What the user asked for (``"auto"``, a built-in name, a CSV path).
+    reason : str
+        One phrase, e.g. ``"per-class VA means of 4,000 annotated samples"``.
+    """
+
+    geometry: Geometry
+    requested: str
+    reason: str
+
+    @property
+    def name(self) -> str:
+        return self.geometry.name
+
+    def describe(self) -> str:
+        """``"data (per-class VA means of 4,000 annotated samples)"``."""
+        return f"{self.geometry.name} ({self.reason})"
+
+    def to_record(self) -> dict:
+        return {"name": self.geometry.name, "requested": self.requested, "reason": self.reason,
+                "source": self.geometry.source}
+
+
+def data_geometry_status(y_true, va_true, taxonomy: Taxonomy, *,
+                         min_samples: int = AUTO_MIN_SAMPLES) -> tuple[bool, str]:
+    """Whether ``auto`` may use the data's geometry, and why (or why not).
+
+    ``True`` when every class with a place on the circumplex (all but :data:`UNPLACED`)
+    has at least ``min_samples`` samples annotated with both a class and VA.
+    """
+    if va_true is None:
+        return False, "the truth has no VA annotations"
+    y, _, ok = _annotated(y_true, va_true)
+    if not ok.any():
+        return False, "the truth has no VA annotations"
+    short = []
+    total = 0
+    for k, (name, canon) in enumerate(zip(taxonomy.classes, taxonomy.canonical)):
+        if canon in UNPLACED:
+            continue
+        n = int((ok & (y == k)).sum())
+        total += n
+        if n < min_samples:
+            short.append(f"{name} {n}")
+    if short:
+        return False, (f"fewer than {min_samples} VA-annotated samples for "
+                       + ", ".join(short[:3]) + (f" and {len(short) - 3} more" if len(short) > 3
+                                                  else ""))
+    return True, f"per-class VA means of {total:,} annotated samples"
+
+
+def _check_min_samples(min_samples) -> int:
+    if isinstance(min_samples, bool) or not isinstance(min_samples, (int, np.integer)) \
+            or min_samples < 2:
+        raise ConfigError(f"`geometry_min_samples` must be an integer >= 2; got {min_samples!r}.")
+    return int(min_samples)
+
+
+def choose_geometry(spec, y_true=None, va_true=None, taxonomy: Taxonomy | None = None, *,
+                    min_samples: int = AUTO_MIN_SAMPLES) -> GeometryChoice:
+    """Resolve ``--geometry`` (``auto``, ``data``, a built-in name, a CSV, a Geometry).
+
+    ``auto`` is ``data`` when :func:`data_geometry_status` allows it, else ``nrc-vad``;
+    an explicit choice always wins.
+
+    Parameters
+    ----------
+    spec : str or Geometry
+    y_true : array of int, shape (n,), optional
+        Class indices of the truth (-1 = not annotated).
+    va_true : array of float, shape (n, 2), optional
+        VA annotations of the truth (NaN = not annotated); None when there are none.
+    taxonomy : Taxonomy, optional
+        Needed for ``auto`` and ``data``.
+    min_samples : int, default :data:`AUTO_MIN_SAMPLES`
+        Annotated samples every placed class needs before ``auto`` uses ``data``.
+
+    Returns
+    -------
+    GeometryChoice
+
+    Raises
+    ------
+    ConfigError
+        ``data`` without VA annotations; an unknown name; a bad ``min_samples``.
+    """
+    min_samples = _check_min_samples(min_samples)
+    if isinstance(spec, Geometry):
+        return GeometryChoice(spec, spec.name, "given")
+    if spec in ("auto", "data"):
+        if taxonomy is None:
+            raise ConfigError(f"geometry {spec!r} needs the truth's labels and VA annotations.")
+        usable, why = data_geometry_status(y_true, va_true, taxonomy, min_samples=min_samples)
+        if spec == "data":
+            if va_true is None:
+                raise ConfigError("--geometry data needs VA annotations (v_true, a_true) in the truth.")
+            geo = geometry_from_data(y_true, va_true, taxonomy)
+            n = sum(geo.counts.values())
+            return GeometryChoice(geo, "data", f"asked for; per-class VA means of {n:,} annotated "
+                                  "samples")
+        if usable:
+            return GeometryChoice(geometry_from_data(y_true, va_true, taxonomy), "auto",
+                                  f"auto: {why}")
+        return GeometryChoice(GEOMETRIES[DEFAULT_GEOMETRY], "auto", f"auto: {why}")
+    geo = get_geometry(spec)
+    return GeometryChoice(geo, str(spec), "asked for")
 
 
 def _geometry_from_csv(path: Path) -> Geometry:
@@ -229,7 +405,8 @@ def get_geometry(spec: "str | Geometry") -> Geometry:
             raise ConfigError(f"geometry file {spec!r} does not exist.")
         return _geometry_from_csv(path)
     raise ConfigError(
-        f"`geometry` must be one of {sorted(GEOMETRIES) + ['data']} or a CSV path; got {spec!r}."
+        f"`geometry` must be one of {['auto'] + sorted(GEOMETRIES) + ['data']} or a CSV path; "
+        f"got {spec!r}."
     )
 
 

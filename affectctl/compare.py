@@ -40,11 +40,11 @@ from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import (
     GeometryContext,
+    geometry_choice,
     geometry_context,
     metric_direction,
     metric_table,
     official_score_id,
-    resolve_geometry,
 )
 from .io.runs import RunSet, aligned, check_paired
 
@@ -100,6 +100,11 @@ class ComparisonResult:
         ``a, b, metric, value_a, value_b, mean_diff, ci_low, ci_high, confidence,
         unit, n, n_resamples, seed, method`` — the paired-bootstrap percentile CI of
         metric(a) − metric(b) (:func:`affectctl.stats.samples.paired_bootstrap`).
+    geometry_choice : GeometryChoice or None
+        The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
+    geometry_sensitivity : GeometrySensitivity or None
+        Every geometry-dependent conclusion under every available geometry
+        (:mod:`affectctl.controls.geometry_sensitivity`).
     """
 
     baseline: str
@@ -116,6 +121,8 @@ class ComparisonResult:
     error_null: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
     differences: pd.DataFrame | None = None
+    geometry_choice: object = None
+    geometry_sensitivity: object = None
 
     @property
     def single_run(self) -> bool:
@@ -162,6 +169,10 @@ class ComparisonResult:
             "error_distance_null": [
                 {"condition": c, **{k: clean(v) for k, v in null.to_record().items()}}
                 for c, null in self.error_null.items()],
+            **({} if self.geometry_choice is None else
+               {"geometry_choice": self.geometry_choice.to_record()}),
+            **({} if self.geometry_sensitivity is None else
+               {"geometry_sensitivity": self.geometry_sensitivity.to_dict()}),
         }
 
     def to_json(self, **kwargs) -> str:
@@ -222,7 +233,9 @@ def compare(
     *,
     contrasts: Sequence[tuple] = (),
     metrics: Sequence[str] | None = None,
-    geometry="nrc-vad",
+    geometry="auto",
+    geometry_min_samples: int = 30,
+    geometry_sensitivity: bool = True,
     seed_tests: Sequence[str] = SEED_TESTS,
     sample_test: str = "ar",
     unit: str | None = None,
@@ -247,7 +260,15 @@ def compare(
         added automatically when both are present.
     metrics : sequence of str, optional
         Metric ids to test; default :data:`DEFAULT_METRICS` (those available).
-    geometry : str or Geometry, default "nrc-vad"
+    geometry : str or Geometry, default "auto"
+        ``"auto"``: the truth's per-class VA means when every placed class has at least
+        ``geometry_min_samples`` annotated samples, else ``nrc-vad``
+        (:func:`affectctl.circumplex.choose_geometry`); or a built-in name, ``"data"``,
+        a CSV path.
+    geometry_min_samples : int, default 30
+    geometry_sensitivity : bool, default True
+        Recompute every geometry-dependent test and the error-distance null under each
+        available geometry (:mod:`affectctl.controls.geometry_sensitivity`).
     seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
         Not run when each condition has one run (:data:`SINGLE_RUN_NOTE`).
     sample_test : {"ar", "bootstrap", "none"}, default "ar"
@@ -303,7 +324,8 @@ def compare(
     sub = RunSet({c: runs.runs[c] for c in conditions}, runs.root)
     first = sub.dump(baseline, seeds[0])
     tax = first.taxonomy
-    geo = geometry_context(resolve_geometry(geometry, first), tax)
+    choice = geometry_choice(geometry, first, min_samples=geometry_min_samples)
+    geo = geometry_context(choice.geometry, tax)
     parts = []
     for c in conditions:          # run by run, so a warning can name its condition, seed and file
         for s in seeds:
@@ -450,6 +472,7 @@ def compare(
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
+                "geometry_reason": choice.reason,
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official, "mcnemar": mcnemar, "single_run": single_run,
                 "seed_tests_skipped": skipped_note}
@@ -458,8 +481,17 @@ def compare(
         differences = pd.DataFrame.from_records(diff_records, columns=_DIFF_COLUMNS)
         for col in ("n", "n_resamples"):
             differences[col] = differences[col].astype("Int64")
-    return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
-                            tuple(seeds), support, error_null, settings, differences)
+    result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
+                              tuple(seeds), support, error_null, settings, differences=differences,
+                              geometry_choice=choice)
+    if geometry_sensitivity:
+        import dataclasses
+
+        from .controls.geometry_sensitivity import comparison_sensitivity
+
+        result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
+            sub, result, choice, min_samples=geometry_min_samples))
+    return result
 
 
 _DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low", "ci_high",

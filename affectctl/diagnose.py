@@ -76,7 +76,7 @@ import pandas as pd
 
 from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix, f1_per_class
-from .metrics.registry import geometry_context, resolve_geometry
+from .metrics.registry import geometry_choice, geometry_context, resolve_geometry
 from .io.runs import RunSet, check_paired
 
 __all__ = [
@@ -105,6 +105,8 @@ STATUSES = {
 }
 
 _FLAGGED = ("degenerate", "candidate")
+#: Relative changes of a pair's confusion rate within this of 0 are no change (float noise).
+_NO_CHANGE = 1e-9
 _CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
 
 
@@ -510,7 +512,7 @@ def _per_seed_frame(runs, condition, seeds, cms, dist, overlap) -> pd.DataFrame:
 
 
 def pair_table(runs: RunSet, *, conditions: Sequence[str] | None = None,
-               geometry="nrc-vad") -> pd.DataFrame:
+               geometry="auto") -> pd.DataFrame:
     """Per-run evidence of every class pair: one row per (condition, seed, pair).
 
     Parameters
@@ -518,9 +520,10 @@ def pair_table(runs: RunSet, *, conditions: Sequence[str] | None = None,
     runs : RunSet
     conditions : sequence of str, optional
         Default: every condition of ``runs``.
-    geometry : str or Geometry, default "nrc-vad"
+    geometry : str or Geometry, default "auto"
         Class coordinates for the VA distance (``"data"``: the per-class mean of
-        each dump's ``v_true, a_true``).
+        each dump's ``v_true, a_true``; ``"auto"``: those means when every placed class
+        has at least 30 annotated samples, else ``nrc-vad``).
 
     Returns
     -------
@@ -575,13 +578,15 @@ class DiagnosisResult:
         ``candidate``) first, by macro-F1 gain if resolved; then the others by
         baseline confusion rate. Columns: ``rank, a, b, a_index, b_index,
         degenerate, status, reason, support_a, support_b, confusion_rate,
-        confusion_rate_sd, chance_rate, lift, va_distance, va_overlap, macro_f1,
+        confusion_rate_sd, chance_rate, lift, va_distance, va_overlap, va_separation_sd, macro_f1,
         macro_f1_resolved, macro_f1_gain, gap_share, f1_a, f1_b, heavily_confused,
         close, fixed_by, best_intervention, best_relative_change, best_p_adj,
         min_rate_condition, min_rate`` and, with embeddings, ``probe_auc,
         fisher_ratio`` (baseline means) and ``probe_auc_max, probe_auc_max_condition``.
         ``gap_share = macro_f1_gain / (1 - macro_f1)``: the share of the distance to
-        a perfect macro-F1 that the pair accounts for.
+        a perfect macro-F1 that the pair accounts for. ``va_separation_sd``: the
+        distance of the two classes' annotated VA means in units of their pooled
+        spread (Mahalanobis; NaN without VA annotations): closeness relative to spread.
     per_seed : DataFrame
         :func:`pair_table` for the baseline and the interventions.
     by_condition : DataFrame
@@ -606,6 +611,14 @@ class DiagnosisResult:
         skipped evidence).
     rng_seed : int
         Seed of every random draw (sign-flip Monte Carlo, CV splits).
+    geometry_choice : GeometryChoice or None
+        The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
+    covariances : ndarray of shape (K, 2, 2) or None
+        Per-class covariance of the truth's VA annotations (the spread that a pair's
+        closeness is relative to), when the dumps carry VA; NaN for classes without.
+    geometry_sensitivity : GeometrySensitivity or None
+        Every pair's verdict under each available geometry
+        (:func:`affectctl.controls.geometry_sensitivity.diagnosis_sensitivity`).
     """
 
     baseline: str
@@ -625,6 +638,9 @@ class DiagnosisResult:
     clusters: pd.DataFrame | None = None
     notes: tuple = ()
     rng_seed: int = 0
+    geometry_choice: object = None
+    covariances: np.ndarray | None = None
+    geometry_sensitivity: object = None
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -674,6 +690,12 @@ class DiagnosisResult:
         }
         if self.clusters is not None:
             out["clusters"] = self.clusters.to_dict(orient="records")
+        if self.geometry_choice is not None:
+            out["geometry_choice"] = self.geometry_choice.to_record()
+        if self.covariances is not None:
+            out["va_covariances"] = {c: self.covariances[k] for k, c in enumerate(self.classes)}
+        if self.geometry_sensitivity is not None:
+            out["geometry_sensitivity"] = self.geometry_sensitivity.to_dict()
         return _json_safe(out)
 
 
@@ -861,6 +883,24 @@ def _warn_empty_classes(per_seed, tax) -> None:
                   DegenerateDataWarning, stacklevel=3)
 
 
+def _separation_sd(means, covs, i, j) -> float:
+    """Distance of two classes' VA means in units of their pooled spread (Mahalanobis).
+
+    .. math:: \\sqrt{(\\mu_a - \\mu_b)^\\top \\Sigma^{-1} (\\mu_a - \\mu_b)},
+              \\qquad \\Sigma = (\\Sigma_a + \\Sigma_b) / 2
+
+    from the truth's VA annotations (NaN without them, or with a singular Σ). Two
+    classes 0.3 apart are far for tight clouds and close for wide ones.
+    """
+    if means is None or covs is None:
+        return float("nan")
+    d = means[i] - means[j]
+    s = (covs[i] + covs[j]) / 2.0
+    if not (np.isfinite(d).all() and np.isfinite(s).all()) or np.linalg.det(s) <= 0:
+        return float("nan")
+    return float(np.sqrt(d @ np.linalg.solve(s, d)))
+
+
 def _nanmean0(x):
     """Mean over axis 0 ignoring NaN; NaN (no warning) where every value is NaN."""
     x = np.asarray(x, dtype=np.float64)
@@ -871,7 +911,11 @@ def _nanmean0(x):
 
 
 def _pct(x):
-    return f"{100 * x:+.0f}%" if np.isfinite(x) else "n/a"
+    """Signed whole percent; a change that rounds to 0 (e.g. -4e-16) prints as ``0%``."""
+    if not np.isfinite(x):
+        return "n/a"
+    v = round(100 * float(x))
+    return "0%" if v == 0 else f"{v:+d}%"
 
 
 def _p(x):
@@ -885,7 +929,9 @@ def _verdicts(agg, pers, th, dist_thr, dist_label, interventions, coord_ok):
         g = pers_by.get((row.a_index, row.b_index))
         fixers = g[g["fixed"]].sort_values("relative_change") if g is not None else None
         fixed_by.append("" if fixers is None else ";".join(fixers["condition"]))
-        if g is not None and len(g) and np.isfinite(g["relative_change"]).any():
+        # the best intervention is the one that reduced the pair's confusion most; one that
+        # made it worse (or left it, up to rounding) is never reported as "best"
+        if g is not None and len(g) and (g["relative_change"] < -_NO_CHANGE).any():
             b = g.loc[g["relative_change"].idxmin()]
             best.append((b["condition"], b["relative_change"], b["p_corr"]))
         else:
@@ -925,15 +971,17 @@ def _verdicts(agg, pers, th, dist_thr, dist_label, interventions, coord_ok):
         else:
             status.append("degenerate")
             bc, brel, bp = best[-1]
+            tail = (f"best: {bc} {_pct(brel)}, adj. p={_p(bp)}" if bc is not None
+                    else "none reduced it")
             reason.append(f"{heavy_txt}; VA distance {row.va_distance:.2f} <= {dist_thr:.2f} "
-                          f"({dist_label}); no intervention resolved it (best: {bc} "
-                          f"{_pct(brel)}, adj. p={_p(bp)})")
+                          f"({dist_label}); no intervention resolved it ({tail})")
     return status, reason, fixed_by, best
 
 
 def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None = None,
-             geometry="nrc-vad", thresholds: DegeneracyThresholds | None = None, rng=0,
-             representation="auto", n_splits: int = 5) -> DiagnosisResult:
+             geometry="auto", thresholds: DegeneracyThresholds | None = None, rng=0,
+             representation="auto", n_splits: int = 5, geometry_min_samples: int = 30,
+             geometry_sensitivity: bool = True, _persistence_of=None) -> DiagnosisResult:
     """Find the class pairs that stay confused whatever the training does, and what they cost.
 
     Parameters
@@ -945,9 +993,12 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
         on it, and every intervention is compared with it, paired by seed.
     interventions : sequence of str, optional
         Conditions tested against the baseline. Default: every other condition.
-    geometry : str or Geometry, default "nrc-vad"
-        Class coordinates (``"nrc-vad"``, ``"russell"``, ``"affectnet-sample"``,
-        ``"data"``, or a CSV ``class,valence,arousal``).
+    geometry : str or Geometry, default "auto"
+        Class coordinates (``"auto"``, ``"nrc-vad"``, ``"russell"``,
+        ``"affectnet-sample"``, ``"data"``, or a CSV ``class,valence,arousal``).
+        ``"auto"`` is ``"data"`` (each seed's per-class VA means) when the baseline's
+        truth has at least ``geometry_min_samples`` VA-annotated samples of every class
+        with a place on the circumplex, else ``"nrc-vad"``.
     thresholds : DegeneracyThresholds, optional
         Default ``DegeneracyThresholds()`` (see its docstring for every criterion).
     rng : None, int >= 0 or numpy.random.Generator, default 0
@@ -961,6 +1012,11 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
         candidate and fixed pairs, in every run.
     n_splits : int, default 5
         Folds of the probe's cross-validation.
+    geometry_min_samples : int, default 30
+        See ``geometry``.
+    geometry_sensitivity : bool, default True
+        Recompute every pair's verdict under each available geometry and mark those
+        that change (:attr:`DiagnosisResult.geometry_sensitivity`).
 
     Returns
     -------
@@ -1000,8 +1056,18 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     conds = (baseline,) + interventions
     notes = []
 
-    coords, dist, overlap = _seed_geometry(runs, baseline, seeds, geometry)
-    geo_name = resolve_geometry(geometry, runs.dump(baseline, seeds[0])).name
+    first = runs.dump(baseline, seeds[0])
+    choice = geometry_choice(geometry, first, min_samples=geometry_min_samples)
+    # the data's geometry stays per seed (each seed's own truth), as with geometry="data"
+    spec = "data" if choice.name == "data" and isinstance(geometry, str) else choice.geometry
+    coords, dist, overlap = _seed_geometry(runs, baseline, seeds, spec)
+    geo_name = choice.name
+    covariances = data_means = None
+    if first.va_true is not None:
+        from .circumplex import geometry_from_data
+
+        data_geo = geometry_from_data(first.y_true, first.va_true, tax)
+        covariances, data_means = data_geo.covariance_array(tax), data_geo.coordinates(tax)
     frames = [_per_seed_frame(runs, c, seeds, _confusions(runs, c, seeds), dist, overlap)
               for c in conds]
     per_seed = pd.concat(frames, ignore_index=True)
@@ -1037,7 +1103,15 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
                      "no pair can be judged close.")
 
     # --- persistence
-    persistence = _persistence(per_seed, baseline, interventions, seeds, th, gen)
+    if _persistence_of is not None:
+        # the same runs, seeds and thresholds under another geometry: the persistence
+        # tests do not depend on the geometry (geometry sensitivity reuses them)
+        persistence = _persistence_of.persistence.copy()
+        index = {c: i for i, c in enumerate(tax.classes)}
+        persistence.insert(2, "a_index", persistence["a"].map(index).astype(np.int64))
+        persistence.insert(3, "b_index", persistence["b"].map(index).astype(np.int64))
+    else:
+        persistence = _persistence(per_seed, baseline, interventions, seeds, th, gen)
     if interventions:
         from .stats.seeds import min_attainable_pvalue
 
@@ -1064,6 +1138,8 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     agg["close"] = (np.isfinite(agg["va_distance"]) & (agg["va_distance"] <= dist_thr)).astype(bool)
     with np.errstate(invalid="ignore", divide="ignore"):
         agg["gap_share"] = agg["macro_f1_gain"] / (1.0 - agg["macro_f1"])
+    agg["va_separation_sd"] = [_separation_sd(data_means, covariances, i, j)
+                               for i, j in zip(agg["a_index"], agg["b_index"])]
     coord_ok = np.isfinite(coords).all(axis=-1).all(axis=0)  # (K,)
 
     status, reason, fixed_by, best = _verdicts(agg, persistence, th, dist_thr, dist_label,
@@ -1124,8 +1200,8 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     agg.insert(0, "rank", np.arange(1, len(agg) + 1))
     cols = ["rank", "a", "b", "a_index", "b_index", "degenerate", "status", "reason", "support_a",
             "support_b", "confusion_rate", "confusion_rate_sd", "chance_rate", "lift",
-            "va_distance", "va_overlap", "macro_f1", "macro_f1_resolved", "macro_f1_gain",
-            "gap_share", "f1_a", "f1_b", "heavily_confused", "close", "fixed_by",
+            "va_distance", "va_overlap", "va_separation_sd", "macro_f1", "macro_f1_resolved",
+            "macro_f1_gain", "gap_share", "f1_a", "f1_b", "heavily_confused", "close", "fixed_by",
             "best_intervention", "best_relative_change", "best_p_adj", "min_rate_condition",
             "min_rate"]
     cols += [c for c in ("probe_auc", "fisher_ratio", "probe_auc_max", "probe_auc_max_condition")
@@ -1133,10 +1209,19 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     pairs_df = agg[cols].reset_index(drop=True)
     persistence = persistence.drop(columns=["a_index", "b_index"])
 
-    return DiagnosisResult(
+    result = DiagnosisResult(
         baseline=baseline, interventions=interventions, taxonomy=tax.name, classes=tax.classes,
         geometry=geo_name, coords=_nanmean0(coords), seeds=tuple(int(s) for s in seeds),
         thresholds=th,
         va_distance_threshold=dist_thr, pairs=pairs_df, per_seed=per_seed,
         by_condition=by_condition, persistence=persistence, representation=rep_table,
-        clusters=clusters, notes=tuple(notes), rng_seed=seed)
+        clusters=clusters, notes=tuple(notes), rng_seed=seed, geometry_choice=choice,
+        covariances=covariances)
+    if geometry_sensitivity:
+        import dataclasses
+
+        from .controls.geometry_sensitivity import diagnosis_sensitivity
+
+        result = dataclasses.replace(result, geometry_sensitivity=diagnosis_sensitivity(
+            runs, result, choice, min_samples=geometry_min_samples, thresholds=th, rng=seed))
+    return result

@@ -91,7 +91,7 @@ class AnalysisPlan:
     runs: str | None = None
     description: str = ""
     seeds: int = 5
-    geometry: str = "nrc-vad"
+    geometry: str = "auto"
     sample_test: str = "ar"
     unit: str | None = None
     permutations: int = 9999
@@ -202,7 +202,7 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
     return AnalysisPlan(
         name=raw["name"], conditions=tuple(conditions), baseline=baseline, datasets=tuple(datasets),
         runs=raw.get("runs"), description=raw.get("description", ""), seeds=raw.get("seeds", 5),
-        geometry=raw.get("geometry", "nrc-vad"), sample_test=raw.get("sample_test", "ar"),
+        geometry=raw.get("geometry", "auto"), sample_test=raw.get("sample_test", "ar"),
         unit=raw.get("unit"), permutations=raw.get("permutations", 9999), seed=raw.get("seed", 0),
         correction=raw.get("correction", "holm"), alternative=raw.get("alternative", "two-sided"),
         figures=raw.get("figures", True), taxonomy=raw.get("taxonomy"), tables=tuple(tables),
@@ -238,6 +238,8 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
                          unit=plan.unit, n_resamples=plan.permutations, alternative=plan.alternative,
                          correction=plan.correction, rng=plan.seed)
         folder = out_root / dataset
+        if log is not None and result.geometry_choice is not None:
+            log(f"{dataset}: geometry {result.geometry_choice.describe()}")
         from .report import write_plan_tables
 
         written.update({(dataset, k): v for k, v in

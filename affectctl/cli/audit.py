@@ -29,8 +29,13 @@ def audit_cli(
                                          "error, not a warning.")] = False,
     taxonomy: Annotated[Optional[str], typer.Option(help="Label space, e.g. affwild2-expr8, affectnet8; "
                                                     "inferred from p_<Class> columns when omitted.")] = None,
-    geometry: Annotated[str, typer.Option(help="Class coordinates: nrc-vad, russell, affectnet-sample, "
-                                          "data, or a CSV class,valence,arousal.")] = "nrc-vad",
+    geometry: Annotated[str, typer.Option(help="Class coordinates: auto (the file's per-class VA means "
+                                          "when every class has --geometry-min-samples VA-annotated "
+                                          "samples, else nrc-vad), nrc-vad, russell, affectnet-sample, "
+                                          "data, or a CSV class,valence,arousal.")] = "auto",
+    geometry_min_samples: Annotated[int, typer.Option(help="VA-annotated samples every class needs "
+                                                      "before --geometry auto uses the data's "
+                                                      "geometry.")] = 30,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     require: Annotated[Optional[list[str]], typer.Option(
         "--require", help="CI gate such as 'expr_macro_f1>=0.40' (repeatable); exit 1 if one fails.")] = None,
@@ -44,7 +49,8 @@ def audit_cli(
     pred_format, truth_format = split_format_names(fmt)
     dump = read_predictions(file, annotations=truth, taxonomy=taxonomy, format=pred_format,
                             truth_format=truth_format, mapping=mapping, id_column=id_column, strict=strict)
-    report = audit(dump, geometry=geometry, require=require or ())
+    report = audit(dump, geometry=geometry, require=require or (),
+                   geometry_min_samples=geometry_min_samples)
     for finding in (report.class_order, report.va_order):  # before the tables, which mark the scores
         if finding is not None:
             err_console.print(f"affectctl: warning: {finding.message()}", markup=False)
@@ -89,7 +95,9 @@ def _fmt(v: float) -> str:
 
 def _print_report(report) -> None:
     m = report.metrics
-    console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}")
+    console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}"
+                  + (f" ({report.geometry_reason})" if report.geometry_reason else ""),
+                  highlight=False)
     ex = report.exclusions
     coded = ex.get("by_code") or {}
     excluded = []

@@ -55,7 +55,12 @@ def compare_cli(
     seeds: Annotated[int, typer.Option(help="Seeds to train when --runs is not given.")] = 5,
     cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = DEFAULT_CACHE,
     taxonomy: Annotated[Optional[str], typer.Option(help="Override the dumps' taxonomy.")] = None,
-    geometry: Annotated[str, typer.Option(help="nrc-vad, russell, affectnet-sample, data, or a CSV.")] = "nrc-vad",
+    geometry: Annotated[str, typer.Option(help="auto (the data's per-class VA means when every class has "
+                                          "--geometry-min-samples VA-annotated samples, else nrc-vad), "
+                                          "nrc-vad, russell, affectnet-sample, data, or a CSV.")] = "auto",
+    geometry_min_samples: Annotated[int, typer.Option(help="VA-annotated samples every class needs "
+                                                      "before --geometry auto uses the data's "
+                                                      "geometry.")] = 30,
     metric: Annotated[Optional[list[str]], typer.Option("--metric", help="Metric id to test (repeatable); "
                                                         "default: the headline metrics available.")] = None,
     contrast: Annotated[Optional[list[str]], typer.Option("--contrast", help="Extra comparison A:B "
@@ -121,9 +126,12 @@ def compare_cli(
         report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else _ResamplingProgress()
     result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,
-                     geometry=geometry, sample_test=sample_test, unit=unit, n_resamples=permutations,
+                     geometry=geometry, geometry_min_samples=geometry_min_samples,
+                     sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
                      progress=progress)
+    if not as_json:
+        err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
     name = name or report_name
     out_dir = out or check.contained("reports", name, option="--name")
     from ..report import write_report

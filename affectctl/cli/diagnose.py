@@ -36,9 +36,10 @@ _HELP = (
     + " ".join(DEFAULT_CONDITIONS) + ").\n\n"
     "Writes into --out (default reports/diagnose-<name>): pairs.csv, persistence.csv, "
     "per_seed.csv, by_condition.csv, representation.csv (when the dumps have embeddings), "
-    "diagnosis.json, index.html (the whole report on one self-contained page) and, unless "
-    "--no-figures, the figures pair_graph, pair_rates and projection (with embeddings), each "
-    "as PDF and PNG."
+    "diagnosis.json, geometry_sensitivity.csv (every pair's verdict under each available "
+    "geometry), index.html (the whole report on one self-contained page) and, unless "
+    "--no-figures, the figures pair_graph, geometry_overlay, pair_rates and projection (with "
+    "embeddings), each as PDF and PNG."
 )
 
 
@@ -125,10 +126,19 @@ def _render(result, top: int) -> None:
     if has_probe:
         table.add_column("probe AUC", justify="right", no_wrap=True)
     styles = {"degenerate": "bold red", "candidate": "yellow", "fixed": "green"}
+    from ..controls.geometry_sensitivity import MARK
+    from ..diagnose import _pct
+
+    sens = result.geometry_sensitivity
+    moved = {}
+    if sens is not None:
+        for c in sens.changed.itertuples(index=False):
+            moved.setdefault((c.a, c.b), []).append(f"{c.geometry}: {c.verdict}")
     for r in shown.itertuples(index=False):
-        best = "–" if r.best_intervention is None else \
-            f"{r.best_intervention} {_f(100 * r.best_relative_change, '+.0f')}%"
-        cells = [str(r.rank), f"{r.a}–{r.b}", r.status, _f(r.confusion_rate, ".1%"),
+        best = "–" if not isinstance(r.best_intervention, str) else \
+            f"{r.best_intervention} {_pct(r.best_relative_change)}"
+        cells = [str(r.rank), f"{r.a}–{r.b}", r.status + (MARK if (r.a, r.b) in moved else ""),
+                 _f(r.confusion_rate, ".1%"),
                  _f(r.lift, ".1f"), _f(r.va_distance, ".2f"), _f(r.va_overlap, ".2f"),
                  _f(r.macro_f1_gain, "+.3f"), best]
         if has_probe:
@@ -157,6 +167,16 @@ def _render(result, top: int) -> None:
         console.print(cost, markup=False)
     n_deg = int(pairs["degenerate"].sum())
     console.print(f"{n_deg} degenerate pair(s) of {len(pairs)}.", markup=False)
+    if sens is not None:
+        others = ", ".join(g for g in sens.geometries if g != sens.default)
+        if moved:
+            console.print(f"{MARK} the verdict depends on the geometry (see "
+                          "geometry_sensitivity.csv):", markup=False)
+            for (a, b), what in moved.items():
+                console.print(f"    {a}–{b}: " + "; ".join(what), markup=False)
+        else:
+            console.print(f"no verdict changes under {others or 'any other geometry'}.",
+                          markup=False)
     for note in result.notes:
         console.print(f"note: {note}", markup=False)
 
@@ -176,6 +196,10 @@ def _write(result, out_dir: Path, projection, figures: bool) -> list:
     path = out_dir / "diagnosis.json"
     path.write_text(json.dumps(result.to_dict(), indent=2))
     paths.append(path)
+    from ..report.writer import write_geometry_sensitivity
+
+    paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
+                                             figures=figures).values())
     if figures:
         from ..report.diagnose_figures import write_diagnose_figures
 
@@ -204,8 +228,13 @@ def diagnose_cli(
     taxonomy: Annotated[Optional[str], typer.Option("--taxonomy", help="Override the dumps' "
                                                                        "taxonomy.")] = None,
     geometry: Annotated[str, typer.Option(
-        "--geometry", help="nrc-vad, russell, affectnet-sample, data, or a CSV class,valence,"
-                           "arousal.")] = "nrc-vad",
+        "--geometry", help="auto (the data's per-class VA means when every class has "
+                           "--geometry-min-samples VA-annotated samples, else nrc-vad), nrc-vad, "
+                           "russell, affectnet-sample, data, or a CSV class,valence,"
+                           "arousal.")] = "auto",
+    geometry_min_samples: Annotated[int, typer.Option(
+        "--geometry-min-samples", help="VA-annotated samples every class needs before "
+                                       "--geometry auto uses the data's geometry.")] = 30,
     baseline: Annotated[Optional[str], typer.Option(
         "--baseline",
         help="Reference condition (default 'base' if present, else the first).")] = None,
@@ -271,7 +300,10 @@ def diagnose_cli(
     runset = load_runs(root, conds, taxonomy=taxonomy)
     result = diagnose(runset, baseline=baseline, interventions=tuple(conds[1:]), geometry=geometry,
                       thresholds=thresholds, rng=seed,
-                      representation="auto" if representation else False)
+                      representation="auto" if representation else False,
+                      geometry_min_samples=geometry_min_samples)
+    if not as_json:
+        err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
     proj = None
     first = runset.dump(baseline, result.seeds[0])
     if figures and representation and first.embedding is not None:

@@ -55,7 +55,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..circumplex import Geometry, cost_matrix, geometry_from_data, get_geometry, quadrant
+from ..circumplex import (
+    AUTO_MIN_SAMPLES,
+    Geometry,
+    GeometryChoice,
+    choose_geometry,
+    cost_matrix,
+    quadrant,
+)
 from ..errors import DegenerateDataWarning
 from ..io.schema import ABAW2020_AUS, ABAW_AUS, Dump
 from . import confusion as cm_metrics
@@ -64,8 +71,8 @@ from .probability import (confidence, expected_calibration_error, expected_calib
                           expected_cost_per_sample, expected_cost_soft_per_sample)
 from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
-__all__ = ["compute_metrics", "metric_table", "resolve_geometry", "metric_direction", "OFFICIAL_SCORE", "official_score_id",
-           "GeometryContext", "geometry_context"]
+__all__ = ["compute_metrics", "metric_table", "resolve_geometry", "geometry_choice", "metric_direction",
+           "OFFICIAL_SCORE", "official_score_id", "GeometryContext", "geometry_context"]
 
 #: Which metric is a benchmark's headline score, by taxonomy.
 OFFICIAL_SCORE = {
@@ -98,15 +105,23 @@ class GeometryContext:
     quadrants: np.ndarray       # (K,)
 
 
-def resolve_geometry(spec, dump: Dump) -> Geometry:
-    """``"data"`` → centroids of the dump's VA annotations; else :func:`get_geometry`."""
-    if isinstance(spec, str) and spec == "data":
-        if dump.va_true is None:
-            from ..errors import ConfigError
+def geometry_choice(spec, dump: Dump, *, min_samples: int = AUTO_MIN_SAMPLES) -> GeometryChoice:
+    """Resolve ``spec`` against one dump's truth, with the reason (:func:`affectctl.circumplex.choose_geometry`).
 
-            raise ConfigError(f"--geometry data needs VA annotations (v_true, a_true) in {dump.source}.")
-        return geometry_from_data(dump.y_true, dump.va_true, dump.taxonomy)
-    return get_geometry(spec)
+    ``"auto"`` → the dump's per-class VA means when every placed class has at least
+    ``min_samples`` annotated samples, else ``nrc-vad``; ``"data"`` → those means
+    (an error without VA annotations); anything else → :func:`~affectctl.circumplex.get_geometry`.
+    """
+    if isinstance(spec, str) and spec == "data" and dump.va_true is None:
+        from ..errors import ConfigError
+
+        raise ConfigError(f"--geometry data needs VA annotations (v_true, a_true) in {dump.source}.")
+    return choose_geometry(spec, dump.y_true, dump.va_true, dump.taxonomy, min_samples=min_samples)
+
+
+def resolve_geometry(spec, dump: Dump, *, min_samples: int = AUTO_MIN_SAMPLES) -> Geometry:
+    """The :class:`Geometry` of :func:`geometry_choice` (``"auto"``, ``"data"``, a name, a CSV)."""
+    return geometry_choice(spec, dump, min_samples=min_samples).geometry
 
 
 def geometry_context(geometry: Geometry, taxonomy) -> GeometryContext:

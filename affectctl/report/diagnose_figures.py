@@ -44,6 +44,12 @@ def _axes(ax, figsize):
     return ax
 
 
+def _status_of(result, a: str, b: str) -> str:
+    sel = result.pairs[((result.pairs["a"] == a) & (result.pairs["b"] == b))
+                       | ((result.pairs["a"] == b) & (result.pairs["b"] == a))]
+    return str(sel["status"].iloc[0]) if len(sel) else ""
+
+
 def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width: float = 8.0,
                     min_rate: float = 0.01, figsize=(COLUMN_WIDTH, COLUMN_WIDTH)):
     """Classes on the valence–arousal plane, pairs as edges whose width is the confusion rate.
@@ -68,9 +74,15 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
     Notes
     -----
     Degenerate pairs are vermillion, candidates orange, pairs an intervention fixed
-    blue and dashed, the rest grey (Okabe–Ito). Classes without a coordinate in the geometry are
-    listed in the lower-left corner; their pairs cannot be drawn.
+    blue and dashed, the rest grey (Okabe–Ito); the legend lists only the kinds drawn.
+    Class names are placed where they hide no other name, marker or rate label
+    (:func:`affectctl.report._labels.place_labels`). Classes without a coordinate in
+    the geometry are listed in the lower-left corner; their pairs cannot be drawn.
     """
+    from matplotlib.lines import Line2D
+
+    from ._labels import place_labels
+
     ax = _axes(ax, figsize)
     condition = result.baseline if condition is None else condition
     coords = np.asarray(result.coords, dtype=np.float64)
@@ -80,6 +92,7 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
     top = float(np.nanmax(rates["confusion_rate"].to_numpy())) if len(rates) else 0.0
     top = top if np.isfinite(top) and top > 0 else 1.0
     order = rates.sort_values("confusion_rate")
+    drawn, rate_labels = set(), []
     for r in order.itertuples(index=False):
         st = status.get((r.a, r.b), "")
         rate = r.confusion_rate
@@ -93,20 +106,16 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
         ax.plot([pa[0], pb[0]], [pa[1], pb[1]], color=STATUS_COLOURS.get(st, _OTHER_EDGE),
                 lw=width, alpha=0.9 if special else 0.45, ls="--" if st == "fixed" else "-",
                 solid_capstyle="round", zorder=3 if special else 2)
+        drawn.add(st if special else "other")
         if special:
             mid = (pa + pb) / 2.0
-            ax.annotate(f"{rate:.0%}", mid, textcoords="offset points", xytext=(0, 10), fontsize=7,
-                        color="black", ha="center", va="center", zorder=6,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
-    missing = []
-    for k, name in enumerate(classes):
-        p = coords[k]
-        if not np.isfinite(p).all():
-            missing.append(name)
-            continue
-        ax.scatter([p[0]], [p[1]], s=18, color="black", zorder=4)
-        ax.annotate(name, p, textcoords="offset points", xytext=(4, -8), fontsize=7, zorder=5,
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7})
+            rate_labels.append(ax.annotate(
+                f"{rate:.0%}", mid, textcoords="offset points", xytext=(0, 10), fontsize=7,
+                color="black", ha="center", va="center", zorder=6,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}))
+    missing = [name for k, name in enumerate(classes) if not np.isfinite(coords[k]).all()]
+    has = np.isfinite(coords).all(axis=1)
+    ax.scatter(coords[has, 0], coords[has, 1], s=18, color="black", zorder=4)
     if missing:
         ax.text(0.02, 0.02, "no coordinate: " + ", ".join(missing), transform=ax.transAxes,
                 fontsize=7, color="dimgray")
@@ -119,26 +128,29 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
     ax.set_aspect("equal")
     ax.set_xlabel("valence")
     ax.set_ylabel("arousal")
-    from matplotlib.lines import Line2D
-
-    handles = [Line2D([], [], color=STATUS_COLOURS["degenerate"], lw=3, label="degenerate"),
-               Line2D([], [], color=STATUS_COLOURS["fixed"], lw=3, ls="--", label="fixed"),
-               Line2D([], [], color=_OTHER_EDGE, lw=3, alpha=0.45, label="other pairs")]
-    if (result.pairs["status"] == "candidate").any():
-        handles.insert(1, Line2D([], [], color=STATUS_COLOURS["candidate"], lw=3,
-                                 label="candidate"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=len(handles),
-              fontsize=7, frameon=False, handlelength=1.5, columnspacing=1.0)
-    ax.set_title(f"Pair confusion, '{condition}' ({result.geometry})", fontsize=8)
+    handles = []
+    for st in ("degenerate", "candidate", "fixed"):
+        if st in drawn:
+            handles.append(Line2D([], [], color=STATUS_COLOURS[st], lw=3,
+                                  ls="--" if st == "fixed" else "-", label=st))
+    if "other" in drawn:
+        handles.append(Line2D([], [], color=_OTHER_EDGE, lw=3, alpha=0.45, label="other pairs"))
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncol=len(handles), fontsize=7, frameon=False, handlelength=1.5,
+                  columnspacing=1.0)
+    ax.set_title(f"Confusion between classes under '{condition}' ({result.geometry} geometry)\n"
+                 "dot: class; line width: confusion rate; %: rate of a flagged pair", fontsize=7)
+    place_labels(ax, coords, classes, fontsize=7, obstacles=rate_labels)
     return ax
 
 
 def plot_pair_rates(result, a: str, b: str, *, ax=None, figsize=(COLUMN_WIDTH, 2.4)):
     """Per-seed confusion rate of one pair under every condition, one line per seed.
 
-    The conditions share their seeds, so each seed is a line across them (the paired
-    design of the persistence tests); the bar is the mean over seeds and the dotted line
-    the baseline mean.
+    The conditions share their seeds, so each seed is a line of dots across them (the
+    paired design of the persistence tests); the bar is the mean over seeds, in the
+    colour of the pair's verdict, and the dotted line the baseline mean.
 
     Parameters
     ----------
@@ -155,6 +167,8 @@ def plot_pair_rates(result, a: str, b: str, *, ax=None, figsize=(COLUMN_WIDTH, 2
     ps = result.per_seed
     sel = ps[((ps["a"] == a) & (ps["b"] == b)) | ((ps["a"] == b) & (ps["b"] == a))]
     conds = [result.baseline] + list(result.interventions)
+    status = _status_of(result, a, b)
+    colour = STATUS_COLOURS.get(status, _OTHER_EDGE)
     wide = sel.pivot_table(index="seed", columns="condition", values="confusion_rate").reindex(columns=conds)
     for _, row in wide.iterrows():
         ax.plot(range(len(conds)), row.to_numpy(), color="#8C8C8C", lw=0.7, marker="o", ms=2.5,
@@ -162,14 +176,17 @@ def plot_pair_rates(result, a: str, b: str, *, ax=None, figsize=(COLUMN_WIDTH, 2
     means = wide.mean(axis=0).to_numpy()
     for i, m in enumerate(means):
         if np.isfinite(m):
-            ax.plot([i - 0.25, i + 0.25], [m, m], color=STATUS_COLOURS["degenerate"], lw=2, zorder=4)
+            ax.plot([i - 0.25, i + 0.25], [m, m], color=colour, lw=2, zorder=4)
     base = sel[sel["condition"] == result.baseline]["confusion_rate"].to_numpy()
     if len(base):
         ax.axhline(float(np.mean(base)), color="gray", ls=":", lw=1)
     ax.set_xticks(range(len(conds)))
     ax.set_xticklabels(conds, rotation=30, ha="right")
     ax.set_ylabel("confusion rate")
-    ax.set_title(f"{a}–{b}: confusion rate, one line per seed", fontsize=8)
+    verdict = f" ({status})" if status else ""
+    ax.set_title(f"{a}–{b}{verdict}: confusion rate by condition\n"
+                 "grey dot: one seed (lines join a seed); bar: mean over seeds; "
+                 "dotted: baseline mean", fontsize=7)
     return ax
 
 
@@ -267,7 +284,7 @@ def write_diagnose_figures(result, out_dir: "str | Path", *, projection=None) ->
             fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.0), layout="constrained")
             plot_projection(projection, classes=result.classes, highlight=hl, ax=ax)
             ax.set_title(f"Embedding of '{result.baseline}' (seed {result.seeds[0]}), "
-                         f"{projection.method.upper()}", fontsize=8)
+                         f"{projection.method.upper()}: one dot per test sample", fontsize=8)
             paths += save_figure(fig, out_dir / "projection")
             plt.close(fig)
     return paths

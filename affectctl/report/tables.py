@@ -147,6 +147,25 @@ def _mark(p_adj: float, min_p: float, alpha: float) -> str:
     return ""
 
 
+def _add_geometry_marks(result, table: pd.DataFrame, tests) -> None:
+    """Append the geometry mark to ``sig_<test>`` where the conclusion depends on the geometry.
+
+    The marks come from :attr:`ComparisonResult.geometry_sensitivity`
+    (:func:`affectctl.controls.geometry_sensitivity.geometry_marks`).
+    """
+    from ..controls.geometry_sensitivity import MARK, geometry_marks
+
+    marks = geometry_marks(result)
+    if not marks or table.empty:
+        return
+    for t in tests:
+        col = f"sig_{t}"
+        if col not in table:
+            continue
+        hit = [(a, b, m, t) in marks for a, b, m in zip(table["a"], table["b"], table["metric"])]
+        table.loc[hit, col] = table.loc[hit, col].fillna("").astype(str) + MARK
+
+
 def _pair_fields(rows: pd.DataFrame, tests: Sequence[str], alpha: float) -> dict:
     """Fields of one (a, b, metric) from its test rows; NaN where a test is missing."""
     out: dict = {}
@@ -298,6 +317,7 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
                             "mean_a": ma, "sd_a": sa, "mean_b": mb, "sd_b": sb,
                             **_pair_fields(sel, tests, alpha)})
     table = pd.DataFrame.from_records(records)
+    _add_geometry_marks(result, table, tests)
     table["n"] = table["n"].astype("Int64")
     notes = _notes(result, table, tests, alpha, kind="comparison")
     for dropped, kept in aliases.items():
@@ -388,6 +408,7 @@ def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
     table = pd.DataFrame.from_records(records).reindex(columns=cols)
     for t in tests:
         table[f"sig_{t}"] = table[f"sig_{t}"].fillna("").astype(object)
+    _add_geometry_marks(result, table, tests)
     table["n"] = table["n"].astype("Int64")
     table["n_seeds"] = table["n_seeds"].astype("Int64")
     single = _single_run_ci(result, table)
@@ -742,6 +763,11 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         mc.append(f"geometry {settings['geometry']}")
     if mc:
         notes.append(", ".join(mc) + ".")
+    from ..controls.geometry_sensitivity import table_footnote
+
+    geo_note = table_footnote(result)
+    if geo_note:
+        notes.append(geo_note)
     official = settings.get("official_score")
     metrics_shown = set(table["metric"]) if "metric" in table.columns else set()
     if official and "official_score" in metrics_shown:
@@ -978,7 +1004,7 @@ _TEX_SPECIAL = {
 _TEX_UNICODE = {
     "−": "$-$", "±": r"$\pm$", "Δ": r"$\Delta$", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
     "†": r"\textsuperscript{\dag}", "‡": r"\textsuperscript{\ddag}",
-    "§": r"\textsuperscript{\S}",
+    "§": r"\textsuperscript{\S}", "◊": r"\textsuperscript{$\diamond$}",
     "≤": r"$\le$", "≥": r"$\ge$", "<": r"$<$", ">": r"$>$", "×": r"$\times$", "–": "--",
     "α": r"$\alpha$",
 }

@@ -20,7 +20,8 @@ from .tables import (
     to_markdown,
 )
 
-__all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_table"]
+__all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_table",
+           "write_geometry_sensitivity"]
 
 
 def _label(name: str) -> str:
@@ -56,6 +57,37 @@ def write_table(table, out_dir, stem: str, *, caption: str | None = None,
         path = write_text_atomically(out_dir / f"{stem}.{ext}", text)
         out[path.name] = path
     return out
+
+
+def write_geometry_sensitivity(sens, out_dir, *, figures: bool = True,
+                               formats: Sequence[str] = ("pdf", "png")) -> dict:
+    """Write ``geometry_sensitivity.csv`` and the ``geometry_overlay`` figure atomically.
+
+    Parameters
+    ----------
+    sens : GeometrySensitivity or None
+        :attr:`ComparisonResult.geometry_sensitivity` or
+        :attr:`DiagnosisResult.geometry_sensitivity`; None writes nothing.
+    out_dir : str or Path
+    figures : bool, default True
+    formats : sequence of str, default ("pdf", "png")
+
+    Returns
+    -------
+    dict
+        ``{file name: Path}``.
+    """
+    if sens is None:
+        return {}
+    out_dir = Path(out_dir)
+    path = write_text_atomically(out_dir / "geometry_sensitivity.csv",
+                                 sens.records.to_csv(index=False, lineterminator="\n"))
+    written = {path.name: path}
+    if figures:
+        from .figures_geometry import write_geometry_figure
+
+        written.update(write_geometry_figure(sens, out_dir, formats=tuple(formats)))
+    return written
 
 
 def write_report(result, out_dir, *, name: str | None = None,
@@ -112,6 +144,8 @@ def write_report(result, out_dir, *, name: str | None = None,
     written.update(write_paper_tables(result, out_dir, name=name, tests=tests, alpha=alpha))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
     written[path.name] = path
+    written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),
+                                              out_dir, figures=figures, formats=formats))
     if figures:
         from .figures import save_figures
         from .figures_single import save_single_run_figures
@@ -234,6 +268,10 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
                                          label=_label(f"{plan.name}-{spec.name}"))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
     written["results"] = {path.name: path}
+    sens = write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None), out_dir,
+                                      figures=figures, formats=formats)
+    if sens:
+        written["geometry_sensitivity"] = sens
     if figures:
         from .figures import save_figures
 
