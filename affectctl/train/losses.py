@@ -217,39 +217,56 @@ def au_bce(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 
 
 def anchor_loss(anchors: torch.Tensor, margin: float) -> torch.Tensor:
-    """Bounded anchor-separation loss, in [0, 1].
+    """ARBEx's anchor loss, clipped at a margin so that it is bounded, in [0, 1].
 
-    ARBEx pushes anchors apart with ``-Σ_{i<j} ‖a_i - a_j‖²``, which is unbounded below
-    (the anchors can run off to infinity and the term dominates the objective). This
-    version is a squared hinge on the distance, normalised by the margin ``m``:
+    ARBEx keeps anchors apart with ``L = -Σ_{i<j} ‖a_i - a_j‖²`` (paper eq. 6; the
+    official code divides by ``sqrt(D)``), which is unbounded below: the anchors can
+    run off to infinity and the term then dominates the objective. This version keeps
+    the paper's form (and so its gradient, which pushes every close pair apart along
+    ``a_i - a_j``) up to a margin ``m`` and is flat beyond it:
 
-    .. math:: L_a = \\frac{1}{P} \\sum_{i<j} \\max(0, 1 - \\lVert a_i - a_j \\rVert / m)^2
+    .. math:: L_a = \\frac{1}{P} \\sum_{i<j} \\max\\left(0,\\;
+              1 - \\lVert a_i - a_j \\rVert^2 / m^2\\right)
 
     over all ``P`` pairs of anchors (all classes). It is 1 when all anchors coincide and
-    0 once every pair is at least ``m`` apart; it never pulls anchors together.
+    0 once every pair is at least ``m`` apart; it never pulls anchors together. The
+    training loop puts ``m`` on the scale of the standardised embedding
+    (``anchor_margin × sqrt(2 r)``, the typical distance between two embeddings), and the
+    anchors start close together (:data:`affectctl.train.heads.ANCHOR_INIT_STD`), so the
+    loss acts from the first step.
 
     Parameters
     ----------
     anchors : tensor (K, A, D)
     margin : float > 0
+        ``m``, in the embedding's units.
     """
     flat = anchors.reshape(-1, anchors.shape[-1])
     n = flat.shape[0]
     if n < 2:
         return flat.sum() * 0.0
     iu = torch.triu_indices(n, n, offset=1)
-    diff = flat[iu[0]] - flat[iu[1]]
-    dist = (diff.pow(2).sum(-1) + 1e-12).sqrt()
-    return F.relu(1.0 - dist / margin).pow(2).mean()
+    sq = (flat[iu[0]] - flat[iu[1]]).pow(2).sum(-1)
+    return F.relu(1.0 - sq / (margin * margin)).mean()
 
 
-def center_loss(embedding: torch.Tensor, y: torch.Tensor, anchors: torch.Tensor) -> torch.Tensor:
-    """Squared distance from each embedding to its nearest own-class anchor, per dimension.
+def center_loss(distances: torch.Tensor, y: torch.Tensor, dim: int) -> torch.Tensor:
+    """ARBEx's center loss: distance to the nearest anchor of the frame's own class.
 
-    .. math:: L_c = \\frac{1}{B D} \\sum_b \\min_a \\lVert e_b - a_{y_b, a} \\rVert^2
+    .. math:: L_c = \\frac{1}{B \\sqrt{D}} \\sum_b \\min_i \\lVert e_b - a_{y_b, i} \\rVert
 
-    (ARBEx's center loss divided by the embedding dimension D).
+    (paper eq. 7; the ``1/sqrt(D)`` factor is the official code's). ARBEx's official code
+    also multiplies each term by the primary head's confidence; this version does not
+    (the gradient through that factor lowers the primary head's confidence to shrink
+    the loss).
+
+    Parameters
+    ----------
+    distances : tensor (B, K, A)
+        ``‖e_b - a_{k,i}‖`` (:meth:`affectctl.train.heads.ReliabilityBalancing.distances`).
+    y : int64 tensor (B,)
+    dim : int
+        Embedding width D.
     """
-    own = anchors[y]                                   # (B, A, D)
-    sq = (embedding[:, None, :] - own).pow(2).sum(-1)  # (B, A)
-    return sq.min(-1).values.mean() / embedding.shape[-1]
+    own = distances[torch.arange(y.shape[0]), y]        # (B, A)
+    return own.min(-1).values.mean() / dim ** 0.5
