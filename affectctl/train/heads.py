@@ -28,9 +28,8 @@ have a fixed scale: two independent embeddings are about ``sqrt(2r)`` apart.
 - Attention branch: multi-head self-attention on ``ê`` itself. ARBEx's official code
   attends *across the batch* (a sample's prediction then depends on its batch mates
   and on the test batch size); here each sample's ``r`` embedding coordinates are its
-  tokens: ``ê`` is cut into ``T = gcd(r, 8)`` consecutive chunks, each embedded
-  linearly into a token of width 16 (a feature tokenizer, after Gorishniy et al.
-  2021); self-attention runs over the T tokens, and the attended tokens plus the
+  tokens: a linear map of ``ê`` cut into ``T = gcd(r, 8)`` tokens of width 16 (a
+  tokenizer in the spirit of Gorishniy et al. 2021); multi-head self-attention runs over the T tokens, and the attended tokens plus the
   tokens (residual), flattened, go through a linear layer and a softmax to give
   ``t_g``. A prediction depends only on
   its own input. ``heads = 0`` removes the branch.
@@ -132,10 +131,10 @@ class ReliabilityBalancing(nn.Module):
         if heads > 0:
             T = math.gcd(dim, N_TOKENS)
             self.n_tokens = T
-            self.token_w = nn.Parameter(torch.randn(T, dim // T, TOKEN_WIDTH)
-                                        / math.sqrt(dim // T))
-            self.token_b = nn.Parameter(torch.zeros(T, TOKEN_WIDTH))
-            self.attention = nn.MultiheadAttention(TOKEN_WIDTH, heads, batch_first=True)
+            self.tokens = nn.Linear(dim, T * TOKEN_WIDTH)
+            self.heads = heads
+            self.attention = nn.Linear(TOKEN_WIDTH, 3 * TOKEN_WIDTH)   # q, k, v
+            self.attention_out = nn.Linear(TOKEN_WIDTH, TOKEN_WIDTH)
             self.readout = nn.Linear(T * TOKEN_WIDTH, n_classes)
         else:
             self.attention = None
@@ -143,8 +142,7 @@ class ReliabilityBalancing(nn.Module):
     def distances(self, e_hat: torch.Tensor) -> torch.Tensor:
         """``‖ê - a_{k,i}‖`` of shape (B, K, A)."""
         K, A, D = self.anchors.shape
-        diff = e_hat[:, None, :] - self.anchors.reshape(K * A, D)[None]
-        return (diff.pow(2).sum(-1) + 1e-12).sqrt().reshape(-1, K, A)
+        return torch.cdist(e_hat, self.anchors.reshape(K * A, D)).reshape(-1, K, A)
 
     def anchor_distribution(self, e_hat: torch.Tensor) -> torch.Tensor:
         """``t_a`` of shape (B, K): anchor similarities summed per class."""
@@ -158,9 +156,15 @@ class ReliabilityBalancing(nn.Module):
     def attention_distribution(self, e_hat: torch.Tensor) -> torch.Tensor:
         """``t_g`` of shape (B, K): self-attention over each sample's embedding tokens."""
         B, T = e_hat.shape[0], self.n_tokens
-        chunks = e_hat.reshape(B, T, -1)                                           # (B, T, r/T)
-        tokens = torch.einsum("btc,tcw->btw", chunks, self.token_w) + self.token_b[None]
-        out, _ = self.attention(tokens, tokens, tokens, need_weights=False)        # (B, T, w)
+        tokens = self.tokens(e_hat).reshape(B, T, -1)                              # (B, T, w)
+        H = self.heads
+        q, k, v = (t.reshape(B, T, H, -1).transpose(1, 2)
+                   for t in self.attention(tokens).chunk(3, dim=-1))              # (B, H, T, w/H)
+        # softmax(q k^T / sqrt(d)) v written out: torch's fused kernel is slower on tiny CPU tensors
+        # (broadcast products: faster than batched matmuls on these tiny shapes)
+        scores = (q[:, :, :, None, :] * k[:, :, None, :, :]).sum(-1) / math.sqrt(q.shape[-1])
+        att = (torch.softmax(scores, dim=-1)[..., None] * v[:, :, None, :, :]).sum(-2)
+        out = self.attention_out(att.transpose(1, 2).reshape(B, T, -1))           # (B, T, w)
         return torch.softmax(self.readout((out + tokens).reshape(B, -1)), dim=-1)
 
     def forward(self, e: torch.Tensor, logits: torch.Tensor) -> BalanceOutput:

@@ -245,8 +245,7 @@ def anchor_loss(anchors: torch.Tensor, margin: float) -> torch.Tensor:
     n = flat.shape[0]
     if n < 2:
         return flat.sum() * 0.0
-    iu = torch.triu_indices(n, n, offset=1)
-    sq = (flat[iu[0]] - flat[iu[1]]).pow(2).sum(-1)
+    sq = torch.pdist(flat).pow(2)   # the n (n - 1) / 2 pairs i < j
     return F.relu(1.0 - sq / (margin * margin)).mean()
 
 
