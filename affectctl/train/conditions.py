@@ -62,6 +62,7 @@ Keys
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -71,7 +72,7 @@ from ..errors import ConfigError
 from .costs import COSTS, PERMUTATION_MAX_CORR
 
 __all__ = ["Condition", "SCHEMA", "TOKEN_WIDTH", "load_condition", "find_condition", "list_conditions",
-           "condition_dirs", "parse_condition"]
+           "condition_dirs", "parse_condition", "noisy_name"]
 
 
 def _repo_models() -> Path:
@@ -298,8 +299,31 @@ def find_condition(name: str, models_dir: "str | Path | None" = None) -> Path:
                       f"(searched {', '.join(str(d) for d in dirs)}).")
 
 
+#: ``<condition>@noise<rate>``: a condition trained with symmetric label noise.
+_NOISY = re.compile(r"^(?P<base>.+)@noise(?P<rate>[0-9]*\.?[0-9]+)$")
+
+
+def noisy_name(name: str, rate: float) -> str:
+    """Name of ``name`` trained with label noise ``rate``: ``base@noise0.2``."""
+    return f"{name}@noise{rate:g}"
+
+
 def load_condition(name: str, models_dir: "str | Path | None" = None) -> Condition:
-    """Find, read and validate a condition by name (or ``.toml`` path)."""
+    """Find, read and validate a condition by name (or ``.toml`` path).
+
+    ``<name>@noise<rate>`` (e.g. ``base@noise0.2``, :func:`noisy_name`) is condition
+    ``<name>`` with ``label_noise = <rate>`` appended to its text (so the dump records
+    it and a finished clean run is never taken for a noisy one).
+    """
+    m = _NOISY.match(name) if isinstance(name, str) else None
+    if m:
+        base = load_condition(m.group("base"), models_dir)
+        rate = float(m.group("rate"))
+        if base.label_noise > 0:
+            raise ConfigError(f"{base.source}: key `label_noise` is already set "
+                              f"({base.label_noise!r}); cannot add label noise {rate:g} to it.")
+        text = base.text.rstrip("\n") + f"\n# label noise of {name}\nlabel_noise = {rate!r}\n"
+        return parse_condition(text, name=noisy_name(base.name, rate), source=base.source)
     path = find_condition(name, models_dir)
     try:
         text = path.read_text(encoding="utf-8")

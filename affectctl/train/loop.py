@@ -58,6 +58,7 @@ from .losses import (
     smooth_targets,
 )
 from .seed import rng_for, seed_everything
+from .summary import arbex_summary_line
 
 __all__ = ["RunResult", "train_run", "run_frame", "run_metadata", "run_one", "epoch_indices",
            "library_versions", "noisy_labels", "arbex_summary_line"]
@@ -354,21 +355,6 @@ def _branch_summary(branches: dict, y_test: np.ndarray) -> dict:
             "fusion_weight": {"primary": float(w[0]), "anchor": float(w[1]),
                               "attention": float(w[2])},
             "n_test_labelled": int(lab.sum())}
-
-
-def arbex_summary_line(meta: dict) -> "str | None":
-    """One printed line with a run's ARBEx branch accuracies and fusion weights."""
-    b = meta.get("arbex_branches")
-    if not b:
-        return None
-
-    def f(v):
-        return "n/a" if v is None else f"{v:.3f}"
-
-    a, w = b["accuracy"], b["fusion_weight"]
-    return (f"{meta.get('condition')} seed {meta.get('seed')}: branch accuracy primary "
-            f"{f(a['primary'])}, anchor {f(a['anchor'])}, attention {f(a['attention'])}; "
-            f"fusion weight {f(w['primary'])} / {f(w['anchor'])} / {f(w['attention'])}")
 
 
 def _loss(c: Condition, out, y, va, au, model, cost, class_w, log_prior,
