@@ -98,6 +98,7 @@ class ComparisonResult:
     class_support: np.ndarray
     error_null: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict)
+    geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
 
     def summary(self) -> pd.DataFrame:
         """Mean and sd over seeds of every headline metric: index condition, columns metric."""
@@ -136,6 +137,9 @@ class ComparisonResult:
             "error_distance_null": [
                 {"condition": c, **{k: clean(v) for k, v in null.to_record().items()}}
                 for c, null in self.error_null.items()],
+            "geometry_permutation": [{"real": "circumplex", "permuted": "permuted", "metric": k,
+                                      **{f: clean(v) for f, v in r.to_record().items()}}
+                                     for k, r in self.geometry_permutation.items()],
         }
 
     def to_json(self, **kwargs) -> str:
@@ -389,8 +393,11 @@ def compare(
                 "correction": correction, "geometry": geo.geometry.name,
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official}
+    from .controls.geometry_permutation import geometry_permutation_tests
+
     return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
-                            tuple(seeds), support, error_null, settings)
+                            tuple(seeds), support, error_null, settings,
+                            geometry_permutation_tests(table, headline, metric_direction, rng=rng))
 
 
 def _sample_metric_id(metric: str, official: "str | None") -> str:
