@@ -162,3 +162,19 @@ def test_sweep_runs_every_condition_at_every_noise_level(tmp_path, fast_models):
     with pytest.raises(ConfigError, match="label_noise"):
         sweep(["tiny-base"], seeds=1, out=tmp_path, models_dir=fast_models, progress=False,
               dataset_knobs=TINY, workers=1, label_noise=[1.5])
+
+
+def test_label_noise_plan_lists_every_condition_at_every_level():
+    from pathlib import Path
+
+    from affectctl.plans import load_plan
+
+    plan = load_plan(Path(__file__).resolve().parents[2] / "analyses" / "label-noise.toml")
+    rates = {load_condition(c).label_noise for c in plan.conditions}
+    assert rates == {0.0, 0.1, 0.2, 0.3}
+    clean = [c for c in plan.conditions if "@" not in c]
+    for c in clean:
+        for r in (0.1, 0.2, 0.3):
+            assert f"{c}@noise{r:g}" in plan.conditions
+    degradation = next(t for t in plan.tables if t.name == "degradation")
+    assert len(degradation.pairs) == 3 * len(clean)
