@@ -221,7 +221,14 @@ def run_scale(size: str, epochs: int) -> int:
         tmp = Path(tmp)
         path = tmp / f"features-{n}x{d}.parquet"
         start = time.perf_counter()
-        write_features(path, n, d)
+        # in a child process, so the writer's memory does not count against the load
+        import subprocess
+
+        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                        "import bench_train as b; from pathlib import Path; "
+                        "b.write_features(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))",
+                        str(Path(__file__).resolve().parent), str(path), str(n), str(d)],
+                       check=True)
         print(f"  wrote {path.stat().st_size / 1e9:.2f} GB in {time.perf_counter() - start:.1f} s")
         with _Peak() as peak:
             start = time.perf_counter()

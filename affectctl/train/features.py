@@ -69,8 +69,11 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-#: Rows per block when features are streamed from the file into the memory map.
+#: Rows per block when NPZ features are copied into the memory map.
 BLOCK_ROWS = 32_768
+
+#: Columns per block when Parquet features are streamed into the memory map.
+BLOCK_COLUMNS = 32
 
 
 def _read_parquet(path: Path):
@@ -99,10 +102,18 @@ def _read_parquet(path: Path):
                                   file=path) from None
 
     def blocks():
+        # one row group at a time, BLOCK_COLUMNS columns at a time: memory stays bounded
+        # even when the whole file is one row group (pyarrow's default up to 1M rows)
         offset = 0
-        for batch in pf.iter_batches(batch_size=BLOCK_ROWS, columns=fcols):
-            yield offset, {str(c).strip(): batch.column(i) for i, c in enumerate(fcols)}
-            offset += batch.num_rows
+        for rg in range(pf.num_row_groups):
+            rows = pf.metadata.row_group(rg).num_rows
+            for lo in range(0, len(fcols), BLOCK_COLUMNS):
+                part = fcols[lo:lo + BLOCK_COLUMNS]
+                table = pf.read_row_group(rg, columns=part)
+                yield offset, {str(c).strip(): table.column(i).combine_chunks()
+                               for i, c in enumerate(part)}
+                del table
+            offset += rows
 
     return frame, declared, [str(c).strip() for c in fcols], blocks, pf.metadata.num_rows
 
@@ -186,7 +197,9 @@ def _column(values, path: Path, col: str, offset: int) -> np.ndarray:
     if hasattr(values, "to_numpy"):  # a pyarrow array
         import pyarrow as pa
 
-        if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        if pa.types.is_floating(values.type):
+            return values.to_numpy(zero_copy_only=False)  # nulls become NaN
+        if pa.types.is_integer(values.type):
             return values.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
         values = values.to_pandas()
     series = pd.Series(np.asarray(values) if not isinstance(values, pd.Series) else values)
@@ -199,6 +212,16 @@ def _column(values, path: Path, col: str, offset: int) -> np.ndarray:
         raise DumpFormatError(f"non-numeric value {series.iloc[i]!r}.", file=path,
                               row=_line(offset + i), column=col)
     return out
+
+
+def _release_arrow_memory() -> None:
+    """Hand memory freed by Arrow back to the system (its pool keeps it otherwise)."""
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):
+        pass
 
 
 def _map_features(path: Path, fcols, blocks, n: int, train: np.ndarray):
@@ -218,25 +241,37 @@ def _map_features(path: Path, fcols, blocks, n: int, train: np.ndarray):
         for name, count in (("train", int(train.sum())), ("test", int((~train).sum()))):
             files[name] = np.lib.format.open_memmap(folder / f"X_{name}.npy", mode="w+",
                                                     dtype=np.float32, shape=(count, d))
-        pos = {"train": 0, "test": 0}
+        before = np.r_[0, np.cumsum(train)]   # train rows before each row
+        col = {c: j for j, c in enumerate(fcols)}
         for offset, cols in blocks():
             rows = len(next(iter(cols.values()))) if cols else 0
-            block = np.empty((rows, d), dtype=np.float32)
-            for j, c in enumerate(fcols):
+            names = list(cols)
+            block = np.empty((rows, len(names)), dtype=np.float32)
+            for j, c in enumerate(names):
                 v = _column(cols[c], path, c, offset)
                 with np.errstate(over="ignore", invalid="ignore"):
                     block[:, j] = v
-                bad = ~np.isfinite(v) | ~np.isfinite(block[:, j])
-                if bad.any():
-                    i = int(np.flatnonzero(bad)[0])
-                    raise DumpFormatError("feature is missing, NaN or infinite (or beyond "
-                                          "float32).", file=path, row=_line(offset + i),
-                                          column=c)
+                if v.dtype != np.float32:  # a finite value beyond float32's range
+                    over = np.isfinite(v) & ~np.isfinite(block[:, j])
+                    if over.any():
+                        i = int(np.flatnonzero(over)[0])
+                        raise DumpFormatError("feature is beyond float32's range.", file=path,
+                                              row=_line(offset + i), column=c)
+            bad = ~np.isfinite(block)
+            if bad.any():
+                i, j = (int(v[0]) for v in np.nonzero(bad))
+                raise DumpFormatError("feature is missing, NaN or infinite.", file=path,
+                                      row=_line(offset + i), column=names[j])
             t = train[offset:offset + rows]
-            for name, mask in (("train", t), ("test", ~t)):
-                k = int(mask.sum())
-                files[name][pos[name]:pos[name] + k] = block[mask]
-                pos[name] += k
+            lo_tr = int(before[offset])
+            lo_te = offset - lo_tr
+            js = [col[c] for c in names]
+            sl = slice(js[0], js[-1] + 1) if js == list(range(js[0], js[-1] + 1)) else js
+            n_tr = int(t.sum())
+            files["train"][lo_tr:lo_tr + n_tr, sl] = block[t]
+            files["test"][lo_te:lo_te + rows - n_tr, sl] = block[~t]
+            del cols, block
+            _release_arrow_memory()
         for f in files.values():
             f.flush()
         del files

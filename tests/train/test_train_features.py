@@ -147,13 +147,16 @@ def test_features_are_float32_memory_maps_that_pickle_as_their_file(tmp_path, ti
 
     import affectctl.train.features as features
 
-    path = _write_parquet(_frame(tiny_data), tmp_path / "f.parquet")
-    # small blocks, so several blocks (and both splits within a block) are streamed
-    old, features.BLOCK_ROWS = features.BLOCK_ROWS, 37
+    table = pa.Table.from_pandas(_frame(tiny_data), preserve_index=False)
+    table = table.replace_schema_metadata({b"affectctl": b'{"taxonomy": "affwild2-expr8"}'})
+    path = tmp_path / "f.parquet"
+    pq.write_table(table, path, row_group_size=37)
+    # small blocks: several row groups and column blocks, both splits within a block
+    old, features.BLOCK_COLUMNS = features.BLOCK_COLUMNS, 5
     try:
         data = load_features(path)
     finally:
-        features.BLOCK_ROWS = old
+        features.BLOCK_COLUMNS = old
     assert data.X_train.dtype == np.float32 and isinstance(data.X_train, np.memmap)
     np.testing.assert_array_equal(data.X_train, tiny_data.X_train.astype(np.float32))
     np.testing.assert_array_equal(data.X_test, tiny_data.X_test.astype(np.float32))
@@ -179,3 +182,20 @@ def test_feature_overflowing_float32_is_named(tmp_path, tiny_data):
     path = _write_parquet(frame, tmp_path / "big.parquet")
     with pytest.raises(DumpFormatError, match=r"row 7.*f_2|f_2.*row 7|beyond float32"):
         load_features(path)
+
+
+def test_npz_blocks_give_the_same_features(tmp_path, tiny_data):
+    import affectctl.train.features as features
+
+    path = tmp_path / "x.npz"
+    np.savez(path, X=np.vstack([tiny_data.X_train, tiny_data.X_test]),
+             label=np.r_[tiny_data.y_train, tiny_data.y_test],
+             split=np.array(["train"] * tiny_data.y_train.size + ["test"] * tiny_data.y_test.size),
+             taxonomy=np.array("affwild2-expr8"))
+    old, features.BLOCK_ROWS = features.BLOCK_ROWS, 29
+    try:
+        data = load_features(path)
+    finally:
+        features.BLOCK_ROWS = old
+    np.testing.assert_array_equal(data.X_train, tiny_data.X_train.astype(np.float32))
+    np.testing.assert_array_equal(data.X_test, tiny_data.X_test.astype(np.float32))
