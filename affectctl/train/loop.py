@@ -13,11 +13,16 @@ Objective, for a batch of frames with expression labels ``y``:
         + w_{va} (1 - \\mathrm{CCC})
         + w_{au}\\, \\mathrm{BCE}
         + \\lambda_a L_{anchor} + \\lambda_c L_{center}
+        + \\lambda_b \\tfrac{1}{3} \\textstyle\\sum_{branch} \\mathrm{NLL}
 
 - ``q``: one-hot ``δ_y``, or ``(1 - ε) δ_y + ε/K`` with label smoothing (then the OT
   term is solved by POT instead of the closed form).
 - ``log p~``: ``log_softmax(f(x) + τ log π)`` (τ = 0 unless logit adjustment), or
-  ``log L`` for the ARBEx head.
+  ``log L`` for the ARBEx head, whose anchor loss, center loss and per-branch NLL
+  (primary, anchor, attention; ``branch_weight``) are added
+  (:mod:`affectctl.train.losses`, ``models/arbex.toml``).
+- Labels: with ``label_noise`` > 0 the training labels are first replaced by symmetric
+  noise (:func:`noisy_labels`, seeded by the run seed); test labels never are.
 - ``CE_w``: cross-entropy with inverse-frequency class weights when asked
   (``Σ_b w_{y_b} ce_b / Σ_b w_{y_b}``, torch's convention); the OT term is unweighted.
 - ``p``: the predicted distribution (``softmax(f(x))`` or ARBEx's ``L``), which is

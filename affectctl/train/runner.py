@@ -12,7 +12,10 @@ Parallelism: runs go to ``workers`` worker processes (default: 2 on a machine wi
 24.8 s in one process with 1 thread and 41.6 s in one process with 2 threads (the
 network is too small for intra-op threads to pay off); ``python
 benchmarks/bench_train.py --modes all`` measures all three. A run's predictions do not depend on the
-number of workers: each run seeds itself and uses one thread. This module does not
+number of workers: each run seeds itself and uses one thread. Features files arrive as
+float32 memory maps (:mod:`affectctl.train.features`) that each worker reopens from
+the same file, so they are in memory once. After a sweep with progress on, each new
+ARBEx run's branch accuracies and fusion weights are printed (stderr). This module does not
 import torch; the workers do.
 """
 
