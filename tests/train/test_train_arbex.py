@@ -78,3 +78,17 @@ def test_removing_a_component_changes_the_predictions(tiny_data, removed):
 def test_arbex_condition_file_turns_data_refinement_on():
     c = load_condition("arbex")
     assert (c.sampler, c.frames_per_video, c.frames_per_class) == ("balanced", 512, 500)
+
+
+def test_sweep_prints_the_branch_accuracies(tmp_path, fast_models, capsys):
+    from affectctl.io.dumps import read_dump
+    from affectctl.train import sweep
+
+    from .conftest import TINY
+
+    paths = sweep(["tiny-arbex"], seeds=1, out=tmp_path, models_dir=fast_models, progress=True,
+                  dataset_knobs=TINY, workers=1)
+    err = capsys.readouterr().err
+    meta = read_dump(paths[("tiny-arbex", 0)]).metadata
+    assert arbex_summary_line(meta) in err
+    assert set(meta["arbex_branches"]["accuracy"]) == {"primary", "anchor", "attention"}
