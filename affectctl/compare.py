@@ -397,7 +397,8 @@ def compare(
 
     return ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                             tuple(seeds), support, error_null, settings,
-                            geometry_permutation_tests(table, headline, metric_direction, rng=rng))
+                            geometry_permutation_tests(table, headline, metric_direction,
+                                                       n_resamples=n_resamples, rng=rng))
 
 
 def _sample_metric_id(metric: str, official: "str | None") -> str:
