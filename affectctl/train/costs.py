@@ -255,6 +255,12 @@ def resolve_cost(condition, taxonomy: Taxonomy, *, seed: int, y_train=None,
             raise ValueError('`geometry = "data"` needs the training labels and VA.')
         geometry = geometry_from_data(y_train, va_train, taxonomy)
         coords = geometry.coordinates(taxonomy)
+        if int(np.isfinite(coords).all(1).sum()) < 2:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"{condition.source}: `geometry = \"data\"` needs valence and "
+                              f"arousal on the training frames of at least two classes; "
+                              f"{int(np.isfinite(coords).all(1).sum())} class(es) have them.")
         info["geometry_coordinates"] = {
             name: None if not np.isfinite(coords[k]).all() else [float(v) for v in coords[k]]
             for k, name in enumerate(taxonomy.classes)}

@@ -106,6 +106,9 @@ def test_data_geometry_uses_the_training_labels(tiny_data):
                                tiny_data.va_train[sel].mean(0))
     # not the lexicon's geometry
     assert not np.allclose(cost, circumplex_cost(tiny_data.taxonomy, "nrc-vad"))
+    with pytest.raises(ConfigError, match="at least two classes; 0 class"):
+        resolve_cost(c, tiny_data.taxonomy, seed=0, y_train=tiny_data.y_train,
+                     va_train=np.full_like(tiny_data.va_train, np.nan))
 
 
 def test_symmetric_label_noise():
