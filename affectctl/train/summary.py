@@ -6,7 +6,7 @@ __all__ = ["arbex_summary_line"]
 
 
 def arbex_summary_line(meta: dict) -> "str | None":
-    """One printed line with a run's ARBEx branch accuracies and fusion weights."""
+    """Two printed lines: a run's ARBEx branch test accuracies and mean fusion weights."""
     b = meta.get("arbex_branches")
     if not b:
         return None
@@ -15,6 +15,8 @@ def arbex_summary_line(meta: dict) -> "str | None":
         return "n/a" if v is None else f"{v:.3f}"
 
     a, w = b["accuracy"], b["fusion_weight"]
-    return (f"{meta.get('condition')} seed {meta.get('seed')}: branch accuracy primary "
-            f"{f(a['primary'])}, anchor {f(a['anchor'])}, attention {f(a['attention'])}; "
-            f"fusion weight {f(w['primary'])} / {f(w['anchor'])} / {f(w['attention'])}")
+    # two short lines, so that they fit an 80-column terminal
+    return (f"{meta.get('condition')} seed {meta.get('seed')}: accuracy primary "
+            f"{f(a['primary'])}, anchor {f(a['anchor'])}, attention {f(a['attention'])}\n"
+            f"  mean fusion weight primary {f(w['primary'])}, anchor {f(w['anchor'])}, "
+            f"attention {f(w['attention'])}")
