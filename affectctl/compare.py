@@ -123,6 +123,7 @@ class ComparisonResult:
     differences: pd.DataFrame | None = None
     geometry_choice: object = None
     geometry_sensitivity: object = None
+    geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
 
     @property
     def single_run(self) -> bool:
@@ -173,6 +174,9 @@ class ComparisonResult:
                {"geometry_choice": self.geometry_choice.to_record()}),
             **({} if self.geometry_sensitivity is None else
                {"geometry_sensitivity": self.geometry_sensitivity.to_dict()}),
+            "geometry_permutation": [{"real": "circumplex", "permuted": "permuted", "metric": k,
+                                      **{f: clean(v) for f, v in r.to_record().items()}}
+                                     for k, r in self.geometry_permutation.items()],
         }
 
     def to_json(self, **kwargs) -> str:
@@ -481,9 +485,13 @@ def compare(
         differences = pd.DataFrame.from_records(diff_records, columns=_DIFF_COLUMNS)
         for col in ("n", "n_resamples"):
             differences[col] = differences[col].astype("Int64")
+    from .controls.geometry_permutation import geometry_permutation_tests
+
     result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                               tuple(seeds), support, error_null, settings, differences=differences,
-                              geometry_choice=choice)
+                              geometry_choice=choice,
+                              geometry_permutation=geometry_permutation_tests(
+                                  table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
     if geometry_sensitivity:
         import dataclasses
 

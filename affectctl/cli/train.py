@@ -48,6 +48,9 @@ def train_cli(
         "--embeddings", help="Also store test embeddings (emb_<i> columns).")] = False,
     workers: Annotated[Optional[int], typer.Option(
         "--workers", help="Worker processes (default: 2 when there are 2 or more cores).")] = None,
+    label_noise: Annotated[Optional[str], typer.Option(
+        "--label-noise", help="Also train each condition with symmetric label noise at these "
+        "rates, e.g. 0.1,0.2,0.3 (conditions <name>@noise<rate>).")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
@@ -59,7 +62,8 @@ def train_cli(
 
     paths = sweep(list(conditions), dataset=dataset, seeds=seeds, out=out, features=features,
                   models_dir=models, embeddings=embeddings, progress=not quiet,
-                  taxonomy=taxonomy, workers=workers)
+                  taxonomy=taxonomy, workers=workers,
+                  label_noise=None if label_noise is None else _rates(label_noise))
     if quiet:
         return
     by_condition: dict = {}
@@ -67,3 +71,13 @@ def train_cli(
         by_condition.setdefault(name, []).append(path)
     for name, ps in by_condition.items():
         console.print(f"{name}: {len(ps)} dump(s) in {ps[0].parent}", markup=False)
+
+
+def _rates(text: str) -> list:
+    from ..errors import ConfigError
+
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise ConfigError(f"`--label-noise` must be comma-separated rates in (0, 1), e.g. "
+                          f"0.1,0.2,0.3; got {text!r}.") from None

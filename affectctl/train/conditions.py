@@ -20,8 +20,11 @@ Keys
 ``ot_weight``             λ of the OT term ``λ·OT(p, y; C)``
 ``cost``                  ground cost ``C``: none, circumplex, uniform, permuted, au
                           (:mod:`affectctl.train.costs`)
-``geometry``              circumplex geometry (name or CSV path) behind the cost
-``permutation_seed``      seed of the class shuffle of the ``permuted`` cost
+``geometry``              circumplex geometry (name, CSV path, or ``data``: per-class
+                          VA means of the training frames) behind the cost
+``permutation_seed``      seed of the ``permuted`` cost's class shuffle, combined with
+                          the run seed (a different geometry per seed)
+``permutation_max_corr``  largest correlation of a permuted cost with the real one
 ``au_cost_weight``        weight ``w`` of the AU-prototype distance in the ``au`` cost
 ``au_prototypes``         ``facs`` (full prototypes) or ``abaw12`` (12 annotated AUs)
 ``class_weights``         ``none`` or ``inverse-frequency`` cross-entropy weights
@@ -33,10 +36,16 @@ Keys
 ``head``                  ``mlp`` or ``arbex`` (reliability balancing)
 ``anchors_per_class``     ARBEx anchors per class
 ``anchor_temperature``    ARBEx δ of ``softmax(-‖e - a‖/δ)``
-``attention_heads``       ARBEx heads of the per-sample self-attention
+``attention_heads``       ARBEx heads of the per-sample self-attention (divides 16;
+                          0 removes the attention branch)
 ``anchor_weight``         ARBEx λ_a of the (bounded) anchor loss
-``anchor_margin``         ARBEx margin of the anchor loss
+``anchor_margin``         ARBEx margin of the anchor loss, in units of ``sqrt(2 r)``
+``anchor_lr``             Adam learning rate of the anchors (ARBEx has its own)
+``branch_weight``         ARBEx: weight of the mean NLL of each branch (primary,
+                          anchor, attention) besides the fused NLL; 0 = paper
 ``center_weight``         ARBEx λ_c of the center loss
+``label_noise``           share of training labels replaced by another class
+                          (symmetric, seeded by the run seed; test labels untouched)
 ``va_weight``             weight of the VA loss ``1 - CCC``
 ``au_weight``             weight of the AU binary cross-entropy
 ``epochs``                passes over the training sampler
@@ -53,6 +62,7 @@ Keys
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -60,15 +70,18 @@ import tomllib
 
 from .._validation import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH  # documented size limits
 from ..errors import ConfigError
-from .costs import COSTS
+from .costs import COSTS, PERMUTATION_MAX_CORR
 
-__all__ = ["Condition", "SCHEMA", "load_condition", "find_condition", "list_conditions",
-           "condition_dirs", "parse_condition"]
+__all__ = ["Condition", "SCHEMA", "TOKEN_WIDTH", "load_condition", "find_condition", "list_conditions",
+           "condition_dirs", "parse_condition", "noisy_name"]
 
 
 def _repo_models() -> Path:
     return Path(__file__).resolve().parents[2] / "models"
 
+
+#: Token width of ARBEx's attention branch (:mod:`affectctl.train.heads`); heads divide it.
+TOKEN_WIDTH = 16
 
 # name: (kind, default, rule) -- kind in {"str", "int", "float", "choice"}.
 # rule: for numbers a (low, low_inclusive, high, high_inclusive) tuple; for choices the options.
@@ -79,6 +92,7 @@ SCHEMA: dict[str, tuple] = {
     "cost": ("choice", "none", COSTS),
     "geometry": ("str", "nrc-vad", None),
     "permutation_seed": ("int", 0, (0, True, 2**32 - 1, True)),
+    "permutation_max_corr": ("float", PERMUTATION_MAX_CORR, (-1.0, True, 1.0, True)),
     "au_cost_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "au_prototypes": ("choice", "facs", ("facs", "abaw12")),
     "class_weights": ("choice", "none", ("none", "inverse-frequency")),
@@ -90,10 +104,13 @@ SCHEMA: dict[str, tuple] = {
     "head": ("choice", "mlp", ("mlp", "arbex")),
     "anchors_per_class": ("int", 8, (1, True, MAX_LAYER_WIDTH, True)),
     "anchor_temperature": ("float", 1.0, (0.0, False, _INF, False)),
-    "attention_heads": ("int", 4, (1, True, MAX_LAYER_WIDTH, True)),
-    "anchor_weight": ("float", 0.1, (0.0, True, _INF, False)),
+    "attention_heads": ("int", 4, (0, True, MAX_LAYER_WIDTH, True)),
+    "anchor_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "anchor_margin": ("float", 1.0, (0.0, False, _INF, False)),
-    "center_weight": ("float", 0.01, (0.0, True, _INF, False)),
+    "anchor_lr": ("float", 1e-2, (0.0, False, _INF, False)),
+    "center_weight": ("float", 1.0, (0.0, True, _INF, False)),
+    "branch_weight": ("float", 0.0, (0.0, True, _INF, False)),
+    "label_noise": ("float", 0.0, (0.0, True, 1.0, False)),
     "va_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "au_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "epochs": ("int", 20, (1, True, MAX_EPOCHS, True)),
@@ -130,6 +147,7 @@ class Condition:
     cost: str
     geometry: str
     permutation_seed: int
+    permutation_max_corr: float
     au_cost_weight: float
     au_prototypes: str
     class_weights: str
@@ -144,7 +162,10 @@ class Condition:
     attention_heads: int
     anchor_weight: float
     anchor_margin: float
+    anchor_lr: float
     center_weight: float
+    branch_weight: float
+    label_noise: float
     va_weight: float
     au_weight: float
     epochs: int
@@ -222,21 +243,22 @@ def parse_condition(text: str, *, name: str, source: str = "<memory>") -> Condit
     if values["cost"] != "none" and values["ot_weight"] == 0:
         raise ConfigError(f"{source}: key `ot_weight` must be > 0 when `cost` is "
                           f"{values['cost']!r}; got 0.")
-    if values["head"] == "arbex" and values["hidden"] % values["attention_heads"]:
-        raise ConfigError(f"{source}: key `attention_heads` must divide `hidden` = "
-                          f"{values['hidden']}; got {values['attention_heads']}.")
+    if values["head"] == "arbex" and values["attention_heads"] and (
+            TOKEN_WIDTH % values["attention_heads"]):
+        raise ConfigError(f"{source}: key `attention_heads` must be 0 or divide the token width "
+                          f"{TOKEN_WIDTH} (1, 2, 4, 8 or 16); got {values['attention_heads']}.")
     if values["head"] == "arbex" and values["logit_adjust_tau"] > 0:
         raise ConfigError(f"{source}: key `logit_adjust_tau` must be 0 when `head` is 'arbex' "
                           f"(the adjustment applies to softmax logits); got "
                           f"{values['logit_adjust_tau']!r}.")
-    if values["cost"] != "none":
+    if values["cost"] != "none" and values["geometry"] != "data":
         from ..circumplex import get_geometry
 
         try:
             get_geometry(values["geometry"])
         except ConfigError:
             raise ConfigError(f"{source}: key `geometry` must be a built-in geometry "
-                              f"('nrc-vad', 'russell', 'affectnet-sample') or a CSV path; "
+                              f"('nrc-vad', 'russell', 'affectnet-sample'), 'data' or a CSV path; "
                               f"got {values['geometry']!r}.") from None
     return Condition(name=name, source=source, text=text, **values)
 
@@ -277,8 +299,31 @@ def find_condition(name: str, models_dir: "str | Path | None" = None) -> Path:
                       f"(searched {', '.join(str(d) for d in dirs)}).")
 
 
+#: ``<condition>@noise<rate>``: a condition trained with symmetric label noise.
+_NOISY = re.compile(r"^(?P<base>.+)@noise(?P<rate>[0-9]*\.?[0-9]+)$")
+
+
+def noisy_name(name: str, rate: float) -> str:
+    """Name of ``name`` trained with label noise ``rate``: ``base@noise0.2``."""
+    return f"{name}@noise{rate:g}"
+
+
 def load_condition(name: str, models_dir: "str | Path | None" = None) -> Condition:
-    """Find, read and validate a condition by name (or ``.toml`` path)."""
+    """Find, read and validate a condition by name (or ``.toml`` path).
+
+    ``<name>@noise<rate>`` (e.g. ``base@noise0.2``, :func:`noisy_name`) is condition
+    ``<name>`` with ``label_noise = <rate>`` appended to its text (so the dump records
+    it and a finished clean run is never taken for a noisy one).
+    """
+    m = _NOISY.match(name) if isinstance(name, str) else None
+    if m:
+        base = load_condition(m.group("base"), models_dir)
+        rate = float(m.group("rate"))
+        if base.label_noise > 0:
+            raise ConfigError(f"{base.source}: key `label_noise` is already set "
+                              f"({base.label_noise!r}); cannot add label noise {rate:g} to it.")
+        text = base.text.rstrip("\n") + f"\n# label noise of {name}\nlabel_noise = {rate!r}\n"
+        return parse_condition(text, name=noisy_name(base.name, rate), source=base.source)
     path = find_condition(name, models_dir)
     try:
         text = path.read_text(encoding="utf-8")

@@ -13,7 +13,14 @@ is class ``j``.
     value: every confusion costs the same and the overall price is matched.
 ``permuted``
     The circumplex cost with the class coordinates shuffled, ``C[pi][:, pi]``: the same
-    multiset of off-diagonal values, no geometry.
+    multiset of off-diagonal values, no geometry. Training draws ``pi`` from the run's
+    seed (:func:`draw_permutation`), so every seed trains with another geometry, and
+    skips permutations whose cost still correlates with the real one above
+    ``permutation_max_corr`` (default :data:`PERMUTATION_MAX_CORR`).
+Geometry ``"data"``
+    With ``geometry = "data"`` the class coordinates are the per-class means of the
+    *training* frames' VA annotations (:func:`affectctl.circumplex.geometry_from_data`),
+    so the cost encodes the pairs the data shows, not a lexicon's.
 ``au``
     The circumplex cost augmented with a distance between the classes' EMFACS action-unit
     prototypes (:data:`affectctl.facs.EMFACS_PROTOTYPES`), which separates pairs the
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..circumplex import get_geometry, uniform_cost_matrix
+from ..circumplex import Geometry, geometry_from_data, get_geometry, uniform_cost_matrix
 from ..facs import EMFACS_PROTOTYPES
 from ..io.schema import ABAW_AUS
 from ..taxonomies import Taxonomy
@@ -38,7 +45,22 @@ __all__ = [
     "au_distance",
     "au_cost",
     "build_cost",
+    "resolve_cost",
+    "cost_correlation",
+    "draw_permutation",
+    "PERMUTATION_MAX_CORR",
+    "PERMUTATION_MAX_TRIES",
 ]
+
+#: Default largest Pearson correlation allowed between the off-diagonal entries of a
+#: permuted cost and the real one. With K = 8 classes a random relabelling correlates
+#: with sd ~0.2 around -1/(K-1); 0.2 keeps roughly the lower 80 % of draws and rejects
+#: relabellings that keep the geometry's main axis (e.g. Aff-Wild2's swap of two classes
+#: 0.14 apart, r = 0.36).
+PERMUTATION_MAX_CORR = 0.2
+
+#: Derangements drawn before :func:`draw_permutation` gives up.
+PERMUTATION_MAX_TRIES = 10_000
 
 COSTS = ("none", "circumplex", "uniform", "permuted", "au")
 
@@ -49,9 +71,52 @@ def offdiag_mean(cost: np.ndarray) -> float:
     return float(c[~np.eye(c.shape[0], dtype=bool)].mean())
 
 
-def circumplex_cost(taxonomy: Taxonomy, geometry: str = "nrc-vad") -> np.ndarray:
+def circumplex_cost(taxonomy: Taxonomy, geometry: "str | Geometry" = "nrc-vad") -> np.ndarray:
     """VA-distance cost ``get_geometry(geometry).cost(taxonomy, missing="mean")``."""
     return get_geometry(geometry).cost(taxonomy, missing="mean")
+
+
+def cost_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation of the upper off-diagonal entries of two (K, K) costs."""
+    iu = np.triu_indices(np.asarray(a).shape[0], k=1)
+    x, y = np.asarray(a, np.float64)[iu], np.asarray(b, np.float64)[iu]
+    if x.std() == 0 or y.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(x, y)[0, 1])
+
+
+def draw_permutation(cost: np.ndarray, rng: np.random.Generator, *,
+                     max_corr: float = PERMUTATION_MAX_CORR,
+                     max_tries: int = PERMUTATION_MAX_TRIES) -> tuple[np.ndarray, float, int]:
+    """A derangement ``pi`` whose permuted cost correlates at most ``max_corr`` with ``cost``.
+
+    Draws derangements of the classes from ``rng`` and keeps the first with
+    ``corr(C[pi][:, pi], C) <= max_corr`` (:func:`cost_correlation`, off-diagonal
+    entries). A cost with constant off-diagonal entries (correlation undefined) takes
+    the first derangement.
+
+    Returns
+    -------
+    perm : ndarray of int64 (K,)
+    correlation : float
+    tries : int
+        Derangements drawn, the accepted one included.
+
+    Raises
+    ------
+    ValueError
+        No permutation below ``max_corr`` in ``max_tries`` draws.
+    """
+    K = np.asarray(cost).shape[0]
+    for tries in range(1, max_tries + 1):
+        perm = rng.permutation(K)
+        if K >= 2 and (perm == np.arange(K)).any():
+            continue
+        r = cost_correlation(cost[np.ix_(perm, perm)], cost)
+        if not r > max_corr:
+            return perm.astype(np.int64), r, tries
+    raise ValueError(f"no class permutation with cost correlation <= {max_corr} in "
+                     f"{max_tries} draws; raise `permutation_max_corr`.")
 
 
 def uniform_cost(taxonomy: Taxonomy, geometry: str = "nrc-vad") -> np.ndarray:
@@ -159,18 +224,77 @@ def au_cost(taxonomy: Taxonomy, geometry: str = "nrc-vad", *, weight: float = 1.
     return (C + weight * s * D) / (1.0 + weight)
 
 
+def resolve_cost(condition, taxonomy: Taxonomy, *, seed: int, y_train=None,
+                 va_train=None) -> "tuple[np.ndarray | None, dict]":
+    """The cost of a training run and what to record about it in the dump's metadata.
+
+    Parameters
+    ----------
+    condition : Condition
+    taxonomy : Taxonomy
+    seed : int
+        The run's seed; with ``permutation_seed`` it seeds the ``permuted`` cost's
+        class permutation (``SeedSequence([permutation_seed, seed])``).
+    y_train, va_train : arrays, optional
+        Training labels and VA annotations, needed for ``geometry = "data"``.
+
+    Returns
+    -------
+    cost : ndarray (K, K) or None
+    info : dict
+        ``geometry_coordinates`` (``{class: [v, a] or None}``) for ``geometry = "data"``;
+        ``permutation`` (``pi``), ``permutation_correlation``, ``permutation_max_corr``
+        and ``permutation_tries`` for ``permuted``. Empty otherwise.
+    """
+    info: dict = {}
+    if condition.cost == "none":
+        return None, info
+    geometry: "str | Geometry" = condition.geometry
+    if geometry == "data":
+        if y_train is None or va_train is None:
+            raise ValueError('`geometry = "data"` needs the training labels and VA.')
+        geometry = geometry_from_data(y_train, va_train, taxonomy)
+        coords = geometry.coordinates(taxonomy)
+        if int(np.isfinite(coords).all(1).sum()) < 2:
+            from ..errors import ConfigError
+
+            raise ConfigError(f"{condition.source}: `geometry = \"data\"` needs valence and "
+                              f"arousal on the training frames of at least two classes; "
+                              f"{int(np.isfinite(coords).all(1).sum())} class(es) have them.")
+        info["geometry_coordinates"] = {
+            name: None if not np.isfinite(coords[k]).all() else [float(v) for v in coords[k]]
+            for k, name in enumerate(taxonomy.classes)}
+    if condition.cost == "permuted":
+        real = circumplex_cost(taxonomy, geometry)
+        rng = np.random.default_rng(np.random.SeedSequence([condition.permutation_seed, seed]))
+        perm, r, tries = draw_permutation(real, rng, max_corr=condition.permutation_max_corr)
+        info.update(permutation=[int(v) for v in perm], permutation_correlation=r,
+                    permutation_max_corr=condition.permutation_max_corr,
+                    permutation_tries=tries)
+        return real[np.ix_(perm, perm)], info
+    return _cost_of(condition, taxonomy, geometry), info
+
+
 def build_cost(condition, taxonomy: Taxonomy) -> "np.ndarray | None":
-    """The cost matrix a :class:`~affectctl.train.conditions.Condition` asks for, or None."""
+    """The cost matrix a :class:`~affectctl.train.conditions.Condition` asks for, or None.
+
+    ``permuted`` here uses the fixed ``permutation_seed`` alone (:func:`permuted_cost`);
+    training draws the permutation per run seed (:func:`resolve_cost`).
+    """
+    return _cost_of(condition, taxonomy, condition.geometry)
+
+
+def _cost_of(condition, taxonomy: Taxonomy, geometry) -> "np.ndarray | None":
     kind = condition.cost
     if kind == "none":
         return None
     if kind == "circumplex":
-        return circumplex_cost(taxonomy, condition.geometry)
+        return circumplex_cost(taxonomy, geometry)
     if kind == "uniform":
-        return uniform_cost(taxonomy, condition.geometry)
+        return uniform_cost(taxonomy, geometry)
     if kind == "permuted":
-        return permuted_cost(taxonomy, condition.geometry, condition.permutation_seed)
+        return permuted_cost(taxonomy, geometry, condition.permutation_seed)
     if kind == "au":
-        return au_cost(taxonomy, condition.geometry, weight=condition.au_cost_weight,
+        return au_cost(taxonomy, geometry, weight=condition.au_cost_weight,
                        aus=condition.au_prototypes)
     raise ValueError(f"`cost` must be one of {COSTS}; got {kind!r}.")

@@ -191,7 +191,9 @@ class FeatureData:
         Dataset name (``sim-affwild2``) or the features file's path.
     taxonomy : Taxonomy
         Label space; labels are 0-based positions in ``taxonomy.classes``.
-    X_train, X_test : ndarray of float64, shape (n, d)
+    X_train, X_test : ndarray of float64 or float32, shape (n, d)
+        Simulated data: float64 in memory. Features files: float32 memory maps
+        (:class:`affectctl.train.features.MappedArray`), shared by the training workers.
     y_train, y_test : ndarray of int64, shape (n,)
         Class positions; -1 = not annotated.
     va_train, va_test : ndarray of float64, shape (n, 2)

@@ -25,6 +25,12 @@ The taxonomy (which class each index means) must be known: pass ``taxonomy``
 or Parquet schema metadata ``affectctl = {"taxonomy": "<name>"}`` (the key the dumps
 use). Labels are never mapped by a guessed order.
 
+Memory: the feature columns are streamed from the file in blocks of
+:data:`BLOCK_ROWS` rows into two float32 ``.npy`` files in a temporary folder (train
+rows, test rows), memory-mapped read-only (:class:`MappedArray`). Training workers
+reopen the same files, so the features exist once in memory (the page cache) however
+many workers run; the folder is removed when the data are garbage-collected.
+
 Errors raise :class:`~affectctl.errors.DumpFormatError` naming the file, the row and
 the column. Rows are numbered as in a table whose header is line 1 (first frame = 2),
 the convention of the dump readers.
@@ -63,26 +69,57 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, "str | None"]:
+#: Rows per block when NPZ features are copied into the memory map.
+BLOCK_ROWS = 32_768
+
+#: Columns per block when Parquet features are streamed into the memory map.
+BLOCK_COLUMNS = 32
+
+
+def _read_parquet(path: Path):
+    """Non-feature columns as a DataFrame, the declared taxonomy, feature names, blocks.
+
+    Feature columns are not loaded here: ``blocks()`` yields ``(row offset, {name: array})``
+    for ``BLOCK_ROWS`` rows at a time.
+    """
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        pf = pq.ParquetFile(path)
+        names = pf.schema_arrow.names
+        fcols = [c for c in names if _FEATURE.match(str(c).strip())]
+        frame = pf.read(columns=[c for c in names if c not in fcols]).to_pandas()
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
         raise DumpFormatError(f"not a readable Parquet file ({exc.__class__.__name__}).",
                               file=path) from None
     declared = None
-    raw = (table.schema.metadata or {}).get(b"affectctl")
+    raw = (pf.schema_arrow.metadata or {}).get(b"affectctl")
     if raw:
         try:
             declared = json.loads(raw).get("taxonomy")
         except (ValueError, AttributeError):
             raise DumpFormatError("Parquet metadata 'affectctl' is not a JSON object.",
                                   file=path) from None
-    return table.to_pandas(), declared
+
+    def blocks():
+        # one row group at a time, BLOCK_COLUMNS columns at a time: memory stays bounded
+        # even when the whole file is one row group (pyarrow's default up to 1M rows)
+        offset = 0
+        for rg in range(pf.num_row_groups):
+            rows = pf.metadata.row_group(rg).num_rows
+            for lo in range(0, len(fcols), BLOCK_COLUMNS):
+                part = fcols[lo:lo + BLOCK_COLUMNS]
+                table = pf.read_row_group(rg, columns=part)
+                yield offset, {str(c).strip(): table.column(i).combine_chunks()
+                               for i, c in enumerate(part)}
+                del table
+            offset += rows
+
+    return frame, declared, [str(c).strip() for c in fcols], blocks, pf.metadata.num_rows
 
 
-def _read_npz(path: Path) -> tuple[pd.DataFrame, "str | None"]:
+def _read_npz(path: Path):
+    """As :func:`_read_parquet` for an NPZ archive (its arrays are loaded as stored)."""
     try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -97,7 +134,7 @@ def _read_npz(path: Path) -> tuple[pd.DataFrame, "str | None"]:
             raise DumpFormatError("array 'taxonomy' must be a 0-d string.", file=path,
                                   column="taxonomy")
         declared = str(t)
-    cols: dict = {}
+    X = None
     if "X" in arrays:
         X = arrays.pop("X")
         if X.ndim != 2:
@@ -106,21 +143,144 @@ def _read_npz(path: Path) -> tuple[pd.DataFrame, "str | None"]:
         if any(_FEATURE.match(k) for k in arrays):
             raise DumpFormatError("holds both 'X' and f_<i> arrays; keep one.", file=path,
                                   column="X")
-        for j in range(X.shape[1]):
-            cols[f"f_{j}"] = X[:, j]
-    lengths = {k: a.shape for k, a in arrays.items()}
-    n = next(iter(cols.values())).shape[0] if cols else None
+    n = X.shape[0] if X is not None else None
     for k, a in arrays.items():
         if a.ndim != 1:
-            raise DumpFormatError(f"array must be 1-D; got shape {lengths[k]}.", file=path,
+            raise DumpFormatError(f"array must be 1-D; got shape {a.shape}.", file=path,
                                   column=k)
         if n is None:
             n = a.shape[0]
         if a.shape[0] != n:
             raise DumpFormatError(f"array has {a.shape[0]} rows; others have {n}.", file=path,
                                   column=k)
-        cols[k] = a
-    return pd.DataFrame(cols), declared
+    if X is not None:
+        fcols = [f"f_{j}" for j in range(X.shape[1])]
+        feats = {c: X[:, j] for j, c in enumerate(fcols)}
+    else:
+        fcols = [k for k in arrays if _FEATURE.match(k)]
+        feats = {k: arrays.pop(k) for k in fcols}
+    frame = pd.DataFrame(arrays) if arrays else pd.DataFrame(index=range(n or 0))
+
+    def blocks():
+        for lo in range(0, n or 0, BLOCK_ROWS):
+            yield lo, {c: a[lo:lo + BLOCK_ROWS] for c, a in feats.items()}
+
+    return frame, declared, fcols, blocks, n or 0
+
+
+class MappedArray(np.memmap):
+    """A read-only memory-mapped ``.npy`` array that pickles as its file name.
+
+    Sent to a training worker, it is reopened there from the same file (one copy in
+    the page cache, shared by every process) instead of being copied into the pickle.
+    Views and copies pickle as ordinary arrays.
+    """
+
+    _whole = False
+
+    def __reduce__(self):
+        if self._whole:
+            return (_open_mapped, (self.filename,))
+        return np.asarray(self).copy().__reduce__()
+
+
+def _open_mapped(path: str) -> MappedArray:
+    arr = np.load(path, mmap_mode="r")
+    out = MappedArray.__new__(MappedArray, path, dtype=arr.dtype, mode="r",
+                              offset=arr.offset, shape=arr.shape, order="C")
+    out._whole = True
+    return out
+
+
+def _column(values, path: Path, col: str, offset: int) -> np.ndarray:
+    """One block of a feature column as float64 (non-numeric values named by row)."""
+    if hasattr(values, "to_numpy"):  # a pyarrow array
+        import pyarrow as pa
+
+        if pa.types.is_floating(values.type):
+            return values.to_numpy(zero_copy_only=False)  # nulls become NaN
+        if pa.types.is_integer(values.type):
+            return values.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+        values = values.to_pandas()
+    series = pd.Series(np.asarray(values) if not isinstance(values, pd.Series) else values)
+    if series.dtype.kind in "biuf":
+        return series.to_numpy(dtype=np.float64)
+    out = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(out) & series.notna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DumpFormatError(f"non-numeric value {series.iloc[i]!r}.", file=path,
+                              row=_line(offset + i), column=col)
+    return out
+
+
+def _release_arrow_memory() -> None:
+    """Hand memory freed by Arrow back to the system (its pool keeps it otherwise)."""
+    try:
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+    except (ImportError, AttributeError):
+        pass
+
+
+def _map_features(path: Path, fcols, blocks, n: int, train: np.ndarray):
+    """Stream the features into two float32 ``.npy`` memory maps (train rows, test rows).
+
+    Returns the two :class:`MappedArray` objects; their folder is removed when the
+    train array is garbage-collected (files already mapped stay readable on POSIX).
+    """
+    import shutil
+    import tempfile
+    import weakref
+
+    d = len(fcols)
+    folder = Path(tempfile.mkdtemp(prefix="affectctl-features-"))
+    try:
+        files = {}
+        for name, count in (("train", int(train.sum())), ("test", int((~train).sum()))):
+            files[name] = np.lib.format.open_memmap(folder / f"X_{name}.npy", mode="w+",
+                                                    dtype=np.float32, shape=(count, d))
+        before = np.r_[0, np.cumsum(train)]   # train rows before each row
+        col = {c: j for j, c in enumerate(fcols)}
+        for offset, cols in blocks():
+            rows = len(next(iter(cols.values()))) if cols else 0
+            names = list(cols)
+            block = np.empty((rows, len(names)), dtype=np.float32)
+            for j, c in enumerate(names):
+                v = _column(cols[c], path, c, offset)
+                with np.errstate(over="ignore", invalid="ignore"):
+                    block[:, j] = v
+                if v.dtype != np.float32:  # a finite value beyond float32's range
+                    over = np.isfinite(v) & ~np.isfinite(block[:, j])
+                    if over.any():
+                        i = int(np.flatnonzero(over)[0])
+                        raise DumpFormatError("feature is beyond float32's range.", file=path,
+                                              row=_line(offset + i), column=c)
+            bad = ~np.isfinite(block)
+            if bad.any():
+                i, j = (int(v[0]) for v in np.nonzero(bad))
+                raise DumpFormatError("feature is missing, NaN or infinite.", file=path,
+                                      row=_line(offset + i), column=names[j])
+            t = train[offset:offset + rows]
+            lo_tr = int(before[offset])
+            lo_te = offset - lo_tr
+            js = [col[c] for c in names]
+            sl = slice(js[0], js[-1] + 1) if js == list(range(js[0], js[-1] + 1)) else js
+            n_tr = int(t.sum())
+            files["train"][lo_tr:lo_tr + n_tr, sl] = block[t]
+            files["test"][lo_te:lo_te + rows - n_tr, sl] = block[~t]
+            del cols, block
+            _release_arrow_memory()
+        for f in files.values():
+            f.flush()
+        del files
+        out = [_open_mapped(str(folder / f"X_{name}.npy")) for name in ("train", "test")]
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    weakref.finalize(out[0], shutil.rmtree, str(folder), True)
+    return out
 
 
 def _numbers(frame: pd.DataFrame, col: str, path: Path) -> np.ndarray:
@@ -195,9 +355,9 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
         raise DumpFormatError("features file does not exist.", file=path)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        frame, declared = _read_parquet(path)
+        frame, declared, fcols, blocks, n_rows = _read_parquet(path)
     elif suffix == ".npz":
-        frame, declared = _read_npz(path)
+        frame, declared, fcols, blocks, n_rows = _read_npz(path)
     else:
         raise DumpFormatError(f"features file must end in .parquet, .pq or .npz; got {suffix!r}.",
                               file=path)
@@ -205,24 +365,19 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
         raise ConfigError(f"{path}: the features file does not declare its taxonomy; pass "
                           f"`taxonomy` (--taxonomy), one of {sorted(TAXONOMIES)}.")
     tax = get_taxonomy(taxonomy if taxonomy is not None else declared)
-    if frame.shape[0] == 0:
+    if n_rows == 0:
         raise DumpFormatError("has no rows.", file=path)
     frame = frame.rename(columns=lambda c: str(c).strip())
 
-    fnums = sorted(int(m.group(1)) for c in frame.columns if (m := _FEATURE.match(c)))
+    fnums = sorted(int(m.group(1)) for c in fcols if (m := _FEATURE.match(c)))
     if not fnums:
         raise DumpFormatError("no feature columns f_0 .. f_<d-1> (or NPZ array X).", file=path,
                               column="f_0")
     for j in range(fnums[-1] + 1):
-        if f"f_{j}" not in frame.columns:
+        if f"f_{j}" not in fcols:
             raise DumpFormatError(f"feature columns must run f_0 .. f_{fnums[-1]} without gaps.",
                                   file=path, column=f"f_{j}")
-    X = np.column_stack([_numbers(frame, f"f_{j}", path) for j in range(fnums[-1] + 1)])
-    bad = ~np.isfinite(X)
-    if bad.any():
-        i, j = (int(v[0]) for v in np.nonzero(bad))
-        raise DumpFormatError("feature is missing, NaN or infinite.", file=path, row=_line(i),
-                              column=f"f_{j}")
+    ordered = [f"f_{j}" for j in range(fnums[-1] + 1)]
 
     for col in ("label", "split"):
         if col not in frame.columns:
@@ -294,11 +449,12 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
     else:
         group = sid.copy()
 
+    X_train, X_test = _map_features(path, ordered, blocks, n_rows, train)
     return FeatureData(
         name=path.stem, taxonomy=tax,
-        X_train=X[train], y_train=y[train], va_train=va[train], au_train=au[train],
+        X_train=X_train, y_train=y[train], va_train=va[train], au_train=au[train],
         group_train=group[train],
-        X_test=X[~train], y_test=y[~train], va_test=va[~train], au_test=au[~train],
+        X_test=X_test, y_test=y[~train], va_test=va[~train], au_test=au[~train],
         group_test=group[~train], sample_id_test=sid[~train],
         au_names=au_names,
         knobs={"file": str(path.resolve()), "sha256": _digest(path), "taxonomy": tax.name},

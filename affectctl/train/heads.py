@@ -2,42 +2,54 @@
 
 ::
 
-    x (d) ─ Linear(d, r) ─ [Linear(r, h) ─ BN ─ ReLU ─ Dropout]
-                         ─ [Linear(h, h) ─ BN ─ ReLU ─ Dropout] = e (h)
-    e ─ Linear(h, K)            expression logits l
-    e ─ Linear(h, 2) ─ tanh     valence, arousal in [-1, 1]
-    e ─ Linear(h, m)            action-unit logits
+    x (d) ─ Linear(d, r) = e (r)                          backbone embedding
+    e ─ [Linear(r, h) ─ ReLU ─ Dropout ─ BN]
+      ─ [Linear(h, h) ─ ReLU ─ Dropout ─ BN] = z (h)      MLP head (trunk)
+    z ─ Linear(h, K)            expression logits l
+    z ─ Linear(h, 2) ─ tanh     valence, arousal in [-1, 1]
+    z ─ Linear(h, m)            action-unit logits
     e ─ ReliabilityBalancing    (head = "arbex") corrected distribution L
 
-The trunk is ARBEx's MLP head: two hidden layers of 64 with batch norm, ReLU and
-dropout 0.5 (Wasi et al. 2023).
+The trunk is ARBEx's MLP head in the paper's layer order (Linear → ReLU → Dropout →
+batch norm), two hidden layers of 64, dropout 0.5 (Wasi et al. 2023, Sec. 3). The
+input features stand for the frozen backbone's output; the learnable linear reduction
+``e`` is the embedding ARBEx's anchors and attention act on (in the paper, the
+backbone's embedding, not the MLP's output).
 
 Reliability balancing (ARBEx)
 -----------------------------
-``K`` classes, ``A`` learnable anchors per class ``a_{k,i}`` in the embedding space.
+``K`` classes, ``A`` learnable anchors per class ``a_{k,i}``, living in the
+standardised embedding ``ê = BN(e)`` (batch norm without affine parameters, running
+statistics at test time) so that distances, the temperature δ and the anchor margin
+have a fixed scale: two independent embeddings are about ``sqrt(2r)`` apart.
 
-- Anchor branch: ``s = softmax_{k,i}(-‖e - a_{k,i}‖ / δ)`` over all ``K·A`` anchors,
-  summed per class: ``t_a[k] = Σ_i s_{k,i}``.
-- Attention branch: ARBEx's official code attends *across the batch*, so a sample's
-  prediction depends on which other samples share its batch (and on batch size at
-  test time). Here attention is **per sample**: multi-head self-attention over the
-  sample's own token set, its embedding ``e`` and the K class summaries (the mean of
-  each class's anchors); the output at the embedding's token, plus ``e`` (residual),
-  goes through a linear layer and a softmax to give ``t_g``. A prediction therefore
-  depends only on its own input (batch norm uses running statistics in eval mode).
+- Anchor branch: ``s = softmax_{k,i}(-‖ê - a_{k,i}‖ / δ)`` over all ``K·A`` anchors,
+  summed per class: ``t_a[k] = Σ_i s_{k,i}`` (paper eq. 4-5; official code).
+- Attention branch: multi-head self-attention on ``ê`` itself. ARBEx's official code
+  attends *across the batch* (a sample's prediction then depends on its batch mates
+  and on the test batch size); here each sample's ``r`` embedding coordinates are its
+  tokens: a linear map of ``ê`` cut into ``T = gcd(r, 8)`` tokens of width 16 (a
+  tokenizer in the spirit of Gorishniy et al. 2021); multi-head self-attention runs over the T tokens, and the attended tokens plus the
+  tokens (residual), flattened, go through a linear layer and a softmax to give
+  ``t_g``. A prediction depends only on
+  its own input. ``heads = 0`` removes the branch.
 - Confidence of a distribution: ``c(l) = 1 - H(l) / log K`` (:func:`confidence`),
   as in ARBEx's official code (the paper's text divides by N): 0 for the uniform
   distribution, 1 for a one-hot one.
-- Fusion: ``t = (c_g t_g + c_a t_a) / (c_g + c_a)``, then
-  ``L = (c_l l + c_t t) / (c_l + c_t)`` with ``l = softmax(logits)``. A tiny constant
-  is added to each confidence so that all-uniform inputs average instead of dividing
-  by zero.
+- Fusion (paper eq. 9-10): ``t = (c_g t_g + c_a t_a) / (c_g + c_a)``, then
+  ``L = (c_l l + c_t t) / (c_l + c_t)`` with ``l = softmax(logits)``. Expanded,
+  ``L = w_l l + w_a t_a + w_g t_g`` with ``w_l = c_l / (c_l + c_t)``,
+  ``w_a = (1 - w_l) c_a / (c_a + c_g)``, ``w_g = (1 - w_l) c_g / (c_a + c_g)``: the
+  fusion weights recorded per run. A tiny constant is added to each confidence so
+  that all-uniform inputs average instead of dividing by zero.
 
 References
 ----------
 Wasi, A. T., Šerbetar, K., Islam, R., Rafi, T. H., & Chae, D.-K. (2023). ARBEx:
 Attentive feature extraction with reliability balancing for robust facial expression
 learning. arXiv:2305.01486.
+Gorishniy, Y., Rubachev, I., Khrulkov, V., & Babenko, A. (2021). Revisiting deep
+learning models for tabular data. NeurIPS (feature tokenizer).
 """
 
 from __future__ import annotations
@@ -48,9 +60,19 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-__all__ = ["confidence", "ReliabilityBalancing", "MultiTaskNet", "NetOutput"]
+__all__ = ["confidence", "ReliabilityBalancing", "MultiTaskNet", "NetOutput", "BalanceOutput",
+           "TOKEN_WIDTH", "N_TOKENS", "ANCHOR_INIT_STD"]
 
 _EPS = 1e-6
+
+from .conditions import TOKEN_WIDTH
+
+#: Tokens per sample in the attention branch (gcd with the embedding width r).
+N_TOKENS = 8
+
+#: Standard deviation of the anchors at initialisation (in units of the standardised
+#: embedding): close together, so the anchor loss acts from the first step.
+ANCHOR_INIT_STD = 0.1
 
 
 def confidence(dist: torch.Tensor) -> torch.Tensor:
@@ -65,19 +87,38 @@ def confidence(dist: torch.Tensor) -> torch.Tensor:
     return (1.0 - h / math.log(K)).clamp(0.0, 1.0)
 
 
+class BalanceOutput(NamedTuple):
+    """Outputs of :class:`ReliabilityBalancing` for a batch.
+
+    proba : (B, K) fused distribution L
+    anchor : (B, K) anchor branch t_a
+    attention : (B, K) attention branch t_g (zeros without the branch)
+    weights : (B, 3) fusion weights (w_l, w_a, w_g) of primary, anchor and attention; rows sum to 1
+    distances : (B, K, A) distances of the standardised embedding to every anchor
+    embedding : (B, r) the standardised embedding ê
+    """
+
+    proba: torch.Tensor
+    anchor: torch.Tensor
+    attention: torch.Tensor
+    weights: torch.Tensor
+    distances: torch.Tensor
+    embedding: torch.Tensor
+
+
 class ReliabilityBalancing(nn.Module):
-    """ARBEx reliability balancing with per-sample attention (module docstring).
+    """ARBEx reliability balancing on the backbone embedding (module docstring).
 
     Parameters
     ----------
     dim : int
-        Embedding width D.
+        Embedding width r.
     n_classes : int
     anchors_per_class : int
     temperature : float
         δ of the anchor similarity.
     heads : int
-        Attention heads (must divide ``dim``).
+        Attention heads (must divide :data:`TOKEN_WIDTH`); 0 removes the attention branch.
     """
 
     def __init__(self, dim: int, n_classes: int, anchors_per_class: int, temperature: float,
@@ -85,36 +126,68 @@ class ReliabilityBalancing(nn.Module):
         super().__init__()
         self.n_classes = n_classes
         self.temperature = float(temperature)
-        self.anchors = nn.Parameter(torch.randn(n_classes, anchors_per_class, dim))
-        self.attention = nn.MultiheadAttention(dim, heads, batch_first=True)
-        self.readout = nn.Linear(dim, n_classes)
+        self.norm = nn.BatchNorm1d(dim, affine=False)
+        self.anchors = nn.Parameter(ANCHOR_INIT_STD * torch.randn(n_classes, anchors_per_class, dim))
+        if heads > 0:
+            T = math.gcd(dim, N_TOKENS)
+            self.n_tokens = T
+            self.tokens = nn.Linear(dim, T * TOKEN_WIDTH)
+            self.heads = heads
+            self.attention = nn.Linear(TOKEN_WIDTH, 3 * TOKEN_WIDTH)   # q, k, v
+            self.attention_out = nn.Linear(TOKEN_WIDTH, TOKEN_WIDTH)
+            self.readout = nn.Linear(T * TOKEN_WIDTH, n_classes)
+        else:
+            self.attention = None
 
-    def anchor_distribution(self, e: torch.Tensor) -> torch.Tensor:
-        """``t_a`` of shape (B, K): anchor similarities summed per class."""
+    def distances(self, e_hat: torch.Tensor) -> torch.Tensor:
+        """``‖ê - a_{k,i}‖`` of shape (B, K, A)."""
         K, A, D = self.anchors.shape
-        flat = self.anchors.reshape(K * A, D)
-        dist = ((e[:, None, :] - flat[None]).pow(2).sum(-1) + 1e-12).sqrt()  # (B, K*A)
-        s = torch.softmax(-dist / self.temperature, dim=-1)
-        return s.reshape(-1, K, A).sum(-1)
+        return torch.cdist(e_hat, self.anchors.reshape(K * A, D)).reshape(-1, K, A)
 
-    def attention_distribution(self, e: torch.Tensor) -> torch.Tensor:
-        """``t_g`` of shape (B, K) from self-attention over each sample's own tokens."""
-        summaries = self.anchors.mean(1)                                   # (K, D)
-        tokens = torch.cat([e[:, None, :], summaries[None].expand(e.shape[0], -1, -1)], 1)
-        out, _ = self.attention(tokens, tokens, tokens, need_weights=False)
-        return torch.softmax(self.readout(out[:, 0] + e), dim=-1)
+    def anchor_distribution(self, e_hat: torch.Tensor) -> torch.Tensor:
+        """``t_a`` of shape (B, K): anchor similarities summed per class."""
+        return self._anchor(self.distances(e_hat))
 
-    def forward(self, e: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        """Final distribution ``L`` (B, K) from embedding ``e`` and primary ``logits``."""
+    def _anchor(self, dist: torch.Tensor) -> torch.Tensor:
+        B, K, A = dist.shape
+        s = torch.softmax(-dist.reshape(B, K * A) / self.temperature, dim=-1)
+        return s.reshape(B, K, A).sum(-1)
+
+    def attention_distribution(self, e_hat: torch.Tensor) -> torch.Tensor:
+        """``t_g`` of shape (B, K): self-attention over each sample's embedding tokens."""
+        B, T = e_hat.shape[0], self.n_tokens
+        tokens = self.tokens(e_hat).reshape(B, T, -1)                              # (B, T, w)
+        H = self.heads
+        q, k, v = (t.reshape(B, T, H, -1).transpose(1, 2)
+                   for t in self.attention(tokens).chunk(3, dim=-1))              # (B, H, T, w/H)
+        # softmax(q k^T / sqrt(d)) v written out: torch's fused kernel is slower on tiny CPU tensors
+        # (broadcast products: faster than batched matmuls on these tiny shapes)
+        scores = (q[:, :, :, None, :] * k[:, :, None, :, :]).sum(-1) / math.sqrt(q.shape[-1])
+        att = (torch.softmax(scores, dim=-1)[..., None] * v[:, :, None, :, :]).sum(-2)
+        out = self.attention_out(att.transpose(1, 2).reshape(B, T, -1))           # (B, T, w)
+        return torch.softmax(self.readout((out + tokens).reshape(B, -1)), dim=-1)
+
+    def forward(self, e: torch.Tensor, logits: torch.Tensor) -> BalanceOutput:
+        """Fused distribution and branches from backbone embedding ``e`` and ``logits``."""
+        e_hat = self.norm(e)
         p_l = torch.softmax(logits, dim=-1)
-        t_a = self.anchor_distribution(e)
-        t_g = self.attention_distribution(e)
+        dist = self.distances(e_hat)
+        t_a = self._anchor(dist)
         c_a = confidence(t_a)[:, None] + _EPS
-        c_g = confidence(t_g)[:, None] + _EPS
+        if self.attention is not None:
+            t_g = self.attention_distribution(e_hat)
+            c_g = confidence(t_g)[:, None] + _EPS
+        else:
+            t_g = torch.zeros_like(t_a)
+            c_g = torch.zeros_like(c_a)
         t = (c_g * t_g + c_a * t_a) / (c_g + c_a)
         c_l = confidence(p_l)[:, None] + _EPS
         c_t = confidence(t)[:, None] + _EPS
-        return (c_l * p_l + c_t * t) / (c_l + c_t)
+        w_l = c_l / (c_l + c_t)
+        w_a = (1.0 - w_l) * c_a / (c_a + c_g)
+        w_g = (1.0 - w_l) * c_g / (c_a + c_g)
+        proba = (c_l * p_l + c_t * t) / (c_l + c_t)
+        return BalanceOutput(proba, t_a, t_g, torch.cat([w_l, w_a, w_g], 1), dist, e_hat)
 
 
 class NetOutput(NamedTuple):
@@ -124,7 +197,8 @@ class NetOutput(NamedTuple):
     proba : (B, K) predicted distribution (softmax of logits, or ARBEx's L)
     va : (B, 2) valence, arousal in [-1, 1]
     au_logits : (B, m)
-    embedding : (B, h)
+    embedding : (B, h) the trunk's output z (stored with ``--embeddings``)
+    balance : BalanceOutput or None (ARBEx only)
     """
 
     logits: torch.Tensor
@@ -132,6 +206,12 @@ class NetOutput(NamedTuple):
     va: torch.Tensor
     au_logits: torch.Tensor
     embedding: torch.Tensor
+    balance: "BalanceOutput | None" = None
+
+
+def _block(n_in: int, n_out: int, dropout: float) -> list:
+    # ARBEx's order (paper, Sec. 3): Linear -> ReLU -> Dropout -> BN
+    return [nn.Linear(n_in, n_out), nn.ReLU(), nn.Dropout(dropout), nn.BatchNorm1d(n_out)]
 
 
 class MultiTaskNet(nn.Module):
@@ -141,11 +221,11 @@ class MultiTaskNet(nn.Module):
     ----------
     n_features, n_classes, n_aus : int
     reduce_dim : int
-        Width of the linear reduction.
+        Width r of the linear reduction (the backbone embedding ``e``).
     hidden : int
         Width of both hidden layers (ARBEx: 64).
     dropout : float
-        After each hidden layer (ARBEx: 0.5).
+        In each hidden layer (ARBEx: 0.5).
     arbex : dict or None
         Keyword arguments of :class:`ReliabilityBalancing` (``anchors_per_class``,
         ``temperature``, ``heads``); None for the plain softmax head.
@@ -155,21 +235,23 @@ class MultiTaskNet(nn.Module):
                  hidden: int = 64, dropout: float = 0.5, arbex: "dict | None" = None):
         super().__init__()
         self.reduce = nn.Linear(n_features, reduce_dim)
-        self.trunk = nn.Sequential(
-            nn.Linear(reduce_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Dropout(dropout),
-            nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Dropout(dropout),
-        )
+        self.trunk = nn.Sequential(*_block(reduce_dim, hidden, dropout),
+                                   *_block(hidden, hidden, dropout))
         self.expr = nn.Linear(hidden, n_classes)
         self.va = nn.Linear(hidden, 2)
         self.au = nn.Linear(hidden, n_aus) if n_aus > 0 else None
-        self.balance = None if arbex is None else ReliabilityBalancing(hidden, n_classes, **arbex)
+        self.balance = (None if arbex is None
+                        else ReliabilityBalancing(reduce_dim, n_classes, **arbex))
 
     def forward(self, x: torch.Tensor) -> NetOutput:
-        e = self.trunk(self.reduce(x))
-        logits = self.expr(e)
+        e = self.reduce(x)
+        z = self.trunk(e)
+        logits = self.expr(z)
         if self.balance is None:
+            bal = None
             proba = torch.softmax(logits, dim=-1)
         else:
-            proba = self.balance(e, logits)
-        au = self.au(e) if self.au is not None else e.new_zeros((e.shape[0], 0))
-        return NetOutput(logits, proba, torch.tanh(self.va(e)), au, e)
+            bal = self.balance(e, logits)
+            proba = bal.proba
+        au = self.au(z) if self.au is not None else z.new_zeros((z.shape[0], 0))
+        return NetOutput(logits, proba, torch.tanh(self.va(z)), au, z, bal)

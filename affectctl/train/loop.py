@@ -13,11 +13,16 @@ Objective, for a batch of frames with expression labels ``y``:
         + w_{va} (1 - \\mathrm{CCC})
         + w_{au}\\, \\mathrm{BCE}
         + \\lambda_a L_{anchor} + \\lambda_c L_{center}
+        + \\lambda_b \\tfrac{1}{3} \\textstyle\\sum_{branch} \\mathrm{NLL}
 
 - ``q``: one-hot ``δ_y``, or ``(1 - ε) δ_y + ε/K`` with label smoothing (then the OT
   term is solved by POT instead of the closed form).
 - ``log p~``: ``log_softmax(f(x) + τ log π)`` (τ = 0 unless logit adjustment), or
-  ``log L`` for the ARBEx head.
+  ``log L`` for the ARBEx head, whose anchor loss, center loss and per-branch NLL
+  (primary, anchor, attention; ``branch_weight``) are added
+  (:mod:`affectctl.train.losses`, ``models/arbex.toml``).
+- Labels: with ``label_noise`` > 0 the training labels are first replaced by symmetric
+  noise (:func:`noisy_labels`, seeded by the run seed); test labels never are.
 - ``CE_w``: cross-entropy with inverse-frequency class weights when asked
   (``Σ_b w_{y_b} ce_b / Σ_b w_{y_b}``, torch's convention); the OT term is unweighted.
 - ``p``: the predicted distribution (``softmax(f(x))`` or ARBEx's ``L``), which is
@@ -32,9 +37,10 @@ reported model on the evaluation set).
 from __future__ import annotations
 
 import json
+import math
 import platform
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
 
@@ -47,7 +53,7 @@ from ..io.atomic import write_text_atomically
 from ..io.dumps import write_dump
 from ..io.schema import AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, proba_column
 from .conditions import Condition
-from .costs import build_cost
+from .costs import resolve_cost
 from .heads import MultiTaskNet
 from .losses import (
     anchor_loss,
@@ -59,9 +65,10 @@ from .losses import (
     smooth_targets,
 )
 from .seed import rng_for, seed_everything
+from .summary import arbex_summary_line
 
 __all__ = ["RunResult", "train_run", "run_frame", "run_metadata", "run_one", "epoch_indices",
-           "library_versions", "timing_path"]
+           "library_versions", "timing_path", "noisy_labels", "arbex_summary_line"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,6 +89,10 @@ class RunResult:
     loss_history : tuple of float
         Mean training loss of each epoch.
     threads : int
+    extra : dict
+        Deterministic facts recorded in the dump's metadata: ``arbex_branches``
+        (ARBEx), ``permutation`` and its correlation (``permuted``),
+        ``geometry_coordinates`` (``geometry = "data"``), ``label_noise``.
     """
 
     condition: Condition
@@ -94,6 +105,7 @@ class RunResult:
     train_seconds: float
     loss_history: tuple
     threads: int
+    extra: dict = field(default_factory=dict)
 
 
 def library_versions() -> dict:
@@ -108,40 +120,107 @@ def library_versions() -> dict:
     return out
 
 
-def epoch_indices(condition: Condition, y: np.ndarray, group: np.ndarray,
+def _refined_pool(condition: Condition, y: np.ndarray, group: np.ndarray,
                   rng: np.random.Generator) -> np.ndarray:
-    """Training-frame indices of one epoch, in visiting order.
+    """ARBEx's data refinement: at most N frames per video, then M frames per class.
 
-    ``shuffle``: every frame once, in random order. ``balanced`` (ARBEx's data
-    refinement): draw ``frames_per_video`` frames from each video (all of a shorter
-    video), pool them, then draw ``frames_per_class`` frames of each class present in
-    the pool (with replacement only when the class has fewer), and shuffle. Frames
-    without an expression label take no part in a balanced epoch.
+    Per video, a random subset of ``frames_per_video`` frames (all of a shorter video)
+    is kept with one sort on (video, random key), no loop over videos. Among the kept
+    labelled frames, each class gives ``frames_per_class`` frames (without replacement
+    when it has that many, with replacement otherwise).
     """
     n = y.shape[0]
-    if condition.sampler == "shuffle":
-        return rng.permutation(n)
-    pooled = []
     _, inverse = np.unique(group, return_inverse=True)
-    for v in range(int(inverse.max()) + 1):
-        members = np.flatnonzero(inverse == v)
-        take = min(condition.frames_per_video, members.size)
-        pooled.append(rng.choice(members, size=take, replace=False))
-    pool = np.concatenate(pooled)
+    order = np.lexsort((rng.random(n), inverse))
+    g = inverse[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    pool = np.sort(order[rank < condition.frames_per_video])
     pool = pool[y[pool] >= 0]
     picked = []
     for k in np.unique(y[pool]):
         members = pool[y[pool] == k]
         m = condition.frames_per_class
         picked.append(rng.choice(members, size=m, replace=members.size < m))
-    return rng.permutation(np.concatenate(picked))
+    return np.concatenate(picked) if picked else pool
 
 
-def _standardise(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = train.mean(0)
-    std = train.std(0)
-    std = np.where(std > 1e-8, std, 1.0)
-    return (train - mean) / std, (test - mean) / std
+def epoch_indices(condition: Condition, y: np.ndarray, group: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Training-frame indices of one epoch, in visiting order; always ``len(y)`` of them.
+
+    ``shuffle``: every frame once, in random order. ``balanced`` (ARBEx's data
+    refinement, :func:`_refined_pool`, drawn afresh each epoch): the refined,
+    class-balanced pool is *resampled* to the same length as a ``shuffle`` epoch
+    (successive random permutations of the pool, cut at ``len(y)``), so a balanced
+    epoch takes as many gradient steps as a ``base`` epoch and a difference between
+    the two cannot come from training length. Frames without an expression label take
+    no part in a balanced epoch.
+    """
+    n = y.shape[0]
+    if condition.sampler == "shuffle":
+        return rng.permutation(n)
+    pool = _refined_pool(condition, y, group, rng)
+    if pool.size == 0:
+        return pool
+    reps = -(-n // pool.size)
+    return np.concatenate([rng.permutation(pool) for _ in range(reps)])[:n]
+
+
+#: Rows per chunk when statistics or test predictions are computed over the features.
+CHUNK = 8192
+
+
+def _moments(X) -> tuple[np.ndarray, np.ndarray]:
+    """Column mean and standard deviation (population) in float64, chunk by chunk.
+
+    Works on memory-mapped features without loading them whole; columns with
+    ``std <= 1e-8`` get 1.
+    """
+    n, d = X.shape
+    s, ss = np.zeros(d), np.zeros(d)
+    for lo in range(0, n, CHUNK):
+        c = np.asarray(X[lo:lo + CHUNK], dtype=np.float64)
+        s += c.sum(0)
+    mean = s / n
+    for lo in range(0, n, CHUNK):
+        c = np.asarray(X[lo:lo + CHUNK], dtype=np.float64) - mean
+        ss += (c * c).sum(0)
+    std = np.sqrt(ss / n)
+    return mean, np.where(std > 1e-8, std, 1.0)
+
+
+def _batch(X, idx, mean, std) -> torch.Tensor:
+    """Standardised float32 rows ``X[idx]`` (standardised in float64, then cast)."""
+    return torch.from_numpy(((np.asarray(X[idx], dtype=np.float64) - mean) / std)
+                            .astype(np.float32))
+
+
+def noisy_labels(y: np.ndarray, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Symmetric label noise: each labelled frame, with probability ``rate``, takes
+    another class drawn uniformly (the ARBEx paper's noisy-label setting, after
+    Patrini et al. 2017). Unlabelled frames (-1) stay unlabelled.
+
+    Parameters
+    ----------
+    y : int array (n,)
+        Class positions, -1 = unlabelled.
+    rate : float in [0, 1)
+    rng : numpy Generator
+
+    Returns
+    -------
+    int64 array (n,)
+    """
+    y = np.asarray(y, dtype=np.int64).copy()
+    K = int(y.max()) + 1 if y.size else 0
+    flip = (rng.random(y.shape[0]) < rate) & (y >= 0)
+    if K < 2 or not flip.any():
+        return y
+    K = max(K, 2)
+    shift = rng.integers(1, K, size=int(flip.sum()))
+    y[flip] = (y[flip] + shift) % K
+    return y
 
 
 def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False,
@@ -152,9 +231,11 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
     ----------
     condition : Condition
     data : FeatureData
+        Features may be float32 and memory-mapped; they are standardised batch by batch
+        (column moments from the training rows, in float64) and never copied whole.
     seed : int
-        Seeds initialisation, dropout and sampling (:func:`seed_everything`); the data
-        are not affected.
+        Seeds initialisation, dropout, sampling, label noise and the permuted cost's
+        class permutation (:func:`seed_everything`); the data are not affected.
     embeddings : bool, default False
         Also return the test embeddings (the trunk's output).
     threads : int, default 1
@@ -168,10 +249,18 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
     rng = rng_for(seed, "sampler")
     tax = data.taxonomy
     K = tax.n_classes
-    Xtr, Xte = _standardise(np.asarray(data.X_train, np.float64),
-                            np.asarray(data.X_test, np.float64))
-    X = torch.from_numpy(Xtr.astype(np.float32))
+    X_train, X_test = data.X_train, data.X_test
+    mean, std = _moments(X_train)
     y_np = np.asarray(data.y_train, dtype=np.int64)
+    extra: dict = {}
+    if condition.label_noise > 0:
+        noise_rng = np.random.default_rng(np.random.SeedSequence([seed, 0x6E6F697A]))
+        y_clean = y_np
+        y_np = noisy_labels(y_np, condition.label_noise, noise_rng)
+        lab = y_clean >= 0
+        extra["label_noise"] = {"rate": condition.label_noise, "kind": "symmetric",
+                                "flipped": int((y_np != y_clean).sum()),
+                                "labelled": int(lab.sum())}
     y = torch.from_numpy(y_np)
     va = torch.from_numpy(np.asarray(data.va_train, dtype=np.float32))
     au = torch.from_numpy(np.asarray(data.au_train, dtype=np.int64))
@@ -181,17 +270,23 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
     prior = counts.to(torch.float64) / counts.sum()
     log_prior = torch.log(prior.clamp_min(1e-12)).to(torch.float32)
     class_w = inverse_frequency_weights(counts) if condition.class_weights != "none" else None
-    cost_np = build_cost(condition, tax)
+    cost_np, cost_info = resolve_cost(condition, tax, seed=seed, y_train=y_np,
+                                      va_train=np.asarray(data.va_train))
+    extra.update(cost_info)
     cost = None if cost_np is None else torch.from_numpy(cost_np.astype(np.float32))
 
     arbex = None
     if condition.head == "arbex":
         arbex = {"anchors_per_class": condition.anchors_per_class,
                  "temperature": condition.anchor_temperature, "heads": condition.attention_heads}
-    model = MultiTaskNet(X.shape[1], K, n_aus, reduce_dim=condition.reduce_dim,
+    model = MultiTaskNet(X_train.shape[1], K, n_aus, reduce_dim=condition.reduce_dim,
                          hidden=condition.hidden, dropout=condition.dropout, arbex=arbex)
-    opt = torch.optim.Adam(model.parameters(), lr=condition.lr, weight_decay=condition.weight_decay)
+    groups = [{"params": [p for n, p in model.named_parameters() if n != "balance.anchors"]}]
+    if model.balance is not None:
+        groups.append({"params": [model.balance.anchors], "lr": condition.anchor_lr})
+    opt = torch.optim.Adam(groups, lr=condition.lr, weight_decay=condition.weight_decay)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=condition.lr_decay)
+    margin = condition.anchor_margin * math.sqrt(2 * condition.reduce_dim)
 
     history = []
     start = time.perf_counter()
@@ -200,11 +295,13 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
         order = epoch_indices(condition, y_np, np.asarray(data.group_train), rng)
         total, steps = 0.0, 0
         for lo in range(0, order.size, condition.batch_size):
-            idx = torch.from_numpy(order[lo:lo + condition.batch_size])
-            if idx.numel() < 2:  # batch norm needs two frames
+            idx_np = order[lo:lo + condition.batch_size]
+            if idx_np.size < 2:  # batch norm needs two frames
                 continue
-            out = model(X[idx])
-            loss = _loss(condition, out, y[idx], va[idx], au[idx], model, cost, class_w, log_prior)
+            idx = torch.from_numpy(idx_np)
+            out = model(_batch(X_train, idx_np, mean, std))
+            loss = _loss(condition, out, y[idx], va[idx], au[idx], model, cost, class_w,
+                         log_prior, margin)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -214,21 +311,61 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
         history.append(total / max(steps, 1))
     train_seconds = time.perf_counter() - start
 
-    model.eval()
-    with torch.no_grad():
-        out = model(torch.from_numpy(Xte.astype(np.float32)))
-    proba = out.proba.double().numpy()
+    proba, va_pred, au_pred, emb, branches = _predict(model, X_test, mean, std, embeddings)
+    if branches is not None:
+        extra["arbex_branches"] = _branch_summary(branches, np.asarray(data.y_test))
     proba = proba / proba.sum(1, keepdims=True)
     return RunResult(
         condition=condition, seed=seed, proba=proba, y_pred=proba.argmax(1).astype(np.int64),
-        va_pred=np.clip(out.va.double().numpy(), -1.0, 1.0),
-        au_pred=torch.sigmoid(out.au_logits).double().numpy(),
-        embedding=out.embedding.double().numpy() if embeddings else None,
-        train_seconds=train_seconds, loss_history=tuple(history), threads=threads,
+        va_pred=np.clip(va_pred, -1.0, 1.0), au_pred=au_pred, embedding=emb,
+        train_seconds=train_seconds, loss_history=tuple(history), threads=threads, extra=extra,
     )
 
 
-def _loss(c: Condition, out, y, va, au, model, cost, class_w, log_prior) -> torch.Tensor:
+def _predict(model, X, mean, std, embeddings: bool):
+    """Test predictions in chunks of :data:`CHUNK` rows (memory bounded by the chunk)."""
+    model.eval()
+    parts: dict = {"proba": [], "va": [], "au": [], "emb": [], "primary": [], "anchor": [],
+                   "attention": [], "weights": []}
+    with torch.no_grad():
+        for lo in range(0, X.shape[0], CHUNK):
+            out = model(_batch(X, slice(lo, lo + CHUNK), mean, std))
+            parts["proba"].append(out.proba.double().numpy())
+            parts["va"].append(out.va.double().numpy())
+            parts["au"].append(torch.sigmoid(out.au_logits).double().numpy())
+            if embeddings:
+                parts["emb"].append(out.embedding.double().numpy())
+            if out.balance is not None:
+                parts["primary"].append(out.logits.argmax(1).numpy())
+                parts["anchor"].append(out.balance.anchor.argmax(1).numpy())
+                parts["attention"].append(out.balance.attention.argmax(1).numpy())
+                parts["weights"].append(out.balance.weights.double().numpy())
+    cat = {k: np.concatenate(v) if v else None for k, v in parts.items()}
+    branches = None
+    if cat["weights"] is not None:
+        branches = {k: cat[k] for k in ("primary", "anchor", "attention", "weights")}
+        branches["heads"] = model.balance.attention is not None
+    return cat["proba"], cat["va"], cat["au"], cat["emb"], branches
+
+
+def _branch_summary(branches: dict, y_test: np.ndarray) -> dict:
+    """Test accuracy of ARBEx's primary, anchor and attention branches; mean fusion weights."""
+    lab = y_test >= 0
+    acc = {}
+    for name in ("primary", "anchor", "attention"):
+        if name == "attention" and not branches["heads"]:
+            acc[name] = None
+            continue
+        acc[name] = float((branches[name][lab] == y_test[lab]).mean()) if lab.any() else None
+    w = branches["weights"].mean(0)
+    return {"accuracy": acc,
+            "fusion_weight": {"primary": float(w[0]), "anchor": float(w[1]),
+                              "attention": float(w[2])},
+            "n_test_labelled": int(lab.sum())}
+
+
+def _loss(c: Condition, out, y, va, au, model, cost, class_w, log_prior,
+          margin: float = 1.0) -> torch.Tensor:
     K = out.logits.shape[1]
     loss = out.logits.sum() * 0.0
     keep = y >= 0
@@ -248,9 +385,21 @@ def _loss(c: Condition, out, y, va, au, model, cost, class_w, log_prior) -> torc
         if cost is not None:
             loss = loss + c.ot_weight * ot_loss(out.proba[keep], yk if q is None else q, cost)
         if model.balance is not None:
-            anchors = model.balance.anchors
-            loss = loss + c.anchor_weight * anchor_loss(anchors, c.anchor_margin)
-            loss = loss + c.center_weight * center_loss(out.embedding[keep], yk, anchors)
+            if c.anchor_weight > 0:
+                loss = loss + c.anchor_weight * anchor_loss(model.balance.anchors, margin)
+            if c.branch_weight > 0:
+                bal = out.balance
+                branch = F.cross_entropy(out.logits[keep], yk)
+                branch = branch + F.nll_loss(torch.log(bal.anchor[keep].clamp_min(1e-12)), yk)
+                n_branch = 2
+                if model.balance.attention is not None:
+                    branch = branch + F.nll_loss(torch.log(bal.attention[keep].clamp_min(1e-12)),
+                                                 yk)
+                    n_branch = 3
+                loss = loss + c.branch_weight * branch / n_branch
+            if c.center_weight > 0:
+                loss = loss + c.center_weight * center_loss(out.balance.distances[keep], yk,
+                                                            out.balance.embedding.shape[1])
     if c.va_weight > 0:
         loss = loss + c.va_weight * ccc_loss(out.va, va)
     if c.au_weight > 0 and au.shape[1] > 0:
@@ -309,6 +458,7 @@ def run_metadata(result: RunResult, data) -> dict:
         "loss_history": list(result.loss_history),
         "n_train": int(np.asarray(data.y_train).shape[0]),
         "n_test": int(np.asarray(data.y_test).shape[0]),
+        **result.extra,
     }
 
 

@@ -12,7 +12,10 @@ Parallelism: runs go to ``workers`` worker processes (default: 2 on a machine wi
 24.8 s in one process with 1 thread and 41.6 s in one process with 2 threads (the
 network is too small for intra-op threads to pay off); ``python
 benchmarks/bench_train.py --modes all`` measures all three. A run's predictions do not depend on the
-number of workers: each run seeds itself and uses one thread. This module does not
+number of workers: each run seeds itself and uses one thread. Features files arrive as
+float32 memory maps (:mod:`affectctl.train.features`) that each worker reopens from
+the same file, so they are in memory once. After a sweep with progress on, each new
+ARBEx run's branch accuracies and fusion weights are printed (stderr). This module does not
 import torch; the workers do.
 """
 
@@ -123,6 +126,7 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
           features: "str | Path | None" = None, models_dir: "str | Path | None" = None,
           embeddings: bool = False, progress: bool = True, taxonomy: "str | None" = None,
           dataset_knobs: "dict | None" = None, workers: "int | None" = None,
+          label_noise: "Sequence[float] | None" = None,
           ) -> "dict[tuple[str, int], Path]":
     """Train every (condition, seed) not yet done and return every dump's path.
 
@@ -156,6 +160,10 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     workers : int, optional
         Worker processes; default ``min(2, os.cpu_count(), runs to do)``. 1 runs in
         this process.
+    label_noise : sequence of float in (0, 1), optional
+        Also train every condition with symmetric label noise at each rate (training
+        labels only, seeded by the run seed), as condition ``<name>@noise<rate>``
+        (:func:`affectctl.train.conditions.load_condition`); the clean runs are kept.
 
     Returns
     -------
@@ -178,6 +186,16 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise ConfigError(f"`workers` must be a positive integer; got {workers!r}.")
+    if label_noise is not None:
+        rates = list(label_noise)
+        if not rates or any(isinstance(r, bool) or not isinstance(r, (int, float))
+                            or not 0 < r < 1 for r in rates) or len(set(rates)) != len(rates):
+            raise ConfigError(f"`label_noise` must list distinct rates in (0, 1); "
+                              f"got {label_noise!r}.")
+        from .conditions import noisy_name
+
+        names = names + [noisy_name(load_condition(n, models_dir).name, r)
+                         for r in rates for n in names]
     conds = [load_condition(n, models_dir) for n in names]
     seen: dict = {}
     for c in conds:
@@ -217,7 +235,26 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
                     bar.advance(f"{c.name} seed {s}")
     finally:
         bar.close()
+    if progress:
+        _print_arbex([c for c, _, _ in todo], [p for _, _, p in todo])
     return paths
+
+
+def _print_arbex(conds, paths) -> None:
+    """Print each new ARBEx run's branch accuracies and fusion weights (from its dump)."""
+    import sys
+
+    import pyarrow.parquet as pq
+
+    from .summary import arbex_summary_line
+
+    for c, path in zip(conds, paths):
+        if c.head != "arbex":
+            continue
+        raw = (pq.read_schema(path).metadata or {}).get(b"affectctl")
+        line = arbex_summary_line(json.loads(raw)) if raw else None
+        if line:
+            print(line, file=sys.stderr)
 
 
 class WorkerPool:

@@ -59,3 +59,13 @@ def test_help_documents_the_features_format():
     text = " ".join(res.stdout.split())                  # help wraps at the terminal width
     for words in ("f_0 .. f_{d-1}", "split (train or test)", "au<N>", "--taxonomy", "sample_id"):
         assert words in text
+
+
+def test_label_noise_option(tmp_path, fast_models):
+    m = ["--models", str(fast_models), "--out", str(tmp_path / "o")]
+    _fail(["tiny-base", "--label-noise", "0.1,x", *m], "`--label-noise` must be comma-separated")
+    _fail(["tiny-base", "--label-noise", "0,0.2", *m], "`label_noise` must list distinct rates")
+    res = runner.invoke(app, ["train", "tiny-base", "--label-noise", "0.2", "--seeds", "1",
+                              "--workers", "1", *m])
+    assert res.exit_code == 0, res.output
+    assert "tiny-base@noise0.2: 1 dump(s)" in res.stdout

@@ -66,7 +66,8 @@ def test_shipped_conditions_say_what_they_are():
     ('cost = "uniform"', r"^bad\.toml: key `ot_weight` must be > 0 when `cost` is 'uniform'; "
                          r"got 0\.$"),
     ('head = "arbex"\nattention_heads = 5',
-     r"^bad\.toml: key `attention_heads` must divide `hidden` = 64; got 5\.$"),
+     r"^bad\.toml: key `attention_heads` must be 0 or divide the token width 16 "
+     r"\(1, 2, 4, 8 or 16\); got 5\.$"),
     ('ot_weight = 1.0\ncost = "circumplex"\ngeometry = "flat"',
      r"^bad\.toml: key `geometry` must be .*; got 'flat'\.$"),
     ("[loss]\not_weight = 1", r"^bad\.toml: unknown key `loss`"),

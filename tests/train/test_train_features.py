@@ -140,3 +140,62 @@ def test_unreadable_files(tmp_path):
     np.savez(npz, X=np.zeros((4, 3)), label=np.zeros(3), split=np.array(["train"] * 4))
     with pytest.raises(DumpFormatError, match="array has 3 rows; others have 4"):
         load_features(npz, taxonomy="affwild2-expr8")
+
+
+def test_features_are_float32_memory_maps_that_pickle_as_their_file(tmp_path, tiny_data):
+    import pickle
+
+    import affectctl.train.features as features
+
+    table = pa.Table.from_pandas(_frame(tiny_data), preserve_index=False)
+    table = table.replace_schema_metadata({b"affectctl": b'{"taxonomy": "affwild2-expr8"}'})
+    path = tmp_path / "f.parquet"
+    pq.write_table(table, path, row_group_size=37)
+    # small blocks: several row groups and column blocks, both splits within a block
+    old, features.BLOCK_COLUMNS = features.BLOCK_COLUMNS, 5
+    try:
+        data = load_features(path)
+    finally:
+        features.BLOCK_COLUMNS = old
+    assert data.X_train.dtype == np.float32 and isinstance(data.X_train, np.memmap)
+    np.testing.assert_array_equal(data.X_train, tiny_data.X_train.astype(np.float32))
+    np.testing.assert_array_equal(data.X_test, tiny_data.X_test.astype(np.float32))
+    # sent to a worker, the features travel as a file name, not as their bytes
+    import dataclasses
+
+    blob = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+    plain = pickle.dumps(dataclasses.replace(data, X_train=np.array(data.X_train),
+                                             X_test=np.array(data.X_test)),
+                         protocol=pickle.HIGHEST_PROTOCOL)
+    assert len(plain) - len(blob) > 0.95 * (data.X_train.nbytes + data.X_test.nbytes)
+    again = pickle.loads(blob)
+    assert isinstance(again.X_train, np.memmap) and again.X_train.filename == data.X_train.filename
+    np.testing.assert_array_equal(again.X_test, data.X_test)
+    # a slice is an ordinary array when pickled (never the whole file by mistake)
+    part = pickle.loads(pickle.dumps(data.X_train[:3]))
+    assert not isinstance(part, np.memmap) and part.shape == (3, data.X_train.shape[1])
+
+
+def test_feature_overflowing_float32_is_named(tmp_path, tiny_data):
+    frame = _frame(tiny_data)
+    frame.loc[5, "f_2"] = 1e300
+    path = _write_parquet(frame, tmp_path / "big.parquet")
+    with pytest.raises(DumpFormatError, match=r"row 7.*f_2|f_2.*row 7|beyond float32"):
+        load_features(path)
+
+
+def test_npz_blocks_give_the_same_features(tmp_path, tiny_data):
+    import affectctl.train.features as features
+
+    path = tmp_path / "x.npz"
+    np.savez(path, X=np.vstack([tiny_data.X_train, tiny_data.X_test]),
+             label=np.r_[tiny_data.y_train, tiny_data.y_test],
+             split=np.array(["train"] * tiny_data.y_train.size + ["test"] * tiny_data.y_test.size),
+             taxonomy=np.array("affwild2-expr8"))
+    old, features.BLOCK_ROWS = features.BLOCK_ROWS, 29
+    try:
+        data = load_features(path)
+    finally:
+        features.BLOCK_ROWS = old
+    np.testing.assert_array_equal(data.X_train, tiny_data.X_train.astype(np.float32))
+    np.testing.assert_array_equal(data.X_test, tiny_data.X_test.astype(np.float32))

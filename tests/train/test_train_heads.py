@@ -48,7 +48,7 @@ def test_arbex_outputs_are_distributions_and_fusion_follows_the_formula():
     with torch.no_grad():
         out = net(x)
         rb = net.balance
-        e = out.embedding
+        e = rb.norm(net.reduce(x))  # the standardised backbone embedding
         t_a, t_g = rb.anchor_distribution(e), rb.attention_distribution(e)
         l = torch.softmax(out.logits, -1)  # noqa: E741
         c_a, c_g, c_l = (confidence(d)[:, None] + 1e-6 for d in (t_a, t_g, l))
@@ -58,6 +58,11 @@ def test_arbex_outputs_are_distributions_and_fusion_follows_the_formula():
     np.testing.assert_allclose(out.proba.sum(-1).numpy(), 1.0, rtol=1e-5)
     np.testing.assert_allclose(t_a.sum(-1).numpy(), 1.0, rtol=1e-5)
     np.testing.assert_allclose(out.proba.numpy(), ref.numpy(), rtol=1e-5, atol=1e-7)
+    # the fusion weights expand L = w_l l + w_a t_a + w_g t_g and sum to 1
+    w = out.balance.weights
+    np.testing.assert_allclose(w.sum(-1).numpy(), 1.0, rtol=1e-6)
+    expanded = w[:, :1] * l + w[:, 1:2] * t_a + w[:, 2:] * t_g
+    np.testing.assert_allclose(expanded.numpy(), ref.numpy(), rtol=1e-5, atol=1e-7)
 
 
 def test_anchor_similarity_is_softmax_over_all_anchors_summed_per_class():
@@ -68,6 +73,12 @@ def test_anchor_similarity_is_softmax_over_all_anchors_summed_per_class():
         d = torch.cdist(e, rb.anchors.reshape(6, 4))
         ref = torch.softmax(-d / 0.5, -1).reshape(5, 3, 2).sum(-1)
         np.testing.assert_allclose(rb.anchor_distribution(e).numpy(), ref.numpy(), rtol=1e-5)
+
+
+def test_trunk_has_the_papers_layer_order():
+    net = MultiTaskNet(12, 8, 0)
+    kinds = [type(m).__name__ for m in net.trunk]
+    assert kinds == ["Linear", "ReLU", "Dropout", "BatchNorm1d"] * 2
 
 
 def test_plain_net_shapes_and_ranges():

@@ -198,9 +198,47 @@ def test_anchor_loss_is_bounded():
     assert float(anchor_loss(huge, 1.0)) == 0.0
 
 
+def test_anchor_loss_is_the_papers_form_inside_the_margin():
+    # two anchors at distance 0.5 with margin 2: 1 - 0.25 / 4, and the gradient is the paper's
+    # -d/da ||a1 - a2||^2 scaled by 1 / (P m^2), P = 1 pair
+    a = torch.tensor([[[0.0, 0.0]], [[0.3, 0.4]]], requires_grad=True)
+    loss = anchor_loss(a, 2.0)
+    assert float(loss.detach()) == pytest.approx(1 - 0.25 / 4)
+    loss.backward()
+    np.testing.assert_allclose(a.grad.numpy().reshape(2, 2),
+                               [[0.3 * 2 / 4, 0.4 * 2 / 4], [-0.3 * 2 / 4, -0.4 * 2 / 4]],
+                               rtol=1e-5)
+
+
 def test_center_loss_nearest_own_anchor():
     anchors = torch.tensor([[[0.0, 0.0], [10.0, 0.0]], [[0.0, 5.0], [0.0, 6.0]]])
     e = torch.tensor([[9.0, 0.0], [0.0, 3.0]])
     y = torch.tensor([0, 1])
-    # sample 0: nearest class-0 anchor (10,0) -> 1; sample 1: nearest class-1 anchor (0,5) -> 4
-    assert float(center_loss(e, y, anchors)) == pytest.approx((1 + 4) / 2 / 2)
+    d = torch.cdist(e, anchors.reshape(4, 2)).reshape(2, 2, 2)
+    # sample 0: nearest class-0 anchor (10,0) at 1; sample 1: nearest class-1 anchor (0,5) at 2;
+    # mean distance / sqrt(D), D = 2 (the official code's factor)
+    assert float(center_loss(d, y, 2)) == pytest.approx((1 + 2) / 2 / 2 ** 0.5)
+
+
+def test_soft_ot_matches_emd2_value_and_gradient_and_the_uniform_closed_form():
+    import ot
+
+    rng = np.random.default_rng(3)
+    K = 7
+    xy = rng.normal(size=(K, 2))
+    M = torch.tensor(np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)))
+    p = torch.tensor(rng.dirichlet(np.ones(K), 6), requires_grad=True)
+    q = torch.tensor(rng.dirichlet(np.ones(K), 6))
+    ot_soft(p, q, M).sum().backward()
+    for b in range(6):
+        pb = p.detach()[b].clone().requires_grad_(True)
+        ref = ot.emd2(pb, q[b], M)
+        ref.backward()
+        assert float(ot_soft(p.detach()[b:b + 1], q[b:b + 1], M)[0]) == pytest.approx(
+            float(ref.detach()), abs=1e-10)
+        g, h = p.grad[b].numpy(), pb.grad.numpy()
+        np.testing.assert_allclose(g - g.mean(), h - h.mean(), atol=1e-9)
+    # uniform cost s (1 - I): closed form equals the exact solver
+    U = torch.full((K, K), 0.7, dtype=torch.float64).fill_diagonal_(0.0)
+    exact = torch.stack([ot.emd2(p.detach()[b], q[b], U) for b in range(6)])
+    np.testing.assert_allclose(ot_soft(p.detach(), q, U).numpy(), exact.numpy(), atol=1e-10)
