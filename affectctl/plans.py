@@ -40,7 +40,7 @@ __all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan"]
 
 _PLAN_KEYS = {"name", "description", "datasets", "runs", "conditions", "baseline", "seeds", "geometry",
               "sample_test", "unit", "permutations", "seed", "correction", "alternative", "figures",
-              "tables", "taxonomy"}
+              "tables", "taxonomy", "launcher"}  # [launcher]: read by the CLI (train/launchers.py)
 _TABLE_KEYS = {"name", "caption", "kind", "metrics", "pairs", "tests"}
 
 
@@ -171,7 +171,7 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
 
 
 def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str | Path" = "runs",
-             progress: bool = True, log=None) -> dict:
+             progress: bool = True, log=None, launcher=None) -> dict:
     """Build every table of a plan for every dataset; return ``{(dataset, table): {fmt: Path}}``."""
     from .compare import compare
     from .io.runs import load_runs
@@ -184,7 +184,7 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
             from .train import sweep
 
             sweep(list(plan.conditions), dataset=dataset, seeds=plan.seeds, out=cache, embeddings=True,
-                  progress=progress)
+                  progress=progress, launcher=launcher)
             root = Path(cache) / dataset
         else:
             root = Path(plan.runs) / dataset

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import ConfigError
+from . import _launcher as L
 from ._app import command, console, err_console
 
 DEFAULT_DATASET = "sim-affwild2"
@@ -23,7 +24,7 @@ def parse_contrast(text: str) -> tuple:
     return m.group(1), m.group(2)
 
 
-def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
+def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
     """Root folder of the runs: ``runs`` as given, or the cache after training what is missing."""
     if runs is not None:
         if dataset is not None:
@@ -33,7 +34,8 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
 
     dataset = dataset or DEFAULT_DATASET
     # embeddings too, so that `affectctl diagnose` can reuse the same cached runs
-    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=True, progress=not quiet)
+    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=True, progress=not quiet,
+          launcher=launcher)
     return Path(cache) / dataset
 
 
@@ -65,6 +67,8 @@ def compare_cli(
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
+    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures)."""
@@ -75,7 +79,9 @@ def compare_cli(
         raise ConfigError("compare needs a baseline and at least one other condition.")
     contrasts = [parse_contrast(c) for c in contrast or ()]
     quiet = quiet or as_json
-    root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet)
+    root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet,
+                        L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
+                                        launcher_config))
     runset = load_runs(root, list(conditions), taxonomy=taxonomy)
     progress = None if quiet else _ResamplingProgress()
     result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import _launcher as L
 from ._app import command, console
 
 _HELP = (
@@ -49,12 +50,16 @@ def train_cli(
         "--workers", help="Worker processes (default: 2 when there are 2 or more cores).")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar or summary.")] = False,
+    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
+    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     from ..train import sweep  # lazy: training loads torch only in its workers
 
     paths = sweep(list(conditions), dataset=dataset, seeds=seeds, out=out, features=features,
                   models_dir=models, embeddings=embeddings, progress=not quiet,
-                  taxonomy=taxonomy, workers=workers)
+                  taxonomy=taxonomy, workers=workers,
+                  launcher=L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
+                                           slurm_mem, launcher_config))
     if quiet:
         return
     by_condition: dict = {}

@@ -123,7 +123,7 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
           features: "str | Path | None" = None, models_dir: "str | Path | None" = None,
           embeddings: bool = False, progress: bool = True, taxonomy: "str | None" = None,
           dataset_knobs: "dict | None" = None, workers: "int | None" = None,
-          ) -> "dict[tuple[str, int], Path]":
+          launcher=None) -> "dict[tuple[str, int], Path]":
     """Train every (condition, seed) not yet done and return every dump's path.
 
     Parameters
@@ -156,6 +156,10 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     workers : int, optional
         Worker processes; default ``min(2, os.cpu_count(), runs to do)``. 1 runs in
         this process.
+    launcher : LauncherConfig, optional
+        Where the runs execute (:mod:`affectctl.train.launchers`): None or
+        ``type="local"`` is the worker pool; ``type="slurm"`` submits one Slurm job per
+        run (a job array) and raises ``SweepJobError`` naming any failed job.
 
     Returns
     -------
@@ -204,7 +208,12 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     n_workers = min(n_workers, len(todo))
     bar = _progress(progress, len(paths), len(paths) - len(todo), data.name)
     try:
-        if n_workers == 1:
+        if launcher is not None and launcher.type == "slurm":
+            from .launchers import data_source, run_slurm
+
+            run_slurm(todo, data_source(dataset, features, taxonomy, dataset_knobs), embeddings,
+                      launcher, out, bar)
+        elif n_workers == 1:
             from .loop import run_one
 
             for c, s, path in todo:
