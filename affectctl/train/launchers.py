@@ -48,6 +48,9 @@ _KEYS = ("type", "partition", "time", "cpus", "mem")
 # Slurm states after which a job will not run again (sacct(1), "JOB STATE CODES")
 _FINAL = {"BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL",
           "OUT_OF_MEMORY", "PREEMPTED", "TIMEOUT", "REVOKED"}
+# Polls a job may stay unknown to Slurm (or COMPLETED without its result file) before it
+# counts as failed: about a minute once the poll interval has grown to 10 s.
+_UNKNOWN_POLLS = 12
 
 
 class SweepJobError(AffectctlError):
@@ -185,9 +188,13 @@ def _read_table(file) -> dict:
 
 def _train_job(source: dict, condition, seed: int, path: str, embeddings: bool) -> str:
     """One (condition, seed) run inside a Slurm job: rebuild the data, train, write the dump."""
+    import affectctl
+
     from .loop import run_one
     from .runner import resolve_data
 
+    # in the job's log: which affectctl the job imported (PYTHONPATH set by the sbatch script)
+    print(f"affectctl from {Path(affectctl.__file__).resolve()}", file=sys.stderr, flush=True)
     data = resolve_data(**source)
     return str(run_one(condition, data, seed, path, embeddings=embeddings))
 
@@ -230,39 +237,53 @@ def _parse_task_ids(text: str) -> list[int]:
     return out
 
 
-def _states(array_ids: "set[str]") -> "dict[str, tuple[str, str]]":
-    """``{"<array>_<task>": (state, exit code)}`` from sacct, else from scontrol."""
-    ids = ",".join(sorted(array_ids))
+def _sacct(array_ids) -> dict:
     try:
-        out = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "JobID,State,ExitCode", "-j", ids],
+        out = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "JobID,State,ExitCode", "-j",
+                              ",".join(sorted(array_ids))],
                              capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
-        out = None
+        return {}
     states: dict = {}
-    if out is not None and out.returncode == 0:
-        for line in out.stdout.splitlines():
-            parts = line.split("|")
-            if len(parts) < 3:
-                continue
-            job, state, code = parts[0], parts[1].split()[0] if parts[1] else "", parts[2]
-            m = re.fullmatch(r"(\d+)_\[?([^\]]+)\]?", job)
-            if m:
-                for t in _parse_task_ids(m.group(2)):
-                    states[f"{m.group(1)}_{t}"] = (state, code)
+    if out.returncode != 0:  # e.g. "Slurm accounting storage is disabled"
         return states
-    for array in sorted(array_ids):
-        try:
-            out = subprocess.run(["scontrol", "show", "job", "-o", array], capture_output=True,
-                                 text=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired):
+    for line in out.stdout.splitlines():
+        parts = line.split("|")
+        if len(parts) < 3:
             continue
-        for line in out.stdout.splitlines():
-            fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
-            if fields.get("ArrayJobId") != array or "ArrayTaskId" not in fields:
-                continue
+        m = re.fullmatch(r"(\d+)_\[?([^\]]+)\]?", parts[0])
+        if m:
+            for t in _parse_task_ids(m.group(2)):
+                states[f"{m.group(1)}_{t}"] = ((parts[1].split() or ["UNKNOWN"])[0], parts[2])
+    return states
+
+
+def _scontrol(array: str, states: dict) -> None:
+    try:
+        out = subprocess.run(["scontrol", "show", "job", "-o", array], capture_output=True,
+                             text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    if out.returncode != 0 or not out.stdout.strip():
+        return
+    # the array is known; a task cancelled while pending then has no record at all
+    states[array] = ("KNOWN", "")
+    for line in out.stdout.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if fields.get("ArrayJobId") == array and "ArrayTaskId" in fields:
             for t in _parse_task_ids(fields["ArrayTaskId"]):
                 states[f"{array}_{t}"] = (fields.get("JobState", "UNKNOWN"),
                                           fields.get("ExitCode", "?"))
+
+
+def _states(array_ids: "set[str]") -> "dict[str, tuple[str, str]]":
+    """``{"<array>_<task>": (state, exit code)}`` from sacct, and from ``scontrol show job``
+    for arrays that sacct does not list (no accounting, or not recorded yet); an array
+    that scontrol knows also maps to ``("KNOWN", "")``."""
+    states = _sacct(array_ids)
+    listed = {k.split("_")[0] for k in states}
+    for array in sorted(set(array_ids) - listed):
+        _scontrol(array, states)
     return states
 
 
@@ -316,7 +337,8 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
     arrays = {str(j.job_id).split("_")[0] for j in jobs}
     pending = dict(enumerate(jobs))
     failures = []
-    gone: dict = {}
+    unknown: dict = {}
+    late: dict = {}
     delay = config.poll
     try:
         while pending:
@@ -329,15 +351,21 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
                     if states is None:
                         states = _states(arrays)
                     state, code = states.get(str(job.job_id), (None, None))
-                    if state is None or state.split()[0] not in _FINAL:
-                        # unknown to Slurm twice in a row (purged): treat as failed
-                        if state is None and gone.get(i, 0) >= 3:
-                            outcome = ("lost", "UNKNOWN", "?")
-                        else:
-                            gone[i] = gone.get(i, 0) + 1 if state is None else 0
+                    if state is None and str(job.job_id).split("_")[0] in states:
+                        # scontrol knows the array but not this task: cancelled before it
+                        # started (sacct, with accounting, would list it as CANCELLED)
+                        state, code = "CANCELLED", "none (cancelled before it started)"
+                    if state is None:
+                        # not (or no longer) known to Slurm: wait a while, then give up
+                        unknown[i] = unknown.get(i, 0) + 1
+                        if unknown[i] < _UNKNOWN_POLLS:
                             continue
-                    elif state == "COMPLETED" and gone.get(i, 0) < 3:
-                        gone[i] = gone.get(i, 0) + 1  # result file may still be on its way
+                        outcome = ("lost", "UNKNOWN", "? (no longer known to Slurm)")
+                    elif state not in _FINAL:
+                        unknown[i] = 0
+                        continue
+                    elif state == "COMPLETED" and late.get(i, 0) < _UNKNOWN_POLLS:
+                        late[i] = late.get(i, 0) + 1  # its result file may still be on its way
                         continue
                     else:
                         outcome = ("lost", state, code)
