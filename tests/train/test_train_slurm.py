@@ -212,3 +212,22 @@ def test_bad_launcher_option_on_the_command_line_is_one_line(tmp_path):
     res = CliRunner().invoke(app, ["train", "base", "--out", str(tmp_path), "--launcher-config",
                                    str(bad)])
     assert res.exit_code == 2 and f"{bad}: [launcher]: unknown key(s) ['cpu']" in res.stderr
+
+
+def test_an_analysis_plan_carries_a_launcher_table(tmp_path):
+    from affectctl.plans import load_plan
+
+    plan = tmp_path / "plan.toml"
+    body = ('name = "x"\nconditions = ["base", "circumplex"]\ndatasets = ["sim-affwild2"]\n'
+            '[[tables]]\nname = "t"\nmetrics = ["accuracy"]\n')
+    plan.write_text(body + '[launcher]\ntype = "slurm"\npartition = "cpu"\ntime = 30\n')
+    assert load_plan(plan).name == "x"  # the plan accepts the table
+    cfg = launcher_config(file=plan)
+    assert (cfg.type, cfg.partition, cfg.time) == ("slurm", "cpu", 30)
+    plan.write_text(body + '[launcher]\ntype = "pbs"\n')
+    res = CliRunner().invoke(app, ["report", str(plan), "--out", str(tmp_path / "r"),
+                                   "--cache", str(tmp_path / "runs")])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines() == [
+        f"affectctl: error: {plan}: [launcher] type must be one of ['local', 'slurm']; "
+        "got 'pbs'."]
