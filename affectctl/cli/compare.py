@@ -29,6 +29,8 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
     if runs is not None:
         if dataset is not None:
             raise ConfigError("give either --runs (analyse existing runs) or --dataset (train them), not both.")
+        if launcher is not None and launcher.type != "local":
+            raise ConfigError("--launcher applies to training; with --runs nothing is trained.")
         return Path(runs)
     from ..train import sweep  # lazy: torch only when training is needed
 

@@ -231,3 +231,11 @@ def test_an_analysis_plan_carries_a_launcher_table(tmp_path):
     assert res.stderr.strip().splitlines() == [
         f"affectctl: error: {plan}: [launcher] type must be one of ['local', 'slurm']; "
         "got 'pbs'."]
+
+
+def test_compare_refuses_a_launcher_with_existing_runs(tmp_path):
+    res = CliRunner().invoke(app, ["compare", "base", "circumplex", "--runs", str(tmp_path),
+                                   "--launcher", "slurm"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines() == [
+        "affectctl: error: --launcher applies to training; with --runs nothing is trained."]
