@@ -209,8 +209,13 @@ def _executor(config: LauncherConfig, folder: Path, n_jobs: int):
     except ImportError:
         raise ConfigError("--launcher slurm needs submitit: pip install 'affectctl[train]' "
                           "(or pip install submitit).") from None
+    import shutil
+
     import affectctl
 
+    if shutil.which("sbatch") is None or shutil.which("srun") is None:
+        raise SweepJobError("--launcher slurm: `sbatch` was not found; run the sweep on a "
+                            "machine that submits Slurm jobs (a login node).")
     root = str(Path(affectctl.__file__).resolve().parents[1])
     executor = submitit.SlurmExecutor(folder=folder, python=sys.executable)
     params = dict(time=config.time, cpus_per_task=config.cpus, array_parallelism=n_jobs,
@@ -331,9 +336,13 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
     folder.mkdir(parents=True, exist_ok=True)
     executor = _executor(config, folder / "%j", len(todo))
     n = len(todo)
-    jobs = executor.map_array(_train_job, [source] * n, [c for c, _, _ in todo],
-                              [s for _, s, _ in todo], [str(Path(p).resolve()) for _, _, p in todo],
-                              [embeddings] * n)
+    try:
+        jobs = executor.map_array(_train_job, [source] * n, [c for c, _, _ in todo],
+                                  [s for _, s, _ in todo],
+                                  [str(Path(p).resolve()) for _, _, p in todo], [embeddings] * n)
+    except Exception as exc:  # submitit raises its own error type for a failed sbatch
+        raise SweepJobError(f"--launcher slurm: sbatch refused the job array: "
+                            f"{_last_line(exc)}") from None
     arrays = {str(j.job_id).split("_")[0] for j in jobs}
     pending = dict(enumerate(jobs))
     failures = []

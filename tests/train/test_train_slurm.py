@@ -239,3 +239,14 @@ def test_compare_refuses_a_launcher_with_existing_runs(tmp_path):
     assert res.exit_code == 2, res.output
     assert res.stderr.strip().splitlines() == [
         "affectctl: error: --launcher applies to training; with --runs nothing is trained."]
+
+
+def test_no_sbatch_is_one_line(tmp_path, monkeypatch, models):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch here
+    res = CliRunner().invoke(app, ["train", "tiny-base", "--models", str(models), "--seeds", "1",
+                                   "--out", str(tmp_path / "runs"), "--launcher", "slurm",
+                                   "--quiet"])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.strip().splitlines() == [
+        "affectctl: error: --launcher slurm: `sbatch` was not found; run the sweep on a machine "
+        "that submits Slurm jobs (a login node)."]
