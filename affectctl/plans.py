@@ -68,7 +68,7 @@ def cached_without_embeddings(conditions, cache: "str | Path", dataset: str, see
 
 _PLAN_KEYS = {"name", "description", "datasets", "runs", "conditions", "baseline", "seeds", "geometry",
               "sample_test", "unit", "permutations", "seed", "correction", "alternative", "figures",
-              "tables", "taxonomy"}
+              "tables", "taxonomy", "launcher"}  # [launcher]: read by the CLI (train/launchers.py)
 _TABLE_KEYS = {"name", "caption", "kind", "metrics", "pairs", "tests"}
 
 
@@ -210,7 +210,7 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
 
 
 def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str | Path" = "runs",
-             progress: bool = True, log=None) -> dict:
+             progress: bool = True, log=None, launcher=None) -> dict:
     """Build every table of a plan for every dataset; return ``{(dataset, table): {fmt: Path}}``."""
     from .compare import compare
     from .io.runs import load_runs
@@ -226,7 +226,7 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
             # are kept, not trained again: the plan's tables do not need them
             bare = cached_without_embeddings(plan.conditions, cache, dataset, plan.seeds)
             sweep(list(plan.conditions), dataset=dataset, seeds=plan.seeds, out=cache,
-                  embeddings=not bare, progress=progress)
+                  embeddings=not bare, progress=progress, launcher=launcher)
             root = Path(cache) / dataset
         else:
             root = Path(plan.runs) / dataset

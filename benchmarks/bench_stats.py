@@ -27,6 +27,9 @@ import tracemalloc
 
 import numpy as np
 
+# measure the affectctl of this checkout, not whichever one is installed
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 def make_data(n, k, n_groups, seed=0):
     from affectctl.stats import PairedPredictions
@@ -107,10 +110,12 @@ def speed(args):
     r_heavy = r if not args.quick else max(r // 10, 10)
     t_ccc_sample = run("AR", approximate_randomization, "va_ccc_mean", "sample", r_heavy,
                        "(O(n) per replicate: float32 blocked product)") * r / r_heavy
-    run("AR", approximate_randomization, "expected_cost", "sample", r_heavy)
+    t_ec_sample = run("AR", approximate_randomization, "expected_cost", "sample", r_heavy) * r / r_heavy
     r_boot = max(r // 20, 10)
-    run("bootstrap", paired_bootstrap, "va_ccc_mean", "sample", r_boot,
-        f"(run with R={r_boot}, extrapolated linearly)")
+    t_boot_ccc = run("bootstrap", paired_bootstrap, "va_ccc_mean", "sample", r_boot,
+                     f"(run with R={r_boot}, extrapolated linearly)") * r / r_boot
+    t_boot_ec = run("bootstrap", paired_bootstrap, "expected_cost", "sample", r_boot,
+                    f"(run with R={r_boot}, extrapolated linearly)") * r / r_boot
 
     # memory: peak traced allocation does not grow with R
     print("\n== memory (tracemalloc peak during the call; includes the R-float null array) ==")
@@ -149,9 +154,22 @@ def speed(args):
         return ("MET" if t < goal else "MISSED") if full else "not measured at full size"
 
     print(f"goal: 10,000-replicate AR of macro-F1 on 1,000,000 samples < 0.25 s: {verdict(t_ar, 0.25)}")
+    from affectctl.stats import samples as smp
+
+    kernel = ("numba bit-plane kernel" if smp._COMPILED_AR else
+              "float32 product (numba not installed)")
     print(f"goal: 10,000-replicate AR of CCC on 1,000,000 samples < 2 s: unit=group "
           f"{verdict(t_ccc_group, 2.0)} ({t_ccc_group:.2f} s); unit=sample {verdict(t_ccc_sample, 2.0)} "
-          f"({t_ccc_sample:.2f} s: every replicate needs 10^6 fresh random signs, 10^10 in all)")
+          f"({t_ccc_sample:.2f} s, {kernel}: every replicate needs 10^6 fresh random signs)")
+    print(f"goal: 10,000-replicate AR of expected cost on 1,000,000 samples, unit=sample <= 2 s: "
+          f"{verdict(t_ec_sample, 2.0)} ({t_ec_sample:.2f} s, {kernel})")
+    print(f"goal: 10,000-replicate paired bootstrap on 1,000,000 samples, unit=sample <= 5 s: "
+          f"CCC {verdict(t_boot_ccc, 5.0)} ({t_boot_ccc:.1f} s), expected cost "
+          f"{verdict(t_boot_ec, 5.0)} ({t_boot_ec:.1f} s) [EXTRAPOLATED from R={r_boot}]")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load is not None:
+        print(f"load average at the end (1, 5, 15 min): {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}"
+              " (other jobs on the machine slow every figure above)")
 
 
 def single_run(args):

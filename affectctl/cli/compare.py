@@ -11,6 +11,7 @@ import typer
 
 from .. import _validation as check
 from ..errors import ConfigError
+from . import _launcher as L
 from ._app import command, console, err_console
 
 DEFAULT_DATASET = "sim-affwild2"
@@ -24,11 +25,13 @@ def parse_contrast(text: str) -> tuple:
     return m.group(1), m.group(2)
 
 
-def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
+def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
     """Root folder of the runs: ``runs`` as given, or the cache after training what is missing."""
     if runs is not None:
         if dataset is not None:
             raise ConfigError("give either --runs (analyse existing runs) or --dataset (train them), not both.")
+        if launcher is not None and launcher.type != "local":
+            raise ConfigError("--launcher applies to training; with --runs nothing is trained.")
         return Path(runs)
     from ..plans import cached_without_embeddings
     from ..train import sweep  # lazy: torch only when training is needed
@@ -39,7 +42,7 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet):
     # asking for embeddings would train them all again
     bare = cached_without_embeddings(conditions, cache, dataset, seeds)
     sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=not bare,
-          progress=not quiet)
+          progress=not quiet, launcher=launcher)
     return Path(cache) / dataset
 
 
@@ -91,6 +94,8 @@ def compare_cli(
                                                    "'angry=Anger,happy=Happy,...'.")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id", help="Image-id column of the seed files.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an error.")] = False,
+    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
+    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures).
@@ -121,7 +126,9 @@ def compare_cli(
         conditions = [n for n, _ in files]
         report_name = "-".join(conditions)
     else:
-        root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet)
+        root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet,
+                            L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
+                                            slurm_mem, launcher_config))
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else _ResamplingProgress()

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import _validation as check
+from . import _launcher as L
 from ._app import command, err_console
 
 
@@ -18,6 +19,8 @@ def report_cli(
     cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = Path("runs"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or log lines; "
                                         "only the summary line.")] = False,
+    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
+    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
     from ..plans import load_plan, run_plan
@@ -26,6 +29,9 @@ def report_cli(
     check.check_output_dir("--out", out)
     check.check_output_dir("--cache", cache)
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))
-    written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log)
+    # the plan's own [launcher] table, unless --launcher-config names another file
+    how = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
+                          launcher_config, table_file=plan)
+    written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log, launcher=how)
     err_console.print(f"affectctl: plan '{spec.name}' written to {Path(out) / spec.name}/ "
                       f"({sum(len(v) for v in written.values())} files)", markup=False)

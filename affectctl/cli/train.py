@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import _validation as check
+from . import _launcher as L
 from ._app import command, console
 
 _HELP = (
@@ -53,6 +54,8 @@ def train_cli(
         "rates, e.g. 0.1,0.2,0.3 (conditions <name>@noise<rate>).")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar or summary.")] = False,
+    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
+    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     from ..train import sweep  # lazy: training loads torch only in its workers
 
@@ -63,7 +66,9 @@ def train_cli(
     paths = sweep(list(conditions), dataset=dataset, seeds=seeds, out=out, features=features,
                   models_dir=models, embeddings=embeddings, progress=not quiet,
                   taxonomy=taxonomy, workers=workers,
-                  label_noise=None if label_noise is None else _rates(label_noise))
+                  label_noise=None if label_noise is None else _rates(label_noise),
+                  launcher=L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
+                                           slurm_mem, launcher_config))
     if quiet:
         return
     by_condition: dict = {}

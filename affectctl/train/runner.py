@@ -127,7 +127,7 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
           embeddings: bool = False, progress: bool = True, taxonomy: "str | None" = None,
           dataset_knobs: "dict | None" = None, workers: "int | None" = None,
           label_noise: "Sequence[float] | None" = None,
-          ) -> "dict[tuple[str, int], Path]":
+          launcher=None) -> "dict[tuple[str, int], Path]":
     """Train every (condition, seed) not yet done and return every dump's path.
 
     Parameters
@@ -164,6 +164,10 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
         Also train every condition with symmetric label noise at each rate (training
         labels only, seeded by the run seed), as condition ``<name>@noise<rate>``
         (:func:`affectctl.train.conditions.load_condition`); the clean runs are kept.
+    launcher : LauncherConfig, optional
+        Where the runs execute (:mod:`affectctl.train.launchers`): None or
+        ``type="local"`` is the worker pool; ``type="slurm"`` submits one Slurm job per
+        run (a job array) and raises ``SweepJobError`` naming any failed job.
 
     Returns
     -------
@@ -222,7 +226,12 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     n_workers = min(n_workers, len(todo))
     bar = _progress(progress, len(paths), len(paths) - len(todo), data.name)
     try:
-        if n_workers == 1:
+        if launcher is not None and launcher.type == "slurm":
+            from .launchers import data_source, run_slurm
+
+            run_slurm(todo, data_source(dataset, features, taxonomy, dataset_knobs), embeddings,
+                      launcher, out, bar)
+        elif n_workers == 1:
             from .loop import run_one
 
             for c, s, path in todo:

@@ -294,6 +294,7 @@ class TestApproximateRandomization:
             assert res.statistic == pytest.approx(ccc_diff(s.va_a, s.va_b), rel=1e-10)
 
     def test_float32_path_matches_float64_path(self, monkeypatch):
+        monkeypatch.setattr(smp, "_COMPILED_AR", False)  # the float path (numba or not)
         s = make_stratum(self.rng, n=3000, va=True, proba=True)
         ctx = MetricContext(cost=1.0 - np.eye(4))
         for metric in ("va_ccc_mean", "expected_cost"):
@@ -446,6 +447,7 @@ def test_threaded_float32_ar_equals_the_serial_sum(monkeypatch):
     """The float32 AR product is summed over unit halves in threads: same draws, same null."""
     import affectctl.stats.samples as samples_module
 
+    monkeypatch.setattr(samples_module, "_COMPILED_AR", False)  # the float path (numba or not)
     rng = np.random.default_rng(4)
     n = samples_module._FLOAT32_MIN_UNITS + 4099  # float32 path, halves of unequal chunk counts
     t = rng.uniform(-1, 1, (n, 2))
@@ -474,3 +476,44 @@ def test_popcount_fallback_equals_bitwise_count(monkeypatch):
     np.testing.assert_array_equal(_common.popcount64(words), expected)
     monkeypatch.delattr(np, "bitwise_count", raising=False)
     np.testing.assert_array_equal(_common.popcount64(words), expected)
+
+
+@pytest.mark.skipif(not smp._COMPILED_AR, reason="numba is not installed (optional kernel)")
+@pytest.mark.parametrize("metric", ["va_ccc_mean", "expected_cost", "va_rmse_arousal"])
+def test_compiled_bitplane_ar_matches_the_float_path(monkeypatch, metric):
+    """The numba bit-plane kernel and the float32 product consume the same random words:
+    their null replicates agree to the kernel's 16-bit rounding (< 1e-3 of the null sd),
+    and both agree with a float64 sum over the same bits."""
+    rng = np.random.default_rng(11)
+    n = smp._FLOAT32_MIN_UNITS + 777  # above the threshold: both fast paths apply
+    s = make_stratum(rng, n=n, va=True, proba=True)
+    ctx = MetricContext(cost=1.0 - np.eye(4))
+    nulls = {}
+    for compiled in (True, False):
+        monkeypatch.setattr(smp, "_COMPILED_AR", compiled)
+        res = approximate_randomization(s, metric, unit="sample", n_resamples=199, rng=4,
+                                        return_null=True, context=ctx, alpha=None)
+        nulls[compiled] = res
+    sd = nulls[False].null_distribution.std()
+    np.testing.assert_allclose(nulls[True].null_distribution, nulls[False].null_distribution,
+                               rtol=0, atol=1e-3 * sd)
+    assert nulls[True].pvalue == pytest.approx(nulls[False].pvalue, abs=2 / 200)
+    assert nulls[True].statistic == nulls[False].statistic
+
+
+@pytest.mark.skipif(not smp._COMPILED_AR, reason="numba is not installed (optional kernel)")
+def test_bitplane_sums_equal_a_float64_dot_product_within_the_rounding_bound():
+    from affectctl.stats._bitplanes import BitPlanes
+
+    rng = np.random.default_rng(2)
+    for u in (1, 63, 64, 65, 5000):
+        d = np.column_stack([rng.normal(size=u), np.full(u, 2.5), rng.exponential(size=u)])
+        bp = BitPlanes(d)
+        words = rng.integers(0, 2**64, size=(6, bp.n_words), dtype=np.uint64)
+        bits = np.unpackbits(words.view(np.uint8), axis=1, count=u).astype(np.float64)
+        got = bp.sums(words)
+        exact = bits @ d
+        # each set bit contributes at most half a grid step of rounding error
+        bound = bits.sum(axis=1)[:, None] * bp.step / 2 + 1e-9
+        assert (np.abs(got - exact) <= bound).all(), u
+        np.testing.assert_array_equal(got[:, 1], exact[:, 1])  # a constant column is exact

@@ -1,0 +1,413 @@
+"""Where a sweep's runs execute: this machine's worker pool, or a Slurm cluster.
+
+``--launcher local`` (the default) is :class:`affectctl.train.runner.WorkerPool`.
+``--launcher slurm`` submits one Slurm job per (condition, seed) through submitit
+(https://github.com/facebookincubator/submitit, the library behind Hydra's Slurm
+launcher), all of a sweep's runs as one job array, then waits and shows a progress
+bar of finished jobs.
+
+Each job rebuilds the sweep's data from its *source* (the simulated dataset's name and
+knobs, or the features file's absolute path: it must be on a filesystem the compute
+nodes share), trains its run with one torch thread and writes its dump atomically
+(:func:`affectctl.io.dumps.write_dump`) to ``<out>/<dataset>/<condition>/seed-<k>.parquet``,
+so ``--out`` must be shared too. The job runs exactly the code of a local worker
+(:func:`affectctl.train.loop.run_one`), hence the same predictions. Jobs import the
+affectctl that submitted them: the sbatch script puts its folder first on
+``PYTHONPATH`` and runs the submitting interpreter (``sys.executable``).
+
+Logs go to ``<out>/.slurm/<job id>_<task>_log.{out,err}``. A job that fails (an
+exception, ``scancel``, time or memory limit, node failure) is reported with its
+condition, seed, Slurm state, exit code and log path, after the other jobs have
+finished; the sweep then raises :class:`SweepJobError` (the CLI exits with status 2).
+The dumps that were written stay: running the same command again skips them and
+submits only the missing runs.
+
+Job states come from ``sacct``, or from ``scontrol show job`` on clusters without
+accounting (such as a single-node test cluster); a job's result file, written by
+submitit when the function returns, is checked first.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import shlex
+import subprocess
+import sys
+import time as _time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import AffectctlError, ConfigError
+
+__all__ = ["LAUNCHERS", "LauncherConfig", "SweepJobError", "launcher_config", "run_slurm"]
+
+LAUNCHERS = ("local", "slurm")
+_KEYS = ("type", "partition", "time", "cpus", "mem")
+# Slurm states after which a job will not run again (sacct(1), "JOB STATE CODES")
+_FINAL = {"BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL",
+          "OUT_OF_MEMORY", "PREEMPTED", "TIMEOUT", "REVOKED"}
+# Polls a job may stay unknown to Slurm (or COMPLETED without its result file) before it
+# counts as failed: about a minute once the poll interval has grown to 10 s.
+_UNKNOWN_POLLS = 12
+
+
+class SweepJobError(AffectctlError):
+    """One or more training jobs of a sweep failed; the finished dumps are kept."""
+
+
+@dataclass(frozen=True)
+class LauncherConfig:
+    """How a sweep runs its jobs.
+
+    Attributes
+    ----------
+    type : {"local", "slurm"}
+    partition : str, optional
+        Slurm partition (``sbatch --partition``); the cluster's default when None.
+    time : int
+        Time limit per job, in minutes (``sbatch --time``).
+    cpus : int
+        CPUs per job (``--cpus-per-task``). A run trains with one torch thread
+        whatever this is (so that its predictions do not depend on it).
+    mem : str, optional
+        Memory per job (``--mem``, e.g. ``"4G"``); the cluster's default when None.
+    poll : float
+        Seconds between two looks at the jobs' states (grows by 1.25x up to 10 s).
+    """
+
+    type: str = "local"
+    partition: "str | None" = None
+    time: int = 60
+    cpus: int = 1
+    mem: "str | None" = None
+    poll: float = 1.0
+
+
+def _parse_time(value, where: str) -> int:
+    """Minutes from ``90``, ``"90"``, ``"MM:SS"``, ``"HH:MM:SS"`` or ``"D-HH[:MM[:SS]]"``."""
+    if isinstance(value, bool):
+        raise ConfigError(f"{where} must be minutes or [D-]HH:MM:SS; got {value!r}.")
+    if isinstance(value, int):
+        minutes = value
+    else:
+        text = str(value).strip()
+        m = re.fullmatch(r"(?:(\d+)-)?(\d+)(?::(\d+))?(?::(\d+))?", text)
+        if not m:
+            raise ConfigError(f"{where} must be minutes or [D-]HH:MM:SS (Slurm's --time); "
+                              f"got {value!r}.")
+        d, a, b, c = (int(x) if x is not None else None for x in m.groups())
+        if d is not None:  # D-HH, D-HH:MM, D-HH:MM:SS
+            minutes = d * 1440 + a * 60 + (b or 0) + (1 if c else 0)
+        elif b is None:  # MM
+            minutes = a
+        elif c is None:  # MM:SS
+            minutes = a + (1 if b else 0)
+        else:  # HH:MM:SS
+            minutes = a * 60 + b + (1 if c else 0)
+    if minutes < 1:
+        raise ConfigError(f"{where} must be at least one minute; got {value!r}.")
+    return minutes
+
+
+def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = None,
+                    time=None, cpus: "int | None" = None, mem: "str | None" = None,
+                    file: "str | Path | None" = None, table: "dict | None" = None,
+                    ) -> LauncherConfig:
+    """Merge the command-line options over a ``[launcher]`` TOML table.
+
+    Parameters
+    ----------
+    launcher, partition, time, cpus, mem
+        ``--launcher``, ``--slurm-partition``, ``--slurm-time``, ``--slurm-cpus``,
+        ``--slurm-mem``; None leaves the table's value (or the default).
+    file : path, optional
+        TOML file whose ``[launcher]`` table (keys ``type``, ``partition``, ``time``,
+        ``cpus``, ``mem``) gives the defaults.
+    table : dict, optional
+        An already-read ``[launcher]`` table (an analysis plan's).
+
+    Raises
+    ------
+    ConfigError
+        An unknown key or launcher, a bad value, or an unreadable file.
+    """
+    where = "[launcher]"
+    if file is not None:
+        table = _read_table(file)
+        where = f"{file}: [launcher]"
+    table = dict(table or {})
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; known: {list(_KEYS)}.")
+    kind = launcher if launcher is not None else table.get("type", "local")
+    if kind not in LAUNCHERS:
+        src = "--launcher" if launcher is not None else f"{where} type"
+        raise ConfigError(f"{src} must be one of {list(LAUNCHERS)}; got {kind!r}.")
+    part = partition if partition is not None else table.get("partition")
+    if part is not None and (not isinstance(part, str) or not part.strip()):
+        raise ConfigError(f"--slurm-partition / {where} partition must be a partition name; "
+                          f"got {part!r}.")
+    minutes = _parse_time(time if time is not None else table.get("time", 60),
+                          "--slurm-time" if time is not None else f"{where} time")
+    n_cpus = cpus if cpus is not None else table.get("cpus", 1)
+    if isinstance(n_cpus, bool) or not isinstance(n_cpus, int) or n_cpus < 1:
+        raise ConfigError(f"--slurm-cpus / {where} cpus must be a positive integer; got {n_cpus!r}.")
+    memory = mem if mem is not None else table.get("mem")
+    if memory is not None:
+        memory = str(memory).strip()
+        if not re.fullmatch(r"\d+[KMGT]?", memory, flags=re.IGNORECASE):
+            raise ConfigError(f"--slurm-mem / {where} mem must look like 4G or 4000M (Slurm's "
+                              f"--mem); got {memory!r}.")
+    return LauncherConfig(type=kind, partition=part, time=minutes, cpus=n_cpus, mem=memory)
+
+
+def _read_table(file) -> dict:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    path = Path(file)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"launcher file {path} does not exist.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    table = raw.get("launcher", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `launcher` must be a table ([launcher]); got {table!r}.")
+    return table
+
+
+# ----------------------------------------------------------------------------------------------
+# the job
+
+
+def _train_job(source: dict, condition, seed: int, path: str, embeddings: bool) -> str:
+    """One (condition, seed) run inside a Slurm job: rebuild the data, train, write the dump."""
+    import affectctl
+
+    from .loop import run_one
+    from .runner import resolve_data
+
+    # in the job's log: which affectctl the job imported (PYTHONPATH set by the sbatch script)
+    print(f"affectctl from {Path(affectctl.__file__).resolve()}", file=sys.stderr, flush=True)
+    data = resolve_data(**source)
+    return str(run_one(condition, data, seed, path, embeddings=embeddings))
+
+
+# ----------------------------------------------------------------------------------------------
+# submitting and waiting
+
+
+def _executor(config: LauncherConfig, folder: Path, n_jobs: int):
+    try:
+        import submitit
+    except ImportError:
+        raise ConfigError("--launcher slurm needs submitit: pip install 'affectctl[train]' "
+                          "(or pip install submitit).") from None
+    import shutil
+
+    import affectctl
+
+    if shutil.which("sbatch") is None or shutil.which("srun") is None:
+        raise SweepJobError("--launcher slurm: `sbatch` was not found; run the sweep on a "
+                            "machine that submits Slurm jobs (a login node).")
+    root = str(Path(affectctl.__file__).resolve().parents[1])
+    executor = submitit.SlurmExecutor(folder=folder, python=sys.executable)
+    params = dict(time=config.time, cpus_per_task=config.cpus, array_parallelism=n_jobs,
+                  job_name="affectctl-train",
+                  setup=[f"export PYTHONPATH={shlex.quote(root)}${{PYTHONPATH:+:$PYTHONPATH}}",
+                         "export OMP_NUM_THREADS=1"])
+    if config.partition is not None:
+        params["partition"] = config.partition
+    if config.mem is not None:
+        params["mem"] = config.mem
+    executor.update_parameters(**params)
+    return executor
+
+
+def _parse_task_ids(text: str) -> list[int]:
+    """``"3"``, ``"1-4"``, ``"1,3-5%2"`` -> task ids."""
+    out: list[int] = []
+    for part in text.split("%")[0].split(","):
+        m = re.fullmatch(r"(\d+)(?:-(\d+)(?::(\d+))?)?", part.strip())
+        if m:
+            lo = int(m.group(1))
+            hi = int(m.group(2)) if m.group(2) else lo
+            out.extend(range(lo, hi + 1, int(m.group(3) or 1)))
+    return out
+
+
+def _sacct(array_ids) -> dict:
+    try:
+        out = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "JobID,State,ExitCode", "-j",
+                              ",".join(sorted(array_ids))],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    states: dict = {}
+    if out.returncode != 0:  # e.g. "Slurm accounting storage is disabled"
+        return states
+    for line in out.stdout.splitlines():
+        parts = line.split("|")
+        if len(parts) < 3:
+            continue
+        m = re.fullmatch(r"(\d+)_\[?([^\]]+)\]?", parts[0])
+        if m:
+            for t in _parse_task_ids(m.group(2)):
+                states[f"{m.group(1)}_{t}"] = ((parts[1].split() or ["UNKNOWN"])[0], parts[2])
+    return states
+
+
+def _scontrol(array: str, states: dict) -> None:
+    try:
+        out = subprocess.run(["scontrol", "show", "job", "-o", array], capture_output=True,
+                             text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return
+    if out.returncode != 0 or not out.stdout.strip():
+        return
+    # the array is known; a task cancelled while pending then has no record at all
+    states[array] = ("KNOWN", "")
+    for line in out.stdout.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if fields.get("ArrayJobId") == array and "ArrayTaskId" in fields:
+            for t in _parse_task_ids(fields["ArrayTaskId"]):
+                states[f"{array}_{t}"] = (fields.get("JobState", "UNKNOWN"),
+                                          fields.get("ExitCode", "?"))
+
+
+def _states(array_ids: "set[str]") -> "dict[str, tuple[str, str]]":
+    """``{"<array>_<task>": (state, exit code)}`` from sacct, and from ``scontrol show job``
+    for arrays that sacct does not list (no accounting, or not recorded yet); an array
+    that scontrol knows also maps to ``("KNOWN", "")``."""
+    states = _sacct(array_ids)
+    listed = {k.split("_")[0] for k in states}
+    for array in sorted(set(array_ids) - listed):
+        _scontrol(array, states)
+    return states
+
+
+def _outcome(job) -> "tuple[str, str] | None":
+    """submitit's ``("success", path)`` or ``("error", traceback)`` once the job returned."""
+    path = job.paths.result_pickle
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except (EOFError, pickle.UnpicklingError):  # being written
+        return None
+
+
+def _last_line(text: str) -> str:
+    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no message"
+
+
+def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out: "str | Path",
+              bar) -> None:
+    """Run ``todo`` (``[(condition, seed, path), ...]``) as one Slurm job array and wait.
+
+    Parameters
+    ----------
+    todo : list of (Condition, int, Path)
+    source : dict
+        Keyword arguments of :func:`affectctl.train.runner.resolve_data` that rebuild
+        the sweep's data inside each job.
+    embeddings : bool
+    config : LauncherConfig
+    out : path
+        The sweep's ``--out``; logs go to ``<out>/.slurm/``.
+    bar
+        Progress bar (``advance(text)``), advanced once per finished job.
+
+    Raises
+    ------
+    SweepJobError
+        One or more jobs failed; the message names each one's condition, seed, Slurm
+        job id, state, exit code and log file.
+    """
+    folder = Path(out).resolve() / ".slurm"
+    folder.mkdir(parents=True, exist_ok=True)
+    executor = _executor(config, folder / "%j", len(todo))
+    n = len(todo)
+    try:
+        jobs = executor.map_array(_train_job, [source] * n, [c for c, _, _ in todo],
+                                  [s for _, s, _ in todo],
+                                  [str(Path(p).resolve()) for _, _, p in todo], [embeddings] * n)
+    except Exception as exc:  # submitit raises its own error type for a failed sbatch
+        raise SweepJobError(f"--launcher slurm: sbatch refused the job array: "
+                            f"{_last_line(exc)}") from None
+    arrays = {str(j.job_id).split("_")[0] for j in jobs}
+    pending = dict(enumerate(jobs))
+    failures = []
+    unknown: dict = {}
+    late: dict = {}
+    delay = config.poll
+    try:
+        while pending:
+            states = None
+            for i in sorted(pending):
+                job = pending[i]
+                cond, seed, _ = todo[i]
+                outcome = _outcome(job)
+                if outcome is None:
+                    if states is None:
+                        states = _states(arrays)
+                    state, code = states.get(str(job.job_id), (None, None))
+                    if state is None and str(job.job_id).split("_")[0] in states:
+                        # scontrol knows the array but not this task: cancelled before it
+                        # started (sacct, with accounting, would list it as CANCELLED)
+                        state, code = "CANCELLED", "none (cancelled before it started)"
+                    if state is None:
+                        # not (or no longer) known to Slurm: wait a while, then give up
+                        unknown[i] = unknown.get(i, 0) + 1
+                        if unknown[i] < _UNKNOWN_POLLS:
+                            continue
+                        outcome = ("lost", "UNKNOWN", "? (no longer known to Slurm)")
+                    elif state not in _FINAL:
+                        unknown[i] = 0
+                        continue
+                    elif state == "COMPLETED" and late.get(i, 0) < _UNKNOWN_POLLS:
+                        late[i] = late.get(i, 0) + 1  # its result file may still be on its way
+                        continue
+                    else:
+                        outcome = ("lost", state, code)
+                del pending[i]
+                if outcome[0] == "success":
+                    bar.advance(f"{cond.name} seed {seed}")
+                    continue
+                log = job.paths.stderr
+                if outcome[0] == "error":
+                    what = f"FAILED, exit 1: {_last_line(outcome[1])}"
+                else:
+                    what = f"{outcome[1]}, exit {outcome[2]}"
+                failures.append(f"{cond.name} seed {seed} (job {job.job_id}, {what}; log {log})")
+                bar.advance(f"{cond.name} seed {seed} failed")
+            if pending:
+                _time.sleep(delay)
+                delay = min(max(config.poll, 10.0), delay * 1.25)
+    except BaseException:
+        # interrupted while waiting (Ctrl-C): do not leave the array running unattended
+        for job in pending.values():
+            try:
+                job.cancel(check=False)
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass
+        raise
+    if failures:
+        raise SweepJobError(
+            f"{len(failures)} of {n} Slurm training job(s) failed: " + "; ".join(failures)
+            + ". Finished dumps are kept; run the same command again to retry the failed runs.")
+
+
+def data_source(dataset, features, taxonomy, dataset_knobs) -> dict:
+    """The keyword arguments of ``resolve_data`` that a job needs to rebuild the data."""
+    return {"dataset": dataset,
+            "features": None if features is None else os.path.abspath(features),
+            "taxonomy": taxonomy, "dataset_knobs": dict(dataset_knobs or {}) or None}
