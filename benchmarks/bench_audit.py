@@ -14,6 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
+# this checkout's package, not the installed one (sys.path[0] is benchmarks/ when run as a script)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from _synth import synthetic_frame  # noqa: E402
