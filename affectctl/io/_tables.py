@@ -91,15 +91,33 @@ def numeric_column(frame: pd.DataFrame, col: str, source, *, integer: bool = Fal
     return values
 
 
+#: Row sums of non-negative tool scores within this relative distance of 1 (or 100) are
+#: probabilities (or percentages) rounded by the tool or by a CSV writer: 8 classes
+#: written with 2 decimals can be off by 8 x 0.005 = 0.04.
+ROUNDED_SUM_TOLERANCE = 0.05
+
+
 def softmax_if_logits(scores: np.ndarray, source, columns, *, percent: bool = False,
                       tolerance: float = 1e-3, lines=None) -> tuple[np.ndarray, int]:
-    """Turn a tool's scores into probabilities.
+    """Turn a tool's scores into probabilities; the reading is decided per file.
 
-    Rows summing to 1 (or to 100 with ``percent``) within ``tolerance`` are
-    renormalized; otherwise every row is put through a softmax (the scores are
-    logits) and the count of rows so converted is returned. Non-finite scores are an
-    error naming the line.
+    - Non-negative scores whose every row sums to 1 (or to 100) within
+      :data:`ROUNDED_SUM_TOLERANCE` are probabilities (percentages): each row is
+      divided by its sum. Rows off by more than ``tolerance`` (rounding) and a
+      percentage reading are reported in one :class:`~affectctl.errors.InputWarning`.
+    - With ``percent`` (a tool documented to write percentages) any other row is an
+      error naming its line.
+    - Otherwise the scores are logits (negative values, or sums far from 1 and 100):
+      every row goes through a softmax, and the count of rows is returned so the
+      caller reports it.
+
+    Non-finite scores are an error naming the line. Returns ``(probabilities,
+    n_softmaxed)``.
     """
+    import warnings
+
+    from ..errors import InputWarning
+
     def line_of(i):
         return int(lines[i]) if lines is not None else int(i) + 2
 
@@ -109,12 +127,24 @@ def softmax_if_logits(scores: np.ndarray, source, columns, *, percent: bool = Fa
         i, j = (int(v[0]) for v in np.nonzero(bad))
         raise DumpFormatError("score is NaN, infinite or not a number.", file=source, row=line_of(i),
                               column=columns[j])
-    total = 100.0 if percent else 1.0
     sums = s.sum(axis=1)
-    if (s >= 0).all() and np.all(np.abs(sums - total) <= tolerance * total):
-        return s / sums[:, None], 0
+    nonneg = bool((s >= 0).all()) and bool((sums > 0).all())
+    for total in ((100.0,) if percent else (1.0, 100.0)):
+        off = np.abs(sums - total)
+        if nonneg and np.all(off <= ROUNDED_SUM_TOLERANCE * total):
+            n_rounded = int((off > tolerance * total).sum())
+            what = []
+            if total == 100.0 and not percent:
+                what.append(f"read as percentages (rows sum to 100) in columns {', '.join(columns)}")
+            if n_rounded:
+                what.append(f"{n_rounded} row(s) summing to within {ROUNDED_SUM_TOLERANCE:.0%} of "
+                            f"{total:g} (rounded) renormalized")
+            if what:
+                warnings.warn(f"{source}: scores " + "; ".join(what) + ".", InputWarning, stacklevel=2)
+            return s / sums[:, None], 0
     if percent:
-        i = int(np.flatnonzero((np.abs(sums - total) > tolerance * total) | (s < 0).any(axis=1))[0])
+        i = int(np.flatnonzero((np.abs(sums - 100.0) > ROUNDED_SUM_TOLERANCE * 100.0)
+                               | (s < 0).any(axis=1))[0])
         raise DumpFormatError(f"scores sum to {sums[i]:.6g}, not 100 (percent).", file=source,
                               row=line_of(i), column=columns[0])
     z = s - s.max(axis=1, keepdims=True)

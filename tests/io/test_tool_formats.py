@@ -271,3 +271,47 @@ def test_compare_pairs_each_seed_file_with_the_truth(tmp_path):
     assert "better" in json.dumps(results)
     bad = CliRunner().invoke(app, ["compare", "base", "better", "--runs", str(runs), "--map", "a=Anger"])
     assert bad.exit_code == 2 and "--truth" in bad.stderr
+
+
+# -- how a tool's scores are read: probabilities (rounded), percentages, logits -- #
+
+def _scored_files(tmp_path, transform):
+    """A --map CSV of 30 images whose score columns are ``transform(probabilities)``."""
+    rng = np.random.default_rng(5)
+    names = ["angry", "happy", "sad", "neutral"]
+    proba = rng.dirichlet(np.ones(4) * 0.7, size=30)
+    truth = tmp_path / "truth.csv"
+    pd.DataFrame({"sample_id": [f"im{i:03d}.jpg" for i in range(30)],
+                  "y_true": rng.integers(0, 4, 30)}).to_csv(truth, index=False)
+    pfile = tmp_path / "scores.csv"
+    frame = pd.DataFrame(transform(proba), columns=names)
+    frame.insert(0, "img", [f"im{i:03d}.jpg" for i in range(30)])
+    frame.to_csv(pfile, index=False)
+    args = dict(annotations=truth, taxonomy="Anger,Happiness,Sadness,Neutral",
+                mapping="angry=Anger,happy=Happiness,sad=Sadness,neutral=Neutral", id_column="img")
+    return pfile, args, proba
+
+
+def test_rounded_probabilities_are_renormalized_not_softmaxed(tmp_path):
+    pfile, args, proba = _scored_files(tmp_path, lambda p: np.round(p, 2))
+    rounded = np.round(proba, 2)
+    assert (np.abs(rounded.sum(axis=1) - 1) > 1e-3).any()     # the case the old rule took for logits
+    with pytest.warns(UserWarning, match=r"row\(s\) summing to within 5% of 1 \(rounded\) renormalized"):
+        dump = read_predictions(pfile, **args)
+    np.testing.assert_allclose(dump.proba, rounded / rounded.sum(axis=1, keepdims=True), atol=1e-12)
+    assert "scores_softmaxed" not in dump.exclusions
+
+
+def test_percent_scores_are_read_as_percentages(tmp_path):
+    pfile, args, proba = _scored_files(tmp_path, lambda p: np.round(100 * p, 1))
+    with pytest.warns(UserWarning, match="read as percentages"):
+        dump = read_predictions(pfile, **args)
+    np.testing.assert_allclose(dump.proba, proba, atol=2e-3)
+    assert "scores_softmaxed" not in dump.exclusions
+
+
+def test_logits_are_softmaxed_and_counted(tmp_path):
+    pfile, args, proba = _scored_files(tmp_path, lambda p: np.log(p) + 3.0)
+    dump = read_predictions(pfile, **args)
+    np.testing.assert_allclose(dump.proba, proba, atol=1e-9)  # softmax(log p + c) = p
+    assert dump.exclusions["scores_softmaxed"] == 30
