@@ -13,8 +13,10 @@ Facial Expression Analysis", WACV 2024; written by ``save_facial_attributes_imag
   set of ``AU_Detection``); ``au_<n>_intensity`` is intensity 0–5 (DISFA set), not scored.
   Early releases keyed both dictionaries by the bare AU number (columns ``1``, ``2``, ...);
   a column of that form holding only 0/1 is read as detection.
-- Ids: ``frame_idx`` (video, as LibreFace numbers the frames) becomes
-  ``<file stem>/<frame_idx:05d>``; early image files carry ``input_image_path``; a
+- Ids: ``frame_idx`` (video; LibreFace numbers the frames it extracts from 0,
+  ``get_frames_from_video_ffmpeg`` in ``libreface/utils.py``) becomes
+  ``<file stem>/<frame_idx + 1:05d>``, 1-based as OpenFace and the ABAW annotation
+  files number frames; early image files carry ``input_image_path``; a
   one-row image file without either is identified by its own file stem.
 """
 
@@ -51,7 +53,7 @@ def read_libreface(path: "str | Path", **_ignored) -> Predictions:
     group = None
     if "frame_idx" in frame.columns:
         fr = numeric_column(frame, "frame_idx", path, integer=True).astype(np.int64)
-        ids = np.array([f"{stem}/{f:05d}" for f in fr], dtype=object)
+        ids = np.array([f"{stem}/{f + 1:05d}" for f in fr], dtype=object)  # 0-based -> 1-based
         group = np.full(n, stem, dtype=object)
     elif "input_image_path" in frame.columns:
         ids = frame["input_image_path"].astype(str).str.strip().to_numpy(dtype=object)

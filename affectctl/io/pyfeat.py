@@ -11,8 +11,10 @@ images")::
   surprise, neutral (softmax probabilities; 7 classes, no contempt).
 - AUs: ``AU01`` ... columns hold detection probabilities (≥ 0.5 is scored as 1).
 - Ids: ``input`` is the image or video path; ``frame`` the frame index as py-feat
-  writes it. The sample id is ``input`` for images and ``<input stem>/<frame:05d>``
-  when an input has several frames. Rows where no face was found carry NaN scores:
+  writes it, counted from 0 (``VideoDataset`` numbers frames ``np.arange(0,
+  num_frames)``, ``feat/data.py``). The sample id is ``input`` for images and
+  ``<input stem>/<frame + 1:05d>`` when an input has several frames: 1-based, as
+  OpenFace and the ABAW annotation files number frames (line i + 1 holds frame i). Rows where no face was found carry NaN scores:
   left out and counted (``pyfeat_no_face``). With several faces in one image/frame
   the one with the highest ``FaceScore`` is kept and the others counted
   (``pyfeat_other_faces``).
@@ -62,7 +64,8 @@ def read_pyfeat(path: "str | Path", **_ignored) -> Predictions:
     fr = (pd.to_numeric(frame["frame"], errors="coerce").fillna(0).astype(np.int64)
           if has_frame else pd.Series(0, index=frame.index))
     multi = fr.groupby(inp).transform("nunique").to_numpy() > 1
-    ids = np.where(multi, [f"{Path(p).stem}/{f:05d}" for p, f in zip(inp, fr)], inp.to_numpy())
+    # 0-based frames -> the 1-based ids of OpenFace and ABAW
+    ids = np.where(multi, [f"{Path(p).stem}/{f + 1:05d}" for p, f in zip(inp, fr)], inp.to_numpy())
     score = (pd.to_numeric(frame["FaceScore"], errors="coerce").fillna(-np.inf).to_numpy()
              if "FaceScore" in frame.columns else np.zeros(len(frame)))
     idx = np.flatnonzero(~no_face)

@@ -155,7 +155,8 @@ def test_libreface_video_csv(tmp_path):
     pd.DataFrame(rows, columns=header).to_csv(pfile, index=False)
     assert detect_predictions(pfile).name == "libreface"
     truth = tmp_path / "truth.csv"
-    pd.DataFrame({"sample_id": [f"clip/{i:05d}" for i in range(n)], "y_true": truth_cls,
+    # LibreFace frame_idx 0..n-1 are frames 1..n of the ABAW/OpenFace numbering
+    pd.DataFrame({"sample_id": [f"clip/{i + 1:05d}" for i in range(n)], "y_true": truth_cls,
                   "au12_true": det[:, 6]}).to_csv(truth, index=False)
     dump = read_predictions(pfile, annotations=truth, taxonomy="affectnet8")
     rep = audit(dump)
@@ -315,3 +316,25 @@ def test_logits_are_softmaxed_and_counted(tmp_path):
     dump = read_predictions(pfile, **args)
     np.testing.assert_allclose(dump.proba, proba, atol=1e-9)  # softmax(log p + c) = p
     assert dump.exclusions["scores_softmaxed"] == 30
+
+
+def test_pyfeat_video_frames_are_counted_from_zero(tmp_path):
+    # py-feat numbers a video's frames from 0 (VideoDataset, feat/data.py); the ids follow
+    # OpenFace and ABAW, whose frame i is on line i + 1: frame 0 is <video>/00001
+    rng = np.random.default_rng(8)
+    n = 12
+    pyfeat_order = ["anger", "disgust", "fear", "happiness", "sadness", "surprise", "neutral"]
+    proba = rng.dirichlet(np.ones(7), size=n)
+    rows = [[10, 10, 100, 100, 0.99] + [1.0] * 136 + [0.1, 0.2, 0.3] + list(rng.random(20))
+            + list(proba[i]) + ["/videos/clip7.mp4", i] for i in range(n)]
+    pfile = tmp_path / "fex_video.csv"
+    pd.DataFrame(rows, columns=_pyfeat_header()).to_csv(pfile, index=False)
+    truth_cls = rng.integers(0, 7, n)
+    truth = tmp_path / "truth.csv"
+    pd.DataFrame({"sample_id": [f"clip7/{i + 1:05d}" for i in range(n)],
+                  "y_true": truth_cls}).to_csv(truth, index=False)
+    names = ",".join(c.capitalize() for c in pyfeat_order)
+    dump = read_predictions(pfile, annotations=truth, taxonomy=names)
+    order = np.argsort(dump.sample_id)
+    assert list(np.asarray(dump.sample_id)[order]) == [f"clip7/{i + 1:05d}" for i in range(n)]
+    np.testing.assert_array_equal(np.asarray(dump.y_pred)[order], proba.argmax(axis=1))
