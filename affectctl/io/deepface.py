@@ -16,7 +16,9 @@ one image, a list with one dict per detected face::
   no contempt). ``dominant_emotion`` is their argmax and is checked against them.
 - A file holds many images as a JSON object ``{image id: analyze result}`` (the result
   a list of faces or one face), or as a list of face dicts carrying their image in
-  ``img_path``/``image``/``path``/``file`` (``--id`` names another key). With several
+  ``img_path``/``image``/``path``/``file`` (``--id`` names another key); a list of
+  faces none of which names its image is the result for one image, identified by the
+  file's stem (``DeepFace.analyze`` on one image returns its faces so). With several
   faces for one image the most confident (``face_confidence``) is kept and the
   others counted (``deepface_other_faces``). Errors name the image id and the key.
 """
@@ -74,15 +76,17 @@ def read_deepface(path: "str | Path", *, id_column=None, **_ignored) -> Predicti
     else:
         faces = _faces(data, "top level", path)
         keys = (id_column,) if id_column else _ID_KEYS
+        found = [next((str(f[k]) for k in keys if k in f), None) for f in faces]
+        if all(key is None for key in found):
+            # the result of one DeepFace.analyze call on one image: a face dict per face
+            found = [path.stem] * len(faces)
+        elif None in found:
+            n = found.index(None)
+            raise DumpFormatError(f"face {n} has no image id ({' or '.join(keys)}) while other faces "
+                                  "have one; store the results as {image: result} or name the key "
+                                  "with --id.", file=path)
         grouped: dict = {}
-        for n, f in enumerate(faces):
-            key = next((str(f[k]) for k in keys if k in f), None)
-            if key is None:
-                if len(faces) == 1:
-                    key = path.stem
-                else:
-                    raise DumpFormatError(f"face {n} has no image id ({' or '.join(keys)}); store the "
-                                          "results as {image: result} or name the key with --id.", file=path)
+        for key, f in zip(found, faces):
             grouped.setdefault(key, []).append(f)
         items = list(grouped.items())
     if not items:

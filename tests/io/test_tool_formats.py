@@ -338,3 +338,24 @@ def test_pyfeat_video_frames_are_counted_from_zero(tmp_path):
     order = np.argsort(dump.sample_id)
     assert list(np.asarray(dump.sample_id)[order]) == [f"clip7/{i + 1:05d}" for i in range(n)]
     np.testing.assert_array_equal(np.asarray(dump.y_pred)[order], proba.argmax(axis=1))
+
+
+def test_deepface_one_image_with_two_faces(tmp_path):
+    # DeepFace.analyze on one image returns a list with a dict per face and no image id:
+    # the file's stem names the image, the most confident face is kept, the other counted
+    deep = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
+    faces = [{"emotion": dict(zip(deep, [1.0, 1.0, 1.0, 90.0, 3.0, 2.0, 2.0])), "dominant_emotion": "happy",
+              "region": {"x": 0, "y": 0, "w": 90, "h": 90}, "face_confidence": 0.97},
+             {"emotion": dict(zip(deep, [80.0, 5.0, 5.0, 2.0, 3.0, 2.0, 3.0])), "dominant_emotion": "angry",
+              "region": {"x": 200, "y": 10, "w": 30, "h": 30}, "face_confidence": 0.41}]
+    pfile = tmp_path / "test_0001.json"
+    pfile.write_text(json.dumps(faces))
+    truth = tmp_path / "list_patition_label.txt"
+    truth.write_text("test_0001.jpg 4\n")                       # RAF-DB 4 = Happiness
+    dump = read_predictions(pfile, annotations=truth)
+    assert dump.exclusions["deepface_other_faces"] == 1
+    assert list(dump.sample_id) == ["test_0001.jpg"] and int(dump.y_pred[0]) == 3   # Happiness
+    faces[1]["img_path"] = "other.jpg"                           # ids on some faces only
+    pfile.write_text(json.dumps(faces))
+    with pytest.raises(DumpFormatError, match="face 0 has no image id .* while other faces"):
+        read_predictions(pfile, annotations=truth)
