@@ -104,7 +104,7 @@ class ComparisonResult:
         The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
     geometry_sensitivity : GeometrySensitivity or None
         Every geometry-dependent conclusion under every available geometry
-        (:mod:`affectctl.controls.geometry_sensitivity`).
+        (:mod:`affectctl.geometry_sensitivity`).
     """
 
     baseline: str
@@ -272,7 +272,7 @@ def compare(
     geometry_min_samples : int, default 30
     geometry_sensitivity : bool, default True
         Recompute every geometry-dependent test and the error-distance null under each
-        available geometry (:mod:`affectctl.controls.geometry_sensitivity`).
+        available geometry (:mod:`affectctl.geometry_sensitivity`).
     seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
         Not run when each condition has one run (:data:`SINGLE_RUN_NOTE`).
     sample_test : {"ar", "bootstrap", "none"}, default "ar"
@@ -495,7 +495,7 @@ def compare(
     if geometry_sensitivity:
         import dataclasses
 
-        from .controls.geometry_sensitivity import comparison_sensitivity
+        from .geometry_sensitivity import comparison_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
             sub, result, choice, min_samples=geometry_min_samples))

@@ -618,7 +618,7 @@ class DiagnosisResult:
         closeness is relative to), when the dumps carry VA; NaN for classes without.
     geometry_sensitivity : GeometrySensitivity or None
         Every pair's verdict under each available geometry
-        (:func:`affectctl.controls.geometry_sensitivity.diagnosis_sensitivity`).
+        (:func:`affectctl.geometry_sensitivity.diagnosis_sensitivity`).
     """
 
     baseline: str
@@ -1220,7 +1220,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     if geometry_sensitivity:
         import dataclasses
 
-        from .controls.geometry_sensitivity import diagnosis_sensitivity
+        from .geometry_sensitivity import diagnosis_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=diagnosis_sensitivity(
             runs, result, choice, min_samples=geometry_min_samples, thresholds=th, rng=seed))

@@ -37,34 +37,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan", "cached_without_embeddings"]
+__all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan"]
 
-
-def cached_without_embeddings(conditions, cache: "str | Path", dataset: str, seeds) -> list:
-    """Cached dumps ``<cache>/<dataset>/<condition>/seed-<k>.parquet`` without ``emb_<i>`` columns.
-
-    ``affectctl train`` stores embeddings only with ``--embeddings``; asking the
-    training sweep for embeddings would train such runs again (same seed, same
-    predictions) just to add them. ``compare`` needs none, so it keeps them;
-    ``diagnose`` says that it retrains them, and why.
-    """
-    import pyarrow.parquet as pq
-
-    seed_list = range(seeds) if isinstance(seeds, int) else list(seeds)
-    out = []
-    for c in conditions:
-        name = Path(c).stem if str(c).endswith(".toml") else str(c)
-        for s in seed_list:
-            path = Path(cache) / dataset / name / f"seed-{int(s)}.parquet"
-            if not path.exists():
-                continue
-            try:
-                names = pq.read_schema(path).names
-            except Exception:  # noqa: BLE001 - a corrupt dump: the sweep reports it
-                continue
-            if "emb_0" not in names:
-                out.append(path)
-    return out
 
 _PLAN_KEYS = {"name", "description", "datasets", "runs", "conditions", "baseline", "seeds", "geometry",
               "sample_test", "unit", "permutations", "seed", "correction", "alternative", "figures",
@@ -210,8 +184,14 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
 
 
 def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str | Path" = "runs",
-             progress: bool = True, log=None, launcher=None) -> dict:
-    """Build every table of a plan for every dataset; return ``{(dataset, table): {fmt: Path}}``."""
+             progress: bool = True, log=None, ensure_runs=None) -> dict:
+    """Build every table of a plan for every dataset; return ``{(dataset, table): {fmt: Path}}``.
+
+    A plan without ``runs`` needs trained runs: ``ensure_runs(conditions, dataset=...,
+    seeds=..., cache=..., progress=...) -> folder`` trains what is missing (the command
+    line passes :func:`affectctl.cli._runs.ensure_runs`; the analyses never import the
+    training core). Degeneracy tables are diagnosed here and handed to the writer.
+    """
     from .compare import compare
     from .io.runs import load_runs
 
@@ -220,14 +200,11 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
     datasets = plan.datasets or tuple(sorted(p.name for p in Path(plan.runs).iterdir() if p.is_dir()))
     for dataset in datasets:
         if plan.runs is None:
-            from .train import sweep
-
-            # embeddings for new runs (diagnose can reuse them); runs cached without them
-            # are kept, not trained again: the plan's tables do not need them
-            bare = cached_without_embeddings(plan.conditions, cache, dataset, plan.seeds)
-            sweep(list(plan.conditions), dataset=dataset, seeds=plan.seeds, out=cache,
-                  embeddings=not bare, progress=progress, launcher=launcher)
-            root = Path(cache) / dataset
+            if ensure_runs is None:
+                raise ConfigError(f"plan '{plan.name}' has no `runs` folder and nothing was given to "
+                                  "train its conditions (`ensure_runs`).")
+            root = Path(ensure_runs(list(plan.conditions), dataset=dataset, seeds=plan.seeds,
+                                    cache=cache, progress=progress))
         else:
             root = Path(plan.runs) / dataset
         runset = load_runs(root, list(plan.conditions), taxonomy=plan.taxonomy)
@@ -240,10 +217,16 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
         folder = out_root / dataset
         if log is not None and result.geometry_choice is not None:
             log(f"{dataset}: geometry {result.geometry_choice.describe()}")
+        diagnosis = None
+        if any(spec.kind == "degeneracy" for spec in plan.tables):
+            from .diagnose import diagnose
+
+            diagnosis = diagnose(runset, baseline=plan.baseline, interventions=others,
+                                 geometry=plan.geometry, rng=plan.seed)
         from .report import write_plan_tables
 
-        written.update({(dataset, k): v for k, v in
-                        write_plan_tables(result, plan, runset, folder, figures=plan.figures).items()})
+        written.update({(dataset, k): v for k, v in write_plan_tables(
+            result, plan, folder, diagnosis=diagnosis, figures=plan.figures).items()})
         if log is not None:
             log(f"{dataset}: {len(plan.tables)} tables written to {folder}/")
     return written

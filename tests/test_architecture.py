@@ -26,7 +26,7 @@ LAYERS = {
     "io": 1,
     "metrics": 2,
     "stats": 3, "controls": 3,
-    "audit": 4, "compare": 4, "diagnose": 4,
+    "audit": 4, "compare": 4, "diagnose": 4, "geometry_sensitivity": 4,
     "report": 5,
     "plans": 6,
     "train": 7,

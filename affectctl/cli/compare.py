@@ -33,17 +33,12 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
         if launcher is not None and launcher.type != "local":
             raise ConfigError("--launcher applies to training; with --runs nothing is trained.")
         return Path(runs)
-    from ..plans import cached_without_embeddings
-    from ..train import sweep  # lazy: torch only when training is needed
+    from ._runs import ensure_runs
 
-    dataset = dataset or DEFAULT_DATASET
     # new runs store embeddings too, so that `affectctl diagnose` can reuse them; runs cached
-    # without them (`affectctl train` without --embeddings) are kept: compare needs none, and
-    # asking for embeddings would train them all again
-    bare = cached_without_embeddings(conditions, cache, dataset, seeds)
-    sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=not bare,
-          progress=not quiet, launcher=launcher)
-    return Path(cache) / dataset
+    # without them (`affectctl train` without --embeddings) are kept: compare needs none
+    return ensure_runs(conditions, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
+                       embeddings="keep", progress=not quiet, launcher=launcher)
 
 
 @command("compare")

@@ -82,21 +82,10 @@ def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embedding
         baseline = "base" if "base" in conds else conds[0]
     conds = [baseline] + [c for c in conds if c != baseline]
     if root is None:
-        from ..train import sweep  # lazy: torch loads only when training is needed
+        from ._runs import ensure_runs
 
-        from ..plans import cached_without_embeddings
-
-        dataset = dataset or DEFAULT_DATASET
-        bare = cached_without_embeddings(conds, cache, dataset, seeds) if embeddings else []
-        if bare:
-            err_console.print(
-                f"affectctl: {len(bare)} cached run(s) in {Path(cache) / dataset} have no "
-                "embeddings (trained without --embeddings); training them again to add them "
-                "(same seed, same predictions) for the linear-probe evidence. Pass "
-                "--no-representation to use them as they are.", markup=False)
-        sweep(conds, dataset=dataset, seeds=seeds, out=cache, embeddings=embeddings,
-              progress=not quiet)
-        root = Path(cache) / dataset
+        root = ensure_runs(conds, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
+                           embeddings=bool(embeddings), progress=not quiet)
     return root, conds, baseline
 
 
@@ -126,7 +115,7 @@ def _render(result, top: int) -> None:
     if has_probe:
         table.add_column("probe AUC", justify="right", no_wrap=True)
     styles = {"degenerate": "bold red", "candidate": "yellow", "fixed": "green"}
-    from ..controls.geometry_sensitivity import MARK
+    from ..geometry_sensitivity import MARK
     from ..diagnose import _pct
 
     sens = result.geometry_sensitivity

@@ -32,6 +32,11 @@ def report_cli(
     # the plan's own [launcher] table, unless --launcher-config names another file
     how = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
                           launcher_config, table_file=plan)
-    written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log, launcher=how)
+    from functools import partial
+
+    from ._runs import ensure_runs
+
+    written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log,
+                       ensure_runs=partial(ensure_runs, launcher=how))
     err_console.print(f"affectctl: plan '{spec.name}' written to {Path(out) / spec.name}/ "
                       f"({sum(len(v) for v in written.values())} files)", markup=False)

@@ -24,7 +24,7 @@ from .schema import Dump
 from ..taxonomies import Taxonomy
 
 __all__ = ["RunSet", "load_runs", "check_paired", "find_dump_files", "runs_from_files",
-           "file_conditions"]
+           "file_conditions", "cached_without_embeddings"]
 
 _SEED_FILE = re.compile(r"^seed-(\d+)\.(csv|parquet)$")
 #: A file meant as a dump whose seed is not a non-negative integer (``seed--1.csv``, ``seed-a.csv``).
@@ -343,3 +343,30 @@ def aligned(runset: RunSet, a: str, b: str, seed: int) -> tuple:
     """The two dumps of a seed with b's arrays reordered to a's sample order."""
     da, db = runset.dump(a, seed), runset.dump(b, seed)
     return da, db, _alignment(da, db)
+
+
+def cached_without_embeddings(conditions, cache: "str | Path", dataset: str, seeds) -> list:
+    """Cached dumps ``<cache>/<dataset>/<condition>/seed-<k>.parquet`` without ``emb_<i>`` columns.
+
+    ``affectctl train`` stores embeddings only with ``--embeddings``; asking the
+    training sweep for embeddings would train such runs again (same seed, same
+    predictions) just to add them. ``compare`` needs none, so it keeps them;
+    ``diagnose`` says that it retrains them, and why.
+    """
+    import pyarrow.parquet as pq
+
+    seed_list = range(seeds) if isinstance(seeds, int) else list(seeds)
+    out = []
+    for c in conditions:
+        name = Path(c).stem if str(c).endswith(".toml") else str(c)
+        for s in seed_list:
+            path = Path(cache) / dataset / name / f"seed-{int(s)}.parquet"
+            if not path.exists():
+                continue
+            try:
+                names = pq.read_schema(path).names
+            except Exception:  # noqa: BLE001 - a corrupt dump: the sweep reports it
+                continue
+            if "emb_0" not in names:
+                out.append(path)
+    return out

@@ -6,7 +6,7 @@ across geometries, and, when the truth carries VA annotations, each class's 1-sd
 ellipse of those annotations (the covariance of :func:`affectctl.circumplex.geometry_from_data`).
 A reader sees at a glance which classes the geometries put in different places and
 how far that is relative to the data's spread. Draws only what a
-:class:`~affectctl.controls.geometry_sensitivity.GeometrySensitivity` holds.
+:class:`~affectctl.geometry_sensitivity.GeometrySensitivity` holds.
 """
 
 from __future__ import annotations

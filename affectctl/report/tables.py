@@ -151,9 +151,9 @@ def _add_geometry_marks(result, table: pd.DataFrame, tests) -> None:
     """Append the geometry mark to ``sig_<test>`` where the conclusion depends on the geometry.
 
     The marks come from :attr:`ComparisonResult.geometry_sensitivity`
-    (:func:`affectctl.controls.geometry_sensitivity.geometry_marks`).
+    (:func:`affectctl.report._geometry.geometry_marks`).
     """
-    from ..controls.geometry_sensitivity import MARK, geometry_marks
+    from ._geometry import MARK, geometry_marks
 
     marks = geometry_marks(result)
     if not marks or table.empty:
@@ -511,8 +511,22 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
             records.append(rec)
     table = pd.DataFrame.from_records(records)
     table["n_seeds"] = table["n_seeds"].astype("Int64")
+    if primary:                    # the primary test's conclusion may depend on the geometry
+        from ._geometry import MARK, geometry_marks
+
+        marks = geometry_marks(result)
+        hit = [(c, result.baseline, m, primary) in marks
+               for c, m in zip(table["condition"], table["metric"])]
+        table.loc[hit, "sig"] = table.loc[hit, "sig"].fillna("").astype(str) + MARK
+    notes = _compact_notes(result, table, primary, alpha)
+    if primary:
+        from ._geometry import table_footnote
+
+        line = table_footnote(result)
+        if line:
+            notes.append(line)
     table.attrs.update(kind="compact", tests=[primary] if primary else [], primary=primary,
-                       alpha=alpha, notes=_compact_notes(result, table, primary, alpha))
+                       alpha=alpha, notes=notes)
     return table
 
 
@@ -763,7 +777,7 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         mc.append(f"geometry {settings['geometry']}")
     if mc:
         notes.append(", ".join(mc) + ".")
-    from ..controls.geometry_sensitivity import table_footnote
+    from ._geometry import table_footnote
 
     geo_note = table_footnote(result)
     if geo_note:

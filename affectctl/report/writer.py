@@ -202,7 +202,7 @@ def write_paper_tables(result, out_dir, *, name: str,
     return written
 
 
-def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
+def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = True,
                       formats: Sequence[str] = ("pdf", "png"), html: bool = True) -> dict:
     """Write the tables an analysis plan asks for, for one dataset.
 
@@ -212,9 +212,10 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
         ``compare`` run with the plan's conditions and contrasts.
     plan : AnalysisPlan
         :func:`affectctl.plans.load_plan`.
-    runset : RunSet
-        The runs behind ``result`` (degeneracy tables diagnose them).
     out_dir : str or Path
+    diagnosis : DiagnosisResult, optional
+        :func:`affectctl.diagnose.diagnose` of the same runs; needed by degeneracy
+        tables (the plan runner computes it: the report layer computes nothing).
     figures : bool, default True
         Also write the comparison figures (under the key ``"figures"``).
     formats : sequence of str, default ("pdf", "png")
@@ -255,11 +256,9 @@ def write_plan_tables(result, plan, runset, out_dir, *, figures: bool = True,
                                  f"{metric_label(d, arrow=False)}" for d, k in aliases.items())
                 caption = (caption or spec.name).rstrip(".") + f" ({same}, shown once)."
         elif spec.kind == "degeneracy":
-            from ..diagnose import diagnose
-
-            others = tuple(c for c in plan.conditions if c != plan.baseline)
-            diagnosis = diagnose(runset, baseline=plan.baseline, interventions=others,
-                                 geometry=plan.geometry, rng=plan.seed)
+            if diagnosis is None:
+                raise ConfigError(f"table '{spec.name}' is a degeneracy table: pass the diagnosis "
+                                  "of the runs (`diagnosis=`).")
             table = degeneracy_table(diagnosis)
         else:
             raise ConfigError(f"table '{spec.name}': unknown kind {spec.kind!r}.")

@@ -188,13 +188,12 @@ def _read_table(file) -> dict:
 
 def _train_job(source: dict, condition, seed: int, path: str, embeddings: bool) -> str:
     """One (condition, seed) run inside a Slurm job: rebuild the data, train, write the dump."""
-    import affectctl
-
     from .loop import run_one
     from .runner import resolve_data
 
     # in the job's log: which affectctl the job imported (PYTHONPATH set by the sbatch script)
-    print(f"affectctl from {Path(affectctl.__file__).resolve()}", file=sys.stderr, flush=True)
+    print(f"affectctl from {Path(__file__).resolve().parents[1] / '__init__.py'}", file=sys.stderr,
+          flush=True)
     data = resolve_data(**source)
     return str(run_one(condition, data, seed, path, embeddings=embeddings))
 
@@ -211,12 +210,10 @@ def _executor(config: LauncherConfig, folder: Path, n_jobs: int):
                           "(or pip install submitit).") from None
     import shutil
 
-    import affectctl
-
     if shutil.which("sbatch") is None or shutil.which("srun") is None:
         raise SweepJobError("--launcher slurm: `sbatch` was not found; run the sweep on a "
                             "machine that submits Slurm jobs (a login node).")
-    root = str(Path(affectctl.__file__).resolve().parents[1])
+    root = str(Path(__file__).resolve().parents[2])  # the folder holding affectctl/
     executor = submitit.SlurmExecutor(folder=folder, python=sys.executable)
     params = dict(time=config.time, cpus_per_task=config.cpus, array_parallelism=n_jobs,
                   job_name="affectctl-train",

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import affectctl.train as train_pkg
-from affectctl.plans import cached_without_embeddings
+from affectctl.io.runs import cached_without_embeddings
 
 
 def _cache(tmp_path, emb: bool):

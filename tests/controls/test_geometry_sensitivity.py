@@ -23,7 +23,7 @@ from affectctl.circumplex import (
 )
 from affectctl.cli import app
 from affectctl.compare import compare
-from affectctl.controls.geometry_sensitivity import MARK, RECORD_COLUMNS, _readjust
+from affectctl.geometry_sensitivity import MARK, RECORD_COLUMNS, _readjust
 from affectctl.diagnose import diagnose
 from affectctl.errors import ConfigError
 from affectctl.io.runs import load_runs

@@ -8,6 +8,8 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
+from affectctl.errors import ConfigError  # noqa: E402
+
 from affectctl.plans import AnalysisPlan, TableSpec  # noqa: E402
 from affectctl.report import (  # noqa: E402
     degeneracy_table,
@@ -31,7 +33,7 @@ def test_comparison_tables_of_a_plan(result, tmp_path):
                   metrics=("error_distance_mean",), pairs=(("circumplex", "uniform"),),
                   tests=("wilcoxon",)),
     ])
-    written = write_plan_tables(result, plan, None, tmp_path, figures=False)
+    written = write_plan_tables(result, plan, tmp_path, figures=False)
     assert set(written) == {"main", "error-geometry", "results", "html"}
     assert set(written["main"]) == {"main.md", "main.tex", "main.csv"}
     md = written["error-geometry"]["error-geometry.md"].read_text()
@@ -58,7 +60,7 @@ def test_plan_tables_show_the_sample_level_test_and_aliases_once(result, tmp_pat
             metric="expr_macro_f1")]))
     plan = _plan([TableSpec(name="main", caption="Scores.",
                             metrics=("official_score", "expr_macro_f1"), pairs="baseline")])
-    written = write_plan_tables(twin, plan, None, tmp_path, figures=False)
+    written = write_plan_tables(twin, plan, tmp_path, figures=False)
     md = written["main"]["main.md"].read_text()
     header = md.splitlines()[2]
     assert "Approx. randomization p" in header          # the plan's sample-level test
@@ -72,9 +74,15 @@ def test_plan_tables_show_the_sample_level_test_and_aliases_once(result, tmp_pat
 def test_degeneracy_table_of_a_plan(result, tmp_path):
     from affectctl.io.runs import load_runs
 
+    from affectctl.diagnose import diagnose
+
     runset = load_runs(EXAMPLE_RUNS, ["base", "circumplex", "uniform"])
     plan = _plan([TableSpec(name="rare-pairs", kind="degeneracy")])
-    written = write_plan_tables(result, plan, runset, tmp_path, figures=True, formats=("png",))
+    with pytest.raises(ConfigError, match="degeneracy table: pass the diagnosis"):
+        write_plan_tables(result, plan, tmp_path, figures=False)
+    diagnosis = diagnose(runset, baseline="base", interventions=("circumplex", "uniform"), rng=0)
+    written = write_plan_tables(result, plan, tmp_path, diagnosis=diagnosis, figures=True,
+                                formats=("png",))
     assert set(written) == {"rare-pairs", "results", "figures", "html"}
     md = written["rare-pairs"]["rare-pairs.md"].read_text()
     header = md.splitlines()[0]

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..circumplex import (
+from .circumplex import (
     AUTO_MIN_SAMPLES,
     GEOMETRIES,
     UNPLACED,
@@ -63,15 +63,13 @@ from ..circumplex import (
     data_geometry_status,
     geometry_from_data,
 )
-from ..errors import ConfigError, DegenerateDataWarning
+from .errors import ConfigError, DegenerateDataWarning
 
 __all__ = [
     "GeometrySensitivity",
     "available_geometries",
     "comparison_sensitivity",
     "diagnosis_sensitivity",
-    "geometry_marks",
-    "table_footnote",
     "MARK",
     "RECORD_COLUMNS",
 ]
@@ -244,8 +242,8 @@ def _dependent_metrics(base_wide, alt_wide, metrics) -> list:
 
 def _readjust(comps: pd.DataFrame, wide, result) -> pd.Series:
     """Adjusted p-values of the headline test families, as :func:`affectctl.compare.compare` does."""
-    from ..compare import _westfall_young
-    from ..stats.correction import adjust_pvalues
+    from .compare import _westfall_young
+    from .stats.correction import adjust_pvalues
 
     st = result.settings
     correction = st.get("correction", "holm")
@@ -281,9 +279,9 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
     -------
     GeometrySensitivity
     """
-    from ..compare import compare
-    from ..metrics.registry import geometry_context, metric_table
-    from .error_null import error_distance_null
+    from .compare import compare
+    from .metrics.registry import geometry_context, metric_table
+    from .controls.error_null import error_distance_null
 
     if not (isinstance(alpha, float) and 0 < alpha < 1):
         raise ConfigError(f"`alpha` must be a number in (0, 1); got {alpha!r}.")
@@ -415,7 +413,7 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
         Records of kind ``closeness``: ``value`` the pair's VA distance, ``p_value``
         NaN, ``verdict`` the pair's status (``close`` or not in brackets).
     """
-    from ..diagnose import diagnose
+    from .diagnose import diagnose
 
     first = runs.dump(result.baseline, result.seeds[0])
     tax = first.taxonomy
@@ -455,27 +453,3 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
 
 
 # ----------------------------------------------------------------------------- table hooks
-
-
-def geometry_marks(result) -> set:
-    """``{(a, b, metric, test)}`` of the comparisons whose conclusion depends on the geometry."""
-    sens = getattr(result, "geometry_sensitivity", None)
-    if sens is None:
-        return set()
-    ch = sens.changed
-    ch = ch[ch["kind"] == "test"]
-    return {(r.a, r.b, r.metric, r.test) for r in ch.itertuples(index=False)}
-
-
-def table_footnote(result) -> "str | None":
-    """The footnote line of a comparison table about the geometry and its sensitivity."""
-    sens = getattr(result, "geometry_sensitivity", None)
-    if sens is None:
-        return None
-    others = [g for g in sens.geometries if g != sens.default]
-    if not len(sens.changed):
-        return (f"Geometry {sens.default} ({sens.reason}); no conclusion changes under "
-                f"{', '.join(others) or 'any other geometry'} (geometry_sensitivity.csv).")
-    return (f"Geometry {sens.default} ({sens.reason}). {MARK} depends on the geometry: "
-            f"see geometry_sensitivity.csv ({len(set(sens.changed['what']))} conclusion(s) "
-            f"change under {', '.join(sorted(set(sens.changed['geometry'])))}).")
