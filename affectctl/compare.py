@@ -449,6 +449,9 @@ def compare(
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
     comps = pd.DataFrame.from_records(records)
+    if comps.empty:  # nothing tested (one run, no sample-level test, no classifier tests)
+        comps = pd.DataFrame(columns=["a", "b", "metric", "test", "unit", "statistic", "pvalue",
+                                      "mean_diff", "n", "n_resamples", "seed", "run_seed"])
     # integers with gaps stay integers (no float round trip); seeds may exceed int64
     for col, dtype in (("seed", object), ("run_seed", object), ("n", "Int64"), ("n_resamples", "Int64")):
         if col in comps:
