@@ -16,12 +16,13 @@ A prediction-only dump follows :mod:`affectctl.io.schema` without ``y_true``:
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DumpFormatError
+from ..errors import ConfigError, DumpFormatError, InputWarning
 from ..taxonomies import canonical_name, get_taxonomy
 from ._tables import header_fields, line_of, numeric_column, read_csv, softmax_if_logits
 from .emotiefflib import find_id_column
@@ -59,7 +60,10 @@ def parse_map(text: "str | dict") -> dict:
         raise ConfigError("`--map` is empty.")
     seen: dict = {}
     for k, v in pairs.items():
-        canon = canonical_name(v)
+        try:
+            canon = canonical_name(v)
+        except ConfigError as exc:
+            raise ConfigError(f"`--map` pair '{k}={v}': {exc}") from None
         if canon in seen:
             raise ConfigError(f"`--map` maps both {seen[canon]!r} and {k!r} to {canon}.")
         seen[canon] = k
@@ -82,6 +86,13 @@ def read_mapped(path: "str | Path", *, mapping, id_column=None, **_ignored) -> P
             missing = [k for k in keys if k not in frame.columns][0]
             raise DumpFormatError(f"--map names score column {missing!r}, which the file lacks.",
                                   file=path, column=missing)
+        # score-like columns --map leaves out: the mapped ones then miss probability mass
+        skipped = [c for c in frame.columns if c != idc and c not in keys
+                   and not str(c).startswith("Unnamed:") and _is_emotion_name(c)]
+        if skipped:
+            warnings.warn(f"{path}: --map leaves out {len(skipped)} column(s) named like emotions "
+                          f"({', '.join(map(str, skipped))}); their scores are not read, and the "
+                          "mapped scores are renormalized without them.", InputWarning, stacklevel=2)
         raw = np.column_stack([numeric_column(frame, k, path) for k in keys])
         proba, n_soft = softmax_if_logits(raw, path, keys)
         if n_soft:
@@ -189,3 +200,12 @@ def _known(name) -> bool:
         return True
     except ConfigError:
         return False
+
+
+def _is_emotion_name(column) -> bool:
+    """True when ``column`` is a class name affectctl knows (``angry``, ``Happiness``, ...)."""
+    try:
+        canonical_name(str(column).strip())
+    except ConfigError:
+        return False
+    return True

@@ -359,3 +359,20 @@ def test_deepface_one_image_with_two_faces(tmp_path):
     pfile.write_text(json.dumps(faces))
     with pytest.raises(DumpFormatError, match="face 0 has no image id .* while other faces"):
         read_predictions(pfile, annotations=truth)
+
+
+def test_partial_map_names_the_columns_it_leaves_out(tmp_path):
+    pfile, args, _ = _scored_files(tmp_path, lambda p: p)
+    args["mapping"] = "angry=Anger,happy=Happiness"
+    with pytest.warns(UserWarning) as caught:
+        read_predictions(pfile, **args)
+    text = " ".join(str(w.message) for w in caught)
+    assert "--map leaves out 2 column(s) named like emotions (sad, neutral)" in text
+
+
+def test_map_to_an_unknown_emotion_names_the_option(tmp_path):
+    pfile, args, _ = _scored_files(tmp_path, lambda p: p)
+    res = CliRunner().invoke(app, ["audit", str(pfile), "--truth", str(args["annotations"]), "--id", "img",
+                                   "--taxonomy", args["taxonomy"], "--map", "angry=Angr"])
+    assert res.exit_code == 2
+    assert "`--map` pair 'angry=Angr': unknown emotion name 'Angr'" in res.stderr
