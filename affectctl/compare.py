@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import check_resamples
+from ._json import plain
 from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import (
@@ -163,7 +164,7 @@ class ComparisonResult:
             "geometry": self.geometry.geometry.name,
             "seeds": list(self.seeds),
             "headline_metrics": list(self.headline_metrics),
-            "settings": {k: clean(v) for k, v in self.settings.items()},
+            "settings": plain(self.settings, finite=True),
             "metrics": metrics,
             "comparisons": comps,
             "differences": diffs,
@@ -480,6 +481,9 @@ def compare(
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
                 "geometry_reason": choice.reason,
+                # what each run's reader excluded or converted ({condition: {seed: counts}})
+                "exclusions": {c: {str(s): dict(sub.dump(c, s).exclusions) for s in seeds}
+                               for c in conditions},
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official, "mcnemar": mcnemar, "single_run": single_run,
                 "seed_tests_skipped": skipped_note}

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from ..io.schema import exclusion_lines
 from ._app import command, console, err_console
 
 
@@ -98,33 +99,8 @@ def _print_report(report) -> None:
     console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}"
                   + (f" ({report.geometry_reason})" if report.geometry_reason else ""),
                   highlight=False)
-    ex = report.exclusions
-    coded = ex.get("by_code") or {}
-    excluded = []
-    if "expr" in ex:
-        excluded.append(f"expression {ex['expr']}" + ("" if coded else " (label -1)"))
-    if "valence" in ex:
-        excluded.append(f"valence {ex['valence']}, arousal {ex['arousal']}" + ("" if coded else " (-5)"))
-    if "au" in ex:
-        excluded.append(f"AU values {ex['au']} (-1)")
-    parts = [f"{report.n_samples} samples; excluded: " + ", ".join(excluded)]
-    if ex.get("proba_renormalized"):
-        parts.append(f"; probability rows renormalized: {ex['proba_renormalized']}")
-    console.print("".join(parts))
-    if coded:
-        console.print("excluded by code: " + ", ".join(f"{label} {count}" for label, count in coded.items()))
-    read = []
-    for key, what in (("openface_unsuccessful", "OpenFace frames with success 0"),
-                      ("openface_other_faces", "other faces in a frame"),
-                      ("pyfeat_no_face", "py-feat rows without a face"),
-                      ("pyfeat_other_faces", "other faces in an image"),
-                      ("deepface_other_faces", "other faces in an image"),
-                      ("scores_softmaxed", "score rows taken as logits (softmax)"),
-                      ("proba_dropped_class_top", "rows whose top class is outside the taxonomy")):
-        if ex.get(key):
-            read.append(f"{what} {ex[key]}")
-    if read:
-        console.print("read from the tool's file: " + ", ".join(read))
+    for line in exclusion_lines(report.exclusions, report.n_samples):
+        console.print(line, markup=False)
     suspect = report.class_order is not None or report.va_order is not None
     scores = Table(title="Scores", show_header=True, header_style="bold")
     scores.add_column("metric")

@@ -134,6 +134,7 @@ def compare_cli(
                      progress=progress)
     if not as_json:
         err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
+        _print_exclusions(result.settings.get("exclusions") or {}, runset)
     name = name or report_name
     out_dir = out or check.contained("reports", name, option="--name")
     from ..report import write_report
@@ -221,3 +222,22 @@ class _FigureProgress:
         self.bar.update(self.task, completed=done, description=name)
         if done == total:
             self.bar.stop()
+
+
+def _print_exclusions(exclusions: dict, runset) -> None:
+    """What the readers excluded or converted, per condition (its runs when they differ)."""
+    from ..io.schema import exclusion_lines
+
+    def counted(ex):
+        return any(v for k, v in ex.items() if k != "by_code") or any((ex.get("by_code") or {}).values())
+
+    for cond, by_seed in exclusions.items():
+        runs = [(s, ex) for s, ex in by_seed.items() if counted(ex)]
+        if not runs:
+            continue
+        same = all(ex == runs[0][1] for _, ex in runs) and len(runs) == len(by_seed)
+        shown = runs[:1] if same else runs
+        for seed, ex in shown:
+            where = (f"{cond} ({len(by_seed)} run(s), each)" if same and len(by_seed) > 1
+                     else f"{cond}, seed {seed} ({runset.dump(cond, int(seed)).source})")
+            err_console.print(f"affectctl: {where}: " + "; ".join(exclusion_lines(ex)), markup=False)

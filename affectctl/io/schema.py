@@ -40,6 +40,7 @@ import numpy as np
 from ..taxonomies import Taxonomy
 
 __all__ = [
+    "exclusion_lines",
     "EXPR_EXCLUDED",
     "VA_EXCLUDED",
     "AU_EXCLUDED",
@@ -132,3 +133,45 @@ class Dump:
     @property
     def has_au(self) -> bool:
         return self.au_true is not None and self.au_pred is not None
+
+
+#: What the tool readers count, in the words the console uses.
+_READ_COUNTS = (("openface_unsuccessful", "OpenFace frames with success 0"),
+                ("openface_other_faces", "other faces in a frame"),
+                ("pyfeat_no_face", "py-feat rows without a face"),
+                ("pyfeat_other_faces", "other faces in an image"),
+                ("deepface_other_faces", "other faces in an image"),
+                ("scores_softmaxed", "score rows taken as logits (softmax)"),
+                ("proba_dropped_class_top", "rows whose top class is outside the taxonomy"))
+
+
+def exclusion_lines(exclusions: dict, n_samples: "int | None" = None) -> list:
+    """The console lines that say what a reader excluded, renormalized or converted.
+
+    ``exclusions`` is :attr:`Dump.exclusions`: counts of unannotated expression, VA
+    and AU values (with ``by_code`` for a dataset's own exclusion codes, e.g.
+    AffectNet's 8 None / 9 Uncertain / 10 No-Face), renormalized probability rows and
+    what a tool reader counted. ``audit`` prints them for one file and ``compare`` for
+    every run, so nothing a reader left out goes unsaid.
+    """
+    ex = exclusions or {}
+    coded = ex.get("by_code") or {}
+    excluded = []
+    if ex.get("expr") is not None:
+        excluded.append(f"expression {ex['expr']}" + ("" if coded else " (label -1)"))
+    if ex.get("valence") is not None:
+        excluded.append(f"valence {ex['valence']}, arousal {ex.get('arousal', 0)}"
+                        + ("" if coded else " (-5)"))
+    if ex.get("au") is not None:
+        excluded.append(f"AU values {ex['au']} (-1)")
+    head = f"{n_samples} samples; " if n_samples is not None else ""
+    first = head + "excluded: " + (", ".join(excluded) if excluded else "nothing")
+    if ex.get("proba_renormalized"):
+        first += f"; probability rows renormalized: {ex['proba_renormalized']}"
+    lines = [first]
+    if coded:
+        lines.append("excluded by code: " + ", ".join(f"{label} {count}" for label, count in coded.items()))
+    read = [f"{what} {ex[key]}" for key, what in _READ_COUNTS if ex.get(key)]
+    if read:
+        lines.append("read from the tool's file: " + ", ".join(read))
+    return lines

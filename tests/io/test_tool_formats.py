@@ -376,3 +376,28 @@ def test_map_to_an_unknown_emotion_names_the_option(tmp_path):
                                    "--taxonomy", args["taxonomy"], "--map", "angry=Angr"])
     assert res.exit_code == 2
     assert "`--map` pair 'angry=Angr': unknown emotion name 'Angr'" in res.stderr
+
+
+def test_compare_says_what_the_truth_file_excluded(tmp_path):
+    # AffectNet codes 8-10 and VA -2 in the truth: compare names them, per condition, as audit does
+    n = 60
+    truth, names, code, rng = _affectnet_truth(tmp_path, n, 4)
+    lines = truth.read_text().splitlines()
+    lines[1] = lines[1].replace(f",{code[0]},0.1,0.2", ",9,-2,-2")      # Uncertain, no VA
+    truth.write_text("\n".join(lines) + "\n")
+    alpha = ["Anger", "Contempt", "Disgust", "Fear", "Happiness", "Neutral", "Sadness", "Surprise"]
+    runs = tmp_path / "runs"
+    for cond in ("base", "other"):
+        (runs / cond).mkdir(parents=True)
+        for seed in range(2):
+            frame = pd.DataFrame(rng.normal(0, 1, (n, 8)), columns=alpha)
+            frame.insert(0, "image", [nm.split("/")[1] for nm in names])
+            frame.to_csv(runs / cond / f"seed-{seed}.csv", index=False)
+    res = CliRunner().invoke(app, ["compare", "base", "other", "--runs", str(runs), "--truth", str(truth),
+                                   "--permutations", "99", "--no-figures", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    said = [ln for ln in res.stderr.splitlines() if ln.startswith("affectctl: base (2 run(s), each)")]
+    assert len(said) == 1 and "expression 9 (Uncertain) 1" in said[0] and "valence/arousal -2 1" in said[0]
+    assert "score rows taken as logits (softmax) 60" in said[0]
+    doc = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert doc["settings"]["exclusions"]["other"]["1"]["scores_softmaxed"] == 60
