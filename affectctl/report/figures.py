@@ -228,6 +228,10 @@ def _place_labels(xy: np.ndarray, radii: np.ndarray, widths: np.ndarray, height:
                 outside = (max(0.0, cx + w / 2 - lim) + max(0.0, -lim - (cx - w / 2))
                            + max(0.0, cy + h / 2 - lim) + max(0.0, -lim - (cy - h / 2)))
                 score += outside * 10 + 0.012 * k
+                # a label as near another marker as its own is read as that one's name
+                own = _gap(box, (x, y), radii[i])
+                if any(_gap(box, xy[j], radii[j]) < 1.5 * own + 0.02 for j in range(n) if j != i):
+                    score += 2.0
                 d = np.array([cx - x, cy - y])
                 score -= 1e-3 * float(d @ outward) / (np.linalg.norm(d) + 1e-12)
                 if score < best_score - 1e-12:
@@ -236,6 +240,15 @@ def _place_labels(xy: np.ndarray, radii: np.ndarray, widths: np.ndarray, height:
         far[i] = best_k > 0
         boxes.append((best[0], best[1], w, h))
     return out, far
+
+
+def _gap(box, point, radius) -> float:
+    """Distance from the box ``(cx, cy, w, h)`` to the edge of a round marker (0 if touching)."""
+    cx, cy, w, h = box
+    px, py = point
+    nx = min(max(px, cx - w / 2), cx + w / 2)
+    ny = min(max(py, cy - h / 2), cy + h / 2)
+    return max(0.0, float(np.hypot(px - nx, py - ny)) - radius)
 
 
 def _draw_labels(ax, xy, names, idx, area, avoid, missing_note=None):
