@@ -17,7 +17,7 @@ from scipy.optimize import linear_sum_assignment
 
 from .errors import ConfigError
 from .metrics.confusion import confusion_matrix
-from .metrics.registry import compute_metrics, geometry_choice
+from .metrics.registry import compute_metrics, geometry_choice, resolve_metric_alias
 from .io.schema import Dump
 
 __all__ = ["AuditReport", "ClassOrderFinding", "VAOrderFinding", "audit", "check_class_order",
@@ -375,12 +375,13 @@ def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int 
     checked = []
     failed = []
     for r in reqs:
-        if r.metric not in metrics:
+        key = resolve_metric_alias(r.metric, metrics)
+        if key not in metrics:
             raise ConfigError(f"--require names metric '{r.metric}', which this file does not have; "
                               f"available: {', '.join(sorted(metrics))}.")
-        checked.append((r, metrics[r.metric]))
-        if not r.holds(metrics[r.metric]):
-            failed.append((r, metrics[r.metric]))
+        checked.append((r, metrics[key]))
+        if not r.holds(metrics[key]):
+            failed.append((r, metrics[key]))
     return AuditReport(
         source=dump.source, taxonomy=tax.name, classes=tax.classes, geometry=geo.name,
         n_samples=dump.n_samples, exclusions=dict(dump.exclusions), metrics=metrics,

@@ -46,6 +46,7 @@ from .metrics.registry import (
     metric_direction,
     metric_table,
     official_score_id,
+    resolve_metric_alias,
 )
 from .io.runs import RunSet, aligned, check_paired
 
@@ -346,6 +347,7 @@ def compare(
         if "official_score" in headline and twin in headline:
             headline = tuple(m for m in headline if m != twin)
     else:
+        metrics = [resolve_metric_alias(m, available) for m in metrics]
         unknown = [m for m in metrics if m not in available]
         if unknown:
             raise ConfigError(f"metric(s) {unknown} are not available for these runs; available: "

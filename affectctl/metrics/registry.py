@@ -71,7 +71,7 @@ from .probability import (confidence, expected_calibration_error, expected_calib
                           expected_cost_per_sample, expected_cost_soft_per_sample)
 from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
-__all__ = ["compute_metrics", "metric_table", "resolve_geometry", "geometry_choice", "metric_direction",
+__all__ = ["compute_metrics", "metric_table", "resolve_metric_alias", "resolve_geometry", "geometry_choice", "metric_direction",
            "OFFICIAL_SCORE", "official_score_id", "GeometryContext", "geometry_context"]
 
 #: Which metric is a benchmark's headline score, by taxonomy.
@@ -293,3 +293,21 @@ def metric_table(runset, *, geometry="nrc-vad", on_empty="warn") -> pd.DataFrame
             for metric, value in compute_metrics(dump, geometry=geometry, on_empty=on_empty).items():
                 rows.append((cond, seed, metric, value))
     return pd.DataFrame(rows, columns=["condition", "seed", "metric", "value"])
+
+
+def resolve_metric_alias(metric: str, available) -> str:
+    """The id under which ``available`` holds ``metric``.
+
+    ``pair_confusion:B|A`` names the same (symmetric) metric as ``pair_confusion:A|B``,
+    which :func:`compute_metrics` writes in taxonomy order; any other id is returned
+    as given.
+
+    >>> resolve_metric_alias("pair_confusion:Fear|Anger", {"pair_confusion:Anger|Fear"})
+    'pair_confusion:Anger|Fear'
+    """
+    if metric.startswith("pair_confusion:") and metric not in available and "|" in metric:
+        a, _, b = metric[len("pair_confusion:"):].partition("|")
+        twin = f"pair_confusion:{b}|{a}"
+        if twin in available:
+            return twin
+    return metric

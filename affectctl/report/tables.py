@@ -246,13 +246,10 @@ def _resolve_metrics(result, metrics) -> list:
 
 
 def _pair_alias(metric: str, available) -> str:
-    """``pair_confusion:B|A`` names the same (symmetric) metric as ``pair_confusion:A|B``."""
-    if metric.startswith("pair_confusion:") and metric not in available and "|" in metric:
-        a, _, b = metric[len("pair_confusion:"):].partition("|")
-        twin = f"pair_confusion:{b}|{a}"
-        if twin in available:
-            return twin
-    return metric
+    """``pair_confusion:B|A`` names ``pair_confusion:A|B`` (:func:`resolve_metric_alias`)."""
+    from ..metrics.registry import resolve_metric_alias
+
+    return resolve_metric_alias(metric, available)
 
 
 def _check_alpha(alpha) -> float:

@@ -191,3 +191,9 @@ def test_monte_carlo_seed_beyond_int64_is_kept_exactly(runs):
     doc = json.loads(res.to_json())
     assert doc["settings"]["seed"] == big
     assert {r["seed"] for r in doc["comparisons"] if r["test"] == "ar"} == {big}
+
+
+def test_pair_confusion_in_either_order(runs):
+    res = compare(runs, "base", ("uniform",), metrics=["pair_confusion:Fear|Anger"], n_resamples=99,
+                  rng=0)
+    assert res.headline_metrics == ("pair_confusion:Anger|Fear",)

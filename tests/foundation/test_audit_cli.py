@@ -262,3 +262,16 @@ def test_warning_settings_of_the_user_are_respected(tmp_path, monkeypatch):
         warnings.simplefilter("ignore")
         res = run(_write(tmp_path, frame))
     assert res.exit_code == 0 and "warning" not in res.stderr
+
+
+def test_require_takes_a_pair_in_either_order(good_csv):
+    # pair_confusion is symmetric: Fear|Anger names the Anger|Fear metric
+    from affectctl.audit import audit
+    from affectctl.io.dumps import read_dump
+
+    dump = read_dump(good_csv)
+    classes = dump.taxonomy.classes
+    a, b = classes[1], classes[3]
+    one = audit(dump, require=[f"pair_confusion:{a}|{b}>=0"])
+    two = audit(dump, require=[f"pair_confusion:{b}|{a}>=0"])
+    assert one.requirements[0][1] == two.requirements[0][1]
