@@ -13,15 +13,17 @@ both counts and the first few ids of each side.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DumpFormatError
 from ..taxonomies import Taxonomy, get_taxonomy
 from .dumps import _read_table, dump_from_frame
-from .schema import Dump
+from .schema import VA_EXCLUDED, Dump
 
 __all__ = ["read_with_truth", "TRUTH_COLUMNS"]
 
@@ -121,4 +123,28 @@ def read_with_truth(path: "str | Path", truth: "str | Path", *, taxonomy=None) -
         joined[c] = truth_part[c].to_numpy()
     tax = _taxonomy(meta, path, taxonomy)
     tax = _taxonomy(tmeta, truth, tax)
-    return dump_from_frame(joined, taxonomy=tax, source=str(path), metadata=meta)
+    # VA annotations without VA predictions (a classifier scored against AffectNet-style
+    # truth): no VA metric, but the annotations still place the classes (geometry auto,
+    # the class-order check from VA), as for a tool's output paired with a dataset file
+    va_truth_only = ("v_true" in joined.columns and "a_true" in joined.columns
+                     and "v_pred" not in joined.columns and "a_pred" not in joined.columns)
+    va = joined[["v_true", "a_true"]] if va_truth_only else None
+    if va_truth_only:
+        joined = joined.drop(columns=["v_true", "a_true"])
+    dump = dump_from_frame(joined, taxonomy=tax, source=str(path), metadata=meta)
+    if va_truth_only:
+        va_true = np.column_stack([pd.to_numeric(va[c], errors="coerce").to_numpy(dtype=np.float64)
+                                   for c in ("v_true", "a_true")])
+        bad = (~np.isfinite(va_true) | (np.abs(va_true) > 1)) & (va_true != VA_EXCLUDED)
+        if bad.any():
+            i, j = (int(v[0]) for v in np.nonzero(bad))
+            line = int(np.flatnonzero(tid.to_numpy() == pid.iloc[i])[0]) + 2   # the truth file's line
+            raise DumpFormatError(f"value {va.iloc[i, j]!r} is not a valence/arousal in [-1, 1] "
+                                  "(-5 = not annotated).", file=truth, row=line,
+                                  column=("v_true", "a_true")[j])
+        va_true = np.where(va_true == VA_EXCLUDED, np.nan, va_true)
+        exclusions = dict(dump.exclusions)
+        exclusions["valence"] = int(np.isnan(va_true[:, 0]).sum())
+        exclusions["arousal"] = int(np.isnan(va_true[:, 1]).sum())
+        dump = dataclasses.replace(dump, va_true=va_true, exclusions=exclusions)
+    return dump

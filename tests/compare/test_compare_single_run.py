@@ -310,3 +310,28 @@ def test_cli_abaw_folders_and_mtl_files_with_truth(tmp_path, monkeypatch):
                               "--permutations", "199", "--no-figures", "--json"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["conditions"] == ["teamA", "teamB"]
+
+
+def test_truth_va_without_va_predictions(tmp_path):
+    # a classifier's prediction-only file against truth with VA: no VA metric, but the
+    # annotations are kept (they place the classes for --geometry auto)
+    from affectctl.errors import DumpFormatError
+    from affectctl.io.readers import read_predictions
+
+    rng = np.random.default_rng(2)
+    n = 40
+    ids = [f"im{i}" for i in range(n)]
+    pd.DataFrame({"sample_id": ids, "y_pred": rng.integers(0, 8, n)}).to_csv(tmp_path / "p.csv", index=False)
+    va = rng.uniform(-1, 1, (n, 2))
+    va[3] = -5
+    truth = pd.DataFrame({"sample_id": ids[::-1], "y_true": rng.integers(0, 8, n),
+                          "v_true": va[::-1, 0], "a_true": va[::-1, 1]})
+    truth.to_csv(tmp_path / "t.csv", index=False)
+    dump = read_predictions(tmp_path / "p.csv", annotations=tmp_path / "t.csv", taxonomy="affectnet8")
+    assert dump.va_pred is None and not dump.has_va
+    np.testing.assert_allclose(dump.va_true[np.arange(n) != 3], va[np.arange(n) != 3])
+    assert np.isnan(dump.va_true[3]).all() and dump.exclusions["valence"] == 1
+    truth.loc[5, "a_true"] = 1.5                       # line 7 of the truth file
+    truth.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(DumpFormatError, match=r"t\.csv, line 7, column 'a_true'"):
+        read_predictions(tmp_path / "p.csv", annotations=tmp_path / "t.csv", taxonomy="affectnet8")
