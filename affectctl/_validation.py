@@ -155,9 +155,20 @@ def check_output_dir(option: str, path: "str | Path") -> Path:
     if probe.exists() and not probe.is_dir():
         what = "is a file" if probe == path else f"lies under {probe}, which is a file"
         raise ConfigError(f"`{option}`: {path} {what}, not a folder.")
+    where = "" if probe == path else f" (its nearest existing folder {probe})"
     if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
-        where = "" if probe == path else f" (its nearest existing folder {probe})"
         raise ConfigError(f"`{option}`: {path}{where} is not writable.")
+    if probe.is_dir():
+        # os.access says yes to root everywhere; /proc, read-only mounts and full disks
+        # say no only to a real write, so try one (a temporary file, removed at once)
+        import tempfile
+
+        try:
+            with tempfile.TemporaryFile(dir=probe):
+                pass
+        except OSError as exc:
+            reason = (exc.strerror or exc.__class__.__name__).lower()
+            raise ConfigError(f"`{option}`: {path}{where} is not writable ({reason}).") from None
     return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -119,3 +120,12 @@ def test_bare_command_still_shows_help():
 def test_help_exits_0():
     res = runner.invoke(app, ["compare", "--help"])
     assert res.exit_code == 0 and "--permutations" in res.stdout
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_output_dir_is_probed_with_a_real_write():
+    # root passes os.access everywhere; /proc refuses the write itself
+    from affectctl import _validation as check
+
+    with pytest.raises(ConfigError, match=r"`--out`: /proc/x .* is not writable"):
+        check.check_output_dir("--out", "/proc/x")
