@@ -108,7 +108,11 @@ def fail(message: str) -> None:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """A library warning as one line on stderr, without Python's source-line echo."""
+    import re
+
     text = str(message).splitlines()[0] if str(message) else category.__name__
+    # the library's knob for undefined metrics is a Python keyword, not a command-line option
+    text = re.sub(r"[;,] use `on_empty` to control this", "", text)
     err_console.print(f"affectctl: warning: {text}", markup=False)
 
 
