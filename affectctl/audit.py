@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from ._json import plain
 from .errors import ConfigError
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import compute_metrics, geometry_choice, resolve_metric_alias
@@ -321,10 +322,7 @@ class AuditReport:
     geometry_reason: str = ""
 
     def to_dict(self) -> dict:
-        def clean(v):
-            return None if isinstance(v, float) and not math.isfinite(v) else v
-
-        return {
+        return plain({
             "source": self.source,
             "taxonomy": self.taxonomy,
             "classes": list(self.classes),
@@ -333,7 +331,7 @@ class AuditReport:
             "n_samples": self.n_samples,
             "exclusions": self.exclusions,
             "class_support": self.class_support,
-            "metrics": {k: clean(v) for k, v in self.metrics.items()},
+            "metrics": self.metrics,
             "confusion": self.confusion.to_numpy().tolist(),
             "class_order_warning": None if self.class_order is None else {
                 "message": self.class_order.message(),
@@ -346,10 +344,10 @@ class AuditReport:
                 "meaning": [list(m) for m in self.va_order.meaning],
                 "fit_given": self.va_order.fit_given, "fit_best": self.va_order.fit_best,
             },
-            "requirements": [{"requirement": str(r), "value": clean(v), "passed": r.holds(v)}
+            "requirements": [{"requirement": str(r), "value": v, "passed": r.holds(v)}
                              for r, v in self.requirements],
             "passed": not self.failed_requirements,
-        }
+        }, finite=True)
 
 
 def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int = 30) -> AuditReport:

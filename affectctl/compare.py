@@ -27,7 +27,6 @@ stay NaN and are left out of the family.
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -141,22 +140,8 @@ class ComparisonResult:
 
     def to_dict(self) -> dict:
         """The JSON document of ``affectctl compare --json`` (``results.json``)."""
-        def clean(v):
-            if v is pd.NA:
-                return None
-            if isinstance(v, (np.floating, float)):
-                return None if not math.isfinite(float(v)) else float(v)
-            if isinstance(v, (np.integer,)):
-                return int(v)
-            if isinstance(v, (np.bool_,)):
-                return bool(v)
-            return v
-
-        metrics = [{k: clean(v) for k, v in r.items()} for r in self.metrics.to_dict("records")]
-        comps = [{k: clean(v) for k, v in r.items()} for r in self.comparisons.to_dict("records")]
-        diffs = ([] if self.differences is None else
-                 [{k: clean(v) for k, v in r.items()} for r in self.differences.to_dict("records")])
-        return {
+        diffs = [] if self.differences is None else self.differences.to_dict("records")
+        return plain({
             "baseline": self.baseline,
             "conditions": list(self.conditions),
             "pairs": [list(p) for p in self.pairs],
@@ -165,21 +150,21 @@ class ComparisonResult:
             "geometry": self.geometry.geometry.name,
             "seeds": list(self.seeds),
             "headline_metrics": list(self.headline_metrics),
-            "settings": plain(self.settings, finite=True),
-            "metrics": metrics,
-            "comparisons": comps,
+            "settings": self.settings,
+            "metrics": self.metrics.to_dict("records"),
+            "comparisons": self.comparisons.to_dict("records"),
             "differences": diffs,
             "error_distance_null": [
-                {"condition": c, **{k: clean(v) for k, v in null.to_record().items()}}
+                {"condition": c, **null.to_record()}
                 for c, null in self.error_null.items()],
             **({} if self.geometry_choice is None else
                {"geometry_choice": self.geometry_choice.to_record()}),
             **({} if self.geometry_sensitivity is None else
                {"geometry_sensitivity": self.geometry_sensitivity.to_dict()}),
             "geometry_permutation": [{"real": "circumplex", "permuted": "permuted", "metric": k,
-                                      **{f: clean(v) for f, v in r.to_record().items()}}
+                                      **r.to_record()}
                                      for k, r in self.geometry_permutation.items()],
-        }
+        }, finite=True)
 
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), **kwargs)

@@ -74,6 +74,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ._json import plain
 from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix, f1_per_class
 from .metrics.registry import geometry_choice, geometry_context, resolve_geometry
@@ -696,26 +697,7 @@ class DiagnosisResult:
             out["va_covariances"] = {c: self.covariances[k] for k, c in enumerate(self.classes)}
         if self.geometry_sensitivity is not None:
             out["geometry_sensitivity"] = self.geometry_sensitivity.to_dict()
-        return _json_safe(out)
-
-
-def _json_safe(obj):
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [_json_safe(v) for v in obj.tolist()]
-    if isinstance(obj, (np.bool_,)):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if obj is pd.NA or obj is None:
-        return None
-    return obj
+        return plain(out, finite=True)
 
 
 # ============================================================================ diagnose
