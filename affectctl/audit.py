@@ -95,7 +95,7 @@ def check_class_order(cm: np.ndarray, class_names, *, min_gain: float = 0.02,
     A swapped pair needs only the first condition: its mutual confusion is natural
     (Disgust and Anger are confused before any swap).
 
-    Simulated (``tests/foundation/test_audit.py``, ``tests/io/test_class_order_sim.py``):
+    Simulated (``tests/audit/test_audit.py``, ``tests/io/test_class_order_sim.py``):
     correctly ordered 20- and 50-row files of 8 imbalanced classes warn in ≤ 1% (19% of
     20-row files without the guards); a swapped rare pair is named in ≥ 98% of 300-row
     files (85% of 100-row files), an alphabetical order in 92% of 300-row files; 300-row
