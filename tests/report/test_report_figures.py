@@ -57,9 +57,19 @@ def test_plot_circumplex_arrow_widths_follow_rates():
 
 
 def test_plot_circumplex_creates_axes_when_none(result):
-    ax = F.plot_circumplex(result.geometry.coords, result.taxonomy.classes, result.class_support,
-                           result.confusions["base"])
+    from matplotlib.patches import FancyArrowPatch
+
+    cm = result.confusions["base"].sum(axis=0)
+    coords = result.geometry.coords
+    ax = F.plot_circumplex(coords, result.taxonomy.classes, result.class_support, cm, top_k=4,
+                           key=False)
     assert isinstance(ax, Axes)
+    # what is drawn: one arrow per chosen confusion, every placed class named once
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) == 4
+    placed = [c for c, xy in zip(result.taxonomy.classes, coords) if np.isfinite(xy).all()]
+    texts = [t.get_text() for t in ax.texts]
+    assert all(texts.count(c) == 1 for c in placed)
 
 
 def test_plot_confusion_and_difference(result):

@@ -76,6 +76,9 @@ def test_every_intervention_trains(tiny_data, extra):
     r = train_run(_cond(extra), tiny_data, 0)
     assert np.isfinite(r.loss_history).all()
     np.testing.assert_allclose(r.proba.sum(1), 1.0)
+    # an intervention silently ignored would train exactly base (same seed, same data)
+    base = train_run(_cond(), tiny_data, 0)
+    assert not np.allclose(r.proba, base.proba)
 
 
 def test_soft_targets_with_an_ot_term_use_pots_solver(tiny_data, monkeypatch):
