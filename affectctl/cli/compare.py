@@ -134,6 +134,7 @@ def compare_cli(
                      progress=progress)
     if not as_json:
         err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
+    if not quiet:  # --quiet and --json: results.json's settings.exclusions keeps the counts
         _print_exclusions(result.settings.get("exclusions") or {}, runset)
     name = name or report_name
     out_dir = out or check.contained("reports", name, option="--name")
