@@ -8,9 +8,7 @@ file, the 1-based line (header = line 1) and the column.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 

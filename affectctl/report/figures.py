@@ -1030,8 +1030,6 @@ def plot_error_distance_means(nulls, ax=None, *, colors: Mapping[str, str] | Non
     -------
     Axes
     """
-    from .tables import format_p
-
     nulls = _check_nulls(nulls)
     colors = _colors_for(list(nulls), colors, baseline)
     ax = _axes(ax, (COLUMN_WIDTH, 0.5 + 0.45 * len(nulls)))

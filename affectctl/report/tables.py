@@ -48,8 +48,6 @@ __all__ = [
     "format_number",
     "to_markdown",
     "to_latex",
-    "to_latex_compact",
-    "to_latex_full",
     "to_csv",
     "metric_label",
     "METRIC_LABELS",
