@@ -154,7 +154,7 @@ def speed(args):
         return ("MET" if t < goal else "MISSED") if full else "not measured at full size"
 
     print(f"goal: 10,000-replicate AR of macro-F1 on 1,000,000 samples < 0.25 s: {verdict(t_ar, 0.25)}")
-    from affectctl.stats import samples as smp
+    from affectctl.stats.samples import _engines as smp
 
     kernel = ("numba bit-plane kernel" if smp._COMPILED_AR else
               "float32 product (numba not installed)")

@@ -105,7 +105,7 @@ class BitPlanes:
     """Fixed-point bit-planes of ``d`` (U, C) laid out like the AR random words.
 
     Unit ``i`` is bit ``7 - i % 8`` of byte ``i // 8`` of a row of words viewed as bytes
-    (``numpy.unpackbits`` order), as in :func:`affectctl.stats.samples._random_bits`.
+    (``numpy.unpackbits`` order), as in :func:`affectctl.stats.samples._engines._random_bits`.
     """
 
     def __init__(self, d: np.ndarray, bits: int = BITS):

@@ -19,7 +19,7 @@ from sklearn import metrics as skm
 
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl.metrics import regression as reg
-from affectctl.stats import samples as smp
+from affectctl.stats.samples import _engines, _features, _registry
 from affectctl.stats.samples import (
     SAMPLE_METRICS,
     MetricContext,
@@ -141,8 +141,8 @@ class TestObservedMetrics:
     def test_replicate_confusion_matrices_match_sklearn(self):
         # the unit engine's observed totals are confusion matrices equal to sklearn's
         s = make_stratum(self.rng, n=500, k=4, n_groups=20)
-        spec = smp._parse_metric("accuracy", 4, None)
-        eng = smp._stratum_engine(s, spec, "group", "ar", None, 0)
+        spec = _registry._parse_metric("accuracy", 4, None)
+        eng = _features._stratum_engine(s, spec, "group", "ar", None, 0)
         np.testing.assert_array_equal(eng[1].reshape(4, 4),
                                       skm.confusion_matrix(s.y_true, s.pred_a, labels=range(4)))
         np.testing.assert_array_equal(eng[2].reshape(4, 4),
@@ -262,7 +262,7 @@ class TestApproximateRandomization:
     def test_popcount_and_btpe_binomials_agree_with_naive(self):
         # cells above the popcount limit go through numpy's binomial; both paths must be right
         s = make_stratum(self.rng, n=6000, k=2, acc_a=0.5, acc_b=0.5)
-        eng = smp._CellAR(np.bincount((s.y_true * 2 + s.pred_a) * 2 + s.pred_b,
+        eng = _engines._CellAR(np.bincount((s.y_true * 2 + s.pred_a) * 2 + s.pred_b,
                                       minlength=8).reshape(2, 2, 2))
         assert eng.big and eng.n_small == 0
         res = approximate_randomization(s, "accuracy", unit="sample", n_resamples=4000, rng=1,
@@ -294,16 +294,16 @@ class TestApproximateRandomization:
             assert res.statistic == pytest.approx(ccc_diff(s.va_a, s.va_b), rel=1e-10)
 
     def test_float32_path_matches_float64_path(self, monkeypatch):
-        monkeypatch.setattr(smp, "_COMPILED_AR", False)  # the float path (numba or not)
+        monkeypatch.setattr(_engines, "_COMPILED_AR", False)  # the float path (numba or not)
         s = make_stratum(self.rng, n=3000, va=True, proba=True)
         ctx = MetricContext(cost=1.0 - np.eye(4))
         for metric in ("va_ccc_mean", "expected_cost"):
             ref = approximate_randomization(s, metric, unit="sample", n_resamples=500, rng=5,
                                             return_null=True, context=ctx, alpha=None)
-            monkeypatch.setattr(smp, "_FLOAT32_MIN_UNITS", 16)
+            monkeypatch.setattr(_engines, "_FLOAT32_MIN_UNITS", 16)
             res = approximate_randomization(s, metric, unit="sample", n_resamples=500, rng=5,
                                             return_null=True, context=ctx, alpha=None)
-            monkeypatch.setattr(smp, "_FLOAT32_MIN_UNITS", 2**15)
+            monkeypatch.setattr(_engines, "_FLOAT32_MIN_UNITS", 2**15)
             # same random bits, float32 products: agree to float32 rounding of the sums
             sd = ref.null_distribution.std()
             np.testing.assert_allclose(res.null_distribution, ref.null_distribution,
@@ -428,7 +428,7 @@ class TestPairedBootstrap:
         s = make_stratum(self.rng, n=2000, va=True)
         ref = paired_bootstrap(s, "va_ccc_mean", unit="sample", n_resamples=800, rng=3,
                                return_null=True, alpha=None)
-        monkeypatch.setattr(smp, "_FLOAT32_MIN_UNITS", 16)
+        monkeypatch.setattr(_engines, "_FLOAT32_MIN_UNITS", 16)
         res = paired_bootstrap(s, "va_ccc_mean", unit="sample", n_resamples=800, rng=3,
                                return_null=True, alpha=None)
         assert_same_distribution(res.null_distribution, ref.null_distribution)
@@ -445,7 +445,7 @@ class TestPairedBootstrap:
 
 def test_threaded_float32_ar_equals_the_serial_sum(monkeypatch):
     """The float32 AR product is summed over unit halves in threads: same draws, same null."""
-    import affectctl.stats.samples as samples_module
+    from affectctl.stats.samples import _engines as samples_module
 
     monkeypatch.setattr(samples_module, "_COMPILED_AR", False)  # the float path (numba or not)
     rng = np.random.default_rng(4)
@@ -478,19 +478,19 @@ def test_popcount_fallback_equals_bitwise_count(monkeypatch):
     np.testing.assert_array_equal(_common.popcount64(words), expected)
 
 
-@pytest.mark.skipif(not smp._COMPILED_AR, reason="numba is not installed (optional kernel)")
+@pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
 @pytest.mark.parametrize("metric", ["va_ccc_mean", "expected_cost", "va_rmse_arousal"])
 def test_compiled_bitplane_ar_matches_the_float_path(monkeypatch, metric):
     """The numba bit-plane kernel and the float32 product consume the same random words:
     their null replicates agree to the kernel's 16-bit rounding (< 1e-3 of the null sd),
     and both agree with a float64 sum over the same bits."""
     rng = np.random.default_rng(11)
-    n = smp._FLOAT32_MIN_UNITS + 777  # above the threshold: both fast paths apply
+    n = _engines._FLOAT32_MIN_UNITS + 777  # above the threshold: both fast paths apply
     s = make_stratum(rng, n=n, va=True, proba=True)
     ctx = MetricContext(cost=1.0 - np.eye(4))
     nulls = {}
     for compiled in (True, False):
-        monkeypatch.setattr(smp, "_COMPILED_AR", compiled)
+        monkeypatch.setattr(_engines, "_COMPILED_AR", compiled)
         res = approximate_randomization(s, metric, unit="sample", n_resamples=199, rng=4,
                                         return_null=True, context=ctx, alpha=None)
         nulls[compiled] = res
@@ -501,7 +501,7 @@ def test_compiled_bitplane_ar_matches_the_float_path(monkeypatch, metric):
     assert nulls[True].statistic == nulls[False].statistic
 
 
-@pytest.mark.skipif(not smp._COMPILED_AR, reason="numba is not installed (optional kernel)")
+@pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
 def test_bitplane_sums_equal_a_float64_dot_product_within_the_rounding_bound():
     from affectctl.stats._bitplanes import BitPlanes
 

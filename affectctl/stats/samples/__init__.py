@@ -1,0 +1,74 @@
+"""Sample-level paired tests for non-decomposable metrics: approximate randomization and bootstrap.
+
+Seed-level tests (:mod:`affectctl.stats.seeds`) have few pairs. Within one seed,
+two systems are also paired *sample by sample*: the same frames, the same truth.
+Macro-F1, UAR, κ, MCC, CCC are not means over samples, so a paired t-test on
+per-sample scores does not apply; these tests recompute the metric on resampled
+data instead (Noreen 1989; Riezler & Maxwell 2005; Dror et al. 2018).
+
+* :func:`approximate_randomization` swaps the two systems' outputs on a random
+  half of the units (H0: the systems are exchangeable on every unit).
+* :func:`paired_bootstrap` resamples units with replacement, **the same units for
+  both systems**, and gives a CI of metric(A) - metric(B) and a p-value.
+
+A *stratum* is one seed (:class:`PairedPredictions`); with several strata the
+statistic is the mean over strata of metric(A_s) - metric(B_s), and resampling
+happens within each stratum independently.
+
+Units
+-----
+``unit="group"`` resamples whole groups (videos): frames of a video are
+correlated, and treating them as independent units makes the test anti-
+conservative (see ``benchmarks/bench_stats.py --calibration``). ``unit="sample"``
+is for data whose samples are independent (still images).
+
+Fast by construction
+--------------------
+Count-based metrics depend on the data only through the histogram of
+(truth, prediction A, prediction B) cells (at most K³ cells). With
+``unit="sample"``, an AR replicate moves ``X ~ Binomial(c, 1/2)`` samples from
+cell (t, a, b) to (t, b, a); pairing the two mirror cells needs one draw per
+unordered pair: the net transfer is ``Binomial(c_ab + c_ba, 1/2) - c_ba``. A
+bootstrap replicate is a multinomial over cells. Replicate confusion matrices
+form ``(R, K, K)`` stacks fed to :mod:`affectctl.metrics.confusion`, so a
+replicate costs O(K³), whatever the number of samples. With ``unit="group"``,
+per-group confusion matrices (or sufficient sums for CCC/PCC/RMSE, per-group sums
+for expected cost) form a ``(G, F)`` matrix and a batch of replicates is one
+matrix product with a ``(B, G)`` 0/1 swap matrix (AR) or multinomial count
+matrix (bootstrap). Replicates are processed in batches, so memory does not
+grow with ``n_resamples``.
+
+Continuous metrics with ``unit="sample"`` (CCC, PCC, RMSE, expected cost) have
+no such histogram: a replicate costs O(n) (the swap matrix is a random bit per
+sample and replicate). For more than ``2**15`` units, AR uses, when numba is
+installed, a compiled bit-plane kernel (:mod:`affectctl.stats._bitplanes`): the
+per-unit differences in 16-bit fixed point, the sum over swapped units as exact
+integer popcounts of (random word AND bit-plane), with replicate statistics
+within about 1e-4 of the null standard deviation of a float64 computation. Without numba (or for the bootstrap) the products run in float32 on
+centred values, cache-blocked, with the mean part added back in float64: on
+10**6 samples the replicate statistics differ from a float64 computation by
+about 2e-6 of the null standard deviation. Both are far below the Monte-Carlo
+error of the p-value, and both consume the same random words.
+
+Reproducibility
+---------------
+The same ``rng`` seed gives the same replicates for the same data, affectctl
+version and numpy version; the order in which random numbers are consumed
+follows the internal batch layout, so it is not promised across versions.
+"""
+
+from ._containers import MetricContext, PairedPredictions
+from ._paired import UNITS, approximate_randomization, metric_value, paired_bootstrap
+from ._registry import SAMPLE_METRICS, higher_is_better, is_sample_metric
+
+__all__ = [
+    "MetricContext",
+    "PairedPredictions",
+    "SAMPLE_METRICS",
+    "UNITS",
+    "approximate_randomization",
+    "paired_bootstrap",
+    "is_sample_metric",
+    "higher_is_better",
+    "metric_value",
+]

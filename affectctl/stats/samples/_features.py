@@ -1,0 +1,103 @@
+"""Per-stratum feature totals and the engine that resamples them.
+
+:func:`_stratum_engine` turns one :class:`PairedPredictions` into additive unit
+features of systems A and B for the chosen metric and picks the engine.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ...errors import ConfigError
+from ._containers import MetricContext, PairedPredictions
+from ._engines import _CellAR, _CellBoot, _UnitEngine
+from ._registry import _Metric
+
+def _units(stratum: PairedPredictions, used: np.ndarray, unit: str):
+    """Unit index per used sample and number of units (empty units dropped)."""
+    if unit == "sample":
+        return None, int(used.sum())
+    _, inv = np.unique(stratum.group[used], return_inverse=True)
+    return inv.reshape(-1), int(inv.max()) + 1 if inv.size else 0
+
+
+def _features(columns, inv, g):
+    """Stack per-sample feature columns (unit=sample) or sum them per unit (unit=group).
+
+    ``columns`` is an iterable of 1-D arrays, consumed one at a time so that the
+    group path never holds an (n, F) matrix.
+    """
+    if inv is None:
+        return np.stack(list(columns), axis=1)
+    return np.stack([np.bincount(inv, weights=c, minlength=g) for c in columns], axis=1)
+
+
+def _va_columns(stratum, dims, system, used):
+    """Per-sample sufficient sums (n, y, x, y², x², yx) per VA dimension; excluded rows 0."""
+    vt = stratum.va_true[used]
+    vx = (stratum.va_a if system == "a" else stratum.va_b)[used]
+    for d in dims:
+        ok = np.isfinite(vt[:, d])
+        y = np.where(ok, vt[:, d], 0.0)
+        x = np.where(ok, vx[:, d], 0.0)
+        yield ok.astype(np.float64)
+        yield y
+        yield x
+        yield y * y
+        yield x * x
+        yield y * x
+
+
+def _cost_values(stratum, cost, used, system):
+    p = stratum.proba_a if system == "a" else stratum.proba_b
+    y = stratum.y_true[used]
+    return np.einsum("ij,ij->i", p[used], cost[y])
+
+
+def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: str,
+                    context: MetricContext | None, idx: int):
+    """Return (engine, observed feature totals A and B, number of units)."""
+    k = stratum.n_classes
+    if spec.family == "confusion":
+        used = stratum.y_true >= 0
+        t, a, b = stratum.y_true[used], stratum.pred_a[used], stratum.pred_b[used]
+        if unit == "sample":
+            hist = np.bincount((t * k + a) * k + b, minlength=k**3).reshape(k, k, k)
+            eng = _CellAR(hist) if test == "ar" else _CellBoot(hist)
+            tot_a = hist.sum(axis=2).reshape(-1).astype(np.float64)
+            tot_b = hist.sum(axis=1).reshape(-1).astype(np.float64)
+            return eng, tot_a, tot_b, int(used.sum())
+        inv, g = _units(stratum, used, unit)
+        fa = np.bincount(inv * k * k + t * k + a, minlength=g * k * k).reshape(g, k * k)
+        fb = np.bincount(inv * k * k + t * k + b, minlength=g * k * k).reshape(g, k * k)
+        eng = _UnitEngine(fa.astype(np.float64), fb.astype(np.float64))
+        return eng, eng.tot_a, eng.tot_b, g
+    if spec.family == "va":
+        if stratum.va_true is None:
+            raise ConfigError(f"`metric` {spec.id!r} needs `va_true`, `va_a` and `va_b`; stratum "
+                              f"{idx} has none.")
+        used = np.isfinite(stratum.va_true[:, list(spec.dims)]).any(axis=1)
+        inv, g = _units(stratum, used, unit)
+        fa = _features(_va_columns(stratum, spec.dims, "a", used), inv, g)
+        fb = _features(_va_columns(stratum, spec.dims, "b", used), inv, g)
+    else:  # cost
+        if stratum.proba_a is None:
+            raise ConfigError(f"`metric` {spec.id!r} needs `proba_a` and `proba_b`; stratum {idx} "
+                              "has none.")
+        used = stratum.y_true >= 0
+        inv, g = _units(stratum, used, unit)
+        ones = np.ones(int(used.sum()))
+        fa = _features((ones, _cost_values(stratum, context.cost, used, "a")), inv, g)
+        fb = _features((ones, _cost_values(stratum, context.cost, used, "b")), inv, g)
+    eng = _UnitEngine(fa, fb)
+    return eng, eng.tot_a, eng.tot_b, eng.u
+
+
+def _evaluate(spec: _Metric, features: np.ndarray) -> np.ndarray:
+    """Metric values of a stack of feature totals; undefined replicates become NaN quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with np.errstate(all="ignore"):
+            return np.asarray(spec.fn(features), dtype=np.float64)

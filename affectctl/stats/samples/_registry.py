@@ -1,0 +1,169 @@
+"""Metric ids of the sample-level tests: parsing, direction, the function of the unit sums.
+
+A metric here is a function of *additive unit features* (a confusion matrix
+flattened, or the sufficient sums of CCC/PCC/RMSE, or (n, cost) for the expected
+cost), so that a resampled metric is that function of resampled sums.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from ...errors import ConfigError
+from ...metrics import confusion as cmx
+from ...metrics import regression as reg
+from ._containers import MetricContext
+
+__all__ = ["SAMPLE_METRICS", "is_sample_metric", "higher_is_better"]
+
+#: Metric ids the sample-level tests accept. ``<k>``, ``<a>``, ``<b>`` are class
+#: indices (0-based) or class names (via ``MetricContext.class_names``).
+SAMPLE_METRICS = (
+    "accuracy",
+    "expr_macro_f1",
+    "f1:<k>",
+    "uar",
+    "cohen_kappa",
+    "mcc",
+    "pair_confusion:<a>|<b>",
+    "error_distance_mean",
+    "quadrant_preservation",
+    "expected_cost",
+    "va_ccc_valence",
+    "va_ccc_arousal",
+    "va_ccc_mean",
+    "va_pcc_valence",
+    "va_pcc_arousal",
+    "va_rmse_valence",
+    "va_rmse_arousal",
+)
+
+
+
+@dataclass(frozen=True)
+class _Metric:
+    id: str
+    family: str                 # "confusion" | "va" | "cost"
+    fn: object                  # features (..., F) -> values (...)
+    higher_is_better: bool
+    dims: tuple = ()            # VA dimensions used (0 valence, 1 arousal)
+    check: object = None        # observed-data check: cm -> message or None
+
+
+def _cm(f, k):
+    return f.reshape(f.shape[:-1] + (k, k))
+
+
+def _resolve_class(token: str, k: int, context, metric: str) -> int:
+    token = token.strip()
+    if re.fullmatch(r"-?\d+", token):
+        idx = int(token)
+    else:
+        names = None if context is None else context.class_names
+        if names is None or token not in names:
+            raise ConfigError(f"`metric` {metric!r} names class {token!r}, which is neither a "
+                              f"class index in [0, {k}) nor one of `context.class_names` "
+                              f"({names!r}).")
+        idx = names.index(token)
+    if not 0 <= idx < k:
+        raise ConfigError(f"`metric` {metric!r}: class index must lie in [0, {k}); got {idx}.")
+    return idx
+
+
+def _macro_f1_check(cm):
+    f1 = cmx.f1_per_class(cm, on_empty="nan")
+    bad = np.flatnonzero(np.isnan(f1))
+    return (None if bad.size == 0 else
+            f"class(es) {bad.tolist()} have no true and no predicted sample; their F1 counts as "
+            "0 in the macro mean")
+
+
+def _parse_metric(metric, k: int, context: MetricContext | None) -> _Metric:
+    if not isinstance(metric, str):
+        raise ConfigError(f"`metric` must be a metric id string, one of {SAMPLE_METRICS}; got "
+                          f"{metric!r}.")
+    simple = {
+        "accuracy": (cmx.accuracy_score, True),
+        "expr_macro_f1": (partial(cmx.macro_f1_score, on_empty=0.0), True),
+        "uar": (partial(cmx.uar_score, on_empty="nan"), True),
+        "cohen_kappa": (cmx.cohen_kappa_score, True),
+        "mcc": (cmx.mcc_score, True),
+    }
+    if metric in simple:
+        fn, hib = simple[metric]
+        check = _macro_f1_check if metric == "expr_macro_f1" else None
+        return _Metric(metric, "confusion", lambda f, fn=fn: fn(_cm(f, k)), hib, check=check)
+    if metric.startswith("f1:"):
+        c = _resolve_class(metric[3:], k, context, metric)
+        return _Metric(metric, "confusion",
+                       lambda f: cmx.f1_per_class(_cm(f, k), on_empty="nan")[..., c], True)
+    if metric.startswith("pair_confusion:"):
+        body = metric[len("pair_confusion:"):]
+        if body.count("|") != 1:
+            raise ConfigError(f"`metric` must look like 'pair_confusion:<a>|<b>'; got {metric!r}.")
+        a, b = (_resolve_class(t, k, context, metric) for t in body.split("|"))
+        if a == b:
+            raise ConfigError(f"`metric` {metric!r} needs two different classes; got {a} twice.")
+        return _Metric(metric, "confusion",
+                       lambda f: cmx.pair_confusion_rate(_cm(f, k), a, b, on_empty="nan"), False)
+    if metric == "error_distance_mean":
+        cost = _context_cost(context, k, metric, filled=False)
+        return _Metric(metric, "confusion",
+                       lambda f: cmx.error_distance(_cm(f, k), cost, on_empty="nan"), False)
+    if metric == "quadrant_preservation":
+        if context is None or context.quadrants is None:
+            raise ConfigError(f"`metric` {metric!r} needs `context.quadrants`; got None.")
+        q = context.quadrants
+        if q.shape != (k,):
+            raise ConfigError(f"`context.quadrants` must have shape ({k},); got {q.shape}.")
+        return _Metric(metric, "confusion",
+                       lambda f: cmx.quadrant_preservation_score(_cm(f, k), q, on_empty="nan"),
+                       True)
+    if metric == "expected_cost":
+        _context_cost(context, k, metric, filled=True)
+        return _Metric(metric, "cost", lambda f: f[..., 1] / f[..., 0], False)
+    m = re.fullmatch(r"va_(ccc|pcc|rmse)_(valence|arousal|mean)", metric)
+    if m and not (m.group(2) == "mean" and m.group(1) != "ccc"):
+        kind, dim = m.groups()
+        fun = {"ccc": reg.ccc_from_sums, "pcc": reg.pcc_from_sums, "rmse": reg.rmse_from_sums}[kind]
+        if dim == "mean":
+            return _Metric(metric, "va", lambda f: 0.5 * (fun(f[..., 0:6]) + fun(f[..., 6:12])),
+                           True, dims=(0, 1))
+        return _Metric(metric, "va", lambda f: fun(f[..., 0:6]), kind != "rmse",
+                       dims=(0,) if dim == "valence" else (1,))
+    raise ConfigError(f"`metric` must be one of {SAMPLE_METRICS}; got {metric!r}.")
+
+
+def _context_cost(context, k, metric, *, filled):
+    if context is None or context.cost is None:
+        raise ConfigError(f"`metric` {metric!r} needs `context.cost` (a (K, K) cost matrix); "
+                          "got None.")
+    c = context.cost
+    if c.shape != (k, k):
+        raise ConfigError(f"`context.cost` must have shape ({k}, {k}); got {c.shape}.")
+    if filled and not np.isfinite(c).all():
+        raise ConfigError(f"`metric` {metric!r} needs a filled `context.cost` without NaN; use "
+                          "affectctl.circumplex.cost_matrix(coords, missing='mean').")
+    return c
+
+
+def is_sample_metric(metric: str) -> bool:
+    """Whether ``metric`` is an id the sample-level tests accept (class names not checked)."""
+    if not isinstance(metric, str):
+        return False
+    if metric in SAMPLE_METRICS:
+        return True
+    return bool(re.fullmatch(r"f1:[^|]+", metric) or re.fullmatch(r"pair_confusion:[^|]+\|[^|]+",
+                                                                   metric))
+
+
+def higher_is_better(metric: str) -> bool:
+    """True for scores (accuracy, F1, CCC, ...), False for distances, costs, confusion rates."""
+    if not is_sample_metric(metric):
+        raise ConfigError(f"`metric` must be one of {SAMPLE_METRICS}; got {metric!r}.")
+    return not (metric.startswith("pair_confusion:") or metric in (
+        "error_distance_mean", "expected_cost", "va_rmse_valence", "va_rmse_arousal"))
