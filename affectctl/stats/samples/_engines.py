@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._common import popcount64
+from . import _gaussian
 
 _FLOAT32_MIN_UNITS = 2**15
 # Binomial(N, 1/2) by popcount of N random bits up to this N; numpy's BTPE beyond.
@@ -133,6 +134,36 @@ class _UnitEngine:
         self.u = int(fa.shape[0])
         self.tot_a, self.tot_b = fa.sum(axis=0), fb.sum(axis=0)
         self._d = None
+        self.gauss = None
+
+    # Gaussian replicate sums ----------------------------------------------------------------
+    def choose_sums(self, sums: str, fn, test: str, n_resamples: int) -> str:
+        """Use the hybrid Gaussian sums (:mod:`._gaussian`) when allowed and accurate enough.
+
+        ``fn`` maps feature totals (..., F) to the metric (for the bootstrap's gradient).
+        Returns what the result's note says about this stratum.
+        """
+        self.gauss = None
+        if sums == "exact" or self.u < _gaussian._MIN_UNITS:
+            return "exact"
+        if test == "ar":
+            diffs = [(j, self.fb[:, j] - self.fa[:, j]) for j in range(self.fa.shape[1])]
+            diffs = [(j, c) for j, c in diffs if np.any(c != 0)]
+            if not diffs:
+                return "exact"
+            cols = np.array([j for j, _ in diffs])
+            g = _gaussian.GaussianSums([c[:, None] for _, c in diffs], "ar")
+            g.cols = cols
+        else:
+            v = np.concatenate([_gaussian.gradient(fn, self.tot_a),
+                                -_gaussian.gradient(fn, self.tot_b)])
+            g = _gaussian.GaussianSums([self.fa, self.fb], "boot", direction=v)
+        tol = _gaussian.edgeworth_tolerance(n_resamples)
+        if g.bound <= tol:  # NaN (undefined gradient) fails too
+            self.gauss = g
+            return f"{g.describe()} <= tolerance {tol:.2g}"
+        return (f"exact (the Gaussian sums were declined: Edgeworth bound {g.bound:.2g} > "
+                f"tolerance {tol:.2g}; max leverage {g.h_max:.3g})")
 
     # AR --------------------------------------------------------------------------------------
     def _prepare_ar(self):
@@ -160,11 +191,20 @@ class _UnitEngine:
             self._d = d
 
     def ar_bytes_per_replicate(self) -> int:
+        if self.gauss is not None:
+            return 24 * self.gauss.m + 64
         if self.u >= _FLOAT32_MIN_UNITS:
             return self.u // 8 + 4 * _AR_CHUNK + 64
         return self.u * 9 + 64
 
     def ar(self, gen, b):
+        if self.gauss is not None:
+            a = np.broadcast_to(self.tot_a, (b, self.tot_a.shape[0])).copy()
+            bb = np.broadcast_to(self.tot_b, (b, self.tot_b.shape[0])).copy()
+            delta = self.gauss.ar(gen, b)
+            a[:, self.gauss.cols] += delta
+            bb[:, self.gauss.cols] -= delta
+            return a, bb
         if self._d is None:
             self._prepare_ar()
         a = np.broadcast_to(self.tot_a, (b, self.tot_a.shape[0])).copy()
@@ -215,11 +255,17 @@ class _UnitEngine:
 
     # bootstrap -------------------------------------------------------------------------------
     def boot_bytes_per_replicate(self) -> int:
+        if self.gauss is not None:
+            return 24 * self.gauss.m + 64
         if self.u >= _FLOAT32_MIN_UNITS:
             return self.u * 4 + 64
         return self.u * 24 + 64
 
     def boot(self, gen, b):
+        if self.gauss is not None:
+            s = self.gauss.boot(gen, b)
+            nf = self.fa.shape[1]
+            return s[:, :nf], s[:, nf:]
         if self.u >= _FLOAT32_MIN_UNITS:
             return self._boot_f32(gen, b)
         idx = gen.integers(0, self.u, size=(b, self.u))

