@@ -237,6 +237,7 @@ def compare(
     mcnemar: str = "exact",
     rng: int = 0,
     progress=None,
+    sums: str = "auto",
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -284,6 +285,10 @@ def compare(
         Seed of every Monte-Carlo draw; reported with the results.
     progress : callable, optional
         ``progress(done, total)`` called as comparisons finish.
+    sums : {"auto", "exact"}, default "auto"
+        How the sample-level tests draw a replicate's unit sums on many samples (see
+        :func:`affectctl.stats.samples.approximate_randomization`); each test's ``note``
+        says which ran.
 
     Returns
     -------
@@ -296,6 +301,9 @@ def compare(
     from .stats.correction import adjust_pvalues
 
     conditions = _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction)
+    if sums not in sample_stats.SUMS:
+        allowed = ", ".join(repr(v) for v in sample_stats.SUMS)
+        raise ConfigError(f"`sums` must be one of {{{allowed}}}; got {sums!r}.")
     for t in seed_tests:
         if t not in SEED_TESTS:
             raise ConfigError(f"`seed_tests` entries must be in {set(SEED_TESTS)}; got {t!r}.")
@@ -391,11 +399,11 @@ def compare(
                     if sample_test == "ar":
                         res = sample_stats.approximate_randomization(
                             use, sample_metric, unit=unit, n_resamples=n_resamples,
-                            alternative=alternative, rng=rng, context=ctx)
+                            alternative=alternative, rng=rng, context=ctx, sums=sums)
                     else:
                         res = sample_stats.paired_bootstrap(
                             use, sample_metric, unit=unit, n_resamples=n_resamples,
-                            alternative=alternative, rng=rng, context=ctx)
+                            alternative=alternative, rng=rng, context=ctx, sums=sums)
                 out.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                             **res.to_record()})
         if classifier_tests:
@@ -416,7 +424,7 @@ def compare(
         if single_run:
             diff_records.extend(_single_run_differences(
                 a, b, strata, headline, official, tax, geo, context, context_filled, wide, seeds[0],
-                unit=unit, n_resamples=n_resamples, rng=rng, about=about(a, b)))
+                unit=unit, n_resamples=n_resamples, rng=rng, about=about(a, b), sums=sums))
         return out
 
     if progress is not None:
@@ -473,7 +481,7 @@ def compare(
                                for c in conditions},
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official, "mcnemar": mcnemar, "single_run": single_run,
-                "seed_tests_skipped": skipped_note}
+                "seed_tests_skipped": skipped_note, "sums": sums}
     differences = None
     if single_run:
         differences = pd.DataFrame.from_records(diff_records, columns=_DIFF_COLUMNS)
@@ -501,7 +509,7 @@ _DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low"
 
 
 def _single_run_differences(a, b, strata, headline, official, tax, geo, context, context_filled, wide,
-                            run_seed, *, unit, n_resamples, rng, about) -> list:
+                            run_seed, *, unit, n_resamples, rng, about, sums="auto") -> list:
     """Paired-bootstrap CIs of metric(a) − metric(b) for one run per condition.
 
     Every headline metric the sample-level engine knows, then ``f1:<Class>`` for every
@@ -521,7 +529,8 @@ def _single_run_differences(a, b, strata, headline, official, tax, geo, context,
             ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
         with about:
             res = sample_stats.paired_bootstrap(use, sample_metric, unit=unit, n_resamples=n_resamples,
-                                                alternative="two-sided", rng=rng, context=ctx)
+                                                alternative="two-sided", rng=rng, context=ctx,
+                                                sums=sums)
         va = wide.loc[(a, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
         vb = wide.loc[(b, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
         out.append({"a": a, "b": b, "metric": metric, "value_a": float(va), "value_b": float(vb),

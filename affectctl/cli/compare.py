@@ -67,6 +67,9 @@ def compare_cli(
     unit: Annotated[Optional[str], typer.Option(help="Resampling unit: sample or group (default: group "
                                                 "when the dumps have one).")] = None,
     permutations: Annotated[int, typer.Option(help="Monte-Carlo resamples.")] = 9999,
+    sums: Annotated[str, typer.Option(help="Replicate sums of the sample-level test on many samples: auto "
+                                      "(Gaussian when its Edgeworth bound is below a tenth of the "
+                                      "Monte-Carlo error) or exact.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of every Monte-Carlo draw.")] = 0,
     alternative: Annotated[str, typer.Option(help="two-sided, greater or less.")] = "two-sided",
     correction: Annotated[str, typer.Option(help="holm, fdr_bh, bonferroni, none, or westfall-young "
@@ -131,7 +134,7 @@ def compare_cli(
                      geometry=geometry, geometry_min_samples=geometry_min_samples,
                      sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
-                     progress=progress)
+                     progress=progress, sums=sums)
     if not as_json:
         err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
     if not quiet:  # --quiet and --json: results.json's settings.exclusions keeps the counts

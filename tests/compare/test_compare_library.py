@@ -120,6 +120,20 @@ def test_option_errors(runs):
         compare(runs, "base", ("uniform",), metrics=["au_f1_mean"])
 
 
+def test_sums_reaches_the_sample_tests_and_the_settings(runs, result):
+    """The examples have far fewer than 2**16 units: 'auto' and 'exact' both run the exact
+    engines (byte-identical records), the choice is in the settings and each note."""
+    assert result.settings["sums"] == "auto"
+    exact = compare(runs, "base", ("circumplex", "uniform"), n_resamples=999, rng=11, sums="exact")
+    assert exact.settings["sums"] == "exact"
+    ar = result.comparisons[result.comparisons["test"] == "ar"]
+    assert len(ar) and ar["note"].str.endswith("replicate sums: exact").all()
+    cols = ["p_value", "mean_diff", "statistic"]
+    assert ar[cols].equals(exact.comparisons[exact.comparisons["test"] == "ar"][cols])
+    with pytest.raises(ConfigError, match="`sums` must be one of"):
+        compare(runs, "base", ("circumplex",), n_resamples=99, sums="normal")
+
+
 def test_mismatched_runs_are_named(tmp_path):
     for c in ("base", "uniform"):
         shutil.copytree(EXAMPLES / c, tmp_path / c)

@@ -39,16 +39,29 @@ matrix (bootstrap). Replicates are processed in batches, so memory does not
 grow with ``n_resamples``.
 
 Continuous metrics with ``unit="sample"`` (CCC, PCC, RMSE, expected cost) have
-no such histogram: a replicate costs O(n) (the swap matrix is a random bit per
-sample and replicate). For more than ``2**15`` units, AR uses, when numba is
-installed, a compiled bit-plane kernel (:mod:`affectctl.stats._bitplanes`): the
-per-unit differences in 16-bit fixed point, the sum over swapped units as exact
-integer popcounts of (random word AND bit-plane), with replicate statistics
-within about 1e-4 of the null standard deviation of a float64 computation. Without numba (or for the bootstrap) the products run in float32 on
-centred values, cache-blocked, with the mean part added back in float64: on
-10**6 samples the replicate statistics differ from a float64 computation by
-about 2e-6 of the null standard deviation. Both are far below the Monte-Carlo
-error of the p-value, and both consume the same random words.
+no such histogram: an exact replicate needs one random bit (AR) or one
+multinomial count (bootstrap) per sample. With at least ``2**16`` units
+(``sums="auto"``, the default), the replicate's unit sums are drawn instead from
+their exact first two moments, the units of largest leverage exactly and the
+rest from a moment-matched normal, whenever the Edgeworth bound of that
+approximation is below a tenth of the Monte-Carlo standard error; the metric is
+then computed exactly from each replicate's sums, so a replicate costs O(F²)
+whatever the number of samples (:mod:`affectctl.stats.samples._gaussian` gives
+the moments, the bound and its sources; the result's ``note`` the diagnostic).
+``sums="exact"`` (and the fallback) keeps the exact engines: for more than
+``2**15`` units, AR uses, when numba is installed, a compiled bit-plane kernel
+(:mod:`affectctl.stats._bitplanes`), with replicate statistics within about 1e-4
+of the null standard deviation of a float64 computation; without numba (or for
+the bootstrap) the products run in float32 on centred values, cache-blocked,
+with the mean part added back in float64 (about 2e-6 of the null standard
+deviation on 10**6 samples). Both are far below the Monte-Carlo error of the
+p-value, and both consume the same random words.
+
+Modules
+-------
+``_containers`` (MetricContext, PairedPredictions), ``_registry`` (metric ids),
+``_features`` (per-stratum unit features), ``_engines`` (exact engines),
+``_gaussian`` (Gaussian replicate sums), ``_paired`` (the two tests).
 
 Reproducibility
 ---------------
@@ -58,6 +71,7 @@ follows the internal batch layout, so it is not promised across versions.
 """
 
 from ._containers import MetricContext, PairedPredictions
+from ._gaussian import SUMS
 from ._paired import UNITS, approximate_randomization, metric_value, paired_bootstrap
 from ._registry import SAMPLE_METRICS, higher_is_better, is_sample_metric
 
@@ -65,6 +79,7 @@ __all__ = [
     "MetricContext",
     "PairedPredictions",
     "SAMPLE_METRICS",
+    "SUMS",
     "UNITS",
     "approximate_randomization",
     "paired_bootstrap",
