@@ -147,12 +147,13 @@ class _UnitEngine:
         if sums == "exact" or self.u < _gaussian._MIN_UNITS:
             return "exact"
         if test == "ar":
-            diffs = [(j, self.fb[:, j] - self.fa[:, j]) for j in range(self.fa.shape[1])]
-            diffs = [(j, c) for j, c in diffs if np.any(c != 0)]
-            if not diffs:
+            cols = [j for j in range(self.fa.shape[1])
+                    if not np.array_equal(self.fa[:, j], self.fb[:, j])]
+            if not cols:
                 return "exact"
-            cols = np.array([j for j, _ in diffs])
-            g = _gaussian.GaussianSums([c[:, None] for _, c in diffs], "ar")
+            cols = np.array(cols)
+            d = self.fb[:, cols] - self.fa[:, cols]
+            g = _gaussian.GaussianSums([d], "ar")
             g.cols = cols
         else:
             v = np.concatenate([_gaussian.gradient(fn, self.tot_a),

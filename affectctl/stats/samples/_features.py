@@ -52,6 +52,31 @@ def _va_columns(stratum, dims, system, used):
         yield y * x
 
 
+def _va_rows(stratum, dims, system, used):
+    """The columns of :func:`_va_columns` as the rows of one (6 * len(dims), n) array, written in
+    place (unit=sample: its transpose is the (n, F) feature matrix, in Fortran order)."""
+    every = bool(used.all())
+    vt = stratum.va_true if every else stratum.va_true[used]
+    vx = stratum.va_a if system == "a" else stratum.va_b
+    vx = vx if every else vx[used]
+    out = np.empty((6 * len(dims), vt.shape[0]))
+    for j, d in enumerate(dims):
+        n_, y, x, yy, xx, yx = out[6 * j:6 * j + 6]
+        y[...] = vt[:, d]
+        x[...] = vx[:, d]
+        ok = np.isfinite(y)
+        if ok.all():
+            n_[...] = 1.0
+        else:
+            n_[...] = ok
+            y[~ok] = 0.0
+            x[~ok] = 0.0
+        np.multiply(y, y, out=yy)
+        np.multiply(x, x, out=xx)
+        np.multiply(y, x, out=yx)
+    return out
+
+
 def _cost_values(stratum, cost, used, system):
     p = stratum.proba_a if system == "a" else stratum.proba_b
     y = stratum.y_true[used]
@@ -62,7 +87,7 @@ def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: 
                     context: MetricContext | None, idx: int):
     """Return (engine, observed feature totals A and B, number of units)."""
     k = stratum.n_classes
-    if spec.family == "confusion":
+    if spec.kind == "confusion":
         used = stratum.y_true >= 0
         t, a, b = stratum.y_true[used], stratum.pred_a[used], stratum.pred_b[used]
         if unit == "sample":
@@ -76,14 +101,18 @@ def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: 
         fb = np.bincount(inv * k * k + t * k + b, minlength=g * k * k).reshape(g, k * k)
         eng = _UnitEngine(fa.astype(np.float64), fb.astype(np.float64))
         return eng, eng.tot_a, eng.tot_b, g
-    if spec.family == "va":
+    if spec.kind == "va":
         if stratum.va_true is None:
             raise ConfigError(f"`metric` {spec.id!r} needs `va_true`, `va_a` and `va_b`; stratum "
                               f"{idx} has none.")
         used = np.isfinite(stratum.va_true[:, list(spec.dims)]).any(axis=1)
         inv, g = _units(stratum, used, unit)
-        fa = _features(_va_columns(stratum, spec.dims, "a", used), inv, g)
-        fb = _features(_va_columns(stratum, spec.dims, "b", used), inv, g)
+        if inv is None:
+            fa = _va_rows(stratum, spec.dims, "a", used).T
+            fb = _va_rows(stratum, spec.dims, "b", used).T
+        else:
+            fa = _features(_va_columns(stratum, spec.dims, "a", used), inv, g)
+            fb = _features(_va_columns(stratum, spec.dims, "b", used), inv, g)
     else:  # cost
         if stratum.proba_a is None:
             raise ConfigError(f"`metric` {spec.id!r} needs `proba_a` and `proba_b`; stratum {idx} "

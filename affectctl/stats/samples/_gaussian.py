@@ -184,7 +184,7 @@ class GaussianSums:
         self.u, self.test = int(parts[0].shape[0]), test
 
         def rows(lo, hi):
-            return np.hstack([p[lo:hi] for p in parts])
+            return parts[0][lo:hi] if len(parts) == 1 else np.hstack([p[lo:hi] for p in parts])
 
         self._take = lambda idx: np.hstack([p[idx] for p in parts])
         m = min(_EXACT_UNITS, self.u)
