@@ -38,14 +38,13 @@ from ._validation import check_resamples
 from ._json import plain
 from .errors import ConfigError, DegenerateDataWarning
 from .metrics.confusion import confusion_matrix
+from .metrics.ids import metric_direction, resolve_metric_alias, sample_statistic
 from .metrics.registry import (
     GeometryContext,
     geometry_choice,
     geometry_context,
-    metric_direction,
     metric_table,
     official_score_id,
-    resolve_metric_alias,
 )
 from .io.runs import RunSet, aligned, check_paired
 
@@ -390,8 +389,8 @@ def compare(
                 with about(a, b):
                     res = seed_fns[t](xa, xb, alternative=alternative, **kw)
                 out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record()})
-            sample_metric = _sample_metric_id(metric, official)
-            if sample_test != "none" and sample_stats.is_sample_metric(sample_metric):
+            sample_metric = sample_statistic(metric, official)
+            if sample_test != "none" and sample_metric is not None:
                 ctx, use = context, strata
                 if sample_metric == "expected_cost":
                     ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
@@ -519,10 +518,10 @@ def _single_run_differences(a, b, strata, headline, official, tax, geo, context,
     from .stats import samples as sample_stats
 
     out = []
-    wanted = [(m, _sample_metric_id(m, official)) for m in headline]
+    wanted = [(m, sample_statistic(m, official)) for m in headline]
     wanted += [(f"f1:{c}", f"f1:{c}") for c in tax.classes if f"f1:{c}" not in headline]
     for metric, sample_metric in wanted:
-        if not sample_stats.is_sample_metric(sample_metric):
+        if sample_metric is None:
             continue
         ctx, use = context, strata
         if sample_metric == "expected_cost":
@@ -651,13 +650,6 @@ def _with_message(exc, message):
     except TypeError:
         new = ConfigError(message)
     return new
-
-
-def _sample_metric_id(metric: str, official: "str | None") -> str:
-    """Metric id the sample-level engine understands (official scores map to their definition)."""
-    if metric == "official_score" and official:
-        metric = official
-    return {"abaw3_expr_score": "expr_macro_f1", "abaw3_va_score": "va_ccc_mean"}.get(metric, metric)
 
 
 def _without_uncoordinated(stratum, geo: GeometryContext):

@@ -45,6 +45,10 @@ Official challenge scores
     multi-task file, ``abaw3_va_score`` / ``abaw3_au_score`` for VA-only / AU-only
     files. Source: the ABAW challenge papers (Kollias et al., ABAW 2020, FG 2020;
     ABAW2, ICCV-W 2021; ABAW3, CVPR-W 2022; and later editions).
+
+Directions, families, aliases and the sample-level statistic of every id are in
+:mod:`affectctl.metrics.ids` (``metric_direction``, ``OFFICIAL_SCORE`` and
+``resolve_metric_alias`` are re-exported here).
 """
 
 from __future__ import annotations
@@ -69,29 +73,11 @@ from . import confusion as cm_metrics
 from .action_units import au_accuracy_per_unit, au_f1_per_unit
 from .probability import (confidence, expected_calibration_error, expected_calibration_error_soft,
                           expected_cost_per_sample, expected_cost_soft_per_sample)
+from .ids import OFFICIAL_SCORE, metric_direction, resolve_metric_alias
 from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
 __all__ = ["compute_metrics", "metric_table", "resolve_metric_alias", "resolve_geometry", "geometry_choice", "metric_direction",
            "OFFICIAL_SCORE", "official_score_id", "GeometryContext", "geometry_context"]
-
-#: Which metric is a benchmark's headline score, by taxonomy.
-OFFICIAL_SCORE = {
-    "affwild2-expr8": "abaw3_expr_score",
-    "affwild2-expr7": "abaw2_expr_score",
-    "affectnet8": "accuracy",
-    "affectnet7": "accuracy",
-    "rafdb7": "accuracy",
-    "fer2013-7": "accuracy",
-    "ferplus8": "accuracy",
-}
-
-_LOWER_IS_BETTER_PREFIXES = ("error_distance", "expected_cost", "ece", "va_rmse", "pair_confusion",
-                             "geometry_excluded")
-
-
-def metric_direction(metric_id: str) -> int:
-    """+1 when higher is better, −1 when lower is better."""
-    return -1 if metric_id.startswith(_LOWER_IS_BETTER_PREFIXES) else 1
 
 
 @dataclass(frozen=True)
@@ -293,21 +279,3 @@ def metric_table(runset, *, geometry="nrc-vad", on_empty="warn") -> pd.DataFrame
             for metric, value in compute_metrics(dump, geometry=geometry, on_empty=on_empty).items():
                 rows.append((cond, seed, metric, value))
     return pd.DataFrame(rows, columns=["condition", "seed", "metric", "value"])
-
-
-def resolve_metric_alias(metric: str, available) -> str:
-    """The id under which ``available`` holds ``metric``.
-
-    ``pair_confusion:B|A`` names the same (symmetric) metric as ``pair_confusion:A|B``,
-    which :func:`compute_metrics` writes in taxonomy order; any other id is returned
-    as given.
-
-    >>> resolve_metric_alias("pair_confusion:Fear|Anger", {"pair_confusion:Anger|Fear"})
-    'pair_confusion:Anger|Fear'
-    """
-    if metric.startswith("pair_confusion:") and metric not in available and "|" in metric:
-        a, _, b = metric[len("pair_confusion:"):].partition("|")
-        twin = f"pair_confusion:{b}|{a}"
-        if twin in available:
-            return twin
-    return metric

@@ -1,6 +1,8 @@
 """Metric ids of the sample-level tests: parsing, direction, the function of the unit sums.
 
-A metric here is a function of *additive unit features* (a confusion matrix
+Which ids exist and their direction live in :mod:`affectctl.metrics.ids` (the one
+metric registry); this module turns an id into the function of the unit sums that
+the engines resample. A metric here is a function of *additive unit features* (a confusion matrix
 flattened, or the sufficient sums of CCC/PCC/RMSE, or (n, cost) for the expected
 cost), so that a resampled metric is that function of resampled sums.
 """
@@ -16,40 +18,18 @@ import numpy as np
 from ...errors import ConfigError
 from ...metrics import confusion as cmx
 from ...metrics import regression as reg
+from ...metrics.ids import SAMPLE_METRICS, metric_direction
+from ...metrics.ids import is_sample_metric as _is_sample_metric
 from ._containers import MetricContext
 
 __all__ = ["SAMPLE_METRICS", "is_sample_metric", "higher_is_better"]
-
-#: Metric ids the sample-level tests accept. ``<k>``, ``<a>``, ``<b>`` are class
-#: indices (0-based) or class names (via ``MetricContext.class_names``).
-SAMPLE_METRICS = (
-    "accuracy",
-    "expr_macro_f1",
-    "f1:<k>",
-    "uar",
-    "cohen_kappa",
-    "mcc",
-    "pair_confusion:<a>|<b>",
-    "error_distance_mean",
-    "quadrant_preservation",
-    "expected_cost",
-    "va_ccc_valence",
-    "va_ccc_arousal",
-    "va_ccc_mean",
-    "va_pcc_valence",
-    "va_pcc_arousal",
-    "va_rmse_valence",
-    "va_rmse_arousal",
-)
-
 
 
 @dataclass(frozen=True)
 class _Metric:
     id: str
-    family: str                 # "confusion" | "va" | "cost"
+    kind: str                   # unit features: "confusion" | "va" | "cost"
     fn: object                  # features (..., F) -> values (...)
-    higher_is_better: bool
     dims: tuple = ()            # VA dimensions used (0 valence, 1 arousal)
     check: object = None        # observed-data check: cm -> message or None
 
@@ -87,20 +67,20 @@ def _parse_metric(metric, k: int, context: MetricContext | None) -> _Metric:
         raise ConfigError(f"`metric` must be a metric id string, one of {SAMPLE_METRICS}; got "
                           f"{metric!r}.")
     simple = {
-        "accuracy": (cmx.accuracy_score, True),
-        "expr_macro_f1": (partial(cmx.macro_f1_score, on_empty=0.0), True),
-        "uar": (partial(cmx.uar_score, on_empty="nan"), True),
-        "cohen_kappa": (cmx.cohen_kappa_score, True),
-        "mcc": (cmx.mcc_score, True),
+        "accuracy": cmx.accuracy_score,
+        "expr_macro_f1": partial(cmx.macro_f1_score, on_empty=0.0),
+        "uar": partial(cmx.uar_score, on_empty="nan"),
+        "cohen_kappa": cmx.cohen_kappa_score,
+        "mcc": cmx.mcc_score,
     }
     if metric in simple:
-        fn, hib = simple[metric]
+        fn = simple[metric]
         check = _macro_f1_check if metric == "expr_macro_f1" else None
-        return _Metric(metric, "confusion", lambda f, fn=fn: fn(_cm(f, k)), hib, check=check)
+        return _Metric(metric, "confusion", lambda f, fn=fn: fn(_cm(f, k)), check=check)
     if metric.startswith("f1:"):
         c = _resolve_class(metric[3:], k, context, metric)
         return _Metric(metric, "confusion",
-                       lambda f: cmx.f1_per_class(_cm(f, k), on_empty="nan")[..., c], True)
+                       lambda f: cmx.f1_per_class(_cm(f, k), on_empty="nan")[..., c])
     if metric.startswith("pair_confusion:"):
         body = metric[len("pair_confusion:"):]
         if body.count("|") != 1:
@@ -109,11 +89,11 @@ def _parse_metric(metric, k: int, context: MetricContext | None) -> _Metric:
         if a == b:
             raise ConfigError(f"`metric` {metric!r} needs two different classes; got {a} twice.")
         return _Metric(metric, "confusion",
-                       lambda f: cmx.pair_confusion_rate(_cm(f, k), a, b, on_empty="nan"), False)
+                       lambda f: cmx.pair_confusion_rate(_cm(f, k), a, b, on_empty="nan"))
     if metric == "error_distance_mean":
         cost = _context_cost(context, k, metric, filled=False)
         return _Metric(metric, "confusion",
-                       lambda f: cmx.error_distance(_cm(f, k), cost, on_empty="nan"), False)
+                       lambda f: cmx.error_distance(_cm(f, k), cost, on_empty="nan"))
     if metric == "quadrant_preservation":
         if context is None or context.quadrants is None:
             raise ConfigError(f"`metric` {metric!r} needs `context.quadrants`; got None.")
@@ -121,19 +101,18 @@ def _parse_metric(metric, k: int, context: MetricContext | None) -> _Metric:
         if q.shape != (k,):
             raise ConfigError(f"`context.quadrants` must have shape ({k},); got {q.shape}.")
         return _Metric(metric, "confusion",
-                       lambda f: cmx.quadrant_preservation_score(_cm(f, k), q, on_empty="nan"),
-                       True)
+                       lambda f: cmx.quadrant_preservation_score(_cm(f, k), q, on_empty="nan"))
     if metric == "expected_cost":
         _context_cost(context, k, metric, filled=True)
-        return _Metric(metric, "cost", lambda f: f[..., 1] / f[..., 0], False)
+        return _Metric(metric, "cost", lambda f: f[..., 1] / f[..., 0])
     m = re.fullmatch(r"va_(ccc|pcc|rmse)_(valence|arousal|mean)", metric)
     if m and not (m.group(2) == "mean" and m.group(1) != "ccc"):
         kind, dim = m.groups()
         fun = {"ccc": reg.ccc_from_sums, "pcc": reg.pcc_from_sums, "rmse": reg.rmse_from_sums}[kind]
         if dim == "mean":
             return _Metric(metric, "va", lambda f: 0.5 * (fun(f[..., 0:6]) + fun(f[..., 6:12])),
-                           True, dims=(0, 1))
-        return _Metric(metric, "va", lambda f: fun(f[..., 0:6]), kind != "rmse",
+                           dims=(0, 1))
+        return _Metric(metric, "va", lambda f: fun(f[..., 0:6]),
                        dims=(0,) if dim == "valence" else (1,))
     raise ConfigError(f"`metric` must be one of {SAMPLE_METRICS}; got {metric!r}.")
 
@@ -152,18 +131,14 @@ def _context_cost(context, k, metric, *, filled):
 
 
 def is_sample_metric(metric: str) -> bool:
-    """Whether ``metric`` is an id the sample-level tests accept (class names not checked)."""
-    if not isinstance(metric, str):
-        return False
-    if metric in SAMPLE_METRICS:
-        return True
-    return bool(re.fullmatch(r"f1:[^|]+", metric) or re.fullmatch(r"pair_confusion:[^|]+\|[^|]+",
-                                                                   metric))
+    """Whether ``metric`` is an id the sample-level tests accept (class names not checked);
+    :func:`affectctl.metrics.ids.is_sample_metric`."""
+    return _is_sample_metric(metric)
 
 
 def higher_is_better(metric: str) -> bool:
-    """True for scores (accuracy, F1, CCC, ...), False for distances, costs, confusion rates."""
-    if not is_sample_metric(metric):
+    """True for scores (accuracy, F1, CCC, ...), False for distances, costs, confusion rates
+    (:func:`affectctl.metrics.ids.metric_direction`)."""
+    if not _is_sample_metric(metric):
         raise ConfigError(f"`metric` must be one of {SAMPLE_METRICS}; got {metric!r}.")
-    return not (metric.startswith("pair_confusion:") or metric in (
-        "error_distance_mean", "expected_cost", "va_rmse_valence", "va_rmse_arousal"))
+    return metric_direction(metric) > 0
