@@ -140,11 +140,16 @@ def _blocks(u: int):
         yield lo, min(u, lo + _BLOCK)
 
 
+def _positive(lam: np.ndarray) -> np.ndarray:
+    """Eigenvalues (ascending) that count as non-zero: above ``_EIG_RTOL`` times the largest."""
+    top = float(lam[-1]) if lam.size else 0.0
+    return (lam > 0) & (lam > _EIG_RTOL * top)
+
+
 def _whitener(gram: np.ndarray) -> np.ndarray:
     """``W`` with ``x W`` of unit covariance in the range of ``gram`` (pseudo-inverse root)."""
     lam, vec = np.linalg.eigh(gram)
-    keep = lam > _EIG_RTOL * max(float(lam[-1]), 0.0) if lam.size else lam > 0
-    keep &= lam > 0
+    keep = _positive(lam)
     return vec[:, keep] / np.sqrt(lam[keep])
 
 
@@ -152,8 +157,7 @@ def _psd_root(cov: np.ndarray) -> np.ndarray:
     """``L`` with ``L Lᵀ = cov`` (negative rounding eigenvalues set to 0); columns of zero
     variance dropped."""
     lam, vec = np.linalg.eigh(cov)
-    keep = lam > _EIG_RTOL * max(float(lam[-1]), 0.0) if lam.size else lam > 0
-    keep &= lam > 0
+    keep = _positive(lam)
     return vec[:, keep] * np.sqrt(lam[keep])
 
 

@@ -98,15 +98,15 @@ def _run(strata, spec, unit, n_resamples, gen, context, test, sums):
                               "(every sample excluded).")
     obs_a, obs_b = _observed(spec, engines, strata)
     fn = partial(_evaluate, spec)
-    sums_notes = [e[0].choose_sums(sums, fn, test, n_resamples)
-                  if isinstance(e[0], _UnitEngine) else "exact" for e in engines]
-    per_rep = sum(_bytes(e[0], test) for e in engines)
-    batch = min(pick_batch(n_resamples, per_rep), _MAX_BATCH)
     thin = any(isinstance(e[0], _UnitEngine) and e[0].u >= _engines._FLOAT32_MIN_UNITS for e in engines)
-    if thin:
-        batch = min(batch, _AR_MAX_BATCH)
     null = np.zeros(n_resamples)
     with _thin_blas() if thin else contextlib.nullcontext():
+        sums_notes = [e[0].choose_sums(sums, fn, test, n_resamples)
+                      if isinstance(e[0], _UnitEngine) else "exact" for e in engines]
+        per_rep = sum(_bytes(e[0], test) for e in engines)
+        batch = min(pick_batch(n_resamples, per_rep), _MAX_BATCH)
+        if thin:
+            batch = min(batch, _AR_MAX_BATCH)
         _draw_all(engines, spec, gen, test, batch, null)
     return engines, obs_a, obs_b, null, sums_notes
 
@@ -127,7 +127,8 @@ def _draw_all(engines, spec, gen, test, batch, null):
 
 
 def _thin_blas():
-    """Single-threaded BLAS for the thin (B, 2048) @ (2048, c) products, if threadpoolctl is here.
+    """Single-threaded BLAS for the thin (B, 2048) @ (2048, c) products and the Gaussian sums'
+    passes over the units (threadpoolctl).
 
     Those products are too small to gain from threads, and OpenBLAS threads spin
     when the cores are busy, which made the float32 AR path up to 10x slower under
