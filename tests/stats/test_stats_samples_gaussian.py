@@ -150,6 +150,27 @@ def test_bootstrap_gaussian_matches_exact_on_200k_units():
                           res["exact"].null_distribution).pvalue > 1e-3
 
 
+def test_group_level_count_metric_gaussian_matches_exact(monkeypatch):
+    """unit='group' uses the same sums: per-video confusion counts (integers: the Gaussian
+    ignores their lattice, which the KS comparison would show on 3,000 videos). Forced: the
+    diagnostic declines 3,000 units with 16 count columns at R = 10,000."""
+    monkeypatch.setattr(_gaussian, "_MIN_UNITS", 2**10)
+    monkeypatch.setattr(_gaussian, "_EXACT_UNITS", 128)
+    monkeypatch.setattr(_gaussian, "_TOL", np.inf)
+    rng = np.random.default_rng(12)
+    n, k = 30_000, 4
+    y = rng.integers(0, k, n)
+    pa = np.where(rng.random(n) < 0.7, y, rng.integers(0, k, n))
+    pb = np.where(rng.random(n) < 0.7, y, rng.integers(0, k, n))
+    data = PairedPredictions(y, pa, pb, k, group=np.arange(n) // 10)
+    res = {s: approximate_randomization(data, "expr_macro_f1", unit="group", n_resamples=R,
+                                        rng=3, return_null=True, alpha=None, sums=s)
+           for s in ("auto", "exact")}
+    assert "replicate sums: Gaussian" in res["auto"].note
+    assert_same_within_mc(res["auto"].null_distribution, res["exact"].null_distribution,
+                          symmetric=True)
+
+
 # -- when the Gaussian path is declined ----------------------------------------------------- #
 
 def test_ar_falls_back_to_exact_when_a_few_units_dominate_the_rest():
