@@ -9,7 +9,7 @@
 - :mod:`.latex`: :func:`to_latex_compact` (fits ``\\columnwidth``) and
   :func:`to_latex_full` (a ``table*`` that fits ``\\textwidth``);
 - :mod:`.html`: ``index.html``, one self-contained page per report;
-- :mod:`.figures`: plotting functions (``ax=None`` in, ``Axes`` out) and
+- :mod:`.figures`: one module per figure kind (``ax=None`` in, ``Axes`` out) and
   :func:`save_figures` (imported lazily: matplotlib loads only when figures are drawn);
 - :mod:`.console`: :func:`render_console`;
 - :mod:`.writer`: :func:`write_report`, :func:`write_paper_tables`, :func:`write_plan_tables`.

@@ -84,7 +84,7 @@ def write_geometry_sensitivity(sens, out_dir, *, figures: bool = True,
                                  sens.records.to_csv(index=False, lineterminator="\n"))
     written = {path.name: path}
     if figures:
-        from .figures_geometry import write_geometry_figure
+        from .figures.geometry import write_geometry_figure
 
         written.update(write_geometry_figure(sens, out_dir, formats=tuple(formats)))
     return written
@@ -148,7 +148,7 @@ def write_report(result, out_dir, *, name: str | None = None,
                                               out_dir, figures=figures, formats=formats))
     if figures:
         from .figures import save_figures
-        from .figures_single import save_single_run_figures
+        from .figures.single import save_single_run_figures
 
         written.update(save_figures(result, out_dir, formats=formats, progress=progress))
         # one run per condition: per-class F1 differences with CIs instead of paired seeds
