@@ -37,7 +37,7 @@ _NORM_LABEL = {"true": "% of true class", "pred": "% of predicted class", "all":
 def _heatmap(values, class_names, ax, *, cmap, vmin, vmax, signed, cbar, cbar_label):
     import seaborn as sns
 
-    from ..tables import format_number
+    from ..formatting import format_number
 
     k = len(class_names)
     annot_size = TEXT_PT if k > 6 else 8

@@ -92,7 +92,7 @@ def plot_error_distance_means(nulls, ax=None, *, colors: Mapping[str, str] | Non
     """Mean error distance per condition (diamond) against its null distribution (violin).
 
     The p-value printed beside each row is the result's one-sided ``P(null <=
-    observed)`` (formatted by :func:`affectctl.report.tables.format_p`).
+    observed)`` (formatted by :func:`affectctl.report.formatting.format_p`).
 
     Parameters
     ----------

@@ -19,7 +19,7 @@ def p_text(p, *, adjusted: bool = False) -> str:
     >>> p_text(0.00004), p_text(0.0072, adjusted=True), p_text(0.0625)
     ('p < 0.001', 'p_adj = 0.0072', 'p = 0.0625')
     """
-    from ..tables import format_p
+    from ..formatting import format_p
 
     name = "p_adj" if adjusted else "p"
     text = format_p(p)
@@ -90,7 +90,7 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
     side by side (a fixed horizontal offset, no randomness), so tied seeds stay
     visible; the legend sits under the axes.
     """
-    from ..tables import _mark, metric_label
+    from ..formatting import _mark, metric_label
 
     conditions = list(conditions)
     baseline = conditions[0] if baseline is None else baseline
