@@ -12,6 +12,10 @@ these, so the rules (and their messages) are the same everywhere:
 - :func:`check_count`: a count (``--permutations``, seeds, batch size) is an integer in
   ``[minimum, limit]`` whose memory fits the machine; the message says what would fit.
 - :func:`describe_missing`: why a path cannot be opened (missing, broken link, link loop).
+- :func:`check_choice`: an option is one of its allowed values; the allowed values of the
+  options shared by several analyses live here too (:data:`ALTERNATIVES`,
+  :data:`ADJUST_METHODS`, :data:`CORRECTIONS`, :data:`SEED_TESTS`), so ``compare``,
+  ``diagnose``, the statistics, the tables and the command line name the same set.
 
 Every check raises :class:`~affectctl.errors.ConfigError` naming the option, so the
 command line prints it as one line and exits with status 2.
@@ -46,7 +50,24 @@ __all__ = [
     "check_workers",
     "check_seed",
     "describe_missing",
+    "ALTERNATIVES",
+    "ADJUST_METHODS",
+    "CORRECTIONS",
+    "SEED_TESTS",
+    "fmt_set",
+    "check_choice",
 ]
+
+#: Alternative hypotheses of every paired test (SciPy's names and meanings).
+ALTERNATIVES = ("two-sided", "greater", "less")
+#: Multiple-comparison adjustments of p-values (statsmodels ``multipletests`` methods,
+#: always passed explicitly; ``"none"`` leaves p-values as they are).
+ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni", "none")
+#: Corrections :func:`affectctl.compare.compare` takes: the adjustments, or Westfall &
+#: Young (1993) max-T over a joint sign-flip null.
+CORRECTIONS = (*ADJUST_METHODS, "westfall-young")
+#: Seed-level paired tests, in the order tables prefer them.
+SEED_TESTS = ("wilcoxon", "signflip", "ttest")
 
 #: Documented upper limit of Monte-Carlo resamples (``--permutations``, bootstrap
 #: replicates, ``permutations`` in a plan). With it, the smallest Monte-Carlo p-value is
@@ -98,6 +119,26 @@ def _bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} TiB"  # pragma: no cover
+
+
+def fmt_set(allowed) -> str:
+    """``{'a', 'b'}`` in the given order (a Python set would print in hash order).
+
+    >>> fmt_set(ALTERNATIVES)
+    "{'two-sided', 'greater', 'less'}"
+    """
+    return "{" + ", ".join(repr(a) for a in allowed) + "}"
+
+
+def check_choice(name: str, value, allowed) -> str:
+    """Return ``value`` if it is one of ``allowed``; raise ConfigError naming all three.
+
+    >>> check_choice("alternative", "less", ALTERNATIVES)
+    'less'
+    """
+    if not isinstance(value, str) or value not in allowed:
+        raise ConfigError(f"`{name}` must be one of {fmt_set(allowed)}; got {value!r}.")
+    return value
 
 
 def check_name(option: str, name) -> str:

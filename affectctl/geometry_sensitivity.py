@@ -242,7 +242,7 @@ def _dependent_metrics(base_wide, alt_wide, metrics) -> list:
 
 def _readjust(comps: pd.DataFrame, wide, result) -> pd.Series:
     """Adjusted p-values of the headline test families, as :func:`affectctl.compare.compare` does."""
-    from .compare import _westfall_young
+    from .compare.parts import _westfall_young
     from .stats.correction import adjust_pvalues
 
     st = result.settings

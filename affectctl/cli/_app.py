@@ -99,6 +99,50 @@ console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+#: The one mapping from a library keyword to the command-line option that sets it, where
+#: the two are named differently (elsewhere ``--name-of-option`` sets ``name_of_option``).
+#: Errors the library raises name the keyword (`` `n_resamples` ``); on the command line
+#: :func:`fail` shows the option instead, when the running command has that option.
+OPTION_FOR_KEYWORD = {
+    "n_resamples": "--permutations",     # compare
+    "rng": "--seed",                     # compare, diagnose
+    "metrics": "--metric",               # compare (repeatable)
+    "contrasts": "--contrast",           # compare (repeatable)
+    "min_relative_reduction": "--min-reduction",   # diagnose
+    "va_distance_quantile": "--va-quantile",       # diagnose
+    "n_seeds": "--seeds",                # power
+    "annotations": "--truth",            # audit
+}
+
+
+#: Options of the commands running (innermost last), for warnings.
+_OPTIONS: list = []
+
+
+def option_names(message: str, options=()) -> str:
+    """``message`` with each `` `keyword` `` of :data:`OPTION_FOR_KEYWORD` whose option is
+    in ``options`` (the running command's) written as that option.
+
+    >>> option_names("`n_resamples` must be a positive integer; got 0.", {"--permutations"})
+    '`--permutations` must be a positive integer; got 0.'
+    >>> option_names("`n_resamples` must be a positive integer; got 0.", {"--seed"})
+    '`n_resamples` must be a positive integer; got 0.'
+    """
+    import re
+
+    def sub(m):
+        opt = OPTION_FOR_KEYWORD.get(m.group(1))
+        return f"`{opt}`" if opt in options else m.group(0)
+
+    return re.sub(r"`([a-z_]+)`", sub, message)
+
+
+def _options_of(kw) -> set:
+    """The options of a running command, from its parameter names (``min_reduction`` ->
+    ``--min-reduction``), enough to find those of :data:`OPTION_FOR_KEYWORD`."""
+    return {"--" + name.replace("_", "-") for name in kw}
+
+
 def fail(message: str) -> None:
     """Print ``affectctl: error: <message>`` (first line only) to stderr and exit with status 2."""
     line = message.splitlines()[0] if message else "error"
@@ -113,6 +157,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     text = str(message).splitlines()[0] if str(message) else category.__name__
     # the library's knob for undefined metrics is a Python keyword, not a command-line option
     text = re.sub(r"[;,] use `on_empty` to control this", "", text)
+    text = option_names(text, _OPTIONS[-1] if _OPTIONS else ())
     err_console.print(f"affectctl: warning: {text}", markup=False)
 
 
@@ -163,10 +208,11 @@ def command(name: str, **kwargs):
                 if not sys.warnoptions:  # -W / PYTHONWARNINGS win
                     warnings.simplefilter("default")
                 warnings.showwarning = _show_warning
+                _OPTIONS.append(_options_of(kw))
                 try:
                     return func(*args, **kw)
                 except AffectctlError as exc:
-                    fail(str(exc) or exc.__class__.__name__)
+                    fail(option_names(str(exc), _options_of(kw)) or exc.__class__.__name__)
                 except MemoryError:
                     fail("out of memory; lower the option that sizes the work (e.g. --permutations, "
                          "--seeds) or free memory.")
@@ -174,6 +220,8 @@ def command(name: str, **kwargs):
                     what = exc.strerror or exc.__class__.__name__
                     where = f"{exc.filename}: " if exc.filename else ""
                     fail(f"{where}{what[0].lower() + what[1:]}.")
+                finally:
+                    _OPTIONS.pop()
 
         kwargs.setdefault("cls", _Command)
         return app.command(name, **kwargs)(wrapper)

@@ -190,7 +190,7 @@ def _write(result, out_dir: Path, projection, figures: bool) -> list:
     paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
                                              figures=figures).values())
     if figures:
-        from ..report.diagnose_figures import write_diagnose_figures
+        from ..report.figures.diagnose import write_diagnose_figures
 
         paths += write_diagnose_figures(result, out_dir, projection=projection)
     from ..report.html import write_diagnose_html

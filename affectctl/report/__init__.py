@@ -3,13 +3,15 @@
 ``report/`` never computes statistics: it selects, reshapes, rounds and draws what
 :func:`affectctl.compare.compare` computed.
 
-- :mod:`.tables`: :func:`main_table`, :func:`compact_table`, :func:`full_table`,
-  :func:`comparison_table`, :func:`degeneracy_table` and the writers
-  :func:`to_markdown`, :func:`to_latex`, :func:`to_csv`;
-- :mod:`.latex`: :func:`to_latex_compact` (fits ``\\columnwidth``) and
-  :func:`to_latex_full` (a ``table*`` that fits ``\\textwidth``);
+- :mod:`.tables`: the builders :func:`main_table`, :func:`compact_table`,
+  :func:`full_table`, :func:`comparison_table`, :func:`degeneracy_table` (full precision);
+- :mod:`.notes`: the footnotes the builders attach;
+- :mod:`.formatting`: labels, marks, :func:`format_table` (the only rounding);
+- :mod:`.markdown`: :func:`to_markdown`, :func:`to_csv`;
+- :mod:`.latex`: :func:`to_latex` (any table), :func:`to_latex_compact` (fits
+  ``\\columnwidth``) and :func:`to_latex_full` (a ``table*`` that fits ``\\textwidth``);
 - :mod:`.html`: ``index.html``, one self-contained page per report;
-- :mod:`.figures`: plotting functions (``ax=None`` in, ``Axes`` out) and
+- :mod:`.figures`: one module per figure kind (``ax=None`` in, ``Axes`` out) and
   :func:`save_figures` (imported lazily: matplotlib loads only when figures are drawn);
 - :mod:`.console`: :func:`render_console`;
 - :mod:`.writer`: :func:`write_report`, :func:`write_paper_tables`, :func:`write_plan_tables`.
@@ -18,17 +20,15 @@
 from __future__ import annotations
 
 from .console import render_console
-from .latex import to_latex_compact, to_latex_full
+from .formatting import format_table
+from .latex import to_latex, to_latex_compact, to_latex_full
+from .markdown import to_csv, to_markdown
 from .tables import (
     compact_table,
     comparison_table,
     degeneracy_table,
-    format_table,
     full_table,
     main_table,
-    to_csv,
-    to_latex,
-    to_markdown,
 )
 from .writer import write_paper_tables, write_plan_tables, write_report, write_table
 

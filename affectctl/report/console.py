@@ -1,6 +1,6 @@
 """Terminal rendering of a :class:`~affectctl.compare.ComparisonResult` with rich.
 
-Numbers are formatted by :mod:`affectctl.report.tables` (the only module that rounds).
+Numbers are formatted by :mod:`affectctl.report.formatting` (the only module that rounds).
 The table never cuts a number: when the full table is wider than the terminal, its
 columns move into further blocks under the first (each repeating the metric and
 condition); below 100 columns the compact view (mean ± sd and Δ with the primary
@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .tables import TEST_LABELS, compact_table, format_number, format_table, main_table
+from .formatting import TEST_LABELS, format_number, format_table
+from .tables import compact_table, main_table
 
 __all__ = ["render_console", "pack_columns"]
 
@@ -90,7 +91,7 @@ def _rows_full(result, tests, alpha):
 
 
 def _rows_compact(result, tests, alpha):
-    from .tables import _fmt_mean_sd, metric_label
+    from .formatting import _fmt_mean_sd, metric_label
 
     table = compact_table(result, tests=tests, alpha=alpha)
     primary = table.attrs.get("primary")

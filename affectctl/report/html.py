@@ -7,7 +7,7 @@ headless Chromium and checks that). A short inline script checks, once the page 
 loaded, that every table has rows and every figure decoded, and writes the outcome
 into ``<body data-check="...">`` (what the test reads back from the DOM).
 
-Numbers are formatted by :mod:`affectctl.report.tables` (the only module that rounds).
+Numbers are formatted by :mod:`affectctl.report.formatting` (the only module that rounds).
 """
 
 from __future__ import annotations
@@ -165,7 +165,8 @@ def write_html(result, out_dir, *, name: str, tests: Sequence[str] = ("wilcoxon"
     dict
         ``{"index.html": Path}``.
     """
-    from .tables import format_table, full_table, main_table
+    from .formatting import format_table
+    from .tables import full_table, main_table
 
     out_dir = Path(out_dir)
     files = dict(files or {})
@@ -196,7 +197,8 @@ def write_html(result, out_dir, *, name: str, tests: Sequence[str] = ("wilcoxon"
 
 def write_diagnose_html(result, out_dir, *, name: str, files: Iterable = ()) -> dict:
     """Write ``index.html`` of a ``diagnose`` report (pairs table, figures, notes, files)."""
-    from .tables import degeneracy_table, format_table
+    from .formatting import format_table
+    from .tables import degeneracy_table
 
     out_dir = Path(out_dir)
     files = [Path(p) for p in files]
@@ -219,7 +221,7 @@ def write_plan_html(plan, out_dir, tables: Mapping, files: Iterable = ()) -> dic
 
     ``tables`` is ``{table name: (full-precision DataFrame, caption)}``.
     """
-    from .tables import format_table
+    from .formatting import format_table
 
     out_dir = Path(out_dir)
     files = [Path(p) for p in files]

@@ -15,7 +15,8 @@ a page is split into several floats, each with the header, caption "(continued)"
 The page sizes are those of ``\documentclass[twocolumn]{article}`` at 10 pt on letter
 paper (``\columnwidth`` 229.5 pt, ``\textwidth`` 469 pt, ``\textheight`` 550 pt).
 
-Numbers are formatted by :mod:`affectctl.report.tables` (the only module that rounds).
+:func:`to_latex` sets any table of :mod:`affectctl.report.tables` (booktabs, notes under the
+table). Numbers are formatted by :mod:`affectctl.report.formatting` (the only module that rounds).
 """
 
 from __future__ import annotations
@@ -25,18 +26,19 @@ import math
 import pandas as pd
 
 from ..errors import ConfigError
-from .tables import (
+from .formatting import (
     _MINUS,
+    _TEXT_COLUMNS,
     TEST_LABELS,
     _fmt_mean_sd,
-    _tex_note,
     format_number,
     format_p,
+    format_table,
     metric_label,
-    tex_escape,
 )
 
-__all__ = ["to_latex_compact", "to_latex_full", "COLUMN_PT", "TEXT_PT", "TEXT_HEIGHT_PT"]
+__all__ = ["to_latex", "to_latex_compact", "to_latex_full", "tex_escape", "COLUMN_PT", "TEXT_PT",
+           "TEXT_HEIGHT_PT"]
 
 #: ``\columnwidth``, ``\textwidth`` and ``\textheight`` of a 10 pt two-column article
 #: (letter paper), minus a small safety margin for the width estimate.
@@ -307,3 +309,141 @@ def to_latex_full(table: pd.DataFrame, *, caption: str | None = None,
     return _requires(resize) + _float(env, caption, label, size, sep, spec, header, chunks,
                                       notes, resize)
 
+
+# ----------------------------------------------------------------------------------------------
+# the generic writer: any table of affectctl.report.tables
+
+
+_TEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+_TEX_UNICODE = {
+    "−": "$-$", "±": r"$\pm$", "Δ": r"$\Delta$", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
+    "†": r"\textsuperscript{\dag}", "‡": r"\textsuperscript{\ddag}",
+    "§": r"\textsuperscript{\S}", "◊": r"\textsuperscript{$\diamond$}",
+    "≤": r"$\le$", "≥": r"$\ge$", "<": r"$<$", ">": r"$>$", "×": r"$\times$", "–": "--",
+    "α": r"$\alpha$",
+}
+
+
+def tex_escape(text: str) -> str:
+    r"""Escape LaTeX specials (``_`` → ``\_``) and map the symbols affectctl uses to LaTeX.
+
+    >>> tex_escape("error_distance_mean ↓"), tex_escape("0.512 ± 0.010")
+    ('error\\_distance\\_mean $\\downarrow$', '0.512 $\\pm$ 0.010')
+    """
+    out = []
+    for ch in str(text):
+        out.append(_TEX_SPECIAL.get(ch) or _TEX_UNICODE.get(ch) or ch)
+    return "".join(out).replace("$$", "")
+
+
+_TEX_SYMBOLS = {"p_adj": r"$p_\mathrm{adj}$", "r_rb": r"$r_\mathrm{rb}$", "d_z": r"$d_z$"}
+
+
+def _tex_note(text: str) -> str:
+    """Escape a footnote line, setting ``p_adj``, ``r_rb``, ``d_z`` as math symbols."""
+    import re
+
+    parts = re.split(r"(p_adj|r_rb|d_z)", text)
+    return "".join(_TEX_SYMBOLS.get(p) or tex_escape(p) for p in parts).replace("$$", "")
+
+
+def _tex_header(cols: list, tests: list) -> list:
+    """Two header lines (test names spanning p / p_adj) and the booktabs cmidrules."""
+    top, sub, rules = [], [], []
+    i = 0
+    names = {"Mean ± sd": r"Mean $\pm$ sd", "Mean ± sd (a)": r"Mean $\pm$ sd ($a$)",
+             "Mean ± sd (b)": r"Mean $\pm$ sd ($b$)", "Δ": r"$\Delta$",
+             "r_rb": r"$r_\mathrm{rb}$",
+             "d_z": r"$d_z$", "n": r"$n$"}
+    labels = {TEST_LABELS.get(t, t): t for t in tests}
+    while i < len(cols):
+        c = cols[i]
+        test = next((lab for lab in labels if c == f"{lab} p"), None)
+        if test is not None and i + 1 < len(cols) and cols[i + 1] == f"{test} p_adj":
+            top.append(rf"\multicolumn{{2}}{{c}}{{{tex_escape(test)}}}")
+            sub += [r"$p$", r"$p_\mathrm{adj}$"]
+            rules.append(rf"\cmidrule(lr){{{i + 1}-{i + 2}}}")
+            i += 2
+            continue
+        top.append("")
+        sub.append(names.get(c, tex_escape(c)))
+        i += 1
+    if not rules:
+        return [" & ".join(sub) + r" \\"]
+    return [" & ".join(top) + r" \\", "".join(rules), " & ".join(sub) + r" \\"]
+
+
+def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | None = None,
+             digits: int = 3, environment: str | None = "auto") -> str:
+    r"""A booktabs LaTeX table (``\toprule``, ``\midrule``, ``\bottomrule``) with its notes.
+
+    Starts with ``% requires: booktabs`` (and graphicx when scaled): the packages the
+    preamble needs.
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`main_table` or :func:`comparison_table`
+    caption, label : str, optional
+        ``\caption`` and ``\label`` of the float.
+    digits : int, default 3
+    environment : {"auto", "table", "table*", None}, default "auto"
+        The float around the tabular: "auto" takes ``table`` when the table fits
+        ``\columnwidth`` of a two-column article and ``table*`` otherwise; None gives
+        the bare tabular and notes (for ``\input`` inside your own float). The size
+        (``\footnotesize`` or ``\scriptsize``) is the largest that fits; a table too
+        wide even then is scaled to the line (``\resizebox``, graphicx).
+
+    Returns
+    -------
+    str
+    """
+    if environment not in ("auto", "table", "table*", None):
+        raise ConfigError("`environment` must be one of {'auto', 'table', 'table*', None}; "
+                          f"got {environment!r}.")
+
+    shown = format_table(table, digits=digits)
+    cols = list(shown.columns)
+    tests = table.attrs.get("tests") or []
+    spec = "@{}" + "".join("l" if c in _TEXT_COLUMNS else "r" for c in cols) + "@{}"
+    columns = [[c] + [str(v) for v in shown[c]] for c in cols]
+    if environment == "table*":
+        limits = [("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
+    elif environment == "table":
+        limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT)]
+    else:   # "auto" and None: the column if the table fits it, else the page width
+        limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT),
+                  ("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
+    env, size, resize = _choose(lambda sz: _tabular_width(columns, sz, 3.0), limits)
+    environment = env if environment is not None else None
+    lines = ["% requires: booktabs" + (", graphicx" if resize else "")]
+    if environment:
+        lines += [rf"\begin{{{environment}}}[tbp]", r"\centering"]
+        if caption:
+            lines.append(rf"\caption{{{tex_escape(caption)}}}")
+        if label:
+            lines.append(rf"\label{{{label}}}")
+    lines += [rf"\{size}", r"\setlength{\tabcolsep}{3pt}"]
+    if resize:
+        lines.append(r"\resizebox{\linewidth}{!}{%")
+    lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
+    lines += [h for h in _tex_header(cols, tests) if h]
+    lines.append(r"\midrule")
+    first = True
+    grouped = table.attrs.get("kind") in ("main", "comparison")
+    for r in shown.itertuples(index=False):
+        if grouped and r[0] and not first:
+            lines.append(r"\midrule")
+        first = False
+        lines.append(" & ".join(tex_escape(v) for v in r) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}" + ("}" if resize else "")]
+    notes = table.attrs.get("notes", [])
+    if notes:
+        lines += [r"\par\smallskip", r"\begin{minipage}{\linewidth}\raggedright"]
+        lines.append((r" \\" + "\n").join(_tex_note(n) for n in notes))
+        lines.append(r"\end{minipage}")
+    if environment:
+        lines.append(rf"\end{{{environment}}}")
+    return "\n".join(lines) + "\n"

@@ -8,16 +8,15 @@ from typing import Sequence
 
 from ..errors import ConfigError
 from ..io.atomic import write_text_atomically
+from .latex import to_latex
+from .markdown import to_csv, to_markdown
+from .notes import _NOTE_TEST_NAMES
 from .tables import (
-    _NOTE_TEST_NAMES,
     comparison_table,
     compact_table,
     degeneracy_table,
     full_table,
     main_table,
-    to_csv,
-    to_latex,
-    to_markdown,
 )
 
 __all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_table",
@@ -84,7 +83,7 @@ def write_geometry_sensitivity(sens, out_dir, *, figures: bool = True,
                                  sens.records.to_csv(index=False, lineterminator="\n"))
     written = {path.name: path}
     if figures:
-        from .figures_geometry import write_geometry_figure
+        from .figures.geometry import write_geometry_figure
 
         written.update(write_geometry_figure(sens, out_dir, formats=tuple(formats)))
     return written
@@ -148,7 +147,7 @@ def write_report(result, out_dir, *, name: str | None = None,
                                               out_dir, figures=figures, formats=formats))
     if figures:
         from .figures import save_figures
-        from .figures_single import save_single_run_figures
+        from .figures.single import save_single_run_figures
 
         written.update(save_figures(result, out_dir, formats=formats, progress=progress))
         # one run per condition: per-class F1 differences with CIs instead of paired seeds
@@ -250,7 +249,7 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
             table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=tests)
             aliases = table.attrs.get("aliases", {})
             if aliases:
-                from .tables import metric_label
+                from .formatting import metric_label
 
                 same = "; ".join(f"{metric_label(k, arrow=False)} = "
                                  f"{metric_label(d, arrow=False)}" for d, k in aliases.items())

@@ -18,24 +18,13 @@ import warnings
 import numpy as np
 
 from .._json import plain
+from .._validation import ALTERNATIVES, check_choice  # noqa: F401 (re-exported)
 from ..errors import ConfigError, DegenerateDataWarning, PairingError
 
-ALTERNATIVES = ("two-sided", "greater", "less")
 
 #: Relative tolerance under which two statistics count as tied (as SciPy's
 #: ``permutation_test``: ``100 * eps``).
 TIE_RTOL = 100.0 * np.finfo(np.float64).eps
-
-
-def fmt_set(allowed) -> str:
-    return "{" + ", ".join(repr(a) for a in allowed) + "}"
-
-
-def check_choice(name: str, value, allowed) -> str:
-    """Return ``value`` if it is one of ``allowed``; raise ConfigError naming all three."""
-    if not isinstance(value, str) or value not in allowed:
-        raise ConfigError(f"`{name}` must be one of {fmt_set(allowed)}; got {value!r}.")
-    return value
 
 
 def check_alternative(alternative) -> str:

@@ -13,12 +13,12 @@ import numpy as np
 from statsmodels.stats.multitest import multipletests
 
 from ..errors import ConfigError
+from .._validation import ADJUST_METHODS
 from ._common import TIE_RTOL, check_alternative, check_bool_or_none, check_choice
 
 __all__ = ["adjust_pvalues", "westfall_young_maxt", "ADJUST_METHODS"]
 
 #: Methods of :func:`adjust_pvalues`.
-ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni", "none")
 
 
 def adjust_pvalues(pvalues, method: str = "holm") -> np.ndarray:

@@ -26,6 +26,7 @@ import os
 from pathlib import Path
 from typing import Sequence
 
+from .._json import plain
 from .datasets import DATASETS, FeatureData, list_datasets, make_dataset
 from ..errors import ConfigError
 from .conditions import Condition, load_condition
@@ -86,14 +87,16 @@ def _seed_list(seeds) -> list[int]:
     return out
 
 
-def _jsonable(obj):
-    return json.loads(json.dumps(obj, default=str))
-
-
 def _identity(condition: Condition, data: FeatureData, seed: int) -> dict:
+    """What a dump of this run records about how it was made, as its metadata reads back.
+
+    The metadata goes through JSON, so both sides of the comparison in
+    :func:`_check_existing` go through the one converter,
+    :func:`affectctl._json.plain` (tuples become lists, keys ``str``, NaN ``None``).
+    """
     knobs = {k: v for k, v in data.knobs.items() if k != "file"}
-    return _jsonable({"condition_file": condition.text, "dataset": data.name,
-                      "dataset_knobs": knobs, "seed": seed})
+    return plain({"condition_file": condition.text, "dataset": data.name,
+                  "dataset_knobs": knobs, "seed": seed}, finite=True)
 
 
 def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: int) -> bool:
@@ -110,6 +113,7 @@ def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: i
     stored = {k: meta.get(k) for k in ("condition_file", "dataset", "seed")}
     stored["dataset_knobs"] = {k: v for k, v in (meta.get("dataset_knobs") or {}).items()
                                if k != "file"}
+    stored = plain(stored, finite=True)
     want = _identity(condition, data, seed)
     for key in ("condition_file", "dataset", "dataset_knobs", "seed"):
         if stored.get(key) != want[key]:

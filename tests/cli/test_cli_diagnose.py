@@ -115,6 +115,8 @@ def test_baseline_and_conditions(runs_folder, tmp_path):
     (["--runs", "{root}", "--min-confusion-rate", "3"], "`min_confusion_rate` must be a number"),
     (["--runs", "{root}", "--va-quantile", "often"], "`--va-quantile` must be a number"),
     (["--runs", "{root}", "--correction", "sidak"], "`correction` must be one of"),
+    # the library keyword min_relative_reduction is shown as the option that sets it
+    (["--runs", "{root}", "--min-reduction", "3"], "`--min-reduction` must be a number in [0, 1]"),
     (["--runs", "{root}", "--dataset", "sim-affwild2"], "give either --runs"),
     (["--runs", "{root}", "--projection", "tsne"], "`--projection` must be one of"),
     (["nope", "--runs", "{root}"], "no runs for condition 'nope'"),

@@ -34,7 +34,7 @@ def test_pairs_include_control_contrast(result):
 
 
 def test_reversed_contrasts_are_tested_once():
-    from affectctl.compare import _pairs
+    from affectctl.compare.core import _pairs
 
     conds = ("base", "circumplex", "uniform")
     assert _pairs(conds, "base", [("uniform", "circumplex")]) == (
@@ -192,7 +192,7 @@ def test_westfall_young_gives_one_to_a_test_without_any_difference(tmp_path):
 
 
 def test_control_contrast_is_not_repeated_when_a_control_is_the_baseline():
-    from affectctl.compare import _pairs
+    from affectctl.compare.core import _pairs
 
     assert _pairs(("uniform", "circumplex", "base"), "uniform", []) == (
         ("circumplex", "uniform"), ("base", "uniform"))

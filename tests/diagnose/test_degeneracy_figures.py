@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from affectctl.diagnose import diagnose  # noqa: E402
 from affectctl.controls.representation import project_embedding  # noqa: E402
 from affectctl.io.dumps import write_dump  # noqa: E402
-from affectctl.report.diagnose_figures import (  # noqa: E402
+from affectctl.report.figures.diagnose import (  # noqa: E402
     STATUS_COLOURS,
     plot_pair_graph,
     plot_pair_rates,

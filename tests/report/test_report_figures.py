@@ -16,6 +16,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from affectctl.errors import ConfigError  # noqa: E402
 from affectctl.report import figures as F  # noqa: E402
+from affectctl.report.figures.style import _map_size  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -215,7 +216,7 @@ def test_text_is_at_least_7pt(result):
     import matplotlib as mpl
 
     with mpl.rc_context(F.PAPER_RC):
-        fig = Figure(figsize=F._map_size(3), layout="constrained")
+        fig = Figure(figsize=_map_size(3), layout="constrained")
         F.plot_circumplex_map(result, fig=fig)
         fig2 = Figure(layout="constrained")
         F.plot_confusions(result, fig=fig2)
@@ -232,7 +233,7 @@ def test_circumplex_map_shows_change_with_width_key_and_clear_labels(result):
     with mpl.rc_context(F.PAPER_RC):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-        fig = Figure(figsize=F._map_size(3), layout="constrained")
+        fig = Figure(figsize=_map_size(3), layout="constrained")
         FigureCanvasAgg(fig)
         F.plot_circumplex_map(result, fig=fig)
         fig.canvas.draw()

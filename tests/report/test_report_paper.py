@@ -17,12 +17,12 @@ import pytest  # noqa: E402
 
 from affectctl.report import write_report  # noqa: E402
 from affectctl.report.latex import to_latex_compact, to_latex_full  # noqa: E402
+from affectctl.report.latex import to_latex  # noqa: E402
 from affectctl.report.tables import (  # noqa: E402
     compact_table,
     comparison_table,
     full_table,
     primary_test,
-    to_latex,
 )
 
 from ._paper import (  # noqa: E402
@@ -172,7 +172,8 @@ def test_console_table_fits_the_terminal_without_cutting_numbers(result, width):
     from rich.console import Console
 
     from affectctl.report import render_console
-    from affectctl.report.tables import format_table, main_table
+    from affectctl.report.formatting import format_table
+    from affectctl.report.tables import main_table
 
     res = headline_result(result)
     buf = io.StringIO()

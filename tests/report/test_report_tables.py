@@ -11,16 +11,10 @@ import pandas as pd
 import pytest
 
 from affectctl.errors import ConfigError
-from affectctl.report.tables import (
-    comparison_table,
-    format_number,
-    format_p,
-    main_table,
-    tex_escape,
-    to_csv,
-    to_latex,
-    to_markdown,
-)
+from affectctl.report.formatting import format_number, format_p
+from affectctl.report.latex import tex_escape, to_latex
+from affectctl.report.markdown import to_csv, to_markdown
+from affectctl.report.tables import comparison_table, main_table
 
 
 def _row(table, metric, label):

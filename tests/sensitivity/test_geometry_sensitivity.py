@@ -278,7 +278,7 @@ def test_no_va_means_lexicon_and_no_data_geometry(tmp_path):
 
 
 def test_ellipse_points_lie_on_the_one_sd_contour():
-    from affectctl.report.figures_geometry import ellipse_points
+    from affectctl.report.figures.geometry import ellipse_points
 
     mean, cov = np.array([0.2, -0.1]), np.array([[0.04, 0.01], [0.01, 0.02]])
     pts = ellipse_points(mean, cov)
@@ -322,8 +322,8 @@ def test_pair_graph_labels_legend_and_colours(runs_root):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from affectctl.report._labels import boxes_overlap
-    from affectctl.report.diagnose_figures import (
+    from affectctl.report.figures._labels import boxes_overlap
+    from affectctl.report.figures.diagnose import (
         STATUS_COLOURS,
         plot_pair_graph,
         plot_pair_rates,
@@ -355,8 +355,8 @@ def test_overlay_figure_labels_do_not_overlap(comparison):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from affectctl.report._labels import boxes_overlap
-    from affectctl.report.figures_geometry import plot_geometry_overlay
+    from affectctl.report.figures._labels import boxes_overlap
+    from affectctl.report.figures.geometry import plot_geometry_overlay
 
     fig = Figure(figsize=(3.3, 3.9), layout="constrained")
     FigureCanvasAgg(fig)

@@ -16,12 +16,11 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..errors import ConfigError
-from .figures import _FORMATS, COLUMN_WIDTH, PAPER_RC, _axes, _safe_name, _save
+from ...errors import ConfigError
+from .save import check_formats, safe_name, write_figure
+from .style import COLUMN_WIDTH, MINUS_SIGN, PAPER_RC, _axes
 
 __all__ = ["plot_f1_differences", "save_single_run_figures"]
-
-_MINUS = "−"
 
 
 def plot_f1_differences(differences, a: str, b: str, class_names: Sequence[str], ax=None, *,
@@ -74,7 +73,7 @@ def plot_f1_differences(differences, a: str, b: str, class_names: Sequence[str],
     ax.set_yticks(y)
     ax.set_yticklabels(labels)
     ax.set_ylim(-0.7, len(class_names) - 0.3)
-    ax.set_xlabel(f"F1({a}) {_MINUS} F1({b})")
+    ax.set_xlabel(f"F1({a}) {MINUS_SIGN} F1({b})")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False,
               handletextpad=0.3, columnspacing=1.0)
     return ax
@@ -87,10 +86,7 @@ def save_single_run_figures(result, out_dir, formats: Sequence[str] = ("pdf", "p
     Returns ``{file name: Path}``; empty when the result has more than one run per
     condition or no per-class differences.
     """
-    formats = tuple(formats)
-    bad = [f for f in formats if f not in _FORMATS]
-    if bad or not formats:
-        raise ConfigError(f"`formats` entries must be in {set(_FORMATS)}; got {list(formats)}.")
+    formats = check_formats(formats)
     diffs = getattr(result, "differences", None)
     if len(result.seeds) != 1 or diffs is None or not len(diffs):
         return {}
@@ -103,6 +99,6 @@ def save_single_run_figures(result, out_dir, formats: Sequence[str] = ("pdf", "p
             fig = Figure(figsize=(COLUMN_WIDTH, 0.25 * len(classes) + 1.0), layout="constrained")
             plot_f1_differences(diffs, a, b, classes, ax=fig.subplots(),
                                 support=result.class_support)
-            name = f"f1_difference_{_safe_name(a)}-vs-{_safe_name(b)}"
-            written.update(_save(fig, out_dir, name, formats, dpi))
+            name = f"f1_difference_{safe_name(a)}-vs-{safe_name(b)}"
+            written.update(write_figure(fig, out_dir, name, formats, dpi=dpi))
     return written

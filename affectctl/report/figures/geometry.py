@@ -11,11 +11,9 @@ how far that is relative to the data's spread. Draws only what a
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from .figures import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
+from .style import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
 
 __all__ = ["plot_geometry_overlay", "write_geometry_figure", "ellipse_points"]
 
@@ -135,25 +133,16 @@ def write_geometry_figure(sens, out_dir, *, stem: str = "geometry_overlay",
                           formats=("pdf", "png"), dpi: int = 300) -> dict:
     """Write the overlay figure as ``<stem>.<fmt>`` into ``out_dir``; return ``{name: Path}``.
 
-    Each file is written atomically (:func:`affectctl.io.atomic.atomic_write`).
+    Each file is written atomically (:func:`affectctl.report.figures.save.write_figure`).
     """
     import matplotlib as mpl
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from ..io.atomic import atomic_write
+    from .save import write_figure
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
     with mpl.rc_context(PAPER_RC):
         fig = Figure(figsize=(COLUMN_WIDTH, COLUMN_WIDTH + 0.6), layout="constrained")
         FigureCanvasAgg(fig)
         plot_geometry_overlay(sens, ax=fig.subplots())
-        for fmt in formats:
-            meta = {"CreationDate": None} if fmt == "pdf" else None
-            path = out_dir / f"{stem}.{fmt}"
-            atomic_write(path, lambda tmp, fmt=fmt, meta=meta: fig.savefig(
-                tmp, format=fmt, dpi=dpi, metadata=meta))
-            written[path.name] = path
-    return written
+        return write_figure(fig, out_dir, stem, formats, dpi=dpi)

@@ -1,172 +1,40 @@
-"""Compare training conditions run over the same seeds: ``compare(runs, baseline, others)``.
-
-Every condition is compared with the baseline (difference = condition − baseline) and,
-when present, the control contrast (``circumplex`` against ``uniform``) and any pair
-named in ``contrasts``. For each headline metric:
-
-- across seeds: exact Wilcoxon signed-rank, exact sign-flip and paired t tests on the
-  per-seed values (:mod:`affectctl.stats.seeds`);
-- across samples: approximate randomization or paired bootstrap on the pooled
-  predictions, seeds as strata, the exchangeable unit being the video (``group``)
-  when the dumps have one (:mod:`affectctl.stats.samples`);
-- per seed: McNemar on correctness, Bowker's symmetry test on the paired predictions
-  ("did the errors change, not their number") and Stuart–Maxwell's test of marginal
-  homogeneity ("does either system predict some class more often").
-
-One run per condition (two published checkpoints, two files from other labs) is a
-first-class case: the seed-level tests need at least two runs and are not run (the
-result says why in one line, :data:`SINGLE_RUN_NOTE`); everything else is, and the
-result carries, per pair, the paired-bootstrap CI of every headline difference and of
-every per-class F1 difference (``ComparisonResult.differences``).
-
-Multiplicity: within each test family (all comparisons × metrics tested with one
-test) p-values are adjusted with Holm by default (statsmodels); undefined p-values
-stay NaN and are left out of the family.
-"""
+"""The analysis :func:`compare`: option checks, the compared pairs, every test family."""
 
 from __future__ import annotations
 
-import json
 import warnings
-from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ._validation import check_resamples
-from ._json import plain
-from .errors import ConfigError, DegenerateDataWarning
-from .metrics.confusion import confusion_matrix
-from .metrics.ids import metric_direction, resolve_metric_alias, sample_statistic
-from .metrics.registry import (
-    GeometryContext,
-    geometry_choice,
-    geometry_context,
-    metric_table,
-    official_score_id,
+from .._validation import (
+    ALTERNATIVES, CORRECTIONS, SEED_TESTS, check_choice, check_resamples, fmt_set,
 )
-from .io.runs import RunSet, aligned, check_paired
+from ..errors import ConfigError, DegenerateDataWarning
+from ..metrics.confusion import confusion_matrix
+from ..metrics.registry import (
+    geometry_choice, geometry_context, metric_table, official_score_id,
+)
+from ..metrics.ids import metric_direction, resolve_metric_alias, sample_statistic
+from ..io.runs import RunSet, aligned, check_paired
+from .parts import (
+    _DIFF_COLUMNS, _About, _both, _check_metrics_everywhere,
+    _single_run_differences, _westfall_young, _without_uncoordinated,
+)
+from .result import ComparisonResult
 
-__all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS", "SINGLE_RUN_NOTE"]
+__all__ = ["compare", "DEFAULT_METRICS", "SINGLE_RUN_NOTE"]
 
 #: Headline metrics tested when none are named (those a dump lacks are skipped).
 DEFAULT_METRICS = (
     "official_score", "expr_macro_f1", "accuracy", "error_distance_mean", "expected_cost",
     "quadrant_preservation", "va_ccc_mean", "au_f1_mean", "abaw_mtl_score",
 )
-SEED_TESTS = ("wilcoxon", "signflip", "ttest")
 #: Why the seed-level tests are left out when each condition has one run.
 SINGLE_RUN_NOTE = ("1 run per condition: seed-level tests need ≥ 2 runs; with n runs the "
                    "two-sided exact tests cannot go below 2/2^n")
 _SAMPLE_TESTS = ("ar", "bootstrap", "none")
-_ALTERNATIVES = ("two-sided", "greater", "less")
-_CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none", "westfall-young")
-
-
-@dataclass(frozen=True)
-class ComparisonResult:
-    """Everything ``compare`` found, as tidy tables plus the arrays figures need.
-
-    Attributes
-    ----------
-    baseline : str
-    conditions : tuple of str
-        All conditions, baseline first.
-    pairs : tuple of (str, str)
-        The comparisons made, as (a, b) with difference a − b.
-    taxonomy : Taxonomy
-    geometry : GeometryContext
-    headline_metrics : tuple of str
-    metrics : DataFrame
-        ``condition, seed, metric, value`` for every metric of every run.
-    comparisons : DataFrame
-        One row per (a, b, metric, test[, seed]): n, mean_diff, statistic, p_value,
-        p_adjusted, p_adjust, min_pvalue, exact, n_resamples, seed, mc_se, ci_low,
-        ci_high, rank_biserial, cohen_dz, alternative, unit, note.
-    confusions : dict
-        ``{condition: int64 array (n_seeds, K, K)}`` in seed order.
-    seeds : tuple of int
-    class_support : ndarray of int64, shape (K,)
-        True-class counts of the first seed (the same for all conditions).
-    error_null : dict
-        ``{condition: ErrorDistanceNull}`` from :func:`affectctl.controls.error_null.error_distance_null`.
-    settings : dict
-        The options used (seed, n_resamples, unit, tests, correction, geometry, runs root);
-        ``single_run`` (bool) and ``seed_tests_skipped`` (the one-line reason, or None).
-    differences : DataFrame or None
-        One run per condition only (else None): one row per (a, b, metric) for every
-        headline metric the sample-level engine knows and every ``f1:<Class>``:
-        ``a, b, metric, value_a, value_b, mean_diff, ci_low, ci_high, confidence,
-        unit, n, n_resamples, seed, method`` — the paired-bootstrap percentile CI of
-        metric(a) − metric(b) (:func:`affectctl.stats.samples.paired_bootstrap`).
-    geometry_choice : GeometryChoice or None
-        The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
-    geometry_sensitivity : GeometrySensitivity or None
-        Every geometry-dependent conclusion under every available geometry
-        (:mod:`affectctl.geometry_sensitivity`).
-    """
-
-    baseline: str
-    conditions: tuple
-    pairs: tuple
-    taxonomy: object
-    geometry: GeometryContext
-    headline_metrics: tuple
-    metrics: pd.DataFrame
-    comparisons: pd.DataFrame
-    confusions: dict
-    seeds: tuple
-    class_support: np.ndarray
-    error_null: dict = field(default_factory=dict)
-    settings: dict = field(default_factory=dict)
-    differences: pd.DataFrame | None = None
-    geometry_choice: object = None
-    geometry_sensitivity: object = None
-    geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
-
-    @property
-    def single_run(self) -> bool:
-        """True when every condition has exactly one run (seed-level tests not run)."""
-        return len(self.seeds) == 1
-
-    def summary(self) -> pd.DataFrame:
-        """Mean and sd over seeds of every headline metric: index condition, columns metric."""
-        m = self.metrics[self.metrics["metric"].isin(self.headline_metrics)]
-        g = m.groupby(["condition", "metric"])["value"]
-        out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()}).reset_index()
-        return out
-
-    def to_dict(self) -> dict:
-        """The JSON document of ``affectctl compare --json`` (``results.json``)."""
-        diffs = [] if self.differences is None else self.differences.to_dict("records")
-        return plain({
-            "baseline": self.baseline,
-            "conditions": list(self.conditions),
-            "pairs": [list(p) for p in self.pairs],
-            "taxonomy": self.taxonomy.name,
-            "classes": list(self.taxonomy.classes),
-            "geometry": self.geometry.geometry.name,
-            "seeds": list(self.seeds),
-            "headline_metrics": list(self.headline_metrics),
-            "settings": self.settings,
-            "metrics": self.metrics.to_dict("records"),
-            "comparisons": self.comparisons.to_dict("records"),
-            "differences": diffs,
-            "error_distance_null": [
-                {"condition": c, **null.to_record()}
-                for c, null in self.error_null.items()],
-            **({} if self.geometry_choice is None else
-               {"geometry_choice": self.geometry_choice.to_record()}),
-            **({} if self.geometry_sensitivity is None else
-               {"geometry_sensitivity": self.geometry_sensitivity.to_dict()}),
-            "geometry_permutation": [{"real": "circumplex", "permuted": "permuted", "metric": k,
-                                      **r.to_record()}
-                                     for k, r in self.geometry_permutation.items()],
-        }, finite=True)
-
-    def to_json(self, **kwargs) -> str:
-        return json.dumps(self.to_dict(), **kwargs)
 
 
 def _pairs(conditions, baseline, contrasts) -> tuple:
@@ -202,17 +70,14 @@ def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, cor
         raise ConfigError(f"a condition is named twice: {list(conditions)}.")
     if not others:
         raise ConfigError("`others` must name at least one condition to compare with the baseline.")
-    if alternative not in _ALTERNATIVES:
-        raise ConfigError(f"`alternative` must be one of {set(_ALTERNATIVES)}; got {alternative!r}.")
-    if sample_test not in _SAMPLE_TESTS:
-        raise ConfigError(f"`sample_test` must be one of {set(_SAMPLE_TESTS)}; got {sample_test!r}.")
+    check_choice("alternative", alternative, ALTERNATIVES)
+    check_choice("sample_test", sample_test, _SAMPLE_TESTS)
     if unit not in (None, "sample", "group"):
         raise ConfigError(f"`unit` must be one of {{'sample', 'group'}}; got {unit!r}.")
     if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
         raise ConfigError(f"`n_resamples` must be a positive integer; got {n_resamples!r}.")
     check_resamples("n_resamples", n_resamples)  # documented limit and this machine's memory
-    if correction not in _CORRECTIONS:
-        raise ConfigError(f"`correction` must be one of {set(_CORRECTIONS)}; got {correction!r}.")
+    check_choice("correction", correction, CORRECTIONS)
     return conditions
 
 
@@ -293,19 +158,17 @@ def compare(
     -------
     ComparisonResult
     """
-    from .controls.error_null import error_distance_null
-    from .stats import classifier as cls_tests
-    from .stats import samples as sample_stats
-    from .stats import seeds as seed_stats
-    from .stats.correction import adjust_pvalues
+    from ..controls.error_null import error_distance_null
+    from ..stats import classifier as cls_tests
+    from ..stats import samples as sample_stats
+    from ..stats import seeds as seed_stats
+    from ..stats.correction import adjust_pvalues
 
     conditions = _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction)
-    if sums not in sample_stats.SUMS:
-        allowed = ", ".join(repr(v) for v in sample_stats.SUMS)
-        raise ConfigError(f"`sums` must be one of {{{allowed}}}; got {sums!r}.")
+    sums = check_choice("sums", sums, sample_stats.SUMS)
     for t in seed_tests:
         if t not in SEED_TESTS:
-            raise ConfigError(f"`seed_tests` entries must be in {set(SEED_TESTS)}; got {t!r}.")
+            raise ConfigError(f"`seed_tests` entries must be in {fmt_set(SEED_TESTS)}; got {t!r}.")
     if mcnemar not in ("exact", "chi2"):
         raise ConfigError(f"`mcnemar` must be one of {{'exact', 'chi2'}}; got {mcnemar!r}.")
     pairs = _pairs(conditions, baseline, contrasts)
@@ -486,7 +349,7 @@ def compare(
         differences = pd.DataFrame.from_records(diff_records, columns=_DIFF_COLUMNS)
         for col in ("n", "n_resamples"):
             differences[col] = differences[col].astype("Int64")
-    from .controls.geometry_permutation import geometry_permutation_tests
+    from ..controls.geometry_permutation import geometry_permutation_tests
 
     result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                               tuple(seeds), support, error_null, settings, differences=differences,
@@ -496,198 +359,9 @@ def compare(
     if geometry_sensitivity:
         import dataclasses
 
-        from .geometry_sensitivity import comparison_sensitivity
+        from ..geometry_sensitivity import comparison_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
             sub, result, choice, min_samples=geometry_min_samples))
     return result
 
-
-_DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low", "ci_high",
-                 "confidence", "unit", "n", "n_resamples", "seed", "method"]
-
-
-def _single_run_differences(a, b, strata, headline, official, tax, geo, context, context_filled, wide,
-                            run_seed, *, unit, n_resamples, rng, about, sums="auto") -> list:
-    """Paired-bootstrap CIs of metric(a) − metric(b) for one run per condition.
-
-    Every headline metric the sample-level engine knows, then ``f1:<Class>`` for every
-    class (the per-class F1 difference plot), resampling ``unit`` (Efron & Tibshirani
-    1993, percentile interval; the same units for both systems, Koehn 2004).
-    """
-    from .stats import samples as sample_stats
-
-    out = []
-    wanted = [(m, sample_statistic(m, official)) for m in headline]
-    wanted += [(f"f1:{c}", f"f1:{c}") for c in tax.classes if f"f1:{c}" not in headline]
-    for metric, sample_metric in wanted:
-        if sample_metric is None:
-            continue
-        ctx, use = context, strata
-        if sample_metric == "expected_cost":
-            ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
-        with about:
-            res = sample_stats.paired_bootstrap(use, sample_metric, unit=unit, n_resamples=n_resamples,
-                                                alternative="two-sided", rng=rng, context=ctx,
-                                                sums=sums)
-        va = wide.loc[(a, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
-        vb = wide.loc[(b, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
-        out.append({"a": a, "b": b, "metric": metric, "value_a": float(va), "value_b": float(vb),
-                    "mean_diff": res.mean_diff, "ci_low": res.ci_low, "ci_high": res.ci_high,
-                    "confidence": res.confidence, "unit": unit, "n": res.n,
-                    "n_resamples": res.n_resamples, "seed": res.seed,
-                    "method": "paired bootstrap, percentile interval"})
-    return out
-
-
-def _both(xa, xb, order):
-    """(xa, xb reordered) when both runs carry the array, else (None, None)."""
-    if xa is None or xb is None:
-        return None, None
-    return xa, xb[order]
-
-
-#: Dump columns a metric needs, for saying why it is missing in one run.
-def _needs(metric: str) -> str:
-    if metric.startswith("va_") or metric in ("abaw3_va_score", "abaw_mtl_score"):
-        return "v_pred/a_pred columns"
-    if metric.startswith("au_") or metric.endswith("_au_score"):
-        return "au<N>_true/au<N>_pred columns"
-    if metric in ("ece", "confidence_mean", "expected_cost") or metric.startswith("brier"):
-        return "p_<Class> probability columns"
-    return "the columns this metric needs"
-
-
-def _check_metrics_everywhere(table, runset, conditions, seeds, headline) -> None:
-    """Every headline metric must be defined for every run, else name the runs that lack it.
-
-    A metric computed for one condition but not another (say VA in A's dumps only) would
-    otherwise surface deep inside a test under an internal argument name.
-    """
-    have = table[np.isfinite(table["value"].to_numpy(dtype=float))]
-    have = set(zip(have["condition"], have["seed"], have["metric"]))
-    everywhere = [m for m in headline
-                  if all((c, s, m) in have for c in conditions for s in seeds)]
-    hint = (f"keep the metrics every run has with {' '.join('--metric ' + m for m in everywhere)}"
-            if everywhere else "choose other metrics with --metric")
-    for metric in headline:
-        where = [(c, s) for c in conditions for s in seeds if (c, s, metric) in have]
-        lacking = [(c, s) for c in conditions for s in seeds if (c, s, metric) not in have]
-        if not lacking:
-            continue
-        c, s = lacking[0]
-        src = runset.dump(c, s).source
-        if where:
-            c2, s2 = where[0]
-            raise ConfigError(f"{src} has no {_needs(metric)} but {runset.dump(c2, s2).source} "
-                              f"has; {metric} needs both (condition '{c}', seed {s}; {hint}).")
-        raise ConfigError(f"metric {metric} is not defined for any run (e.g. {src}); {hint}.")
-
-
-class _About:
-    """Put the conditions, seed(s) and files of a comparison on its errors and warnings.
-
-    The statistics speak of ``a``/``b``, ``va_a``, ``proba_b``; a user of ``compare``
-    knows conditions, seeds and files. Errors raised and warnings emitted inside the
-    block are re-raised/re-emitted with that context in front and the internal names
-    replaced.
-    """
-
-    def __init__(self, a, b, seeds, runset):
-        self.a, self.b, self.seeds, self.runset = a, b, tuple(seeds), runset
-
-    def _prefix(self) -> str:
-        if self.b is None:        # one run
-            s = self.seeds[0]
-            return f"condition '{self.a}', seed {s} ({self.runset.dump(self.a, s).source}): "
-        files = ", ".join(f"{self.runset.dump(c, s).source}" for s in self.seeds[:1]
-                          for c in (self.a, self.b))
-        seeds = (f"seed {self.seeds[0]}" if len(self.seeds) == 1
-                 else f"seeds {', '.join(str(s) for s in self.seeds)}")
-        more = ", ..." if len(self.seeds) > 1 else ""
-        return f"{self.a} vs {self.b} ({seeds}; {files}{more}): "
-
-    def _words(self, text: str) -> str:
-        import re
-
-        a, b = self.a, self.b
-        subs = {"`a`": f"'{a}'", "`b`": f"'{b}'", "`pred_a`": f"{a}'s predictions",
-                "`pred_b`": f"{b}'s predictions", "`proba_a`": f"{a}'s p_<Class> columns",
-                "`proba_b`": f"{b}'s p_<Class> columns", "`va_a`": f"{a}'s v_pred/a_pred",
-                "`va_b`": f"{b}'s v_pred/a_pred", "`va_true`": "v_true/a_true",
-                "`y_true`": "y_true", "`group`": "group"}
-        for k, v in subs.items():
-            text = text.replace(k, v)
-        text = re.sub(r"[;,] use `on_empty` to control this", "", text)   # not a compare option
-        text = re.sub(r"\bA and B\b", f"{a} and {b}", text)
-        text = re.sub(r"^\w+_test: ", "", text)
-        return text
-
-    def __enter__(self):
-        self._cm = warnings.catch_warnings(record=True)
-        self._caught = self._cm.__enter__()
-        warnings.simplefilter("always")
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        from .errors import AffectctlError
-
-        self._cm.__exit__(None, None, None)
-        for w in self._caught:
-            msg = self._prefix() + self._words(str(w.message))
-            warnings.warn_explicit(msg, w.category, w.filename, w.lineno)
-        if exc is not None and isinstance(exc, AffectctlError):
-            raise _with_message(exc, self._prefix() + self._words(str(exc))) from None
-        return False
-
-
-def _with_message(exc, message):
-    """A copy of an AffectctlError whose one-line message is ``message``."""
-    from .errors import ConfigError
-
-    try:
-        new = type(exc)(message)
-    except TypeError:
-        new = ConfigError(message)
-    return new
-
-
-def _without_uncoordinated(stratum, geo: GeometryContext):
-    """The stratum with samples whose true class has no coordinate marked excluded (-1).
-
-    ``expected_cost`` leaves those samples out (see :func:`affectctl.metrics.registry.compute_metrics`);
-    the sample-level test must test the same quantity.
-    """
-    import dataclasses
-
-    has = np.isfinite(geo.coords).all(axis=1)
-    y = stratum.y_true
-    keep = (y < 0) | has[np.clip(y, 0, None)]
-    if keep.all():
-        return stratum
-    return dataclasses.replace(stratum, y_true=np.where(keep, y, -1))
-
-
-def _westfall_young(rows: pd.DataFrame, wide: pd.DataFrame, seeds, alternative, n_resamples, rng):
-    """Max-T adjusted p-values of the sign-flip family from one joint sign-flip null.
-
-    Columns are the (pair, metric) tests; each replicate flips the same seeds in every
-    column. Statistics are standardised by their null sd (metrics differ in scale).
-    Tests whose per-seed values are not all finite get NaN; tests whose differences are
-    all zero (raw p = 1, no null spread to standardise by) get 1, as under Holm.
-    """
-    from .stats.correction import westfall_young_maxt
-    from .stats.seeds import joint_signflip_null
-
-    xa = np.column_stack([wide.loc[r.a][r.metric].reindex(seeds).to_numpy(dtype=np.float64)
-                          for r in rows.itertuples()])
-    xb = np.column_stack([wide.loc[r.b][r.metric].reindex(seeds).to_numpy(dtype=np.float64)
-                          for r in rows.itertuples()])
-    finite = np.isfinite(xa).all(axis=0) & np.isfinite(xb).all(axis=0)
-    ok = finite & ((xa - xb) != 0).any(axis=0)
-    out = np.where(finite & ~ok, 1.0, np.nan)
-    if ok.any():
-        joint = joint_signflip_null(xa[:, ok], xb[:, ok], n_resamples=n_resamples, rng=rng)
-        out[ok] = westfall_young_maxt(joint.observed, joint.null, alternative=alternative,
-                                      exact=joint.exact, standardize=True)
-    return out

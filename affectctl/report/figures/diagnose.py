@@ -3,7 +3,8 @@
 Plot functions take ``ax=None`` and return the ``Axes``; they only draw numbers the
 diagnosis already holds (:class:`affectctl.diagnose.DiagnosisResult`,
 :class:`affectctl.controls.representation.Projection`) and compute no statistic.
-:func:`save_figure` and :func:`write_diagnose_figures` write PDF and PNG files.
+:func:`save_figure` and :func:`write_diagnose_figures` write PDF and PNG files
+(through :func:`affectctl.report.figures.save.write_figure`, atomically).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .figures import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
+from .style import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
 
 __all__ = [
     "plot_pair_graph",
@@ -76,7 +77,7 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
     Degenerate pairs are vermillion, candidates orange, pairs an intervention fixed
     blue and dashed, the rest grey (Okabe–Ito); the legend lists only the kinds drawn.
     Class names are placed where they hide no other name, marker or rate label
-    (:func:`affectctl.report._labels.place_labels`). Classes without a coordinate in
+    (:func:`affectctl.report.figures._labels.place_labels`). Classes without a coordinate in
     the geometry are listed in the lower-left corner; their pairs cannot be drawn.
     """
     from matplotlib.lines import Line2D
@@ -246,15 +247,17 @@ def plot_projection(projection, *, classes=None, highlight=(), ax=None, max_poin
 
 
 def save_figure(fig, stem: "str | Path") -> list:
-    """Write ``fig`` to ``<stem>.pdf`` and ``<stem>.png`` (300 dpi); return the paths."""
+    """Write ``fig`` to ``<stem>.pdf`` and ``<stem>.png`` (300 dpi, cropped); return the paths.
+
+    Atomic, through :func:`affectctl.report.figures.save.write_figure`.
+    """
+    import matplotlib as mpl
+
+    from .save import write_figure
+
     stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ext in ("pdf", "png"):
-        path = stem.with_suffix(f".{ext}")
-        fig.savefig(path, bbox_inches="tight", dpi=300)
-        paths.append(path)
-    return paths
+    with mpl.rc_context({"savefig.bbox": "tight"}):
+        return list(write_figure(fig, stem.parent, stem.name, ("pdf", "png"), dpi=300).values())
 
 
 def write_diagnose_figures(result, out_dir: "str | Path", *, projection=None) -> list:

@@ -1,0 +1,39 @@
+"""Compare training conditions run over the same seeds: ``compare(runs, baseline, others)``.
+
+Every condition is compared with the baseline (difference = condition − baseline) and,
+when present, the control contrast (``circumplex`` against ``uniform``) and any pair
+named in ``contrasts``. For each headline metric:
+
+- across seeds: exact Wilcoxon signed-rank, exact sign-flip and paired t tests on the
+  per-seed values (:mod:`affectctl.stats.seeds`);
+- across samples: approximate randomization or paired bootstrap on the pooled
+  predictions, seeds as strata, the exchangeable unit being the video (``group``)
+  when the dumps have one (:mod:`affectctl.stats.samples`);
+- per seed: McNemar on correctness, Bowker's symmetry test on the paired predictions
+  ("did the errors change, not their number") and Stuart–Maxwell's test of marginal
+  homogeneity ("does either system predict some class more often").
+
+One run per condition (two published checkpoints, two files from other labs) is a
+first-class case: the seed-level tests need at least two runs and are not run (the
+result says why in one line, :data:`SINGLE_RUN_NOTE`); everything else is, and the
+result carries, per pair, the paired-bootstrap CI of every headline difference and of
+every per-class F1 difference (``ComparisonResult.differences``).
+
+Multiplicity: within each test family (all comparisons × metrics tested with one
+test) p-values are adjusted with Holm by default (statsmodels); undefined p-values
+stay NaN and are left out of the family.
+
+Where each part lives: :mod:`.core` (:func:`compare`, its option checks and test
+families), :mod:`.result` (:class:`ComparisonResult`), :mod:`.parts` (single-run
+differences, metric checks, messages naming the runs, the Westfall–Young family).
+The option values it shares with other analyses (``alternative``, ``correction``,
+``seed_tests``) come from :mod:`affectctl._validation`.
+"""
+
+from __future__ import annotations
+
+from .._validation import SEED_TESTS
+from .core import DEFAULT_METRICS, SINGLE_RUN_NOTE, compare
+from .result import ComparisonResult
+
+__all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS", "SINGLE_RUN_NOTE"]

@@ -1,0 +1,120 @@
+"""The result of :func:`affectctl.compare.compare`: :class:`ComparisonResult`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .._json import plain
+from ..metrics.registry import GeometryContext
+
+__all__ = ["ComparisonResult"]
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """Everything ``compare`` found, as tidy tables plus the arrays figures need.
+
+    Attributes
+    ----------
+    baseline : str
+    conditions : tuple of str
+        All conditions, baseline first.
+    pairs : tuple of (str, str)
+        The comparisons made, as (a, b) with difference a − b.
+    taxonomy : Taxonomy
+    geometry : GeometryContext
+    headline_metrics : tuple of str
+    metrics : DataFrame
+        ``condition, seed, metric, value`` for every metric of every run.
+    comparisons : DataFrame
+        One row per (a, b, metric, test[, seed]): n, mean_diff, statistic, p_value,
+        p_adjusted, p_adjust, min_pvalue, exact, n_resamples, seed, mc_se, ci_low,
+        ci_high, rank_biserial, cohen_dz, alternative, unit, note.
+    confusions : dict
+        ``{condition: int64 array (n_seeds, K, K)}`` in seed order.
+    seeds : tuple of int
+    class_support : ndarray of int64, shape (K,)
+        True-class counts of the first seed (the same for all conditions).
+    error_null : dict
+        ``{condition: ErrorDistanceNull}`` from :func:`affectctl.controls.error_null.error_distance_null`.
+    settings : dict
+        The options used (seed, n_resamples, unit, tests, correction, geometry, runs root);
+        ``single_run`` (bool) and ``seed_tests_skipped`` (the one-line reason, or None).
+    differences : DataFrame or None
+        One run per condition only (else None): one row per (a, b, metric) for every
+        headline metric the sample-level engine knows and every ``f1:<Class>``:
+        ``a, b, metric, value_a, value_b, mean_diff, ci_low, ci_high, confidence,
+        unit, n, n_resamples, seed, method`` — the paired-bootstrap percentile CI of
+        metric(a) − metric(b) (:func:`affectctl.stats.samples.paired_bootstrap`).
+    geometry_choice : GeometryChoice or None
+        The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
+    geometry_sensitivity : GeometrySensitivity or None
+        Every geometry-dependent conclusion under every available geometry
+        (:mod:`affectctl.geometry_sensitivity`).
+    """
+
+    baseline: str
+    conditions: tuple
+    pairs: tuple
+    taxonomy: object
+    geometry: GeometryContext
+    headline_metrics: tuple
+    metrics: pd.DataFrame
+    comparisons: pd.DataFrame
+    confusions: dict
+    seeds: tuple
+    class_support: np.ndarray
+    error_null: dict = field(default_factory=dict)
+    settings: dict = field(default_factory=dict)
+    differences: pd.DataFrame | None = None
+    geometry_choice: object = None
+    geometry_sensitivity: object = None
+    geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
+
+    @property
+    def single_run(self) -> bool:
+        """True when every condition has exactly one run (seed-level tests not run)."""
+        return len(self.seeds) == 1
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and sd over seeds of every headline metric: index condition, columns metric."""
+        m = self.metrics[self.metrics["metric"].isin(self.headline_metrics)]
+        g = m.groupby(["condition", "metric"])["value"]
+        out = pd.DataFrame({"mean": g.mean(), "sd": g.std(ddof=1), "n": g.count()}).reset_index()
+        return out
+
+    def to_dict(self) -> dict:
+        """The JSON document of ``affectctl compare --json`` (``results.json``)."""
+        diffs = [] if self.differences is None else self.differences.to_dict("records")
+        return plain({
+            "baseline": self.baseline,
+            "conditions": list(self.conditions),
+            "pairs": [list(p) for p in self.pairs],
+            "taxonomy": self.taxonomy.name,
+            "classes": list(self.taxonomy.classes),
+            "geometry": self.geometry.geometry.name,
+            "seeds": list(self.seeds),
+            "headline_metrics": list(self.headline_metrics),
+            "settings": self.settings,
+            "metrics": self.metrics.to_dict("records"),
+            "comparisons": self.comparisons.to_dict("records"),
+            "differences": diffs,
+            "error_distance_null": [
+                {"condition": c, **null.to_record()}
+                for c, null in self.error_null.items()],
+            **({} if self.geometry_choice is None else
+               {"geometry_choice": self.geometry_choice.to_record()}),
+            **({} if self.geometry_sensitivity is None else
+               {"geometry_sensitivity": self.geometry_sensitivity.to_dict()}),
+            "geometry_permutation": [{"real": "circumplex", "permuted": "permuted", "metric": k,
+                                      **r.to_record()}
+                                     for k, r in self.geometry_permutation.items()],
+        }, finite=True)
+
+    def to_json(self, **kwargs) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+

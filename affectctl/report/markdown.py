@@ -1,0 +1,51 @@
+"""Plain-text writers of report tables: CSV (full precision) and GitHub-flavoured Markdown."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .formatting import _TEXT_COLUMNS, format_table
+
+__all__ = ["to_csv", "to_markdown"]
+
+
+def to_csv(table: pd.DataFrame) -> str:
+    """The table as CSV text, full precision (no rounding), one row per table row."""
+    return table.to_csv(index=False, lineterminator="\n")
+
+
+def _md_cell(s: str) -> str:
+    return str(s).replace("|", "\\|")
+
+
+def to_markdown(table: pd.DataFrame, *, caption: str | None = None, digits: int = 3) -> str:
+    """GitHub-flavoured Markdown: optional caption, a pipe table, then the notes.
+
+    Parameters
+    ----------
+    table : DataFrame from :func:`main_table` or :func:`comparison_table`
+    caption : str, optional
+        Printed in bold above the table.
+    digits : int, default 3
+
+    Returns
+    -------
+    str
+    """
+    shown = format_table(table, digits=digits)
+    cols = list(shown.columns)
+    numeric = [c not in _TEXT_COLUMNS for c in cols]
+    lines = []
+    if caption:
+        lines += [f"**{caption}**", ""]
+    lines.append("| " + " | ".join(_md_cell(c) for c in cols) + " |")
+    lines.append("|" + "|".join("---:" if num else ":---" for num in numeric) + "|")
+    for r in shown.itertuples(index=False):
+        lines.append("| " + " | ".join(_md_cell(v) for v in r) + " |")
+    notes = table.attrs.get("notes", [])
+    if notes:
+        lines.append("")
+        lines += [n + "  " if i < len(notes) - 1 else n for i, n in enumerate(notes)]
+    return "\n".join(lines) + "\n"
+
+
