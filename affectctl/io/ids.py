@@ -67,7 +67,7 @@ def _keys(ids, level: str) -> pd.Series:
 
 def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
              truth_source: str = "<truth>", strict: bool = False, truth_rows=None,
-             expected=None, n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
+             expected=None, pred_rows=None, n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
     """Pair every prediction with its truth row.
 
     Parameters
@@ -78,8 +78,8 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
         File names for the messages.
     strict : bool, default False
         Truth rows without a prediction are an error instead of a warning.
-    truth_rows : sequence of int, optional
-        1-based line of every truth row, for the messages.
+    truth_rows, pred_rows : sequence of int, optional
+        1-based line of every truth / prediction row, for the messages.
     expected : callable, optional
         ``expected(truth_index) -> bool array over the truth rows``: the rows that
         should have a prediction, given those matched (e.g. the splits the
@@ -104,8 +104,10 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
     dup = pred.duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DumpFormatError(f"image id {pred.iloc[i]!r} appears twice among the predictions.",
-                              file=pred_source)
+        first = int(np.flatnonzero((pred == pred.iloc[i]).to_numpy())[0])
+        where = "" if pred_rows is None else f" (first on line {int(np.asarray(pred_rows)[first])})"
+        raise DumpFormatError(f"image id {pred.iloc[i]!r} appears twice among the predictions{where}.",
+                              file=pred_source, row=None if pred_rows is None else int(np.asarray(pred_rows)[i]))
     best = None
     for level in ID_LEVELS:
         tk = _keys(truth, "path" if level == "tail" else level)
