@@ -67,7 +67,7 @@ def _keys(ids, level: str) -> pd.Series:
 
 def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
              truth_source: str = "<truth>", strict: bool = False, truth_rows=None,
-             expected=None, pred_rows=None, n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
+             expected=None, pred_rows=None, dropped_ids=None, n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
     """Pair every prediction with its truth row.
 
     Parameters
@@ -84,6 +84,10 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
         ``expected(truth_index) -> bool array over the truth rows``: the rows that
         should have a prediction, given those matched (e.g. the splits the
         predictions cover); default all.
+    dropped_ids : sequence of str, optional
+        Ids the prediction reader read but left out, counting them itself (OpenFace
+        frames with ``success`` 0): their truth rows are not reported as lacking a
+        prediction (matched at the same level as the predictions).
 
     Returns
     -------
@@ -134,6 +138,13 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
                     else np.asarray(expected(truth_idx), dtype=bool))
             have = np.zeros(len(truth), bool)
             have[truth_idx] = True
+            if dropped_ids is not None and len(dropped_ids):
+                dk = _keys(pd.Series(np.asarray(dropped_ids, dtype=object)).astype(str).str.strip(),
+                           "path" if level == "tail" else level)
+                if level == "tail":
+                    dk = pd.Series([_longest_tail(k, known) for k in dk], dtype=object)
+                hit = dk.map(lookup).dropna().to_numpy(dtype=np.int64)
+                want[hit] = False
             lacking = want & ~have
             missing = int(lacking.sum())
             if missing:

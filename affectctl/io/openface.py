@@ -14,7 +14,8 @@ Toolkit", FG 2018; written by ``RecorderCSV::Open``/``WriteLine`` in
   thresholded. AU28 has an ``_c`` column only.
 - ``success`` is 0 on frames where tracking failed; their AU values are zeros written
   by ``WriteLine``, not predictions: they are left out and counted
-  (``openface_unsuccessful``); a truth row without a prediction is then warned about.
+  (``openface_unsuccessful``), and their truth rows are not reported again as
+  lacking a prediction (a frame missing from the file altogether is).
 - ``frame`` is 1-based. One file is one video, named after it: the sample id is
   ``<file stem>/<frame:05d>`` (the ABAW convention), the group the file stem. With
   several faces per frame (``FaceLandmarkVidMulti``) the most confident successful
@@ -101,10 +102,13 @@ def read_openface(path: "str | Path", **_ignored) -> Predictions:
             raise DumpFormatError(f"AU occurrence {v[i]:g} is not 0 or 1.", file=path, row=line_of(i), column=c)
         au[f"AU{int(_AU_C.match(c).group(1))}"] = v[chosen]
     stem = path.stem
+    tracked = set(fr[chosen].tolist())
+    lost = sorted(set(fr[~keep].tolist()) - tracked)  # frames with no successful face at all
     return Predictions(
         source=str(path), sample_id=np.array([f"{stem}/{f:05d}" for f in fr[chosen]], dtype=object),
         au_pred=au, group=np.full(chosen.size, stem, dtype=object), rows=chosen + 2,
         exclusions={"openface_unsuccessful": n_fail, "openface_other_faces": n_other},
+        dropped_ids=np.array([f"{stem}/{f:05d}" for f in lost], dtype=object),
         metadata={"prediction_format": "openface"})
 
 
@@ -130,4 +134,5 @@ def _read_folder(path: Path) -> Predictions:
         source=str(path), sample_id=np.concatenate([p.sample_id for p in parts]),
         au_pred={a: np.concatenate([p.au_pred[a] for p in parts]) for a in parts[0].au_pred},
         group=np.concatenate([p.group for p in parts]), rows=None, exclusions=counts,
+        dropped_ids=np.concatenate([p.dropped_ids for p in parts]),
         metadata={"prediction_format": "openface", "files": len(files)})

@@ -120,6 +120,9 @@ class Predictions:
     exclusions : dict
         Counts of rows the reader left out (``openface_unsuccessful``, ...).
     metadata : dict
+    dropped_ids : ndarray of str, or None
+        Ids of the rows the reader left out and counted in ``exclusions``: their truth
+        rows are not reported again as lacking a prediction.
     """
 
     source: str
@@ -134,6 +137,7 @@ class Predictions:
     exclusions: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
     embedding: np.ndarray | None = None
+    dropped_ids: np.ndarray | None = None
 
 
 def _class_map(pred: Predictions, tax: Taxonomy) -> np.ndarray:
@@ -224,7 +228,7 @@ def pair(pred: Predictions, truth: Truth, *, strict: bool = False) -> Dump:
 
     pidx, tidx, level = join_ids(pred_ids, truth.sample_id, pred_source=pred.source,
                                  truth_source=truth.source, strict=strict, truth_rows=truth.rows,
-                                 expected=expected, pred_rows=pred.rows)
+                                 expected=expected, pred_rows=pred.rows, dropped_ids=pred.dropped_ids)
     if truth.unit and truth.split is not None:
         _uncovered_units(truth, tidx, strict)
     tax = truth.taxonomy
