@@ -164,7 +164,7 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
         raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
 
     from ..io.abaw import is_abaw_mtl
-    from ..io.formats import read_truth
+    from ..io.formats import read_truth, refuse_full_dump
     from ..io.pairing import Truth
 
     read_once: dict = {}
@@ -175,6 +175,7 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
                 and not _is_tool_folder(path)) or (path.is_file() and is_abaw_mtl(path)):
             # ABAW prediction folders / multi-task files: paired by the ABAW rules
             return read_predictions(path, annotations=truth, taxonomy=taxonomy, strict=strict)
+        refuse_full_dump(path, fmt=pred_format, mapping=mapping)
         if "truth" not in read_once:
             # the truth file is read once and joined with every seed file (read_paired's join)
             read_once["truth"] = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy,

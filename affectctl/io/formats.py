@@ -228,6 +228,17 @@ def _unknown_predictions(path: Path) -> str:
             "CSV pass --map 'column=Class,...' --id COLUMN.")
 
 
+def refuse_full_dump(path, *, fmt=None, mapping=None) -> None:
+    """A dump with its own ``y_true`` given with ``--truth`` is an error naming the column
+    (checked before the truth file is read, so it is the error the user sees)."""
+    if fmt is None and mapping is None and Path(path).is_file():
+        from .dumptruth import table_fields
+
+        h = table_fields(Path(path))
+        if "sample_id" in h and "y_true" in h:
+            raise DumpFormatError(_unknown_predictions(Path(path)), file=path, column="y_true")
+
+
 def read_paired(path, truth, *, fmt=None, truth_format=None, mapping=None, id_column=None,
                 taxonomy=None, strict: bool = False) -> Dump:
     """Read predictions and truth in any registered formats and pair them into a :class:`Dump`.
@@ -256,6 +267,7 @@ def read_paired(path, truth, *, fmt=None, truth_format=None, mapping=None, id_co
     """
     from .pairing import Truth
 
+    refuse_full_dump(path, fmt=fmt, mapping=mapping)
     t = truth if isinstance(truth, Truth) else read_truth(
         truth, truth_format=truth_format, taxonomy=taxonomy, predictions=path)
     p = read_tool(path, fmt=fmt, mapping=mapping, id_column=id_column, taxonomy=t.taxonomy)

@@ -55,11 +55,10 @@ def _csv_files(path: Path) -> list:
 
 def is_openface(path: Path) -> bool:
     """True when the header has ``frame``, ``success`` and ``AUxx_c``/``AUxx_r`` columns (for a
-    folder: its first ``.csv`` file)."""
+    folder: one of its ``.csv`` files; the reader then requires all of them to be)."""
     path = Path(path)
     if path.is_dir():
-        files = _csv_files(path)
-        return bool(files) and is_openface(files[0])
+        return any(is_openface(f) for f in _csv_files(path))
     h = header_fields(path)
     return {"frame", "success"} <= set(h) and any(re.match(r"^AU\d+_[cr]$", c) for c in h)
 

@@ -192,8 +192,7 @@ def exclusion_lines(exclusions: dict, n_samples: "int | None" = None, tasks=None
     lines = [first]
     if ex.get("au_not_predicted") and "au" in tasks:
         missing = list(ex["au_not_predicted"])
-        lines.append(f"not predicted: {', '.join(missing)} (annotated; F1 n/a, and a score over a "
-                     f"fixed AU set that includes {'it' if len(missing) == 1 else 'them'} is n/a)")
+        lines.append(f"not predicted: {', '.join(missing)} (annotated; F1 and fixed-AU-set scores n/a)")
     if coded:
         lines.append("excluded by code: " + ", ".join(f"{label} {count}" for label, count in coded.items()))
     read = [f"{what} {ex[key]}" for key, what in _READ_COUNTS if ex.get(key)]
