@@ -1,7 +1,7 @@
 """A truth table in the dump's own columns, for pairing with predictions in any format.
 
 ``sample_id`` plus any of ``y_true`` (indices of the taxonomy or class names;
-``-1`` = not annotated), ``group`` (video or subject), ``v_true``/``a_true`` (``-5`` =
+``-1`` = not annotated) with optional ``soft_<Class>`` vote shares, ``group`` (video or subject), ``v_true``/``a_true`` (``-5`` =
 not annotated) and ``au<N>_true`` (0/1, ``-1`` = not annotated), with the meanings
 of :mod:`affectctl.io.schema`; CSV, or Parquet with the dump's metadata. Used when
 the truth is not a dataset's own file: labels kept apart from a model's
@@ -76,7 +76,7 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
         other than 0, 1 or -1, prediction columns (this is a truth file), or no
         truth column at all.
     """
-    from .dumps import _au_annotation, _check_unique, _labels, _numeric, _read_table
+    from .dumps import _au_annotation, _check_unique, _labels, _numeric, _read_table, soft_truth
 
     path = Path(path)
     frame, meta = _read_table(path)
@@ -105,6 +105,7 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
                                   "none either, by metadata or p_<Class> columns).", file=path,
                                   column="y_true")
         y = _labels(frame, "y_true", tax, str(path), allow_excluded=True)
+    soft = soft_truth(frame, tax, str(path)) if y is not None else None
     va = None
     if "v_true" in frame.columns or "a_true" in frame.columns:
         va = np.empty((len(frame), 2))
@@ -135,5 +136,5 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
             raise DumpFormatError("missing group.", file=path, row=i + 2, column="group")
         group = g.astype(str).to_numpy(dtype=object)
     return Truth(source=str(path), sample_id=ids, taxonomy=tax or get_taxonomy("affwild2-expr8"),
-                 y_true=y, va_true=va, au_true=au or None, rows=np.arange(len(frame)) + 2,
+                 y_true=y, va_true=va, soft_true=soft, au_true=au or None, rows=np.arange(len(frame)) + 2,
                  group=group, metadata={**meta, "truth_format": "dump"})

@@ -16,6 +16,9 @@ column             required    meaning
 ``au<N>_true``     no          action-unit occurrence 0/1; ``-1`` = not annotated
 ``au<N>_pred``     no          predicted occurrence 0/1, or a probability in [0, 1] (>= 0.5 is 1)
 ``emb_<i>``        no          test-set embedding, for representation diagnostics
+``soft_<Class>``   no          soft truth: the share of annotators' votes for each class (FERPlus),
+                               one column per class in taxonomy order, rows summing to 1;
+                               a row left empty (all NaN) has no vote distribution
 =================  ==========  ==============================================================
 
 Probabilities: NaN, infinite or negative values are errors. A row summing to within
@@ -50,6 +53,7 @@ __all__ = [
     "ABAW2020_AUS",
     "Dump",
     "proba_column",
+    "soft_column",
 ]
 
 EXPR_EXCLUDED = -1
@@ -67,6 +71,11 @@ ABAW2020_AUS = ("AU1", "AU2", "AU4", "AU6", "AU12", "AU15", "AU20", "AU25")
 def proba_column(class_name: str) -> str:
     """Name of the probability column of a class: ``p_<Class>``."""
     return f"p_{class_name}"
+
+
+def soft_column(class_name: str) -> str:
+    """Name of the soft-truth (vote share) column of a class: ``soft_<Class>``."""
+    return f"soft_{class_name}"
 
 
 @dataclass(frozen=True, eq=False)
