@@ -9,8 +9,9 @@ the image-id column (default: the first of ``image``, ``file``, ``path``,
 ``sample_id``, ...). Classes the map leaves out are never predicted.
 
 A prediction-only dump follows :mod:`affectctl.io.schema` without ``y_true``:
-``sample_id``, ``y_pred`` and/or ``p_<Class>``, optionally ``v_pred``, ``a_pred`` and
-``au<N>_pred``; numeric ``y_pred`` are indices of the truth's taxonomy.
+``sample_id`` and any of ``y_pred`` and/or ``p_<Class>``, ``v_pred``/``a_pred``,
+``au<N>_pred`` (and ``group``, ``emb_<i>``); numeric ``y_pred`` are indices of the
+file's own taxonomy, else of the truth's.
 """
 
 from __future__ import annotations
@@ -122,12 +123,13 @@ def read_mapped(path: "str | Path", *, mapping, id_column=None, **_ignored) -> P
 
 
 def is_prediction_dump(path: Path) -> bool:
-    """True for a CSV or Parquet with ``sample_id``, no ``y_true``, and ``y_pred`` or ``p_`` columns."""
+    """True for a CSV or Parquet with ``sample_id``, no ``y_true``, and prediction columns
+    (``y_pred``, ``p_<Class>``, ``v_pred``/``a_pred`` or ``au<N>_pred``)."""
     from .dumptruth import table_fields
 
     h = table_fields(path)
     return ("sample_id" in h and "y_true" not in h
-            and ("y_pred" in h or any(c.startswith("p_") for c in h)))
+            and ("y_pred" in h or "v_pred" in h or any(c.startswith("p_") or _AU_PRED.match(c) for c in h)))
 
 
 _TRUTH_COLUMNS = re.compile(r"^(y_true|[va]_true|au\d+_true)$", re.IGNORECASE)
@@ -235,8 +237,6 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
                                       f"({', '.join(classes)}).", file=path, row=line_of(i), column="y_pred")
             codes[u] = j
         y_pred = codes[inv]
-    if proba is None and y_pred is None:
-        raise DumpFormatError("needs a y_pred column or p_<Class> columns.", file=path, column="y_pred")
     va = None
     if "v_pred" in frame.columns or "a_pred" in frame.columns:
         va = np.empty((len(frame), 2))
@@ -259,6 +259,9 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
             i = int(np.flatnonzero(g.isna().to_numpy())[0])
             raise DumpFormatError("missing group.", file=path, row=line_of(i), column="group")
         group = g.astype(str).to_numpy(dtype=object)
+    if proba is None and y_pred is None and va is None and not au:
+        raise DumpFormatError("needs prediction columns: y_pred or p_<Class>, v_pred and a_pred, or "
+                              "au<N>_pred.", file=path, column="y_pred")
     emb_cols = sorted((int(m.group(1)), c) for c in frame.columns if (m := re.match(r"^emb_(\d+)$", c)))
     embedding = np.column_stack([_numeric(frame, c, src) for _, c in emb_cols]) if emb_cols else None
     return Predictions(source=src, sample_id=ids, classes=classes, proba=proba, y_pred=y_pred, va_pred=va,
