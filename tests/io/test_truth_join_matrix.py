@@ -267,3 +267,61 @@ def test_predictions_with_nothing_the_truth_annotates(tmp_path):
     pred, _ = pred_openface(tmp_path, [f"video1/{i + 1:05d}" for i in range(4)], rng)
     err = _error_line(runner.invoke(app, ["audit", str(pred), "--truth", str(truth_path)]))
     assert str(pred) in err
+
+
+# ------------------------------------------------------------------ VA-only predictions
+
+
+def pred_dump_va(d, ids, rng):
+    frame = pd.DataFrame({"sample_id": ids, "v_pred": rng.uniform(-1, 1, len(ids)).round(4),
+                          "a_pred": rng.uniform(-1, 1, len(ids)).round(4)})
+    frame.to_csv(d / "va_pred.csv", index=False)
+    return d / "va_pred.csv", []
+
+
+def truth_abaw_va(d, rng):
+    ann = d / "VA_Set"
+    ann.mkdir()
+    ids = []
+    for vid, n in (("video1", N // 2), ("video2", N - N // 2)):
+        va = rng.uniform(-1, 1, (n, 2)).round(4)
+        va[0] = -5
+        (ann / f"{vid}.txt").write_text("valence,arousal\n" + "\n".join(f"{v},{a}" for v, a in va) + "\n")
+        ids += [f"{vid}/{i + 1:05d}" for i in range(n)]
+    return ann, [f"{s}.jpg" for s in ids], ids, []
+
+
+def truth_table_va(d, rng):
+    ids = [f"clip{i % 3}/{i:05d}" for i in range(N)]
+    pd.DataFrame({"sample_id": ids, "v_true": rng.uniform(-1, 1, N).round(4),
+                  "a_true": rng.uniform(-1, 1, N).round(4)}).to_csv(d / "va_truth.csv", index=False)
+    return d / "va_truth.csv", ids, ids, []
+
+
+@pytest.mark.parametrize("truth_writer", [truth_abaw_va, truth_table_va], ids=["abaw", "table"])
+def test_va_predictions_x_va_truth_formats(tmp_path, truth_writer):
+    rng = np.random.default_rng(4)
+    (tmp_path / "t").mkdir()
+    truth_path, pred_ids, truth_ids, extra = truth_writer(tmp_path / "t", rng)
+    _check_rule(tmp_path, truth_path, truth_ids, pred_dump_va, pred_ids, extra)
+
+
+def test_va_only_scores_against_abaw_folder(tmp_path):
+    """CCC of a VA-only prediction dump against VA_Set, -5 frames excluded (Lin's CCC with
+    population moments, as ABAW computes it, written out here)."""
+    rng = np.random.default_rng(5)
+    truth_path, pred_ids, truth_ids, _ = truth_abaw_va(tmp_path, rng)
+    pred, _ = pred_dump_va(tmp_path, pred_ids, rng)
+    res = runner.invoke(app, ["audit", str(pred), "--truth", str(truth_path), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["tasks"] == ["va"] and doc["exclusions"]["valence"] == 2
+    t = np.vstack([np.loadtxt(truth_path / f"video{k}.txt", delimiter=",", skiprows=1) for k in (1, 2)])
+    p = pd.read_csv(pred)[["v_pred", "a_pred"]].to_numpy()
+    ok = t[:, 0] != -5
+    x, y = t[ok, 0], p[ok, 0]
+    ref = 2 * np.mean((x - x.mean()) * (y - y.mean())) / (x.var() + y.var() + (x.mean() - y.mean()) ** 2)
+    assert doc["metrics"]["va_ccc_valence"] == pytest.approx(ref)
+    assert doc["metrics"]["official_score"] == pytest.approx(doc["metrics"]["abaw3_va_score"])
+    out = runner.invoke(app, ["audit", str(pred), "--truth", str(truth_path)], env={"COLUMNS": "80"}).stdout
+    assert out.splitlines()[0].endswith("valence/arousal") and "expression" not in out.lower()
