@@ -24,6 +24,8 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
                      strict: bool = False) -> Dump:
     """Read predictions in any supported format (detected from the path and header).
 
+    ``annotations`` is a path, or a :class:`~affectctl.io.pairing.Truth` already read.
+
     Without ``annotations`` the file is a dump (CSV or Parquet) with its own ``y_true``.
     With ``annotations`` (``--truth``):
 
@@ -55,8 +57,10 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
                                   file=path)
         return read_dump(path, taxonomy=taxonomy)
     from .formats import detect_predictions, read_paired
+    from .pairing import Truth
 
-    named = format or mapping
+    # an already read Truth (compare reads the truth file once) is never an ABAW folder pairing
+    named = format or mapping or isinstance(annotations, Truth)
     if path.is_dir() and not named and detect_predictions(path) is None:
         _check_prediction_folder(path)
         return read_abaw_folders(path, annotations, taxonomy=taxonomy)
