@@ -304,6 +304,12 @@ class AuditReport:
     failed_requirements : list of (Requirement, float)
     geometry_reason : str
         Why the geometry was chosen (``auto``: the file's VA means, or why not).
+    tasks : tuple of str
+        What the file is scored on (:attr:`affectctl.io.schema.Dump.tasks`):
+        ``"expression"``, ``"va"``, ``"au"``.
+    au_support : dict
+        ``{AU: (annotated frames, frames with -1)}`` for every annotated AU, predicted
+        or not.
     """
 
     source: str
@@ -320,6 +326,8 @@ class AuditReport:
     requirements: list = field(default_factory=list)
     failed_requirements: list = field(default_factory=list)
     geometry_reason: str = ""
+    tasks: tuple = ("expression",)
+    au_support: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return plain({
@@ -329,7 +337,9 @@ class AuditReport:
             "geometry": self.geometry,
             "geometry_reason": self.geometry_reason,
             "n_samples": self.n_samples,
+            "tasks": list(self.tasks),
             "exclusions": self.exclusions,
+            "au_support": {k: {"annotated": a, "excluded": e} for k, (a, e) in self.au_support.items()},
             "class_support": self.class_support,
             "metrics": self.metrics,
             "confusion": self.confusion.to_numpy().tolist(),
@@ -389,5 +399,18 @@ def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int 
         va_order=(check_order_from_va(dump.y_true, dump.va_true, tax)
                   if dump.va_true is not None and dump.expr_mask.any() else None),
         requirements=checked, failed_requirements=failed,
-        geometry_reason=choice.reason,
+        geometry_reason=choice.reason, tasks=dump.tasks, au_support=_au_support(dump),
     )
+
+
+def _au_support(dump: Dump) -> dict:
+    """``{AU: (annotated frames, frames with -1)}``; AUs annotated but not predicted have
+    no annotation array in the dump and get ``(None, None)``."""
+    out = {}
+    if dump.au_true is not None:
+        for j, name in enumerate(dump.au_names):
+            col = dump.au_true[:, j]
+            out[name] = (int((col >= 0).sum()), int((col < 0).sum()))
+    for name in (dump.exclusions or {}).get("au_not_predicted") or ():
+        out[name] = (None, None)
+    return dict(sorted(out.items(), key=lambda kv: int(kv[0][2:])))

@@ -90,16 +90,41 @@ def _matrix_headers(classes, counts, width: int) -> tuple:
     return heads, [(h, c) for h, c in zip(heads, classes) if h != c]
 
 
+def _print_au_table(report) -> None:
+    """Per-AU F1 with each AU's annotated and excluded (-1) frames; an annotated AU without
+    prediction says so instead of a number."""
+    m = report.metrics
+    per = Table(title="Action units", header_style="bold")
+    for col in ("AU", "annotated", "excluded (-1)", "F1"):
+        per.add_column(col, justify="left" if col == "AU" else "right")
+    for au, (n_ok, n_ex) in report.au_support.items():
+        if n_ok is None:
+            per.add_row(au, "", "", "not predicted")
+        else:
+            per.add_row(au, str(n_ok), str(n_ex), _fmt(m.get(f"au_f1:{au}", float("nan"))))
+    console.print(per)
+    missing = [a for a, (n, _) in report.au_support.items() if n is None]
+    if missing:
+        scored = len(report.au_support) - len(missing)
+        console.print(f"au_f1_mean: mean F1 over the {scored} predicted AUs, not all "
+                      f"{len(report.au_support)}.", markup=False)
+
+
 def _fmt(v: float) -> str:
     return "n/a" if v != v else f"{v:.4f}"
 
 
 def _print_report(report) -> None:
     m = report.metrics
-    console.print(f"[bold]{report.source}[/bold]  taxonomy {report.taxonomy}, geometry {report.geometry}"
-                  + (f" ({report.geometry_reason})" if report.geometry_reason else ""),
-                  highlight=False)
-    for line in exclusion_lines(report.exclusions, report.n_samples):
+    tasks = tuple(report.tasks)
+    if "expression" in tasks:
+        # the taxonomy and the class geometry concern expression labels only
+        what = (f"taxonomy {report.taxonomy}, geometry {report.geometry}"
+                + (f" ({report.geometry_reason})" if report.geometry_reason else ""))
+    else:
+        what = " and ".join({"va": "valence/arousal", "au": "action units"}[t] for t in tasks)
+    console.print(f"[bold]{report.source}[/bold]  {what}", highlight=False)
+    for line in exclusion_lines(report.exclusions, report.n_samples, tasks=tasks):
         console.print(line, markup=False)
     suspect = report.class_order is not None or report.va_order is not None
     scores = Table(title="Scores", show_header=True, header_style="bold")
@@ -138,6 +163,8 @@ def _print_report(report) -> None:
         console.print(cm)
         if key:
             console.print("columns: " + ", ".join(f"{h} = {c}" for h, c in key), markup=False)
+    if "au" in tasks and report.au_support:
+        _print_au_table(report)
     if m.get("geometry_excluded_errors"):
         console.print(f"geometry metrics leave out {int(m['geometry_excluded_errors'])} errors that "
                       "involve a class without a coordinate.")

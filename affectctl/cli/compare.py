@@ -166,27 +166,35 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
     if truth is None:
         raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
 
-    from ..io.formats import detect_truth, read_tool, read_truth
-    from ..io.pairing import pair
+    from ..io.abaw import is_abaw_mtl
+    from ..io.formats import read_truth, refuse_full_dump
+    from ..io.pairing import Truth
 
-    dataset = detect_truth(truth) if truth.is_file() else None
-    if truth_format or (dataset is not None and dataset.name != "truth-table"):
-        # a dataset's file: read once, paired with every seed file (a truth table in the
-        # dump's own columns goes through read_predictions, which joins on sample_id)
-        t = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy)
-
-        def read(path):
-            p = read_tool(path, fmt=pred_format, mapping=mapping, id_column=id_column, taxonomy=t.taxonomy)
-            return pair(p, t, strict=strict)
-
-        return read
+    read_once: dict = {}
 
     def read(path):
-        return read_predictions(path, annotations=truth, taxonomy=taxonomy, format=pred_format,
+        path = Path(path)
+        if (path.is_dir() and not pred_format and mapping is None and truth.is_dir()
+                and not _is_tool_folder(path)) or (path.is_file() and is_abaw_mtl(path)):
+            # ABAW prediction folders / multi-task files: paired by the ABAW rules
+            return read_predictions(path, annotations=truth, taxonomy=taxonomy, strict=strict)
+        refuse_full_dump(path, fmt=pred_format, mapping=mapping)
+        if "truth" not in read_once:
+            # the truth file is read once and joined with every seed file (read_paired's join)
+            read_once["truth"] = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy,
+                                            predictions=path)
+        t: Truth = read_once["truth"]
+        return read_predictions(path, annotations=t, taxonomy=taxonomy, format=pred_format,
                                 truth_format=truth_format, mapping=mapping, id_column=id_column,
                                 strict=strict)
 
     return read
+
+
+def _is_tool_folder(path) -> bool:
+    from ..io.formats import detect_predictions
+
+    return detect_predictions(path) is not None
 
 
 class _ResamplingProgress:

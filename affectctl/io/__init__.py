@@ -3,7 +3,11 @@
 - :mod:`~affectctl.io.schema`: the dump contract (:class:`Dump`, exclusion codes);
 - :mod:`~affectctl.io.dumps`: read, validate and write per-seed dumps (CSV, Parquet);
 - :mod:`~affectctl.io.runs`: ``DIR/<condition>/seed-<k>`` folders as a :class:`RunSet`;
-- :mod:`~affectctl.io.abaw`: ABAW per-video folders and the multi-task file;
+- :mod:`~affectctl.io.abaw`: ABAW per-video folders and the multi-task file, and ABAW
+  annotation folders as truth;
+- :mod:`~affectctl.io.formats`: the registry of dataset and tool formats and
+  ``read_paired``, the one join of predictions with a truth file
+  (:mod:`~affectctl.io.pairing`, :mod:`~affectctl.io.ids`);
 - :mod:`~affectctl.io.readers`: one entry point that detects the format;
 - :mod:`~affectctl.io.atomic`: the one atomic file writer.
 

@@ -3,7 +3,18 @@
 - ABAW annotation/prediction folders: one ``<video>.txt`` per video, a header line
   (``valence,arousal``; the class list; or the AU list), then line i+1 holds frame i;
 - the ABAW multi-task single file: header ``image,valence,arousal,expression,aus``,
-  lines ``video/00001.jpg,v,a,e,au1,...,au12``.
+  lines ``video/00001.jpg,v,a,e,au1,...,au12``;
+- an ABAW annotation folder (or one of its files) as the truth of any other
+  predictions (:func:`read_abaw_truth`), joined on ``<video>/<frame:05d>``.
+
+Annotation files (Kollias & Zafeiriou, Aff-Wild2, BMVC 2019; the ABAW3 challenge
+paper, Kollias, CVPRW 2022; the data description on
+https://ibug.doc.ic.ac.uk/resources/aff-wild2/): one ``<video>.txt`` per video,
+named after the video; the first line is the header (``valence,arousal``; the eight
+class names; or ``AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26``), and
+every following line is one frame, in order: line i+1 is frame i, 1-based, whose
+cropped-aligned image is ``<video>/<i:05d>.jpg``. Frames without annotation hold
+-5 (VA) or -1 (expression, every AU).
 
 Predictions and annotations are paired frame by frame (folders) or by image name
 (multi-task file). Sample ids are ``<video>/<frame:05d>`` (folders) or the image
@@ -12,6 +23,7 @@ name (multi-task), and the video is the ``group``.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -23,7 +35,8 @@ from ..errors import DumpFormatError, InputWarning
 from .schema import ABAW_AUS, EXPR_EXCLUDED, Dump
 from ..taxonomies import canonical_name, get_taxonomy, infer_taxonomy
 
-__all__ = ["read_abaw_folders", "read_abaw_mtl", "is_abaw_mtl", "MTL_HEADER"]
+__all__ = ["read_abaw_folders", "read_abaw_mtl", "is_abaw_mtl", "is_abaw_annotations", "read_abaw_truth",
+           "MTL_HEADER"]
 
 MTL_HEADER = "image,valence,arousal,expression,aus"
 
@@ -248,3 +261,139 @@ def is_abaw_mtl(path: Path) -> bool:
     except OSError:
         return False
     return first.strip().replace(" ", "") == MTL_HEADER
+
+
+# ----------------------------------------------------------------------------- as truth
+
+
+def _abaw_header(path: Path) -> "list[str] | None":
+    """The header of an ABAW per-video file, or None when the first line is not one."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline(4096).decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+    except OSError:
+        return None
+    if not first or first.replace(" ", "") == MTL_HEADER:
+        return None
+    header = [h.strip() for h in first.split(",")]
+    low = [h.lower() for h in header]
+    if low == ["valence", "arousal"]:
+        return header
+    if all(re.fullmatch(r"au\d+", h) for h in low):
+        return header
+    if len(header) >= 6:
+        try:
+            [canonical_name(h) for h in header]
+        except Exception:
+            return None
+        return header
+    return None
+
+
+def _annotation_files(path: Path) -> list:
+    if path.is_dir():
+        return sorted(p for p in path.glob("*.txt") if p.is_file() and not p.name.startswith("."))
+    return [path]
+
+
+def is_abaw_annotations(path: Path) -> bool:
+    """True for an ABAW annotation folder (its first ``.txt`` file has an ABAW header) or
+    for one ABAW annotation file."""
+    path = Path(path)
+    files = _annotation_files(path) if path.exists() else []
+    return bool(files) and files[0].suffix.lower() == ".txt" and _abaw_header(files[0]) is not None
+
+
+def _fast_body(path: Path, width: int) -> "np.ndarray | None":
+    """The numeric body through pandas' C parser; None when anything is odd (then
+    :func:`_read_txt` reads the file again and words the error)."""
+    try:
+        frame = pd.read_csv(path, header=None, skiprows=1, dtype=np.float64, skip_blank_lines=True,
+                            na_filter=False)
+    except Exception:  # ParserError, ValueError on text, EmptyDataError
+        return None
+    if frame.shape[1] != width or frame.shape[0] == 0:
+        return None
+    return frame.to_numpy()
+
+
+def read_abaw_truth(path: "str | Path", *, taxonomy=None):
+    """Read an ABAW annotation folder (or one annotation file) as truth for any predictions.
+
+    Sample ids are ``<video>/<frame:05d>`` with the 1-based frame of each line (see the
+    module docstring), the video being the file stem; the video is also the ``group``.
+    Unannotated frames (-1 expression and AU, -5 VA) are kept and excluded from their
+    metrics, counted. Videos with no prediction at all are counted and warned about
+    (an error under ``--strict``), as are frames of a predicted video that have no
+    prediction.
+
+    Raises
+    ------
+    DumpFormatError
+        An unreadable file, headers that differ between files, or a value outside the
+        task's codes, naming the file, line and column (the header's own name).
+    """
+    from .pairing import Truth
+
+    path = Path(path)
+    if not path.exists():
+        raise DumpFormatError("does not exist.", file=path)
+    files = _annotation_files(path)
+    if not files:
+        raise DumpFormatError("holds no .txt annotation files.", file=path)
+    header = None
+    ids, videos, blocks, rows = [], [], [], []
+    for f in files:
+        h = _abaw_header(f)
+        if h is None:
+            raise DumpFormatError("first line is not an ABAW header ('valence,arousal', the class "
+                                  "names, or an AU list such as 'AU1,AU2,...').", file=f, row=1)
+        if header is None:
+            header, task = h, _task(h, f)
+        elif [x.lower() for x in h] != [x.lower() for x in header]:
+            raise DumpFormatError(f"header differs from the other annotation files ({','.join(header)}).",
+                                  file=f, row=1)
+        width = 1 if task == "expr" else len(header)
+        body = _fast_body(f, width)
+        if body is None:
+            _, body = _read_txt(f)
+        _check_codes(body, task, header, f)
+        n = body.shape[0]
+        ids.extend(f"{f.stem}/{i + 1:05d}" for i in range(n))
+        videos.extend([f.stem] * n)
+        blocks.append(body)
+        rows.append(np.arange(n, dtype=np.int64) + 2)
+    values = np.concatenate(blocks)
+    video = np.asarray(videos, dtype=object)
+    kw: dict = {}
+    if task == "expr":
+        tax = get_taxonomy(taxonomy) if taxonomy is not None else infer_taxonomy(header)
+        kw["y_true"] = np.where(values[:, 0] < 0, -1, values[:, 0]).astype(np.int64)
+    else:
+        tax = get_taxonomy(taxonomy or "affwild2-expr8")
+        if task == "va":
+            kw["va_true"] = np.where(values == -5, np.nan, values)
+        else:
+            kw["au_true"] = {f"AU{int(h[2:])}": values[:, j].astype(np.int8) for j, h in enumerate(header)}
+    one_file = len(files) == 1 and path.is_file()
+    return Truth(source=str(path), sample_id=np.asarray(ids, dtype=object), taxonomy=tax,
+                 rows=np.concatenate(rows) if one_file else None, split=video, unit="video",
+                 group=video, metadata={"truth_format": f"abaw-{task}-annotations"}, **kw)
+
+
+def _check_codes(body: np.ndarray, task: str, header: list, path: Path) -> None:
+    """Every value is one of the task's codes (see the module docstring)."""
+    if task == "au":
+        bad = ~np.isin(body, (0, 1, -1))
+        what = "AU annotation {v:g} is not 0, 1 or -1 (not annotated)."
+    elif task == "va":
+        bad = ~((np.abs(body) <= 1) | (body == -5))
+        what = "value {v:g} is outside [-1, 1] (-5 marks a frame without annotation)."
+    else:
+        k = len(header)
+        bad = ~(np.isin(body, np.arange(-1, k)))
+        what = "class index {v:g} is out of range 0.." + str(k - 1) + " (-1 marks a frame without annotation)."
+    if bad.any():
+        i, j = (int(x[0]) for x in np.nonzero(bad))
+        column = header[j] if task != "expr" else "expression"
+        raise DumpFormatError(what.format(v=body[i, j]), file=path, row=i + 2, column=column)

@@ -40,7 +40,7 @@ NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan
 _STRING_COLUMNS = ("sample_id", "group")
 #: Dump columns that hold real numbers (see :mod:`affectctl.io.schema`); validation reads
 #: them as float64 whatever pandas infers, so fixing the type saves only the inferring.
-_FLOAT_COLUMNS = re.compile(r"^(p_.+|[va]_(true|pred)|emb_\d+)$")
+_FLOAT_COLUMNS = re.compile(r"^(p_.+|soft_.+|[va]_(true|pred)|emb_\d+)$")
 #: Bytes per parse block: 16 MiB gives ~20 blocks for a 300 MiB file, enough to keep two
 #: cores busy to the end, few enough that joining the blocks' columns is cheap.
 _BLOCK_SIZE = 1 << 24

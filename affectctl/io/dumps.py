@@ -28,6 +28,7 @@ from .schema import (
     VA_EXCLUDED,
     Dump,
     proba_column,
+    soft_column,
 )
 from ..taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
 
@@ -67,6 +68,9 @@ def dump_to_frame(dump: Dump) -> pd.DataFrame:
     if dump.embedding is not None:
         for i in range(dump.embedding.shape[1]):
             cols[f"emb_{i}"] = dump.embedding[:, i]
+    if dump.soft_true is not None:
+        for k, name in enumerate(dump.taxonomy.classes):
+            cols[soft_column(name)] = dump.soft_true[:, k]
     return pd.DataFrame(cols)
 
 
@@ -474,20 +478,28 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
         i = _first_bad(blank)
         raise DumpFormatError("missing sample_id.", file=source, row=_line(i), column="sample_id")
     n = frame.shape[0]
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         # Hashing a million ids is the costliest single check; Arrow does it without the GIL
-        # on the other core while this thread checks the other columns. A duplicate is still
-        # the error reported when the ids and another column are both wrong, as before.
+        # on the other core while this thread checks the other columns. Turning the Arrow ids
+        # into Python strings (the Dump's object array, ~0.3 s per million) runs beside the
+        # column checks too: it holds the GIL, their NumPy reductions mostly do not. A
+        # duplicate is still the error reported when the ids and another column are both
+        # wrong, as before.
         distinct = _count_distinct_in(pool, sid)
-        sample_id = sid.astype(str).to_numpy(dtype=object)
         if distinct is None:
+            sample_id = sid.astype(str).to_numpy(dtype=object)
             _check_unique(sample_id, source)
+            as_objects = None
+        else:
+            as_objects = pool.submit(lambda: sid.astype(str).to_numpy(dtype=object))
         try:
             fields = _columns(frame, tax, taxonomy, source)
         except DumpFormatError:
             if distinct is not None and distinct.result() < n:
-                _check_unique(sample_id, source)
+                _check_unique(as_objects.result(), source)
             raise
+        if as_objects is not None:
+            sample_id = as_objects.result()
         if distinct is not None and distinct.result() < n:
             _check_unique(sample_id, source)
 
@@ -622,4 +634,45 @@ def _columns(frame: pd.DataFrame, tax: Taxonomy, taxonomy, source: str) -> dict:
 
     return dict(y_true=y_true, y_pred=y_pred, proba=proba, group=group, va_true=va_true,
                 va_pred=va_pred, au_names=au_names, au_true=au_true, au_pred=au_pred,
-                embedding=embedding, exclusions=exclusions)
+                embedding=embedding, soft_true=soft_truth(frame, tax, source), exclusions=exclusions)
+
+
+def soft_truth(frame: pd.DataFrame, tax: Taxonomy, source: str) -> "np.ndarray | None":
+    """The ``soft_<Class>`` columns (see :mod:`affectctl.io.schema`) as an (n, K) array, or None.
+
+    Every class of the taxonomy has its column and no other class does; a row is either
+    all empty (no vote distribution: NaN) or finite, non-negative and summing to 1
+    within ``PROBA_SUM_TOLERANCE`` (then renormalized exactly).
+    """
+    present = [c for c in frame.columns if str(c).startswith("soft_")]
+    if not present:
+        return None
+    cols = [soft_column(c) for c in tax.classes]
+    extra = [c for c in present if c not in cols]
+    if extra:
+        raise DumpFormatError(f"soft-truth column for a class not in taxonomy '{tax.name}'.", file=source,
+                              column=extra[0])
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise DumpFormatError(f"soft-truth column is missing (taxonomy '{tax.name}' needs "
+                              f"{', '.join(cols)}).", file=source, column=missing[0])
+    q = _row_major([pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=np.float64) for c in cols])
+    empty = np.isnan(q).all(axis=1)
+    filled = np.where(empty[:, None], 0.0, q)
+    bad = ~empty[:, None] & (~np.isfinite(filled) | (filled < 0))
+    for j, c in enumerate(cols):  # a value that is there but not a number is not an empty cell
+        raw = frame[c]
+        bad[:, j] |= (raw.notna() & pd.to_numeric(raw, errors="coerce").isna()).to_numpy()
+    if bad.any():
+        i, j = (int(v[0]) for v in np.nonzero(bad))
+        raise DumpFormatError(f"soft-truth value {frame[cols[j]].iloc[i]!r} is not a vote share: a row "
+                              "holds non-negative shares summing to 1, or is left empty.",
+                              file=source, row=_line(i), column=cols[j])
+    sums = np.where(empty, 1.0, np.nansum(q, axis=1))
+    off = np.abs(sums - 1.0) > PROBA_SUM_TOLERANCE
+    if off.any():
+        i = _first_bad(off)
+        raise DumpFormatError(f"soft-truth shares sum to {sums[i]:.6g}, not 1.", file=source, row=_line(i),
+                              column=cols[0])
+    q /= sums[:, None]
+    return q

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import ConfigError, DumpFormatError
-from . import affectnet, deepface, dumptruth, emotiefflib, fer, generic, libreface, openface, pyfeat, rafdb
+from . import abaw, affectnet, deepface, dumptruth, emotiefflib, fer, generic, libreface, openface, pyfeat, rafdb
 from .pairing import pair
 from .schema import Dump
 
@@ -65,10 +65,15 @@ FORMATS: tuple[Format, ...] = (
     Format("ferplus", "truth", "FERPlus fer2013new.csv (majority vote; votes as soft truth)",
            "Image name and the 10 vote columns", "ferplus8", "affectctl.io.fer", fer.is_ferplus,
            fer.read_ferplus),
+    Format("abaw", "truth", "Aff-Wild2/ABAW annotation folder (AU_Set, VA_Set, EXPR_Set) or one of its files",
+           "<video>.txt files whose first line is 'AU1,AU2,...', 'valence,arousal' or the class names",
+           "affwild2-expr8 (AUs, VA); the header's classes (EXPR)", "affectctl.io.abaw",
+           abaw.is_abaw_annotations, abaw.read_abaw_truth),
     Format("truth-table", "truth", "dump-format truth (sample_id, y_true / v_true,a_true / au<N>_true)",
-           "sample_id and *_true columns only", "--taxonomy (default affwild2-expr8)",
+           "sample_id and *_true columns only (CSV or Parquet)",
+           "--taxonomy, the file's metadata, or the predictions' p_<Class> columns",
            "affectctl.io.dumptruth", dumptruth.is_truth_table, dumptruth.read_truth_table),
-    Format("openface", "predictions", "OpenFace 2.x FeatureExtraction CSV",
+    Format("openface", "predictions", "OpenFace 2.x FeatureExtraction CSV, or a folder of them (one per video)",
            "frame, success and AUxx_c/AUxx_r columns (blanks allowed)", "AUs (AUxx_c occurrence)",
            "affectctl.io.openface", openface.is_openface, openface.read_openface),
     Format("pyfeat", "predictions", "py-feat Fex CSV", "FaceRectX and anger..neutral / AUxx columns",
@@ -85,7 +90,7 @@ FORMATS: tuple[Format, ...] = (
            "7 classes by name (angry ... neutral), percent", "affectctl.io.deepface", deepface.is_deepface,
            deepface.read_deepface),
     Format("dump-predictions", "predictions", "prediction-only dump (no y_true)",
-           "sample_id with y_pred or p_<Class>, no y_true", "p_ columns or the truth's taxonomy",
+           "sample_id with y_pred or p_<Class>, no y_true (CSV or Parquet)", "p_ columns or the truth's taxonomy",
            "affectctl.io.generic", generic.is_prediction_dump, generic.read_dump_predictions),
     Format("generic", "predictions", "any CSV through --map 'col=Class,...' --id COLUMN", "",
            "the classes named in --map", "affectctl.io.generic", None, generic.read_mapped),
@@ -128,7 +133,7 @@ def split_format_names(names) -> tuple:
 
 
 def _detect(path: Path, formats) -> "Format | None":
-    if not Path(path).is_file():
+    if not Path(path).exists():
         return None
     for f in formats:
         if f.detect is not None and f.detect(Path(path)):
@@ -146,13 +151,58 @@ def detect_predictions(path) -> "Format | None":
     return _detect(path, PREDICTION_FORMATS)
 
 
-def read_truth(path, *, truth_format=None, taxonomy=None):
-    """Read a truth file in a named or detected format (:class:`~affectctl.io.pairing.Truth`)."""
+def read_truth(path, *, truth_format=None, taxonomy=None, predictions=None):
+    """Read a truth file in a named or detected format (:class:`~affectctl.io.pairing.Truth`).
+
+    ``predictions`` (a prediction file) lends a dump-format truth table the taxonomy of
+    its numeric ``y_true`` when neither ``taxonomy`` nor the table's metadata names one.
+    """
     f = get_format(truth_format, "truth") if truth_format else detect_truth(path)
     if f is None:
+        if Path(path).is_dir():
+            raise DumpFormatError("is a folder but not an ABAW annotation folder (no <video>.txt file "
+                                  "whose first line is 'AU1,AU2,...', 'valence,arousal' or the class "
+                                  "names); see `affectctl formats`.", file=path)
         raise DumpFormatError("is not a truth format affectctl recognises (see `affectctl formats`).",
                               file=path)
+    if f.name == "truth-table" and taxonomy is None and predictions is not None:
+        taxonomy = prediction_taxonomy(predictions)
     return f.read(Path(path), taxonomy=taxonomy)
+
+
+def prediction_taxonomy(path) -> "object | None":
+    """The taxonomy a prediction-only dump declares: its metadata, else its ``p_<Class>``
+    columns (None for other files, or when they name none)."""
+    from .dumps import _read_table
+    from .dumptruth import file_taxonomy, table_fields
+
+    path = Path(path)
+    if not path.is_file() or not generic.is_prediction_dump(path):
+        return None
+    meta: dict = {}
+    if path.suffix.lower() in (".parquet", ".pq"):
+        meta = _read_table(path)[1]
+    else:
+        side = Path(str(path) + ".meta.json")
+        if side.is_file():
+            import json
+
+            try:
+                meta = json.loads(side.read_text())
+            except ValueError:
+                raise DumpFormatError("metadata sidecar is not valid JSON.", file=side) from None
+    tax = file_taxonomy(meta, path)
+    if tax is not None:
+        return tax
+    pcols = [c[2:] for c in table_fields(path) if c.startswith("p_")]
+    if not pcols:
+        return None
+    from ..taxonomies import infer_taxonomy
+
+    try:
+        return infer_taxonomy(pcols)
+    except ConfigError:
+        return None
 
 
 def read_tool(path, *, fmt=None, mapping=None, id_column=None, taxonomy=None):
@@ -161,21 +211,49 @@ def read_tool(path, *, fmt=None, mapping=None, id_column=None, taxonomy=None):
         return generic.read_mapped(Path(path), mapping=mapping, id_column=id_column)
     f = get_format(fmt, "predictions") if fmt else detect_predictions(path)
     if f is None:
-        raise DumpFormatError("is not a prediction format affectctl recognises (see `affectctl formats`); "
-                              "for another CSV pass --map 'column=Class,...' --id COLUMN.", file=path)
+        raise DumpFormatError(_unknown_predictions(Path(path)), file=path)
     if f.name == "generic":
         raise ConfigError("`--format generic` needs `--map 'column=Class,...'`.")
     return f.read(Path(path), id_column=id_column, taxonomy=taxonomy)
+
+
+def _unknown_predictions(path: Path) -> str:
+    from .dumptruth import table_fields
+
+    h = table_fields(path) if path.is_file() else []
+    if "sample_id" in h and "y_true" in h:
+        return ("has its own y_true column, so it is a full dump, yet --truth is given; drop --truth "
+                "(or the y_true column).")
+    return ("is not a prediction format affectctl recognises (see `affectctl formats`); for another "
+            "CSV pass --map 'column=Class,...' --id COLUMN.")
+
+
+def refuse_full_dump(path, *, fmt=None, mapping=None) -> None:
+    """A dump with its own ``y_true`` given with ``--truth`` is an error naming the column
+    (checked before the truth file is read, so it is the error the user sees)."""
+    if fmt is None and mapping is None and Path(path).is_file():
+        from .dumptruth import table_fields
+
+        h = table_fields(Path(path))
+        if "sample_id" in h and "y_true" in h:
+            raise DumpFormatError(_unknown_predictions(Path(path)), file=path, column="y_true")
 
 
 def read_paired(path, truth, *, fmt=None, truth_format=None, mapping=None, id_column=None,
                 taxonomy=None, strict: bool = False) -> Dump:
     """Read predictions and truth in any registered formats and pair them into a :class:`Dump`.
 
+    This is the one join of predictions with a truth file: every prediction format
+    (a prediction-only dump, each tool's output, a ``--map`` CSV) with every truth
+    format (a dump-format truth table, AffectNet, RAF-DB, FER2013, FERPlus, an ABAW
+    annotation folder), through :func:`affectctl.io.pairing.pair` and
+    :func:`affectctl.io.ids.join_ids`.
+
     Parameters
     ----------
     path : prediction file
-    truth : truth file
+    truth : truth file, ABAW annotation folder, or an already read
+        :class:`~affectctl.io.pairing.Truth` (``compare`` reads it once for every seed file)
     fmt, truth_format : str, optional
         Format names (:data:`FORMATS`); detected from the headers when omitted.
     mapping : str or dict, optional
@@ -187,6 +265,10 @@ def read_paired(path, truth, *, fmt=None, truth_format=None, mapping=None, id_co
     strict : bool
         Truth rows without a prediction are an error.
     """
-    t = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy)
+    from .pairing import Truth
+
+    refuse_full_dump(path, fmt=fmt, mapping=mapping)
+    t = truth if isinstance(truth, Truth) else read_truth(
+        truth, truth_format=truth_format, taxonomy=taxonomy, predictions=path)
     p = read_tool(path, fmt=fmt, mapping=mapping, id_column=id_column, taxonomy=t.taxonomy)
     return pair(p, t, strict=strict)

@@ -9,8 +9,9 @@ the image-id column (default: the first of ``image``, ``file``, ``path``,
 ``sample_id``, ...). Classes the map leaves out are never predicted.
 
 A prediction-only dump follows :mod:`affectctl.io.schema` without ``y_true``:
-``sample_id``, ``y_pred`` and/or ``p_<Class>``, optionally ``v_pred``, ``a_pred`` and
-``au<N>_pred``; numeric ``y_pred`` are indices of the truth's taxonomy.
+``sample_id`` and any of ``y_pred`` and/or ``p_<Class>``, ``v_pred``/``a_pred``,
+``au<N>_pred`` (and ``group``, ``emb_<i>``); numeric ``y_pred`` are indices of the
+file's own taxonomy, else of the truth's.
 """
 
 from __future__ import annotations
@@ -122,76 +123,150 @@ def read_mapped(path: "str | Path", *, mapping, id_column=None, **_ignored) -> P
 
 
 def is_prediction_dump(path: Path) -> bool:
-    """True for a CSV with ``sample_id``, no ``y_true``, and ``y_pred`` or ``p_`` columns."""
-    h = header_fields(path)
+    """True for a CSV or Parquet with ``sample_id``, no ``y_true``, and prediction columns
+    (``y_pred``, ``p_<Class>``, ``v_pred``/``a_pred`` or ``au<N>_pred``)."""
+    from .dumptruth import table_fields
+
+    h = table_fields(path)
     return ("sample_id" in h and "y_true" not in h
-            and ("y_pred" in h or any(c.startswith("p_") for c in h)))
+            and ("y_pred" in h or "v_pred" in h or any(c.startswith("p_") or _AU_PRED.match(c) for c in h)))
+
+
+_TRUTH_COLUMNS = re.compile(r"^(y_true|[va]_true|au\d+_true)$", re.IGNORECASE)
 
 
 def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> Predictions:
-    """Read a prediction-only dump; numeric ``y_pred`` are indices of ``taxonomy``."""
+    """Read a prediction-only dump (CSV or Parquet), validated as :func:`read_dump` validates.
+
+    The rules are the dump contract's (:mod:`affectctl.io.schema`): probabilities
+    finite, non-negative, each row within ``PROBA_SUM_TOLERANCE`` of 1 (renormalized
+    and counted; further off is an error: logits need a softmax first); ``v_pred`` and
+    ``a_pred`` in [-1, 1]; ``au<N>_pred`` 0/1 or a probability in [0, 1]. Numeric
+    ``y_pred`` are indices of the file's own taxonomy (its metadata, else its
+    ``p_<Class>`` columns), else of ``taxonomy`` (the truth's).
+    """
+    from .dumps import (_au_prediction, _check_unique, _numeric, _probabilities, _read_table,
+                        _row_major)
+    from .dumptruth import file_taxonomy
+    from .schema import PROBA_ROUNDING, PROBA_SUM_TOLERANCE
+
     path = Path(path)
-    if path.suffix.lower() in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
+    src = str(path)
+    frame, meta = _read_table(path)
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    if frame.shape[0] == 0:
+        raise DumpFormatError("has a header but no data rows.", file=path)
+    if "sample_id" not in frame.columns:
+        raise DumpFormatError("required column is missing (it pairs the predictions with the truth).",
+                              file=path, column="sample_id")
+    truthy = [c for c in frame.columns if _TRUTH_COLUMNS.match(c)]
+    if truthy:
+        raise DumpFormatError("has its own truth column although --truth is given; drop --truth or "
+                              "the column.", file=path, column=truthy[0])
+    sid = frame["sample_id"]
+    blank = (sid.isna() | (sid.astype(str).str.strip() == "")).to_numpy()
+    if blank.any():
+        i = int(np.flatnonzero(blank)[0])
+        raise DumpFormatError("missing sample_id.", file=path, row=line_of(i), column="sample_id")
+    ids = sid.astype(str).str.strip().to_numpy(dtype=object)
+    _check_unique(ids, src)
+    pcols = [c for c in frame.columns if c.startswith("p_")]
+    own = file_taxonomy(meta, path)
+    if own is None and pcols:
+        from ..taxonomies import infer_taxonomy
 
         try:
-            frame = pq.read_table(path).to_pandas()
-        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ...
-            raise DumpFormatError(f"not a readable Parquet file: {exc.__class__.__name__}.", file=path) from None
-        frame.columns = [str(c).strip() for c in frame.columns]
-    else:
-        frame = read_csv(path, required=("sample_id",), dtype={"sample_id": str}, what="prediction dump")
-    if "sample_id" not in frame.columns:
-        raise DumpFormatError("required column is missing.", file=path, column="sample_id")
-    pcols = [c for c in frame.columns if c.startswith("p_")]
-    classes = tuple(c[2:] for c in pcols)
+            own = infer_taxonomy(c[2:] for c in pcols)
+        except ConfigError as exc:
+            raise DumpFormatError(f"cannot read the classes of the p_ columns: {exc}", file=path,
+                                  column=pcols[0]) from None
+    classes = tuple(c[2:] for c in pcols) if pcols else ()
     proba = y_pred = None
+    ex: dict = {}
     if pcols:
-        raw = np.column_stack([numeric_column(frame, c, path) for c in pcols])
-        proba, n_soft = softmax_if_logits(raw, path, pcols)
-        if n_soft:
-            raise DumpFormatError("probabilities do not sum to 1; if these are logits, apply a softmax "
-                                  "first.", file=path, column=pcols[0])
+        if own is not None and own.name != "custom" and len(pcols) == own.n_classes:
+            classes = own.classes if [c[2:] for c in pcols] == list(own.classes) else classes
+        proba = _row_major([_probabilities(frame, c, src) for c in pcols])
+        sums = proba.sum(axis=1)
+        off = np.abs(sums - 1.0) > PROBA_SUM_TOLERANCE
+        if off.any():
+            i = int(np.flatnonzero(off)[0])
+            raise DumpFormatError(
+                f"probabilities sum to {sums[i]:.6g}, not 1 (tolerance {PROBA_SUM_TOLERANCE}); "
+                "if these are logits, apply a softmax first.", file=path, row=line_of(i), column=pcols[0])
+        ex["proba_renormalized"] = int((np.abs(sums - 1.0) > PROBA_ROUNDING).sum())
+        proba /= sums[:, None]
     if "y_pred" in frame.columns:
         raw = frame["y_pred"]
+        if raw.isna().any():
+            i = int(np.flatnonzero(raw.isna().to_numpy())[0])
+            raise DumpFormatError("missing predicted class.", file=path, row=line_of(i), column="y_pred")
         num = pd.to_numeric(raw, errors="coerce")
         if num.notna().all():
-            tax = get_taxonomy(taxonomy) if taxonomy is not None else None
+            tax = own or (get_taxonomy(taxonomy) if taxonomy is not None else None)
             if tax is None:
                 raise DumpFormatError("numeric y_pred needs the truth's taxonomy.", file=path, column="y_pred")
             if not classes:
                 classes = tax.classes
-            pos = num.to_numpy(dtype=np.int64) - tax.index_base
+            values = num.to_numpy(dtype=np.float64)
+            if (values != np.round(values)).any():
+                i = int(np.flatnonzero(values != np.round(values))[0])
+                raise DumpFormatError(f"class index {raw.iloc[i]} is not an integer.", file=path,
+                                      row=line_of(i), column="y_pred")
+            pos = values.astype(np.int64) - tax.index_base
             bad = (pos < 0) | (pos >= tax.n_classes)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
-                raise DumpFormatError(f"class index {raw.iloc[i]} is out of range of taxonomy '{tax.name}'.",
-                                      file=path, row=line_of(i), column="y_pred")
-            names = [tax.classes[p] for p in pos]
+                hi = tax.index_base + tax.n_classes - 1
+                raise DumpFormatError(f"class index {raw.iloc[i]} is out of range {tax.index_base}..{hi} "
+                                      f"of taxonomy '{tax.name}'.", file=path, row=line_of(i), column="y_pred")
+            names = np.asarray(tax.classes, dtype=object)[pos]
         else:
-            names = raw.astype(str).str.strip().tolist()
+            names = raw.astype(str).str.strip().to_numpy(dtype=object)
             if not classes:
                 classes = (get_taxonomy(taxonomy).classes if taxonomy is not None
-                           else tuple(dict.fromkeys(names)))
+                           else tuple(dict.fromkeys(names.tolist())))
         lookup = {canonical_name(c): j for j, c in enumerate(classes)}
-        try:
-            y_pred = np.array([lookup[canonical_name(nm)] for nm in names], dtype=np.int64)
-        except (KeyError, ConfigError):
-            i = next(i for i, nm in enumerate(names)
-                     if not _known(nm) or canonical_name(nm) not in lookup)
-            raise DumpFormatError(f"predicted class {names[i]!r} is not among the file's classes.",
-                                  file=path, row=line_of(i), column="y_pred") from None
-    if proba is None and y_pred is None:
-        raise DumpFormatError("needs a y_pred column or p_<Class> columns.", file=path, column="y_pred")
+        uniq, inv = np.unique(names.astype(str), return_inverse=True)
+        codes = np.empty(len(uniq), dtype=np.int64)
+        for u, nm in enumerate(uniq):  # one look-up per distinct name, not per row
+            j = lookup.get(canonical_name(nm)) if _known(nm) else None
+            if j is None:
+                i = int(np.flatnonzero(inv == u)[0])
+                raise DumpFormatError(f"predicted class {nm!r} is not among the file's classes "
+                                      f"({', '.join(classes)}).", file=path, row=line_of(i), column="y_pred")
+            codes[u] = j
+        y_pred = codes[inv]
     va = None
-    if "v_pred" in frame.columns and "a_pred" in frame.columns:
-        va = np.column_stack([numeric_column(frame, c, path) for c in ("v_pred", "a_pred")])
-    au = {f"AU{int(m.group(1))}": numeric_column(frame, c, path)
+    if "v_pred" in frame.columns or "a_pred" in frame.columns:
+        va = np.empty((len(frame), 2))
+        for j, c in enumerate(("v_pred", "a_pred")):
+            if c not in frame.columns:
+                raise DumpFormatError("v_pred and a_pred come together; one is missing.", file=path, column=c)
+            v = _numeric(frame, c, src)
+            bad = np.abs(v) > 1
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise DumpFormatError(f"value {v[i]:g} is outside [-1, 1].", file=path, row=line_of(i),
+                                      column=c)
+            va[:, j] = v
+    au = {f"AU{int(m.group(1))}": _au_prediction(frame, c, src).astype(np.float64)
           for c in frame.columns if (m := _AU_PRED.match(c))}
-    group = frame["group"].astype(str).to_numpy(dtype=object) if "group" in frame.columns else None
-    return Predictions(source=str(path), sample_id=frame["sample_id"].astype(str).str.strip().to_numpy(dtype=object),
-                       classes=classes, proba=proba, y_pred=y_pred, va_pred=va, au_pred=au or None,
-                       group=group, rows=np.arange(len(frame)) + 2, metadata={"prediction_format": "dump"})
+    group = None
+    if "group" in frame.columns:
+        g = frame["group"]
+        if g.isna().any():
+            i = int(np.flatnonzero(g.isna().to_numpy())[0])
+            raise DumpFormatError("missing group.", file=path, row=line_of(i), column="group")
+        group = g.astype(str).to_numpy(dtype=object)
+    if proba is None and y_pred is None and va is None and not au:
+        raise DumpFormatError("needs prediction columns: y_pred or p_<Class>, v_pred and a_pred, or "
+                              "au<N>_pred.", file=path, column="y_pred")
+    emb_cols = sorted((int(m.group(1)), c) for c in frame.columns if (m := re.match(r"^emb_(\d+)$", c)))
+    embedding = np.column_stack([_numeric(frame, c, src) for _, c in emb_cols]) if emb_cols else None
+    return Predictions(source=src, sample_id=ids, classes=classes, proba=proba, y_pred=y_pred, va_pred=va,
+                       au_pred=au or None, group=group, rows=np.arange(len(frame)) + 2, exclusions=ex,
+                       embedding=embedding, metadata={**meta, "prediction_format": "dump"})
 
 
 def _known(name) -> bool:

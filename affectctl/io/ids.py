@@ -67,7 +67,7 @@ def _keys(ids, level: str) -> pd.Series:
 
 def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
              truth_source: str = "<truth>", strict: bool = False, truth_rows=None,
-             expected=None, n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
+             expected=None, pred_rows=None, dropped_ids=None, n_show: int = 3) -> tuple[np.ndarray, np.ndarray, str]:
     """Pair every prediction with its truth row.
 
     Parameters
@@ -78,12 +78,16 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
         File names for the messages.
     strict : bool, default False
         Truth rows without a prediction are an error instead of a warning.
-    truth_rows : sequence of int, optional
-        1-based line of every truth row, for the messages.
+    truth_rows, pred_rows : sequence of int, optional
+        1-based line of every truth / prediction row, for the messages.
     expected : callable, optional
         ``expected(truth_index) -> bool array over the truth rows``: the rows that
         should have a prediction, given those matched (e.g. the splits the
         predictions cover); default all.
+    dropped_ids : sequence of str, optional
+        Ids the prediction reader read but left out, counting them itself (OpenFace
+        frames with ``success`` 0): their truth rows are not reported as lacking a
+        prediction (matched at the same level as the predictions).
 
     Returns
     -------
@@ -104,8 +108,10 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
     dup = pred.duplicated()
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise DumpFormatError(f"image id {pred.iloc[i]!r} appears twice among the predictions.",
-                              file=pred_source)
+        first = int(np.flatnonzero((pred == pred.iloc[i]).to_numpy())[0])
+        where = "" if pred_rows is None else f" (first on line {int(np.asarray(pred_rows)[first])})"
+        raise DumpFormatError(f"image id {pred.iloc[i]!r} appears twice among the predictions{where}.",
+                              file=pred_source, row=None if pred_rows is None else int(np.asarray(pred_rows)[i]))
     best = None
     for level in ID_LEVELS:
         tk = _keys(truth, "path" if level == "tail" else level)
@@ -132,6 +138,13 @@ def join_ids(pred_ids, truth_ids, *, pred_source: str = "<predictions>",
                     else np.asarray(expected(truth_idx), dtype=bool))
             have = np.zeros(len(truth), bool)
             have[truth_idx] = True
+            if dropped_ids is not None and len(dropped_ids):
+                dk = _keys(pd.Series(np.asarray(dropped_ids, dtype=object)).astype(str).str.strip(),
+                           "path" if level == "tail" else level)
+                if level == "tail":
+                    dk = pd.Series([_longest_tail(k, known) for k in dk], dtype=object)
+                hit = dk.map(lookup).dropna().to_numpy(dtype=np.int64)
+                want[hit] = False
             lacking = want & ~have
             missing = int(lacking.sum())
             if missing:

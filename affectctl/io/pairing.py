@@ -25,6 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DumpFormatError
 from ..taxonomies import Taxonomy, canonical_name
@@ -64,6 +65,13 @@ class Truth:
         Rows that can have a prediction at all (False: an image the dataset dropped).
     numbered : bool
         Ids are ``fer%07d`` row numbers; predictions may give the bare number.
+    group : ndarray of str, shape (n,), or None
+        Video or subject of each row (the truth table's ``group``, an ABAW video);
+        the paired dump's ``group`` when the predictions carry none.
+    unit : str
+        What one value of ``split`` is when it is a recording (``"video"``): units
+        with no prediction at all are then counted and warned about (an error
+        under ``strict``), where a dataset split the predictions skip is not.
     metadata : dict
     """
 
@@ -79,6 +87,8 @@ class Truth:
     split: np.ndarray | None = None
     expected: np.ndarray | None = None
     numbered: bool = False
+    group: np.ndarray | None = None
+    unit: str = ""
     metadata: dict = field(default_factory=dict)
 
     @property
@@ -104,10 +114,15 @@ class Predictions:
     au_pred : dict or None
         ``{"AU12": float array (n,)}`` of occurrence 0/1 or probabilities.
     group : ndarray of str, or None
+    embedding : ndarray of float64, shape (n, d), or None
+        Test-set embeddings (a dump's ``emb_<i>`` columns).
     rows : ndarray of int64, shape (n,)
     exclusions : dict
         Counts of rows the reader left out (``openface_unsuccessful``, ...).
     metadata : dict
+    dropped_ids : ndarray of str, or None
+        Ids of the rows the reader left out and counted in ``exclusions``: their truth
+        rows are not reported again as lacking a prediction.
     """
 
     source: str
@@ -121,6 +136,8 @@ class Predictions:
     rows: np.ndarray | None = None
     exclusions: dict = field(default_factory=dict)
     metadata: dict = field(default_factory=dict)
+    embedding: np.ndarray | None = None
+    dropped_ids: np.ndarray | None = None
 
 
 def _class_map(pred: Predictions, tax: Taxonomy) -> np.ndarray:
@@ -211,20 +228,28 @@ def pair(pred: Predictions, truth: Truth, *, strict: bool = False) -> Dump:
 
     pidx, tidx, level = join_ids(pred_ids, truth.sample_id, pred_source=pred.source,
                                  truth_source=truth.source, strict=strict, truth_rows=truth.rows,
-                                 expected=expected)
+                                 expected=expected, pred_rows=pred.rows, dropped_ids=pred.dropped_ids)
+    if truth.unit and truth.split is not None:
+        _uncovered_units(truth, tidx, strict)
     tax = truth.taxonomy
     n = len(tidx)
     exclusions: dict = {}
     proba = None
-    if truth.y_true is not None:
+    has_expr = truth.y_true is not None and (pred.proba is not None or pred.y_pred is not None)
+    if truth.y_true is not None and not has_expr:
+        _task_not_predicted(pred, truth, "expression labels")
+    if has_expr:
         y_true = truth.y_true[tidx].astype(np.int64)
         proba, y_pred = _expression(pred, truth, pidx, exclusions)
+        exclusions["expr"] = int((y_true < 0).sum())
     else:
+        # no expression task: placeholders, and no "expression excluded" count to report
         y_true = np.full(n, -1, dtype=np.int64)
         y_pred = np.zeros(n, dtype=np.int64)
-    exclusions["expr"] = int((y_true < 0).sum())
     va_true = va_pred = None
     if truth.va_true is not None:
+        # kept without VA predictions too: the annotations still place the classes (geometry
+        # auto, the class-order check from VA), though no VA metric is computed
         va_true = truth.va_true[tidx]
         exclusions["valence"] = int(np.isnan(va_true[:, 0]).sum())
         exclusions["arousal"] = int(np.isnan(va_true[:, 1]).sum())
@@ -232,29 +257,67 @@ def pair(pred: Predictions, truth: Truth, *, strict: bool = False) -> Dump:
             va_pred = pred.va_pred[pidx]
     au_names: tuple = ()
     au_true = au_pred = None
-    if truth.au_true and pred.au_pred:
-        common = [a for a in truth.au_true if a in pred.au_pred]
-        only_truth = [a for a in truth.au_true if a not in pred.au_pred]
-        if only_truth:
-            warnings.warn(f"{pred.source}: no prediction for {', '.join(only_truth)} of the truth; "
-                          "AU metrics cover " + (", ".join(common) or "no AU") + ".",
-                          UserWarning, stacklevel=2)
-        if common:
-            common.sort(key=lambda a: int(a[2:]))
-            au_names = tuple(common)
-            au_true = np.column_stack([truth.au_true[a][tidx] for a in common]).astype(np.int8)
-            au_pred = np.column_stack([(pred.au_pred[a][pidx] >= 0.5) for a in common]).astype(np.int8)
-            exclusions["au"] = int((au_true < 0).sum())
-    soft = truth.soft_true[tidx] if truth.soft_true is not None else None
+    if truth.au_true:
+        if not pred.au_pred:
+            _task_not_predicted(pred, truth, "action units")
+        else:
+            names = sorted(truth.au_true, key=lambda a: int(a[2:]))
+            common = [a for a in names if a in pred.au_pred]
+            only_truth = [a for a in names if a not in pred.au_pred]
+            if only_truth:
+                exclusions["au_not_predicted"] = only_truth
+                warnings.warn(f"{pred.source}: no prediction for {', '.join(only_truth)} of the "
+                              f"{len(names)} AUs annotated in {truth.source}; per-AU F1 is n/a for "
+                              f"{'it' if len(only_truth) == 1 else 'them'}, au_f1_mean covers the other "
+                              f"{len(common)}, and a score over a fixed AU set that needs "
+                              f"{'it' if len(only_truth) == 1 else 'them'} is n/a.",
+                              UserWarning, stacklevel=2)
+            if common:
+                au_names = tuple(common)
+                au_true = np.column_stack([truth.au_true[a][tidx] for a in common]).astype(np.int8)
+                au_pred = np.column_stack([(pred.au_pred[a][pidx] >= 0.5) for a in common]).astype(np.int8)
+                exclusions["au"] = int((au_true < 0).sum())
+    if not has_expr and va_pred is None and au_true is None:
+        raise DumpFormatError(f"predicts nothing {truth.source} annotates (expression labels, "
+                              "valence/arousal or action units).", file=pred.source)
+    soft = truth.soft_true[tidx] if truth.soft_true is not None and has_expr else None
     by_code = {label: int(mask[tidx].sum()) for label, mask in truth.excluded.items()}
     if by_code:
         exclusions["by_code"] = by_code
     exclusions.update(pred.exclusions)
     meta = {**truth.metadata, **pred.metadata, "taxonomy": tax.name, "truth": truth.source,
             "id_match": level}
+    if pred.group is not None:
+        group = pred.group[pidx]
+    elif truth.group is not None:
+        group = truth.group[tidx]
+    else:
+        group = None
     return Dump(
         taxonomy=tax, sample_id=np.asarray(truth.sample_id[tidx], dtype=object), y_true=y_true,
-        y_pred=np.asarray(y_pred, dtype=np.int64), proba=proba,
-        group=None if pred.group is None else pred.group[pidx],
+        y_pred=np.asarray(y_pred, dtype=np.int64), proba=proba, group=group,
         va_true=va_true, va_pred=va_pred, au_names=au_names, au_true=au_true, au_pred=au_pred,
-        soft_true=soft, source=pred.source, metadata=meta, exclusions=exclusions)
+        embedding=None if pred.embedding is None else pred.embedding[pidx], soft_true=soft,
+        source=pred.source, metadata=meta, exclusions=exclusions)
+
+
+def _task_not_predicted(pred: Predictions, truth: Truth, what: str) -> None:
+    warnings.warn(f"{truth.source} annotates {what}, which {pred.source} does not predict; "
+                  f"{what} are not scored.", UserWarning, stacklevel=3)
+
+
+def _uncovered_units(truth: Truth, tidx: np.ndarray, strict: bool, n_show: int = 3) -> None:
+    """Recordings of the truth (``truth.unit``) with no prediction at all: warned, or an error
+    under ``strict`` (rows of covered recordings are checked by :func:`join_ids`)."""
+    units = pd.unique(truth.split)
+    covered = set(pd.unique(truth.split[tidx]))
+    lacking = [u for u in units if u not in covered]
+    if not lacking:
+        return
+    shown = ", ".join(repr(str(u)) for u in lacking[:n_show]) + (", ..." if len(lacking) > n_show else "")
+    msg = (f"{len(lacking)} of {len(units)} {truth.unit}s have no prediction at all (first: {shown})")
+    if strict:
+        raise DumpFormatError(msg + "; --strict requires one for every annotated frame.",
+                              file=truth.source)
+    warnings.warn(f"{truth.source}: {msg}; they are left out of every metric.", UserWarning,
+                  stacklevel=3)

@@ -87,4 +87,5 @@ def read_pyfeat(path: "str | Path", **_ignored) -> Predictions:
           for c in au_cols}
     return Predictions(source=str(path), sample_id=ids[chosen].astype(object),
                        classes=PYFEAT_EMOTIONS if emo else (), proba=proba, au_pred=au or None,
-                       rows=chosen + 2, exclusions=ex, metadata={"prediction_format": "pyfeat"})
+                       rows=chosen + 2, exclusions=ex, metadata={"prediction_format": "pyfeat"},
+                       dropped_ids=np.setdiff1d(ids[no_face].astype(str), ids[chosen].astype(str)).astype(object))

@@ -1,8 +1,9 @@
 """One entry point for predictions in any supported format.
 
 :func:`read_predictions` looks at the path and its header and hands it to the reader
-of its family: a dump (:mod:`affectctl.io.dumps`) or an ABAW folder or multi-task
-file (:mod:`affectctl.io.abaw`).
+of its family: a dump (:mod:`affectctl.io.dumps`), an ABAW folder or multi-task
+file (:mod:`affectctl.io.abaw`), or predictions in any format joined with a truth
+file (:func:`affectctl.io.formats.read_paired`).
 """
 
 from __future__ import annotations
@@ -23,61 +24,63 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
                      strict: bool = False) -> Dump:
     """Read predictions in any supported format (detected from the path and header).
 
-    A folder is read as ABAW per-video files and a file whose header is
-    ``image,valence,arousal,expression,aus`` as the ABAW multi-task format; both need
-    ``annotations``. A tool's output (OpenFace, py-feat, LibreFace, EmotiEffLib,
-    deepface, or any CSV through ``mapping``) or a dataset's annotation file as
-    ``annotations`` (AffectNet, RAF-DB, FER2013, FERPlus) goes through
-    :func:`affectctl.io.formats.read_paired`; ``format``/``truth_format`` name the
-    formats when the headers do not. Anything else is a dump (CSV or Parquet); with
-    ``annotations`` it must be a prediction-only dump (no ``y_true``), joined to that
-    truth file on ``sample_id`` (:func:`affectctl.io.truth.read_with_truth`).
+    ``annotations`` is a path, or a :class:`~affectctl.io.pairing.Truth` already read.
+
+    Without ``annotations`` the file is a dump (CSV or Parquet) with its own ``y_true``.
+    With ``annotations`` (``--truth``):
+
+    - an ABAW prediction folder is paired frame by frame with its annotation folder
+      and an ABAW multi-task file with its annotation file, by the ABAW rules
+      (:mod:`affectctl.io.abaw`);
+    - everything else goes through the one join of predictions with a truth file,
+      :func:`affectctl.io.formats.read_paired`: any prediction format (a
+      prediction-only dump, OpenFace, py-feat, LibreFace, EmotiEffLib, deepface, or a
+      CSV through ``mapping``) against any truth format (a dump-format truth table,
+      AffectNet, RAF-DB, FER2013, FERPlus, an ABAW annotation folder or file), ids
+      normalized (:func:`affectctl.io.ids.join_ids`). ``format``/``truth_format``
+      name the formats when the headers do not.
     """
     path = Path(path)
-    paired = _paired_formats(path, annotations, format, truth_format, mapping)
-    if paired:
-        if annotations is None:
+    if annotations is None:
+        paired = _paired_formats(path, format, truth_format, mapping)
+        if paired == "dump-predictions":
+            raise DumpFormatError("required column is missing: a prediction-only dump needs its labels "
+                                  "from --truth FILE.", file=path, column="y_true")
+        if paired:
             raise DumpFormatError(f"is {paired}; give the annotation file with --truth.", file=path)
-        from .formats import read_paired
-
-        return read_paired(path, annotations, fmt=format, truth_format=truth_format, mapping=mapping,
-                           id_column=id_column, taxonomy=taxonomy, strict=strict)
-    if path.is_dir():
-        _check_prediction_folder(path)
-        if annotations is None:
+        if path.is_dir():
+            _check_prediction_folder(path)
             raise DumpFormatError("is a folder of ABAW predictions; give the annotation folder with "
                                   "--truth.", file=path)
-        return read_abaw_folders(path, annotations, taxonomy=taxonomy)
-    if path.is_file() and is_abaw_mtl(path):
-        if annotations is None:
+        if path.is_file() and is_abaw_mtl(path):
             raise DumpFormatError("is an ABAW multi-task file; give the annotation file with --truth.",
                                   file=path)
+        return read_dump(path, taxonomy=taxonomy)
+    from .formats import detect_predictions, read_paired
+    from .pairing import Truth
+
+    # an already read Truth (compare reads the truth file once) is never an ABAW folder pairing
+    named = format or mapping or isinstance(annotations, Truth)
+    if path.is_dir() and not named and detect_predictions(path) is None:
+        _check_prediction_folder(path)
+        return read_abaw_folders(path, annotations, taxonomy=taxonomy)
+    if path.is_file() and not named and is_abaw_mtl(path):
         return read_abaw_mtl(path, annotations, taxonomy=taxonomy or "affwild2-expr8")
-    if annotations is not None:
-        # a prediction-only dump (no y_true) joined to a dump-format truth file on sample_id
-        from .truth import read_with_truth
-
-        return read_with_truth(path, annotations, taxonomy=taxonomy)
-    return read_dump(path, taxonomy=taxonomy)
+    if not path.exists():
+        raise DumpFormatError("file does not exist.", file=path)
+    return read_paired(path, annotations, fmt=format, truth_format=truth_format, mapping=mapping,
+                       id_column=id_column, taxonomy=taxonomy, strict=strict)
 
 
-def _paired_formats(path: Path, annotations, fmt, truth_format, mapping) -> str:
-    """What makes this a read through :mod:`affectctl.io.formats` ('' when nothing does).
-
-    Named formats or a ``--map`` always do; otherwise a tool format recognised in the
-    prediction file, or a dataset format (not a dump-format table) in the truth file.
-    """
+def _paired_formats(path: Path, fmt, truth_format, mapping) -> str:
+    """What makes this file one that needs ``--truth`` ('' when nothing does)."""
     if fmt or truth_format or mapping:
         return "a prediction file read through --format/--map"
-    from .formats import detect_predictions, detect_truth
+    from .formats import detect_predictions
 
-    tool = detect_predictions(path) if path.is_file() else None
-    if tool is not None and tool.name != "dump-predictions":
-        return f"{tool.title}"
-    if annotations is not None and Path(annotations).is_file() and not (path.is_file() and is_abaw_mtl(path)):
-        ds = detect_truth(annotations)
-        if ds is not None and ds.name != "truth-table":
-            return f"predictions for {ds.title}"
+    tool = detect_predictions(path) if path.exists() else None
+    if tool is not None:
+        return tool.title if tool.name != "dump-predictions" else tool.name
     return ""
 
 

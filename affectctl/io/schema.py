@@ -16,6 +16,9 @@ column             required    meaning
 ``au<N>_true``     no          action-unit occurrence 0/1; ``-1`` = not annotated
 ``au<N>_pred``     no          predicted occurrence 0/1, or a probability in [0, 1] (>= 0.5 is 1)
 ``emb_<i>``        no          test-set embedding, for representation diagnostics
+``soft_<Class>``   no          soft truth: the share of annotators' votes for each class (FERPlus),
+                               one column per class in taxonomy order, rows summing to 1;
+                               a row left empty (all NaN) has no vote distribution
 =================  ==========  ==============================================================
 
 Probabilities: NaN, infinite or negative values are errors. A row summing to within
@@ -50,6 +53,7 @@ __all__ = [
     "ABAW2020_AUS",
     "Dump",
     "proba_column",
+    "soft_column",
 ]
 
 EXPR_EXCLUDED = -1
@@ -67,6 +71,11 @@ ABAW2020_AUS = ("AU1", "AU2", "AU4", "AU6", "AU12", "AU15", "AU20", "AU25")
 def proba_column(class_name: str) -> str:
     """Name of the probability column of a class: ``p_<Class>``."""
     return f"p_{class_name}"
+
+
+def soft_column(class_name: str) -> str:
+    """Name of the soft-truth (vote share) column of a class: ``soft_<Class>``."""
+    return f"soft_{class_name}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,6 +143,24 @@ class Dump:
     def has_au(self) -> bool:
         return self.au_true is not None and self.au_pred is not None
 
+    @property
+    def tasks(self) -> tuple:
+        """The tasks this dump is scored on: ``"expression"``, ``"va"``, ``"au"``.
+
+        Expression is a task when some row has an expression annotation, or when there
+        is no other task (a file whose every label is excluded still reports that).
+        An AU-only or VA-only dump carries placeholder labels, which are not a task.
+        """
+        out = []
+        other = self.has_va or self.has_au or bool((self.exclusions or {}).get("au_not_predicted"))
+        if bool(self.expr_mask.any()) or not other:
+            out.append("expression")
+        if self.has_va:
+            out.append("va")
+        if self.has_au or (self.exclusions or {}).get("au_not_predicted"):
+            out.append("au")
+        return tuple(out)
+
 
 #: What the tool readers count, in the words the console uses.
 _READ_COUNTS = (("openface_unsuccessful", "OpenFace frames with success 0"),
@@ -145,30 +172,36 @@ _READ_COUNTS = (("openface_unsuccessful", "OpenFace frames with success 0"),
                 ("proba_dropped_class_top", "rows whose top class is outside the taxonomy"))
 
 
-def exclusion_lines(exclusions: dict, n_samples: "int | None" = None) -> list:
+def exclusion_lines(exclusions: dict, n_samples: "int | None" = None, tasks=None) -> list:
     """The console lines that say what a reader excluded, renormalized or converted.
 
     ``exclusions`` is :attr:`Dump.exclusions`: counts of unannotated expression, VA
     and AU values (with ``by_code`` for a dataset's own exclusion codes, e.g.
     AffectNet's 8 None / 9 Uncertain / 10 No-Face), renormalized probability rows and
     what a tool reader counted. ``audit`` prints them for one file and ``compare`` for
-    every run, so nothing a reader left out goes unsaid.
+    every run, so nothing a reader left out goes unsaid. ``tasks`` (:attr:`Dump.tasks`)
+    limits the lines to the tasks the file is scored on: an AU-only file says nothing
+    about expression labels it does not have.
     """
     ex = exclusions or {}
-    coded = ex.get("by_code") or {}
+    tasks = ("expression", "va", "au") if tasks is None else tuple(tasks)
+    coded = (ex.get("by_code") or {}) if "expression" in tasks or "va" in tasks else {}
     excluded = []
-    if ex.get("expr") is not None:
+    if ex.get("expr") is not None and "expression" in tasks:
         excluded.append(f"expression {ex['expr']}" + ("" if coded else " (label -1)"))
-    if ex.get("valence") is not None:
+    if ex.get("valence") is not None and ("va" in tasks or "expression" in tasks):
         excluded.append(f"valence {ex['valence']}, arousal {ex.get('arousal', 0)}"
                         + ("" if coded else " (-5)"))
-    if ex.get("au") is not None:
+    if ex.get("au") is not None and "au" in tasks:
         excluded.append(f"AU values {ex['au']} (-1)")
     head = f"{n_samples} samples; " if n_samples is not None else ""
     first = head + "excluded: " + (", ".join(excluded) if excluded else "nothing")
     if ex.get("proba_renormalized"):
         first += f"; probability rows renormalized: {ex['proba_renormalized']}"
     lines = [first]
+    if ex.get("au_not_predicted") and "au" in tasks:
+        missing = list(ex["au_not_predicted"])
+        lines.append(f"not predicted: {', '.join(missing)} (annotated; F1 and fixed-AU-set scores n/a)")
     if coded:
         lines.append("excluded by code: " + ", ".join(f"{label} {count}" for label, count in coded.items()))
     read = [f"{what} {ex[key]}" for key, what in _READ_COUNTS if ex.get(key)]

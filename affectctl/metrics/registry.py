@@ -29,10 +29,12 @@ Valence–arousal (pooled frames, population moments, as ABAW)
     ``va_ccc_valence_per_video`` … (papers disagree on pooling; both are offered);
     ``va_rmse_*``, ``va_pcc_*``, ``va_sagr_*``.
 Action units
-    ``au_f1_mean`` (mean F1 over the AUs in the file), ``au_f1:<AU>``, ``au_accuracy_mean``.
+    ``au_f1_mean`` (mean F1 over the AUs both annotated and predicted), ``au_f1:<AU>``
+    (n/a for an annotated AU the predictions lack), ``au_accuracy_mean``.
 Official challenge scores
     ``abaw3_expr_score`` (mean F1 over the 8 Aff-Wild2 classes; ``affwild2-expr8``),
-    ``abaw3_au_score`` (mean F1 over the 12 ABAW3 AUs; needs all 12),
+    ``abaw3_au_score`` (mean F1 over the 12 ABAW3 AUs; needs all 12: n/a when one is
+    annotated but not predicted),
     ``abaw3_va_score`` (= ``va_ccc_mean``),
     ``abaw_mtl_score`` (= ``abaw3_va_score + abaw3_expr_score + abaw3_au_score``, the
     ABAW multi-task score; needs the 8-class taxonomy, VA and the 12 AUs),
@@ -153,20 +155,28 @@ def _va_metrics(dump: Dump, out: dict) -> None:
 
 
 def _au_metrics(dump: Dump, out: dict) -> None:
+    """AU metrics; AUs annotated but not predicted (``exclusions["au_not_predicted"]``, e.g.
+    AU24 for OpenFace against Aff-Wild2) get F1 n/a, and a score over a fixed AU set that
+    includes one of them is n/a, never a mean over fewer AUs."""
     f1 = au_f1_per_unit(dump.au_true, dump.au_pred)
     acc = au_accuracy_per_unit(dump.au_true, dump.au_pred)
     for name, v in zip(dump.au_names, f1):
         out[f"au_f1:{name}"] = float(v)
+    unpredicted = list((dump.exclusions or {}).get("au_not_predicted") or ())
+    for name in unpredicted:
+        out[f"au_f1:{name}"] = float("nan")
     out["au_f1_mean"] = float(f1.mean())
     out["au_accuracy_mean"] = float(np.nanmean(acc))
     names = list(dump.au_names)
-    if all(a in names for a in ABAW_AUS):
-        idx = [names.index(a) for a in ABAW_AUS]
-        out["abaw3_au_score"] = float(f1[idx].mean())
-        out["abaw2_au_score"] = 0.5 * float(f1[idx].mean()) + 0.5 * float(np.nanmean(acc[idx]))
-    if all(a in names for a in ABAW2020_AUS):
-        idx = [names.index(a) for a in ABAW2020_AUS]
-        out["abaw2020_au_score"] = 0.5 * float(f1[idx].mean()) + 0.5 * float(np.nanmean(acc[idx]))
+    for aus, keys in ((ABAW_AUS, ("abaw3_au_score", "abaw2_au_score")), (ABAW2020_AUS, ("abaw2020_au_score",))):
+        if all(a in names for a in aus):
+            idx = [names.index(a) for a in aus]
+            mean_f1, mean_acc = float(f1[idx].mean()), float(np.nanmean(acc[idx]))
+            for key in keys:
+                out[key] = mean_f1 if key == "abaw3_au_score" else 0.5 * mean_f1 + 0.5 * mean_acc
+        elif all(a in names or a in unpredicted for a in aus):
+            for key in keys:
+                out[key] = float("nan")  # annotated, but an AU of the set has no prediction
 
 
 def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
@@ -256,6 +266,9 @@ def official_score_id(dump: Dump, available=None) -> "str | None":
     not the 12 of ABAW3 fall back to ``abaw2020_au_score``.
     """
     fmt = (dump.metadata or {}).get("format", "")
+    truth_fmt = (dump.metadata or {}).get("truth_format", "")
+    if truth_fmt in ("abaw-va-annotations", "abaw-au-annotations"):
+        fmt = truth_fmt.replace("-annotations", "-folders")  # any predictions against an ABAW folder
     if fmt == "abaw-mtl":
         return "abaw_mtl_score"
     if fmt == "abaw-va-folders":

@@ -214,19 +214,24 @@ def test_cli_prediction_only_files_with_truth(tmp_path, monkeypatch):
     # without --truth: the file is named and --truth suggested
     res = runner.invoke(app, ["compare", "predA.csv", "predB.csv"])
     assert res.exit_code == 2 and "predA.csv" in res.stderr and "--truth" in res.stderr
-    # unmatched ids: both counts and the first few ids
+    # a prediction without a truth row: an error with the count and the first few ids
     full["A"][truth_cols].iloc[:-7].to_csv("short.csv", index=False)
     res = runner.invoke(app, ["compare", "predA.csv", "predB.csv", "--truth", "short.csv"])
     err = res.stderr.strip()
     assert res.exit_code == 2 and len(err.splitlines()) == 1
-    assert "predA.csv" in err and "7 of 240 prediction ids are not in short.csv" in err
+    assert "predA.csv" in err and "7 of 240 predictions have no row in the truth file short.csv" in err
     assert repr(str(full["A"]["sample_id"].iloc[-7])) in err
     extra = pd.concat([full["A"][truth_cols],
                        full["A"][truth_cols].iloc[:2].assign(sample_id=["zz1", "zz2"])])
     extra.to_csv("extra.csv", index=False)
-    res = runner.invoke(app, ["compare", "predA.csv", "predB.csv", "--truth", "extra.csv"])
-    assert res.exit_code == 2 and "2 of 242 truth ids have no prediction" in res.stderr
-    assert "'zz1'" in res.stderr
+    # truth rows without a prediction: counted and warned, an error under --strict
+    res = runner.invoke(app, ["compare", "predA.csv", "predB.csv", "--truth", "extra.csv", *args])
+    assert res.exit_code == 0, res.output
+    assert "2 of 242 truth rows have no prediction" in res.stderr and "'zz1'" in res.stderr
+    res = runner.invoke(app, ["compare", "predA.csv", "predB.csv", "--truth", "extra.csv", "--strict", *args])
+    err = res.stderr.strip()
+    assert res.exit_code == 2 and len(err.splitlines()) == 1
+    assert "extra.csv" in err and "2 of 242 truth rows have no prediction" in err and "--strict" in err
 
 
 def one_line(res):
@@ -329,8 +334,12 @@ def test_truth_va_without_va_predictions(tmp_path):
     truth.to_csv(tmp_path / "t.csv", index=False)
     dump = read_predictions(tmp_path / "p.csv", annotations=tmp_path / "t.csv", taxonomy="affectnet8")
     assert dump.va_pred is None and not dump.has_va
-    np.testing.assert_allclose(dump.va_true[np.arange(n) != 3], va[np.arange(n) != 3])
-    assert np.isnan(dump.va_true[3]).all() and dump.exclusions["valence"] == 1
+    # the one join returns the truth file's order: line up by id
+    pos = [ids.index(s) for s in dump.sample_id]
+    got = np.empty((n, 2))
+    got[pos] = dump.va_true
+    np.testing.assert_allclose(got[np.arange(n) != 3], va[np.arange(n) != 3])
+    assert np.isnan(got[3]).all() and dump.exclusions["valence"] == 1
     truth.loc[5, "a_true"] = 1.5                       # line 7 of the truth file
     truth.to_csv(tmp_path / "t.csv", index=False)
     with pytest.raises(DumpFormatError, match=r"t\.csv, line 7, column 'a_true'"):

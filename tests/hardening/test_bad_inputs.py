@@ -483,6 +483,114 @@ AUDIT_OTHER = [
       setup=lambda w, t: _mtl_variant(w, t, lambda s: s.replace("vid1/00005.jpg,0.1", "vid1/00005.jpg,7"))),
 ]
 
+# --- audit with --truth: the one join of predictions with a truth file (any format x any format)
+_AUS = "AU1,AU2,AU4,AU6,AU7,AU10,AU12,AU15,AU23,AU24,AU25,AU26"
+_OF_HEADER = ", ".join(["frame", "face_id", "timestamp", "confidence", "success", "AU01_c", "AU02_c",
+                        "AU04_c", "AU12_c"])
+
+
+def _texts(**files):
+    """A setup writing text files under the test's folder: ``AU_Set__vidA__txt`` is
+    ``AU_Set/vidA.txt`` (the last ``__`` is the dot, the others are ``/``)."""
+    def setup(world, tmp):
+        for rel, text in files.items():
+            stem, ext = rel.rsplit("__", 1)
+            p = tmp / (stem.replace("__", "/") + "." + ext)
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text)
+    return setup
+
+
+def _au_rows(n, bad=None):
+    rows = [",".join(["0", "1"] * 6) for _ in range(n)]
+    if bad is not None:
+        i, text = bad
+        rows[i] = text
+    return "\n".join(rows) + "\n"
+
+
+_OF = _OF_HEADER + "\n" + "".join(f"{i}, 0, 0.0, 0.9, 1, 0, 1, 0, 1\n" for i in range(1, 5))
+_PRED = "sample_id,p_Neutral,p_Happy\n" + "".join(f"s{i},0.4,0.6\n" for i in range(4))
+_TRUTH = "sample_id,y_true\n" + "".join(f"s{i},{i % 2}\n" for i in range(4))
+_TAX = ("--taxonomy", "Neutral,Happy")
+
+AUDIT_TRUTH = [
+    C("truth-abaw-au-code", "audit", "{tmp}/vidA.csv", "--truth", "{tmp}/AU_Set",
+      needles=("vidA.txt", "line 3", "AU4", "not 0, 1 or -1"),
+      setup=_texts(vidA__csv=_OF, AU_Set__vidA__txt=_AUS + "\n" + _au_rows(4, (1, "0,1,2,0,1,0,1,0,1,0,1,0")))),
+    C("truth-abaw-au-text", "audit", "{tmp}/vidA.csv", "--truth", "{tmp}/AU_Set",
+      needles=("vidA.txt", "line 2", "non-numeric"),
+      setup=_texts(vidA__csv=_OF, AU_Set__vidA__txt=_AUS + "\n" + _au_rows(4, (0, "0,1,x,0,1,0,1,0,1,0,1,0")))),
+    C("truth-abaw-au-width", "audit", "{tmp}/vidA.csv", "--truth", "{tmp}/AU_Set",
+      needles=("vidA.txt", "line 4", "expected 12 value(s)"),
+      setup=_texts(vidA__csv=_OF, AU_Set__vidA__txt=_AUS + "\n" + _au_rows(4, (2, "0,1")))),
+    C("truth-abaw-header-differs", "audit", "{tmp}/vidA.csv", "--truth", "{tmp}/AU_Set",
+      needles=("vidB.txt", "line 1", "header differs"),
+      setup=_texts(vidA__csv=_OF, AU_Set__vidA__txt=_AUS + "\n" + _au_rows(4),
+                   AU_Set__vidB__txt="AU1,AU2\n0,1\n")),
+    C("truth-abaw-va-range", "audit", "{tmp}/p.csv", "--truth", "{tmp}/VA_Set/vidA.txt",
+      needles=("vidA.txt", "line 3", "valence", "outside [-1, 1]"),
+      setup=_texts(p__csv="sample_id,v_pred,a_pred\nvidA/00001,0.1,0.1\nvidA/00002,0.2,0.2\n",
+                   VA_Set__vidA__txt="valence,arousal\n0.1,0.2\n1.5,0.2\n")),
+    C("truth-abaw-expr-range", "audit", "{tmp}/p.csv", "--truth", "{tmp}/EXPR_Set",
+      needles=("vidA.txt", "line 3", "expression", "out of range"),
+      setup=_texts(p__csv="sample_id,y_pred\nvidA/00001,Anger\nvidA/00002,Fear\n",
+                   EXPR_Set__vidA__txt="Neutral,Anger,Disgust,Fear,Happiness,Sadness,Surprise,Other\n1\n9\n")),
+    C("truth-folder-not-abaw", "audit", "{tmp}/p.csv", "--truth", "{tmp}/stuff",
+      needles=("stuff", "not an ABAW annotation folder"),
+      setup=_texts(p__csv=_PRED, stuff__notes__txt="hello\n")),
+    C("truth-table-au-code", "audit", "{tmp}/vidA.csv", "--truth", "{tmp}/au.csv",
+      needles=("au.csv", "line 3", "au12_true", "not 0, 1 or -1"),
+      setup=_texts(vidA__csv=_OF, au__csv="sample_id,au12_true\nvidA/00001,1\nvidA/00002,2\n")),
+    C("truth-table-duplicate-id", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv", *_TAX,
+      needles=("t.csv", "line 4", "sample_id", "duplicate"),
+      setup=_texts(p__csv=_PRED, t__csv="sample_id,y_true\ns0,0\ns1,1\ns1,0\n")),
+    C("truth-table-label-range", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv", *_TAX,
+      needles=("t.csv", "line 3", "y_true", "out of range"),
+      setup=_texts(p__csv=_PRED, t__csv="sample_id,y_true\ns0,0\ns1,5\n")),
+    C("truth-table-with-predictions", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv", "--format", "truth-table",
+      *_TAX, needles=("t.csv", "y_pred", "holds predictions"),
+      setup=_texts(p__csv=_PRED, t__csv="sample_id,y_true,y_pred\ns0,0,0\n")),
+    C("truth-table-no-taxonomy", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv",
+      needles=("t.csv", "y_true", "--taxonomy"),
+      setup=_texts(p__csv="sample_id,y_pred\ns0,0\ns1,1\n", t__csv="sample_id,y_true\ns0,0\ns1,1\n")),
+    C("pred-dump-proba-sum", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv",
+      needles=("p.csv", "line 3", "p_Neutral", "sum to 0.5"),
+      setup=_texts(p__csv="sample_id,p_Neutral,p_Happy\ns0,0.4,0.6\ns1,0.2,0.3\n", t__csv=_TRUTH)),
+    C("pred-dump-duplicate-id", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv",
+      needles=("p.csv", "line 4", "sample_id", "duplicate"),
+      setup=_texts(p__csv="sample_id,p_Neutral,p_Happy\ns0,0.4,0.6\ns1,0.2,0.8\ns0,0.5,0.5\n", t__csv=_TRUTH)),
+    C("pred-dump-va-range", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv", *_TAX,
+      needles=("p.csv", "line 3", "v_pred", "outside [-1, 1]"),
+      setup=_texts(p__csv="sample_id,y_pred,v_pred,a_pred\ns0,0,0.1,0.1\ns1,1,3,0.1\n",
+                   t__csv="sample_id,y_true,v_true,a_true\ns0,0,0.1,0.1\ns1,1,0.2,0.2\n")),
+    C("pred-dump-au-range", "audit", "{tmp}/p.csv", "--truth", "{tmp}/au.csv",
+      needles=("p.csv", "line 2", "au12_pred", "outside [0, 1]"),
+      setup=_texts(p__csv="sample_id,y_pred,au12_pred\nvidA/00001,0,1.5\n",
+                   au__csv="sample_id,au12_true\nvidA/00001,1\n")),
+    C("pred-dump-missing-id", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv",
+      needles=("p.csv", "line 3", "missing sample_id"),
+      setup=_texts(p__csv="sample_id,p_Neutral,p_Happy\ns0,0.4,0.6\n,0.2,0.8\n", t__csv=_TRUTH)),
+    C("pred-full-dump-with-truth", "audit", "{w}/good.csv", "--truth", "{tmp}/t.csv",
+      needles=("good.csv", "y_true", "--truth"), setup=_texts(t__csv=_TRUTH)),
+    C("pred-not-in-truth", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv",
+      needles=("p.csv", "1 of 5 predictions have no row", "'zz9'"),
+      setup=_texts(p__csv=_PRED + "zz9,0.5,0.5\n", t__csv=_TRUTH)),
+    C("truth-rows-without-prediction", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv",
+      needles=("t.csv", "2 of 4 truth rows have no prediction", "'s2'"), warn=True,
+      setup=_texts(p__csv="sample_id,p_Neutral,p_Happy\ns0,0.4,0.6\ns1,0.2,0.8\n", t__csv=_TRUTH)),
+    C("truth-rows-without-prediction-strict", "audit", "{tmp}/p.csv", "--truth", "{tmp}/t.csv", "--strict",
+      needles=("t.csv", "2 of 4 truth rows have no prediction", "--strict"),
+      setup=_texts(p__csv="sample_id,p_Neutral,p_Happy\ns0,0.4,0.6\ns1,0.2,0.8\n", t__csv=_TRUTH)),
+    C("openface-folder-other-csv", "audit", "{tmp}/of", "--truth", "{tmp}/AU_Set",
+      needles=("notes.csv", "line 1", "not an OpenFace"),
+      setup=_texts(of__vidA__csv=_OF, of__notes__csv="a,b\n1,2\n", AU_Set__vidA__txt=_AUS + "\n" + _au_rows(4))),
+    C("openface-success-code", "audit", "{tmp}/vidA.csv", "--truth", "{tmp}/AU_Set",
+      needles=("vidA.csv", "line 3", "success"),
+      setup=_texts(vidA__csv=_OF.replace("2, 0, 0.0, 0.9, 1,", "2, 0, 0.0, 0.9, 7,"),
+                   AU_Set__vidA__txt=_AUS + "\n" + _au_rows(4))),
+]
+
 # --- compare
 _CMP = ("compare", "base", "other", "--runs", "{w}/runs", "--permutations", "9", "--no-figures", "-q")
 _CMP_T = ("compare", "base", "other", "--runs", "{tmp}/runs", "--permutations", "9", "--no-figures", "-q")
@@ -673,7 +781,7 @@ OTHER = [
     C("unknown-command", "audt", needles=("No such command", "audt")),
 ]
 
-CASES = AUDIT_DUMPS + AUDIT_FILES + AUDIT_OTHER + COMPARE + DIAGNOSE + TRAIN + REPORT + OTHER
+CASES = AUDIT_DUMPS + AUDIT_FILES + AUDIT_OTHER + AUDIT_TRUTH + COMPARE + DIAGNOSE + TRAIN + REPORT + OTHER
 
 
 def test_corpus_is_large_and_covers_every_command():
