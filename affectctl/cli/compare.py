@@ -252,4 +252,6 @@ def _print_exclusions(exclusions: dict, runset) -> None:
         for seed, ex in shown:
             where = (f"{cond} ({len(by_seed)} run(s), each)" if same and len(by_seed) > 1
                      else f"{cond}, seed {seed} ({runset.dump(cond, int(seed)).source})")
-            err_console.print(f"affectctl: {where}: " + "; ".join(exclusion_lines(ex)), markup=False)
+            tasks = runset.dump(cond, int(seed)).tasks  # an AU-only run says nothing of expression
+            err_console.print(f"affectctl: {where}: " + "; ".join(exclusion_lines(ex, tasks=tasks)),
+                              markup=False)

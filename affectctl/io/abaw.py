@@ -306,10 +306,20 @@ def is_abaw_annotations(path: Path) -> bool:
 
 def _fast_body(path: Path, width: int) -> "np.ndarray | None":
     """The numeric body through pandas' C parser; None when anything is odd (then
-    :func:`_read_txt` reads the file again and words the error)."""
+    :func:`_read_txt` reads the file again and words the error). A blank line inside the
+    body is odd: skipping it would shift every later frame."""
+    import io
+
     try:
-        frame = pd.read_csv(path, header=None, skiprows=1, dtype=np.float64, skip_blank_lines=True,
-                            na_filter=False)
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    body = raw.rstrip()
+    if b"\n\n" in body or b"\n\r\n" in body or b"\x00" in body[:4096]:
+        return None
+    try:
+        frame = pd.read_csv(io.BytesIO(body), header=None, skiprows=1, dtype=np.float64,
+                            skip_blank_lines=False, na_filter=False)
     except Exception:  # ParserError, ValueError on text, EmptyDataError
         return None
     if frame.shape[1] != width or frame.shape[0] == 0:

@@ -325,3 +325,25 @@ def test_va_only_scores_against_abaw_folder(tmp_path):
     assert doc["metrics"]["official_score"] == pytest.approx(doc["metrics"]["abaw3_va_score"])
     out = runner.invoke(app, ["audit", str(pred), "--truth", str(truth_path)], env={"COLUMNS": "80"}).stdout
     assert out.splitlines()[0].endswith("valence/arousal") and "expression" not in out.lower()
+
+
+def test_parquet_prediction_dump_and_truth_table_with_metadata(tmp_path):
+    """Parquet on both sides: the taxonomy from the files' metadata, the group from the truth."""
+    from sklearn.metrics import accuracy_score
+
+    from affectctl.audit import audit
+    from affectctl.io.dumps import write_dump
+    from affectctl.io.readers import read_predictions
+
+    rng = np.random.default_rng(6)
+    ids = [f"s{i:03d}" for i in range(N)]
+    y = rng.integers(0, 8, N)
+    yp = np.where(rng.random(N) < 0.6, y, rng.integers(0, 8, N))
+    write_dump(pd.DataFrame({"sample_id": ids, "y_true": y, "group": [f"g{i % 4}" for i in range(N)]}),
+               tmp_path / "t.parquet", metadata={"taxonomy": "affectnet8"})
+    write_dump(pd.DataFrame({"sample_id": ids[::-1], "y_pred": yp[::-1]}), tmp_path / "p.parquet",
+               metadata={"taxonomy": "affectnet8"})
+    dump = read_predictions(tmp_path / "p.parquet", annotations=tmp_path / "t.parquet")
+    assert dump.taxonomy.name == "affectnet8" and list(dump.sample_id) == ids
+    assert list(dump.group[:4]) == ["g0", "g1", "g2", "g3"]
+    assert audit(dump).metrics["accuracy"] == pytest.approx(accuracy_score(y, yp))
