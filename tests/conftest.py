@@ -36,9 +36,9 @@ COST = {
     "tests/cli/test_cli_diagnose.py::"
     "test_builtin_benchmark_flags_the_planted_pair[sim-affwild2-pair0]": 193,
     "tests/train/test_train_slurm.py::"
-    "test_slurm_sweep_reports_a_cancelled_job_resumes_and_equals_the_local_sweep": 71,
+    "test_slurm_sweep_reports_a_cancelled_job_resumes_and_equals_the_local_sweep": 45,
     "tests/train/test_train_sweep.py::"
-    "test_killed_and_restarted_sweep_equals_an_uninterrupted_one[2]": 58,
+    "test_killed_and_restarted_sweep_equals_an_uninterrupted_one[2]": 35,
     "tests/cli/test_cli_compare.py::"
     "test_compare_without_runs_trains_into_the_cache_then_reuses_it": 35,
     "tests/cli/test_cli_compare.py::test_compare_writes_report_and_json": 31,
