@@ -23,7 +23,9 @@ from _synth import synthetic_frame  # noqa: E402
 #    group) in collection order, each worker taking the next one when it is almost idle,
 #    so the units are reordered heaviest first by :data:`COST`. The two heaviest tests
 #    then start on different workers at once, and the many short tests at the end fill
-#    the gaps; the order of the tests within a group is kept.
+#    the gaps; the order of the tests within a group is kept. xdist's own reordering of
+#    the groups by their number of tests (``--loadscope-reorder``, on by default) is
+#    switched off in :func:`pytest_configure`, or it would send every group first.
 
 #: Relative cost of a test (setup + call, seconds with ``python -m pytest -n 0
 #: --durations=0`` on the shared 2-core machine under a load of ~6, so about 2-3x an idle
@@ -105,6 +107,11 @@ def _module_fixture_group(item) -> "str | None":
         if src is not None and Path(src.co_filename).resolve().is_relative_to(tests_dir):
             return Path(str(item.path)).resolve().relative_to(tests_dir.parent).as_posix()
     return None
+
+
+def pytest_configure(config):
+    if hasattr(config.option, "loadscopereorder"):  # pytest-xdist >= 3.6
+        config.option.loadscopereorder = False
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
