@@ -157,7 +157,7 @@ def test_slurm_sweep_reports_a_cancelled_job_resumes_and_equals_the_local_sweep(
     res = train(out, "--launcher", "slurm")  # everything is there: nothing submitted
     assert res.exit_code == 0 and len(list(out.glob(".slurm/*/*_log.err"))) == 4
 
-    local = train(tmp_path / "local")
+    local = train(tmp_path / "local", "--workers", "1")  # the local launcher, in this process
     assert local.exit_code == 0, local.output
     key = [(c, s) for c in ("tiny-base", "tiny-circ") for s in (0, 1)]
     _assert_same({k: out / "feats" / k[0] / f"seed-{k[1]}.parquet" for k in key},

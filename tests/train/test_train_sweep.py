@@ -36,11 +36,24 @@ def _slow_models(tmp_path):
     return d
 
 
+SLOW = ["slow-base", "slow-circ"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The slow sweep run once, uninterrupted, in this process (``workers=1``): the reference
+    of both killed-and-restarted tests. A pool gives the serial bytes
+    (test_parallel_workers_give_the_serial_results), so one reference serves both."""
+    tmp = tmp_path_factory.mktemp("uninterrupted")
+    return sweep(SLOW, out=tmp / "fresh", seeds=3, models_dir=_slow_models(tmp),
+                 dataset_knobs=TINY, progress=False, workers=1)
+
+
 @pytest.mark.parametrize("workers", [1, 2])  # 2: the default pool of worker processes
-def test_killed_and_restarted_sweep_equals_an_uninterrupted_one(tmp_path, workers):
+def test_killed_and_restarted_sweep_equals_an_uninterrupted_one(tmp_path, workers, uninterrupted):
     models = _slow_models(tmp_path)
     args = dict(seeds=3, models_dir=models, dataset_knobs=TINY, progress=False, workers=workers)
-    names = ["slow-base", "slow-circ"]
+    names = SLOW
     killed = tmp_path / "killed"
     code = (f"from affectctl.train import sweep; sweep({names!r}, out={str(killed)!r}, "
             f"seeds=3, models_dir={str(models)!r}, dataset_knobs={TINY!r}, progress=False, "
@@ -65,7 +78,7 @@ def test_killed_and_restarted_sweep_equals_an_uninterrupted_one(tmp_path, worker
         read_dump(path)
 
     restarted = sweep(names, out=killed, **args)
-    fresh = sweep(names, out=tmp_path / "fresh", **args)
+    fresh = uninterrupted
     assert list(restarted) == list(fresh) == [(n, s) for n in names for s in range(3)]
     for key in fresh:
         assert _predictions(restarted[key]) == _predictions(fresh[key]), key
