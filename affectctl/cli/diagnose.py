@@ -172,19 +172,16 @@ def _render(result, top: int) -> None:
 
 def _write(result, out_dir: Path, projection, figures: bool) -> list:
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, frame in (("pairs", result.pairs), ("persistence", result.persistence),
-                        ("per_seed", result.per_seed), ("by_condition", result.by_condition)):
-        path = out_dir / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        paths.append(path)
+    from ..io.atomic import write_text_atomically
+
+    frames = [("pairs", result.pairs), ("persistence", result.persistence),
+              ("per_seed", result.per_seed), ("by_condition", result.by_condition)]
     if result.representation is not None:
-        path = out_dir / "representation.csv"
-        result.representation.to_csv(path, index=False)
-        paths.append(path)
-    path = out_dir / "diagnosis.json"
-    path.write_text(json.dumps(result.to_dict(), indent=2))
-    paths.append(path)
+        frames.append(("representation", result.representation))
+    paths = [write_text_atomically(out_dir / f"{name}.csv", frame.to_csv(index=False))
+             for name, frame in frames]
+    paths.append(write_text_atomically(out_dir / "diagnosis.json",
+                                       json.dumps(result.to_dict(), indent=2)))
     from ..report.writer import write_geometry_sensitivity
 
     paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,

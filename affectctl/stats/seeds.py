@@ -11,6 +11,12 @@ cannot reject at 0.05 whatever the data. Every result reports that floor
 when it exceeds ``alpha``.
 
 All results are :class:`PairedTestResult` records.
+
+Why one module of about 640 lines: it is one family of tests (pingouin keeps one
+module per family) whose three tests share the result class, the input checks, the
+p-value floor (:func:`min_attainable_pvalue`) and the one sign-flip engine, which the
+joint null of Westfall–Young (:func:`joint_signflip_null`) draws from too; splitting it
+would put one engine's callers in several modules.
 """
 
 from __future__ import annotations
