@@ -241,8 +241,8 @@ def diagnose_cli(
     alpha: Annotated[float, typer.Option(
         "--alpha", help="Level of the adjusted one-sided test.")] = 0.05,
     correction: Annotated[str, typer.Option(
-        "--correction", help="Adjustment over a pair's interventions: holm, fdr_bh, bonferroni, "
-                             "none.")] = "holm",
+        "--correction", help="Adjustment over a pair's interventions: "
+                             + ", ".join(check.ADJUST_METHODS) + ".")] = "holm",
     min_reduction: Annotated[float, typer.Option(
         "--min-reduction", help="Substantial: relative fall of the mean confusion rate.")] = 0.25,
     min_seed_share: Annotated[float, typer.Option(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from .._validation import SAMPLE_TESTS, SEED_TESTS
 from ..errors import ConfigError, DegenerateDataWarning, PairingError
 from ._common import (
     as_paired_1d,
@@ -145,7 +146,7 @@ class PairedTestResult:
 # ----------------------------------------------------------------------------------------------
 # smallest attainable p-values
 
-_MIN_P_TESTS = ("wilcoxon", "signflip", "ttest", "ar", "bootstrap")
+_MIN_P_TESTS = (*SEED_TESTS, *SAMPLE_TESTS)
 
 
 def min_attainable_pvalue(test: str, n: int, alternative: str, *,
