@@ -170,33 +170,6 @@ def _render(result, top: int) -> None:
         console.print(f"note: {note}", markup=False)
 
 
-def _write(result, out_dir: Path, projection, figures: bool) -> list:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    from ..io.atomic import write_text_atomically
-
-    frames = [("pairs", result.pairs), ("persistence", result.persistence),
-              ("per_seed", result.per_seed), ("by_condition", result.by_condition)]
-    if result.representation is not None:
-        frames.append(("representation", result.representation))
-    paths = [write_text_atomically(out_dir / f"{name}.csv", frame.to_csv(index=False))
-             for name, frame in frames]
-    paths.append(write_text_atomically(out_dir / "diagnosis.json",
-                                       json.dumps(result.to_dict(), indent=2)))
-    from ..report.writer import write_geometry_sensitivity
-
-    paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
-                                             figures=figures).values())
-    if figures:
-        from ..report.figures.diagnose import write_diagnose_figures
-
-        paths += write_diagnose_figures(result, out_dir, projection=projection)
-    from ..report.html import write_diagnose_html
-
-    paths += list(write_diagnose_html(result, out_dir, name=f"diagnose: {out_dir.name}",
-                                      files=paths).values())
-    return paths
-
-
 @command("diagnose", help=_HELP)
 def diagnose_cli(
     conditions: Annotated[Optional[list[str]], typer.Argument(
@@ -297,7 +270,9 @@ def diagnose_cli(
 
         proj = project_embedding(first.embedding, first.y_true, method=projection)
     out_dir = out or Path("reports") / f"diagnose-{root.name}"
-    paths = _write(result, out_dir, proj, figures)
+    from ..report.writer import write_diagnosis
+
+    paths = write_diagnosis(result, out_dir, projection=proj, figures=figures)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
