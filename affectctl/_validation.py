@@ -54,6 +54,7 @@ __all__ = [
     "ADJUST_METHODS",
     "CORRECTIONS",
     "SEED_TESTS",
+    "SAMPLE_TESTS",
     "fmt_set",
     "check_choice",
 ]
@@ -68,6 +69,8 @@ ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni", "none")
 CORRECTIONS = (*ADJUST_METHODS, "westfall-young")
 #: Seed-level paired tests, in the order tables prefer them.
 SEED_TESTS = ("wilcoxon", "signflip", "ttest")
+#: Sample-level paired tests (approximate randomization, paired bootstrap).
+SAMPLE_TESTS = ("ar", "bootstrap")
 
 #: Documented upper limit of Monte-Carlo resamples (``--permutations``, bootstrap
 #: replicates, ``permutations`` in a plan). With it, the smallest Monte-Carlo p-value is

@@ -63,7 +63,8 @@ def compare_cli(
                                                         "default: the headline metrics available.")] = None,
     contrast: Annotated[Optional[list[str]], typer.Option("--contrast", help="Extra comparison A:B "
                                                           "(repeatable).")] = None,
-    sample_test: Annotated[str, typer.Option(help="Sample-level test: ar, bootstrap or none.")] = "ar",
+    sample_test: Annotated[str, typer.Option(
+        help=f"Sample-level test: {', '.join(check.SAMPLE_TESTS)} or none.")] = "ar",
     unit: Annotated[Optional[str], typer.Option(help="Resampling unit: sample or group (default: group "
                                                 "when the dumps have one).")] = None,
     permutations: Annotated[int, typer.Option(help="Monte-Carlo resamples.")] = 9999,
@@ -71,9 +72,10 @@ def compare_cli(
                                       "(Gaussian when its Edgeworth bound is below a tenth of the "
                                       "Monte-Carlo error) or exact.")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of every Monte-Carlo draw.")] = 0,
-    alternative: Annotated[str, typer.Option(help="two-sided, greater or less.")] = "two-sided",
-    correction: Annotated[str, typer.Option(help="holm, fdr_bh, bonferroni, none, or westfall-young "
-                                          "(max-T over a joint sign-flip null; Holm elsewhere).")] = "holm",
+    alternative: Annotated[str, typer.Option(help=", ".join(check.ALTERNATIVES) + ".")] = "two-sided",
+    correction: Annotated[str, typer.Option(
+        help=", ".join(check.CORRECTIONS) + " (westfall-young: max-T over a joint sign-flip null; "
+             "Holm elsewhere).")] = "holm",
     mcnemar: Annotated[str, typer.Option(help="McNemar p-value: exact (binomial test on the discordant "
                                          "pairs) or chi2 (continuity-corrected).")] = "exact",
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<name>).")] = None,

@@ -170,36 +170,6 @@ def _render(result, top: int) -> None:
         console.print(f"note: {note}", markup=False)
 
 
-def _write(result, out_dir: Path, projection, figures: bool) -> list:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, frame in (("pairs", result.pairs), ("persistence", result.persistence),
-                        ("per_seed", result.per_seed), ("by_condition", result.by_condition)):
-        path = out_dir / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        paths.append(path)
-    if result.representation is not None:
-        path = out_dir / "representation.csv"
-        result.representation.to_csv(path, index=False)
-        paths.append(path)
-    path = out_dir / "diagnosis.json"
-    path.write_text(json.dumps(result.to_dict(), indent=2))
-    paths.append(path)
-    from ..report.writer import write_geometry_sensitivity
-
-    paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
-                                             figures=figures).values())
-    if figures:
-        from ..report.figures.diagnose import write_diagnose_figures
-
-        paths += write_diagnose_figures(result, out_dir, projection=projection)
-    from ..report.html import write_diagnose_html
-
-    paths += list(write_diagnose_html(result, out_dir, name=f"diagnose: {out_dir.name}",
-                                      files=paths).values())
-    return paths
-
-
 @command("diagnose", help=_HELP)
 def diagnose_cli(
     conditions: Annotated[Optional[list[str]], typer.Argument(
@@ -244,8 +214,8 @@ def diagnose_cli(
     alpha: Annotated[float, typer.Option(
         "--alpha", help="Level of the adjusted one-sided test.")] = 0.05,
     correction: Annotated[str, typer.Option(
-        "--correction", help="Adjustment over a pair's interventions: holm, fdr_bh, bonferroni, "
-                             "none.")] = "holm",
+        "--correction", help="Adjustment over a pair's interventions: "
+                             + ", ".join(check.ADJUST_METHODS) + ".")] = "holm",
     min_reduction: Annotated[float, typer.Option(
         "--min-reduction", help="Substantial: relative fall of the mean confusion rate.")] = 0.25,
     min_seed_share: Annotated[float, typer.Option(
@@ -300,7 +270,9 @@ def diagnose_cli(
 
         proj = project_embedding(first.embedding, first.y_true, method=projection)
     out_dir = out or Path("reports") / f"diagnose-{root.name}"
-    paths = _write(result, out_dir, proj, figures)
+    from ..report.writer import write_diagnosis
+
+    paths = write_diagnosis(result, out_dir, projection=proj, figures=figures)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:

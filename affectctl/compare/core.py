@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import (
-    ALTERNATIVES, CORRECTIONS, SEED_TESTS, check_choice, check_resamples, fmt_set,
+    ALTERNATIVES, CORRECTIONS, SAMPLE_TESTS, SEED_TESTS, check_choice, check_resamples, fmt_set,
 )
 from ..errors import ConfigError, DegenerateDataWarning
 from ..metrics.confusion import confusion_matrix
@@ -34,7 +34,7 @@ DEFAULT_METRICS = (
 #: Why the seed-level tests are left out when each condition has one run.
 SINGLE_RUN_NOTE = ("1 run per condition: seed-level tests need ≥ 2 runs; with n runs the "
                    "two-sided exact tests cannot go below 2/2^n")
-_SAMPLE_TESTS = ("ar", "bootstrap", "none")
+_SAMPLE_TESTS = (*SAMPLE_TESTS, "none")
 
 
 def _pairs(conditions, baseline, contrasts) -> tuple:

@@ -58,15 +58,9 @@ resolved macro-F1
 
 References
 ----------
-.. [1] Bhattacharyya, A. (1943). On a measure of divergence between two statistical
-       populations defined by their probability distributions. Bull. Calcutta Math.
-       Soc. 35, 99–109.
-.. [2] Fukunaga, K. (1990). Introduction to Statistical Pattern Recognition, 2nd ed.,
-       Academic Press, eq. (3.152) (Bhattacharyya distance of two normal densities).
-.. [3] Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational
-       and Psychological Measurement 20(1), 37–46.
-.. [4] Holm, S. (1979). A simple sequentially rejective multiple test procedure.
-       Scandinavian Journal of Statistics 6(2), 65–70.
+Each measure's sources are in the module that computes it: Cohen (1960) for the chance
+rate (:mod:`affectctl.metrics.pairs`), Bhattacharyya (1943) and Fukunaga (1990) for the
+VA overlap (:mod:`.overlap`), Holm (1979) for the adjustment (:mod:`.verdicts`).
 """
 
 from __future__ import annotations

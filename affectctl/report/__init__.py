@@ -14,7 +14,8 @@
 - :mod:`.figures`: one module per figure kind (``ax=None`` in, ``Axes`` out) and
   :func:`save_figures` (imported lazily: matplotlib loads only when figures are drawn);
 - :mod:`.console`: :func:`render_console`;
-- :mod:`.writer`: :func:`write_report`, :func:`write_paper_tables`, :func:`write_plan_tables`.
+- :mod:`.writer`: :func:`write_report`, :func:`write_paper_tables`, :func:`write_plan_tables`,
+  :func:`write_diagnosis`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from .tables import (
     full_table,
     main_table,
 )
-from .writer import write_paper_tables, write_plan_tables, write_report, write_table
+from .writer import (
+    write_diagnosis,
+    write_paper_tables,
+    write_plan_tables,
+    write_report,
+    write_table,
+)
 
 __all__ = [
     "main_table",
@@ -49,6 +56,7 @@ __all__ = [
     "write_paper_tables",
     "write_plan_tables",
     "write_table",
+    "write_diagnosis",
     "save_figures",
 ]
 

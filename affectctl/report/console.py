@@ -17,13 +17,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .formatting import TEST_LABELS, format_number, format_table
+from .formatting import TEST_LABELS, TEST_SHORT_LABELS, format_number, format_table
 from .tables import compact_table, main_table
 
 __all__ = ["render_console", "pack_columns"]
 
 
-_SHORT = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "t", "ar": "AR", "bootstrap": "bootstrap"}
 _KEYS = ("Metric", "Condition")
 _LEFT = {"Metric", "Condition"}
 _GAP = 3                        # a SIMPLE_HEAD table: padding, separator, padding between columns
@@ -77,7 +76,7 @@ def _rows_full(result, tests, alpha):
     lead = [c for c in ("Mean ± sd", "Value", "Δ", "95% CI of Δ") if c in shown.columns]
     tail = [c for c in ("r_rb", "d_z", "n") if c in shown.columns]
     cols = ["Metric", "Condition", *lead]
-    cols += [f"{_SHORT.get(t, t)} p (adj)" for t in shown_tests] + tail
+    cols += [f"{TEST_SHORT_LABELS.get(t, t)} p (adj)" for t in shown_tests] + tail
     rows = []
     for _, row in shown.iterrows():
         cells = [row["Metric"], row["Condition"], *[row[c] for c in lead]]
@@ -95,7 +94,7 @@ def _rows_compact(result, tests, alpha):
 
     table = compact_table(result, tests=tests, alpha=alpha)
     primary = table.attrs.get("primary")
-    delta_head = f"Δ ({_SHORT.get(primary, primary)})" if primary else "Δ"
+    delta_head = f"Δ ({TEST_SHORT_LABELS.get(primary, primary)})" if primary else "Δ"
     single = not (table["n_seeds"].fillna(0) > 1).any()
     cols = ["Metric", "Condition", "Value" if single else "Mean ± sd", delta_head]
     rows, prev = [], None

@@ -42,6 +42,12 @@ TEST_LABELS = {
     "ar": "Approx. randomization",
     "bootstrap": "Bootstrap",
 }
+#: The same tests named inside a sentence (footnotes, captions).
+TEST_NAMES_IN_TEXT = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "paired t",
+                      "ar": "approximate-randomization", "bootstrap": "bootstrap"}
+#: The same tests in a narrow terminal column header.
+TEST_SHORT_LABELS = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "t", "ar": "AR",
+                     "bootstrap": "bootstrap"}
 
 _MARKS = ((0.01, "‡"), (0.05, "†"))
 _TEXT_COLUMNS = ("Metric", "Condition", "Comparison", "Pair", "Status", "Best intervention")

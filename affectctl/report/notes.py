@@ -9,7 +9,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .._validation import SEED_TESTS
-from .formatting import _FLOOR_MARK, _MARKS, _MINUS, TEST_LABELS, _finite, format_p
+from .formatting import (
+    _FLOOR_MARK, _MARKS, _MINUS, TEST_LABELS, TEST_NAMES_IN_TEXT, _finite, format_p,
+)
 
 def _seeds_text(seeds) -> str:
     seeds = list(seeds)
@@ -17,9 +19,6 @@ def _seeds_text(seeds) -> str:
         return f"{seeds[0]}–{seeds[-1]}"
     return ", ".join(str(s) for s in seeds)
 
-
-_NOTE_TEST_NAMES = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "paired t",
-                    "ar": "approximate-randomization", "bootstrap": "bootstrap"}
 
 
 def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> list:
@@ -94,7 +93,7 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         sub = table[[col_min, n_col]].dropna()
         sub = sub[sub[col_min] > alpha]
         for min_p, n in sub.drop_duplicates().itertuples(index=False):
-            floors.setdefault((int(n), float(min_p)), []).append(_NOTE_TEST_NAMES.get(t, t))
+            floors.setdefault((int(n), float(min_p)), []).append(TEST_NAMES_IN_TEXT.get(t, t))
     if floors:
         unit = "seeds" if seeds else "pairs"
         parts = []

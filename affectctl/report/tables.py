@@ -38,7 +38,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .._validation import SEED_TESTS
+from .._validation import SAMPLE_TESTS, SEED_TESTS
 from ..errors import ConfigError
 from .formatting import _MINUS, _finite, _mark, metric_label
 from .notes import _compact_notes, _notes
@@ -477,7 +477,7 @@ def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
     comps = result.comparisons
     if "run_seed" in comps.columns:
         comps = comps[comps["run_seed"].isna()]
-    order = ("wilcoxon", "signflip", "ttest", "ar", "bootstrap")
+    order = (*SEED_TESTS, *SAMPLE_TESTS)
     present = list(dict.fromkeys(comps["test"])) if len(comps) else []
     tests = [t for t in order if t in present] + [t for t in present if t not in order]
     metrics = [m for m in result.headline_metrics if m in set(comps.get("metric", ()))]
@@ -555,3 +555,20 @@ def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
     return table
 
 
+
+
+#: Names this module held before the split, and their homes now (still importable from
+#: here, so code written against the old layout keeps working).
+_MOVED = {
+    "format_table": "formatting", "format_p": "formatting", "format_number": "formatting",
+    "metric_label": "formatting", "METRIC_LABELS": "formatting", "TEST_LABELS": "formatting",
+    "to_csv": "markdown", "to_markdown": "markdown", "to_latex": "latex", "tex_escape": "latex",
+}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

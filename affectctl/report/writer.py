@@ -10,7 +10,7 @@ from ..errors import ConfigError
 from ..io.atomic import write_text_atomically
 from .latex import to_latex
 from .markdown import to_csv, to_markdown
-from .notes import _NOTE_TEST_NAMES
+from .formatting import TEST_NAMES_IN_TEXT
 from .tables import (
     comparison_table,
     compact_table,
@@ -20,7 +20,7 @@ from .tables import (
 )
 
 __all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_table",
-           "write_geometry_sensitivity"]
+           "write_geometry_sensitivity", "write_diagnosis"]
 
 
 def _label(name: str) -> str:
@@ -163,7 +163,7 @@ def write_report(result, out_dir, *, name: str | None = None,
 def _primary_caption(primary) -> str:
     if not primary:
         return ""
-    return f"; Δ marked by the {_NOTE_TEST_NAMES.get(primary, primary)} test (adjusted p)"
+    return f"; Δ marked by the {TEST_NAMES_IN_TEXT.get(primary, primary)} test (adjusted p)"
 
 
 def write_paper_tables(result, out_dir, *, name: str,
@@ -280,3 +280,46 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
         files = [p for group in written.values() for p in group.values()]
         written["html"] = write_plan_html(plan, out_dir, html_tables, files)
     return written
+
+
+def write_diagnosis(result, out_dir: "str | Path", *, projection=None, figures: bool = True) -> list:
+    """Write the folder of ``affectctl diagnose``, each file atomically; return the paths.
+
+    ``pairs.csv``, ``persistence.csv``, ``per_seed.csv``, ``by_condition.csv`` (and
+    ``representation.csv`` when the result has one), ``diagnosis.json``, the geometry
+    sensitivity table and figure, the diagnosis figures (``figures=True``; the embedding
+    ``projection`` when given) and ``index.html``.
+
+    Parameters
+    ----------
+    result : DiagnosisResult
+        :func:`affectctl.diagnose.diagnose`.
+    out_dir : str or Path
+        Created if needed.
+    projection : Projection, optional
+        :func:`affectctl.controls.representation.project_embedding` of the baseline.
+    figures : bool, default True
+    """
+    import json
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frames = [("pairs", result.pairs), ("persistence", result.persistence),
+              ("per_seed", result.per_seed), ("by_condition", result.by_condition)]
+    if result.representation is not None:
+        frames.append(("representation", result.representation))
+    paths = [write_text_atomically(out_dir / f"{name}.csv", frame.to_csv(index=False))
+             for name, frame in frames]
+    paths.append(write_text_atomically(out_dir / "diagnosis.json",
+                                       json.dumps(result.to_dict(), indent=2)))
+    paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
+                                             figures=figures).values())
+    if figures:
+        from .figures.diagnose import write_diagnose_figures
+
+        paths += write_diagnose_figures(result, out_dir, projection=projection)
+    from .html import write_diagnose_html
+
+    paths += list(write_diagnose_html(result, out_dir, name=f"diagnose: {out_dir.name}",
+                                      files=paths).values())
+    return paths

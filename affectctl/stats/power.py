@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from statsmodels.stats.power import TTestPower
 
+from .._validation import SEED_TESTS
 from ..errors import ConfigError
 from ._common import (
     check_alpha,
@@ -37,7 +38,7 @@ from .seeds import min_attainable_pvalue
 __all__ = ["PowerReport", "power_analysis", "min_seeds_for_alpha", "ttest_power",
            "seeds_for_power", "POWER_TESTS", "WILCOXON_ARE"]
 
-POWER_TESTS = ("wilcoxon", "signflip", "ttest")
+POWER_TESTS = SEED_TESTS
 #: Asymptotic relative efficiency of the Wilcoxon signed-rank test against the t-test
 #: for normal data, 3/π (Hodges & Lehmann 1956).
 WILCOXON_ARE = 3.0 / math.pi

@@ -11,6 +11,12 @@ cannot reject at 0.05 whatever the data. Every result reports that floor
 when it exceeds ``alpha``.
 
 All results are :class:`PairedTestResult` records.
+
+Why one module of about 640 lines: it is one family of tests (pingouin keeps one
+module per family) whose three tests share the result class, the input checks, the
+p-value floor (:func:`min_attainable_pvalue`) and the one sign-flip engine, which the
+joint null of Westfall–Young (:func:`joint_signflip_null`) draws from too; splitting it
+would put one engine's callers in several modules.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from .._validation import SAMPLE_TESTS, SEED_TESTS
 from ..errors import ConfigError, DegenerateDataWarning, PairingError
 from ._common import (
     as_paired_1d,
@@ -139,7 +146,7 @@ class PairedTestResult:
 # ----------------------------------------------------------------------------------------------
 # smallest attainable p-values
 
-_MIN_P_TESTS = ("wilcoxon", "signflip", "ttest", "ar", "bootstrap")
+_MIN_P_TESTS = (*SEED_TESTS, *SAMPLE_TESTS)
 
 
 def min_attainable_pvalue(test: str, n: int, alternative: str, *,

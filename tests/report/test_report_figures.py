@@ -254,3 +254,21 @@ def test_circumplex_map_shows_change_with_width_key_and_clear_labels(result):
         for i in range(len(boxes)):
             for j in range(i + 1, len(boxes)):
                 assert not boxes[i].overlaps(boxes[j])       # no label covers another
+
+
+# -- the one figure writer -- #
+
+def test_write_figure_same_figure_same_bytes_and_no_temp_left(tmp_path):
+    fig = Figure(figsize=(2, 2))
+    fig.subplots().plot([0, 1], [1, 0])
+    first = F.write_figure(fig, tmp_path / "a", "line", ("pdf", "png", "svg"))
+    again = F.write_figure(fig, tmp_path / "b", "line", ("pdf", "png", "svg"))
+    assert sorted(first) == ["line.pdf", "line.png", "line.svg"]
+    for name in first:
+        assert first[name].read_bytes() == again[name].read_bytes(), name
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(first)
+
+
+def test_write_figure_rejects_unknown_format(tmp_path):
+    with pytest.raises(ConfigError, match=r"`formats` entries must be in"):
+        F.write_figure(Figure(), tmp_path, "x", ("pdf", "jpg"))

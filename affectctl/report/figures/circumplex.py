@@ -267,12 +267,18 @@ def plot_circumplex(coords, class_names: Sequence[str], support, cm, *, ax=None,
                                 area[i], area[j]))
         if key:
             _width_key(ax, scale, "%", color, "arrow width: confusion rate")
-    idx = np.flatnonzero(has)
-    missing = [names[i] for i in range(k) if not has[i]]
-    _draw_labels(ax, xy, names, idx, area, np.vstack(avoid) if avoid else None,
-                 ["no coordinate:", ", ".join(missing)] if missing else None)
+    _label_classes(ax, xy, names, has, area, avoid)
     _finish_circumplex(ax, title)
     return ax
+
+
+def _label_classes(ax, xy, names, has, area, avoid) -> None:
+    """Name every placed class beside its marker, clear of the arrows (``avoid``); list
+    the classes without a coordinate in a note."""
+    idx = np.flatnonzero(has)
+    missing = [n for n, h in zip(names, has) if not h]
+    _draw_labels(ax, xy, names, idx, area, np.vstack(avoid) if avoid else None,
+                 ["no coordinate:", ", ".join(missing)] if missing else None)
 
 
 def _finish_circumplex(ax, title):
@@ -348,10 +354,7 @@ def plot_circumplex_change(coords, class_names: Sequence[str], support, cm, cm_r
             ax.legend(handles, labels, title="arrow: change of confusion rate", loc="upper center",
                       bbox_to_anchor=(0.5, -0.2), ncols=3, handlelength=1.6, columnspacing=0.8,
                       borderaxespad=0.2)
-    idx = np.flatnonzero(has)
-    missing = [names[i] for i in range(k) if not has[i]]
-    _draw_labels(ax, xy, names, idx, area, np.vstack(avoid) if avoid else None,
-                 ["no coordinate:", ", ".join(missing)] if missing else None)
+    _label_classes(ax, xy, names, has, area, avoid)
     _finish_circumplex(ax, title)
     return ax
 

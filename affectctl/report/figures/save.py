@@ -3,8 +3,9 @@
 Every ``save_*``/``write_*`` function of :mod:`affectctl.report.figures` draws its
 figures and hands each to :func:`write_figure`, which writes one file per format
 through :func:`affectctl.io.atomic.atomic_write` (temporary file, then one rename: an
-interrupted run never leaves a half-written figure under the final name). PDFs carry
-no creation date, so the same result gives the same bytes.
+interrupted run never leaves a half-written figure under the final name). PDF and SVG
+files carry no date and SVG ids are salted with the file name, so the same result gives
+the same bytes (EPS stamps the time unless ``SOURCE_DATE_EPOCH`` is set).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ __all__ = ["FORMATS", "check_formats", "safe_name", "write_figure"]
 
 #: Formats matplotlib writes without extra dependencies.
 FORMATS = ("pdf", "png", "svg", "eps")
+#: Metadata that leaves the date out, per format (EPS takes SOURCE_DATE_EPOCH only).
+_NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
 
 
 def check_formats(formats: Sequence[str]) -> tuple:
@@ -66,11 +69,13 @@ def write_figure(fig, out_dir: "str | Path", name: str, formats: Sequence[str] =
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = {}
+    import matplotlib as mpl
+
     for fmt in formats:
-        # no creation date in PDFs: same figure, same bytes
-        meta = {"CreationDate": None} if fmt == "pdf" else None
         path = out_dir / f"{name}.{fmt}"
-        atomic.atomic_write(path, lambda tmp, fmt=fmt, meta=meta: fig.savefig(
-            tmp, format=fmt, dpi=dpi, metadata=meta))
+        # no date in PDF/SVG and fixed SVG ids: the same figure gives the same bytes
+        with mpl.rc_context({"svg.hashsalt": name}):
+            atomic.atomic_write(path, lambda tmp, fmt=fmt: fig.savefig(
+                tmp, format=fmt, dpi=dpi, metadata=_NO_DATE.get(fmt)))
         out[path.name] = path
     return out
