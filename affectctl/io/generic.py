@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import ConfigError, DumpFormatError, InputWarning
 from ..taxonomies import canonical_name, get_taxonomy
-from ._tables import header_fields, line_of, numeric_column, read_csv, softmax_if_logits
+from ._tables import line_of, numeric_column, read_csv, softmax_if_logits
 from .emotiefflib import find_id_column
 from .pairing import Predictions
 

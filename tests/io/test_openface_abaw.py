@@ -116,7 +116,7 @@ def test_au_only_console_prints_what_applies(tmp_path, columns):
     first = out.splitlines()[0]
     assert first.endswith("action units") and "taxonomy" not in first and "geometry" not in first
     assert "expression" not in out.lower() and "Per class" not in out and "Confusion" not in out
-    assert f"excluded: AU values " in out and f"OpenFace frames with success 0 {int((~ok).sum())}" in out
+    assert "excluded: AU values " in out and f"OpenFace frames with success 0 {int((~ok).sum())}" in out
     assert "not predicted: AU24" in out
     assert "Action units" in out and "AU24" in out and "not predicted" in out
     assert "au_f1_mean: mean F1 over the 11 predicted AUs, not all 12." in out
