@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from ..io.runs import RunSet
+from ..io.runs import RunSet, checked_conditions
 
 __all__ = [
     "PairSeparability",
@@ -450,12 +450,7 @@ def project_embedding(embedding, y, *, method: str = "pca") -> Projection:
 
 
 def _runs_iv(runs, conditions, seeds):
-    if not isinstance(runs, RunSet):
-        raise ConfigError(f"`runs` must be a RunSet; got {type(runs).__name__}.")
-    conditions = tuple(runs.conditions if conditions is None else conditions)
-    for c in conditions:
-        if c not in runs.conditions:
-            raise ConfigError(f"`conditions` must be among {list(runs.conditions)}; got {c!r}.")
+    conditions = tuple(checked_conditions(runs, conditions))
     out = []
     for c in conditions:
         for s in (runs.seeds(c) if seeds is None else seeds):

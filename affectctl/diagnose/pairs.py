@@ -7,14 +7,12 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .._validation import fmt_set
-from ..errors import ConfigError
 from ..metrics.confusion import confusion_matrix, f1_per_class
 from ..metrics.pairs import (
     chance_confusion_rates, pair_confusion_rates, pair_indices, resolved_macro_f1,
 )
 from ..metrics.registry import geometry_context, resolve_geometry
-from ..io.runs import RunSet
+from ..io.runs import RunSet, checked_conditions
 from .overlap import va_overlap_coefficient
 
 __all__ = ["pair_table"]
@@ -110,13 +108,7 @@ def pair_table(runs: RunSet, *, conditions: Sequence[str] | None = None,
         va_overlap`` (module docstring for the definitions; ``va_overlap`` is NaN
         without VA annotations). Full precision.
     """
-    if not isinstance(runs, RunSet):
-        raise ConfigError("`runs` must be a RunSet (affectctl.io.runs.load_runs); "
-                          f"got {type(runs).__name__}.")
-    conditions = list(runs.conditions if conditions is None else conditions)
-    for c in conditions:
-        if c not in runs.conditions:
-            raise ConfigError(f"`conditions` must be among {fmt_set(runs.conditions)}; got {c!r}.")
+    conditions = checked_conditions(runs, conditions)
     frames = []
     for c in conditions:
         seeds = runs.seeds(c)

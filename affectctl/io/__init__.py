@@ -1,7 +1,8 @@
 """Data in: everything that reads or writes a prediction file.
 
 - :mod:`~affectctl.io.schema`: the dump contract (:class:`Dump`, exclusion codes);
-- :mod:`~affectctl.io.dumps`: read, validate and write per-seed dumps (CSV, Parquet);
+- :mod:`~affectctl.io.dumps`: read and write per-seed dumps (CSV, Parquet);
+- :mod:`~affectctl.io.columns`: the one validation of a table's columns into a :class:`Dump`;
 - :mod:`~affectctl.io.runs`: ``DIR/<condition>/seed-<k>`` folders as a :class:`RunSet`;
 - :mod:`~affectctl.io.abaw`: ABAW per-video folders and the multi-task file, and ABAW
   annotation folders as truth;

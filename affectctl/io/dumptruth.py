@@ -76,7 +76,8 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
         other than 0, 1 or -1, prediction columns (this is a truth file), or no
         truth column at all.
     """
-    from .dumps import _au_annotation, _check_unique, _labels, _numeric, _read_table, soft_truth
+    from .columns import _au_annotation, _check_unique, _labels, _numeric, soft_truth
+    from .dumps import _read_table
 
     path = Path(path)
     frame, meta = _read_table(path)

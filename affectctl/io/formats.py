@@ -173,24 +173,16 @@ def read_truth(path, *, truth_format=None, taxonomy=None, predictions=None):
 def prediction_taxonomy(path) -> "object | None":
     """The taxonomy a prediction-only dump declares: its metadata, else its ``p_<Class>``
     columns (None for other files, or when they name none)."""
-    from .dumps import _read_table
+    from .dumps import _read_table, read_sidecar
     from .dumptruth import file_taxonomy, table_fields
 
     path = Path(path)
     if not path.is_file() or not generic.is_prediction_dump(path):
         return None
-    meta: dict = {}
     if path.suffix.lower() in (".parquet", ".pq"):
         meta = _read_table(path)[1]
     else:
-        side = Path(str(path) + ".meta.json")
-        if side.is_file():
-            import json
-
-            try:
-                meta = json.loads(side.read_text())
-            except ValueError:
-                raise DumpFormatError("metadata sidecar is not valid JSON.", file=side) from None
+        meta = read_sidecar(path)
     tax = file_taxonomy(meta, path)
     if tax is not None:
         return tax

@@ -145,8 +145,8 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
     ``y_pred`` are indices of the file's own taxonomy (its metadata, else its
     ``p_<Class>`` columns), else of ``taxonomy`` (the truth's).
     """
-    from .dumps import (_au_prediction, _check_unique, _numeric, _probabilities, _read_table,
-                        _row_major)
+    from .columns import _au_prediction, _check_unique, _numeric, _probabilities, _row_major
+    from .dumps import _read_table
     from .dumptruth import file_taxonomy
     from .schema import PROBA_ROUNDING, PROBA_SUM_TOLERANCE
 

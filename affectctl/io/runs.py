@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import check_inside, contained, describe_missing
+from .._validation import check_inside, contained, describe_missing, fmt_set
 from .dumps import read_dump
 from ..errors import ConfigError, DumpFormatError, InputWarning, PairingError
 from .schema import Dump
 from ..taxonomies import Taxonomy
 
-__all__ = ["RunSet", "load_runs", "check_paired", "find_dump_files", "runs_from_files",
+__all__ = ["RunSet", "load_runs", "check_paired", "checked_conditions", "find_dump_files", "runs_from_files",
            "file_conditions", "cached_without_embeddings"]
 
 _SEED_FILE = re.compile(r"^seed-(\d+)\.(csv|parquet)$")
@@ -62,6 +62,22 @@ class RunSet:
     def dump(self, condition: str, seed: int) -> Dump:
         return self.runs[condition][seed]
 
+
+
+def checked_conditions(runs, conditions=None) -> list:
+    """``conditions`` (every condition of ``runs`` if None), each checked to be in ``runs``.
+
+    The argument check shared by the analyses that take a :class:`RunSet` and a subset of
+    its conditions; raises :class:`~affectctl.errors.ConfigError` naming the argument.
+    """
+    if not isinstance(runs, RunSet):
+        raise ConfigError("`runs` must be a RunSet (affectctl.io.runs.load_runs); "
+                          f"got {type(runs).__name__}.")
+    conditions = list(runs.conditions if conditions is None else conditions)
+    for c in conditions:
+        if c not in runs.conditions:
+            raise ConfigError(f"`conditions` must be among {fmt_set(runs.conditions)}; got {c!r}.")
+    return conditions
 
 def find_dump_files(root: "str | Path", condition: str) -> dict:
     """``{seed: path}`` of the dumps of one condition under ``root``.
