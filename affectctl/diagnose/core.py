@@ -12,6 +12,7 @@ from .._validation import fmt_set
 from ..errors import ConfigError
 from ..metrics.registry import geometry_choice
 from ..io.runs import RunSet, check_paired
+from ..stats._common import normalize_rng
 from .pairs import _confusions, _per_seed_frame, _seed_geometry
 from .result import DiagnosisResult
 from .thresholds import _FLAGGED, DegeneracyThresholds
@@ -46,15 +47,7 @@ def _diagnose_iv(runs, baseline, interventions, thresholds, rng, representation,
     elif not isinstance(thresholds, DegeneracyThresholds):
         raise ConfigError("`thresholds` must be a DegeneracyThresholds or None; "
                           f"got {type(thresholds).__name__}.")
-    if rng is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-    elif isinstance(rng, np.random.Generator):
-        seed = int(rng.integers(0, 2**63 - 1))
-    elif isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)) and rng >= 0:
-        seed = int(rng)
-    else:
-        raise ConfigError("`rng` must be None, an int >= 0 or a numpy.random.Generator; "
-                          f"got {rng!r}.")
+    _, seed = normalize_rng(rng)
     if representation not in (True, False, "auto"):
         raise ConfigError("`representation` must be one of {True, False, 'auto'}; "
                           f"got {representation!r}.")
