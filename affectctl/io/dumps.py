@@ -29,7 +29,8 @@ from ..taxonomies import Taxonomy, get_taxonomy
 
 from .columns import dump_from_frame
 
-__all__ = ["read_dump", "dump_from_frame", "dump_to_frame", "write_dump", "atomic_write"]
+__all__ = ["read_dump", "read_metadata", "read_sidecar", "dump_from_frame", "dump_to_frame", "write_dump",
+           "atomic_write"]
 
 _META_KEY = b"affectctl"
 
@@ -124,7 +125,6 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
     if path.stat().st_size == 0:
         raise DumpFormatError("file is empty.", file=path)
     suffix = path.suffix.lower()
-    meta: dict = {}
     if suffix in (".parquet", ".pq"):
         import pyarrow.parquet as pq
 
@@ -135,13 +135,7 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
                 f"not a readable Parquet file (truncated or corrupt?): {exc.__class__.__name__}.",
                 file=path,
             ) from None
-        raw = (table.schema.metadata or {}).get(_META_KEY)
-        if raw:
-            try:
-                meta = json.loads(raw)
-            except ValueError:
-                meta = {}
-        return table.to_pandas(), meta
+        return table.to_pandas(), _schema_metadata(table.schema)
     try:
         with open(path, "rb") as fh:
             head = fh.read(4096)
@@ -162,6 +156,31 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise DumpFormatError(f"not a readable CSV file: {msg}.", file=path) from None
     return frame, read_sidecar(path)
+
+
+def _schema_metadata(schema) -> dict:
+    """The affectctl metadata stored in a Parquet schema ({} when absent or not JSON)."""
+    raw = (schema.metadata or {}).get(_META_KEY)
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {}
+
+
+def read_metadata(path: "str | Path") -> dict:
+    """A dump's metadata without reading its rows: the Parquet schema's, or the CSV sidecar's."""
+    path = Path(path)
+    if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        try:
+            return _schema_metadata(pq.read_schema(path))
+        except Exception:  # pyarrow raises ArrowInvalid, OSError, ...
+            raise DumpFormatError("not a readable Parquet file (truncated or corrupt?).",
+                                  file=path) from None
+    return read_sidecar(path)
 
 
 def read_sidecar(path: "str | Path") -> dict:

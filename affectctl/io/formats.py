@@ -173,17 +173,13 @@ def read_truth(path, *, truth_format=None, taxonomy=None, predictions=None):
 def prediction_taxonomy(path) -> "object | None":
     """The taxonomy a prediction-only dump declares: its metadata, else its ``p_<Class>``
     columns (None for other files, or when they name none)."""
-    from .dumps import _read_table, read_sidecar
+    from .dumps import read_metadata
     from .dumptruth import file_taxonomy, table_fields
 
     path = Path(path)
     if not path.is_file() or not generic.is_prediction_dump(path):
         return None
-    if path.suffix.lower() in (".parquet", ".pq"):
-        meta = _read_table(path)[1]
-    else:
-        meta = read_sidecar(path)
-    tax = file_taxonomy(meta, path)
+    tax = file_taxonomy(read_metadata(path), path)
     if tax is not None:
         return tax
     pcols = [c[2:] for c in table_fields(path) if c.startswith("p_")]
@@ -209,11 +205,16 @@ def read_tool(path, *, fmt=None, mapping=None, id_column=None, taxonomy=None):
     return f.read(Path(path), id_column=id_column, taxonomy=taxonomy)
 
 
-def _unknown_predictions(path: Path) -> str:
+def _is_full_dump(path: Path) -> bool:
+    """Whether ``path`` is a dump with its own labels (``sample_id`` and ``y_true`` columns)."""
     from .dumptruth import table_fields
 
     h = table_fields(path) if path.is_file() else []
-    if "sample_id" in h and "y_true" in h:
+    return "sample_id" in h and "y_true" in h
+
+
+def _unknown_predictions(path: Path) -> str:
+    if _is_full_dump(path):
         return ("has its own y_true column, so it is a full dump, yet --truth is given; drop --truth "
                 "(or the y_true column).")
     return ("is not a prediction format affectctl recognises (see `affectctl formats`); for another "
@@ -223,12 +224,8 @@ def _unknown_predictions(path: Path) -> str:
 def refuse_full_dump(path, *, fmt=None, mapping=None) -> None:
     """A dump with its own ``y_true`` given with ``--truth`` is an error naming the column
     (checked before the truth file is read, so it is the error the user sees)."""
-    if fmt is None and mapping is None and Path(path).is_file():
-        from .dumptruth import table_fields
-
-        h = table_fields(Path(path))
-        if "sample_id" in h and "y_true" in h:
-            raise DumpFormatError(_unknown_predictions(Path(path)), file=path, column="y_true")
+    if fmt is None and mapping is None and _is_full_dump(Path(path)):
+        raise DumpFormatError(_unknown_predictions(Path(path)), file=path, column="y_true")
 
 
 def read_paired(path, truth, *, fmt=None, truth_format=None, mapping=None, id_column=None,

@@ -257,15 +257,14 @@ def _print_arbex(conds, paths) -> None:
     """Print each new ARBEx run's branch accuracies and fusion weights (from its dump)."""
     import sys
 
-    import pyarrow.parquet as pq
-
+    from ..io.dumps import read_metadata
     from .summary import arbex_summary_line
 
     for c, path in zip(conds, paths):
         if c.head != "arbex":
             continue
-        raw = (pq.read_schema(path).metadata or {}).get(b"affectctl")
-        line = arbex_summary_line(json.loads(raw)) if raw else None
+        meta = read_metadata(path)
+        line = arbex_summary_line(meta) if meta else None
         if line:
             print(line, file=sys.stderr)
 

@@ -136,7 +136,8 @@ def test_bad_input_exits_2_with_one_line(runs_folder, tmp_path, args, message):
 
 
 # ----------------------------------------------------------------------------------------------
-# the built-in benchmark runs (trains 7 conditions x 5 seeds: ~25-45 s each on 2 cores)
+# the built-in benchmark runs (each trains 7 conditions x 5 seeds: 104-165 s in the full suite on
+# 2 cores, `python -m pytest --durations=10`)
 
 
 @pytest.mark.slow
