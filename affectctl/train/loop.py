@@ -61,7 +61,9 @@ from .losses import (
     ccc_loss,
     center_loss,
     inverse_frequency_weights,
-    ot_loss,
+    check_histograms,
+    ot_onehot,
+    ot_soft,
     smooth_targets,
 )
 from .seed import rng_for, seed_everything
@@ -274,6 +276,8 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
                                       va_train=np.asarray(data.va_train))
     extra.update(cost_info)
     cost = None if cost_np is None else torch.from_numpy(cost_np.astype(np.float32))
+    if cost is not None:  # once here; the OT term per step then skips the histogram checks
+        check_histograms(torch.full((K,), 1.0 / K), torch.full((K,), 1.0 / K), cost)
 
     arbex = None
     if condition.head == "arbex":
@@ -284,7 +288,10 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
     groups = [{"params": [p for n, p in model.named_parameters() if n != "balance.anchors"]}]
     if model.balance is not None:
         groups.append({"params": [model.balance.anchors], "lr": condition.anchor_lr})
-    opt = torch.optim.Adam(groups, lr=condition.lr, weight_decay=condition.weight_decay)
+    # foreach: Adam's multi-tensor update, the same arithmetic as the per-parameter loop
+    # (identical predictions, byte for byte) with fewer kernel dispatches per step
+    opt = torch.optim.Adam(groups, lr=condition.lr, weight_decay=condition.weight_decay,
+                           foreach=True)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=condition.lr_decay)
     margin = condition.anchor_margin * math.sqrt(2 * condition.reduce_dim)
 
@@ -308,6 +315,10 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
             total += float(loss.detach())
             steps += 1
         sched.step()
+        if not math.isfinite(total):
+            raise FloatingPointError(
+                f"training diverged: the loss of epoch {len(history) + 1} of condition "
+                f"'{condition.name}' (seed {seed}) is {total}; lower `lr` or the loss weights.")
         history.append(total / max(steps, 1))
     train_seconds = time.perf_counter() - start
 
@@ -369,12 +380,17 @@ def _loss(c: Condition, out, y, va, au, model, cost, class_w, log_prior,
     K = out.logits.shape[1]
     loss = out.logits.sum() * 0.0
     keep = y >= 0
-    if bool(keep.any()):
-        yk = y[keep]
+    n_keep = int(keep.sum())
+    if n_keep:
+        # a batch whose frames are all labelled (every batch of the built-in benchmarks) is
+        # used whole: the same values and gradients as indexing it with an all-true mask,
+        # without a gather and a scatter per term
+        pick = (lambda t: t) if n_keep == y.shape[0] else (lambda t: t[keep])
+        yk = pick(y)
         if model.balance is not None:
-            log_p = torch.log(out.proba[keep].clamp_min(1e-12))
+            log_p = torch.log(pick(out.proba).clamp_min(1e-12))
         else:
-            log_p = F.log_softmax(out.logits[keep] + c.logit_adjust_tau * log_prior, dim=-1)
+            log_p = F.log_softmax(pick(out.logits) + c.logit_adjust_tau * log_prior, dim=-1)
         q = smooth_targets(yk, K, c.label_smoothing) if c.label_smoothing > 0 else None
         per = -(q * log_p).sum(-1) if q is not None else F.nll_loss(log_p, yk, reduction="none")
         if class_w is not None:
@@ -383,22 +399,26 @@ def _loss(c: Condition, out, y, va, au, model, cost, class_w, log_prior,
         else:
             loss = loss + per.mean()
         if cost is not None:
-            loss = loss + c.ot_weight * ot_loss(out.proba[keep], yk if q is None else q, cost)
+            # the cost was checked once by train_run; a softmax output is a valid histogram,
+            # and a non-finite loss stops training at the end of the epoch
+            ot = ot_onehot(pick(out.proba), yk, cost) if q is None else \
+                ot_soft(pick(out.proba), q, cost)
+            loss = loss + c.ot_weight * ot.mean()
         if model.balance is not None:
             if c.anchor_weight > 0:
                 loss = loss + c.anchor_weight * anchor_loss(model.balance.anchors, margin)
             if c.branch_weight > 0:
                 bal = out.balance
-                branch = F.cross_entropy(out.logits[keep], yk)
-                branch = branch + F.nll_loss(torch.log(bal.anchor[keep].clamp_min(1e-12)), yk)
+                branch = F.cross_entropy(pick(out.logits), yk)
+                branch = branch + F.nll_loss(torch.log(pick(bal.anchor).clamp_min(1e-12)), yk)
                 n_branch = 2
                 if model.balance.attention is not None:
-                    branch = branch + F.nll_loss(torch.log(bal.attention[keep].clamp_min(1e-12)),
+                    branch = branch + F.nll_loss(torch.log(pick(bal.attention).clamp_min(1e-12)),
                                                  yk)
                     n_branch = 3
                 loss = loss + c.branch_weight * branch / n_branch
             if c.center_weight > 0:
-                loss = loss + c.center_weight * center_loss(out.balance.distances[keep], yk,
+                loss = loss + c.center_weight * center_loss(pick(out.balance.distances), yk,
                                                             out.balance.embedding.shape[1])
     if c.va_weight > 0:
         loss = loss + c.va_weight * ccc_loss(out.va, va)

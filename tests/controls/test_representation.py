@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from affectctl.diagnose import diagnose
 from affectctl.controls.representation import (
@@ -16,6 +22,7 @@ from affectctl.controls.representation import (
     pair_separability,
     probe_auc,
     project_embedding,
+    rank_auc,
     representation_table,
 )
 from affectctl.io.dumps import write_dump
@@ -55,6 +62,35 @@ def test_fisher_ratio_shape_error():
 
 # ----------------------------------------------------------------------------------------------
 # linear probe
+
+
+@given(st.lists(st.tuples(st.integers(0, 1), st.sampled_from([-1.0, 0.0, 0.5, 0.5001, 2.0, 7.0])),
+                min_size=2, max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_rank_auc_equals_scikit_learn_with_ties(rows):
+    y = np.array([r[0] for r in rows])
+    s = np.array([r[1] for r in rows])
+    if y.min() == y.max():
+        return
+    assert rank_auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+
+
+def test_probe_auc_equals_a_scikit_learn_pipeline_on_the_same_folds():
+    # the reference: a Pipeline(StandardScaler, LogisticRegression) per fold with every
+    # scikit-learn check on, scored by roc_auc_score; affectctl skips the checks and ranks
+    rng = np.random.default_rng(5)
+    x, y = _two_clouds(rng, 90, 12, 0.6)
+    groups = np.repeat(np.arange(36), 5)
+    auc, sd, n_folds, cv, _ = probe_auc(x, y, groups=groups, rng=11)
+    ref = []
+    for tr, te in StratifiedGroupKFold(5, shuffle=True, random_state=11).split(x, y, groups):
+        model = make_pipeline(StandardScaler(), LogisticRegression(solver="newton-cg",
+                                                                   max_iter=1000))
+        model.fit(x[tr], y[tr])
+        ref.append(roc_auc_score(y[te], model.decision_function(x[te])))
+    assert (n_folds, cv) == (5, "StratifiedGroupKFold")
+    assert auc == pytest.approx(np.mean(ref), abs=1e-9)
+    assert sd == pytest.approx(np.std(ref, ddof=1), abs=1e-9)
 
 
 def test_probe_auc_identical_distributions_is_chance():

@@ -9,6 +9,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestPower
 from typer.testing import CliRunner
@@ -31,6 +33,15 @@ class TestAdjust:
         p = np.array([0.001, 0.02, 0.04, 0.3, 0.011])
         np.testing.assert_allclose(adjust_pvalues(p, method=method),
                                    multipletests(p, method=method)[1], rtol=1e-15)
+
+    @given(st.lists(st.sampled_from([0.0, 1e-9, 0.001, 0.01, 0.02, 0.049, 0.05, 0.3, 0.99, 1.0]),
+                    min_size=1, max_size=40))
+    @settings(max_examples=200, deadline=None)
+    def test_holm_equals_statsmodels_with_ties(self, p):
+        # affectctl computes Holm itself (statsmodels' branch forces a gc.collect per call)
+        np.testing.assert_allclose(adjust_pvalues(p, method="holm"),
+                                   multipletests(np.asarray(p), method="holm")[1], rtol=1e-15,
+                                   atol=0)
 
     def test_holm_by_hand(self):
         # sorted 0.01, 0.03, 0.04 -> 3*0.01, max(0.03, 2*0.03), max(0.06, 0.04)

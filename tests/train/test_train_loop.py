@@ -133,3 +133,56 @@ def test_unannotated_frames_are_left_out_of_the_expression_loss(tiny_data):
                   'sampler = "balanced"'):
         r = train_run(_cond(extra), data, 0)
         assert np.isfinite(r.loss_history).all()
+
+
+@pytest.mark.parametrize("extra", ["", 'ot_weight = 1.0\ncost = "circumplex"', 'head = "arbex"',
+                                   'class_weights = "inverse-frequency"', "label_smoothing = 0.1"])
+def test_a_fully_labelled_batch_gives_the_loss_and_gradients_of_the_masked_path(extra):
+    # _loss uses a fully labelled batch whole instead of indexing it with an all-true mask;
+    # the reference appends one unlabelled row (no expression, VA or AU labels), which sends
+    # every term through its masked path, and the kept rows must get the same loss and grads
+    import torch
+
+    from affectctl.train.heads import MultiTaskNet
+    from affectctl.train.loop import _loss
+    from affectctl.train.losses import inverse_frequency_weights
+
+    torch.manual_seed(0)
+    c = _cond(extra)
+    K, m, B = 8, 12, 32
+    arbex = ({"anchors_per_class": 3, "temperature": 1.0, "heads": 4}
+             if c.head == "arbex" else None)
+    net = MultiTaskNet(20, K, m, reduce_dim=16, hidden=16, dropout=0.0, arbex=arbex)
+    net.eval()  # batch norm on running statistics: rows do not affect each other
+    x = torch.randn(B + 1, 20)
+    y = torch.randint(0, K, (B + 1,))
+    y[-1] = -1
+    va = torch.rand(B + 1, 2) * 2 - 1
+    va[-1] = float("nan")
+    au = torch.randint(0, 2, (B + 1, m))
+    au[-1] = -1
+    cost = torch.rand(K, K)
+    cost = (cost + cost.T) * (1 - torch.eye(K))
+    w = inverse_frequency_weights(torch.bincount(y[:B], minlength=K)) \
+        if c.class_weights != "none" else None
+    log_prior = torch.full((K,), -np.log(K))
+
+    def loss_and_grads(rows):
+        net.zero_grad()
+        loss = _loss(c, net(x[rows]), y[rows], va[rows], au[rows], net,
+                     cost if c.ot_weight > 0 else None, w, log_prior)
+        loss.backward()
+        return float(loss.detach()), [p.grad.clone() for p in net.parameters() if p.grad is not None]
+
+    whole, grads_whole = loss_and_grads(slice(0, B))
+    masked, grads_masked = loss_and_grads(slice(0, B + 1))
+    assert whole == pytest.approx(masked, rel=1e-6)
+    assert len(grads_whole) == len(grads_masked)
+    for g1, g2 in zip(grads_whole, grads_masked):
+        torch.testing.assert_close(g1, g2, rtol=1e-5, atol=1e-7)
+
+
+def test_a_diverging_run_stops_with_the_epoch_condition_and_seed(tiny_data):
+    with pytest.raises(FloatingPointError, match=r"training diverged: the loss of epoch 1 of "
+                                                 r"condition 'c' \(seed 0\) is nan"):
+        train_run(_cond("lr = 1e30"), tiny_data, 0)
