@@ -25,12 +25,13 @@ with its line numbers, and validation sees the frame it always saw.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+
+from .._machine import usable_cpus
 
 __all__ = ["read_csv", "NA_VALUES", "csv_threads"]
 
@@ -52,10 +53,7 @@ def _pandas(path: Path) -> pd.DataFrame:
 
 def csv_threads() -> int:
     """Threads the CSV parse uses: the cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):  # not on Linux
-        return max(1, os.cpu_count() or 1)
+    return usable_cpus()
 
 
 @contextmanager

@@ -6,8 +6,9 @@ renames it: a killed sweep never leaves a half-written dump under the final name
 rerun skips the dumps that exist, after checking that each was made by the same
 condition file, dataset and seed (otherwise it refuses, rather than mixing runs).
 
-Parallelism: runs go to ``workers`` worker processes (default: 2 on a machine with
-2 or more cores; :class:`WorkerPool`), each running torch with one thread. On the
+Parallelism: runs go to ``workers`` worker processes (default: 2 when this process may
+run on 2 or more cores, :func:`affectctl._machine.usable_cpus`; :class:`WorkerPool`), each
+running torch with one thread. On the
 2-core reference machine, 15 default runs took 14.3 s with 2 workers x 1 thread,
 24.8 s in one process with 1 thread and 41.6 s in one process with 2 threads (the
 network is too small for intra-op threads to pay off); ``python
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .._json import plain
+from .._machine import usable_cpus
 from .datasets import DATASETS, FeatureData, list_datasets, make_dataset
 from ..errors import ConfigError
 from .conditions import Condition, load_condition
@@ -162,8 +164,9 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
         Overrides of the simulated dataset's knobs (:func:`affectctl.train.datasets.make_dataset`),
         including its data ``seed``; recorded in every dump.
     workers : int, optional
-        Worker processes; default ``min(2, os.cpu_count(), runs to do)``. 1 runs in
-        this process.
+        Worker processes; default ``min(2, usable cores, runs to do)``, the usable cores
+        being those of the process's CPU affinity mask (a Slurm allocation or ``taskset``
+        narrows it). 1 runs in this process.
     label_noise : sequence of float in (0, 1), optional
         Also train every condition with symmetric label noise at each rate (training
         labels only, seeded by the run seed), as condition ``<name>@noise<rate>``
@@ -226,7 +229,7 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     if not todo:
         return paths
 
-    n_workers = workers if workers is not None else min(2, os.cpu_count() or 1, len(todo))
+    n_workers = workers if workers is not None else min(2, usable_cpus(), len(todo))
     n_workers = min(n_workers, len(todo))
     bar = _progress(progress, len(paths), len(paths) - len(todo), data.name)
     try:

@@ -144,9 +144,16 @@ def test_bad_input_exits_2_with_one_line(runs_folder, tmp_path, args, message):
 @pytest.mark.train
 @pytest.mark.parametrize("dataset, pair", [("sim-affwild2", ("Anger", "Fear")),
                                            ("sim-affectnet", ("Anger", "Contempt"))])
-def test_builtin_benchmark_flags_the_planted_pair(tmp_path, dataset, pair):
+def test_builtin_benchmark_flags_the_planted_pair(tmp_path, monkeypatch, dataset, pair):
     pytest.importorskip("torch")
     pytest.importorskip("ot")
+    # train in this process, as on a one-core machine: the suite's two xdist workers already
+    # fill the two cores, so a pool of two training processes would only add their start-up
+    # (~8 s of CPU per sweep); the dumps do not depend on the worker count
+    # (tests/train/test_train_sweep.py::test_parallel_workers_give_the_serial_results)
+    from affectctl.train import runner
+
+    monkeypatch.setattr(runner, "usable_cpus", lambda: 1)
     res = _invoke(["--dataset", dataset, "--cache", str(tmp_path / "runs"), "--json",
                    "--no-figures", "--out", str(tmp_path / "report")])
     assert res.exit_code == 0, res.output

@@ -84,6 +84,46 @@ def test_killed_and_restarted_sweep_equals_an_uninterrupted_one(tmp_path, worker
         assert _predictions(restarted[key]) == _predictions(fresh[key]), key
 
 
+@pytest.mark.parametrize("cores, pooled", [(1, False), (2, True)])
+def test_default_workers_follow_the_usable_cores(tmp_path, fast_models, monkeypatch, cores,
+                                                  pooled):
+    # one usable core (a one-CPU Slurm allocation, taskset) trains in this process; two or
+    # more start the pool of two workers
+    from affectctl.train import runner
+
+    started = []
+
+    class Pool:
+        def __init__(self, n, data):
+            started.append(n)
+            raise RuntimeError("pool started")
+
+    monkeypatch.setattr(runner, "usable_cpus", lambda: cores)
+    monkeypatch.setattr(runner, "WorkerPool", Pool)
+    args = dict(seeds=[0, 1], out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
+                progress=False)
+    if pooled:
+        with pytest.raises(RuntimeError, match="pool started"):
+            sweep("tiny-base", **args)
+        assert started == [2]
+    else:
+        assert len(sweep("tiny-base", **args)) == 2 and started == []
+
+
+def test_usable_cpus_is_the_affinity_mask(monkeypatch):
+    from affectctl._machine import usable_cpus
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
+    assert usable_cpus() == 1
+
+    def missing(pid):
+        raise AttributeError
+
+    monkeypatch.setattr(os, "sched_getaffinity", missing, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 6)
+    assert usable_cpus() == 6
+
+
 def test_finished_dumps_are_skipped(tmp_path, fast_models):
     args = dict(seeds=[0, 1], out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
                 progress=False, workers=1)
