@@ -1,8 +1,11 @@
 """Benchmark: audit time for a 1,000,000-row dump (issue: foundation).
 
-Prints figures; it is not a test. Run: ``python benchmarks/bench_audit.py [--rows N]``.
-Writes a synthetic dump (8 classes with probabilities, VA, 12 AUs, 2,000 videos) to a
-temporary folder as CSV and Parquet and times reading+validating and scoring.
+Prints figures; it is not a test. Run: ``python benchmarks/bench_audit.py [--rows N]
+[--repeat R]``. Writes a synthetic dump (8 classes with probabilities, VA, 12 AUs, 2,000
+videos) to a temporary folder as CSV and Parquet and times reading+validating and scoring.
+With ``--repeat R`` the CSV read+validate is timed R times more and the median and the
+slowest are printed: on a shared VM one reading can be slowed by a neighbour, and the
+goal is for every reading, not the best one.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from affectctl.io.readers import read_predictions  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=0,
+                    help="time the CSV read+validate this many more times (median, slowest)")
     args = ap.parse_args()
     frame = synthetic_frame(n=args.rows, seed=0, n_groups=2000, excluded=0.02)
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,6 +58,19 @@ def main() -> None:
                 print(f"csv read+validate {t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU "
                       f"(target <= 2 s wall; parse threads {csv_threads()}; load average {load:.1f} "
                       f"on {os.cpu_count()} cores)")
+                walls = [t1 - t0]
+                for _ in range(args.repeat):
+                    t0 = time.perf_counter()
+                    read_predictions(path)
+                    walls.append(time.perf_counter() - t0)
+                if args.repeat:
+                    walls.sort()
+                    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+                    verdict = "met" if walls[-1] <= 2.0 else "MISSED"
+                    print(f"csv read+validate over {len(walls)} readings: median "
+                          f"{walls[len(walls) // 2]:.2f} s, slowest {walls[-1]:.2f} s, fastest "
+                          f"{walls[0]:.2f} s (goal <= 2 s for every reading: {verdict}; load "
+                          f"average {load:.1f})")
 
 
 if __name__ == "__main__":
