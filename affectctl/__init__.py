@@ -17,6 +17,7 @@ from .errors import (
     InputWarning,
     DumpFormatError,
     PairingError,
+    TrainingError,
 )
 from .metrics.registry import compute_metrics
 from .io.readers import read_predictions
@@ -43,6 +44,7 @@ __all__ = [
     "GEOMETRIES",
     "Geometry",
     "PairingError",
+    "TrainingError",
     "TAXONOMIES",
     "Taxonomy",
     "cost_matrix",

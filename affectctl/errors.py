@@ -11,6 +11,7 @@ __all__ = [
     "DumpFormatError",
     "PairingError",
     "ConfigError",
+    "TrainingError",
     "DegenerateDataWarning",
     "InputWarning",
 ]
@@ -59,6 +60,11 @@ class PairingError(AffectctlError, ValueError):
 
 class ConfigError(AffectctlError, ValueError):
     """A condition file, analysis plan or option is invalid."""
+
+
+class TrainingError(AffectctlError, RuntimeError):
+    """A training run could not finish: its loss became NaN or infinite (a learning rate or
+    loss weight of the condition too large for the data)."""
 
 
 class DegenerateDataWarning(RuntimeWarning):

@@ -86,6 +86,9 @@ TOKEN_WIDTH = 16
 # name: (kind, default, rule) -- kind in {"str", "int", "float", "choice"}.
 # rule: for numbers a (low, low_inclusive, high, high_inclusive) tuple; for choices the options.
 _INF = math.inf
+#: Largest finite float32: every real-valued knob reaches torch as float32, where a larger
+#: value overflows (torch raised "value cannot be converted to type float without overflow").
+_FLOAT32_MAX = 3.4028234663852886e38
 SCHEMA: dict[str, tuple] = {
     "description": ("str", "", None),
     "ot_weight": ("float", 0.0, (0.0, True, _INF, False)),
@@ -216,6 +219,9 @@ def _check_value(where: str, key: str, value):
     ok = (out >= lo if lo_inc else out > lo) and (out <= hi if hi_inc else out < hi)
     if not ok or (isinstance(out, float) and math.isnan(out)):
         raise bad(f"{'an integer' if kind == 'int' else 'a number'} {_range_text(rule)}")
+    if kind == "float" and abs(out) > _FLOAT32_MAX:
+        raise bad(f"a number {_range_text(rule)} that float32 can hold (at most "
+                  f"{_FLOAT32_MAX:.4g})")
     return out
 
 

@@ -52,6 +52,7 @@ import torch.nn.functional as F
 from ..io.atomic import write_text_atomically
 from ..io.dumps import write_dump
 from ..io.schema import AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, proba_column
+from ..errors import TrainingError
 from .conditions import Condition
 from .costs import resolve_cost
 from .heads import MultiTaskNet
@@ -316,9 +317,10 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
             steps += 1
         sched.step()
         if not math.isfinite(total):
-            raise FloatingPointError(
-                f"training diverged: the loss of epoch {len(history) + 1} of condition "
-                f"'{condition.name}' (seed {seed}) is {total}; lower `lr` or the loss weights.")
+            raise TrainingError(
+                f"{condition.source}: training diverged: the loss of epoch {len(history) + 1} "
+                f"of condition '{condition.name}' (seed {seed}) is {total}; lower `lr` or the "
+                "loss weights.")
         history.append(total / max(steps, 1))
     train_seconds = time.perf_counter() - start
 

@@ -249,8 +249,10 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
             with WorkerPool(n_workers, data) as pool:
                 for c, s, _, _ in pool.run(jobs):
                     bar.advance(f"{c.name} seed {s}")
-    finally:
-        bar.close()
+    except BaseException:
+        bar.close(failed=True)
+        raise
+    bar.close()
     if progress:
         _print_arbex([c for c, _, _ in todo], [p for _, _, p in todo])
     return paths
@@ -359,8 +361,12 @@ class WorkerPool:
             try:
                 proc.wait(timeout=None if not kill else 10)
             finally:
-                if proc.stdout:
-                    proc.stdout.close()
+                for pipe in (proc.stdin, proc.stdout):  # a killed worker's stdin is still open
+                    if pipe:
+                        try:
+                            pipe.close()
+                        except OSError:  # its buffered bytes go nowhere: the reader is gone
+                            pass
 
     def __enter__(self):
         return self
@@ -374,7 +380,7 @@ class _NoBar:
     def advance(self, what: str) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
         pass
 
 
@@ -400,7 +406,9 @@ class _RichBar:
     def advance(self, what: str) -> None:
         self._progress.update(self._task, advance=1, last=what)
 
-    def close(self) -> None:
+    def close(self, failed: bool = False) -> None:
+        if failed:  # the error is the last word: the bar is erased, not left above it
+            self._progress.live.transient = True
         self._progress.stop()
 
 

@@ -183,6 +183,8 @@ def test_a_fully_labelled_batch_gives_the_loss_and_gradients_of_the_masked_path(
 
 
 def test_a_diverging_run_stops_with_the_epoch_condition_and_seed(tiny_data):
-    with pytest.raises(FloatingPointError, match=r"training diverged: the loss of epoch 1 of "
-                                                 r"condition 'c' \(seed 0\) is nan"):
+    from affectctl.errors import TrainingError
+
+    with pytest.raises(TrainingError, match=r"^<memory>: training diverged: the loss of epoch 1 "
+                                            r"of condition 'c' \(seed 0\) is nan; lower `lr`"):
         train_run(_cond("lr = 1e30"), tiny_data, 0)
