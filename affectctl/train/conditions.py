@@ -82,6 +82,8 @@ def _repo_models() -> Path:
 
 #: Token width of ARBEx's attention branch (:mod:`affectctl.train.heads`); heads divide it.
 TOKEN_WIDTH = 16
+#: Tokens per sample in the attention branch (gcd with the embedding width r).
+N_TOKENS = 8
 
 # name: (kind, default, rule) -- kind in {"str", "int", "float", "choice"}.
 # rule: for numbers a (low, low_inclusive, high, high_inclusive) tuple; for choices the options.
@@ -89,6 +91,10 @@ _INF = math.inf
 #: Largest finite float32: every real-valued knob reaches torch as float32, where a larger
 #: value overflows (torch raised "value cannot be converted to type float without overflow").
 _FLOAT32_MAX = 3.4028234663852886e38
+#: Largest learning rate (``lr``, ``anchor_lr``): Adam's first step is ``lr / (1 - 0.9)``,
+#: which must stay a float32 for torch, and any rate near this limit diverges anyway
+#: (reported as a :class:`~affectctl.errors.TrainingError`).
+MAX_LR = 1e6
 SCHEMA: dict[str, tuple] = {
     "description": ("str", "", None),
     "ot_weight": ("float", 0.0, (0.0, True, _INF, False)),
@@ -110,7 +116,7 @@ SCHEMA: dict[str, tuple] = {
     "attention_heads": ("int", 4, (0, True, MAX_LAYER_WIDTH, True)),
     "anchor_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "anchor_margin": ("float", 1.0, (0.0, False, _INF, False)),
-    "anchor_lr": ("float", 1e-2, (0.0, False, _INF, False)),
+    "anchor_lr": ("float", 1e-2, (0.0, False, MAX_LR, True)),
     "center_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "branch_weight": ("float", 0.0, (0.0, True, _INF, False)),
     "label_noise": ("float", 0.0, (0.0, True, 1.0, False)),
@@ -118,7 +124,7 @@ SCHEMA: dict[str, tuple] = {
     "au_weight": ("float", 1.0, (0.0, True, _INF, False)),
     "epochs": ("int", 20, (1, True, MAX_EPOCHS, True)),
     "batch_size": ("int", 128, (2, True, MAX_BATCH_SIZE, True)),
-    "lr": ("float", 1e-3, (0.0, False, _INF, False)),
+    "lr": ("float", 1e-3, (0.0, False, MAX_LR, True)),
     "lr_decay": ("float", 0.97, (0.0, False, 1.0, True)),
     "weight_decay": ("float", 1e-4, (0.0, True, _INF, False)),
     "reduce_dim": ("int", 32, (1, True, MAX_LAYER_WIDTH, True)),

@@ -56,6 +56,7 @@ from ..errors import TrainingError
 from .conditions import Condition
 from .costs import resolve_cost
 from .heads import MultiTaskNet
+from .memory import CHUNK, check_training_memory
 from .losses import (
     anchor_loss,
     au_bce,
@@ -170,8 +171,6 @@ def epoch_indices(condition: Condition, y: np.ndarray, group: np.ndarray,
     return np.concatenate([rng.permutation(pool) for _ in range(reps)])[:n]
 
 
-#: Rows per chunk when statistics or test predictions are computed over the features.
-CHUNK = 8192
 
 
 def _moments(X) -> tuple[np.ndarray, np.ndarray]:
@@ -248,11 +247,12 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
     -------
     RunResult
     """
-    seed = seed_everything(seed, threads=threads)
-    rng = rng_for(seed, "sampler")
     tax = data.taxonomy
     K = tax.n_classes
     X_train, X_test = data.X_train, data.X_test
+    check_training_memory(condition, X_train.shape[1], K, np.asarray(data.au_train).shape[1])
+    seed = seed_everything(seed, threads=threads)
+    rng = rng_for(seed, "sampler")
     mean, std = _moments(X_train)
     y_np = np.asarray(data.y_train, dtype=np.int64)
     extra: dict = {}

@@ -30,6 +30,7 @@ from typing import Sequence
 from .._json import plain
 from .._machine import usable_cpus
 from .datasets import DATASETS, FeatureData, list_datasets, make_dataset
+from .memory import check_training_memory
 from ..errors import ConfigError
 from .conditions import Condition, load_condition
 
@@ -215,6 +216,12 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
                               f"({seen[c.name]} and {c.source}).")
         seen[c.name] = c.source
     data = resolve_data(dataset, features, taxonomy=taxonomy, dataset_knobs=dataset_knobs)
+    if launcher is None or launcher.type != "slurm":
+        # before any run starts, a network too large for this machine is refused (on Slurm
+        # each job checks the memory of the node it runs on instead: train_run)
+        for c in conds:
+            check_training_memory(c, data.X_train.shape[1], data.taxonomy.n_classes,
+                                  data.au_train.shape[1])
 
     paths: dict = {}
     todo = []

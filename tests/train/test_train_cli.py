@@ -44,7 +44,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, fast_models):
     _fail(["nope", *m], "unknown condition 'nope'; available:")
     _fail(["typo", *m], "typo.toml: unknown key `ot_wieght`")
     _fail(["negative", *m], "negative.toml: key `ot_weight` must be a number >= 0; got -1.0.")
-    (fast_models / "diverges.toml").write_text("epochs = 1\nlr = 1e30\n")
+    (fast_models / "diverges.toml").write_text("epochs = 1\nva_weight = 3e38\n")
     for workers in ("1", "2"):  # in this process, and re-raised from a worker process
         _fail(["diverges", "tiny-base", *m, "--workers", workers, "--seeds", "1"],
               "diverges.toml: training diverged: the loss of epoch 1 of condition 'diverges' "

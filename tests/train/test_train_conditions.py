@@ -61,8 +61,10 @@ def test_shipped_conditions_say_what_they_are():
     ("label_smoothing = 1.0", r"^bad\.toml: key `label_smoothing` must be a number in \[0, 1\); "
                               r"got 1\.0\.$"),
     ("center_weight = -1", r"^bad\.toml: key `center_weight` must be a number >= 0; got -1\.$"),
-    ("lr = 1e200", r"^bad\.toml: key `lr` must be a number > 0 that float32 can hold \(at most "
-                   r"3\.403e\+38\); got 1e\+200\.$"),
+    ("lr = 1e200", r"^bad\.toml: key `lr` must be a number in \(0, 1e\+06\]; got 1e\+200\.$"),
+    ('ot_weight = 1e39\ncost = "circumplex"',
+     r"^bad\.toml: key `ot_weight` must be a number >= 0 that float32 can hold \(at most "
+     r"3\.403e\+38\); got 1e\+39\.$"),
     ("ot_weight = -1e39", r"^bad\.toml: key `ot_weight` must be a number >= 0; got -1e\+39\.$"),
     ("ot_weight = 1.0", r"^bad\.toml: key `cost` must be one of .* when `ot_weight` > 0; "
                         r"got 'none'\.$"),

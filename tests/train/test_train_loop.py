@@ -187,4 +187,50 @@ def test_a_diverging_run_stops_with_the_epoch_condition_and_seed(tiny_data):
 
     with pytest.raises(TrainingError, match=r"^<memory>: training diverged: the loss of epoch 1 "
                                             r"of condition 'c' \(seed 0\) is nan; lower `lr`"):
-        train_run(_cond("lr = 1e30"), tiny_data, 0)
+        train_run(_cond("va_weight = 3e38"), tiny_data, 0)
+
+
+@pytest.mark.parametrize("extra", ["", "hidden = 7\nreduce_dim = 5", 'head = "arbex"',
+                                   'head = "arbex"\nattention_heads = 0\nanchors_per_class = 3',
+                                   'head = "arbex"\nreduce_dim = 12\nattention_heads = 2'])
+def test_parameter_count_is_the_networks(extra, tiny_data):
+    # the memory estimate's parameter count, against the network train_run builds
+    import torch
+
+    from affectctl.train.heads import MultiTaskNet
+    from affectctl.train.memory import parameter_count
+
+    c = _cond(extra)
+    arbex = ({"anchors_per_class": c.anchors_per_class, "temperature": c.anchor_temperature,
+              "heads": c.attention_heads} if c.head == "arbex" else None)
+    d, K, m = tiny_data.X_train.shape[1], tiny_data.taxonomy.n_classes, tiny_data.au_train.shape[1]
+    with torch.device("meta"):
+        net = MultiTaskNet(d, K, m, reduce_dim=c.reduce_dim, hidden=c.hidden, dropout=c.dropout,
+                           arbex=arbex)
+    assert parameter_count(c, d, K, m) == sum(p.numel() for p in net.parameters())
+
+
+def test_a_network_too_large_for_the_machine_is_refused_before_training(tmp_path, tiny_data,
+                                                                         monkeypatch):
+    # hidden = 65536 (the documented width limit) is a 4.3e9-parameter layer, ~69 GB with
+    # its gradient and Adam's moments: it was killed by the kernel mid-sweep
+    from affectctl.errors import ConfigError
+    from affectctl.train import memory, sweep
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "wide.toml").write_text("epochs = 1\nhidden = 65536\n")
+    monkeypatch.setattr(memory, "available_memory", lambda: 24 * 2**30)
+    with pytest.raises(ConfigError, match=r"wide\.toml: a run of condition 'wide' needs about "
+                                          r"\d+\.\d GiB of memory \(4,29\d,\d{3},\d{3} parameters "
+                                          r"with hidden = 65536.*24\.0 GiB available"):
+        sweep("wide", seeds=1, out=tmp_path / "runs", models_dir=tmp_path / "models",
+              dataset_knobs={"n_train_videos": 4, "n_test_videos": 2, "frames_per_video": 8},
+              progress=False, workers=1)
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").rglob("*.parquet"))
+    with pytest.raises(ConfigError, match="needs about"):
+        train_run(_cond("hidden = 65536"), tiny_data, 0)
+    # the shipped conditions on 512 features: 150-450 MB, mostly a chunk of 8,192 test rows
+    from affectctl.train import load_condition
+
+    for name in ("base", "arbex", "circumplex"):
+        assert memory.training_bytes(load_condition(name), 512, 8, 12) < 2**30
