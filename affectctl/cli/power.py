@@ -78,13 +78,15 @@ def power_cli(
     for t in POWER_TESTS:
         floor = rep.min_pvalue[t]
         shown = "no floor" if floor == 0 else f"{floor:.4g}"  # the t test's p goes to 0 with the effect
+        least = rep.min_seeds[t]
         out.append(f"{t:<10} {shown:>10} {('yes' if rep.reachable[t] else 'NO'):>14}"
-                   f" {rep.min_seeds[t]:>10}")
+                   f" {'never' if least is None else least:>10}")
     if rep.seeds_needed is not None:
         out.append(f"effect d_z = diff/sd = {rep.diff:g}/{rep.sd:g} = {rep.effect_size:.3g}; "
                    f"paired t power with {rep.n_seeds} seeds = {rep.power_at_n:.3f}")
         out.append(f"seeds needed for power {rep.power_target:g}: "
-                   + ", ".join(f"{t} {_fmt(rep.seeds_needed[t])}" for t in POWER_TESTS))
+                   + ", ".join(f"{t} {'never' if rep.min_seeds[t] is None else _fmt(rep.seeds_needed[t])}"
+                               for t in POWER_TESTS))
     for line in out:
         console.print(line, markup=False)
 

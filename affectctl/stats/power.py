@@ -9,7 +9,10 @@ Two different limits decide whether a seed-level comparison can succeed:
 2. **Power.** Given the seed-to-seed standard deviation ``sd`` of the paired
    differences and the difference ``diff`` one hopes to detect, the paired
    t-test's power follows the noncentral t distribution with effect size
-   :math:`d_z = \\mathrm{diff}/\\mathrm{sd}` (statsmodels ``TTestPower``).
+   :math:`d_z = \\mathrm{diff}/\\mathrm{sd}` (:func:`_power`: the noncentral t's
+   tail by quadrature over the chi-square; it equals statsmodels ``TTestPower``
+   wherever that is finite, which it is not near power 1, e.g. 20 seeds at
+   :math:`d_z = 2`, where SciPy's ``nct`` returns NaN, scipy/scipy#25470).
 
 :func:`power_analysis` reports both; ``affectctl power`` prints it.
 """
@@ -21,7 +24,6 @@ import math
 import numbers
 from dataclasses import dataclass
 
-from statsmodels.stats.power import TTestPower
 
 from .._validation import SEED_TESTS
 from ..errors import ConfigError
@@ -33,7 +35,7 @@ from ._common import (
     check_unit_interval,
     to_plain,
 )
-from .seeds import min_attainable_pvalue
+from .seeds import MAX_EXACT_SIGNFLIP, min_attainable_pvalue
 
 __all__ = ["PowerReport", "power_analysis", "min_seeds_for_alpha", "ttest_power",
            "seeds_for_power", "POWER_TESTS", "WILCOXON_ARE"]
@@ -44,14 +46,18 @@ POWER_TESTS = SEED_TESTS
 WILCOXON_ARE = 3.0 / math.pi
 _MAX_SEEDS = 100_000
 
-_SM_ALTERNATIVE = {"two-sided": "two-sided", "greater": "larger", "less": "smaller"}
 
 
-def min_seeds_for_alpha(test: str, alpha: float, alternative: str) -> int:
+def min_seeds_for_alpha(test: str, alpha: float, alternative: str) -> "int | None":
     """Smallest number of seeds at which ``test`` can return ``p <= alpha`` at all.
 
     Exact Wilcoxon and sign-flip: smallest n with :math:`2^{-n} \\le \\alpha`
-    (one-sided) or :math:`2^{1-n} \\le \\alpha` (two-sided). t-test: 2.
+    (one-sided) or :math:`2^{1-n} \\le \\alpha` (two-sided), i.e.
+    :math:`n = \\lceil \\log_2(1/\\alpha) \\rceil` (+1 two-sided), computed directly.
+    The sign-flip test is exact only up to ``MAX_EXACT_SIGNFLIP`` (20) seeds and Monte
+    Carlo with 9,999 replicates beyond, whose floor :math:`1/(R+1)` (one-sided) or
+    :math:`2/(R+1)` (two-sided) no number of seeds lowers: when alpha needs more seeds
+    than that, the sign-flip test never reaches it and the answer is None. t-test: 2.
 
     Examples
     --------
@@ -59,15 +65,23 @@ def min_seeds_for_alpha(test: str, alpha: float, alternative: str) -> int:
     6
     >>> min_seeds_for_alpha("wilcoxon", 0.05, "greater")
     5
+    >>> min_seeds_for_alpha("signflip", 1e-9, "two-sided") is None
+    True
     """
     check_choice("test", test, POWER_TESTS)
     alpha = check_unit_interval("alpha", alpha)
     check_alternative(alternative)
     if test == "ttest":
         return 2
-    n = 1
-    while min_attainable_pvalue(test, n, alternative) > alpha:
+    k = 1 if alternative == "two-sided" else 0
+    # ceil(log2(1/alpha)) in floating point, then settled against the floor itself
+    n = max(1, k + math.ceil(-math.log2(alpha)))
+    while min_attainable_pvalue(test, n, alternative) > alpha and n <= MAX_EXACT_SIGNFLIP + 1:
         n += 1
+    while n > 1 and min_attainable_pvalue(test, n - 1, alternative) <= alpha:
+        n -= 1
+    if min_attainable_pvalue(test, n, alternative) > alpha:
+        return None  # the sign-flip test's Monte-Carlo floor (no n reaches alpha)
     return n
 
 
@@ -82,11 +96,43 @@ def _effect(diff, sd):
 
 
 def _power(dz, n, alpha, alternative):
+    """Power of the paired t-test with ``n`` seeds at effect size ``dz`` (module docstring).
+
+    With :math:`T = (Z + \\delta)/S`, :math:`\\delta = d_z \\sqrt n`,
+    :math:`S = \\sqrt{V/\\nu}`, :math:`V \\sim \\chi^2_\\nu`, :math:`\\nu = n - 1` and
+    critical value :math:`c` (:math:`t_{\\nu}` quantile at alpha, alpha/2 two-sided):
+
+    .. math:: P(T > c) = E_V\\,\\Phi(\\delta - c S), \\qquad
+              P(T < -c) = E_V\\,\\Phi(-\\delta - c S),
+
+    the expectation taken over the chi-square's quantiles :math:`u \\in (0, 1)` by
+    :data:`_GL_NODES`-point Gauss–Legendre quadrature (a bounded, smooth integrand: it
+    stays finite where SciPy 1.17's noncentral t returns NaN; within 3e-7 of statsmodels
+    ``TTestPower`` wherever that is finite, checked in the tests). Two-sided uses
+    :math:`|d_z|`, as ``TTestPower`` does. A critical value beyond float range (alpha
+    near 1e-300) rejects nothing: power 0.
+    """
     if n < 2:
         return 0.0
+    import numpy as np
+    from scipy import special, stats
+
+    nu = n - 1
     es = abs(dz) if alternative == "two-sided" else dz
-    return float(TTestPower().power(effect_size=es, nobs=n, alpha=alpha,
-                                    alternative=_SM_ALTERNATIVE[alternative]))
+    delta = es * math.sqrt(n)
+    q = alpha / 2 if alternative == "two-sided" else alpha
+    c = float(stats.t.isf(q, nu))
+    if not math.isfinite(c) or (q < 0.5 and c <= 0):  # isf under- or overflowed
+        return 0.0
+    x, w = np.polynomial.legendre.leggauss(_GL_NODES)
+    s = np.sqrt(stats.chi2.ppf((x + 1) / 2, nu) / nu)
+    up, down = special.ndtr(delta - c * s), special.ndtr(-delta - c * s)
+    f = {"two-sided": up + down, "greater": up, "less": down}[alternative]
+    return min(1.0, max(0.0, float(w @ f) / 2))
+
+
+#: Gauss–Legendre nodes of the power quadrature (:func:`_power`).
+_GL_NODES = 400
 
 
 def ttest_power(diff: float, sd: float, n: int, *, alpha: float = 0.05,
@@ -94,7 +140,8 @@ def ttest_power(diff: float, sd: float, n: int, *, alpha: float = 0.05,
     """Power of the paired t-test with ``n`` seeds to detect mean difference ``diff``.
 
     Noncentral t with :math:`\\delta = \\sqrt n\\, \\mathrm{diff}/\\mathrm{sd}` and
-    n - 1 df (statsmodels ``TTestPower().power``). ``diff`` is signed: with
+    n - 1 df (:func:`_power`; equal to statsmodels ``TTestPower().power`` where that is
+    finite). ``diff`` is signed: with
     ``alternative="greater"`` a negative ``diff`` has power below ``alpha``.
 
     Examples
@@ -156,7 +203,8 @@ class PowerReport:
     reachable : dict
         ``{test: min_pvalue <= alpha}``.
     min_seeds : dict
-        ``{test: smallest n at which the test can reach alpha at all}``.
+        ``{test: smallest n at which the test can reach alpha at all}``; None when no n
+        can (the sign-flip test's Monte-Carlo floor, :func:`min_seeds_for_alpha`).
     diff, sd, effect_size : float or None
         Hoped-for mean difference, seed-to-seed SD of paired differences, and
         :math:`d_z` = diff/sd (None without ``--sd/--diff``).
@@ -237,14 +285,15 @@ def power_analysis(*, n_seeds: int = 5, alpha: float = 0.05, alternative: str = 
     reach = {t: bool(min_p[t] <= alpha) for t in POWER_TESTS}
     min_n = {t: min_seeds_for_alpha(t, alpha, alternative) for t in POWER_TESTS}
     note = ("exact Wilcoxon/sign-flip floors: 2^-n one-sided, 2^(1-n) two-sided; "
-            "t-test power from the noncentral t (statsmodels TTestPower)")
+            "t-test power from the noncentral t (quadrature; statsmodels TTestPower where finite)")
     if sd is None:
         return PowerReport(n_seeds, alpha, alternative, min_p, reach, min_n, power_target=power,
                            note=note)
     dz = _effect(diff, sd)
     n_t = _seeds_for_power(dz, alpha, power, alternative)
     needed = {"ttest": n_t,
-              "signflip": None if n_t is None else max(n_t, min_n["signflip"]),
+              "signflip": (None if n_t is None or min_n["signflip"] is None
+                           else max(n_t, min_n["signflip"])),
               "wilcoxon": None if n_t is None else max(math.ceil(n_t / WILCOXON_ARE),
                                                        min_n["wilcoxon"])}
     note += "; Wilcoxon seeds = t-test seeds / ARE 3/pi (normal differences)"

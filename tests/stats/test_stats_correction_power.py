@@ -126,6 +126,59 @@ class TestPower:
         assert n == int(np.ceil(exact))
         assert seeds_for_power(-0.01, 0.02, alternative="greater") is None
 
+    @pytest.mark.parametrize("alternative, sm", [("two-sided", "two-sided"),
+                                                 ("greater", "larger"), ("less", "smaller")])
+    def test_power_equals_statsmodels_where_statsmodels_is_finite(self, alternative, sm):
+        # affectctl integrates the noncentral t over the chi-square itself: SciPy 1.17's nct
+        # (behind TTestPower) returns NaN near power 1 (scipy/scipy#25470)
+        import warnings
+
+        from affectctl.stats.power import _power
+
+        compared = 0
+        for alpha in (0.05, 0.01, 1e-4):
+            for n in (2, 3, 5, 8, 20, 55, 200, 10**5):
+                for dz in (-0.5, 0.01, 0.3, 0.8, 2.0):
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        ref = TTestPower().power(effect_size=abs(dz) if alternative == "two-sided"
+                                                 else dz, nobs=n, alpha=alpha, alternative=sm)
+                    mine = _power(dz, n, alpha, alternative)
+                    assert 0.0 <= mine <= 1.0
+                    if np.isfinite(ref) and 0.0 <= ref <= 1.0:
+                        assert mine == pytest.approx(ref, abs=1e-6), (alpha, n, dz)
+                        compared += 1
+        assert compared > 100  # of 120 cells; statsmodels gives NaN in the others
+
+    def test_power_near_one_where_statsmodels_gives_nan(self):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert np.isnan(TTestPower().power(effect_size=2.0, nobs=20, alpha=0.05))
+        # d_z = 2 with 20 seeds: the t statistic is ~8.9 against a critical 2.09
+        powers = [ttest_power(2.0, 1.0, n) for n in (5, 10, 20, 40)]
+        assert powers[2] > 1 - 1e-9 and powers == sorted(powers)
+        assert power_analysis(n_seeds=30, sd=1.0, diff=2.0).power_at_n == pytest.approx(1.0)
+
+    def test_min_seeds_is_the_floor_definition_and_is_immediate_for_tiny_alpha(self):
+        import time
+
+        for alternative in ("two-sided", "greater"):
+            k = 1 if alternative == "two-sided" else 0
+            for alpha in (0.9, 0.5, 0.05, 0.01, 1e-4, 2.0**-20, 1e-9, 1e-12):
+                n = 1
+                while 2.0 ** (k - n) > alpha:  # the smallest n whose floor reaches alpha
+                    n += 1
+                assert min_seeds_for_alpha("wilcoxon", alpha, alternative) == n
+                # sign-flip: exact to 20 seeds, then a Monte-Carlo floor of 9,999 replicates
+                expect = n if n <= 20 else None
+                assert min_seeds_for_alpha("signflip", alpha, alternative) == expect
+        start = time.perf_counter()  # was an endless loop: no n lowers the Monte-Carlo floor
+        assert min_seeds_for_alpha("signflip", 1e-320, "two-sided") is None
+        assert min_seeds_for_alpha("wilcoxon", 1e-320, "two-sided") == 1065
+        assert time.perf_counter() - start < 5
+
     def test_report(self):
         rep = power_analysis(n_seeds=5, sd=0.02, diff=0.01)
         assert rep.min_pvalue == {"wilcoxon": 0.0625, "signflip": 0.0625, "ttest": 0.0}
@@ -155,6 +208,13 @@ class TestPowerCLI:
         assert res.exit_code == 0, res.output
         rec = json.loads(res.stdout)
         assert rec["min_pvalue"]["wilcoxon"] == 0.03125 and rec["seeds_needed"]["ttest"] == 27
+
+    def test_an_alpha_no_sign_flip_count_reaches_says_never(self):
+        res = CliRunner().invoke(app, ["power", "--alpha", "1e-12", "--sd", "1", "--diff", "0.5"])
+        assert res.exit_code == 0, res.output
+        line = next(ln for ln in res.stdout.splitlines() if ln.startswith("signflip"))
+        assert line.split()[-1] == "never"
+        assert "signflip never" in res.stdout
 
     def test_bad_option_is_one_line_exit_2(self):
         res = CliRunner().invoke(app, ["power", "--alternative", "both"])
