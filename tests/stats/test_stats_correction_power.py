@@ -145,17 +145,20 @@ class TestPower:
                                                  else dz, nobs=n, alpha=alpha, alternative=sm)
                     mine = _power(dz, n, alpha, alternative)
                     assert 0.0 <= mine <= 1.0
-                    if np.isfinite(ref) and 0.0 <= ref <= 1.0:
+                    # near power 1 the reference is NaN (SciPy 1.17) or rounds to 1.0 (the
+                    # minimum versions: 1.0 where the power is 0.9999954)
+                    if np.isfinite(ref) and 0.0 <= ref <= 1.0 - 1e-4:
                         assert mine == pytest.approx(ref, abs=1e-6), (alpha, n, dz)
                         compared += 1
-        assert compared > 100  # of 120 cells; statsmodels gives NaN in the others
+        assert compared > 60  # of 120 cells
 
     def test_power_near_one_where_statsmodels_gives_nan(self):
         import warnings
 
-        with warnings.catch_warnings():
+        with warnings.catch_warnings():  # NaN with SciPy 1.17, 1.0 with older versions
             warnings.simplefilter("ignore")
-            assert np.isnan(TTestPower().power(effect_size=2.0, nobs=20, alpha=0.05))
+            ref = TTestPower().power(effect_size=2.0, nobs=20, alpha=0.05)
+        assert np.isnan(ref) or ref == pytest.approx(1.0)
         # d_z = 2 with 20 seeds: the t statistic is ~8.9 against a critical 2.09
         powers = [ttest_power(2.0, 1.0, n) for n in (5, 10, 20, 40)]
         assert powers[2] > 1 - 1e-9 and powers == sorted(powers)
