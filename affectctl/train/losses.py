@@ -40,6 +40,7 @@ import torch.nn.functional as F
 __all__ = [
     "MASS_TOLERANCE",
     "check_histograms",
+    "check_cost",
     "ot_onehot",
     "ot_soft",
     "ot_loss",
@@ -77,8 +78,7 @@ def check_histograms(a: torch.Tensor, b: torch.Tensor, cost: torch.Tensor) -> No
         if (h < 0).any():
             row = int(torch.nonzero((h < 0).reshape(-1, h.shape[-1]).any(-1))[0])
             raise ValueError(f"`{name}` must be non-negative; row {row} has a negative entry.")
-    if not torch.isfinite(cost).all():
-        raise ValueError("`cost` must be finite.")
+    check_cost(cost)
     ma = a.detach().sum(-1).reshape(-1).double()
     mb = b.detach().sum(-1).reshape(-1).double()
     off = (ma - mb).abs() > MASS_TOLERANCE * torch.maximum(ma, mb).clamp_min(1e-12)
@@ -86,6 +86,14 @@ def check_histograms(a: torch.Tensor, b: torch.Tensor, cost: torch.Tensor) -> No
         row = int(torch.nonzero(off)[0])
         raise ValueError(f"histograms must have equal mass (tolerance {MASS_TOLERANCE}, relative); "
                          f"row {row} has {float(ma[row])!r} and {float(mb[row])!r}.")
+
+
+def check_cost(cost: torch.Tensor) -> None:
+    """Raise ``ValueError`` unless ``cost`` is a finite square matrix."""
+    if cost.ndim != 2 or cost.shape[0] != cost.shape[1]:
+        raise ValueError(f"`cost` must be a square (K, K) matrix; got shape {tuple(cost.shape)}.")
+    if not torch.isfinite(cost).all():
+        raise ValueError("`cost` must be finite.")
 
 
 def ot_onehot(p: torch.Tensor, y: torch.Tensor, cost: torch.Tensor) -> torch.Tensor:

@@ -242,3 +242,14 @@ def test_soft_ot_matches_emd2_value_and_gradient_and_the_uniform_closed_form():
     U = torch.full((K, K), 0.7, dtype=torch.float64).fill_diagonal_(0.0)
     exact = torch.stack([ot.emd2(p.detach()[b], q[b], U) for b in range(6)])
     np.testing.assert_allclose(ot_soft(p.detach(), q, U).numpy(), exact.numpy(), atol=1e-10)
+
+
+def test_check_cost_refuses_a_non_finite_or_non_square_cost():
+    from affectctl.train.losses import check_cost
+
+    check_cost(torch.zeros(3, 3))
+    with pytest.raises(ValueError, match=r"`cost` must be finite\."):
+        check_cost(torch.tensor([[0.0, float("nan")], [1.0, 0.0]]))
+    with pytest.raises(ValueError, match=r"`cost` must be a square \(K, K\) matrix; got shape "
+                                         r"\(2, 3\)\."):
+        check_cost(torch.zeros(2, 3))
