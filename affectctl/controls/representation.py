@@ -7,8 +7,9 @@ carries (``emb_<i>`` columns, :attr:`affectctl.io.schema.Dump.embedding`) and me
 how separable two classes are in them.
 
 linear-probe AUC
-    ROC AUC of a cross-validated logistic regression (scikit-learn
-    ``LogisticRegression`` on standardized embeddings) trained to tell class ``a``
+    ROC AUC of a cross-validated L2-penalized logistic regression on standardized
+    embeddings (scikit-learn's ``StandardScaler`` + ``LogisticRegression`` objective,
+    solved by :mod:`affectctl.controls.logistic`) trained to tell class ``a``
     from class ``b``; folds are grouped by video (``StratifiedGroupKFold``) when the
     dumps have a ``group`` column, so frames of one video never sit on both sides
     of a split. 0.5 = inseparable, 1 = linearly separable. The AUC is computed per
@@ -65,6 +66,7 @@ __all__ = [
     "fisher_ratio",
     "probe_auc",
     "pair_separability",
+    "pair_seed",
     "cluster_scores",
     "project_embedding",
     "representation_table",
@@ -235,12 +237,16 @@ def fisher_ratio(x_a, x_b, *, ridge: float = 1e-6) -> float:
     return float(diff @ np.linalg.solve(s + lam * np.eye(d), diff))
 
 
-def _cv_scores(x, y, groups, n_splits, C, rng):
-    """Held-out probe scores per fold: ``([(y_test, scores), ...], cv name, note)``."""
-    import sklearn
-    from sklearn.linear_model import LogisticRegression
+def _cv_scores(x, y, groups, n_splits, C, rng, cache=None):
+    """Held-out probe scores per fold: ``([(y_test, scores), ...], cv name, note)``.
+
+    ``cache`` (a dict, or None) keeps the folds of each (splitter, k, seed) with the labels
+    and groups they were made for; a later call with the same seed and equal labels and
+    groups reuses them instead of rerunning the splitter, whose folds they equal.
+    """
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-    from sklearn.preprocessing import StandardScaler
+
+    from .logistic import fit_probe
 
     classes = np.unique(y)
     if classes.shape[0] != 2:
@@ -248,6 +254,9 @@ def _cv_scores(x, y, groups, n_splits, C, rng):
     if isinstance(n_splits, (bool, np.bool_)) or not isinstance(n_splits, numbers.Integral) \
             or n_splits < 2:
         raise ConfigError(f"`n_splits` must be an integer >= 2; got {n_splits!r}.")
+    if isinstance(C, (bool, np.bool_)) or not isinstance(C, numbers.Real) \
+            or not 0 < C < float("inf"):
+        raise ConfigError(f"`C` must be a positive finite number; got {C!r}.")
     yb = (y == classes[1]).astype(np.int64)
     seed = _seed_from(rng)
     if groups is not None:
@@ -259,24 +268,25 @@ def _cv_scores(x, y, groups, n_splits, C, rng):
     k = min(int(n_splits), per_class)
     if k < 2:
         return [], cv_name, f"a class has fewer than 2 {unit}; no cross-validation possible"
-    if groups is not None:
-        splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-        splits = splitter.split(x, yb, groups)
+    hit = None if cache is None else cache.get((cv_name, k, seed))
+    if hit is not None and np.array_equal(hit[0], yb) and (
+            groups is None or np.array_equal(hit[1], groups)):
+        splits = hit[2]
     else:
-        splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(x, yb)
+        if groups is not None:
+            splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+            splits = list(splitter.split(x, yb, groups))
+        else:
+            splits = list(StratifiedKFold(n_splits=k, shuffle=True,
+                                          random_state=seed).split(x, yb))
+        if cache is not None:
+            cache[(cv_name, k, seed)] = (yb, groups, splits)
     folds, skipped = [], 0
-    # x is finite and the estimators' parameters are fixed here (_as_embedding, the checks
-    # above), so scikit-learn's per-call input and parameter validation is skipped: it
-    # took about half of each fit's time (~1,000 fits in a built-in diagnosis)
-    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-        for tr, te in splits:
-            if np.unique(yb[tr]).shape[0] < 2 or np.unique(yb[te]).shape[0] < 2:
-                skipped += 1
-                continue
-            scaler = StandardScaler().fit(x[tr])
-            probe = LogisticRegression(C=C, solver="newton-cg", max_iter=1000)
-            probe.fit(scaler.transform(x[tr]), yb[tr])
-            folds.append((yb[te], probe.decision_function(scaler.transform(x[te]))))
+    for tr, te in splits:  # x is finite (_as_embedding), as fit_probe requires
+        if np.unique(yb[tr]).shape[0] < 2 or np.unique(yb[te]).shape[0] < 2:
+            skipped += 1
+            continue
+        folds.append((yb[te], fit_probe(x[tr], yb[tr], x[te], C=C)))
     note = f"{skipped} fold(s) without both classes skipped" if skipped else ""
     return folds, cv_name, note
 
@@ -331,9 +341,9 @@ def probe_auc(x, y, *, groups=None, n_splits: int = 5, C: float = 1.0, rng=None)
         Lowered to the number of samples (or groups) of the smaller class when
         that is fewer; with fewer than 2 the AUC is NaN.
     C : float, default 1.0
-        Inverse L2 penalty of ``LogisticRegression`` (on standardized inputs; solver
-        ``newton-cg``, the same objective as the default ``lbfgs`` with an
-        unpenalized intercept, and several times faster on these small problems).
+        Inverse L2 penalty of the logistic regression on standardized inputs
+        (scikit-learn's ``LogisticRegression`` objective, unpenalized intercept;
+        solved by :func:`affectctl.controls.logistic.fit_probe`).
     rng : None, int >= 0 or numpy.random.Generator
         Shuffles the folds.
 
@@ -381,6 +391,10 @@ def pair_separability(embedding, y, a, b, *, groups=None, n_splits: int = 5, C: 
         ``davies_bouldin`` and ``calinski_harabasz`` treat the two classes as two
         clusters of the full embedding.
     """
+    return _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, None)
+
+
+def _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, cache):
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
     x = _as_embedding(embedding)
@@ -392,13 +406,22 @@ def pair_separability(embedding, y, a, b, *, groups=None, n_splits: int = 5, C: 
     if n_a < 2 or n_b < 2:
         return PairSeparability(n_a, n_b, float("nan"), float("nan"), 0, "none", float("nan"),
                                 float("nan"), float("nan"), "a class has fewer than 2 samples")
-    folds, cv, note = _cv_scores(xs, ys, gs, n_splits, C, rng)
+    folds, cv, note = _cv_scores(xs, ys, gs, n_splits, C, rng, cache)
     auc, sd = _fold_auc(folds) if folds else (float("nan"), float("nan"))
     lab = (ys == b).astype(np.int64)
-    return PairSeparability(
-        n_a, n_b, auc, sd, len(folds), cv, _fold_fisher(folds),
-        float(davies_bouldin_score(xs, lab)), float(calinski_harabasz_score(xs, lab)),
-        note or ("" if folds else "no usable fold"))
+    with _checked_input():
+        db, ch = float(davies_bouldin_score(xs, lab)), float(calinski_harabasz_score(xs, lab))
+    return PairSeparability(n_a, n_b, auc, sd, len(folds), cv, _fold_fisher(folds), db, ch,
+                            note or ("" if folds else "no usable fold"))
+
+
+def _checked_input():
+    """scikit-learn without its per-call input and parameter validation: the embedding is
+    already checked finite (:func:`_as_embedding`) and the labels 0/1; the checks took
+    about a third of each score's time, ~200 calls in a built-in diagnosis."""
+    import sklearn
+
+    return sklearn.config_context(assume_finite=True, skip_parameter_validation=True)
 
 
 def cluster_scores(embedding, labels) -> ClusterScores:
@@ -486,6 +509,13 @@ def _runs_iv(runs, conditions, seeds):
     return out
 
 
+def pair_seed(seed: int, a: int, b: int) -> int:
+    """The fold seed of pair {a, b} under ``seed``: the first word of
+    ``numpy.random.SeedSequence([seed, min(a, b), max(a, b)])`` (order-free)."""
+    lo, hi = sorted((int(a), int(b)))
+    return int(np.random.SeedSequence([int(seed), lo, hi]).generate_state(1, np.uint32)[0])
+
+
 def representation_table(runs: RunSet, pairs, *, conditions=None, seeds=None, n_splits: int = 5,
                          rng=None) -> pd.DataFrame:
     """:func:`pair_separability` of the given class pairs in every run.
@@ -502,7 +532,11 @@ def representation_table(runs: RunSet, pairs, *, conditions=None, seeds=None, n_
         Default every seed of each condition.
     n_splits : int, default 5
     rng : None, int >= 0 or numpy.random.Generator
-        One seed is drawn per probe.
+        One seed is drawn; each pair's folds are shuffled by a seed derived from it
+        and the pair (:func:`pair_seed`), so every run of a pair is cross-validated
+        on the same folds when the runs share their test samples (as paired runs
+        do): the probe AUCs of two conditions then differ by their embeddings, not by
+        their folds, and the folds are computed once per pair.
 
     Returns
     -------
@@ -511,13 +545,13 @@ def representation_table(runs: RunSet, pairs, *, conditions=None, seeds=None, n_
         n_folds, cv, fisher_ratio, davies_bouldin, calinski_harabasz, note``.
     """
     jobs = _runs_iv(runs, conditions, seeds)
-    gen = np.random.default_rng(_seed_from(rng))
+    base = _seed_from(rng)
     names = runs.taxonomy.classes
-    rows = []
+    rows, cache = [], {}
     for c, s, dump in jobs:
         for a, b in pairs:
-            sep = pair_separability(dump.embedding, dump.y_true, int(a), int(b), groups=dump.group,
-                                    n_splits=n_splits, rng=gen)
+            sep = _pair_separability(dump.embedding, dump.y_true, int(a), int(b), dump.group,
+                                     n_splits, 1.0, pair_seed(base, int(a), int(b)), cache)
             rows.append({"condition": c, "seed": s, "a": names[a], "b": names[b], "a_index": int(a),
                          "b_index": int(b), "n_a": sep.n_a, "n_b": sep.n_b, "probe_auc": sep.auc,
                          "probe_auc_sd": sep.auc_sd, "n_folds": sep.n_folds, "cv": sep.cv,

@@ -266,11 +266,13 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
         pairs = list(zip(focus["a_index"], focus["b_index"], strict=False))
         every = list(zip(agg["a_index"], agg["b_index"], strict=False))
         if every:
+            # one probe seed for both tables: a pair has the same folds under every condition
+            probe_seed = int(gen.integers(0, 2**32 - 1))
             parts = [representation_table(runs, every, conditions=[baseline], seeds=seeds,
-                                          n_splits=n_splits, rng=gen)]
+                                          n_splits=n_splits, rng=probe_seed)]
             if pairs and len(conds) > 1:
                 parts.append(representation_table(runs, pairs, conditions=conds[1:], seeds=seeds,
-                                                  n_splits=n_splits, rng=gen))
+                                                  n_splits=n_splits, rng=probe_seed))
             rep_table = pd.concat(parts, ignore_index=True)
             rb = rep_table[rep_table["condition"] == baseline].groupby(["a_index", "b_index"])
             rmean = rb[["probe_auc", "fisher_ratio"]].mean()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,7 @@ from affectctl.controls.representation import (
     cluster_table,
     fisher_ratio,
     pair_separability,
+    pair_seed,
     probe_auc,
     project_embedding,
     rank_auc,
@@ -77,16 +80,19 @@ def test_rank_auc_equals_scikit_learn_with_ties(rows):
 
 def test_probe_auc_equals_a_scikit_learn_pipeline_on_the_same_folds():
     # the reference: a Pipeline(StandardScaler, LogisticRegression) per fold with every
-    # scikit-learn check on, scored by roc_auc_score; affectctl skips the checks and ranks
+    # scikit-learn check on, solved to a tight tolerance, scored by roc_auc_score;
+    # affectctl solves the same objective by exact Newton (controls/logistic.py) and ranks
     rng = np.random.default_rng(5)
     x, y = _two_clouds(rng, 90, 12, 0.6)
     groups = np.repeat(np.arange(36), 5)
     auc, sd, n_folds, cv, _ = probe_auc(x, y, groups=groups, rng=11)
     ref = []
     for tr, te in StratifiedGroupKFold(5, shuffle=True, random_state=11).split(x, y, groups):
-        model = make_pipeline(StandardScaler(), LogisticRegression(solver="newton-cg",
-                                                                   max_iter=1000))
-        model.fit(x[tr], y[tr])
+        model = make_pipeline(StandardScaler(), LogisticRegression(solver="newton-cg", tol=1e-9,
+                                                                   max_iter=10_000))
+        with warnings.catch_warnings():  # at this tolerance its line search may say it is done
+            warnings.simplefilter("ignore")
+            model.fit(x[tr], y[tr])
         ref.append(roc_auc_score(y[te], model.decision_function(x[te])))
     assert (n_folds, cv) == (5, "StratifiedGroupKFold")
     assert auc == pytest.approx(np.mean(ref), abs=1e-9)
@@ -267,6 +273,33 @@ def test_representation_table_and_diagnose(tmp_path):
     pd.testing.assert_frame_equal(res.representation, again.representation)
 
 
+def test_every_run_of_a_pair_shares_its_folds(tmp_path):
+    # two conditions with byte-identical dumps: with common folds per pair their probe
+    # results are equal (with a seed per run they differed); each row equals the uncached
+    # pair_separability at the pair's seed, so reusing the folds changes nothing
+    _emb_runs(tmp_path / "one")
+    root = tmp_path / "twin"
+    for c in ("base", "other"):
+        (root / c).mkdir(parents=True)
+        for s in range(3):
+            (root / c / f"seed-{s}.parquet").write_bytes(
+                (tmp_path / "one" / "base" / f"seed-{s}.parquet").read_bytes())
+    runs = load_runs(root, ["base", "other"])
+    pairs = [(1, 3), (3, 1), (0, 2)]
+    table = representation_table(runs, pairs, rng=7)
+    cols = ["probe_auc", "probe_auc_sd", "n_folds", "fisher_ratio"]
+    base, other = (table[table["condition"] == c][cols].reset_index(drop=True)
+                   for c in ("base", "other"))
+    pd.testing.assert_frame_equal(base, other)
+    assert pair_seed(7, 1, 3) == pair_seed(7, 3, 1) != pair_seed(7, 0, 2)
+    for row in table.itertuples():
+        dump = runs.dump(row.condition, row.seed)
+        ref = pair_separability(dump.embedding, dump.y_true, row.a_index, row.b_index,
+                                groups=dump.group, rng=pair_seed(7, row.a_index, row.b_index))
+        assert (row.probe_auc, row.n_folds) == (ref.auc, ref.n_folds)
+        assert row.fisher_ratio == ref.fisher_ratio
+
+
 def test_representation_needs_embeddings(tmp_path):
     frame = pd.DataFrame({"sample_id": ["a", "b"], "y_true": [0, 1], "y_pred": [0, 1]})
     write_dump(frame, tmp_path / "base" / "seed-0.csv", metadata={"taxonomy": "affwild2-expr8"})
@@ -275,3 +308,10 @@ def test_representation_needs_embeddings(tmp_path):
         representation_table(runs, [(0, 1)])
     with pytest.raises(ConfigError, match="`conditions` must be among"):
         cluster_table(runs, conditions=["nope"])
+
+
+@pytest.mark.parametrize("C", [0, -1.0, float("inf"), float("nan"), True, "1"])
+def test_probe_penalty_must_be_positive_and_finite(C):
+    x, y = _two_clouds(np.random.default_rng(0), 20, 3, 1.0)
+    with pytest.raises(ConfigError, match=r"`C` must be a positive finite number"):
+        probe_auc(x, y, C=C)
