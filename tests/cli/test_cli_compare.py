@@ -140,6 +140,11 @@ def test_compare_without_runs_trains_into_the_cache_then_reuses_it(tmp_path, mon
     trained through the CLI by test_cli_diagnose's built-in benchmark tests."""
     pytest.importorskip("torch")
     pytest.importorskip("ot")
+    from affectctl.train import runner as train_runner
+
+    # train in this process, as on a one-core machine (see test_cli_diagnose's built-in
+    # benchmark test): the pool's start-up is tested in tests/train/test_train_sweep.py
+    monkeypatch.setattr(train_runner, "usable_cpus", lambda: 1)
     monkeypatch.chdir(tmp_path)
     shipped = Path(__file__).resolve().parents[2] / "models"
     (tmp_path / "models").mkdir()
