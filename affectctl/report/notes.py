@@ -6,6 +6,8 @@ the Markdown, LaTeX and console writers print them under the table.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from .._validation import SEED_TESTS
@@ -100,8 +102,10 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         for (n, min_p), names in floors.items():
             names = list(dict.fromkeys(names))
             which = " and ".join(names) + (" tests" if len(names) > 1 else " test")
-            parts.append(f"with n = {n} {unit} the {alt + ' ' if alt else ''}{which} cannot go "
-                         f"below p = {format_p(min_p)}")
+            m = _signed_count(n, min_p, alt)
+            ties = (f" of which {m} differ (a zero difference has no sign)" if m < n else "")
+            parts.append(f"with n = {n} {unit}{ties} the {alt + ' ' if alt else ''}{which} "
+                         f"cannot go below p = {format_p(min_p)}")
         notes.append(f"{_FLOOR_MARK} cannot reach p < {format_p(alpha)} whatever the data: "
                      + "; ".join(parts) + ".")
     mc = []
@@ -198,3 +202,18 @@ def _compact_notes(result, table, primary, alpha) -> list:
     if official and "official_score" in set(table["metric"]):
         notes.append(f"Official score = {official}.")
     return notes
+
+
+def _signed_count(n: int, min_p: float, alt) -> int:
+    """The number m of non-zero paired differences behind an exact sign test's floor.
+
+    The exact Wilcoxon and sign-flip tests over m signed differences cannot go below
+    ``2 / 2**m`` two-sided (``1 / 2**m`` one-sided); zero differences carry no sign, so
+    with ties among n seeds the floor is that of m < n. Returns n when ``min_p`` is the
+    floor of n or not of that form (a Monte-Carlo floor).
+    """
+    k = 1.0 if alt in ("greater", "less") else 2.0
+    if not 0 < min_p <= 1:
+        return n
+    m = round(math.log2(k / min_p))
+    return m if 0 <= m < n and math.isclose(k / 2.0**m, min_p, rel_tol=1e-9) else n

@@ -31,6 +31,7 @@ from .._json import plain
 from .._machine import usable_cpus
 from .datasets import DATASETS, FeatureData, list_datasets, make_dataset
 from .memory import check_training_memory
+from .version import TRAINER_VERSION
 from ..errors import ConfigError
 from .conditions import Condition, load_condition
 
@@ -99,7 +100,7 @@ def _identity(condition: Condition, data: FeatureData, seed: int) -> dict:
     """
     knobs = {k: v for k, v in data.knobs.items() if k != "file"}
     return plain({"condition_file": condition.text, "dataset": data.name,
-                  "dataset_knobs": knobs, "seed": seed}, finite=True)
+                  "dataset_knobs": knobs, "seed": seed, "trainer": TRAINER_VERSION}, finite=True)
 
 
 def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: int) -> bool:
@@ -113,16 +114,18 @@ def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: i
     except Exception:  # pyarrow raises several types on a corrupt file
         raise ConfigError(f"{path}: exists but is not a readable dump; "
                           "remove it to rerun.") from None
-    stored = {k: meta.get(k) for k in ("condition_file", "dataset", "seed")}
+    stored = {k: meta.get(k) for k in ("condition_file", "dataset", "seed", "trainer")}
     stored["dataset_knobs"] = {k: v for k, v in (meta.get("dataset_knobs") or {}).items()
                                if k != "file"}
     stored = plain(stored, finite=True)
     want = _identity(condition, data, seed)
-    for key in ("condition_file", "dataset", "dataset_knobs", "seed"):
+    for key in ("condition_file", "dataset", "dataset_knobs", "seed", "trainer"):
         if stored.get(key) != want[key]:
             what = {"condition_file": "a different condition file", "dataset": "another dataset",
                     "dataset_knobs": "other dataset knobs or an older data generator",
-                    "seed": "another seed"}[key]
+                    "seed": "another seed",
+                    "trainer": f"another version of the training loop ({stored.get(key) or 1}; "
+                               f"this one is {want[key]})"}[key]
             raise ConfigError(f"{path}: exists but was made with {what}; remove it, or write to "
                               "another folder (train --out, compare/diagnose --cache), to rerun.")
     return "emb_0" in schema.names

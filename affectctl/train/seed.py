@@ -20,7 +20,7 @@ __all__ = ["seed_everything", "rng_for", "MAX_SEED"]
 MAX_SEED = 2**32 - 1
 
 #: Named random streams of a training run (the second entropy word of ``SeedSequence``).
-STREAMS = {"sampler": 1, "split": 2}
+STREAMS = {"sampler": 1, "split": 2, "dropout": 3}
 
 
 def seed_everything(seed: int, *, threads: int = 1) -> int:

@@ -246,3 +246,21 @@ def test_figures_report_progress(result, tmp_path):
                          progress=lambda done, total, name: calls.append((done, total, name)))
     assert [c[0] for c in calls] == list(range(1, len(paths) + 1))
     assert all(c[1] == len(paths) for c in calls)
+
+
+def test_floor_footnote_counts_the_seeds_that_differ(result):
+    # a zero seed difference has no sign: with one tie among 5 seeds the exact tests' floor
+    # is that of 4 (0.125), and the footnote says so instead of "n = 5 ... 0.125"
+    comps = result.comparisons.copy()
+    rows = comps.index[(comps["test"] == "wilcoxon")][:1]
+    comps.loc[rows, "min_pvalue"] = 0.125
+    res = dataclasses.replace(result, comparisons=comps)
+    metrics = ["official_score", "error_distance_mean"]
+    notes = " ".join(comparison_table(res, metrics).attrs["notes"])
+    assert "with n = 5 seeds the two-sided Wilcoxon and sign-flip tests cannot go below p = 0.0625" in notes
+    assert ("with n = 5 seeds of which 4 differ (a zero difference has no sign) the two-sided "
+            "Wilcoxon test cannot go below p = 0.125") in notes
+    from affectctl.report.notes import _signed_count
+
+    assert [_signed_count(5, p, "two-sided") for p in (0.0625, 0.125, 0.25, 1.0, 0.01)] == [5, 4, 3, 1, 5]
+    assert [_signed_count(5, p, "greater") for p in (1 / 32, 1 / 16, 0.5)] == [5, 4, 1]

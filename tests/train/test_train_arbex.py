@@ -70,7 +70,9 @@ def test_anchor_branch_beats_chance_with_real_fusion_weight(affwild2):
 def test_removing_a_component_changes_the_predictions(tiny_data, removed):
     full = train_run(_arbex(epochs=2), tiny_data, 0)
     without = train_run(_arbex(removed, epochs=2), tiny_data, 0)
-    assert np.abs(full.proba - without.proba).max() > 1e-3
+    # different beyond float32 rounding (~1e-7): the component is wired in (2 tiny epochs
+    # move the probabilities by ~1e-3, so the bound is not an effect size)
+    assert np.abs(full.proba - without.proba).max() > 1e-4
     if removed == "attention_heads = 0":
         b = without.extra["arbex_branches"]
         assert b["accuracy"]["attention"] is None and b["fusion_weight"]["attention"] == 0.0

@@ -78,7 +78,7 @@ def test_anchor_similarity_is_softmax_over_all_anchors_summed_per_class():
 def test_trunk_has_the_papers_layer_order():
     net = MultiTaskNet(12, 8, 0)
     kinds = [type(m).__name__ for m in net.trunk]
-    assert kinds == ["Linear", "ReLU", "Dropout", "BatchNorm1d"] * 2
+    assert kinds == ["Linear", "ReLU", "MaskDropout", "BatchNorm1d"] * 2
 
 
 def test_plain_net_shapes_and_ranges():
@@ -90,3 +90,43 @@ def test_plain_net_shapes_and_ranges():
     assert out.embedding.shape == (7, 64)
     assert float(out.va.abs().max()) <= 1.0
     np.testing.assert_allclose(out.proba.sum(-1).numpy(), 1.0, rtol=1e-5)
+
+
+# ----------------------------------------------------------------------------------------------
+# dropout masks from numpy
+
+
+def test_mask_dropout_is_inverted_bernoulli_dropout():
+    from affectctl.train.heads import MaskDropout
+
+    p = 0.3
+    drop = MaskDropout(p, np.random.default_rng(0)).train()
+    x = torch.ones(400, 500, requires_grad=True)
+    out = drop(x)
+    kept = out.detach().numpy() != 0
+    # kept entries are scaled by 1 / (1 - p); the keep rate is 1 - p (binomial: 200,000
+    # entries, sd 0.001)
+    assert np.allclose(out.detach().numpy()[kept], 1 / (1 - p))
+    assert abs(kept.mean() - (1 - p)) < 0.005
+    # the gradient is the mask
+    out.sum().backward()
+    assert np.array_equal(x.grad.numpy(), out.detach().numpy())
+    # independent entries: no correlation between neighbouring columns' masks
+    assert abs(np.corrcoef(kept[:, :-1].ravel(), kept[:, 1:].ravel())[0, 1]) < 0.01
+
+
+def test_mask_dropout_is_reproducible_and_the_identity_in_evaluation():
+    from affectctl.train.heads import MaskDropout
+
+    x = torch.randn(64, 32)
+    a = MaskDropout(0.5, np.random.default_rng(7)).train()(x)
+    b = MaskDropout(0.5, np.random.default_rng(7)).train()(x)
+    c = MaskDropout(0.5, np.random.default_rng(8)).train()(x)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert torch.equal(MaskDropout(0.5, np.random.default_rng(7)).eval()(x), x)
+    assert torch.equal(MaskDropout(0.0, np.random.default_rng(7)).train()(x), x)
+    # without a generator: torch's own dropout, seeded by torch.manual_seed
+    torch.manual_seed(3)
+    d = MaskDropout(0.5).train()(x)
+    torch.manual_seed(3)
+    assert torch.equal(d, torch.nn.functional.dropout(x, 0.5, training=True))

@@ -175,6 +175,26 @@ def test_a_cache_from_an_older_data_generator_is_refused(tmp_path, fast_models, 
         sweep("tiny-base", **args)
 
 
+def test_a_cache_from_another_training_loop_is_refused(tmp_path, fast_models):
+    # a dump written before the trainer version was recorded (version 1: no `trainer` key)
+    import json
+
+    import pyarrow.parquet as pq
+
+    args = dict(seeds=1, out=tmp_path / "runs", models_dir=fast_models, dataset_knobs=TINY,
+                progress=False, workers=1)
+    path = sweep("tiny-base", **args)[("tiny-base", 0)]
+    table = pq.read_table(path)
+    meta = json.loads(table.schema.metadata[b"affectctl"])
+    assert meta["trainer"] == 2
+    del meta["trainer"]
+    pq.write_table(table.replace_schema_metadata({**table.schema.metadata,
+                                                  b"affectctl": json.dumps(meta).encode()}), path)
+    with pytest.raises(ConfigError, match=r"exists but was made with another version of the "
+                                          r"training loop \(1; this one is 2\); remove it"):
+        sweep("tiny-base", **args)
+
+
 def test_parallel_workers_give_the_serial_results(tmp_path, fast_models):
     common = dict(seeds=2, models_dir=fast_models, dataset_knobs=TINY, progress=False)
     serial = sweep(["tiny-base", "tiny-arbex"], out=tmp_path / "serial", workers=1, **common)
