@@ -30,8 +30,9 @@ Hessian-vector products in Python, input handling) took 5–11 ms of each; here 
 about five exact Newton steps, each one (d + 1)-square product and solve: 1–2 ms at
 d = 64, 320 rows. The exact Hessian costs n·d² per step, so from about 110 columns on
 scikit-learn is faster (measured: 5.7 vs 4.9 ms at d = 128); beyond
-:data:`EXACT_NEWTON_MAX_DIM` columns the fit is scikit-learn's own
-(``solver="newton-cg"``, the same objective). The tests compare both paths with
+:data:`EXACT_NEWTON_MAX_DIM` columns, or if the Hessian is numerically singular (a huge
+``C`` on separable rows), the fit is scikit-learn's own (``solver="newton-cg"``, the same
+objective). The tests compare both paths with
 ``LogisticRegression`` solved to a tight tolerance: this solver stops much closer to the
 optimum than scikit-learn's default ``tol=1e-4``.
 
@@ -115,13 +116,16 @@ def fit_probe(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, *,
     """
     scaler = Standardizer(x_train)
     xs_train, xs_test = scaler(x_train), scaler(x_test)
-    if x_train.shape[1] > EXACT_NEWTON_MAX_DIM:
-        import sklearn
-        from sklearn.linear_model import LogisticRegression
+    if x_train.shape[1] <= EXACT_NEWTON_MAX_DIM:
+        try:
+            theta = _newton(xs_train, y_train.astype(np.float64), float(C))
+            return xs_test @ theta[:-1] + theta[-1]
+        except np.linalg.LinAlgError:
+            pass  # a numerically singular Hessian (a huge C on separable rows): Newton-CG
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
 
-        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            model = LogisticRegression(C=C, solver="newton-cg", max_iter=1000)
-            model.fit(xs_train, y_train)
-            return model.decision_function(xs_test)
-    theta = _newton(xs_train, y_train.astype(np.float64), float(C))
-    return xs_test @ theta[:-1] + theta[-1]
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        model = LogisticRegression(C=C, solver="newton-cg", max_iter=1000)
+        model.fit(xs_train, y_train)
+        return model.decision_function(xs_test)

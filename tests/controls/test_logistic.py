@@ -112,3 +112,16 @@ def test_objective_is_minimized():
     for _ in range(50):
         t = theta + rng.normal(size=theta.shape) * 1e-3
         assert logistic._objective(xs @ t[:-1] + t[-1], y, t[:-1], 2.0) >= f0
+
+
+def test_a_singular_hessian_falls_back_to_scikit_learn(monkeypatch):
+    x, y = _problem(7, 120, 4, 1.0)
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    monkeypatch.setattr(logistic.np.linalg, "solve", singular)
+    got = fit_probe(x[:90], y[:90], x[90:])
+    monkeypatch.undo()
+    # scikit-learn's default tolerance: close to the optimum, not at it
+    assert got == pytest.approx(_reference(x[:90], y[:90], x[90:], 1.0), rel=1e-2, abs=1e-2)
