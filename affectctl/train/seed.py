@@ -43,9 +43,10 @@ def seed_everything(seed: int, *, threads: int = 1) -> int:
     Notes
     -----
     Calls ``random.seed``, ``numpy.random.seed`` (for third-party code that draws from
-    numpy's global state), ``torch.manual_seed`` (which also seeds dropout and
-    initialisation) and ``torch.use_deterministic_algorithms(True)``, so an operation
-    without a deterministic implementation raises instead of silently varying.
+    numpy's global state), ``torch.manual_seed`` (which seeds initialisation; the training
+    loop's dropout masks come from the run's ``dropout`` stream, :func:`rng_for`) and
+    ``torch.use_deterministic_algorithms(True)``, so an operation without a deterministic
+    implementation raises instead of silently varying.
     """
     if (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
             or not 0 <= seed <= MAX_SEED):
