@@ -246,6 +246,7 @@ def _cv_scores(x, y, groups, n_splits, C, rng, cache=None):
     """
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
+    from .._machine import single_threaded_blas
     from .logistic import fit_probe
 
     classes = np.unique(y)
@@ -282,11 +283,12 @@ def _cv_scores(x, y, groups, n_splits, C, rng, cache=None):
         if cache is not None:
             cache[(cv_name, k, seed)] = (yb, groups, splits)
     folds, skipped = [], 0
-    for tr, te in splits:  # x is finite (_as_embedding), as fit_probe requires
-        if np.unique(yb[tr]).shape[0] < 2 or np.unique(yb[te]).shape[0] < 2:
-            skipped += 1
-            continue
-        folds.append((yb[te], fit_probe(x[tr], yb[tr], x[te], C=C)))
+    with single_threaded_blas():  # ~65-column Newton steps: threads would only spin
+        for tr, te in splits:  # x is finite (_as_embedding), as fit_probe requires
+            if np.unique(yb[tr]).shape[0] < 2 or np.unique(yb[te]).shape[0] < 2:
+                skipped += 1
+                continue
+            folds.append((yb[te], fit_probe(x[tr], yb[tr], x[te], C=C)))
     note = f"{skipped} fold(s) without both classes skipped" if skipped else ""
     return folds, cv_name, note
 
@@ -397,6 +399,8 @@ def pair_separability(embedding, y, a, b, *, groups=None, n_splits: int = 5, C: 
 def _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, cache):
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
+    from .logistic import prechecked_sklearn
+
     x = _as_embedding(embedding)
     y = _as_labels(y, x.shape[0])
     sel = (y == a) | (y == b)
@@ -409,19 +413,10 @@ def _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, cache):
     folds, cv, note = _cv_scores(xs, ys, gs, n_splits, C, rng, cache)
     auc, sd = _fold_auc(folds) if folds else (float("nan"), float("nan"))
     lab = (ys == b).astype(np.int64)
-    with _checked_input():
+    with prechecked_sklearn():  # xs finite (_as_embedding), lab 0/1
         db, ch = float(davies_bouldin_score(xs, lab)), float(calinski_harabasz_score(xs, lab))
     return PairSeparability(n_a, n_b, auc, sd, len(folds), cv, _fold_fisher(folds), db, ch,
                             note or ("" if folds else "no usable fold"))
-
-
-def _checked_input():
-    """scikit-learn without its per-call input and parameter validation: the embedding is
-    already checked finite (:func:`_as_embedding`) and the labels 0/1; the checks took
-    about a third of each score's time, ~200 calls in a built-in diagnosis."""
-    import sklearn
-
-    return sklearn.config_context(assume_finite=True, skip_parameter_validation=True)
 
 
 def cluster_scores(embedding, labels) -> ClusterScores:
@@ -550,8 +545,9 @@ def representation_table(runs: RunSet, pairs, *, conditions=None, seeds=None, n_
     rows, cache = [], {}
     for c, s, dump in jobs:
         for a, b in pairs:
-            sep = _pair_separability(dump.embedding, dump.y_true, int(a), int(b), dump.group,
-                                     n_splits, 1.0, pair_seed(base, int(a), int(b)), cache)
+            sep = _pair_separability(dump.embedding, dump.y_true, int(a), int(b),
+                                     groups=dump.group, n_splits=n_splits, C=1.0,
+                                     rng=pair_seed(base, int(a), int(b)), cache=cache)
             rows.append({"condition": c, "seed": s, "a": names[a], "b": names[b], "a_index": int(a),
                          "b_index": int(b), "n_a": sep.n_a, "n_b": sep.n_b, "probe_auc": sep.auc,
                          "probe_auc_sd": sep.auc_sd, "n_folds": sep.n_folds, "cv": sep.cv,

@@ -25,7 +25,6 @@ import math
 import numbers
 from dataclasses import dataclass
 
-
 from .._validation import SEED_TESTS
 from ..errors import ConfigError
 from ._common import (
@@ -46,7 +45,6 @@ POWER_TESTS = SEED_TESTS
 #: for normal data, 3/π (Hodges & Lehmann 1956).
 WILCOXON_ARE = 3.0 / math.pi
 _MAX_SEEDS = 100_000
-
 
 
 def min_seeds_for_alpha(test: str, alpha: float, alternative: str) -> "int | None":

@@ -11,6 +11,7 @@ from functools import partial
 
 import numpy as np
 
+from ..._machine import single_threaded_blas
 from ...errors import ConfigError, DegenerateDataWarning, PairingError
 from .._common import (
     check_alpha,
@@ -100,7 +101,7 @@ def _run(strata, spec, unit, n_resamples, gen, context, test, sums):
     fn = partial(_evaluate, spec)
     thin = any(isinstance(e[0], _UnitEngine) and e[0].u >= _engines._FLOAT32_MIN_UNITS for e in engines)
     null = np.zeros(n_resamples)
-    with _thin_blas() if thin else contextlib.nullcontext():
+    with single_threaded_blas() if thin else contextlib.nullcontext():
         sums_notes = [e[0].choose_sums(sums, fn, test, n_resamples)
                       if isinstance(e[0], _UnitEngine) else "exact" for e in engines]
         per_rep = sum(_bytes(e[0], test) for e in engines)
@@ -124,19 +125,6 @@ def _draw_all(engines, spec, gen, test, batch, null):
                 fa, fb = eng.draw(gen, b)
             acc += _evaluate(spec, fa) - _evaluate(spec, fb)
         null[start:start + b] = acc / len(engines)
-
-
-def _thin_blas():
-    """Single-threaded BLAS for the thin (B, 2048) @ (2048, c) products and the Gaussian sums'
-    passes over the units (threadpoolctl).
-
-    Those products are too small to gain from threads, and OpenBLAS threads spin
-    when the cores are busy, which made the float32 AR path up to 10x slower under
-    load.
-    """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _bytes(engine, test):
