@@ -329,6 +329,25 @@ class AuditReport:
     tasks: tuple = ("expression",)
     au_support: dict = field(default_factory=dict)
 
+    def na_reason(self, metric: str) -> str:
+        """Why ``metric`` is n/a (NaN): the AUs of a fixed-set AU score that have no
+        prediction (``"AU24 not predicted"``), else that it is undefined on these samples."""
+        from .io.schema import ABAW2020_AUS, ABAW_AUS
+
+        base = metric.split(":", 1)
+        aus = {"abaw3_au_score": ABAW_AUS, "abaw2_au_score": ABAW_AUS, "abaw2020_au_score": ABAW2020_AUS,
+               "abaw_mtl_score": ABAW_AUS}.get(metric)
+        if base[0] == "au_f1" and len(base) == 2:
+            aus = (base[1],)
+        if aus is not None:
+            lacking = [a for a in aus if a in self.au_support and self.au_support[a][0] is None]
+            if lacking:
+                return f"{', '.join(lacking)} not predicted"
+            absent = [a for a in aus if a not in self.au_support]
+            if absent and self.au_support:
+                return f"{', '.join(absent)} not annotated"
+        return "undefined on these samples (see the warnings above)"
+
     def to_dict(self) -> dict:
         return plain({
             "source": self.source,
@@ -354,7 +373,8 @@ class AuditReport:
                 "meaning": [list(m) for m in self.va_order.meaning],
                 "fit_given": self.va_order.fit_given, "fit_best": self.va_order.fit_best,
             },
-            "requirements": [{"requirement": str(r), "value": v, "passed": r.holds(v)}
+            "requirements": [{"requirement": str(r), "value": v, "passed": r.holds(v),
+                              **({"na_reason": self.na_reason(r.metric)} if v != v else {})}
                              for r, v in self.requirements],
             "passed": not self.failed_requirements,
         }, finite=True)

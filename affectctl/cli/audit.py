@@ -61,7 +61,8 @@ def audit_cli(
         _print_report(report)
     if report.failed_requirements:
         for r, v in report.failed_requirements:
-            err_console.print(f"affectctl: requirement failed: {r} (value {v:.6g})", markup=False)
+            value = f"n/a: {report.na_reason(r.metric)}" if v != v else f"value {v:.6g}"
+            err_console.print(f"affectctl: requirement failed: {r} ({value})", markup=False)
         raise typer.Exit(code=1)
 
 
@@ -172,4 +173,5 @@ def _print_report(report) -> None:
         console.print(f"expected_cost leaves out {int(m['expected_cost_excluded_samples'])} samples whose "
                       "true class has no coordinate.")
     for r, v in report.requirements:
-        console.print(f"requirement {r}: {'passed' if r.holds(v) else 'FAILED'} (value {_fmt(v)})")
+        value = f"n/a: {report.na_reason(r.metric)}" if v != v else f"value {_fmt(v)}"
+        console.print(f"requirement {r}: {'passed' if r.holds(v) else 'FAILED'} ({value})", markup=False)

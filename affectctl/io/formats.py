@@ -76,8 +76,10 @@ FORMATS: tuple[Format, ...] = (
     Format("openface", "predictions", "OpenFace 2.x FeatureExtraction CSV, or a folder of them (one per video)",
            "frame, success and AUxx_c/AUxx_r columns (blanks allowed)", "AUs (AUxx_c occurrence)",
            "affectctl.io.openface", openface.is_openface, openface.read_openface),
-    Format("pyfeat", "predictions", "py-feat Fex CSV", "FaceRectX and anger..neutral / AUxx columns",
-           "7 classes by name (anger ... neutral) + AUs", "affectctl.io.pyfeat", pyfeat.is_pyfeat,
+    Format("pyfeat", "predictions", "py-feat Fex CSV (0.x/1.x Detector or 2.x Detectorv2)",
+           "FaceRectX with anger..neutral / AUxx columns (0.x/1.x); with valence,arousal or mesh_x_ "
+           "columns (2.x)", "7 classes by name (anger ... neutral; 2.x Neutral ... Anger) + AUs "
+           "(2.x also valence/arousal)", "affectctl.io.pyfeat", pyfeat.is_pyfeat,
            pyfeat.read_pyfeat),
     Format("libreface", "predictions", "LibreFace CSV output", "facial_expression or au_N_intensity columns",
            "8 AffectNet-order names + AUs (au_N)", "affectctl.io.libreface", libreface.is_libreface,
