@@ -21,6 +21,23 @@ Expression Recognition with Crowd-Sourced Label Distribution", ICMI 2016; the
 
 ten taggers' votes per image (taxonomy ``ferplus8``); rows with an empty image name
 are images FERPlus dropped (excluded, counted, and not expected among predictions).
+Their ids are ``<no name, line N>`` (N the file line): image names are compact
+(``fer0028638.png`` is on line 28,713, not 28,640), so an id built from the row
+number, as FER2013's, would name a real image. The release lists four images twice
+(``fer0006953.png``, ``fer0011785.png``, ``fer0008403.png`` in Training with the same
+votes; ``fer0033120.png`` in PrivateTest once Neutral, once NF): identical rows
+collapse into one (counted), an image whose rows disagree is kept once and excluded
+(``"FER+ rows disagree"``), named in one warning, so a prediction for it is no error.
+
+The repository's own label files (``data/FER2013{Train,Valid,Test}/label.csv``,
+written by ``src/generate_training_data.py`` and read by ``src/ferplus.py``,
+``FERPlusReader.load_folders``: ``row[0]`` the file name, ``row[1]`` the face box,
+``row[2:]`` the votes) have no header::
+
+    fer0032220.png,"(0, 0, 48, 48)",0,0,0,0,2,1,0,7,0,0
+
+They are recognised by that shape (a name, a ``"(x, y, w, h)"`` box, 10 integer
+votes in the order above) and read with the same rules; the folder is the split.
 
 **Majority protocol** (the ``majority`` mode of ``src/ferplus.py`` in the FERPlus
 repository, ``FERPlusReader._process_data``, used by its training script
@@ -37,17 +54,20 @@ distribution of Barsoum et al., before the per-mode processing), become
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DumpFormatError
 from ..taxonomies import get_taxonomy
 from ._tables import header_fields, line_of, numeric_column, read_csv
 from .pairing import Truth
 
-__all__ = ["FER2013_COLUMNS", "FERPLUS_COLUMNS", "is_fer2013", "is_ferplus", "read_fer2013",
-           "read_ferplus", "ferplus_majority"]
+__all__ = ["FER2013_COLUMNS", "FERPLUS_COLUMNS", "is_fer2013", "is_ferplus", "is_ferplus_label_file",
+           "read_fer2013", "read_ferplus", "ferplus_majority"]
 
 FER2013_COLUMNS = ("emotion", "pixels", "Usage")
 FERPLUS_VOTES = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear",
@@ -61,9 +81,39 @@ def is_fer2013(path: Path) -> bool:
 
 
 def is_ferplus(path: Path) -> bool:
-    """True when the header has FERPlus's ``Image name`` and vote columns."""
-    h = set(header_fields(path))
-    return "Image name" in h and {"neutral", "contempt", "NF"} <= h
+    """True for ``fer2013new.csv`` (``Image name`` and vote columns) or a FERPlus ``label.csv``."""
+    fields = header_fields(path)
+    h = set(fields)
+    return ("Image name" in h and {"neutral", "contempt", "NF"} <= h) or is_ferplus_label_file(fields)
+
+
+_BOX = re.compile(r"^\(\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*,\s*-?\d+\s*\)$")
+
+
+def is_ferplus_label_file(fields) -> bool:
+    """Whether a first line (its fields) has the shape of a FERPlus ``label.csv`` row:
+    a name, a ``"(x, y, w, h)"`` box and 10 non-negative integer vote counts."""
+    return (len(fields) == 2 + len(FERPLUS_VOTES) and bool(fields[0]) and bool(_BOX.match(fields[1]))
+            and all(f.isdigit() for f in fields[2:]))
+
+
+def _read_label_file(path: Path) -> pd.DataFrame:
+    """A ``label.csv`` as a frame with ``fer2013new.csv``'s column names (no Usage)."""
+    try:
+        frame = pd.read_csv(path, header=None, dtype={0: str, 1: str}, skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise DumpFormatError(f"not a readable FERPlus label.csv: {msg}.", file=path) from None
+    if frame.shape[1] != 2 + len(FERPLUS_VOTES):
+        raise DumpFormatError(f"a FERPlus label.csv row has 12 fields (name, box, 10 votes); this file "
+                              f"has {frame.shape[1]}.", file=path)
+    frame.columns = ["Image name", "box"] + list(FERPLUS_VOTES)
+    bad = ~frame["box"].astype(str).str.match(_BOX.pattern)
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DumpFormatError(f"face box {frame['box'].iloc[i]!r} is not '(x, y, w, h)'.", file=path,
+                              row=i + 1, column="2")
+    return frame
 
 
 def _split(frame, path) -> np.ndarray | None:
@@ -115,40 +165,102 @@ def ferplus_majority(votes: np.ndarray) -> np.ndarray:
 
 
 def read_ferplus(path: "str | Path", *, taxonomy=None) -> Truth:
-    """Read ``fer2013new.csv`` as truth: majority labels plus the vote distribution.
+    """Read ``fer2013new.csv`` or a FERPlus ``label.csv`` as truth: majority labels plus
+    the vote distribution.
 
     Returns
     -------
     Truth
         ``y_true`` by the majority protocol, ``soft_true`` the normalized votes over
         the eight emotions; ``excluded`` counts ``"FER+ no majority"``,
-        ``"FER+ unknown"``, ``"FER+ NF (not a face)"`` and ``"FER+ dropped image"``.
+        ``"FER+ unknown"``, ``"FER+ NF (not a face)"``, ``"FER+ dropped image"`` and
+        ``"FER+ rows disagree"``; ``metadata["ferplus_duplicates_collapsed"]`` the
+        identical repeated rows removed.
     """
     path = Path(path)
     tax = get_taxonomy(taxonomy or "ferplus8")
     if tax.name != "ferplus8":
         raise DumpFormatError(f"is a FERPlus file; its labels are taxonomy ferplus8, not '{tax.name}'.",
                               file=path)
-    frame = read_csv(path, required=("Image name",) + FERPLUS_VOTES, dtype={"Image name": str},
-                     what="FERPlus file")
-    votes = np.column_stack([numeric_column(frame, c, path) for c in FERPLUS_VOTES])
+    label_file = is_ferplus_label_file(header_fields(path))
+    if label_file:
+        frame = _read_label_file(path)
+        lines = np.arange(len(frame)) + 1
+        columns = {c: str(k + 3) for k, c in enumerate(FERPLUS_VOTES)}  # 1-based field numbers
+    else:
+        frame = read_csv(path, required=("Image name",) + FERPLUS_VOTES, dtype={"Image name": str},
+                         what="FERPlus file")
+        lines = np.arange(len(frame)) + 2
+        columns = {c: c for c in FERPLUS_VOTES}
+    votes = np.column_stack([numeric_column(frame, c, path, lines=lines) for c in FERPLUS_VOTES])
     if (votes < 0).any():
         i, j = (int(a[0]) for a in np.nonzero(votes < 0))
-        raise DumpFormatError(f"negative vote count {votes[i, j]:g}.", file=path, row=line_of(i),
-                              column=FERPLUS_VOTES[j])
+        raise DumpFormatError(f"negative vote count {votes[i, j]:g}.", file=path, row=int(lines[i]),
+                              column=columns[FERPLUS_VOTES[j]])
     names = frame["Image name"]
     dropped = names.isna().to_numpy() | (names.astype(str).str.strip() == "").to_numpy()
-    n = len(names)
-    ids = np.array([f"fer{i:07d}" if dropped[i] else str(names.iloc[i]).strip() for i in range(n)],
-                   dtype=object)
+    named = names.astype(str).str.strip().to_numpy(dtype=object)
+    real = set(named[~dropped].tolist())
+    ids = named.copy()
+    for i in np.flatnonzero(dropped):
+        key = f"<no name, line {lines[i]}>"
+        while key in real:          # only a file naming an image so could make it collide
+            key += "#"
+        ids[i] = key
+    split = None if label_file else _split(frame, path)
     label = ferplus_majority(votes)
-    excluded = {"FER+ no majority": (label == -1) & ~dropped, "FER+ unknown": (label == -2) & ~dropped,
-                "FER+ NF (not a face)": (label == -3) & ~dropped, "FER+ dropped image": dropped}
-    y = np.where((label >= 0) & ~dropped, label, -1)
+    keep, disagree, n_collapsed, names_disagree = _collapse_repeats(ids, dropped, votes, split)
+    if n_collapsed or names_disagree:
+        parts = []
+        if names_disagree:
+            shown = ", ".join(names_disagree[:5]) + (", ..." if len(names_disagree) > 5 else "")
+            parts.append(f"{len(names_disagree)} image(s) listed twice with different votes ({shown}) "
+                         "are left out")
+        if n_collapsed:
+            parts.append(f"{n_collapsed} repeated identical row(s) collapsed")
+        warnings.warn(f"{path}: " + "; ".join(parts) + ".", UserWarning, stacklevel=2)
+    ids, dropped, votes, label, lines = ids[keep], dropped[keep], votes[keep], label[keep], lines[keep]
+    disagree = disagree[keep]
+    split = None if split is None else split[keep]
+    excluded = {"FER+ no majority": (label == -1) & ~dropped & ~disagree,
+                "FER+ unknown": (label == -2) & ~dropped & ~disagree,
+                "FER+ NF (not a face)": (label == -3) & ~dropped & ~disagree,
+                "FER+ dropped image": dropped, "FER+ rows disagree": disagree}
+    y = np.where((label >= 0) & ~dropped & ~disagree, label, -1)
     emo = votes[:, :8]
     s = emo.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         soft = np.where(s > 0, emo / s, np.nan)
     return Truth(source=str(path), sample_id=ids, taxonomy=tax, y_true=y.astype(np.int64),
-                 soft_true=soft, rows=np.arange(n) + 2, excluded=excluded, split=_split(frame, path),
-                 expected=~dropped, numbered=True, metadata={"truth_format": "ferplus"})
+                 soft_true=soft, rows=lines, excluded=excluded, split=split,
+                 expected=~dropped, numbered=True,
+                 metadata={"truth_format": "ferplus", "ferplus_file": "label.csv" if label_file else
+                           "fer2013new.csv", "ferplus_duplicates_collapsed": n_collapsed,
+                           "ferplus_disagreeing_images": names_disagree})
+
+
+def _collapse_repeats(ids, dropped, votes, split):
+    """Rows to keep when an image name repeats: the first of each name.
+
+    Returns ``(keep, disagree, n_collapsed, names)``: ``disagree`` marks the kept row of
+    a name whose rows differ in votes or split, ``n_collapsed`` counts identical repeats
+    removed, ``names`` the disagreeing images in file order.
+    """
+    n = len(ids)
+    keep = np.ones(n, bool)
+    disagree = np.zeros(n, bool)
+    s = pd.Series(ids)
+    rep = (s.duplicated(keep=False).to_numpy()) & ~dropped
+    n_collapsed, names = 0, []
+    if not rep.any():
+        return keep, disagree, 0, names
+    for name, idx in s[rep].groupby(s[rep], sort=False).groups.items():
+        idx = np.asarray(idx)
+        same = (votes[idx] == votes[idx[0]]).all() and (split is None or len(set(split[idx])) == 1)
+        keep[idx[1:]] = False
+        if same:
+            n_collapsed += len(idx) - 1
+        else:
+            disagree[idx[0]] = True
+            names.append(str(name))
+    return keep, disagree, n_collapsed, names

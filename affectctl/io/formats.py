@@ -62,8 +62,9 @@ FORMATS: tuple[Format, ...] = (
            "affectctl.io.rafdb", rafdb.is_rafdb, rafdb.read_rafdb),
     Format("fer2013", "truth", "FER2013 fer2013.csv", "emotion, pixels[, Usage] columns", "fer2013-7",
            "affectctl.io.fer", fer.is_fer2013, fer.read_fer2013),
-    Format("ferplus", "truth", "FERPlus fer2013new.csv (majority vote; votes as soft truth)",
-           "Image name and the 10 vote columns", "ferplus8", "affectctl.io.fer", fer.is_ferplus,
+    Format("ferplus", "truth", "FERPlus fer2013new.csv or the repository's label.csv (majority vote; "
+           "votes as soft truth)", "Image name and the 10 vote columns; label.csv: no header, rows "
+           "'name,\"(x, y, w, h)\",10 votes'", "ferplus8", "affectctl.io.fer", fer.is_ferplus,
            fer.read_ferplus),
     Format("abaw", "truth", "Aff-Wild2/ABAW annotation folder (AU_Set, VA_Set, EXPR_Set) or one of its files",
            "<video>.txt files whose first line is 'AU1,AU2,...', 'valence,arousal' or the class names",
