@@ -328,6 +328,7 @@ class AuditReport:
     geometry_reason: str = ""
     tasks: tuple = ("expression",)
     au_support: dict = field(default_factory=dict)
+    taxonomy_reason: str = ""
 
     def na_reason(self, metric: str) -> str:
         """Why ``metric`` is n/a (NaN): the AUs of a fixed-set AU score that have no
@@ -352,6 +353,7 @@ class AuditReport:
         return plain({
             "source": self.source,
             "taxonomy": self.taxonomy,
+            "taxonomy_reason": self.taxonomy_reason,
             "classes": list(self.classes),
             "geometry": self.geometry,
             "geometry_reason": self.geometry_reason,
@@ -420,6 +422,7 @@ def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int 
                   if dump.va_true is not None and dump.expr_mask.any() else None),
         requirements=checked, failed_requirements=failed,
         geometry_reason=choice.reason, tasks=dump.tasks, au_support=_au_support(dump),
+        taxonomy_reason=str((dump.metadata or {}).get("taxonomy_reason", "")),
     )
 
 

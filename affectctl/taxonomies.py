@@ -33,6 +33,8 @@ __all__ = [
     "TAXONOMIES",
     "get_taxonomy",
     "infer_taxonomy",
+    "identify_taxonomy",
+    "AmbiguousTaxonomyError",
     "canonical_name",
 ]
 
@@ -186,13 +188,78 @@ def get_taxonomy(name: "str | Taxonomy") -> Taxonomy:
     return TAXONOMIES[name]
 
 
-def infer_taxonomy(class_names: Iterable[str]) -> Taxonomy:
+class AmbiguousTaxonomyError(ConfigError):
+    """Class names that fit several built-in taxonomies and identify none."""
+
+
+def _generic_order(canon: tuple) -> bool:
+    """Alphabetical, or alphabetical with Neutral first or last: an order any tool may write
+    (Aff-Wild2's 7 classes are Neutral then alphabetical), so it identifies no dataset."""
+    rest = [c for c in canon if c != "neutral"]
+    alpha = sorted(rest)
+    return list(canon) in (sorted(canon), ["neutral"] + alpha, alpha + ["neutral"])
+
+
+def identify_taxonomy(class_names: Iterable[str], *, ordered: bool) -> "tuple[Taxonomy, str]":
+    """The one built-in taxonomy that class names identify, and why (one line).
+
+    A built-in taxonomy *fits* when it has every named class (by canonical emotion).
+    It is identified when it is the only fit (Aff-Wild2's Other: ``affwild2-expr8``),
+    or the only fit spelling every name as written, case aside (Contempt with Happy,
+    Sad: ``affectnet8``; with Happiness, Sadness: ``ferplus8``; Angry: ``fer2013-7``),
+    or, for names in a file order (``ordered``: ``p_<Class>`` columns, a header), the
+    only fit listing them in that order, unless the order is a generic one
+    (alphabetical, Neutral first or last then alphabetical) that any tool may write
+    (RAF-DB's Surprise, Fear, ... Neutral: ``rafdb7``). For ordered names the fit must
+    have exactly these classes.
+
+    Raises
+    ------
+    AmbiguousTaxonomyError
+        Several fit and none is identified: the message lists them and ``--taxonomy``.
+    ConfigError
+        A name is not a known emotion, two names are one emotion, or none fits.
+    """
+    names = tuple(str(c).strip() for c in class_names)
+    canon = tuple(canonical_name(c) for c in names)
+    if len(set(canon)) != len(canon):
+        raise ConfigError(f"class names map to the same emotion twice: {names}.")
+    want = set(canon)
+    fits = [t for t in TAXONOMIES.values()
+            if (set(t.canonical) == want if ordered else want <= set(t.canonical))]
+    if not fits:
+        raise ConfigError(f"no built-in taxonomy has the classes {', '.join(names)}; pass --taxonomy "
+                          "with a class list ('ClassA,ClassB,...').")
+    lower = {n.lower() for n in names}
+    spelled = [t for t in fits if lower <= {c.lower() for c in t.classes}]
+    if len(fits) == 1:
+        t = fits[0]
+        return t, f"taxonomy {t.name}: the only built-in label space with the classes {', '.join(names)}"
+    if len(spelled) == 1:
+        t = spelled[0]
+        return t, (f"taxonomy {t.name}: of {', '.join(f.name for f in fits)}, the only one spelling "
+                   f"the classes {', '.join(names)}")
+    if ordered and not _generic_order(canon):
+        same = [t for t in fits if t.canonical == canon]
+        if len(same) == 1:
+            return same[0], f"taxonomy {same[0].name}: its own class order {', '.join(names)}"
+    raise AmbiguousTaxonomyError(
+        f"the class names {', '.join(names)} fit several taxonomies ({', '.join(t.name for t in fits)}) "
+        "and identify none; pass --taxonomy NAME.")
+
+
+def infer_taxonomy(class_names: Iterable[str], *, ambiguous: str = "raise") -> Taxonomy:
     """Find the built-in taxonomy whose classes, *in this order*, are ``class_names``.
 
     Names are compared case-insensitively on their canonical emotion. When the
     same set of classes appears in another order (an alphabetical copy of
     AffectNet, say), a custom taxonomy with the given order is returned: the
-    order in the file is what the file's indices mean.
+    order in the file is what the file's indices mean. A built-in's order is used
+    only when the names identify it (:func:`identify_taxonomy`): Aff-Wild2's 7
+    classes in their order (Neutral, then alphabetical) are what any 7-class tool
+    writes, and fit AffectNet, RAF-DB and FER2013 as well, so they raise
+    :class:`AmbiguousTaxonomyError` (``ambiguous="custom"``: a custom taxonomy in the
+    file's order instead, for predictions whose taxonomy the truth decides).
 
     Raises
     ------
@@ -201,9 +268,11 @@ def infer_taxonomy(class_names: Iterable[str]) -> Taxonomy:
     """
     names = tuple(str(c) for c in class_names)
     canon = tuple(canonical_name(c) for c in names)
-    for tax in TAXONOMIES.values():
-        if tax.canonical == canon:
-            return tax
     if len(set(canon)) != len(canon):
         raise ConfigError(f"class names map to the same emotion twice: {names}.")
+    for tax in TAXONOMIES.values():
+        if tax.canonical == canon:
+            if ambiguous == "custom":
+                break
+            return identify_taxonomy(names, ordered=True)[0]
     return Taxonomy("custom", names, source="inferred from the file's probability columns")

@@ -125,6 +125,8 @@ def _print_report(report) -> None:
     else:
         what = " and ".join({"va": "valence/arousal", "au": "action units"}[t] for t in tasks)
     console.print(f"[bold]{report.source}[/bold]  {what}", highlight=False)
+    if report.taxonomy_reason and "expression" in tasks:
+        console.print(report.taxonomy_reason, markup=False)
     for line in exclusion_lines(report.exclusions, report.n_samples, tasks=tasks):
         console.print(line, markup=False)
     suspect = report.class_order is not None or report.va_order is not None

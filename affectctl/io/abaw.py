@@ -147,7 +147,7 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
         frames.append(pd.DataFrame(cols))
     frame = pd.concat(frames, ignore_index=True)
     if taxonomy is None:
-        taxonomy = infer_taxonomy(header) if task == "expr" else get_taxonomy("affwild2-expr8")
+        taxonomy = _header_taxonomy(header) if task == "expr" else get_taxonomy("affwild2-expr8")
     dump = _validated(frame, taxonomy, pred_dir, ann_src, pred_src,
                       {"format": f"abaw-{task}-folders", "annotations": str(ann_dir)})
     if task != "expr":
@@ -227,6 +227,16 @@ def _isfloat(x: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _header_taxonomy(header):
+    """The taxonomy of an EXPR header: an Aff-Wild2 file's own 7 (ABAW2) or 8 (ABAW3+) classes
+    in Aff-Wild2's order are Aff-Wild2's; other headers as :func:`infer_taxonomy` reads them."""
+    canon = tuple(canonical_name(c) for c in header)
+    for name in ("affwild2-expr8", "affwild2-expr7"):
+        if get_taxonomy(name).canonical == canon:
+            return get_taxonomy(name)
+    return infer_taxonomy(header)
 
 
 def read_abaw_mtl(predictions: "str | Path", annotations: "str | Path", *, taxonomy="affwild2-expr8") -> Dump:
@@ -377,7 +387,7 @@ def read_abaw_truth(path: "str | Path", *, taxonomy=None):
     video = np.asarray(videos, dtype=object)
     kw: dict = {}
     if task == "expr":
-        tax = get_taxonomy(taxonomy) if taxonomy is not None else infer_taxonomy(header)
+        tax = get_taxonomy(taxonomy) if taxonomy is not None else _header_taxonomy(header)
         kw["y_true"] = np.where(values[:, 0] < 0, -1, values[:, 0]).astype(np.int64)
     else:
         tax = get_taxonomy(taxonomy or "affwild2-expr8")

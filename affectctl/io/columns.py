@@ -209,7 +209,9 @@ def _au_prediction(frame: pd.DataFrame, col: str, source: str) -> np.ndarray:
     return native >= 0.5
 
 
-def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str) -> Taxonomy:
+def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str, meta: "dict | None" = None) -> Taxonomy:
+    """``taxonomy``, else the one the ``p_<Class>`` columns or the label names identify
+    (:func:`affectctl.taxonomies.identify_taxonomy`; why is written to ``meta``)."""
     if taxonomy is not None:
         try:
             return get_taxonomy(taxonomy)
@@ -226,9 +228,36 @@ def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str) -> Taxonomy:
             _missing_class_column(tax, source)
             _zero_extra_class_column(frame, tax, source)
         return tax
+    names = label_names(frame)
+    if names:
+        from ..taxonomies import identify_taxonomy
+
+        try:
+            tax, why = identify_taxonomy(names, ordered=False)
+        except ConfigError as exc:
+            raise DumpFormatError(str(exc), file=source, column="y_true") from None
+        if meta is not None:
+            meta["taxonomy_reason"] = why + " (names in y_true/y_pred)"
+        return tax
     raise DumpFormatError(
         "cannot infer the taxonomy (no p_<Class> columns and no metadata); pass --taxonomy.",
         file=source)
+
+
+def label_names(frame: pd.DataFrame, columns=("y_true", "y_pred")) -> list:
+    """The distinct class names written in the label columns, in order of appearance
+    (empty when the labels are indices; the exclusion code -1 is not a name)."""
+    seen: dict = {}
+    for col in columns:
+        if col not in frame.columns:
+            continue
+        raw = frame[col].dropna()
+        if raw.empty or pd.to_numeric(raw, errors="coerce").notna().all():
+            continue
+        for v in pd.unique(raw.astype(str).str.strip()):
+            if v and v != str(EXPR_EXCLUDED) and pd.isna(pd.to_numeric(v, errors="coerce")):
+                seen.setdefault(v, None)
+    return list(seen)
 
 
 def _first_unknown_class_column(pcols: list) -> str:
@@ -302,7 +331,7 @@ def dump_from_frame(frame: pd.DataFrame, taxonomy: "str | Taxonomy | None" = Non
                               file=source, column="sample_id")
     if "y_true" not in frame.columns:
         raise DumpFormatError("required column is missing.", file=source, column="y_true")
-    tax = _resolve_taxonomy(frame, taxonomy, source)
+    tax = _resolve_taxonomy(frame, taxonomy, source, meta)
 
     sid = frame["sample_id"]
     blank = (sid.isna() | (sid.astype(str).str.strip() == "")).to_numpy()

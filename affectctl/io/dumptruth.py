@@ -100,6 +100,17 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
     _check_unique(ids, str(path))
     tax = get_taxonomy(taxonomy) if taxonomy is not None else file_taxonomy(meta, path)
     y = None
+    if "y_true" in frame.columns and tax is None:
+        from .columns import label_names
+        from ..taxonomies import identify_taxonomy
+
+        names = label_names(frame, ("y_true",))
+        if names:
+            try:
+                tax, why = identify_taxonomy(names, ordered=False)
+            except ConfigError as exc:
+                raise DumpFormatError(str(exc), file=path, column="y_true") from None
+            meta = {**meta, "taxonomy_reason": why + " (names in y_true)"}
     if "y_true" in frame.columns:
         if tax is None:
             raise DumpFormatError("y_true needs its taxonomy: pass --taxonomy (the predictions name "

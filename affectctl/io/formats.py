@@ -188,10 +188,12 @@ def prediction_taxonomy(path) -> "object | None":
     pcols = [c[2:] for c in table_fields(path) if c.startswith("p_")]
     if not pcols:
         return None
-    from ..taxonomies import infer_taxonomy
+    from ..taxonomies import AmbiguousTaxonomyError, infer_taxonomy
 
     try:
         return infer_taxonomy(pcols)
+    except AmbiguousTaxonomyError as exc:
+        raise DumpFormatError(str(exc), file=path, column="p_" + pcols[0]) from None
     except ConfigError:
         return None
 

@@ -176,7 +176,7 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
         from ..taxonomies import infer_taxonomy
 
         try:
-            own = infer_taxonomy(c[2:] for c in pcols)
+            own = infer_taxonomy((c[2:] for c in pcols), ambiguous="custom")
         except ConfigError as exc:
             raise DumpFormatError(f"cannot read the classes of the p_ columns: {exc}", file=path,
                                   column=pcols[0]) from None
