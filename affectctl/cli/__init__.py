@@ -14,7 +14,7 @@ from ._app import app
 
 # Command modules register themselves on `app` when imported.
 # Command modules register themselves on `app` when imported.
-for _name in ("audit", "compare", "power", "train", "report", "diagnose", "formats", "inspect"):
+for _name in ("audit", "compare", "power", "train", "report", "diagnose", "formats", "inspect", "export"):
     importlib.import_module(f"{__name__}.{_name}")
 
 __all__ = ["app", "main"]

@@ -40,9 +40,16 @@ def audit_cli(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     require: Annotated[Optional[list[str]], typer.Option(
         "--require", help="CI gate such as 'expr_macro_f1>=0.40' (repeatable); exit 1 if one fails.")] = None,
+    check_submission: Annotated[bool, typer.Option(
+        "--check-submission", help="Only check FILE, an ABAW submission folder, against the --truth "
+                                   "annotations (every video, its header, its line count, its values); "
+                                   "name the first problem and exit 1.")] = False,
 ) -> None:
     """Validate FILE, print counts, exclusions, official scores, per-class F1, geometry
     metrics and the confusion matrix; warn when the class order looks wrong."""
+    if check_submission:
+        _check_submission(file, truth)
+        return
     from ..audit import audit
     from ..io.formats import split_format_names
     from ..io.readers import read_predictions
@@ -64,6 +71,20 @@ def audit_cli(
             value = f"n/a: {report.na_reason(r.metric)}" if v != v else f"value {v:.6g}"
             err_console.print(f"affectctl: requirement failed: {r} ({value})", markup=False)
         raise typer.Exit(code=1)
+
+
+def _check_submission(folder: Path, truth: Optional[Path]) -> None:
+    from ..errors import ConfigError
+    from ..io.abaw_export import check_submission
+
+    if truth is None:
+        raise ConfigError("`--check-submission` needs the annotations: --truth ANNOTATIONS.")
+    problem = check_submission(folder, truth)
+    if problem is not None:
+        err_console.print(f"affectctl: submission problem: {problem}", markup=False)
+        raise typer.Exit(code=1)
+    console.print(f"{folder}: the submission matches {truth} (every video, header, line count and "
+                  "value).", markup=False, highlight=False)
 
 
 #: Scores computed from the predicted labels, which a wrong class order corrupts.

@@ -146,6 +146,16 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
                 cols[f"au{num}_pred"] = v_pred[:, j]
         frames.append(pd.DataFrame(cols))
     frame = pd.concat(frames, ignore_index=True)
+    # a frame predicted as the missing value (-1 EXPR/AU, -5 VA; no face found, or written so
+    # by `affectctl export` for a frame the dump lacked) has no prediction: left out, counted
+    missing = _no_prediction(frame, task)
+    if missing.any():
+        keep = np.flatnonzero(~missing)
+        if keep.size == 0:
+            raise DumpFormatError("every frame's prediction is the missing value (-1 / -5).", file=pred_dir)
+        frame = frame.iloc[keep].reset_index(drop=True)
+        ann_src = [ann_src[i] for i in keep]
+        pred_src = [pred_src[i] for i in keep]
     if taxonomy is None:
         taxonomy = _header_taxonomy(header) if task == "expr" else get_taxonomy("affwild2-expr8")
     dump = _validated(frame, taxonomy, pred_dir, ann_src, pred_src,
@@ -153,7 +163,19 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
     if task != "expr":
         # the placeholder labels above are not annotations: the file has no expression task
         dump.exclusions.pop("expr", None)
+    if missing.any():
+        dump.exclusions["abaw_no_prediction"] = int(missing.sum())
     return dump
+
+
+def _no_prediction(frame: pd.DataFrame, task: str) -> np.ndarray:
+    """Rows whose prediction is the ABAW missing value: -1 (EXPR; every AU), -5 (VA)."""
+    if task == "expr":
+        return (frame["y_pred"] == EXPR_EXCLUDED).to_numpy()
+    if task == "va":
+        return ((frame["v_pred"] == -5) & (frame["a_pred"] == -5)).to_numpy()
+    cols = [c for c in frame.columns if c.endswith("_pred") and c.startswith("au")]
+    return (frame[cols] == -1).all(axis=1).to_numpy()
 
 
 def _validated(frame: pd.DataFrame, taxonomy, source: Path, ann_src: list, pred_src: list,

@@ -169,7 +169,8 @@ _READ_COUNTS = (("openface_unsuccessful", "OpenFace frames with success 0"),
                 ("pyfeat_other_faces", "other faces in an image"),
                 ("deepface_other_faces", "other faces in an image"),
                 ("scores_softmaxed", "score rows taken as logits (softmax)"),
-                ("proba_dropped_class_top", "rows whose top class is outside the taxonomy"))
+                ("proba_dropped_class_top", "rows whose top class is outside the taxonomy"),
+                ("abaw_no_prediction", "ABAW frames without a prediction (-1 / -5)"))
 
 
 def exclusion_lines(exclusions: dict, n_samples: "int | None" = None, tasks=None) -> list:
