@@ -329,6 +329,7 @@ class AuditReport:
     tasks: tuple = ("expression",)
     au_support: dict = field(default_factory=dict)
     taxonomy_reason: str = ""
+    ignored_columns: dict = field(default_factory=dict)
 
     def na_reason(self, metric: str) -> str:
         """Why ``metric`` is n/a (NaN): the AUs of a fixed-set AU score that have no
@@ -354,6 +355,7 @@ class AuditReport:
             "source": self.source,
             "taxonomy": self.taxonomy,
             "taxonomy_reason": self.taxonomy_reason,
+            "ignored_columns": self.ignored_columns,
             "classes": list(self.classes),
             "geometry": self.geometry,
             "geometry_reason": self.geometry_reason,
@@ -423,6 +425,7 @@ def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int 
         requirements=checked, failed_requirements=failed,
         geometry_reason=choice.reason, tasks=dump.tasks, au_support=_au_support(dump),
         taxonomy_reason=str((dump.metadata or {}).get("taxonomy_reason", "")),
+        ignored_columns=dict((dump.metadata or {}).get("ignored_columns") or {}),
     )
 
 

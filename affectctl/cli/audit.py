@@ -150,6 +150,9 @@ def _print_report(report) -> None:
         console.print(report.taxonomy_reason, markup=False)
     for line in exclusion_lines(report.exclusions, report.n_samples, tasks=tasks):
         console.print(line, markup=False)
+    if report.ignored_columns:
+        console.print(f"columns not scored: {sum(report.ignored_columns.values())} ("
+                      + ", ".join(f"{g} {n}" for g, n in report.ignored_columns.items()) + ")", markup=False)
     suspect = report.class_order is not None or report.va_order is not None
     scores = Table(title="Scores", show_header=True, header_style="bold")
     scores.add_column("metric")

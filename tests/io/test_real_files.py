@@ -77,6 +77,10 @@ def test_pyfeat_2x_audits_against_its_own_argmax_and_va(tmp_path):
     assert set(dump.tasks) >= {"expression", "va"}
     assert m["accuracy"] == 1.0 and m["va_ccc_valence"] == pytest.approx(1.0)
     assert m["va_ccc_arousal"] == pytest.approx(1.0)
+    r = runner.invoke(app, ["audit", str(PYFEAT2), "--truth", str(truth), "--taxonomy", "affectnet7"])
+    assert r.exit_code == 0, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.startswith("columns not scored: 2152 (")]
+    assert len(lines) == 1 and "identity embedding 513" in lines[0] and "blendshape 52" in lines[0]
 
 
 def _openface_truth(tmp_path, seed=3):
