@@ -22,7 +22,7 @@ Expression Recognition with Crowd-Sourced Label Distribution", ICMI 2016; the
 ten taggers' votes per image (taxonomy ``ferplus8``); rows with an empty image name
 are images FERPlus dropped (excluded, counted, and not expected among predictions).
 Their ids are ``<no name, line N>`` (N the file line): image names are compact
-(``fer0028638.png`` is on line 28,713, not 28,640), so an id built from the row
+(``fer0028638.png`` is data row 28,709, on line 28,711), so an id built from the row
 number, as FER2013's, would name a real image. The release lists four images twice
 (``fer0006953.png``, ``fer0011785.png``, ``fer0008403.png`` in Training with the same
 votes; ``fer0033120.png`` in PrivateTest once Neutral, once NF): identical rows
