@@ -56,6 +56,9 @@ def _header(path: Path) -> list:
     from ._tables import header_fields
     from .dumptruth import table_fields
 
+    if path.is_dir():
+        first = next(iter(sorted(path.glob("*.txt"))), None)
+        return header_fields(first) if first is not None else []
     if not path.is_file():
         return []
     if path.suffix.lower() == ".parquet":
@@ -84,6 +87,8 @@ def _reason(name: str, header: list, default: str) -> str:
 
 def _columns(fmt: str, header: list, meta: dict) -> tuple[list, dict]:
     """``(columns read, {group: count} of columns ignored)``."""
+    if fmt == "abaw":
+        return list(header), {}
     if meta.get("ferplus_file") == "label.csv":
         return ["field 1 (image name)", "fields 3-12 (votes)"], {"face box (field 2)": 1}
     if "columns_read" in meta:
@@ -185,7 +190,6 @@ def _inspect(path, truth, fmt, truth_format, mapping, id_column, taxonomy, forma
         t = formats.read_truth(path, truth_format=f.name, taxonomy=taxonomy)
         read, ignored = _columns(f.name, header, t.metadata)
         tasks = [k for k, v in (("expr", t.y_true), ("va", t.va_true), ("au", t.au_true)) if v is not None]
-        order = np.argsort(t.rows, kind="stable") if t.rows is not None else np.arange(t.n_rows)
         excl = {k: int(np.asarray(v).sum()) for k, v in t.excluded.items()}
         for key in ("ferplus_duplicates_collapsed",):
             if t.metadata.get(key):
@@ -193,7 +197,7 @@ def _inspect(path, truth, fmt, truth_format, mapping, id_column, taxonomy, forma
         return {"format": f.name, "format_reason": reason, "kind": "truth", "rows": t.n_rows,
                 "tasks": tasks, "classes": {"file": list(t.taxonomy.classes),
                                             "mapped": list(t.taxonomy.classes), "taxonomy": t.taxonomy.name},
-                "id_scheme": ID_SCHEMES.get(f.name, ""), "ids": [str(s) for s in t.sample_id[order]],
+                "id_scheme": ID_SCHEMES.get(f.name, ""), "ids": [str(s) for s in t.sample_id],
                 "columns_read": read, "ignored_columns": _ignored(ignored), "exclusions": excl}
     if truth is not None:
         d = read_predictions(path, annotations=truth, taxonomy=taxonomy, format=fmt, truth_format=truth_format,
@@ -226,12 +230,11 @@ def _ignored(groups: dict) -> dict:
 
 def _from_predictions(p, name, reason, header, taxonomy) -> dict:
     read, ignored = _columns(name, header, p.metadata)
-    order = np.argsort(p.rows, kind="stable") if p.rows is not None else np.arange(len(p.sample_id))
     return {"format": name, "format_reason": reason, "kind": "predictions", "rows": int(len(p.sample_id)),
             "tasks": _tasks_of_predictions(p),
             "classes": {"file": list(p.classes), "mapped": _mapped(p.classes, taxonomy),
                         "taxonomy": None if taxonomy is None else taxonomy.name},
-            "id_scheme": ID_SCHEMES.get(name, ""), "ids": [str(s) for s in np.asarray(p.sample_id)[order]],
+            "id_scheme": ID_SCHEMES.get(name, ""), "ids": [str(s) for s in np.asarray(p.sample_id)],
             "columns_read": read, "ignored_columns": _ignored(ignored), "exclusions": _plain(p.exclusions)}
 
 
