@@ -38,4 +38,4 @@ def inspect_cli(
         typer.echo(json.dumps(info, indent=2))
         return
     for line in inspect_lines(info):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
+        console.print(line, markup=False, highlight=False)
