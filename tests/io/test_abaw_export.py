@@ -88,6 +88,7 @@ def test_export_va_and_au_audit_to_the_dumps_numbers(tmp_path, task, keys):
     r = runner.invoke(app, ["export", str(dump), "--format", f"abaw-{task}", "--out", str(out), "--taxonomy", "affwild2-expr8",
                             "--truth", str(ann[task.upper()])])
     assert r.exit_code == 0, r.output
+    assert check_submission(out, ann[task.upper()]) is None
     d = _audit([str(dump)])["metrics"]
     s = _audit([str(out), "--truth", str(ann[task.upper()])])["metrics"]
     for k in keys:
@@ -147,3 +148,21 @@ def test_export_refuses_ids_without_frames(tmp_path):
     r = runner.invoke(app, ["export", str(f), "--format", "abaw-expr", "--out", str(tmp_path / "o"),
                             "--taxonomy", "affwild2-expr8"])
     assert r.exit_code == 2 and "is not '<video>/<frame>'" in r.output
+
+
+def test_export_a_prediction_only_dump_of_a_test_set(tmp_path):
+    """Test labels are withheld: the dump has p_<Class> columns and no y_true."""
+    rng = np.random.default_rng(4)
+    p = rng.dirichlet(np.ones(8), size=30)
+    frame = pd.DataFrame({"sample_id": [f"clip/{f:05d}" for f in range(1, 31) if f != 7]})
+    for k, c in enumerate(CLASSES):
+        frame[f"p_{c}"] = np.delete(p[:, k], 6)
+    f = tmp_path / "test_predictions.csv"
+    frame.to_csv(f, index=False)
+    out = tmp_path / "sub"
+    r = runner.invoke(app, ["export", str(f), "--format", "abaw-expr", "--out", str(out)])
+    assert r.exit_code == 0 and "1 frame(s) the dump lacks written as -1" in r.output, r.output
+    lines = (out / "clip.txt").read_text().splitlines()
+    want = np.delete(p, 6, axis=0).argmax(axis=1).tolist()
+    assert lines[0] == ",".join(CLASSES) and lines[7] == "-1"
+    assert [int(x) for x in lines[1:7] + lines[8:]] == want
