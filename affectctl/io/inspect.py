@@ -148,24 +148,20 @@ def inspect_file(path, *, truth=None, fmt=None, truth_format=None, mapping=None,
         ``exclusions`` (what the reader, or the pairing with ``truth``, left out),
         ``warnings`` (messages raised while reading, in order).
     """
-    from . import formats
-    from .dumps import read_dump
-    from .readers import read_predictions
-
     path = Path(path)
-    caught: list = []
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always")
-        out = _inspect(path, truth, fmt, truth_format, mapping, id_column, taxonomy, formats, read_dump,
-                       read_predictions)
+        out = _inspect(path, truth, fmt, truth_format, mapping, id_column, taxonomy)
         caught = [str(m.message) for m in w]
     out["warnings"] = list(dict.fromkeys(caught))
     return out
 
 
-def _inspect(path, truth, fmt, truth_format, mapping, id_column, taxonomy, formats, read_dump,
-             read_predictions) -> dict:
+def _inspect(path: Path, truth, fmt, truth_format, mapping, id_column, taxonomy) -> dict:
     from ..errors import DumpFormatError
+    from . import formats
+    from .dumps import read_dump
+    from .readers import read_predictions
 
     header = _header(path)
     if fmt or mapping:

@@ -6,13 +6,12 @@ Numbers are checked against pandas reading the same file and scikit-learn scorin
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import f1_score
 from typer.testing import CliRunner
 
 from affectctl.audit import audit
