@@ -63,8 +63,8 @@ def _audit(args):
 def test_export_expr_then_audit_reproduces_the_dumps_macro_f1_exactly(tmp_path):
     dump, frame, ann, missing = _case(tmp_path)
     out = tmp_path / "sub"
-    r = runner.invoke(app, ["export", str(dump), "--format", "abaw-expr", "--out", str(out), "--taxonomy", "affwild2-expr8",
-                            "--truth", str(ann["EXPR"])])
+    r = runner.invoke(app, ["export", str(dump), "--format", "abaw-expr", "--out", str(out),
+                            "--taxonomy", "affwild2-expr8", "--truth", str(ann["EXPR"])])
     assert r.exit_code == 0, r.output
     assert f"{missing} frame(s) the dump lacks written as -1" in r.output
     first = (out / "vidA.txt").read_text().splitlines()
@@ -85,8 +85,8 @@ def test_export_expr_then_audit_reproduces_the_dumps_macro_f1_exactly(tmp_path):
 def test_export_va_and_au_audit_to_the_dumps_numbers(tmp_path, task, keys):
     dump, frame, ann, missing = _case(tmp_path, seed=1)
     out = tmp_path / "sub"
-    r = runner.invoke(app, ["export", str(dump), "--format", f"abaw-{task}", "--out", str(out), "--taxonomy", "affwild2-expr8",
-                            "--truth", str(ann[task.upper()])])
+    r = runner.invoke(app, ["export", str(dump), "--format", f"abaw-{task}", "--out", str(out),
+                            "--taxonomy", "affwild2-expr8", "--truth", str(ann[task.upper()])])
     assert r.exit_code == 0, r.output
     assert check_submission(out, ann[task.upper()]) is None
     d = _audit([str(dump)])["metrics"]
