@@ -323,13 +323,13 @@ class AuditReport:
     class_support: dict
     class_order: ClassOrderFinding | None = None
     va_order: VAOrderFinding | None = None
+    taxonomy_reason: str = ""
+    ignored_columns: dict = field(default_factory=dict)
     requirements: list = field(default_factory=list)
     failed_requirements: list = field(default_factory=list)
     geometry_reason: str = ""
     tasks: tuple = ("expression",)
     au_support: dict = field(default_factory=dict)
-    taxonomy_reason: str = ""
-    ignored_columns: dict = field(default_factory=dict)
 
     def na_reason(self, metric: str) -> str:
         """Why ``metric`` is n/a (NaN): the AUs of a fixed-set AU score that have no
@@ -422,10 +422,10 @@ def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int 
         class_order=check_class_order(cm, tax.classes),
         va_order=(check_order_from_va(dump.y_true, dump.va_true, tax)
                   if dump.va_true is not None and dump.expr_mask.any() else None),
-        requirements=checked, failed_requirements=failed,
-        geometry_reason=choice.reason, tasks=dump.tasks, au_support=_au_support(dump),
         taxonomy_reason=str((dump.metadata or {}).get("taxonomy_reason", "")),
         ignored_columns=dict((dump.metadata or {}).get("ignored_columns") or {}),
+        requirements=checked, failed_requirements=failed,
+        geometry_reason=choice.reason, tasks=dump.tasks, au_support=_au_support(dump),
     )
 
 
