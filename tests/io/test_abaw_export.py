@@ -8,11 +8,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import f1_score
 from typer.testing import CliRunner
 
 from affectctl.cli import app
-from affectctl.io.abaw_export import check_submission
+from affectctl.io.abaw_export import check_submission, export_abaw
 from affectctl.io.schema import ABAW_AUS
 
 runner = CliRunner()
@@ -166,3 +168,34 @@ def test_export_a_prediction_only_dump_of_a_test_set(tmp_path):
     want = np.delete(p, 6, axis=0).argmax(axis=1).tolist()
     assert lines[0] == ",".join(CLASSES) and lines[7] == "-1"
     assert [int(x) for x in lines[1:7] + lines[8:]] == want
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_export_then_read_back_pairs_every_dump_frame_with_its_prediction(tmp_path_factory, data):
+    """Property: whatever frames each video lacks, the folder read back holds exactly the
+    dump's frames, each with the dump's label, and counts the others as without prediction."""
+    from affectctl.io.abaw import read_abaw_folders
+
+    root = tmp_path_factory.mktemp("prop")
+    n_videos = data.draw(st.integers(1, 3))
+    ann, rows, total = root / "EXPR", [], 0
+    ann.mkdir()
+    for v in range(n_videos):
+        n = data.draw(st.integers(1, 12))
+        total += n
+        labels = data.draw(st.lists(st.integers(-1, 7), min_size=n, max_size=n))
+        (ann / f"v{v}.txt").write_text(",".join(CLASSES) + "\n" + "".join(f"{k}\n" for k in labels))
+        have = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        preds = data.draw(st.lists(st.integers(0, 7), min_size=n, max_size=n))
+        rows += [(f"v{v}/{f + 1:05d}", labels[f], preds[f]) for f in range(n) if have[f]]
+    if not rows:
+        return
+    dump = root / "d.csv"
+    pd.DataFrame(rows, columns=["sample_id", "y_true", "y_pred"]).to_csv(dump, index=False)
+    res = export_abaw(dump, "abaw-expr", root / "sub", truth=ann, taxonomy="affwild2-expr8")
+    assert res.missing == total - len(rows) and res.frames == total
+    back = read_abaw_folders(root / "sub", ann)
+    got = dict(zip(back.sample_id, back.y_pred))
+    assert got == {s: p for s, _, p in rows}
+    assert back.exclusions.get("abaw_no_prediction", 0) == total - len(rows)
