@@ -9,8 +9,12 @@ machine learning contests", ICONIP 2013; the Kaggle release)::
 ``emotion`` 0 Angry, 1 Disgust, 2 Fear, 3 Happy, 4 Sad, 5 Surprise, 6 Neutral
 (taxonomy ``fer2013-7``); ``Usage`` is the split (Training, PublicTest, PrivateTest).
 Images have no name: a sample is its row number within the file, 0-based, written
-``fer%07d`` as FERPlus names the images it cuts from this file (``fer0000000.png``
-is row 0). Predictions may give that name (with any extension) or the bare row number.
+``fer%07d`` (``fer0000000`` is row 0). Predictions may give that name (with any
+extension) or the bare row number. These are *not* the names FERPlus gives the images
+it cuts from this file: ``fer2013new.csv`` (row for row the same images) numbers them
+its own way, and for 35,657 of the 35,887 rows the name differs from ``fer%07d`` of the
+row (``fer0028638.png`` is row 28,709); predictions keyed by FERPlus's names are scored
+against ``fer2013new.csv``.
 
 FERPlus (Barsoum, Zhang, Canton Ferrer & Zhang, "Training Deep Networks for Facial
 Expression Recognition with Crowd-Sourced Label Distribution", ICMI 2016; the
