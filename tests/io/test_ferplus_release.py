@@ -125,3 +125,12 @@ def test_label_csv_bad_box_names_the_line(tmp_path):
     f.write_text('a.png,"(0, 0, 48, 48)",1,0,0,0,0,0,0,9,0,0\nb.png,"(0, 0, 48)",1,0,0,0,0,0,0,9,0,0\n')
     with pytest.raises(DumpFormatError, match="line 2"):
         read_ferplus(f)
+
+
+def test_ferplus_names_are_not_fer2013_row_numbers():
+    """fer2013.csv's truth ids (fer%07d of the row) differ from FERPlus's own image names."""
+    ref = pd.read_csv(NEW, dtype={"Image name": str})
+    named = ref["Image name"].notna().to_numpy()
+    rows = np.array([f"fer{i:07d}.png" for i in range(len(ref))])
+    assert int((named & (ref["Image name"].to_numpy() != rows)).sum()) == 35657
+    assert ref["Image name"].iloc[28709] == "fer0028638.png"
