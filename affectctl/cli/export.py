@@ -18,8 +18,10 @@ def export_cli(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the submission into.")],
     truth: Annotated[Optional[Path], typer.Option("--truth", help="Annotation folder (abaw-mtl: file) whose "
                                                   "videos and frame counts the submission must match.")] = None,
-    taxonomy: Annotated[Optional[str], typer.Option(help="affwild2-expr8 (ABAW3+, default) or "
-                                                    "affwild2-expr7 (ABAW2).")] = None,
+    taxonomy: Annotated[Optional[str], typer.Option(help="The submission's classes: affwild2-expr8 (ABAW3+, "
+                                                    "the default) or affwild2-expr7 (ABAW2); also the "
+                                                    "dump's, when its labels are indices it names no "
+                                                    "taxonomy for.")] = None,
 ) -> None:
     """Write the official ABAW submission files: one <video>.txt per video with the official
     header and one line per frame (abaw-mtl: one file); frames the dump lacks are written as

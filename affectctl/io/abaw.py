@@ -282,8 +282,25 @@ def read_abaw_mtl(predictions: "str | Path", annotations: "str | Path", *, taxon
         frame[f"au{num}_pred"] = p[au]
     ann_src = [(ann_path, int(n)) for n in ann["_line"]]
     pred_src = [(pred_path, int(n)) for n in p["_line"]]
-    return _validated(frame, taxonomy, pred_path, ann_src, pred_src,
+    # an image predicted as the missing values throughout (-5,-5,-1,-1...: no face; how
+    # `affectctl export` writes an image the dump lacks) has no prediction: left out, counted
+    au_pred = [f"au{au[2:]}_pred" for au in ABAW_AUS]
+    missing = ((pd.to_numeric(frame["v_pred"], errors="coerce") == -5)
+               & (pd.to_numeric(frame["a_pred"], errors="coerce") == -5)
+               & (pd.to_numeric(frame["y_pred"], errors="coerce") == EXPR_EXCLUDED)
+               & (frame[au_pred].apply(pd.to_numeric, errors="coerce") == -1).all(axis=1)).to_numpy()
+    if missing.any():
+        keep = np.flatnonzero(~missing)
+        if keep.size == 0:
+            raise DumpFormatError("every image's prediction is the missing value.", file=pred_path)
+        frame = frame.iloc[keep].reset_index(drop=True)
+        ann_src = [ann_src[i] for i in keep]
+        pred_src = [pred_src[i] for i in keep]
+    dump = _validated(frame, taxonomy, pred_path, ann_src, pred_src,
                       {"format": "abaw-mtl", "annotations": str(ann_path)})
+    if missing.any():
+        dump.exclusions["abaw_no_prediction"] = int(missing.sum())
+    return dump
 
 
 def is_abaw_mtl(path: Path) -> bool:

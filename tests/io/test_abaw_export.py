@@ -199,3 +199,28 @@ def test_export_then_read_back_pairs_every_dump_frame_with_its_prediction(tmp_pa
     got = dict(zip(back.sample_id, back.y_pred))
     assert got == {s: p for s, _, p in rows}
     assert back.exclusions.get("abaw_no_prediction", 0) == total - len(rows)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_export_mtl_against_its_annotation_file_audits_to_the_dumps_numbers(tmp_path):
+    dump, frame, ann, missing = _case(tmp_path, seed=5)
+    # the multi-task annotation file: every frame of the per-video annotations, in video order
+    lines = ["image,valence,arousal,expression,aus"]
+    for v in sorted(p.stem for p in ann["EXPR"].glob("*.txt")):
+        e = (ann["EXPR"] / f"{v}.txt").read_text().split()[1:]
+        va = (ann["VA"] / f"{v}.txt").read_text().split()[1:]
+        au = (ann["AU"] / f"{v}.txt").read_text().split()[1:]
+        lines += [f"{v}/{i + 1:05d}.jpg,{va[i]},{e[i]},{au[i]}" for i in range(len(e))]
+    mtl = tmp_path / "mtl_annotations.txt"
+    mtl.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "sub"
+    r = runner.invoke(app, ["export", str(dump), "--format", "abaw-mtl", "--out", str(out),
+                            "--taxonomy", "affwild2-expr8", "--truth", str(mtl)])
+    assert r.exit_code == 0 and f"{missing} frame(s) the dump lacks" in r.output, r.output
+    assert check_submission(out, mtl) is None
+    d = _audit([str(dump)])["metrics"]
+    s = _audit([str(out / "predictions.txt"), "--truth", str(mtl)])
+    assert s["exclusions"]["abaw_no_prediction"] == missing
+    assert s["metrics"]["expr_macro_f1"] == d["expr_macro_f1"]
+    assert s["metrics"]["au_f1_mean"] == d["au_f1_mean"]
+    assert s["metrics"]["abaw_mtl_score"] == pytest.approx(d["abaw_mtl_score"], rel=1e-14)
