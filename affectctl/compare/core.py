@@ -23,6 +23,7 @@ from .parts import (
     _single_run_differences, _westfall_young, _without_uncoordinated,
 )
 from .result import ComparisonResult
+from .verdicts import choose_primary, primary_candidates, verdict_table
 
 __all__ = ["compare", "DEFAULT_METRICS", "SINGLE_RUN_NOTE"]
 
@@ -81,6 +82,22 @@ def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, cor
     return conditions
 
 
+def _check_level(name, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
+    return float(value)
+
+
+def _bootstrap_interval(boot, unit) -> dict:
+    """The paired-bootstrap percentile interval of a sample-level record, named as such."""
+    ok = np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high)
+    return {"ci_low": boot.ci_low, "ci_high": boot.ci_high,
+            "confidence": boot.confidence if ok else np.nan,
+            "ci_method": "bootstrap_percentile" if ok else None,
+            "estimate": boot.mean_diff,
+            "ci_n_resamples": boot.n_resamples}
+
+
 def compare(
     runs: RunSet,
     baseline: str,
@@ -102,6 +119,7 @@ def compare(
     rng: int = 0,
     progress=None,
     sums: str = "auto",
+    alpha: float = 0.05,
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -153,6 +171,9 @@ def compare(
         How the sample-level tests draw a replicate's unit sums on many samples (see
         :func:`affectctl.stats.samples.approximate_randomization`); each test's ``note``
         says which ran.
+    alpha : float, default 0.05
+        Level of the verdicts (``ComparisonResult.verdicts``) and of the primary test's
+        choice (:func:`affectctl.compare.verdicts.choose_primary`).
 
     Returns
     -------
@@ -165,6 +186,7 @@ def compare(
     from ..stats.correction import adjust_pvalues
 
     conditions = _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction)
+    alpha = _check_level("alpha", alpha)
     sums = check_choice("sums", sums, sample_stats.SUMS)
     for t in seed_tests:
         if t not in SEED_TESTS:
@@ -258,16 +280,21 @@ def compare(
                 if sample_metric == "expected_cost":
                     ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
                 with about(a, b):
+                    # the interval beside the sample-level p-value: the paired bootstrap over
+                    # the same unit and strata (AR has no interval of its own)
+                    boot = sample_stats.paired_bootstrap(
+                        use, sample_metric, unit=unit, n_resamples=n_resamples,
+                        alternative=alternative, rng=rng, context=ctx, sums=sums,
+                        return_null=True)
+                    res = boot
                     if sample_test == "ar":
                         res = sample_stats.approximate_randomization(
                             use, sample_metric, unit=unit, n_resamples=n_resamples,
                             alternative=alternative, rng=rng, context=ctx, sums=sums)
-                    else:
-                        res = sample_stats.paired_bootstrap(
-                            use, sample_metric, unit=unit, n_resamples=n_resamples,
-                            alternative=alternative, rng=rng, context=ctx, sums=sums)
-                out.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
-                            **res.to_record()})
+                rec = {"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
+                       **res.to_record()}
+                rec.update(_bootstrap_interval(boot, unit))
+                out.append(rec)
         if classifier_tests:
             for s, st in zip(seeds, strata):
                 with about(a, b, s):
@@ -314,6 +341,14 @@ def compare(
     for col, dtype in (("seed", object), ("run_seed", object), ("n", "Int64"), ("n_resamples", "Int64")):
         if col in comps:
             comps[col] = pd.array([r.get(col) for r in records], dtype=dtype)
+    for col, default in (("estimate", np.nan), ("ci_method", None)):
+        if col not in comps:
+            comps[col] = default
+    comps["ci_method"] = pd.array([m if isinstance(m, str) and m else None
+                                   for m in comps["ci_method"]], dtype=object)
+    # an interval's level means nothing without the interval
+    if "confidence" in comps:
+        comps["confidence"] = comps["confidence"].where(comps["ci_method"].notna())
     comps["p_adjusted"] = np.nan
     comps["p_adjust"] = "holm" if correction == "westfall-young" else correction
     for test, idx in comps.groupby("test").groups.items():
@@ -334,7 +369,15 @@ def compare(
     support = confusions[baseline][0].sum(axis=1)
     error_null = {c: error_distance_null(confusions[c].sum(axis=0), geo.cost, n_resamples=n_resamples,
                                          rng=rng) for c in conditions}
+    candidates = primary_candidates(seed_tests, sample_test)
+    primary = choose_primary(comps, candidates, alpha=alpha)
+    order = ((primary,) if primary else ()) + tuple(t for t in candidates if t != primary)
+    verdicts = verdict_table(comps, pairs, headline, primary_order=order, alpha=alpha,
+                             direction_of=metric_direction)
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
+                "alpha": alpha, "primary_test": primary,
+                "primary_unit": None if primary is None else ("seed" if primary in SEED_TESTS
+                                                              else unit),
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
                 "geometry_reason": choice.reason,
@@ -353,6 +396,7 @@ def compare(
 
     result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                               tuple(seeds), support, error_null, settings, differences=differences,
+                              verdicts=verdicts,
                               geometry_choice=choice,
                               geometry_permutation=geometry_permutation_tests(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
