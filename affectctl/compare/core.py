@@ -24,6 +24,7 @@ from .parts import (
 )
 from .result import ComparisonResult
 from .verdicts import choose_primary, primary_candidates, verdict_table
+from ..stats.equivalence import tost_bootstrap
 
 __all__ = ["compare", "DEFAULT_METRICS", "SINGLE_RUN_NOTE"]
 
@@ -88,6 +89,57 @@ def _check_level(name, value) -> float:
     return float(value)
 
 
+def _per_metric(name, value, headline) -> dict:
+    """``{metric: value}`` from one number (every headline metric) or a mapping (``"*"``: the rest)."""
+    from ..stats.equivalence import check_margin
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        v = check_margin(name, value)
+        return {m: v for m in headline}
+    unknown = [k for k in value if k != "*" and k not in headline]
+    if unknown:
+        raise ConfigError(f"`{name}` names metric(s) {unknown} that are not tested; tested: "
+                          f"{list(headline)}.")
+    default = value.get("*")
+    out = {m: check_margin(f"{name}[{m!r}]", value[m]) for m in headline if m in value}
+    if default is not None:
+        d = check_margin(f"{name}['*']", default)
+        out.update({m: d for m in headline if m not in out})
+    return {m: out[m] for m in headline if m in out}
+
+
+def _check_fraction(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ConfigError(f"`test_fraction` must be a number in the open interval (0, 1) "
+                          f"(n_test / (n_train + n_test)); got {value!r}.")
+    return float(value)
+
+
+def _seed_equivalence(a, b, metric, xa, xb, margin, rope, test_fraction, *, alpha, alternative,
+                      n_resamples, rng) -> list:
+    """Seed-level equivalence (paired-t and sign-flip TOST) and Bayesian ROPE records."""
+    from ..stats.bayes import bayes_correlated_t, bayes_signed_rank
+    from ..stats.equivalence import tost_paired_t, tost_signflip
+
+    out = []
+    if not (np.isfinite(xa).all() and np.isfinite(xb).all()):
+        return out
+    if margin is not None:
+        for res in (tost_paired_t(xa, xb, margin, alpha=alpha, alternative=alternative),
+                    tost_signflip(xa, xb, margin, alpha=alpha, alternative=alternative,
+                                  n_resamples=n_resamples, rng=rng)):
+            out.append({"a": a, "b": b, "metric": metric, **res.to_record(), "unit": "seed"})
+    if rope is not None:
+        res = bayes_signed_rank(xa, xb, rope, rng=rng)
+        out.append({"a": a, "b": b, "metric": metric, **res.to_record(), "unit": "seed"})
+        if test_fraction is not None:
+            res = bayes_correlated_t(xa, xb, rope, rho=test_fraction)
+            out.append({"a": a, "b": b, "metric": metric, **res.to_record(), "unit": "seed"})
+    return out
+
+
 def _bootstrap_interval(boot, unit) -> dict:
     """The paired-bootstrap percentile interval of a sample-level record, named as such."""
     ok = np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high)
@@ -120,6 +172,9 @@ def compare(
     progress=None,
     sums: str = "auto",
     alpha: float = 0.05,
+    margin=None,
+    rope=None,
+    test_fraction: float | None = None,
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -174,6 +229,23 @@ def compare(
     alpha : float, default 0.05
         Level of the verdicts (``ComparisonResult.verdicts``) and of the primary test's
         choice (:func:`affectctl.compare.verdicts.choose_primary`).
+    margin : float or dict, optional
+        Equivalence margin M in the metric's units: one number for every headline
+        metric, or ``{metric: M}`` (key ``"*"``: every other metric). Adds equivalence
+        records (:mod:`affectctl.stats.equivalence`): ``test="tost"`` (two-sided
+        ``alternative``) or ``"non_inferiority"`` (one-sided), from the paired
+        bootstrap over ``unit`` (``method="tost_bootstrap"``) and, with ≥ 2 seeds,
+        over seeds (``"tost_paired_t"``, ``"tost_signflip"``); the verdicts become
+        equivalent / not shown equivalent.
+    rope : float or dict, optional
+        Half-width R of a region of practical equivalence, as ``margin``. With ≥ 2
+        seeds adds ``test="bayes_signed_rank"`` records (``p_left, p_rope, p_right``
+        for a − b below −R, inside, above R; :mod:`affectctl.stats.bayes`; 50000
+        posterior samples seeded by ``rng``) and, with ``test_fraction``,
+        ``"bayes_correlated_t"`` records; ``p_rope`` goes into the verdicts.
+    test_fraction : float, optional
+        n_test / (n_train + n_test) of the runs, the Nadeau–Bengio correlation of the
+        Bayesian correlated t-test (run only when given).
 
     Returns
     -------
@@ -229,8 +301,13 @@ def compare(
         if unknown:
             raise ConfigError(f"metric(s) {unknown} are not available for these runs; available: "
                               f"{sorted(available)}.")
-        headline = tuple(metrics)
+        repeated = sorted({m for m in metrics if metrics.count(m) > 1})
+        headline = tuple(dict.fromkeys(metrics))      # a metric named twice is tested once
     _check_metrics_everywhere(table, sub, conditions, seeds, headline)
+    margins = _per_metric("margin", margin, headline)
+    ropes = _per_metric("rope", rope, headline)
+    if test_fraction is not None:
+        test_fraction = _check_fraction(test_fraction)
     has_group = all(d.group is not None for c in conditions for d in sub.runs[c].values())
     if unit is None:
         unit = "group" if has_group else "sample"
@@ -274,6 +351,12 @@ def compare(
                 with about(a, b):
                     res = seed_fns[t](xa, xb, alternative=alternative, **kw)
                 out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record()})
+            if len(seeds) >= 2:
+                with about(a, b):
+                    out.extend(_seed_equivalence(a, b, metric, xa, xb, margins.get(metric),
+                                                 ropes.get(metric), test_fraction, alpha=alpha,
+                                                 alternative=alternative, n_resamples=n_resamples,
+                                                 rng=rng))
             sample_metric = sample_statistic(metric, official)
             if sample_test != "none" and sample_metric is not None:
                 ctx, use = context, strata
@@ -295,6 +378,11 @@ def compare(
                        **res.to_record()}
                 rec.update(_bootstrap_interval(boot, unit))
                 out.append(rec)
+                if metric in margins:
+                    eq = tost_bootstrap(boot.null_distribution, boot.mean_diff, margins[metric],
+                                        n=boot.n, alpha=alpha, alternative=alternative,
+                                        seed=boot.seed, unit=unit)
+                    out.append({"a": a, "b": b, "metric": metric, **eq.to_record(), "unit": unit})
         if classifier_tests:
             for s, st in zip(seeds, strata):
                 with about(a, b, s):
@@ -351,7 +439,12 @@ def compare(
         comps["confidence"] = comps["confidence"].where(comps["ci_method"].notna())
     comps["p_adjusted"] = np.nan
     comps["p_adjust"] = "holm" if correction == "westfall-young" else correction
-    for test, idx in comps.groupby("test").groups.items():
+    # one family per test; the equivalence tests one per procedure (seed t, sign-flip, bootstrap)
+    family = comps["test"].astype(str)
+    if "method" in comps:
+        eq = comps["test"].isin(("tost", "non_inferiority"))
+        family = family.where(~eq, family + "/" + comps["method"].astype(str))
+    for test, idx in comps.groupby(family).groups.items():
         if correction == "westfall-young" and test == "signflip":
             comps.loc[idx, "p_adjusted"] = _westfall_young(comps.loc[idx], wide, seeds, alternative,
                                                            n_resamples, rng)
@@ -373,7 +466,10 @@ def compare(
     primary = choose_primary(comps, candidates, alpha=alpha)
     order = ((primary,) if primary else ()) + tuple(t for t in candidates if t != primary)
     verdicts = verdict_table(comps, pairs, headline, primary_order=order, alpha=alpha,
-                             direction_of=metric_direction)
+                             direction_of=metric_direction, margins=margins)
+    if metrics is not None and repeated:
+        notes.append(f"metric(s) {', '.join(repeated)} named more than once: tested once, "
+                     "counted once in every correction family")
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
                 "alpha": alpha, "primary_test": primary,
                 "primary_unit": None if primary is None else ("seed" if primary in SEED_TESTS
@@ -386,6 +482,7 @@ def compare(
                                for c in conditions},
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official, "mcnemar": mcnemar, "single_run": single_run,
+                "margins": margins, "ropes": ropes, "test_fraction": test_fraction,
                 "seed_tests_skipped": skipped_note, "sums": sums}
     differences = None
     if single_run:

@@ -492,6 +492,10 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     return table
 
 
+#: Records of ``result.comparisons`` that do not test "no difference" (no p-value column).
+_NOT_DIFFERENCE_TESTS = ("tost", "non_inferiority", "bayes_signed_rank", "bayes_correlated_t")
+
+
 def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
     """Every test of every comparison of every headline metric: the full statistics.
 
@@ -506,6 +510,9 @@ def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
         comps = comps[comps["run_seed"].isna()]
     order = (*SEED_TESTS, *SAMPLE_TESTS)
     present = list(dict.fromkeys(comps["test"])) if len(comps) else []
+    # equivalence and Bayesian records answer another question (in the verdicts and
+    # results.json); one column per test of no difference here
+    present = [t for t in present if t not in _NOT_DIFFERENCE_TESTS]
     tests = [t for t in order if t in present] + [t for t in present if t not in order]
     metrics = [m for m in result.headline_metrics if m in set(comps.get("metric", ()))]
     if not metrics:
