@@ -85,3 +85,56 @@ def test_primary_choice_and_verdict_rules():
     assert v["verdict"].tolist() == ["no difference shown"]
     assert v["ci_method"].tolist() == ["hodges_lehmann_walsh"]
     assert np.isnan(v["margin"].iloc[0]) and v["equivalence_test"].iloc[0] is None
+
+
+def test_a_repeated_metric_or_contrast_is_counted_once():
+    runs = load_runs(EXAMPLES, ["base", "circumplex", "uniform"])
+    kw = dict(n_resamples=199, rng=2, geometry_sensitivity=False, classifier_tests=False,
+              sample_test="none", seed_tests=("ttest",))
+    once = compare(runs, "base", ("circumplex",), metrics=["accuracy"], **kw)
+    twice = compare(runs, "base", ("circumplex",), metrics=["accuracy", "accuracy"], **kw)
+    assert twice.headline_metrics == ("accuracy",)
+    assert twice.comparisons["p_adjusted"].tolist() == once.comparisons["p_adjusted"].tolist()
+    assert any("named more than once" in w for w in twice.settings["warnings"])
+    # the official score and the metric it names are one metric
+    official = once.settings["official_score"]
+    both = compare(runs, "base", ("circumplex",), metrics=["official_score", official], **kw)
+    assert both.headline_metrics == ("official_score",)
+    # a contrast given twice, or reversed, is one comparison
+    three = compare(runs, "base", ("circumplex", "uniform"), metrics=["accuracy"],
+                    contrasts=[("circumplex", "uniform"), ("uniform", "circumplex"),
+                               ("uniform", "circumplex")], **kw)
+    assert len(three.pairs) == 3 and len(three.comparisons) == 3
+
+
+def test_rope_over_ten_seeds_agrees_with_baycomp(tmp_path):
+    """compare(rope=0.01) on 10 seeds: the three probabilities within 0.03 of baycomp."""
+    baycomp = pytest.importorskip("baycomp")
+    from affectctl.io.dumps import write_dump
+    from tests._synth import synthetic_frame
+
+    rng = np.random.default_rng(8)
+    for s in range(10):
+        f = synthetic_frame(300, seed=s, accuracy=0.6, va=False, au=False, proba=False)
+        write_dump(f, tmp_path / "A" / f"seed-{s}.csv")
+        y = f["y_true"].to_numpy()
+        right = rng.random(len(y)) < 0.6 + 0.005 * (s % 4)
+        f["y_pred"] = np.where(right, y, (y + 1) % 8)           # else another class
+        write_dump(f, tmp_path / "B" / f"seed-{s}.csv")
+    runs = load_runs(tmp_path, ["A", "B"], taxonomy="affwild2-expr8")
+    res = compare(runs, "A", ("B",), metrics=["accuracy"], rope=0.01, margin=0.03, n_resamples=199,
+                  rng=5, geometry_sensitivity=False, classifier_tests=False, sample_test="none")
+    row = res.comparisons[res.comparisons["test"] == "bayes_signed_rank"].iloc[0]
+    m = res.metrics[res.metrics["metric"] == "accuracy"].pivot(index="seed", columns="condition",
+                                                                  values="value")
+    ref = baycomp.SignedRankTest.probs(m["A"].to_numpy(), m["B"].to_numpy(), 0.01,
+                                       nsamples=20000, random_state=0)
+    assert (row["p_left"], row["p_rope"], row["p_right"]) == pytest.approx(ref, abs=0.03)
+    assert row["n_samples"] == 50000 and row["seed"] == 5
+    v = res.verdicts.iloc[0]
+    assert v["p_rope"] == row["p_rope"]
+    assert v["test"] == "wilcoxon" and v["ci_method"] == "hodges_lehmann_walsh"   # 10 seeds
+    # 10 seeds: bootstrap intervals of the effect sizes are given
+    w = res.comparisons[res.comparisons["test"] == "wilcoxon"].iloc[0]
+    assert w["effect_ci_method"] == "bootstrap_bca_seeds"
+    assert w["cohen_dz_ci_low"] <= w["cohen_dz"] <= w["cohen_dz_ci_high"]
