@@ -53,7 +53,7 @@ class ComparisonResult:
         One run per condition only (else None): one row per (a, b, metric) for every
         headline metric the sample-level engine knows and every ``f1:<Class>``:
         ``a, b, metric, value_a, value_b, mean_diff, ci_low, ci_high, confidence,
-        unit, n, n_resamples, seed, method`` — the paired-bootstrap percentile CI of
+        unit, n, n_resamples, seed, method, ci_method`` — the paired-bootstrap percentile CI of
         metric(a) − metric(b) (:func:`affectctl.stats.samples.paired_bootstrap`).
     geometry_choice : GeometryChoice or None
         The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
