@@ -2,56 +2,110 @@
 
 Per-seed prediction dumps in; official benchmark metrics, error geometry, paired
 statistics over seeds and samples, rare-pair diagnostics, tables and figures out.
-``import affectctl`` loads neither torch nor POT; the training core lives in
-``affectctl.train`` (the ``train`` extra).
+
+The public API is the names in :data:`__all__`; everything else is internal and may
+change without notice. A typical session::
+
+    import affectctl
+
+    runs = affectctl.load_runs("examples/runs", ["base", "circumplex", "uniform"])
+    result = affectctl.compare(runs, "base", ("circumplex", "uniform"))
+    result                      # a compact summary (an HTML table in a notebook)
+    result.to_frame()           # one tidy row per (a, b, metric, test)
+    affectctl.write_report(result, "reports/main")
+
+Attributes load lazily (PEP 562): ``import affectctl`` imports none of numpy's heavy
+neighbours (SciPy's optimisers, statsmodels, numba, matplotlib, torch); each public
+name imports its module the first time it is used. The training core lives in
+:mod:`affectctl.train` (the ``train`` extra).
 """
 
-from .audit import audit
-from .circumplex import GEOMETRIES, Geometry, cost_matrix, get_geometry
-from .compare import ComparisonResult, compare
-from .io.dumps import dump_from_frame, read_dump, write_dump
-from .errors import (
-    AffectctlError,
-    ConfigError,
-    DegenerateDataWarning,
-    InputWarning,
-    DumpFormatError,
-    PairingError,
-    TrainingError,
-)
-from .metrics.registry import compute_metrics
-from .io.readers import read_predictions
-from .io.runs import RunSet, load_runs
-from .io.schema import Dump
-from .taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "AffectctlError",
-    "ComparisonResult",
-    "RunSet",
-    "audit",
-    "compare",
-    "compute_metrics",
-    "load_runs",
-    "read_predictions",
-    "ConfigError",
-    "DegenerateDataWarning",
-    "InputWarning",
-    "Dump",
-    "DumpFormatError",
-    "GEOMETRIES",
-    "Geometry",
-    "PairingError",
-    "TrainingError",
-    "TAXONOMIES",
-    "Taxonomy",
-    "cost_matrix",
-    "dump_from_frame",
-    "get_geometry",
-    "get_taxonomy",
-    "read_dump",
-    "write_dump",
-    "__version__",
-]
+from ._version import __version__
+
+#: Public name -> the module that defines it (imported on first use).
+_LAZY = {
+    # reading predictions
+    "read_predictions": "affectctl.io.paired",
+    "read_dump": "affectctl.io.dumps",
+    "write_dump": "affectctl.io.dumps",
+    "dump_from_frame": "affectctl.io.dumps",
+    "load_runs": "affectctl.io.runs",
+    "RunSet": "affectctl.io.runs",
+    "Dump": "affectctl.io.schema",
+    # analyses
+    "audit": "affectctl.audit",
+    "AuditReport": "affectctl.audit",
+    "compare": "affectctl.compare",
+    "ComparisonResult": "affectctl.compare",
+    "diagnose": "affectctl.diagnose",
+    "DiagnosisResult": "affectctl.diagnose",
+    "power": "affectctl.stats.power",
+    "PowerReport": "affectctl.stats.power",
+    "compute_metrics": "affectctl.metrics.registry",
+    # reports
+    "write_report": "affectctl.report.writer",
+    # vocabularies
+    "GEOMETRIES": "affectctl.circumplex",
+    "Geometry": "affectctl.circumplex",
+    "cost_matrix": "affectctl.circumplex",
+    "get_geometry": "affectctl.circumplex",
+    "TAXONOMIES": "affectctl.taxonomies",
+    "Taxonomy": "affectctl.taxonomies",
+    "get_taxonomy": "affectctl.taxonomies",
+    # errors and warnings
+    "AffectctlError": "affectctl.errors",
+    "ConfigError": "affectctl.errors",
+    "DumpFormatError": "affectctl.errors",
+    "PairingError": "affectctl.errors",
+    "TrainingError": "affectctl.errors",
+    "DegenerateDataWarning": "affectctl.errors",
+    "InputWarning": "affectctl.errors",
+}
+
+#: Public names whose attribute in their module is named differently.
+_RENAMED = {"power": "power_analysis"}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), _RENAMED.get(name, name))
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
+    from .audit import AuditReport, audit
+    from .circumplex import GEOMETRIES, Geometry, cost_matrix, get_geometry
+    from .compare import ComparisonResult, compare
+    from .diagnose import DiagnosisResult, diagnose
+    from .errors import (
+        AffectctlError,
+        ConfigError,
+        DegenerateDataWarning,
+        DumpFormatError,
+        InputWarning,
+        PairingError,
+        TrainingError,
+    )
+    from .io.dumps import dump_from_frame, read_dump, write_dump
+    from .io.paired import read_predictions
+    from .io.runs import RunSet, load_runs
+    from .io.schema import Dump
+    from .metrics.registry import compute_metrics
+    from .report.writer import write_report
+    from .stats.power import PowerReport
+    from .stats.power import power_analysis as power
+    from .taxonomies import TAXONOMIES, Taxonomy, get_taxonomy

@@ -4,20 +4,18 @@ One module per command (spaCy's layout); each declares its options with
 ``Annotated`` and calls a library function. Library code raises
 :class:`~affectctl.errors.AffectctlError`; the :func:`~affectctl.cli._app.command`
 decorator turns it into one line on stderr and exit status 2, without a traceback.
+
+Command modules are imported lazily: ``affectctl --help`` and ``affectctl --version``
+import none of them (the root help lists :data:`~affectctl.cli._app.COMMANDS`), and
+``affectctl compare ...`` imports only ``cli/compare.py``. :func:`load_all_commands`
+registers every command at once (the documentation's CLI reference needs them all).
 """
 
 from __future__ import annotations
 
-import importlib
+from ._app import COMMANDS, app, load_all_commands
 
-from ._app import app
-
-# Command modules register themselves on `app` when imported.
-# Command modules register themselves on `app` when imported.
-for _name in ("audit", "compare", "power", "train", "report", "diagnose", "formats"):
-    importlib.import_module(f"{__name__}.{_name}")
-
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "app", "load_all_commands", "main"]
 
 
 def main() -> None:
