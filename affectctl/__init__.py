@@ -23,6 +23,8 @@ name imports its module the first time it is used. The training core lives in
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
@@ -84,6 +86,25 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+#: Public functions named like the module that defines them.
+_SHADOWED = frozenset({"audit", "compare", "diagnose"})
+
+
+class _Package(types.ModuleType):
+    """``affectctl.compare`` stays the function after ``affectctl.compare`` the subpackage is
+    imported: the import system's ``setattr(affectctl, "compare", <module>)`` is ignored for
+    :data:`_SHADOWED` (the module stays in ``sys.modules``, where ``from affectctl.compare
+    import ...`` finds it)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time

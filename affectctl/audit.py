@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from ._json import plain
+from ._provenance import document_header, dump_sources, input_records
 from .errors import ConfigError
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import compute_metrics, geometry_choice, resolve_metric_alias
@@ -107,6 +107,8 @@ def check_class_order(cm: np.ndarray, class_names, *, min_gain: float = 0.02,
     n = cm.sum()
     if n == 0:
         return None
+    from scipy.optimize import linear_sum_assignment  # lazy: SciPy's optimisers load slowly
+
     rows, cols = linear_sum_assignment(cm, maximize=True)
     cols = np.asarray(cols)[np.argsort(rows)]
     keep = np.arange(len(cols))
@@ -219,6 +221,8 @@ def check_order_from_va(y_true, va_true, taxonomy, *, geometry="affectnet-sample
     cand = np.flatnonzero(np.isfinite(g).all(axis=1))
     d = ((means[idx][:, None, :] - g[cand][None, :, :]) ** 2).sum(axis=2) * counts[idx][:, None]
     total = counts[idx].sum()
+    from scipy.optimize import linear_sum_assignment
+
     r, c = linear_sum_assignment(d)
     best = d[r, c].sum() / total
     given_pos = {int(k): j for j, k in enumerate(cand)}
@@ -328,9 +332,11 @@ class AuditReport:
     geometry_reason: str = ""
     tasks: tuple = ("expression",)
     au_support: dict = field(default_factory=dict)
+    inputs: tuple = ()  # ({"path", "sha256"}, ...) of the file and its truth (affectctl._provenance)
 
     def to_dict(self) -> dict:
         return plain({
+            **document_header(self.inputs),
             "source": self.source,
             "taxonomy": self.taxonomy,
             "classes": list(self.classes),
@@ -358,6 +364,32 @@ class AuditReport:
                              for r, v in self.requirements],
             "passed": not self.failed_requirements,
         }, finite=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every metric of the file: one row per metric id, columns ``metric, value``."""
+        return pd.DataFrame({"metric": list(self.metrics), "value": list(self.metrics.values())})
+
+    def _headline(self) -> tuple:
+        shown = [k for k in ("official_score", "expr_macro_f1", "accuracy", "va_ccc_mean",
+                             "au_f1_mean", "error_distance_mean", "ece") if k in self.metrics]
+        frame = pd.DataFrame({"value": [self.metrics[k] for k in shown]}, index=shown)
+        title = (f"AuditReport: {self.source} ({self.n_samples} samples, {self.taxonomy}, "
+                 f"geometry {self.geometry})")
+        flags = [f.message() for f in (self.class_order, self.va_order) if f is not None]
+        flags += [f"requirement failed: {r}" for r, _ in self.failed_requirements]
+        footer = "; ".join(flags + [f"{len(self.metrics)} metrics in .to_frame(), the JSON "
+                                    "document in .to_dict()"])
+        return title, frame, footer
+
+    def __repr__(self) -> str:
+        from ._display import text_view
+
+        return text_view(*self._headline())
+
+    def _repr_html_(self) -> str:
+        from ._display import html_view
+
+        return html_view(*self._headline())
 
 
 def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int = 30) -> AuditReport:
@@ -400,6 +432,7 @@ def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int 
                   if dump.va_true is not None and dump.expr_mask.any() else None),
         requirements=checked, failed_requirements=failed,
         geometry_reason=choice.reason, tasks=dump.tasks, au_support=_au_support(dump),
+        inputs=tuple(input_records(dump_sources([dump]))),
     )
 
 

@@ -130,6 +130,17 @@ class _OneLineErrors(TyperGroup):
         super().format_epilog(ctx, formatter)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from .._provenance import set_command
+
+        # the command line, for the JSON documents' `command` key (cleared afterwards, so a
+        # later Python call in the same process records none)
+        set_command(["affectctl", *(sys.argv[1:] if args is None else args)])
+        try:
+            return self._main(args, prog_name, complete_var, standalone_mode, **extra)
+        finally:
+            set_command(None)
+
+    def _main(self, args, prog_name, complete_var, standalone_mode, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
