@@ -8,6 +8,7 @@ and, where there is one, a small table of the headline numbers.
 from __future__ import annotations
 
 import html
+from typing import Any
 
 __all__ = ["text_view", "html_view"]
 
@@ -15,19 +16,23 @@ __all__ = ["text_view", "html_view"]
 MAX_ROWS = 12
 
 
-def _fmt(value) -> str:
+def _fmt(value: object) -> str:
     if isinstance(value, float):
         return "–" if value != value else f"{value:.4g}"
     return str(value)
 
 
-def text_view(title: str, frame=None, footer: str = "") -> str:
+def _cell(value: Any) -> str:
+    return _fmt(float(value))
+
+
+def text_view(title: str, frame: Any = None, footer: str = "") -> str:
     """``title``, then ``frame`` (a small DataFrame, numbers to 4 significant digits), then
     ``footer``; at most :data:`MAX_ROWS` rows of the frame."""
     lines = [title]
     if frame is not None and len(frame):
         shown = frame.head(MAX_ROWS)
-        lines.append(shown.to_string(float_format=lambda v: _fmt(float(v))))
+        lines.append(str(shown.to_string(float_format=_cell)))
         if len(frame) > MAX_ROWS:
             lines.append(f"... {len(frame) - MAX_ROWS} more rows")
     if footer:
@@ -35,12 +40,12 @@ def text_view(title: str, frame=None, footer: str = "") -> str:
     return "\n".join(lines)
 
 
-def html_view(title: str, frame=None, footer: str = "") -> str:
+def html_view(title: str, frame: Any = None, footer: str = "") -> str:
     """The notebook view of :func:`text_view`: a bold title, an HTML table, a footer."""
     parts = [f"<p><b>{html.escape(title)}</b></p>"]
     if frame is not None and len(frame):
         shown = frame.head(MAX_ROWS)
-        parts.append(shown.to_html(float_format=lambda v: _fmt(float(v)), na_rep="–", border=0))
+        parts.append(str(shown.to_html(float_format=_cell, na_rep="–", border=0)))
         if len(frame) > MAX_ROWS:
             parts.append(f"<p>... {len(frame) - MAX_ROWS} more rows</p>")
     if footer:

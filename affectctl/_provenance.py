@@ -27,6 +27,7 @@ import json
 import platform
 import sys
 from collections.abc import Iterable
+from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -63,13 +64,13 @@ def sha256_file(path: "str | Path") -> str:
     return h.hexdigest()
 
 
-def input_records(sources: Iterable) -> list[dict]:
+def input_records(sources: Iterable[object]) -> list[dict[str, str]]:
     """``[{"path", "sha256"}]`` of the files among ``sources``, sorted by path, without repeats.
 
     A source that is a folder (ABAW annotation and prediction folders) contributes every
     file below it; a source that is no file (``"<memory>"``) contributes nothing.
     """
-    files: set = set()
+    files: set[Path] = set()
     for source in sources:
         if source is None:
             continue
@@ -84,7 +85,7 @@ def input_records(sources: Iterable) -> list[dict]:
     return [{"path": str(p), "sha256": sha256_file(p)} for p in sorted(files, key=str)]
 
 
-def dump_sources(dumps: Iterable) -> list:
+def dump_sources(dumps: Iterable[Any]) -> list[object]:
     """The files behind dumps: each dump's ``source`` and the truth file it was paired with."""
     out = []
     for d in dumps:
@@ -93,18 +94,19 @@ def dump_sources(dumps: Iterable) -> list:
     return out
 
 
-def run_inputs(runs, conditions, seeds) -> tuple:
+def run_inputs(runs: Any, conditions: Iterable[str], seeds: Iterable[int]) -> tuple[dict[str, str], ...]:
     """:func:`input_records` of the runs ``runs.dump(c, s)`` for every condition and seed."""
+    seeds = list(seeds)
     return tuple(input_records(dump_sources(runs.dump(c, s) for c in conditions for s in seeds)))
 
 
-def document_header(inputs: "Iterable[dict]" = ()) -> dict:
+def document_header(inputs: "Iterable[dict[str, str]]" = ()) -> dict[str, Any]:
     """The four keys every JSON document opens with (see the module docstring)."""
     return {"schema_version": SCHEMA_VERSION, "affectctl_version": __version__,
             "command": command_line(), "inputs": list(inputs)}
 
 
-def run_record(document: str) -> dict:
+def run_record(document: str) -> dict[str, Any]:
     """``provenance.json``: what changes from run to run, beside the deterministic document.
 
     Parameters
@@ -114,7 +116,7 @@ def run_record(document: str) -> dict:
     """
     import importlib.metadata as md
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in ("numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "pyarrow", "numba",
                  "torch"):
         try:
@@ -128,9 +130,11 @@ def run_record(document: str) -> dict:
             "executable": sys.executable, "packages": versions}
 
 
-def schema(document: str) -> dict:
+def schema(document: str) -> dict[str, Any]:
     """The JSON Schema of ``document`` (``results``, ``diagnosis``, ``audit``, ``provenance``),
     shipped as ``affectctl/data/schemas/<document>.schema.json``."""
     from ._resources import shipped
 
-    return json.loads(shipped("schemas").joinpath(f"{document}.schema.json").read_text("utf-8"))
+    loaded: dict[str, Any] = json.loads(
+        shipped("schemas").joinpath(f"{document}.schema.json").read_text("utf-8"))
+    return loaded

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 
@@ -22,16 +22,17 @@ if TYPE_CHECKING:
 
 __all__ = ["paired_reader", "read_predictions"]
 
-def _formats(format) -> tuple:
+def _formats(format: "str | Sequence[str] | None") -> "tuple[str | None, str | None]":
     from .formats import split_format_names
 
     names = [format] if isinstance(format, str) else list(format or ())
-    return split_format_names(names)
+    pred, truth = split_format_names(names)
+    return pred, truth
 
 
 def read_predictions(path: "str | Path", *, truth: "str | Path | Truth | None" = None,
                      format: "str | Sequence[str] | None" = None, taxonomy: "str | None" = None,
-                     mapping: "str | dict | None" = None, id_column: "str | None" = None,
+                     mapping: "str | dict[str, str] | None" = None, id_column: "str | None" = None,
                      strict: bool = False) -> "Dump":
     """Read one prediction file (any supported format), paired with ``truth`` when given.
 
@@ -68,9 +69,10 @@ def read_predictions(path: "str | Path", *, truth: "str | Path | Truth | None" =
 
     Examples
     --------
-    >>> import affectctl
-    >>> dump = affectctl.read_predictions("examples/runs/base/seed-0.csv")  # doctest: +SKIP
-    >>> dump.n_samples  # doctest: +SKIP
+    From a checkout (``examples/runs`` holds 600-sample dumps with their labels)::
+
+        dump = affectctl.read_predictions("examples/runs/base/seed-0.csv")
+        dump = affectctl.read_predictions("model.csv", truth="affectnet_val.csv")
     """
     from .readers import read_predictions as _read
 
@@ -80,7 +82,7 @@ def read_predictions(path: "str | Path", *, truth: "str | Path | Truth | None" =
 
 
 def paired_reader(truth: "str | Path", *, format: "str | Sequence[str] | None" = None,
-                  taxonomy: "str | None" = None, mapping: "str | dict | None" = None,
+                  taxonomy: "str | None" = None, mapping: "str | dict[str, str] | None" = None,
                   id_column: "str | None" = None,
                   strict: bool = False) -> "Callable[[str | Path], Dump]":
     """``read(path) -> Dump`` pairing every prediction file it is given with one truth file.
@@ -91,14 +93,17 @@ def paired_reader(truth: "str | Path", *, format: "str | Sequence[str] | None" =
     file is paired by the ABAW rules instead. Parameters as :func:`read_predictions`.
     """
     from .abaw import is_abaw_mtl
-    from .formats import detect_predictions, read_truth, refuse_full_dump
+    from .formats import detect_predictions, refuse_full_dump
+    from .formats import read_truth as _read_truth
+
+    read_truth: Any = _read_truth
     from .readers import read_predictions as _read
 
     if truth is None:
         raise ConfigError("`truth` must be a truth file or folder; got None.")
     truth = Path(truth)
     pred_format, truth_format = _formats(format)
-    read_once: dict = {}
+    read_once: dict[str, Any] = {}
 
     def read(path: "str | Path") -> "Dump":
         path = Path(path)
