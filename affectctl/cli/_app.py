@@ -61,16 +61,14 @@ EXIT_CODES = {
     0: "success",
     1: "a requirement failed (audit --require) or the run was aborted (Ctrl-C)",
     2: "bad input or usage: a file, option or condition that cannot be used (one line on "
-       "stderr: affectctl: error: ...)",
+       "stderr naming it, no traceback)",
 }
 
 
 def _short_help(text: str, limit: int) -> str:
-    try:
-        from typer._click.utils import make_default_short_help  # typer >= 0.26 vendors click
-    except ImportError:  # pragma: no cover
-        from click.utils import make_default_short_help
-    return make_default_short_help(text, limit)
+    """``text`` shortened as click shortens a command's help in a listing (through a
+    throw-away command: click's helper itself is deprecated as a public name)."""
+    return TyperCommand(name="_", help=text).get_short_help_str(limit)
 
 
 def load_all_commands() -> None:
