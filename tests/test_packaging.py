@@ -68,6 +68,9 @@ def test_results_have_compact_views():
     runs = affectctl.load_runs(EXAMPLE_RUNS, ["base", "circumplex"])
     result = affectctl.compare(runs, "base", ("circumplex",), n_resamples=99, sample_test="none",
                                geometry_sensitivity=False)
+    assert repr(runs) == (f"RunSet from {EXAMPLE_RUNS}: base (seeds 0, 1, 2, 3, 4); "
+                          "circumplex (seeds 0, 1, 2, 3, 4)")
+    assert repr(runs.dump("base", 0)).endswith(": 600 samples, affwild2-expr8, tasks expression, va)")
     text = repr(result)
     assert text.startswith("ComparisonResult: circumplex against base (5 seeds each")
     assert len(text.splitlines()) <= 16 and "official_score" in text
