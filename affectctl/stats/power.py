@@ -24,6 +24,7 @@ import functools
 import math
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .._validation import SEED_TESTS
 from ..errors import ConfigError
@@ -36,6 +37,9 @@ from ._common import (
     to_plain,
 )
 from .seeds import MAX_EXACT_SIGNFLIP, min_attainable_pvalue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PowerReport", "power_analysis", "min_seeds_for_alpha", "ttest_power",
            "seeds_for_power", "POWER_TESTS", "WILCOXON_ARE"]
@@ -250,7 +254,7 @@ class PowerReport:
         """The JSON document of ``affectctl power --json`` (the same as :meth:`to_record`)."""
         return self.to_record()
 
-    def to_frame(self):
+    def to_frame(self) -> "pd.DataFrame":
         """One row per seed-level test: ``test, min_p_value, reachable, min_seeds`` and, with
         ``sd`` and ``diff``, ``seeds_needed``."""
         import pandas as pd
