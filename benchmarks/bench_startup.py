@@ -95,7 +95,7 @@ def main() -> None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         doc = {"benchmark": "start-up", "command": "python benchmarks/bench_startup.py",
                "goal": f"median <= {GOAL_S} s", "load_average": round(load, 2),
-               "python": sys.version.split()[0], "rows": rows, "heavy_modules_loaded": heavy,
+               "python": sys.version.split()[0], "executable": sys.executable, "rows": rows, "heavy_modules_loaded": heavy,
                "slowest_imports_ms": [[n.strip(), round(s * 1000, 1)] for n, s in slow]}
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
 
