@@ -22,7 +22,7 @@ lines = ["# Performance", "",
 for path in sorted(RESULTS.glob("*.json")):
     doc = json.loads(path.read_text(encoding="utf-8"))
     lines += ["", f"## {doc.get('benchmark', path.stem)}", "",
-              f"Command: `{doc["command"]}`" + (f"; goal: {doc['goal']}" if doc.get("goal") else "")
+              f"Command: `{doc['command']}`" + (f"; goal: {doc['goal']}" if doc.get("goal") else "")
               + (f"; load average {doc['load_average']}" if "load_average" in doc else "") + ".", ""]
     rows = doc.get("rows", [])
     if rows:
