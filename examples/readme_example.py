@@ -7,7 +7,8 @@
 
 The README's example is ``affectctl compare base circumplex uniform --runs examples/runs``
 on the committed example dumps (no training: a few seconds). It runs in a new temporary
-folder with the output piped and ``COLUMNS=100``, and the block is the command line
+folder (the report goes to its ``reports/runs-base-circumplex-uniform/``, as from the
+checkout's root) with the output piped and ``COLUMNS=100``, and the block is the command line
 followed by what it prints on stdout: the table's first ``--rows`` metric groups
 (default 3), ``...``, then the notes. The README holds the block between the lines
 ``<!-- readme-example:start -->`` and ``<!-- readme-example:end -->``;
@@ -65,9 +66,10 @@ def excerpt(stdout: str, rows: int) -> str:
 def render(rows: int = 3) -> str:
     """The README's block: the command, then its excerpt (in a fenced ``text`` block)."""
     with tempfile.TemporaryDirectory(prefix="affectctl-readme-") as tmp:
-        out = Path(tmp) / "report"
-        stdout = _run([*COMMAND[:-1], str(ROOT / COMMAND[-1]), "--out", str(out),
-                       "--no-figures"], cwd=ROOT)
+        # in an empty folder, so the report goes where a reader's would (reports/<name>/,
+        # named after the runs folder) without touching the checkout; no figures (the
+        # printed text is the same)
+        stdout = _run([*COMMAND[:-1], str(ROOT / COMMAND[-1]), "--no-figures"], cwd=Path(tmp))
     return "\n".join(["```text", "$ affectctl " + " ".join(COMMAND), excerpt(stdout, rows), "```"])
 
 
