@@ -14,12 +14,11 @@ registers every command at once (the documentation's CLI reference needs them al
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 __all__ = ["COMMANDS", "app", "load_all_commands", "main"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in ("COMMANDS", "app", "load_all_commands"):
         from . import _app
 
