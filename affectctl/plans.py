@@ -1,7 +1,13 @@
 """Declarative analysis plans (``analyses/*.toml``) and the code that builds them into reports.
 
 A plan names datasets (built-in, trained on demand) or a runs folder, the conditions,
-the baseline, the tests and the tables to produce. Example: ``analyses/rare-class-limit.toml``.
+the baseline, the tests and the tables to produce. Example: the shipped plan
+``rare-class-limit`` (``affectctl report rare-class-limit``).
+
+``affectctl report PLAN`` takes a path to a ``.toml`` file, or a plan name looked up in
+this order (:func:`find_plan`): ``./analyses/<name>.toml`` in the current folder, then
+the plans shipped inside the package (``affectctl/data/plans/``, read with
+:mod:`importlib.resources`).
 
 Keys
 ----
@@ -37,7 +43,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan"]
+__all__ = ["AnalysisPlan", "TableSpec", "find_plan", "list_plans", "load_plan", "plan_dirs", "run_plan"]
 
 
 _PLAN_KEYS = {"name", "description", "datasets", "runs", "conditions", "baseline", "seeds", "geometry",
@@ -95,11 +101,50 @@ def _type_error(path, key, expected, value):
     return ConfigError(f"{path}: `{key}` must be {expected}; got {value!r}.")
 
 
+def plan_dirs() -> list:
+    """Folders searched for a plan given by name, in lookup order: ``./analyses``, then the
+    shipped plans (a :class:`importlib.resources.abc.Traversable`)."""
+    from ._resources import shipped
+
+    return [Path.cwd() / "analyses", shipped("plans")]
+
+
+def list_plans() -> list[str]:
+    """Names of the plans visible from here (union of :func:`plan_dirs`), sorted."""
+    names: set = set()
+    for d in plan_dirs():
+        if d.is_dir():
+            names.update(p.name[: -len(".toml")] for p in d.iterdir()
+                         if p.is_file() and p.name.endswith(".toml"))
+    return sorted(names)
+
+
+def find_plan(plan: "str | Path"):
+    """The plan file for ``plan``: an existing path as given, else a name (``rare-class-limit``)
+    looked up in :func:`plan_dirs`. Raises :class:`ConfigError` listing the folders searched."""
+    from ._resources import SHIPPED_LABEL
+
+    path = Path(plan)
+    if path.is_file():
+        return path
+    name = str(plan)
+    if "/" in name or "\\" in name or path.suffix not in ("", ".toml"):
+        raise ConfigError(f"analysis plan {plan} does not exist.")
+    stem = name[: -len(".toml")] if name.endswith(".toml") else name
+    dirs = plan_dirs()
+    for d in dirs:
+        candidate = d / f"{stem}.toml"
+        if candidate.is_file():
+            return candidate
+    searched = f"{dirs[0]}, {SHIPPED_LABEL.format(kind='plans', path=dirs[1])}"
+    raise ConfigError(f"analysis plan {plan} does not exist; plans by name: {list_plans()} "
+                      f"(searched, in order: {searched}).")
+
+
 def load_plan(path: "str | Path") -> AnalysisPlan:
-    """Read and validate an analysis plan; errors name the file and the key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"analysis plan {path} does not exist.")
+    """Read and validate an analysis plan (a path, or a name: :func:`find_plan`); errors name
+    the file and the key."""
+    path = find_plan(path)
     try:
         raw = tomllib.loads(path.read_text())
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

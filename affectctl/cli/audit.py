@@ -51,12 +51,10 @@ def audit_cli(
         _check_submission(file, truth)
         return
     from ..audit import audit
-    from ..io.formats import split_format_names
-    from ..io.readers import read_predictions
+    from ..io.paired import read_predictions
 
-    pred_format, truth_format = split_format_names(fmt)
-    dump = read_predictions(file, annotations=truth, taxonomy=taxonomy, format=pred_format,
-                            truth_format=truth_format, mapping=mapping, id_column=id_column, strict=strict)
+    dump = read_predictions(file, truth=truth, format=fmt, taxonomy=taxonomy, mapping=mapping,
+                            id_column=id_column, strict=strict)
     report = audit(dump, geometry=geometry, require=require or (),
                    geometry_min_samples=geometry_min_samples)
     for finding in (report.class_order, report.va_order):  # before the tables, which mark the scores

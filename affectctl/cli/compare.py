@@ -193,42 +193,12 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
     """``read(path) -> Dump`` for the seed files when a truth file or a format is given, else None."""
     if truth is None and not fmt and mapping is None and id_column is None and not strict:
         return None
-    from ..io.formats import split_format_names
-    from ..io.readers import read_predictions
-
-    pred_format, truth_format = split_format_names(fmt)
     if truth is None:
         raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
+    from ..io.paired import paired_reader
 
-    from ..io.abaw import is_abaw_mtl
-    from ..io.formats import read_truth, refuse_full_dump
-    from ..io.pairing import Truth
-
-    read_once: dict = {}
-
-    def read(path):
-        path = Path(path)
-        if (path.is_dir() and not pred_format and mapping is None and truth.is_dir()
-                and not _is_tool_folder(path)) or (path.is_file() and is_abaw_mtl(path)):
-            # ABAW prediction folders / multi-task files: paired by the ABAW rules
-            return read_predictions(path, annotations=truth, taxonomy=taxonomy, strict=strict)
-        refuse_full_dump(path, fmt=pred_format, mapping=mapping)
-        if "truth" not in read_once:
-            # the truth file is read once and joined with every seed file (read_paired's join)
-            read_once["truth"] = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy,
-                                            predictions=path)
-        t: Truth = read_once["truth"]
-        return read_predictions(path, annotations=t, taxonomy=taxonomy, format=pred_format,
-                                truth_format=truth_format, mapping=mapping, id_column=id_column,
-                                strict=strict)
-
-    return read
-
-
-def _is_tool_folder(path) -> bool:
-    from ..io.formats import detect_predictions
-
-    return detect_predictions(path) is not None
+    return paired_reader(truth, format=fmt, taxonomy=taxonomy, mapping=mapping, id_column=id_column,
+                         strict=strict)
 
 
 class _ResamplingProgress:

@@ -95,11 +95,11 @@ def _from_runs(paths, truth, taxonomy) -> dict:
     """Accuracy, disagreement, videos and ICC from two runs on the same samples."""
     import pandas as pd
 
-    from ..io.readers import read_predictions
+    from ..io.paired import read_predictions
     from ..io.runs import RunSet, check_paired
     from ..stats.power_samples import paired_correctness_summary
 
-    a, b = (read_predictions(p, annotations=truth, taxonomy=taxonomy) for p in paths)
+    a, b = (read_predictions(p, truth=truth, taxonomy=taxonomy) for p in paths)
     names = [str(p) for p in paths]
     check_paired(RunSet({names[0]: {0: a}, names[1]: {0: b}}), names[0], names[1])
     order = pd.Index(b.sample_id).get_indexer(a.sample_id)

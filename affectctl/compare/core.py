@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .._provenance import run_inputs
 from .._validation import (
     ALTERNATIVES, CORRECTIONS, SAMPLE_TESTS, SEED_TESTS, check_choice, check_resamples, fmt_set,
 )
@@ -536,7 +537,7 @@ def compare(
     result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                               tuple(seeds), support, error_null, settings, differences=differences,
                               verdicts=verdicts,
-                              geometry_choice=choice,
+                              geometry_choice=choice, inputs=run_inputs(sub, conditions, seeds),
                               geometry_permutation=geometry_permutation_tests(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
     if geometry_sensitivity:

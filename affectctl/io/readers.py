@@ -9,16 +9,20 @@ file (:func:`affectctl.io.formats.read_paired`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import DumpFormatError
 from .abaw import is_abaw_mtl, read_abaw_folders, read_abaw_mtl
 from .dumps import read_dump
 from .schema import Dump
 
+if TYPE_CHECKING:
+    from .pairing import Truth
+
 __all__ = ["read_predictions"]
 
 
-def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = None, taxonomy=None,
+def read_predictions(path: "str | Path", *, annotations: "str | Path | Truth | None" = None, taxonomy=None,
                      format: "str | None" = None, truth_format: "str | None" = None,
                      mapping: "str | dict | None" = None, id_column: "str | None" = None,
                      strict: bool = False) -> Dump:

@@ -62,6 +62,11 @@ class RunSet:
     def dump(self, condition: str, seed: int) -> Dump:
         return self.runs[condition][seed]
 
+    def __repr__(self) -> str:
+        parts = [f"{c} (seeds {', '.join(map(str, self.seeds(c)))})" for c in self.runs]
+        where = f" from {self.root}" if self.root else ""
+        return f"RunSet{where}: {'; '.join(parts) or 'no runs'}"
+
 
 
 def checked_conditions(runs, conditions=None) -> list:

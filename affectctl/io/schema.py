@@ -130,6 +130,10 @@ class Dump:
     def n_samples(self) -> int:
         return int(self.sample_id.shape[0])
 
+    def __repr__(self) -> str:
+        return (f"Dump({self.source}: {self.n_samples} samples, {self.taxonomy.name}, "
+                f"tasks {', '.join(self.tasks)})")
+
     @property
     def expr_mask(self) -> np.ndarray:
         """Rows with an expression annotation."""

@@ -23,6 +23,17 @@ __all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_tab
            "write_geometry_sensitivity", "write_diagnosis"]
 
 
+def _write_provenance(out_dir: Path, document: str) -> Path:
+    """``provenance.json`` beside ``document``: the time, interpreter and library versions of
+    this run (:func:`affectctl._provenance.run_record`), kept out of the deterministic document."""
+    import json
+
+    from .._provenance import run_record
+
+    return write_text_atomically(out_dir / "provenance.json",
+                                 json.dumps(run_record(document), indent=2) + "\n")
+
+
 def _label(name: str) -> str:
     return "tab:" + re.sub(r"[^A-Za-z0-9:.-]+", "-", name).strip("-")
 
@@ -142,6 +153,8 @@ def write_report(result, out_dir, *, name: str | None = None,
         written[path.name] = path
     written.update(write_paper_tables(result, out_dir, name=name, tests=tests, alpha=alpha))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
+    written[path.name] = path
+    path = _write_provenance(out_dir, "results.json")
     written[path.name] = path
     written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),
                                               out_dir, figures=figures, formats=formats))
@@ -265,7 +278,7 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
         written[spec.name] = write_table(table, out_dir, spec.name, caption=caption,
                                          label=_label(f"{plan.name}-{spec.name}"))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
-    written["results"] = {path.name: path}
+    written["results"] = {path.name: path, "provenance.json": _write_provenance(out_dir, "results.json")}
     sens = write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None), out_dir,
                                       figures=figures, formats=formats)
     if sens:
@@ -312,6 +325,7 @@ def write_diagnosis(result, out_dir: "str | Path", *, projection=None, figures: 
              for name, frame in frames]
     paths.append(write_text_atomically(out_dir / "diagnosis.json",
                                        json.dumps(result.to_dict(), indent=2)))
+    paths.append(_write_provenance(out_dir, "diagnosis.json"))
     paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
                                              figures=figures).values())
     if figures:

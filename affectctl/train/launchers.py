@@ -11,9 +11,10 @@ knobs, or the features file's absolute path: it must be on a filesystem the comp
 nodes share), trains its run with one torch thread and writes its dump atomically
 (:func:`affectctl.io.dumps.write_dump`) to ``<out>/<dataset>/<condition>/seed-<k>.parquet``,
 so ``--out`` must be shared too. The job runs exactly the code of a local worker
-(:func:`affectctl.train.loop.run_one`), hence the same predictions. Jobs import the
-affectctl that submitted them: the sbatch script puts its folder first on
-``PYTHONPATH`` and runs the submitting interpreter (``sys.executable``).
+(:func:`affectctl.train.loop.run_one`), hence the same predictions. Jobs run the
+submitting interpreter (``sys.executable``) and so the affectctl installed in it (its
+environment must be on a filesystem the compute nodes share); no source folder is put on
+``PYTHONPATH``, and the job's log names the ``affectctl/__init__.py`` it imported.
 
 Logs go to ``<out>/.slurm/<job id>_<task>_log.{out,err}``. A job that fails (an
 exception, ``scancel``, time or memory limit, node failure) is reported with its
@@ -32,7 +33,6 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import shlex
 import subprocess
 import sys
 import time as _time
@@ -191,7 +191,7 @@ def _train_job(source: dict, condition, seed: int, path: str, embeddings: bool) 
     from .loop import run_one
     from .runner import resolve_data
 
-    # in the job's log: which affectctl the job imported (PYTHONPATH set by the sbatch script)
+    # in the job's log: which affectctl the job imported (the submitting interpreter's)
     print(f"affectctl from {Path(__file__).resolve().parents[1] / '__init__.py'}", file=sys.stderr,
           flush=True)
     data = resolve_data(**source)
@@ -213,12 +213,10 @@ def _executor(config: LauncherConfig, folder: Path, n_jobs: int):
     if shutil.which("sbatch") is None or shutil.which("srun") is None:
         raise SweepJobError("--launcher slurm: `sbatch` was not found; run the sweep on a "
                             "machine that submits Slurm jobs (a login node).")
-    root = str(Path(__file__).resolve().parents[2])  # the folder holding affectctl/
     executor = submitit.SlurmExecutor(folder=folder, python=sys.executable)
     params = dict(time=config.time, cpus_per_task=config.cpus, array_parallelism=n_jobs,
                   job_name="affectctl-train",
-                  setup=[f"export PYTHONPATH={shlex.quote(root)}${{PYTHONPATH:+:$PYTHONPATH}}",
-                         "export OMP_NUM_THREADS=1"])
+                  setup=["export OMP_NUM_THREADS=1"])
     if config.partition is not None:
         params["partition"] = config.partition
     if config.mem is not None:

@@ -18,7 +18,7 @@ from affectctl.report import render_console, write_report, write_table  # noqa: 
 from affectctl.report.tables import main_table  # noqa: E402
 
 TABLE_FILES = {"table.md", "table.tex", "table.csv", "table_full.tex", "table_full.md",
-               "table_full.csv", "results.json", "index.html"}
+               "table_full.csv", "results.json", "provenance.json", "index.html"}
 
 
 def test_write_report_writes_all_files(result, tmp_path):
