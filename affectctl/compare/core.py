@@ -151,8 +151,9 @@ def compare(
         ``progress(done, total)`` called as comparisons finish.
     sums : {"auto", "exact"}, default "auto"
         How the sample-level tests draw a replicate's unit sums on many samples (see
-        :func:`affectctl.stats.samples.approximate_randomization`); each test's ``note``
-        says which ran.
+        :func:`affectctl.stats.samples.approximate_randomization`: ``"exact"`` draws the
+        exact null, ``"auto"`` a Gaussian approximation where it is accurate and the data
+        are not a lattice); each test's ``note`` says which ran.
 
     Returns
     -------

@@ -78,13 +78,18 @@ When it is used
 :math:`\\varepsilon \\le` ``_TOL`` :math:`\\cdot \\sqrt{0.05 \\cdot 0.95 / R}`, a tenth of
 the Monte-Carlo standard error of a p-value near 0.05 with R replicates (the
 root-mean-square error of the p-value grows by at most 0.5 %); otherwise the
-exact engine runs. ``sums="exact"`` always runs the exact engine. The bounds are
-Edgeworth terms, not a Berry–Esseen bound: they describe non-lattice data. If the
-differences live on a coarse lattice (e.g. predictions rounded to a few values),
-the exact null is discrete and a continuity term of order
-:math:`\\sqrt{h_{\\max}}` per lattice step is not covered; use ``sums="exact"``
-there.
+exact engine runs. ``sums="exact"`` always runs the exact engine.
 
+Lattice data are declined. The bounds above are Edgeworth terms for non-lattice
+sums; a sum of variables on a lattice of span :math:`h` has a discrete
+distribution whose atoms the normal smears out, an extra error of order
+:math:`h/\\sigma` at every atom (Esseen 1945; Petrov 1975, ch. VI, §4): one
+binomial atom at the observed value when the differences take a few values (one-hot
+costs, counts). So whenever a feature column that enters the draw (AR: a column of
+:math:`d` with a non-zero entry; bootstrap: a non-constant column of
+:math:`(f^A, f^B)`) takes at most :data:`LATTICE_MAX_VALUES` distinct values, the
+Gaussian sums are not used and the note says why; the exact engine groups such units
+by their distinct rows (:mod:`._ties`), so it is both exact and fast there.
 References
 ----------
 .. [1] Hall, P. (1992). The Bootstrap and Edgeworth Expansion. Springer.
@@ -97,7 +102,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SUMS", "GaussianSums", "edgeworth_tolerance", "gradient"]
+__all__ = ["SUMS", "LATTICE_MAX_VALUES", "GaussianSums", "edgeworth_tolerance", "gradient",
+           "lattice_column"]
 
 #: Values of the ``sums`` keyword of the sample-level tests.
 SUMS = ("auto", "exact")
@@ -105,6 +111,9 @@ SUMS = ("auto", "exact")
 _MIN_UNITS = 2**16
 _EXACT_UNITS = 4096
 _TOL = 0.1
+#: A feature column with at most this many distinct values counts as lattice data: the
+#: Gaussian sums decline it (module docstring, "Lattice data are declined").
+LATTICE_MAX_VALUES = 4096
 # Rows per block in the passes over the units (memory stays at a few MiB per block).
 _BLOCK = 65536
 # Eigenvalues below this fraction of the largest count as zero (constant or duplicated columns).
@@ -124,6 +133,24 @@ _C2, _C3, _C5 = (_sup_phi_hermite(k) for k in (2, 3, 5))
 def edgeworth_tolerance(n_resamples: int) -> float:
     """Largest accepted Edgeworth bound: ``_TOL`` times the MC SE of a p-value near 0.05."""
     return _TOL * float(np.sqrt(0.05 * 0.95 / n_resamples))
+
+
+def lattice_column(x: np.ndarray, *, skip_constant: bool = False):
+    """The number of distinct values of the first column of ``x`` (U, C) that takes at most
+    :data:`LATTICE_MAX_VALUES` of them, or None when every column takes more.
+
+    ``skip_constant``: a column with one value is left out (it has no variance, so the
+    normal draw keeps it exactly at its mean).
+    """
+    from ._ties import distinct_at_most
+
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        if skip_constant and (col == col[0]).all():
+            continue
+        if distinct_at_most(col, LATTICE_MAX_VALUES):
+            return int(np.unique(col).shape[0])
+    return None
 
 
 def gradient(fn, x: np.ndarray) -> np.ndarray:
