@@ -19,7 +19,7 @@ from ..metrics.registry import (
 from ..metrics.ids import metric_direction, resolve_metric_alias, sample_statistic
 from ..io.runs import RunSet, aligned, check_paired
 from .parts import (
-    _DIFF_COLUMNS, _About, _both, _check_metrics_everywhere,
+    _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
     _single_run_differences, _westfall_young, _without_uncoordinated,
 )
 from .result import ComparisonResult
@@ -223,9 +223,11 @@ def compare(
     # error distance leaves cells without a coordinate out (NaN); expected cost prices them
     # at the mean cost, as the training losses do (see affectctl.circumplex)
     context = sample_stats.MetricContext(cost=geo.cost, quadrants=geo.quadrants,
-                                         class_names=tuple(tax.classes))
+                                         class_names=tuple(tax.classes),
+                                         au_names=tuple(first.au_names))
     context_filled = sample_stats.MetricContext(cost=geo.cost_filled, quadrants=geo.quadrants,
-                                                class_names=tuple(tax.classes))
+                                                class_names=tuple(tax.classes),
+                                                au_names=tuple(first.au_names))
     wide = table.pivot_table(index=["condition", "seed"], columns="metric", values="value",
                              dropna=False)
     def about(a, b, s=None):
@@ -243,7 +245,8 @@ def compare(
                     proba_b=_both(da.proba, db.proba, order)[1],
                     va_true=da.va_true if da.va_pred is not None and db.va_pred is not None else None,
                     va_a=_both(da.va_pred, db.va_pred, order)[0],
-                    va_b=_both(da.va_pred, db.va_pred, order)[1]))
+                    va_b=_both(da.va_pred, db.va_pred, order)[1],
+                    **_au_arrays(da, db, order)))
         out = []
         for metric in headline:
             xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)

@@ -16,7 +16,11 @@ described here once, by :func:`metric_info`:
     for this metric, or None when they cannot (per-video CCC, AU scores, ECE, ...).
     An official score maps to its definition: ``abaw3_expr_score`` (mean F1 over the
     8 Aff-Wild2 classes, i.e. the taxonomy's macro-F1) to ``expr_macro_f1``,
-    ``abaw3_va_score`` to ``va_ccc_mean`` (ABAW3, Kollias et al., CVPR-W 2022).
+    ``abaw3_va_score`` to ``va_ccc_mean`` (ABAW3, Kollias et al., CVPR-W 2022),
+    ``abaw2020_expr_score`` to ``abaw2_expr_score`` (the same formula). The composite
+    scores (``abaw2_expr_score``, the AU scores, ``abaw_mtl_score``) are functions of
+    the same unit sums as their parts (confusion counts, AU counts, CCC sums), so the
+    sample-level tests resample them as they are.
 
 Aliases: ``official_score`` stands for the benchmark's headline metric
 (:data:`OFFICIAL_SCORE` by taxonomy, or what
@@ -73,6 +77,12 @@ SAMPLE_METRICS = (
     "va_pcc_arousal",
     "va_rmse_valence",
     "va_rmse_arousal",
+    "abaw2_expr_score",
+    "au_f1_mean",
+    "abaw3_au_score",
+    "abaw2_au_score",
+    "abaw2020_au_score",
+    "abaw_mtl_score",
 )
 
 
@@ -106,16 +116,16 @@ _FIXED = {
     "ece_votes": (-1, "continuous", None),
     "va_ccc_mean": (1, "continuous", True),
     "va_ccc_mean_per_video": (1, "continuous", None),
-    "au_f1_mean": (1, "au", None),
+    "au_f1_mean": (1, "au", True),
     "au_accuracy_mean": (1, "au", None),
     "abaw3_expr_score": (1, "count", "expr_macro_f1"),
-    "abaw2_expr_score": (1, "count", None),
-    "abaw2020_expr_score": (1, "count", None),
+    "abaw2_expr_score": (1, "count", True),
+    "abaw2020_expr_score": (1, "count", "abaw2_expr_score"),
     "abaw3_va_score": (1, "continuous", "va_ccc_mean"),
-    "abaw3_au_score": (1, "au", None),
-    "abaw2_au_score": (1, "au", None),
-    "abaw2020_au_score": (1, "au", None),
-    "abaw_mtl_score": (1, "composite", None),
+    "abaw3_au_score": (1, "au", True),
+    "abaw2_au_score": (1, "au", True),
+    "abaw2020_au_score": (1, "au", True),
+    "abaw_mtl_score": (1, "composite", True),
 }
 # Prefixes of ids outside the table (unknown or user ids) that are lower-is-better.
 _LOWER_IS_BETTER_PREFIXES = ("error_distance", "expected_cost", "ece", "va_rmse", "pair_confusion",
