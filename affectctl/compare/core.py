@@ -16,7 +16,7 @@ from ..metrics.confusion import confusion_matrix
 from ..metrics.registry import (
     geometry_choice, geometry_context, metric_table, official_score_id,
 )
-from ..metrics.ids import metric_direction, resolve_metric_alias, sample_statistic
+from ..metrics.ids import metric_direction, resolve_metric_alias, sample_statistic, untested_reason
 from ..io.runs import RunSet, aligned, check_paired
 from .parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
@@ -306,6 +306,9 @@ def compare(
                 progress(done, len(pairs))
     notes = list(dict.fromkeys(str(w.message) for w in caught
                                if issubclass(w.category, DegenerateDataWarning)))
+    if sample_test != "none":  # a headline metric without a sample-level test says why
+        notes += [f"{m}: no {sample_test} test: {untested_reason(m, official)}"
+                  for m in headline if sample_statistic(m, official) is None]
     for w in caught:  # anything else goes on to the caller
         if not issubclass(w.category, DegenerateDataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

@@ -22,8 +22,7 @@ from tests._synth import synthetic_frame
 runner = CliRunner()
 
 
-def test_single_run_compare_tests_the_abaw2_official_score(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def write_two_files(tmp_path):
     tax = "affwild2-expr7"
     truth = synthetic_frame(300, taxonomy=tax, seed=3, va=False, au=False)
     for name, seed, acc in (("modelA", 11, 0.55), ("modelB", 12, 0.7)):
@@ -33,6 +32,11 @@ def test_single_run_compare_tests_the_abaw2_official_score(tmp_path, monkeypatch
             if col.startswith("p_") or col == "y_pred":
                 frame[col] = pred[col]
         write_dump(frame, tmp_path / f"{name}.csv", metadata={"taxonomy": tax})
+
+
+def test_single_run_compare_tests_the_abaw2_official_score(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_two_files(tmp_path)
     res = runner.invoke(app, ["compare", "modelA.csv", "modelB.csv", "--permutations", "499",
                               "--no-figures", "--out", "rep"])
     assert res.exit_code == 0, res.output
@@ -52,3 +56,19 @@ def test_single_run_compare_tests_the_abaw2_official_score(tmp_path, monkeypatch
     assert np.isclose(ar[0]["mean_diff"], scores[0] - scores[1], atol=1e-12)
     assert np.isfinite([ci["ci_low"], ci["ci_high"]]).all()
     assert ci["ci_low"] <= ci["mean_diff"] <= ci["ci_high"]
+
+
+def test_a_metric_without_sample_level_test_says_why(tmp_path):
+    from affectctl.compare import compare
+    from affectctl.io.runs import RunSet
+
+    write_two_files(tmp_path)
+    runs = RunSet({n: {0: read_dump(tmp_path / f"{n}.csv")} for n in ("modelA", "modelB")})
+    res = compare(runs, "modelA", ("modelB",), metrics=["ece", "official_score"],
+                  n_resamples=99, geometry_sensitivity=False, classifier_tests=False)
+    notes = res.settings["warnings"]
+    assert any(n.startswith("ece: no ar test: the sample-level engines have no unit sums")
+               for n in notes), notes
+    assert not any(n.startswith("official_score: no") for n in notes)
+    tested = res.comparisons[res.comparisons["test"] == "ar"]["metric"].tolist()
+    assert tested == ["official_score"]

@@ -33,7 +33,7 @@ from affectctl.stats.samples._registry import _parse_metric
 
 AUS = ABAW_AUS + ("AU5", "AU20")     # 14 columns: the ABAW3 set, and ABAW 2020's with AU5/AU20
 METRICS = ("abaw2_expr_score", "au_f1_mean", "abaw3_au_score", "abaw2_au_score",
-           "abaw2020_au_score", "abaw_mtl_score")
+           "abaw2020_au_score", "abaw_mtl_score", "au_accuracy_mean", "au_f1:AU12")
 
 
 def make_case(seed, n=400, k=7, n_groups=25):
@@ -86,6 +86,8 @@ def naive(metric, y, p, vt, v, at, ap, k, *, fast=False):
             tp = ((tm == 1) & (qm == 1)).sum(0)
             den = (tm == 1).sum(0) + (qm == 1).sum(0)
             f = np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
+        elif len(idx) == 1:  # one column: scikit-learn's binary F1 of the positive class
+            f = [f1_score(tm[:, 0], qm[:, 0], zero_division=0)]
         else:
             f = f1_score(tm, qm, average=None, zero_division=0)
         n = valid.sum(0)
@@ -104,6 +106,10 @@ def naive(metric, y, p, vt, v, at, ap, k, *, fast=False):
         return 0.67 * expr_f1 + 0.33 * acc
     if metric == "au_f1_mean":
         return au(AUS)[0]
+    if metric == "au_accuracy_mean":
+        return au(AUS)[1]
+    if metric.startswith("au_f1:"):
+        return au((metric[len("au_f1:"):],))[0]
     if metric == "abaw3_au_score":
         return au(ABAW_AUS)[0]
     if metric == "abaw2_au_score":
@@ -130,7 +136,8 @@ def used_mask(s, metric):
     if metric == "abaw_mtl_score":
         au_any = (s.au_true[:, [AUS.index(a) for a in ABAW_AUS]] >= 0).any(axis=1)
         return au_any | (s.y_true >= 0) | np.isfinite(s.va_true).any(axis=1)
-    names = {"au_f1_mean": AUS, "abaw3_au_score": ABAW_AUS, "abaw2_au_score": ABAW_AUS,
+    names = {"au_f1_mean": AUS, "au_accuracy_mean": AUS, "au_f1:AU12": ("AU12",),
+             "abaw3_au_score": ABAW_AUS, "abaw2_au_score": ABAW_AUS,
              "abaw2020_au_score": ABAW2020_AUS}[metric]
     return (s.au_true[:, [AUS.index(a) for a in names]] >= 0).any(axis=1)
 

@@ -99,6 +99,12 @@ def _composite(metric, k, context):
         return _Metric(metric, "confusion", expr2, check=_macro_f1_check)
     if metric == "au_f1_mean":              # mean F1 over every AU column
         return _Metric(metric, "parts", lambda f: _au_f1(f).mean(axis=-1), parts=(("au", None),))
+    if metric == "au_accuracy_mean":        # mean accuracy over the AUs with annotations
+        return _Metric(metric, "parts", lambda f: np.nanmean(_au_accuracy(f), axis=-1),
+                       parts=(("au", None),))
+    if metric.startswith("au_f1:"):
+        cols = _au_columns(metric, (metric[len("au_f1:"):],), context)
+        return _Metric(metric, "parts", lambda f: _au_f1(f)[..., 0], parts=(("au", cols),))
     sets = {"abaw3_au_score": ABAW_AUS, "abaw2_au_score": ABAW_AUS,
             "abaw2020_au_score": ABAW2020_AUS}
     if metric in sets:
