@@ -134,12 +134,11 @@ def test_ar_with_three_cost_values_matches_enumeration():
 # -- nothing rounds tied features ------------------------------------------------------------- #
 
 @pytest.mark.parametrize("unit", ["sample", "group"])
-def test_no_path_rounds_tied_features(unit, monkeypatch):
+def test_no_path_rounds_tied_features(unit):
     """Differences -c, 0, +c with c = 0.1234567 (off every dyadic grid), on 2**16 + 100 samples
     (above the old 2**15 float32 / bit-plane threshold and the Gaussian path's threshold).
     Every replicate of n T / c must be an integer to float64 precision: a grid or float32
     rounding shared by the tied units would show as a common offset."""
-    monkeypatch.setattr(_gaussian, "_TOL", np.inf)  # let the Gaussian path run if it would
     n, c = 2**16 + 100, 0.1234567
     rng = np.random.default_rng(9)
     y = np.zeros(n, int)
@@ -183,3 +182,35 @@ def test_half_binomials_are_binomial():
                               ).pvalue > 1e-3
         assert k[:, j].mean() == pytest.approx(nv / 2, abs=4 * np.sqrt(nv / 4 / 20_000))
         assert k[:, j].min() >= 0 and k[:, j].max() <= nv
+
+
+# -- the Gaussian gate's lattice term ------------------------------------------------------- #
+
+def test_lattice_term_of_the_binomial_case():
+    """Differences -c, 0, c on m discordant units: gap c, sd of the AR sum c sqrt(m) / 2, so
+    the term is phi(0)/2 * 2 / sqrt(m) = 0.0126 at m = 1000."""
+    d = np.zeros((70_000, 1))
+    d[:469], d[469:1000] = 0.3, -0.3
+    bound, values = _gaussian.lattice_bound(d, lambda c: 0.5 * np.sqrt(np.dot(c, c)))
+    assert values == 3
+    assert bound == pytest.approx(stats.norm.pdf(0) / np.sqrt(1000), rel=1e-12)
+    cont = np.random.default_rng(0).normal(size=(70_000, 1))
+    assert _gaussian.lattice_bound(cont, np.std) == (0.0, None)
+
+
+def test_a_fine_lattice_keeps_the_gaussian_sums():
+    """Truth annotated to 0.01 (201 values) on 2**16 + 10 frames: the bootstrap's lattice term
+    is ~1e-5, below the tolerance, and the Gaussian sums run; differences of 3 values do not."""
+    rng = np.random.default_rng(4)
+    n = 2**16 + 10
+    vt = np.round(rng.uniform(-1, 1, (n, 2)), 2)
+    data = PairedPredictions(np.zeros(n, int), np.zeros(n, int), np.zeros(n, int), 2,
+                             va_true=vt, va_a=vt + rng.normal(0, 0.4, (n, 2)),
+                             va_b=vt + rng.normal(0, 0.5, (n, 2)))
+    res = paired_bootstrap(data, "va_ccc_mean", unit="sample", n_resamples=200, rng=1,
+                           alpha=None)
+    assert "replicate sums: Gaussian" in res.note
+    coarse, ctx = binomial_case(n, 1000, 480)
+    res = paired_bootstrap(coarse, "expected_cost", unit="sample", n_resamples=200, rng=1,
+                           context=ctx, alpha=None)
+    assert "a lattice whose atoms bound the normal's error by" in res.note

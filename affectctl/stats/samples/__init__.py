@@ -53,9 +53,10 @@ case, 10**6 samples with 10**4 replicates, takes well under a second
 (``sums="auto"``, the default), the replicate's unit sums are drawn instead from
 their exact first two moments, the units of largest leverage exactly and the
 rest from a moment-matched normal, whenever the Edgeworth bound of that
-approximation is below a tenth of the Monte-Carlo standard error and no feature
-column is lattice data (at most ``LATTICE_MAX_VALUES`` distinct values; the normal
-cannot reproduce a discrete null's atoms); the metric is then computed exactly from
+approximation is below a tenth of the Monte-Carlo standard error, and so is the
+lattice term of every feature column that takes at most ``LATTICE_MAX_VALUES``
+distinct values (half an atom of its discrete null, which the normal smears out); the
+metric is then computed exactly from
 each replicate's sums, so a replicate costs O(F²) whatever the number of samples
 (:mod:`affectctl.stats.samples._gaussian` gives the moments, the bound and its
 sources; the result's ``note`` the diagnostic, or why the Gaussian sums were

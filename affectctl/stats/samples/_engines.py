@@ -160,14 +160,16 @@ class _UnitEngine:
                 return "exact"
             cols = np.array(cols)
             d = self.fb[:, cols] - self.fa[:, cols]
-            lattice = _gaussian.lattice_column(d)
+            lat, values = _gaussian.lattice_bound(d, lambda c: 0.5 * np.sqrt(np.dot(c, c)))
         else:
-            lattice = _gaussian.lattice_column(np.concatenate([self.fa, self.fb], axis=1),
-                                               skip_constant=True)
-        if lattice is not None:
-            return (f"exact (the Gaussian sums were declined: a feature column takes "
-                    f"{lattice} distinct values, at most {_gaussian.LATTICE_MAX_VALUES}; its "
-                    "null is a lattice distribution, which they do not approximate)")
+            lat, values = _gaussian.lattice_bound(
+                np.concatenate([self.fa, self.fb], axis=1),
+                lambda c: np.sqrt(self.u * c.var()), skip_constant=True)
+        tol = _gaussian.edgeworth_tolerance(n_resamples)
+        if not lat <= tol:
+            return (f"exact (the Gaussian sums were declined: a feature column takes {values} "
+                    f"distinct values, a lattice whose atoms bound the normal's error by "
+                    f"{lat:.2g} > tolerance {tol:.2g})")
         if test == "ar":
             g = _gaussian.GaussianSums([d], "ar")
             g.cols = cols
@@ -175,7 +177,6 @@ class _UnitEngine:
             v = np.concatenate([_gaussian.gradient(fn, self.tot_a),
                                 -_gaussian.gradient(fn, self.tot_b)])
             g = _gaussian.GaussianSums([self.fa, self.fb], "boot", direction=v)
-        tol = _gaussian.edgeworth_tolerance(n_resamples)
         if g.bound <= tol:  # NaN (undefined gradient) fails too
             self.gauss = g
             return f"{g.describe()} <= tolerance {tol:.2g}"

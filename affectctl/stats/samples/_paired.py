@@ -204,8 +204,9 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
         Edgeworth bound of that approximation is below a tenth of the Monte-Carlo
         standard error (:mod:`affectctl.stats.samples._gaussian`); the metric is
         still computed exactly from every replicate's sums; declined for lattice
-        data (a feature column with at most ``LATTICE_MAX_VALUES`` = 4096 distinct
-        values). ``'exact'``: the exact replicate distribution, one random bit (AR) or
+        data whose atoms matter (a feature column with at most
+        ``LATTICE_MAX_VALUES`` = 4096 distinct values and a lattice term above the
+        same tolerance). ``'exact'``: the exact replicate distribution, one random bit (AR) or
         count (bootstrap) per unit, units sharing one feature row drawn as one
         binomial (multinomial) count per distinct row, nothing rounded (fast on
         lattice data, O(U) per replicate on continuous data). ``note`` says which
@@ -321,8 +322,9 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
         Edgeworth bound of that approximation is below a tenth of the Monte-Carlo
         standard error (:mod:`affectctl.stats.samples._gaussian`); the metric is
         still computed exactly from every replicate's sums; declined for lattice
-        data (a feature column with at most ``LATTICE_MAX_VALUES`` = 4096 distinct
-        values). ``'exact'``: the exact replicate distribution, one random bit (AR) or
+        data whose atoms matter (a feature column with at most
+        ``LATTICE_MAX_VALUES`` = 4096 distinct values and a lattice term above the
+        same tolerance). ``'exact'``: the exact replicate distribution, one random bit (AR) or
         count (bootstrap) per unit, units sharing one feature row drawn as one
         binomial (multinomial) count per distinct row, nothing rounded (fast on
         lattice data, O(U) per replicate on continuous data). ``note`` says which
