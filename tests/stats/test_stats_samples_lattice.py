@@ -214,3 +214,33 @@ def test_a_fine_lattice_keeps_the_gaussian_sums():
     res = paired_bootstrap(coarse, "expected_cost", unit="sample", n_resamples=200, rng=1,
                            context=ctx, alpha=None)
     assert "a lattice whose atoms bound the normal's error by" in res.note
+
+
+def test_inverse_binomial_table_and_draws():
+    """The tabulated distribution against scipy.stats.binom, and the draws' frequencies against
+    the binomial probabilities (chi-square over the central values)."""
+    from affectctl.stats.samples._ties import InverseHalfBinomials
+
+    ns = np.array([513, 4000, 123_457])
+    inv = InverseHalfBinomials(ns)
+    for j, n in enumerate(ns):
+        a, m = inv.off[j], (inv.off[j + 1] if j + 1 < len(ns) else inv.cdf.shape[0]) - inv.off[j]
+        k = inv.lo[j] + np.arange(m)
+        cdf = inv.cdf[a:a + m].copy()
+        cdf[-1] = stats.binom.cdf(k[-1], n, 0.5)
+        # near F = 1 a double resolves 1.1e-16 (as does the 53-bit uniform): absolute there;
+        # the cumulative sum of some 3,500 terms adds up to ~2e-13
+        np.testing.assert_allclose(np.diff(cdf), stats.binom.pmf(k[1:], n, 0.5), rtol=1e-11,
+                                   atol=5e-13)
+        np.testing.assert_allclose(cdf[:m // 2], stats.binom.cdf(k[:m // 2], n, 0.5),
+                                   rtol=1e-11, atol=1e-21)  # the mass below the table
+        assert stats.binom.cdf(k[0] - 1, n, 0.5) < 1e-21        # the mass left out below
+        assert stats.binom.sf(k[-1], n, 0.5) < 1e-21            # and above
+    x = inv.draw(np.random.default_rng(3), 40_000)
+    for j, n in enumerate(ns):
+        sd = np.sqrt(n) / 2
+        edges = np.floor(n / 2 + sd * np.array([-np.inf, -2, -1, -0.5, 0, 0.5, 1, 2, np.inf]))
+        obs = np.histogram(x[:, j], bins=np.r_[-1, edges[1:-1], n] + 0.5)[0]
+        cdf = stats.binom.cdf(np.r_[edges[1:-1], n], n, 0.5)
+        exp = np.diff(np.r_[0.0, cdf]) * x.shape[0]
+        assert stats.chisquare(obs, exp).pvalue > 1e-3, (n, obs, exp)

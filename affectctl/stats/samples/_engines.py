@@ -22,11 +22,11 @@ import numpy as np
 
 from .._common import popcount64
 from . import _gaussian
-from ._ties import HalfBinomials, TiedRows
+from ._ties import HalfBinomials, InverseHalfBinomials, TiedRows
 
 # Above this many units the products run cache-blocked in threads (and BLAS single-threaded).
 _MANY_UNITS = 2**15
-# Binomial(N, 1/2) by popcount of N random bits up to this N; numpy's BTPE beyond.
+# Binomial(N, 1/2) by popcount of N random bits up to this N; by inversion (_ties) beyond.
 _POPCOUNT_MAX_N = 512
 # Units per cache block in the blocked AR product (a float64 block of 256 replicates x 512
 # units stays in L2: 2.5x faster than 2048 units), and the largest batch there.
@@ -80,6 +80,7 @@ class _CellAR:
         self.n_small = n_small
         tot_s = tot[order][:n_small]
         self.big = tot[order][n_small:].tolist()
+        self._inverse = InverseHalfBinomials(self.big) if self.big else None
         n_words = -(-tot_s // 64)
         self.starts = np.concatenate([[0], np.cumsum(n_words)[:-1]]).astype(np.intp)
         masks = []
@@ -98,8 +99,8 @@ class _CellAR:
             words = gen.integers(0, 2**64, size=(b, self.masks.shape[0]), dtype=np.uint64)
             counts = popcount64(words & self.masks).astype(np.int32)
             y[:, : self.n_small] = np.add.reduceat(counts, self.starts, axis=1)
-        for j, nt in enumerate(self.big, start=self.n_small):
-            y[:, j] = gen.binomial(nt, 0.5, size=b)
+        if self._inverse is not None:
+            y[:, self.n_small:] = self._inverse.draw(gen, b)
         y -= self.offset
         delta = y @ self.m
         return self.cm_a + delta, self.cm_b - delta
