@@ -103,7 +103,7 @@ class BitPlanes:
     """Integer bit-planes of ``d`` (U, C) laid out like the AR random words (exact).
 
     Unit ``i`` is bit ``7 - i % 8`` of byte ``i // 8`` of a row of words viewed as bytes
-    (``numpy.unpackbits`` order), as in :func:`affectctl.stats.samples._engines._random_bits`.
+    (``numpy.unpackbits`` order), as in ``affectctl.stats.samples._engines._UnitEngine._ar_delta_single``.
     """
 
     @staticmethod

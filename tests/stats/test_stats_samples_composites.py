@@ -18,7 +18,7 @@ import dataclasses
 import numpy as np
 import pytest
 from scipy import stats
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import f1_score
 
 from affectctl.io.schema import ABAW2020_AUS, ABAW_AUS
 from affectctl.metrics import regression as reg

@@ -24,10 +24,10 @@ from scipy import stats
 from affectctl.stats.samples import (
     MetricContext,
     PairedPredictions,
+    _gaussian,
     approximate_randomization,
     paired_bootstrap,
 )
-from affectctl.stats.samples import _gaussian
 from affectctl.stats.samples._ties import HalfBinomials, TiedRows
 
 R = 40_000

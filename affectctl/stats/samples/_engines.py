@@ -45,12 +45,6 @@ except Exception:  # pragma: no cover - a broken numba install falls back to the
     _COMPILED_AR = False
 
 
-def _random_bits(gen: np.random.Generator, b: int, u: int) -> np.ndarray:
-    """(b, u) uint8 array of independent fair bits."""
-    words = gen.integers(0, 2**64, size=(b, -(-u // 64)), dtype=np.uint64)
-    return np.unpackbits(words.view(np.uint8), axis=1, count=u)
-
-
 class _CellAR:
     """AR of a count metric with unit=sample, from the (t, a, b) histogram."""
 
