@@ -191,11 +191,11 @@ def test_lattice_term_of_the_binomial_case():
     the term is phi(0)/2 * 2 / sqrt(m) = 0.0126 at m = 1000."""
     d = np.zeros((70_000, 1))
     d[:469], d[469:1000] = 0.3, -0.3
-    bound, values = _gaussian.lattice_bound(d, lambda c: 0.5 * np.sqrt(np.dot(c, c)))
+    bound, values = _gaussian.lattice_bound([d], lambda c: 0.5 * np.sqrt(np.dot(c, c)))
     assert values == 3
     assert bound == pytest.approx(stats.norm.pdf(0) / np.sqrt(1000), rel=1e-12)
     cont = np.random.default_rng(0).normal(size=(70_000, 1))
-    assert _gaussian.lattice_bound(cont, np.std) == (0.0, None)
+    assert _gaussian.lattice_bound([cont], np.std) == (0.0, None)
 
 
 def test_a_fine_lattice_keeps_the_gaussian_sums():

@@ -155,11 +155,11 @@ class _UnitEngine:
                 return "exact"
             cols = np.array(cols)
             d = self.fb[:, cols] - self.fa[:, cols]
-            lat, values = _gaussian.lattice_bound(d, lambda c: 0.5 * np.sqrt(np.dot(c, c)))
+            lat, values = _gaussian.lattice_bound([d], lambda c: 0.5 * np.sqrt(np.dot(c, c)))
         else:
-            lat, values = _gaussian.lattice_bound(
-                np.concatenate([self.fa, self.fb], axis=1),
-                lambda c: np.sqrt(self.u * c.var()), skip_constant=True)
+            lat, values = _gaussian.lattice_bound([self.fa, self.fb],
+                                                  lambda c: np.sqrt(self.u * c.var()),
+                                                  skip_constant=True)
         tol = _gaussian.edgeworth_tolerance(n_resamples)
         if not lat <= tol:
             return (f"exact (the Gaussian sums were declined: a feature column takes {values} "

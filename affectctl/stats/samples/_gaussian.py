@@ -147,8 +147,9 @@ def edgeworth_tolerance(n_resamples: int) -> float:
     return _TOL * float(np.sqrt(0.05 * 0.95 / n_resamples))
 
 
-def lattice_bound(x: np.ndarray, scale, *, skip_constant: bool = False):
-    """The largest lattice term over the columns of ``x`` (U, C) that take at most
+def lattice_bound(parts, scale, *, skip_constant: bool = False):
+    """The largest lattice term over the columns of ``parts`` (arrays (U, C_j), read column
+    by column, never concatenated) that take at most
     :data:`LATTICE_MAX_VALUES` distinct values, and that column's number of values.
 
     For a column with distinct values :math:`v_1 < \\dots < v_m`, every lattice holding
@@ -162,8 +163,7 @@ def lattice_bound(x: np.ndarray, scale, *, skip_constant: bool = False):
     from ._ties import distinct_at_most
 
     worst, values = 0.0, None
-    for j in range(x.shape[1]):
-        col = x[:, j]
+    for col in (x[:, j] for x in parts for j in range(x.shape[1])):
         if skip_constant and (col == col[0]).all():
             continue
         if not distinct_at_most(col, LATTICE_MAX_VALUES):
