@@ -90,7 +90,9 @@ def compare_cli(
     permutations: Annotated[int, typer.Option(help="Monte-Carlo resamples.")] = 9999,
     sums: Annotated[str, typer.Option(help="Replicate sums of the sample-level test on many samples: auto "
                                       "(Gaussian when its Edgeworth bound is below a tenth of the "
-                                      "Monte-Carlo error) or exact.")] = "auto",
+                                      "Monte-Carlo error and no feature takes few values) or exact "
+                                      "(the exact null; tied samples drawn as binomial counts, "
+                                      "nothing rounded).")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of every Monte-Carlo draw.")] = 0,
     alternative: Annotated[str, typer.Option(help=", ".join(check.ALTERNATIVES) + ".")] = "two-sided",
     correction: Annotated[str, typer.Option(

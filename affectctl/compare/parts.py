@@ -58,6 +58,14 @@ def _both(xa, xb, order):
     return xa, xb[order]
 
 
+def _au_arrays(da, db, order) -> dict:
+    """``au_true, au_a, au_b`` of a stratum when both runs carry the same AU columns, else {}."""
+    if da.au_true is None or da.au_pred is None or db.au_pred is None or \
+            tuple(da.au_names) != tuple(db.au_names):
+        return {}
+    return {"au_true": da.au_true, "au_a": da.au_pred, "au_b": db.au_pred[order]}
+
+
 #: Dump columns a metric needs, for saying why it is missing in one run.
 def _needs(metric: str) -> str:
     if metric.startswith("va_") or metric in ("abaw3_va_score", "abaw_mtl_score"):
