@@ -30,7 +30,7 @@ _RUN = re.compile(r"condition '(?P<cond>[^']*)', seed (?P<seed>-?\d+) \((?P<src>
 _PAIR = re.compile(r"(?P<a>\S+) vs (?P<b>\S+) \(seeds? [^;()]*;[^()]*\): (?P<rest>.*)", re.S)
 _FILE = re.compile(r"(?P<src>[^\s:]+\.(?:csv|parquet|tsv|txt|json|npz)|[^\s:]*/[^\s:]+): "
                    r"(?P<rest>.*)", re.S)
-_CLASSES = re.compile(r" \(class(?:es)? (?P<names>[^()]*)\)")
+_CLASSES = re.compile(r" \(class(?:es)? (?!index )(?P<names>[^()]*)\)")
 _TEST = re.compile(r"^(?P<test>[a-z_]+?)_test\b:? ?")
 
 #: Advice addressed to a Python caller, not to a command-line user.
@@ -102,7 +102,7 @@ def _span(values) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def runs_text(runs: Iterable[tuple]) -> str:
+def runs_text(runs: Iterable[tuple], *, count: bool = True) -> str:
     """``(condition, seed)`` pairs in few words.
 
     >>> runs_text([("base", 0), ("base", 1), ("uniform", 0), ("uniform", 1)])
@@ -111,6 +111,8 @@ def runs_text(runs: Iterable[tuple]) -> str:
     'base seed 3'
     >>> runs_text([("base", 0), ("uniform", 2)])
     '2 runs (base seed 0, uniform seed 2)'
+    >>> runs_text([("base", 0), ("uniform", 2)], count=False)
+    'base seed 0, uniform seed 2'
     """
     by_cond: dict = {}
     for cond, seed in runs:
@@ -129,10 +131,12 @@ def runs_text(runs: Iterable[tuple]) -> str:
         return f"{cond} {seeds(s)}"
     if len(by_cond) == 1:
         (cond, s), = by_cond.items()
-        return f"{n} runs ({cond} {seeds(sorted(s))})"
-    if len(seed_sets) == 1:
-        return f"{n} runs ({', '.join(by_cond)} × {seeds(next(iter(seed_sets)))})"
-    return f"{n} runs (" + ", ".join(f"{c} {seeds(sorted(s))}" for c, s in by_cond.items()) + ")"
+        names = f"{cond} {seeds(sorted(s))}"
+    elif len(seed_sets) == 1:
+        names = f"{', '.join(by_cond)} × {seeds(next(iter(seed_sets)))}"
+    else:
+        names = ", ".join(f"{c} {seeds(sorted(s))}" for c, s in by_cond.items())
+    return f"{n} runs ({names})" if count else names
 
 
 def _list(names, most: int = 4) -> str:
@@ -242,7 +246,7 @@ def _items(ex: dict, tasks) -> list:
     if ex.get("au") and "au" in tasks:
         out.append(("AU values excluded (-1)", ex["au"]))
     if ex.get("proba_renormalized"):
-        out.append(("probability rows renormalized to sum 1", ex["proba_renormalized"]))
+        out.append(("probability rows renormalized", ex["proba_renormalized"]))
     for label, count in coded.items():
         if count:
             out.append((f"excluded by code: {label}", count))
@@ -261,7 +265,7 @@ def _count_text(counts: list, n_runs: int) -> str:
     lo, hi = min(counts), max(counts)
     if lo == hi and len(counts) == n_runs:
         return f"{lo} each"
-    return f"{lo}–{hi} per run, {sum(counts)} in all"
+    return f"{lo}–{hi} per run"
 
 
 def aggregate_exclusions(exclusions: Mapping, tasks: Callable | None = None) -> list:
@@ -278,15 +282,16 @@ def aggregate_exclusions(exclusions: Mapping, tasks: Callable | None = None) -> 
     Returns
     -------
     list of str
-        ``"<what> in <runs>: <count>"`` per kind, e.g. ``probability rows renormalized
-        to sum 1 in 15 runs (base, circumplex, uniform × seeds 0–4): 147–212 per run,
-        2719 in all``; empty when no reader excluded or converted anything.
+        ``"<what>: <count> (<runs>)"`` per kind, e.g. ``probability rows
+        renormalized: 147–212 per run (base, circumplex, uniform × seeds 0–4)``
+        (``<n> each`` when every run has the same count); empty when no reader
+        excluded or converted anything.
 
     Examples
     --------
     >>> ex = {"base": {0: {"expr": 0, "proba_renormalized": 3}, 1: {"expr": 0}}}
     >>> aggregate_exclusions(ex)
-    ['probability rows renormalized to sum 1 in base seed 0: 3']
+    ['probability rows renormalized: 3 (base seed 0)']
     >>> aggregate_exclusions({"base": {0: {"expr": 0, "valence": 0, "arousal": 0}}})
     []
     """
@@ -301,10 +306,10 @@ def aggregate_exclusions(exclusions: Mapping, tasks: Callable | None = None) -> 
         runs = [r for r, _ in hits]
         counts = [c for _, c in hits if c is not None]
         if counts:
-            where = runs_text(runs)
-            lines.append(f"{what} in {where}: {_count_text(counts, len(runs))}")
+            lines.append(f"{what}: {_count_text(counts, len(runs))} "
+                         f"({runs_text(runs, count=False)})")
         else:
-            lines.append(f"{what} ({runs_text(runs)})")
+            lines.append(f"{what} ({runs_text(runs, count=False)})")
     return lines
 
 

@@ -62,6 +62,11 @@ def test_warning_messages_and_file_prefixes():
     assert line == "2 files (runs/a.csv, runs/b.csv): scores taken as logits."
 
 
+def test_an_unnamed_class_index_stays_in_the_text():
+    (line,) = aggregate_warnings(["recall is undefined (class index 3)."])
+    assert line == "recall is undefined (class index 3)."
+
+
 def test_recall_warning_names_the_class_index():
     from affectctl.metrics.confusion import recall_per_class
 
@@ -85,8 +90,9 @@ def test_exclusions_one_line_per_kind_with_counts():
     ex = {"base": {"0": {"expr": 0, "proba_renormalized": 4}, "1": {"expr": 2, "proba_renormalized": 6}},
           "uniform": {"0": {"expr": 0, "proba_renormalized": 5}, "1": {"expr": 0}}}
     lines = aggregate_exclusions(ex)
-    assert lines == ["probability rows renormalized to sum 1 in 3 runs (base seeds 0, 1, "
-                     "uniform seed 0): 4–6 per run, 15 in all",
-                     "expression labels excluded (label -1) in base seed 1: 2"]
+    assert lines == ["probability rows renormalized: 4–6 per run (base seeds 0, 1, uniform seed 0)",
+                     "expression labels excluded (label -1): 2 (base seed 1)"]
+    same = {"a": {str(s): {"proba_renormalized": 7} for s in range(3)}}
+    assert aggregate_exclusions(same) == ["probability rows renormalized: 7 each (a seeds 0–2)"]
     # an AU-only run says nothing of expression labels
     assert aggregate_exclusions({"x": {"0": {"expr": 3}}}, tasks=lambda c, s: ("au",)) == []
