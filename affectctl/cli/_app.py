@@ -258,7 +258,7 @@ def command(name: str, *, collect_warnings: bool = False, **kwargs):
                     where = f"{exc.filename}: " if exc.filename else ""
                     fail(f"{where}{what[0].lower() + what[1:]}.")
                 finally:
-                    flush_warnings(quiet=bool(kw.get("quiet")))
+                    flush_warnings()
                     _PENDING.pop()
                     _OPTIONS.pop()
 

@@ -119,7 +119,6 @@ def compare_cli(
     check.check_output_dir("--out", out if out is not None else Path("reports"))
     if quiet and verbose:
         raise ConfigError("give either --quiet or --verbose, not both.")
-    hush = quiet                    # --quiet: the summary line only; --json keeps stderr's notes
     quiet = quiet or as_json
     read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
     files = file_conditions(conditions, folders=truth is not None)
@@ -144,7 +143,7 @@ def compare_cli(
                      progress=progress, sums=sums)
     if not quiet:
         err_line(f"geometry {result.geometry_choice.describe()}")
-    hidden = flush_warnings(verbose=verbose, quiet=hush)
+    flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently
     if not quiet:  # --quiet and --json: results.json's settings.exclusions keeps the counts
         _print_exclusions(result.settings.get("exclusions") or {}, runset, verbose=verbose)
     name = name or report_name
@@ -160,11 +159,8 @@ def compare_cli(
         from ..report import render_console
 
         render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
-    hidden += flush_warnings(verbose=verbose, quiet=hush)
-    more = (f"; {hidden} kind{'s' if hidden > 1 else ''} of warning hidden by -q"
-            if hush and hidden else "")
-    err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files){more}",
-                      markup=False)
+    flush_warnings(verbose=verbose)
+    err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
 
 
 def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):

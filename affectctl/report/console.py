@@ -315,6 +315,8 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
     else:
         notes = [f"One run per condition{f' (seed {seeds[0]})' if seeds else ''}: its value; "
                  f"{delta}; ↑ higher is better, ↓ lower is better."]
+        if settings.get("seed_tests_skipped"):
+            notes.append(f"Seed-level tests not run: {settings['seed_tests_skipped']}.")
     tests = list(dict.fromkeys(verdicts["test"])) if len(verdicts) else []
     if not tests:
         notes.append("No test: Δ is the plain difference of the values.")
@@ -347,6 +349,10 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
         notes.append(f"Verdict: the condition (a) against {base} (b) at alpha = "
                      f"{format_p(alpha)}, in the metric's direction: better or worse when "
                      "p_adj ≤ alpha, else no difference shown.")
+    if len(seeds) == 1:
+        from .notes import _classifier_notes
+
+        notes += _classifier_notes(result.comparisons, grouped=settings.get("unit") == "group")
     floor = _floor_note(result, verdicts, alpha)
     if table["mark"].str.contains(_FLOOR_MARK, regex=False).any():
         why = (": " + floor[0][:1].lower() + floor[0][1:]) if floor else "."

@@ -237,12 +237,13 @@ def _items(ex: dict, tasks) -> list:
     tasks = ("expression", "va", "au") if tasks is None else tuple(tasks)
     coded = (ex.get("by_code") or {}) if "expression" in tasks or "va" in tasks else {}
     out = []
-    if ex.get("expr") and "expression" in tasks:
-        out.append(("expression labels excluded" + ("" if coded else " (label -1)"), ex["expr"]))
-    if "va" in tasks or "expression" in tasks:
+    # with a dataset's exclusion codes the lines per code below say what and how many
+    if ex.get("expr") and "expression" in tasks and not coded:
+        out.append(("expression labels excluded (label -1)", ex["expr"]))
+    if ("va" in tasks or "expression" in tasks) and not coded:
         for dim in ("valence", "arousal"):
             if ex.get(dim):
-                out.append((f"{dim} values excluded" + ("" if coded else " (-5)"), ex[dim]))
+                out.append((f"{dim} values excluded (-5)", ex[dim]))
     if ex.get("au") and "au" in tasks:
         out.append(("AU values excluded (-1)", ex["au"]))
     if ex.get("proba_renormalized"):
