@@ -160,7 +160,7 @@ def compare_cli(
 
         render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
     flush_warnings(verbose=verbose)
-    err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
+    err_line(f"report written to {out_dir}/ ({len(paths)} files)")
 
 
 def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):

@@ -285,5 +285,5 @@ def diagnose_cli(
     flagged = result.pairs[result.pairs["degenerate"]]
     names = ", ".join(f"{r.a}–{r.b}" for r in flagged.itertuples(index=False)) or "none"
     flush_warnings(verbose=verbose)
-    err_console.print(f"affectctl: {len(flagged)} degenerate pair(s): {names}; report written to "
-                      f"{out_dir}/ ({len(paths)} files)", markup=False)
+    err_line(f"{len(flagged)} degenerate pair(s): {names}; report written to {out_dir}/ "
+             f"({len(paths)} files)")
