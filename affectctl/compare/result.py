@@ -33,7 +33,12 @@ class ComparisonResult:
     comparisons : DataFrame
         One row per (a, b, metric, test[, seed]): n, mean_diff, statistic, p_value,
         p_adjusted, p_adjust, min_pvalue, exact, n_resamples, seed, mc_se, ci_low,
-        ci_high, rank_biserial, cohen_dz, alternative, unit, note.
+        ci_high, confidence, ci_method, estimate, rank_biserial, cohen_dz, alternative,
+        unit, note. ``ci_low, ci_high`` come from the row's own test at the row's unit
+        (``ci_method``): Hodges–Lehmann (Wilcoxon), sign-flip inversion, Student t, the
+        paired bootstrap over the same unit and strata for ``ar`` and ``bootstrap``
+        (``ci_n_resamples`` replicates); ``confidence`` is the level achieved, NaN
+        without an interval. ``estimate`` is the test's estimate of a − b.
     confusions : dict
         ``{condition: int64 array (n_seeds, K, K)}`` in seed order.
     seeds : tuple of int
@@ -48,13 +53,18 @@ class ComparisonResult:
         One run per condition only (else None): one row per (a, b, metric) for every
         headline metric the sample-level engine knows and every ``f1:<Class>``:
         ``a, b, metric, value_a, value_b, mean_diff, ci_low, ci_high, confidence,
-        unit, n, n_resamples, seed, method`` — the paired-bootstrap percentile CI of
+        unit, n, n_resamples, seed, method, ci_method`` — the paired-bootstrap percentile CI of
         metric(a) − metric(b) (:func:`affectctl.stats.samples.paired_bootstrap`).
     geometry_choice : GeometryChoice or None
         The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
     geometry_sensitivity : GeometrySensitivity or None
         Every geometry-dependent conclusion under every available geometry
         (:mod:`affectctl.geometry_sensitivity`).
+    verdicts : DataFrame or None
+        One row per compared (a, b, headline metric): the primary test's estimate,
+        interval, p-values and the verdict, columns
+        :data:`affectctl.compare.verdicts.VERDICT_COLUMNS`; the primary test is
+        ``settings["primary_test"]`` (:mod:`affectctl.compare.verdicts`).
     """
 
     baseline: str
@@ -74,6 +84,7 @@ class ComparisonResult:
     geometry_choice: object = None
     geometry_sensitivity: object = None
     geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
+    verdicts: pd.DataFrame | None = None
 
     @property
     def single_run(self) -> bool:
@@ -102,6 +113,7 @@ class ComparisonResult:
             "settings": self.settings,
             "metrics": self.metrics.to_dict("records"),
             "comparisons": self.comparisons.to_dict("records"),
+            "verdicts": [] if self.verdicts is None else self.verdicts.to_dict("records"),
             "differences": diffs,
             "error_distance_null": [
                 {"condition": c, **null.to_record()}

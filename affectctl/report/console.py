@@ -77,67 +77,25 @@ def pack_columns(widths: dict, keys: Sequence[str], width: int) -> list:
     return blocks
 
 
-# ----------------------------------------------------------------------------------------------
-# TEMPORARY ADAPTER -- delete once branch i-equiv (ComparisonResult.verdicts) is merged.
-# It derives the verdict table of contract 1 from ``result.comparisons``: the primary test is
-# the first of Wilcoxon, sign-flip, AR/bootstrap that can reach alpha (as compact_table chose
-# it) and its p-values. The interval is shown only when it comes from that test (the paired
-# t-test's own, or the single-run paired bootstrap of ``result.differences`` at the sample-level
-# test's unit): no interval from another test stands beside a p-value.
-
-def _adapter_verdicts(result, alpha: float) -> pd.DataFrame:
-    from ..metrics.registry import metric_direction
-    from .tables import _test_rows, primary_test
-
-    order = ("wilcoxon", "signflip", "ar", "bootstrap", "ttest")
-    first = primary_test(result, order, alpha=alpha)
-    order = [first] + [t for t in order if t != first] if first else []  # fallbacks per metric
-    rows = _test_rows(result, order, strict=False)
-    diffs = getattr(result, "differences", None)
-    boot = ({} if diffs is None else
-            {(r.a, r.b, r.metric): r for r in diffs.itertuples(index=False)})
-    out = []
-    for metric in result.headline_metrics:
-        direction = "higher" if metric_direction(metric) > 0 else "lower"
-        for a, b in result.pairs:
-            sel = rows[(rows["a"] == a) & (rows["b"] == b) & (rows["metric"] == metric)]
-            primary = next((t for t in order if (sel["test"] == t).any()), None)
-            if primary is None:
-                continue
-            p = sel[sel["test"] == primary].iloc[0]
-            lo = hi = conf = np.nan
-            method = None
-            if primary == "ttest" and _finite(p.get("ci_low")):
-                lo, hi, conf, method = (float(p["ci_low"]), float(p["ci_high"]),
-                                        float(p["confidence"]), "student_t")
-            elif (a, b, metric) in boot and primary in ("ar", "bootstrap"):
-                r = boot[(a, b, metric)]
-                lo, hi, conf, method = r.ci_low, r.ci_high, r.confidence, "bootstrap_percentile"
-            p_adj = float(p["p_adjusted"])
-            delta = float(p["mean_diff"])
-            if np.isfinite(p_adj) and p_adj <= alpha and delta != 0:
-                better = (delta > 0) == (direction == "higher")
-                verdict = "better" if better else "worse"
-            else:
-                verdict = "no difference shown"
-            out.append({"a": a, "b": b, "metric": metric, "direction": direction,
-                        "delta": delta, "ci_low": lo, "ci_high": hi, "confidence": conf,
-                        "ci_method": method if _finite(lo) else None, "test": primary,
-                        "unit": p.get("unit"), "p_value": float(p["p_value"]),
-                        "p_adjusted": p_adj, "p_adjust": p.get("p_adjust"), "alpha": alpha,
-                        "margin": np.nan, "equivalence_test": None, "p_equivalence": np.nan,
-                        "p_rope": np.nan, "verdict": verdict})
-    return pd.DataFrame.from_records(out)
-
-# END OF TEMPORARY ADAPTER
-# ----------------------------------------------------------------------------------------------
-
-
 def _verdicts(result, alpha: float) -> pd.DataFrame:
+    """``result.verdicts`` (contract 1); for a result built without them (by hand, or saved
+    before they existed) the same table from its comparisons, by the library's own rule
+    (:mod:`affectctl.compare.verdicts`)."""
     table = getattr(result, "verdicts", None)
-    if table is None:
-        table = _adapter_verdicts(result, alpha)
-    return table
+    if table is not None:
+        return table
+    from ..compare.verdicts import choose_primary, primary_candidates, verdict_table
+    from ..metrics.registry import metric_direction
+
+    settings = dict(getattr(result, "settings", {}) or {})
+    seed_tests = tuple(filter(None, str(settings.get("seed_tests") or
+                                        "wilcoxon,signflip,ttest").split(",")))
+    candidates = primary_candidates(seed_tests, settings.get("sample_test", "ar"))
+    primary = choose_primary(result.comparisons, candidates, alpha=alpha)
+    order = ((primary,) if primary else ()) + tuple(t for t in candidates if t != primary)
+    return verdict_table(result.comparisons, [tuple(p) for p in result.pairs],
+                         result.headline_metrics, primary_order=order, alpha=alpha,
+                         direction_of=metric_direction)
 
 
 #: How each interval was computed, in a footnote's words (``ci_method`` of the verdicts).
@@ -190,6 +148,8 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
     from .tables import _summary_lookup
 
     verdicts = _verdicts(result, alpha)
+    if len(verdicts) and "alpha" in verdicts and verdicts["alpha"].notna().any():
+        alpha = float(verdicts["alpha"].dropna().iloc[0])     # the verdicts' level marks them
     by_key = {(r["a"], r["b"], r["metric"]): r for r in verdicts.to_dict("records")}
     summ = _summary_lookup(result, result.headline_metrics)
     geo = geometry_marks(result)
@@ -232,7 +192,7 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
                 rec["delta"] = rec["delta_ci"] = format_number(ma - mb, signed=True)
             records.append(rec)
     table = pd.DataFrame.from_records(records)
-    table.attrs["verdicts"] = verdicts
+    table.attrs.update(verdicts=verdicts, alpha=alpha)
     return table
 
 
@@ -346,9 +306,19 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
         notes.append(f"[CI]: {pct} confidence interval of Δ, "
                      + "; ".join(_CI_TEXT.get(m, m) for m in methods) + ".")
     if len(verdicts):
+        margins = pd.to_numeric(verdicts.get("margin"), errors="coerce")
         notes.append(f"Verdict: the condition (a) against {base} (b) at alpha = "
                      f"{format_p(alpha)}, in the metric's direction: better or worse when "
-                     "p_adj ≤ alpha, else no difference shown.")
+                     "p_adj ≤ alpha, else no difference shown"
+                     + (" (no margin)." if margins.notna().any() else "."))
+        if margins.notna().any():
+            eq = set(verdicts["equivalence_test"].dropna())
+            word = "non-inferior" if eq == {"non_inferiority"} else "equivalent"
+            how = ("the non-inferiority test" if word == "non-inferior"
+                   else "the two one-sided tests (TOST)")
+            notes.append(f"With a margin M (--margin): {word} when {how} reject at alpha "
+                         f"(p_equivalence in table_full.*), else better or worse when p_adj ≤ "
+                         f"alpha, else not shown {word}.")
     if len(seeds) == 1:
         from .notes import _classifier_notes
 
@@ -405,7 +375,7 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
     if width is None:
         width = terminal_width(console)
     table = console_rows(result, alpha=alpha)
-    verdicts = table.attrs["verdicts"]
+    verdicts, alpha = table.attrs["verdicts"], table.attrs["alpha"]
     slot = max([_cell_width(m) for m in table["mark"]] + [0])   # marks in a slot of their own
     for col in ("p", "p_adj"):                                  # so that the numbers align
         table[f"{col}_shown"] = [x + m + " " * (slot - _cell_width(m)) if x else ""

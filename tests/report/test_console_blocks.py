@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from affectctl._terminal import shown_name, terminal_width, wrap
 from affectctl.cli import app
 from affectctl.report import render_console
-from affectctl.report.console import _adapter_verdicts, console_rows
+from affectctl.report.console import _verdicts, console_rows
 
 RUNS = Path(__file__).resolve().parents[2] / "examples" / "runs"
 CONTRAST = "circumplex − uniform"
@@ -41,7 +41,7 @@ class _WithVerdicts:
 
 
 def _with_intervals(result):
-    v = _adapter_verdicts(result, 0.05)
+    v = _verdicts(result, 0.05).copy()
     v["ci_low"], v["ci_high"] = v["delta"] - 0.048, v["delta"] + 0.047
     v["confidence"], v["ci_method"], v["test"], v["unit"] = 0.95, "bootstrap_percentile", "ar", "group"
     return _WithVerdicts(result, v)
@@ -160,9 +160,9 @@ def test_names_on_the_terminal_have_no_control_characters():
     assert shown_name("circumplex") == "circumplex"
 
 
-def test_adapter_verdicts_follow_the_metric_direction(result):
-    v = _adapter_verdicts(result, 0.05)
+def test_verdicts_of_a_result_without_them_follow_the_library_rule(result):
+    v = _verdicts(result, 0.05)
     assert list(v.columns[:4]) == ["a", "b", "metric", "direction"]
     row = v[(v["metric"] == "official_score") & (v["a"] == "circumplex") & (v["b"] == "base")]
     assert row["verdict"].iloc[0] == "better" and row["direction"].iloc[0] == "higher"
-    assert np.isnan(row["ci_low"].iloc[0])          # AR has no interval of its own here
+    assert row["test"].iloc[0] == "ar"
