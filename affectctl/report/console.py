@@ -303,8 +303,13 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
     if methods and not compact:
         conf = verdicts["confidence"].dropna()
         pct = f"{100 * float(conf.iloc[0]):g}%" if len(conf) else "95%"
+        units = verdicts["unit"].dropna()
+        over = ""
+        if "bootstrap_percentile" in methods and len(units) and units.iloc[0] != "seed":
+            over = f" over {units.iloc[0]}s" + (", seeds as strata" if len(seeds) > 1 else "")
         notes.append(f"[CI]: {pct} confidence interval of Δ, "
-                     + "; ".join(_CI_TEXT.get(m, m) for m in methods) + ".")
+                     + "; ".join(_CI_TEXT.get(m, m) + (over if m == "bootstrap_percentile" else "")
+                                 for m in methods) + ".")
     if len(verdicts):
         margins = pd.to_numeric(verdicts.get("margin"), errors="coerce")
         notes.append(f"Verdict: the condition (a) against {base} (b) at alpha = "
