@@ -154,7 +154,7 @@ def fail(message: str) -> None:
 def err_line(text: str, *, first: str = "affectctl: ") -> None:
     """One message on stderr, wrapped between words at the terminal width (``COLUMNS`` or
     100 when piped), continuation lines indented by two spaces."""
-    from .._terminal import terminal_width, wrap
+    from ..report.terminal import terminal_width, wrap
 
     for ln in wrap(text, terminal_width(err_console), first=first):
         err_console.print(ln, markup=False, highlight=False)

@@ -139,6 +139,7 @@ def compare_cli(
     if len(conditions) < 2:
         raise ConfigError("compare needs a baseline and at least one other condition.")
     contrasts = [parse_contrast(c) for c in contrast or ()]
+    margins, ropes = parse_per_metric("--margin", margin), parse_per_metric("--rope", rope)
     check.check_resamples("--permutations", permutations)
     check.check_seed("--seed", seed)
     if runs is None:
@@ -170,8 +171,8 @@ def compare_cli(
                      geometry=geometry, geometry_min_samples=geometry_min_samples,
                      sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
-                     progress=progress, sums=sums, margin=parse_per_metric("--margin", margin),
-                     rope=parse_per_metric("--rope", rope), test_fraction=test_fraction)
+                     progress=progress, sums=sums, margin=margins, rope=ropes,
+                     test_fraction=test_fraction)
     if not quiet:
         err_line(f"geometry {result.geometry_choice.describe()}")
     flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently

@@ -118,6 +118,23 @@ def _check_fraction(value) -> float:
     return float(value)
 
 
+def _test_fraction_from_metadata(runs, conditions, seeds) -> float | None:
+    """n_test / (n_train + n_test) when every run's metadata gives the same counts, else None."""
+    counts = set()
+    for c in conditions:
+        for s in seeds:
+            meta = getattr(runs.dump(c, s), "metadata", None) or {}
+            n_train, n_test = meta.get("n_train"), meta.get("n_test")
+            if not (isinstance(n_train, int) and isinstance(n_test, int) and n_train >= 0
+                    and n_test > 0):
+                return None
+            counts.add((n_train, n_test))
+    if len(counts) != 1:
+        return None
+    n_train, n_test = counts.pop()
+    return n_test / (n_train + n_test) if n_train > 0 else None
+
+
 def _seed_equivalence(a, b, metric, xa, xb, margin, rope, test_fraction, *, alpha, alternative,
                       n_resamples, rng) -> list:
     """Seed-level equivalence (paired-t and sign-flip TOST) and Bayesian ROPE records."""
@@ -246,7 +263,10 @@ def compare(
         ``"bayes_correlated_t"`` records; ``p_rope`` goes into the verdicts.
     test_fraction : float, optional
         n_test / (n_train + n_test) of the runs, the Nadeau–Bengio correlation of the
-        Bayesian correlated t-test (run only when given).
+        Bayesian correlated t-test. Default: from the runs' metadata (``n_train``,
+        ``n_test``, written by ``affectctl train``) when every run gives the same counts;
+        without either the correlated t-test is not run (``settings["test_fraction"]``
+        None).
 
     Returns
     -------
@@ -302,17 +322,18 @@ def compare(
         if unknown:
             raise ConfigError(f"metric(s) {unknown} are not available for these runs; available: "
                               f"{sorted(available)}.")
-        # official_score is another name for one metric: named with it, it is that metric twice
-        twin = {"abaw3_expr_score": "expr_macro_f1"}.get(official, official)
-        named = ["official_score" if m in (twin, official) and "official_score" in metrics else m
-                 for m in metrics]
-        repeated = sorted({m for m in named if named.count(m) > 1})
-        headline = tuple(dict.fromkeys(named))        # a metric named twice is tested once
+        repeated = sorted({m for m in metrics if metrics.count(m) > 1})
+        headline = tuple(dict.fromkeys(metrics))      # a metric named twice is tested once
     _check_metrics_everywhere(table, sub, conditions, seeds, headline)
     margins = _per_metric("margin", margin, headline)
     ropes = _per_metric("rope", rope, headline)
+    fraction_source = None
     if test_fraction is not None:
         test_fraction = _check_fraction(test_fraction)
+        fraction_source = "option"
+    elif ropes:
+        test_fraction = _test_fraction_from_metadata(sub, conditions, seeds)
+        fraction_source = None if test_fraction is None else "run metadata (n_test/(n_train+n_test))"
     has_group = all(d.group is not None for c in conditions for d in sub.runs[c].values())
     if unit is None:
         unit = "group" if has_group else "sample"
@@ -452,7 +473,12 @@ def compare(
     if "method" in comps:
         eq = comps["test"].isin(("tost", "non_inferiority"))
         family = family.where(~eq, family + "/" + comps["method"].astype(str))
-    for test, idx in comps.groupby(family).groups.items():
+    # official_score is another name for one metric: named beside it (a plan's table may ask
+    # for both), that metric's rows take official_score's adjusted p and are not counted again
+    twins = {m for m in (official, {"abaw3_expr_score": "expr_macro_f1"}.get(official))
+             if m and m != "official_score"} if "official_score" in headline else set()
+    twin_rows = comps["metric"].isin(twins)
+    for test, idx in comps[~twin_rows].groupby(family[~twin_rows]).groups.items():
         if correction == "westfall-young" and test == "signflip":
             comps.loc[idx, "p_adjusted"] = _westfall_young(comps.loc[idx], wide, seeds, alternative,
                                                            n_resamples, rng)
@@ -461,6 +487,13 @@ def compare(
         method = "holm" if correction == "westfall-young" else correction
         comps.loc[idx, "p_adjusted"] = adjust_pvalues(comps.loc[idx, "pvalue"].to_numpy(dtype=float),
                                                       method=method)
+    if twin_rows.any():
+        key = ["a", "b", "test"] + (["method"] if "method" in comps else [])
+        official_rows = comps[comps["metric"] == "official_score"]
+        lookup = {tuple(r[k] for k in key): r["p_adjusted"]
+                  for r in official_rows.to_dict("records")}
+        comps.loc[twin_rows, "p_adjusted"] = [
+            lookup.get(tuple(r[k] for k in key), np.nan) for r in comps[twin_rows].to_dict("records")]
     comps = comps.rename(columns={"pvalue": "p_value"})
     comps["direction"] = [metric_direction(m) for m in comps["metric"]]
 
@@ -491,6 +524,7 @@ def compare(
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official, "mcnemar": mcnemar, "single_run": single_run,
                 "margins": margins, "ropes": ropes, "test_fraction": test_fraction,
+                "test_fraction_source": fraction_source,
                 "seed_tests_skipped": skipped_note, "sums": sums}
     differences = None
     if single_run:

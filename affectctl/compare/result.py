@@ -91,6 +91,27 @@ class ComparisonResult:
         """True when every condition has exactly one run (seed-level tests not run)."""
         return len(self.seeds) == 1
 
+    def choose_primary(self, candidates=None, *, alpha: float | None = None) -> "str | None":
+        """The test that marks the differences (:func:`affectctl.compare.verdicts.choose_primary`).
+
+        Without ``candidates``: the one ``compare`` chose (``settings["primary_test"]``),
+        or, for a result built otherwise, the rule applied to the tests its settings
+        name. With ``candidates`` (tests in order of preference): the first that can
+        reach ``alpha`` (default ``settings["alpha"]`` or 0.05), else the first present.
+        """
+        from .verdicts import choose_primary, primary_candidates
+
+        settings = self.settings or {}
+        level = alpha if alpha is not None else float(settings.get("alpha", 0.05))
+        present = set(self.comparisons["test"]) if len(self.comparisons) else set()
+        if candidates is None:
+            chosen = settings.get("primary_test")
+            if chosen in present:
+                return chosen
+            seed_tests = str(settings.get("seed_tests", "wilcoxon,signflip,ttest")).split(",")
+            candidates = primary_candidates(seed_tests, settings.get("sample_test", "ar"))
+        return choose_primary(self.comparisons, list(candidates), alpha=level)
+
     def summary(self) -> pd.DataFrame:
         """Mean and sd over seeds of every headline metric: index condition, columns metric."""
         m = self.metrics[self.metrics["metric"].isin(self.headline_metrics)]

@@ -13,7 +13,7 @@ Numbers are formatted by :mod:`affectctl.report.formatting` (the only module tha
 rounds). Lines are built here, not by rich's table layout, so that no cell is ever cut
 or padded: every line is at most the terminal's width (``COLUMNS``, or 100 when piped)
 unless a single name is wider, and carries no trailing spaces; footnotes wrap between
-words. Names the user supplied go through :func:`affectctl._terminal.shown_name`.
+words. Names the user supplied go through :func:`affectctl.report.terminal.shown_name`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from rich.text import Text
 
-from .._terminal import shown_name, terminal_width, wrap
+from .terminal import shown_name, terminal_width, wrap
 from .formatting import (
     _FLOOR_MARK, _MARKS, _MINUS, TEST_SHORT_LABELS, _finite, _fmt_mean_sd, _mark, format_number,
     format_p, metric_label,
@@ -77,25 +77,13 @@ def pack_columns(widths: dict, keys: Sequence[str], width: int) -> list:
     return blocks
 
 
-def _verdicts(result, alpha: float) -> pd.DataFrame:
-    """``result.verdicts`` (contract 1); for a result built without them (by hand, or saved
-    before they existed) the same table from its comparisons, by the library's own rule
-    (:mod:`affectctl.compare.verdicts`)."""
-    table = getattr(result, "verdicts", None)
-    if table is not None:
-        return table
-    from ..compare.verdicts import choose_primary, primary_candidates, verdict_table
-    from ..metrics.registry import metric_direction
+def _verdicts(result) -> pd.DataFrame:
+    """``result.verdicts`` (contract 1): empty for a result built without them (report
+    computes nothing; such a result shows its values and plain differences)."""
+    from ..compare.verdicts import VERDICT_COLUMNS
 
-    settings = dict(getattr(result, "settings", {}) or {})
-    seed_tests = tuple(filter(None, str(settings.get("seed_tests") or
-                                        "wilcoxon,signflip,ttest").split(",")))
-    candidates = primary_candidates(seed_tests, settings.get("sample_test", "ar"))
-    primary = choose_primary(result.comparisons, candidates, alpha=alpha)
-    order = ((primary,) if primary else ()) + tuple(t for t in candidates if t != primary)
-    return verdict_table(result.comparisons, [tuple(p) for p in result.pairs],
-                         result.headline_metrics, primary_order=order, alpha=alpha,
-                         direction_of=metric_direction)
+    table = getattr(result, "verdicts", None)
+    return pd.DataFrame(columns=list(VERDICT_COLUMNS)) if table is None else table
 
 
 #: How each interval was computed, in a footnote's words (``ci_method`` of the verdicts).
@@ -147,7 +135,7 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
     from ._geometry import MARK, geometry_marks
     from .tables import _summary_lookup
 
-    verdicts = _verdicts(result, alpha)
+    verdicts = _verdicts(result)
     if len(verdicts) and "alpha" in verdicts and verdicts["alpha"].notna().any():
         alpha = float(verdicts["alpha"].dropna().iloc[0])     # the verdicts' level marks them
     by_key = {(r["a"], r["b"], r["metric"]): r for r in verdicts.to_dict("records")}
@@ -366,7 +354,7 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
     alpha : float, default 0.05
     width : int, optional
         Columns to fit; default the terminal's width, else ``COLUMNS``, else 100
-        (:func:`affectctl._terminal.terminal_width`).
+        (:func:`affectctl.report.terminal.terminal_width`).
     files_hint : str, optional
         The report folder, named in the last footnote.
 

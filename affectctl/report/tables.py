@@ -381,7 +381,7 @@ def _single_run_ci(result, table: pd.DataFrame) -> bool:
 
 def primary_test(result, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"), *,
                  alpha: float = 0.05) -> "str | None":
-    """The first of ``tests`` that can reach ``alpha``: :func:`affectctl.compare.verdicts.choose_primary`.
+    """The first of ``tests`` that can reach ``alpha``: :meth:`ComparisonResult.choose_primary`.
 
     The decision is the library's; a result from :func:`affectctl.compare.compare`
     names its own primary test in ``settings["primary_test"]``, which the tables use
@@ -389,16 +389,15 @@ def primary_test(result, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"), 
     0.0625, so the sample-level test marks the table and the caption says so; with 10
     seeds the exact Wilcoxon test does. None when the result has no test.
     """
-    from ..compare.verdicts import choose_primary
-
-    return choose_primary(result.comparisons, list(tests), alpha=alpha)
+    return result.choose_primary(list(tests), alpha=alpha)
 
 
 def _library_primary(result) -> "str | None":
-    """The primary test ``compare`` chose (``settings["primary_test"]``), if any."""
-    primary = (getattr(result, "settings", None) or {}).get("primary_test")
-    present = set(result.comparisons["test"]) if len(result.comparisons) else set()
-    return primary if primary in present else None
+    """The primary test of the result (:meth:`ComparisonResult.choose_primary`), if any."""
+    choose = getattr(result, "choose_primary", None)
+    if choose is None:
+        return (getattr(result, "settings", None) or {}).get("primary_test")
+    return choose()
 
 
 def _verdict_lookup(result) -> dict:

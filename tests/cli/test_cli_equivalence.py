@@ -37,7 +37,7 @@ def _verdict(models, tmp_path, a, b, *extra):
     out = tmp_path / f"{a}{b}"
     # the first file is the baseline: the verdict row is a − b
     res = runner.invoke(app, ["compare", str(models / f"{b}.csv"), str(models / f"{a}.csv"),
-                              "--metric", "accuracy", "--margin", "0.01", "--permutations", "999", "--taxonomy", TAX,
+                              "--metric", "accuracy", "--margin", "0.01", "--permutations", "199", "--taxonomy", TAX,
                               "--no-figures", "--out", str(out), "--json", *extra])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)

@@ -98,8 +98,12 @@ def test_a_repeated_metric_or_contrast_is_counted_once():
     assert any("named more than once" in w for w in twice.settings["warnings"])
     # the official score and the metric it names are one metric
     official = once.settings["official_score"]
-    both = compare(runs, "base", ("circumplex",), metrics=["official_score", official], **kw)
-    assert both.headline_metrics == ("official_score",)
+    both = compare(runs, "base", ("circumplex",), metrics=["official_score", official, "accuracy"],
+                   **kw)
+    pair = compare(runs, "base", ("circumplex",), metrics=["official_score", "accuracy"], **kw)
+    adj = both.comparisons.set_index("metric")["p_adjusted"]
+    assert adj["official_score"] == adj[official] == pair.comparisons.set_index("metric")[
+        "p_adjusted"]["official_score"]                  # a family of 2, not 3
     # a contrast given twice, or reversed, is one comparison
     three = compare(runs, "base", ("circumplex", "uniform"), metrics=["accuracy"],
                     contrasts=[("circumplex", "uniform"), ("uniform", "circumplex"),
@@ -116,11 +120,12 @@ def test_rope_over_ten_seeds_agrees_with_baycomp(tmp_path):
     rng = np.random.default_rng(8)
     for s in range(10):
         f = synthetic_frame(300, seed=s, accuracy=0.6, va=False, au=False, proba=False)
-        write_dump(f, tmp_path / "A" / f"seed-{s}.csv")
+        meta = {"n_train": 900, "n_test": 300}          # as affectctl train writes them
+        write_dump(f, tmp_path / "A" / f"seed-{s}.csv", meta)
         y = f["y_true"].to_numpy()
         right = rng.random(len(y)) < 0.6 + 0.005 * (s % 4)
         f["y_pred"] = np.where(right, y, (y + 1) % 8)           # else another class
-        write_dump(f, tmp_path / "B" / f"seed-{s}.csv")
+        write_dump(f, tmp_path / "B" / f"seed-{s}.csv", meta)
     runs = load_runs(tmp_path, ["A", "B"], taxonomy="affwild2-expr8")
     res = compare(runs, "A", ("B",), metrics=["accuracy"], rope=0.01, margin=0.03, n_resamples=199,
                   rng=5, geometry_sensitivity=False, classifier_tests=False, sample_test="none")
@@ -134,6 +139,14 @@ def test_rope_over_ten_seeds_agrees_with_baycomp(tmp_path):
     v = res.verdicts.iloc[0]
     assert v["p_rope"] == row["p_rope"]
     assert v["test"] == "wilcoxon" and v["ci_method"] == "hodges_lehmann_walsh"   # 10 seeds
+    # the correlated t-test takes rho = n_test / (n_train + n_test) from the runs' metadata
+    from affectctl.stats.bayes import bayes_correlated_t
+
+    assert res.settings["test_fraction"] == 0.25
+    ct = res.comparisons[res.comparisons["test"] == "bayes_correlated_t"].iloc[0]
+    ref_t = bayes_correlated_t(m["B"].to_numpy(), m["A"].to_numpy(), 0.01, rho=0.25)
+    assert (ct["p_left"], ct["p_rope"], ct["p_right"]) == pytest.approx(
+        (ref_t.p_left, ref_t.p_rope, ref_t.p_right))
     # 10 seeds: bootstrap intervals of the effect sizes are given
     w = res.comparisons[res.comparisons["test"] == "wilcoxon"].iloc[0]
     assert w["effect_ci_method"] == "bootstrap_bca_seeds"

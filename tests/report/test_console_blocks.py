@@ -5,6 +5,7 @@ The end-to-end checks run the README's main job on the committed example dumps
 columns; the others render a hand-built result (tests/report/conftest.py).
 """
 
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -14,10 +15,12 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from affectctl._terminal import shown_name, terminal_width, wrap
+from affectctl.report.terminal import shown_name, terminal_width, wrap
 from affectctl.cli import app
 from affectctl.report import render_console
-from affectctl.report.console import _verdicts, console_rows
+from affectctl.report.console import console_rows
+
+from ._paper import headline_result, single_run_result, with_verdicts
 
 RUNS = Path(__file__).resolve().parents[2] / "examples" / "runs"
 CONTRAST = "circumplex − uniform"
@@ -30,21 +33,12 @@ def _render(result, width):
     return buf.getvalue()
 
 
-class _WithVerdicts:
-    """A result carrying ``verdicts`` (contract 1) with an interval on every row."""
-
-    def __init__(self, result, verdicts):
-        self._result, self.verdicts = result, verdicts
-
-    def __getattr__(self, name):
-        return getattr(self._result, name)
-
-
 def _with_intervals(result):
-    v = _verdicts(result, 0.05).copy()
+    """The result's verdicts (contract 1) with an interval on every row, as AR over groups."""
+    v = with_verdicts(result).verdicts.copy()
     v["ci_low"], v["ci_high"] = v["delta"] - 0.048, v["delta"] + 0.047
     v["confidence"], v["ci_method"], v["test"], v["unit"] = 0.95, "bootstrap_percentile", "ar", "group"
-    return _WithVerdicts(result, v)
+    return dataclasses.replace(result, verdicts=v)
 
 
 # -- the README's main job, end to end -- #
@@ -89,8 +83,6 @@ def test_main_job_console(tmp_path, columns, extra):
 
 @pytest.mark.parametrize("width", [80, 100, 120])
 def test_block_with_intervals_fits_and_keeps_every_contrast(result, width):
-    from tests.report._paper import headline_result
-
     out = _render(_with_intervals(headline_result(result)), width)
     lines = out.splitlines()
     assert max(len(ln) for ln in lines) <= width and all(ln == ln.rstrip() for ln in lines)
@@ -104,7 +96,7 @@ def test_block_with_intervals_fits_and_keeps_every_contrast(result, width):
 
 
 def test_rows_are_the_verdicts_and_marks_come_from_the_adjusted_p(result):
-    rows = console_rows(result)
+    rows = console_rows(with_verdicts(result))
     v = rows[(rows["metric"] == "official_score") & (rows["a"] == "circumplex")
              & (rows["b"] == "base")].iloc[0]
     assert v["test"] == "ar" and v["p"] == "<0.001 (0.0012)" and v["mark"] == "‡"
@@ -115,8 +107,7 @@ def test_rows_are_the_verdicts_and_marks_come_from_the_adjusted_p(result):
 
 
 def test_floor_footnote_says_0_0625_and_names_the_ties(result):
-    import dataclasses
-
+    result = with_verdicts(result)
     out = _render(result, 100).replace("\n", " ")
     assert "with n = 5 seeds the two-sided Wilcoxon and sign-flip tests cannot go below p = 0.0625." in out
     comps = result.comparisons.copy()
@@ -127,9 +118,7 @@ def test_floor_footnote_says_0_0625_and_names_the_ties(result):
 
 
 def test_single_run_shows_the_value_without_sd(result):
-    from tests.report._paper import single_run_result
-
-    out = _render(single_run_result(result), 100)
+    out = _render(with_verdicts(single_run_result(result)), 100)
     assert "Value" in out and "±" not in out and "0.450" in out
 
 
@@ -160,9 +149,8 @@ def test_names_on_the_terminal_have_no_control_characters():
     assert shown_name("circumplex") == "circumplex"
 
 
-def test_verdicts_of_a_result_without_them_follow_the_library_rule(result):
-    v = _verdicts(result, 0.05)
-    assert list(v.columns[:4]) == ["a", "b", "metric", "direction"]
-    row = v[(v["metric"] == "official_score") & (v["a"] == "circumplex") & (v["b"] == "base")]
-    assert row["verdict"].iloc[0] == "better" and row["direction"].iloc[0] == "higher"
-    assert row["test"].iloc[0] == "ar"
+def test_a_result_without_verdicts_shows_values_and_plain_differences(result):
+    out = _render(result, 100)                     # report computes nothing: no test, no verdict
+    assert "0.450 ± 0.016" in out and "+0.040" in out and CONTRAST in out
+    assert "Verdict" not in out and "p (adj)" not in out
+    assert "No test: Δ is the plain difference of the values." in out

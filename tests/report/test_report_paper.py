@@ -32,6 +32,7 @@ from ._paper import (  # noqa: E402
     page_check,
     single_run_result,
     chromium,
+    with_verdicts,
 )
 
 
@@ -175,7 +176,7 @@ def test_console_table_fits_the_terminal_without_cutting_numbers(result, width):
     from affectctl.report.formatting import format_table
     from affectctl.report.tables import main_table
 
-    res = headline_result(result)
+    res = with_verdicts(headline_result(result))
     buf = io.StringIO()
     render_console(res, Console(file=buf, width=width), tests=("wilcoxon", "signflip", "ar"),
                    width=width, files_hint="reports/x/")
@@ -227,7 +228,7 @@ def test_console_single_run(result, width):
     from affectctl.report import render_console
 
     buf = io.StringIO()
-    render_console(single_run_result(result), Console(file=buf, width=width),
+    render_console(with_verdicts(single_run_result(result)), Console(file=buf, width=width),
                    tests=("wilcoxon", "signflip", "ar"), width=width)
     out = buf.getvalue()
     rows = [ln for ln in out.splitlines()

@@ -98,7 +98,9 @@ def test_write_table(result, tmp_path):
 
 def test_render_console(result):
     buf = io.StringIO()
-    render_console(result, Console(file=buf, width=160, color_system=None), width=160)
+    from ._paper import with_verdicts
+
+    render_console(with_verdicts(result), Console(file=buf, width=160, color_system=None), width=160)
     text = buf.getvalue()
     assert "Official score ↑" in text and "Error distance ↓" in text
     assert "0.450 ± 0.016" in text and "+0.040" in text

@@ -104,3 +104,20 @@ def test_bootstrap_tost_calibration_on_samples():
     assert stats.binomtest(size, reps).proportion_ci(0.99).low <= alpha, size / reps
     power = np.mean([trial(0.0) for _ in range(40)])
     assert power > 0.7, f"bootstrap TOST power at 0 difference, n={n}: {power:.2f}"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(d=st.lists(st.floats(-0.05, 0.05, allow_nan=False), min_size=3, max_size=8),
+       m1=st.floats(0.001, 0.05), m2=st.floats(0.001, 0.05))
+def test_a_wider_margin_never_makes_equivalence_harder(d, m1, m2):
+    d = np.array(d)
+    lo, hi = sorted((m1, m2))
+    for f in (tost_paired_t, tost_signflip):
+        assert f(d, np.zeros_like(d), hi).pvalue <= f(d, np.zeros_like(d), lo).pvalue + 1e-12
+    # swapping a and b leaves the TOST p unchanged (the margins are symmetric)
+    assert tost_paired_t(d, np.zeros_like(d), lo).pvalue == pytest.approx(
+        tost_paired_t(np.zeros_like(d), d, lo).pvalue)

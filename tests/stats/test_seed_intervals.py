@@ -117,3 +117,21 @@ def test_monte_carlo_signflip_interval_beyond_twenty_seeds():
     t = t_interval(d)
     assert iv.ci_low == pytest.approx(t.ci_low, abs=0.004)
     assert iv.ci_high == pytest.approx(t.ci_high, abs=0.004)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_diffs = st.lists(st.floats(-1, 1, allow_nan=False, width=32), min_size=2, max_size=9).map(np.array)
+
+
+@settings(max_examples=60, deadline=None)
+@given(d=_diffs, shift=st.floats(-1, 1, allow_nan=False, width=32))
+def test_intervals_bracket_their_estimate_and_move_with_a_shift(d, shift):
+    for f in (hodges_lehmann_interval, signflip_interval, t_interval):
+        iv = f(d)
+        assert iv.ci_low <= iv.estimate + 1e-12 and iv.estimate <= iv.ci_high + 1e-12
+        moved = f(d + shift)               # equivariant: the interval of d + c is the interval + c
+        assert moved.ci_low == pytest.approx(iv.ci_low + shift, abs=1e-9)
+        assert moved.ci_high == pytest.approx(iv.ci_high + shift, abs=1e-9)
+        assert moved.confidence == iv.confidence

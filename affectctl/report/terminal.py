@@ -1,4 +1,4 @@
-"""Terminal width, word wrapping and user-supplied names on the terminal (standard library only).
+"""Terminal width, word wrapping and user-supplied names on the terminal.
 
 The command line prints tables, footnotes and warnings through these helpers so that
 every line fits the terminal, breaks between words (never inside ``sim-affectnet`` or
@@ -77,7 +77,7 @@ def shown_name(name) -> str:
     non-printable characters are written as escapes.
     """
     try:
-        from .report.escape import for_terminal
+        from .escape import for_terminal
     except ImportError:
         return _plain(name)
     return for_terminal(str(name))
