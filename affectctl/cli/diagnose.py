@@ -11,7 +11,7 @@ import typer
 
 from .. import _validation as check
 from ..errors import ConfigError
-from ._app import command, console, err_console, err_line, flush_warnings
+from ._app import command, console, err_line, flush_warnings
 
 #: Conditions trained when no --runs folder is given.
 DEFAULT_CONDITIONS = ("base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced")

@@ -18,63 +18,33 @@ words. Names the user supplied go through :func:`affectctl.report.terminal.shown
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 from rich.text import Text
 
-from .terminal import shown_name, terminal_width, wrap
 from .formatting import (
-    _FLOOR_MARK, _MARKS, _MINUS, TEST_SHORT_LABELS, _finite, _fmt_mean_sd, _mark, format_number,
-    format_p, metric_label,
+    _FLOOR_MARK,
+    _MARKS,
+    _MINUS,
+    TEST_SHORT_LABELS,
+    _finite,
+    _fmt_mean_sd,
+    _mark,
+    format_number,
+    format_p,
+    metric_label,
 )
+from .terminal import shown_name, terminal_width, wrap
 
-__all__ = ["render_console", "console_rows", "pack_columns"]
-
-
-_GAP = 3                        # a SIMPLE_HEAD table: padding, separator, padding between columns
-_EDGE = 2                       # and its edge cells, one left and one right
+__all__ = ["render_console", "console_rows"]
 
 
 def _cell_width(text: str) -> int:
     from rich.cells import cell_len
 
     return cell_len(str(text))
-
-
-def pack_columns(widths: dict, keys: Sequence[str], width: int) -> list:
-    """Split the non-key columns into blocks that fit ``width`` with the key columns.
-
-    Parameters
-    ----------
-    widths : dict
-        ``{column: display width}`` in table order.
-    keys : sequence of str
-        Columns repeated in every block.
-    width : int
-        Terminal columns.
-
-    Returns
-    -------
-    list of list of str
-        Non-key columns of each block, in order. A column that does not fit even
-        alone gets a block of its own (the caller prints it wider rather than cut it).
-    """
-    base = sum(widths[k] for k in keys) + _GAP * max(len(keys) - 1, 0) + _EDGE
-    blocks, cur, used = [], [], base
-    for col, w in widths.items():
-        if col in keys:
-            continue
-        if cur and used + _GAP + w > width:
-            blocks.append(cur)
-            cur, used = [], base
-        cur.append(col)
-        used += _GAP + w
-    if cur:
-        blocks.append(cur)
-    return blocks
 
 
 def _verdicts(result) -> pd.DataFrame:
@@ -130,7 +100,8 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
         (formatted mean ± sd or single value; empty for a contrast), ``delta``,
         ``delta_ci`` (Δ and its interval when the verdict has one), ``p``
         (``p (p_adj)``), ``p_adj``, ``mark`` (``†``/``‡`` on p_adj, ``§`` the test
-        cannot reach alpha, ``◊`` depends on the geometry), ``verdict`` and ``test``, ``unit``, ``ci_method`` from the verdicts.
+        cannot reach alpha, ``◊`` depends on the geometry), ``verdict`` and ``test``,
+        ``unit``, ``ci_method`` from the verdicts.
     """
     from ._geometry import MARK, geometry_marks
     from .tables import _summary_lookup

@@ -194,8 +194,9 @@ def aggregate_warnings(warnings: Iterable) -> list:
     >>> msgs = [f"condition '{c}', seed {s} ({c}/seed-{s}.csv): recall of a class with no true "
     ...         "sample is undefined and set to 0.0 (class Fear)." for c in ("base", "uniform")
     ...         for s in range(5)]
-    >>> aggregate_warnings(msgs)
-    ['10 runs (base, uniform × seeds 0–4): recall of a class with no true sample is undefined and set to 0.0 (class Fear).']
+    >>> aggregate_warnings(msgs)  # doctest: +NORMALIZE_WHITESPACE
+    ['10 runs (base, uniform × seeds 0–4): recall of a class with no true sample is undefined
+      and set to 0.0 (class Fear).']
     """
     kinds: dict = {}
     for w in warnings:

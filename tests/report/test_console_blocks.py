@@ -10,15 +10,14 @@ import io
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from affectctl.report.terminal import shown_name, terminal_width, wrap
 from affectctl.cli import app
 from affectctl.report import render_console
 from affectctl.report.console import console_rows
+from affectctl.report.terminal import shown_name, terminal_width, wrap
 
 from ._paper import headline_result, single_run_result, with_verdicts
 

@@ -56,8 +56,8 @@ def test_test_floor_warnings_merge_tests_and_comparisons_without_python_advice()
 def test_warning_messages_and_file_prefixes():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        warnings.warn("runs/a.csv: scores taken as logits.", UserWarning)
-        warnings.warn("runs/b.csv: scores taken as logits.", UserWarning)
+        warnings.warn("runs/a.csv: scores taken as logits.", UserWarning, stacklevel=1)
+        warnings.warn("runs/b.csv: scores taken as logits.", UserWarning, stacklevel=1)
     (line,) = aggregate_warnings(caught)
     assert line == "2 files (runs/a.csv, runs/b.csv): scores taken as logits."
 
