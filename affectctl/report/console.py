@@ -271,18 +271,23 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
                                  for m in methods) + ".")
     if len(verdicts):
         margins = pd.to_numeric(verdicts.get("margin"), errors="coerce")
-        notes.append(f"Verdict: the condition (a) against {base} (b) at alpha = "
-                     f"{format_p(alpha)}, in the metric's direction: better or worse when "
-                     "p_adj ≤ alpha, else no difference shown"
-                     + (" (no margin)." if margins.notna().any() else "."))
-        if margins.notna().any():
+        plain = "better or worse when p_adj ≤ alpha, else no difference shown"
+        if margins.isna().all():
+            notes.append(f"Verdict: the condition (a) against {base} (b) at alpha = "
+                         f"{format_p(alpha)}, in the metric's direction: {plain}.")
+        else:
             eq = set(verdicts["equivalence_test"].dropna())
             word = "non-inferior" if eq == {"non_inferiority"} else "equivalent"
-            how = ("the non-inferiority test" if word == "non-inferior"
-                   else "the two one-sided tests (TOST)")
-            notes.append(f"With a margin M (--margin): {word} when {how} reject at alpha "
-                         f"(p_equivalence in table_full.*), else better or worse when p_adj ≤ "
-                         f"alpha, else not shown {word}.")
+            how = ("the non-inferiority test rejects" if word == "non-inferior"
+                   else "the two one-sided tests (TOST) reject")
+            values = sorted(set(margins.dropna()))
+            m = f"M = {values[0]:g}" if len(values) == 1 else "M per metric"
+            rest = ("; without a margin, " + plain) if margins.isna().any() else ""
+            notes.append(f"Verdict: the condition (a) against {base} (b) at alpha = "
+                         f"{format_p(alpha)}, in the metric's direction, with the margin {m} "
+                         f"(--margin): {word} when {how} at alpha (p_equivalence in "
+                         f"results.json), else better or worse when p_adj ≤ alpha, else not shown "
+                         f"{word}{rest}.")
     if len(seeds) == 1:
         from .notes import _classifier_notes
 

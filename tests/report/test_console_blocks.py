@@ -153,3 +153,19 @@ def test_a_result_without_verdicts_shows_values_and_plain_differences(result):
     assert "0.450 ± 0.016" in out and "+0.040" in out and CONTRAST in out
     assert "Verdict" not in out and "p (adj)" not in out
     assert "No test: Δ is the plain difference of the values." in out
+
+
+def test_margin_verdicts_and_their_footnote(result):
+    res = _with_intervals(result)
+    v = res.verdicts.copy()
+    on = v["metric"] == "official_score"
+    v.loc[on, "margin"], v.loc[on, "equivalence_test"] = 0.02, "tost"
+    v.loc[on, "verdict"] = ["better", "not shown equivalent", "equivalent"]
+    out = _render(dataclasses.replace(res, verdicts=v), 100)
+    lines = out.splitlines()
+    assert max(len(ln) for ln in lines) <= 100
+    row = next(ln for ln in lines if ln.strip().startswith(CONTRAST))   # official score comes first
+    assert row.endswith("equivalent") and "not shown" not in row
+    text = out.replace("\n", " ")
+    assert "with the margin M = 0.02 (--margin): equivalent when the two one-sided tests (TOST)" in text
+    assert "without a margin, better or worse when p_adj ≤ alpha, else no difference shown." in text
