@@ -20,11 +20,21 @@ result carries, per pair, the paired-bootstrap CI of every headline difference a
 every per-class F1 difference (``ComparisonResult.differences``).
 
 Multiplicity: within each test family (all comparisons × metrics tested with one
-test) p-values are adjusted with Holm by default (statsmodels); undefined p-values
-stay NaN and are left out of the family.
+test; each equivalence procedure is its own family) p-values are adjusted with Holm by
+default (statsmodels); undefined p-values stay NaN and are left out of the family. A
+metric or contrast named twice is tested and counted once; ``official_score`` named
+beside the metric it stands for keeps both rows, counted once.
+
+One answer per comparison: :mod:`.verdicts` chooses the primary test (the exact
+seed-level test when it can reach alpha, else the sample-level test) and gives, per
+(a, b, metric), its estimate, its own interval, its p-values and the verdict
+(``ComparisonResult.verdicts``, ``results.json["verdicts"]``, columns
+:data:`~affectctl.compare.verdicts.VERDICT_COLUMNS`). With ``margin`` or ``rope``
+equivalence (TOST, non-inferiority) and Bayesian ROPE records join the comparisons.
 
 Where each part lives: :mod:`.core` (:func:`compare`, its option checks and test
-families), :mod:`.result` (:class:`ComparisonResult`), :mod:`.parts` (single-run
+families), :mod:`.result` (:class:`ComparisonResult`), :mod:`.verdicts` (primary
+test and verdicts), :mod:`.parts` (single-run
 differences, metric checks, messages naming the runs, the Westfall–Young family).
 The option values it shares with other analyses (``alternative``, ``correction``,
 ``seed_tests``) come from :mod:`affectctl._validation`.
@@ -35,5 +45,7 @@ from __future__ import annotations
 from .._validation import SEED_TESTS
 from .core import DEFAULT_METRICS, SINGLE_RUN_NOTE, compare
 from .result import ComparisonResult
+from .verdicts import VERDICT_COLUMNS, VERDICTS
 
-__all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS", "SINGLE_RUN_NOTE"]
+__all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS", "SINGLE_RUN_NOTE",
+           "VERDICT_COLUMNS", "VERDICTS"]

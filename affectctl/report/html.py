@@ -69,7 +69,7 @@ def _esc(text) -> str:
 def table_html(shown: pd.DataFrame, *, caption: str | None = None) -> str:
     """A formatted (string) table as an HTML ``<table>`` inside a scrolling box."""
     text_cols = {"Metric", "Condition", "Comparison", "Pair", "Status", "Best intervention",
-                 "metric", "condition", "pair", "verdict"}
+                 "metric", "condition", "pair", "verdict", "Verdict"}
     head = "".join(f'<th class="text">{_esc(c)}</th>' if c in text_cols else f"<th>{_esc(c)}</th>"
                    for c in shown.columns)
     body = []

@@ -64,12 +64,6 @@ def test_a_better_model_is_better_not_equivalent(models, tmp_path):
     assert v["verdict"] == "better"
 
 
-def test_non_inferiority_with_a_one_sided_alternative(models, tmp_path):
-    v, tost = _verdict(models, tmp_path, "B", "A", "--alternative", "greater")
-    assert tost == [] and v["equivalence_test"] == "non_inferiority"
-    assert v["verdict"] == "non-inferior"
-
-
 @pytest.mark.parametrize("args, needle", [
     (["--margin", "abc"], "`--margin` must look like"),
     (["--margin", "accuracy=0"], "must be a positive number"),

@@ -151,3 +151,21 @@ def test_rope_over_ten_seeds_agrees_with_baycomp(tmp_path):
     w = res.comparisons[res.comparisons["test"] == "wilcoxon"].iloc[0]
     assert w["effect_ci_method"] == "bootstrap_bca_seeds"
     assert w["cohen_dz_ci_low"] <= w["cohen_dz"] <= w["cohen_dz_ci_high"]
+
+
+def test_equivalence_and_non_inferiority_verdicts():
+    base = {"a": "x", "b": "y", "metric": "m", "unit": "sample", "min_pvalue": 0.002,
+            "estimate": 0.001, "mean_diff": 0.001, "ci_low": -0.004, "ci_high": 0.006,
+            "confidence": 0.95, "ci_method": "bootstrap_percentile", "p_adjust": "holm"}
+    for eq_test, shown in (("tost", "equivalent"), ("non_inferiority", "non-inferior")):
+        for p_eq, p_prim, want in ((0.01, 0.5, shown), (0.2, 0.5, f"not shown {shown}"),
+                                   (0.2, 0.001, "better"), (0.01, 0.001, shown)):
+            comps = pd.DataFrame([
+                {**base, "test": "ar", "p_value": p_prim, "p_adjusted": p_prim},
+                {**base, "test": eq_test, "method": "tost_bootstrap", "p_value": p_eq,
+                 "p_adjusted": p_eq},
+                {**base, "test": eq_test, "method": "tost_signflip", "unit": "seed",
+                 "p_value": 0.9, "p_adjusted": 0.9}])     # another level: not this row's
+            v = verdict_table(comps, [("x", "y")], ["m"], primary_order=("ar",), alpha=0.05,
+                              direction_of=lambda m: 1, margins={"m": 0.01}).iloc[0]
+            assert (v["verdict"], v["equivalence_test"], v["p_equivalence"]) == (want, eq_test, p_eq)

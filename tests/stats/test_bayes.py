@@ -9,7 +9,7 @@ from affectctl.errors import ConfigError  # noqa: E402
 from affectctl.stats.bayes import bayes_correlated_t, bayes_signed_rank  # noqa: E402
 
 
-@pytest.mark.parametrize("shift,rope,n", [(0.0, 0.01, 10), (0.006, 0.01, 10), (0.02, 0.01, 10),
+@pytest.mark.parametrize("shift,rope,n", [(0.0, 0.01, 10), (0.006, 0.01, 10),
                                           (-0.015, 0.01, 10), (0.004, 0.005, 5)])
 def test_signed_rank_agrees_with_baycomp(shift, rope, n):
     rng = np.random.default_rng(int(1e4 * (shift + 1)) + n)
