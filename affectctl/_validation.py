@@ -41,6 +41,7 @@ __all__ = [
     "MAX_RNG_SEED",
     "MEMORY_SHARE",
     "available_memory",
+    "MAX_NAME_LENGTH",
     "check_name",
     "contained",
     "check_inside",
@@ -96,6 +97,9 @@ WORKER_BYTES = 512 * 2**20
 #: Largest seed of the random generators (numpy takes any non-negative integer; this keeps
 #: seeds printable and storable as 128-bit integers).
 MAX_RNG_SEED = 2**128 - 1
+#: Documented upper limit of a name's length (conditions, runs, plans, tables, reports), in
+#: characters; a name must also fit one file-name component (255 bytes of UTF-8).
+MAX_NAME_LENGTH = 128
 #: Share of the available memory an option may claim.
 MEMORY_SHARE = 0.5
 
@@ -145,21 +149,38 @@ def check_choice(name: str, value, allowed) -> str:
 
 
 def check_name(option: str, name) -> str:
-    """Return ``name`` if it is one plain path component; else raise ConfigError naming ``option``.
+    """Return ``name`` if it is one plain, printable path component; else raise ConfigError.
 
     Rejected: empty names, ``.`` and ``..``, names holding ``/`` (or ``\\``, or the
-    platform's separators), absolute paths, and NUL bytes.
+    platform's separators), absolute paths, NUL bytes, control and format characters
+    (ESC, newline, bidirectional overrides: anything :meth:`str.isprintable` refuses),
+    leading or trailing white space, and names longer than :data:`MAX_NAME_LENGTH`
+    characters or 255 bytes of UTF-8. The message shows the name as :func:`repr` does,
+    its control characters as visible escapes.
+
+    >>> check_name("--name", "run-1")
+    'run-1'
     """
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"`{option}` must be a non-empty name; got {name!r}.")
+    shown = repr(name) if len(name) <= 80 else repr(name[:60]) + "..."
     seps = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
     if "\x00" in name:
-        raise ConfigError(f"`{option}` must not contain a NUL byte; got {name!r}.")
+        raise ConfigError(f"`{option}` must not contain a NUL byte; got {shown}.")
+    if not name.isprintable():
+        bad = sorted({f"U+{ord(c):04X}" for c in name if not c.isprintable()})
+        raise ConfigError(f"`{option}` must be printable (no control, format or line-break "
+                          f"characters; found {', '.join(bad)}); got {shown}.")
+    if name != name.strip():
+        raise ConfigError(f"`{option}` must not start or end with white space; got {shown}.")
+    if len(name) > MAX_NAME_LENGTH or len(name.encode("utf-8")) > 255:
+        raise ConfigError(f"`{option}` must be at most {MAX_NAME_LENGTH} characters (and 255 "
+                          f"bytes of UTF-8); got {len(name)} characters: {shown}.")
     if os.path.isabs(name) or any(s in name for s in seps):
         raise ConfigError(f"`{option}` must be a plain name without path separators or an absolute "
-                          f"path (it names a folder inside its root); got {name!r}.")
+                          f"path (it names a folder inside its root); got {shown}.")
     if name in (".", ".."):
-        raise ConfigError(f"`{option}` must not be '.' or '..'; got {name!r}.")
+        raise ConfigError(f"`{option}` must not be '.' or '..'; got {shown}.")
     return name
 
 
