@@ -51,6 +51,11 @@ __all__ = [
     "check_workers",
     "check_seed",
     "describe_missing",
+    "not_regular",
+    "parse_toml",
+    "read_toml",
+    "MAX_TOML_DEPTH",
+    "check_regular_file",
     "ALTERNATIVES",
     "ADJUST_METHODS",
     "CORRECTIONS",
@@ -329,3 +334,100 @@ def describe_missing(path: "str | Path") -> str:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return "cannot be opened (permission denied)."
     return "does not exist."
+
+
+_VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def not_regular(path: "str | Path", *, folder_ok: bool = False) -> "str | None":
+    """Why ``path`` is not a regular file (the end of a sentence), or None when it is one.
+
+    Decided from :func:`os.stat` alone, so a named pipe is never opened (opening one
+    blocks until a writer comes). Refused by type: folders (unless ``folder_ok``), named
+    pipes, character and block devices (``/dev/zero``, ``/dev/urandom``), sockets, and
+    the kernel's virtual files under ``/proc`` and ``/sys`` (regular files of size 0
+    whose content is made as it is read). Missing paths: :func:`describe_missing`.
+    """
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return describe_missing(path)
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        return None if folder_ok else "is a folder, not a file."
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    for test, kind in kinds:
+        if test(mode):
+            return (f"is {kind}, not a regular file; affectctl reads only regular files "
+                    "(save the data to a file first).")
+    if not stat.S_ISREG(mode):  # pragma: no cover - doors, whiteouts
+        return "is not a regular file."
+    real = os.path.realpath(path)
+    if any(real == r or real.startswith(r + "/") for r in _VIRTUAL_ROOTS):
+        return (f"is a virtual file of the kernel ({real}), not a data file; affectctl reads only "
+                "regular files (save the data to a file first).")
+    return None
+
+
+def check_regular_file(what: str, path: "str | Path", *, folder_ok: bool = False) -> Path:
+    """Return ``path`` if it is a regular file (or, with ``folder_ok``, a folder); else raise
+    ConfigError ``<what>: <path> <reason>`` (:func:`not_regular`)."""
+    reason = not_regular(path, folder_ok=folder_ok)
+    if reason is not None:
+        raise ConfigError(f"{what}: {path} {reason}")
+    return Path(path)
+
+
+#: Deepest nesting of tables and arrays accepted in a TOML file (a plan, a condition, a
+#: launcher file); affectctl's own files nest at most 3 levels.
+MAX_TOML_DEPTH = 32
+
+
+def _depth(value, limit: int, level: int = 0) -> int:
+    if level > limit:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, limit, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, limit, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def parse_toml(text: str, source) -> dict:
+    """Parse TOML ``text``; errors (syntax, nesting deeper than :data:`MAX_TOML_DEPTH`, which
+    also stops the parser's recursion) are one ConfigError naming ``source``."""
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    opened = sum(text.count(c) for c in "[{")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc}).") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: tables or arrays nested too deeply (about {opened:,} "
+                          f"levels; at most {MAX_TOML_DEPTH} are allowed).") from None
+    if _depth(raw, MAX_TOML_DEPTH) > MAX_TOML_DEPTH:
+        raise ConfigError(f"{source}: tables or arrays nested more than {MAX_TOML_DEPTH} levels "
+                          "deep.")
+    return raw
+
+
+def read_toml(path: "str | Path", what: str) -> dict:
+    """Read a TOML file: a regular file (:func:`not_regular`), UTF-8, :func:`parse_toml`."""
+    path = Path(path)
+    reason = not_regular(path)
+    if reason is not None:
+        raise ConfigError(f"{what} {path} {reason}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML (byte {exc.start} is not UTF-8).") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({(exc.strerror or str(exc)).lower()}).") from None
+    return parse_toml(text, path)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import describe_missing
+from .._validation import describe_missing, not_regular
 from ._text import first_undecodable
 from .atomic import atomic_write
 from .csvfast import read_csv as read_csv_fast
@@ -122,6 +122,8 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
                               file=path)
     if path.is_dir():
         raise DumpFormatError("is a folder, not a dump file.", file=path)
+    if (reason := not_regular(path)) is not None:
+        raise DumpFormatError(reason, file=path)
     if path.stat().st_size == 0:
         raise DumpFormatError("file is empty.", file=path)
     suffix = path.suffix.lower()

@@ -16,7 +16,7 @@ def to_csv(table: pd.DataFrame) -> str:
     Text cells that a spreadsheet would evaluate as a formula get a leading ``'``
     (:func:`~affectctl.report.escape.for_csv_cell`).
     """
-    text_cols = [c for c in table.columns if table[c].dtype == object]
+    text_cols = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
     if text_cols:
         table = table.copy()
         for c in text_cols:

@@ -23,6 +23,25 @@ __all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_tab
            "write_geometry_sensitivity", "write_diagnosis"]
 
 
+def _warn_unsettable(names, files: str) -> None:
+    """One warning when names hold characters pdflatex cannot set (written as ``U+XXXX``)."""
+    import warnings
+
+    from ..errors import InputWarning
+    from .escape import latex_unsettable
+
+    bad = {n: latex_unsettable(n) for n in dict.fromkeys(map(str, names))}
+    bad = {n: chars for n, chars in bad.items() if chars}
+    if not bad:
+        return
+    chars = list(dict.fromkeys(c for cs in bad.values() for c in cs))
+    shown = ", ".join(f"U+{ord(c):04X}" for c in chars[:8]) + (" ..." if len(chars) > 8 else "")
+    warnings.warn(f"{files}: {len(bad)} name(s) hold characters pdflatex cannot set in its default "
+                  f"fonts ({', '.join(repr(n) for n in list(bad)[:5])}); they are written as {shown} "
+                  "so the tables compile; give the conditions Latin names for a paper.",
+                  InputWarning, stacklevel=3)
+
+
 def _label(name: str) -> str:
     return "tab:" + re.sub(r"[^A-Za-z0-9:.-]+", "-", name).strip("-")
 
@@ -79,8 +98,7 @@ def write_geometry_sensitivity(sens, out_dir, *, figures: bool = True,
     if sens is None:
         return {}
     out_dir = Path(out_dir)
-    path = write_text_atomically(out_dir / "geometry_sensitivity.csv",
-                                 sens.records.to_csv(index=False, lineterminator="\n"))
+    path = write_text_atomically(out_dir / "geometry_sensitivity.csv", to_csv(sens.records))
     written = {path.name: path}
     if figures:
         from .figures.geometry import write_geometry_figure
@@ -133,6 +151,7 @@ def write_report(result, out_dir, *, name: str | None = None,
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     name = name or out_dir.resolve().name
+    _warn_unsettable([name, *result.conditions], "table.tex, table_full.tex")
     table = main_table(result, tests=tests, alpha=alpha)
     caption = (f"{name}: {', '.join(c for c in result.conditions if c != result.baseline)} "
                f"against {result.baseline}")
@@ -238,6 +257,8 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict = {}
     html_tables = {}
+    _warn_unsettable([plan.name, *result.conditions, *(t.name for t in plan.tables)],
+                     "the plan's .tex tables")
     present = set(result.comparisons["test"]) if len(result.comparisons) else set()
     sample_test = getattr(plan, "sample_test", None)
     for spec in plan.tables:
@@ -308,7 +329,7 @@ def write_diagnosis(result, out_dir: "str | Path", *, projection=None, figures: 
               ("per_seed", result.per_seed), ("by_condition", result.by_condition)]
     if result.representation is not None:
         frames.append(("representation", result.representation))
-    paths = [write_text_atomically(out_dir / f"{name}.csv", frame.to_csv(index=False))
+    paths = [write_text_atomically(out_dir / f"{name}.csv", to_csv(frame))
              for name, frame in frames]
     paths.append(write_text_atomically(out_dir / "diagnosis.json",
                                        json.dumps(result.to_dict(), indent=2)))

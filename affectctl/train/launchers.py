@@ -164,18 +164,12 @@ def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = 
 
 
 def _read_table(file) -> dict:
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib
+    from .._validation import read_toml
 
     path = Path(file)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"launcher file {path} does not exist.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError(f"launcher file {path} does not exist.")
+    raw = read_toml(path, "launcher file")
     table = raw.get("launcher", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `launcher` must be a table ([launcher]); got {table!r}.")
