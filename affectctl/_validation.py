@@ -42,6 +42,7 @@ __all__ = [
     "MEMORY_SHARE",
     "available_memory",
     "MAX_NAME_LENGTH",
+    "MAX_TEST_SAMPLES",
     "check_name",
     "contained",
     "check_inside",
@@ -102,6 +103,10 @@ WORKER_BYTES = 512 * 2**20
 #: Largest seed of the random generators (numpy takes any non-negative integer; this keeps
 #: seeds printable and storable as 128-bit integers).
 MAX_RNG_SEED = 2**128 - 1
+#: Documented upper limit of ``affectctl power --samples`` (a test set's size): the exact
+#: McNemar power sums over the discordant counts, so its time grows with the size (10^7:
+#: about 5 s on one core; 10^8 took 31 s and 10^12 would run for days).
+MAX_TEST_SAMPLES = 10_000_000
 #: Documented upper limit of a name's length (conditions, runs, plans, tables, reports), in
 #: characters; a name must also fit one file-name component (255 bytes of UTF-8).
 MAX_NAME_LENGTH = 128
@@ -213,6 +218,13 @@ def check_output_dir(option: str, path: "str | Path") -> Path:
     file, or is (under) a folder this process cannot write.
     """
     path = Path(path)
+    for part in path.parts:
+        if len(part.encode("utf-8", "surrogateescape")) > 255:
+            raise ConfigError(f"`{option}`: the name {part[:40]!r}... is {len(part.encode())} bytes "
+                              "long; a file or folder name may have at most 255.")
+    if len(str(path).encode("utf-8", "surrogateescape")) > 4000:
+        raise ConfigError(f"`{option}`: the path is {len(str(path).encode()):,} bytes long; at "
+                          "most 4,000 are allowed.")
     probe = path
     while True:
         if probe.is_symlink() and not probe.exists():

@@ -138,6 +138,14 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
                 f"not a readable Parquet file (truncated or corrupt?): {exc.__class__.__name__}.",
                 file=path,
             ) from None
+        import pyarrow.types as pat
+
+        for field in table.schema:
+            if pat.is_nested(field.type) or pat.is_dictionary(field.type) and \
+                    pat.is_nested(field.type.value_type):
+                raise DumpFormatError(
+                    f"is a {field.type} column; a dump holds one value per cell (an embedding as "
+                    "emb_0, emb_1, ... columns of numbers).", file=path, column=field.name)
         return table.to_pandas(), _schema_metadata(table.schema)
     try:
         with open(path, "rb") as fh:
