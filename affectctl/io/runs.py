@@ -47,6 +47,13 @@ class RunSet:
     runs: dict
     root: Path | None = None
 
+    def __post_init__(self):
+        # one canonical row order, by sample_id: every sum over samples then runs in the same
+        # order whatever the files' row order, so results are identical (bytes) under a shuffle
+        for by_seed in self.runs.values():
+            for seed, dump in list(by_seed.items()):
+                by_seed[seed] = in_sample_id_order(dump)
+
     @property
     def conditions(self) -> tuple:
         return tuple(self.runs)
@@ -62,6 +69,26 @@ class RunSet:
     def dump(self, condition: str, seed: int) -> Dump:
         return self.runs[condition][seed]
 
+
+
+def in_sample_id_order(dump: Dump) -> Dump:
+    """``dump`` with its rows sorted by ``sample_id`` (itself when they already are).
+
+    Sample ids are unique within a dump, so the order is total and the same for every
+    permutation of the rows.
+    """
+    import dataclasses
+
+    sid = dump.sample_id
+    if len(sid) < 2 or bool(np.all(sid[1:] > sid[:-1])):
+        return dump
+    order = np.argsort(sid.astype(str), kind="stable")
+    fields = {}
+    for f in dataclasses.fields(dump):
+        v = getattr(dump, f.name)
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == len(sid):
+            fields[f.name] = np.asarray(v)[order]
+    return dataclasses.replace(dump, **fields)
 
 
 def checked_conditions(runs, conditions=None) -> list:
