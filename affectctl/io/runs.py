@@ -230,10 +230,10 @@ def _file_spec(arg: str, *, folders: bool):
     """
     whole = Path(arg)
     name, sep, rest = arg.partition("=")
-    if sep and not (whole.is_file() or (folders and whole.is_dir())):
+    if sep and not (_is(whole.is_file) or (folders and _is(whole.is_dir))):
         path = Path(rest.strip())
         looks_like_file = (path.suffix.lower() in _FILE_SUFFIXES or "/" in rest or "\\" in rest)
-        if not path.exists() and not looks_like_file:
+        if not _is(path.exists) and (not looks_like_file or not name):
             return None  # a condition name holding '=' (a folder under --runs)
         if not name.strip() or not rest.strip():
             raise ConfigError(f"{arg!r}: a renamed file is written name=path, both non-empty.")
@@ -243,19 +243,28 @@ def _file_spec(arg: str, *, folders: bool):
         _check_kind(path, folders=folders, what=f"{arg!r} (name=path)")
         return check_name("condition name (name=path)", name.strip()), path
     path = whole
-    if path.is_file() or (folders and path.is_dir()):
+    if _is(path.is_file) or (folders and _is(path.is_dir)):
         if sep and Path(rest.strip()).exists() and name.strip():
             warnings.warn(f"{arg!r} is read as the file {path} (it exists), not as condition "
                           f"{name.strip()!r} from {rest.strip()}; to mean that, rename or move "
                           f"the file {path}.", InputWarning, stacklevel=3)
         stem = path.stem if path.is_file() else path.name
         return check_name("condition name (a file's stem; rename it with name=path)", stem), path
-    if path.exists() and not path.is_dir():  # a FIFO, a device: refused by type
+    if _is(path.exists) and not path.is_dir():  # a FIFO, a device: refused by type
         _check_kind(path, folders=folders, what=repr(arg))
     if path.suffix.lower() in _FILE_SUFFIXES or "/" in arg or "\\" in arg:
         raise ConfigError(f"condition '{arg}' is not a plain name (a folder under --runs, no "
                           f"separators or '..') and file {path} does not exist.")
     return None
+
+
+def _is(test) -> bool:
+    """``test()`` (``Path.is_file`` ...), False when the path cannot even be looked up (a
+    name longer than the file system allows raises ENAMETOOLONG)."""
+    try:
+        return test()
+    except OSError:
+        return False
 
 
 def _check_kind(path: Path, *, folders: bool, what: str) -> None:

@@ -359,7 +359,10 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
     """
     path = Path(path)
     if not path.is_file():
-        raise DumpFormatError("features file does not exist.", file=path)
+        from .._validation import not_regular
+
+        raise DumpFormatError(not_regular(path) if path.exists() else "features file does not exist.",
+                              file=path)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         frame, declared, fcols, blocks, n_rows = _read_parquet(path)
