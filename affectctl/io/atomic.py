@@ -53,17 +53,28 @@ def write_text_atomically(path: "str | Path", text: str) -> Path:
 #: Files a report folder holds (any earlier affectctl version): a folder holding only these
 #: (and orphan ``.<file>.*.tmp`` files of an interrupted write) is a previous report, replaced
 #: whole; any other entry makes it someone's folder, never replaced.
-_REPORT_FILE = re.compile(r"^(?:[^/]+\.(?:md|tex|csv|json|html|png|pdf|svg)|\..+\.tmp)$")
+_REPORT_FILE = re.compile(r"^(?:[^/]+\.(?:md|tex|csv|json|html|png|pdf|svg|eps|jpg|css|js)"
+                          r"|\..+\.tmp)$")
+#: Files that are data, never report output: prediction dumps and their sidecars.
+_DATA_FILE = re.compile(r"^seed-\d+\.(?:csv|parquet)(?:\.(?:meta|timing)\.json)?$")
 
 
 class FolderBusyError(OSError):
     """Another process holds the lock of a report folder."""
 
 
-def _is_previous_report(folder: Path) -> "tuple[bool, list]":
-    entries = list(folder.iterdir())
-    foreign = [p.name for p in entries if p.is_dir() or p.is_symlink()
-               or not _REPORT_FILE.match(p.name)]
+def _is_previous_report(folder: Path, depth: int = 0) -> "tuple[bool, list]":
+    """Whether ``folder`` holds only report files (a sub-folder of them, one level deep, is
+    allowed: a figures folder); else the names that are not."""
+    foreign = []
+    for p in folder.iterdir():
+        if p.is_symlink():
+            foreign.append(p.name)
+        elif p.is_dir():
+            if depth >= 1 or not _is_previous_report(p, depth + 1)[0]:
+                foreign.append(p.name)
+        elif not _REPORT_FILE.match(p.name) or _DATA_FILE.match(p.name):
+            foreign.append(p.name)
     return not foreign, sorted(foreign)
 
 

@@ -530,11 +530,18 @@ def test_kill_9_leaves_the_previous_report_and_the_next_run_cleans_up(world, tmp
 def test_a_folder_with_other_files_is_never_replaced(world, tmp_path):
     out = tmp_path / "mine"
     (out / "data").mkdir(parents=True)
+    (out / "data" / "x.parquet").write_text("mine")
     (out / "notes.txt").write_text("mine")
+    runs = tmp_path / "runs" / "base"  # a condition's dumps are data, never a report
+    runs.mkdir(parents=True)
+    (runs / "seed-0.csv").write_text("sample_id\n")
+    res = runner.invoke(app, ["compare", str(world / "good.csv"), str(world / "good2.csv"), "--out",
+                              str(runs), "--permutations", "19", "--no-figures", "-q"])
+    assert res.exit_code == 2 and "seed-0.csv" in res.stderr and (runs / "seed-0.csv").exists()
     res = runner.invoke(app, ["compare", str(world / "good.csv"), str(world / "good2.csv"), "--out",
                               str(out), "--permutations", "19", "--no-figures", "-q"])
     assert res.exit_code == 2 and "not part of a report" in res.stderr and "notes.txt" in res.stderr
-    assert (out / "notes.txt").read_text() == "mine"
+    assert "data" in res.stderr and (out / "notes.txt").read_text() == "mine"
 
 
 def test_full_disk_names_the_file(world, tmp_path, monkeypatch):
