@@ -142,6 +142,8 @@ def world(tmp_path_factory) -> Path:
     # a path holding '=' that exists, beside the file its name=path reading would name
     shutil.copy(w / "good.csv", w / "a=good2.csv")
     shutil.copy(w / "good2.csv", w / "lone=x.csv")
+    shutil.copy(w / "good.csv", w / f"{OSC}.csv")  # a hostile file name (not a condition)
+    shutil.copy(w / "good.csv", w / "[red]x.csv")    # Rich markup in a file name
     # special files
     os.mkfifo(w / "fifo.csv")
     os.mkfifo(w / "fifo.toml")
@@ -194,6 +196,8 @@ CASES = [
       needles=("plan-name-osc.toml", "`name`", "printable")),
     C("s1-diagnose-folder-osc", "diagnose", "--runs", "{w}/runs-osc", "--out", "{tmp}/d",
       "--no-figures", "-q", needles=("`condition`", "printable")),
+    C("s1-audit-file-name-osc", "audit", f"{{w}}/{OSC}.csv", kind="ok", needles=("x\\x1b]0;pwned",)),
+    C("s1-audit-file-name-markup", "audit", "{w}/[red]x.csv", kind="ok", needles=("[red]x.csv",)),
     C("s3-condition-folder-newline", "compare", "base", "a\nb", "--runs", "{w}/runs-newline", *_CMP,
       needles=("`condition`", "U+000A")),
     C("s3-name-path-newline", "compare", "a\nb={w}/good.csv", "{w}/good2.csv", *_CMP,
