@@ -127,6 +127,8 @@ def whole_folder(target: "str | Path", *, option: str = "--out"):
     from ..errors import ConfigError
 
     target = Path(target)
+    if target.is_symlink():  # replace the folder the link points to, keep the link
+        target = target.resolve()
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
     lock_path = parent / f".{target.name}.lock"
