@@ -15,10 +15,15 @@ so ``--out`` must be shared too. The job runs exactly the code of a local worker
 affectctl that submitted them: the sbatch script puts its folder first on
 ``PYTHONPATH`` and runs the submitting interpreter (``sys.executable``).
 
-Logs go to ``<out>/.slurm/<job id>_<task>_log.{out,err}``. A job that fails (an
-exception, ``scancel``, time or memory limit, node failure) is reported with its
-condition, seed, Slurm state, exit code and log path, after the other jobs have
-finished; the sweep then raises :class:`SweepJobError` (the CLI exits with status 2).
+Logs go to ``<out>/.slurm/<job id>/<job id>_<task>_log.{out,err}``; those of jobs that
+succeeded are removed after the sweep unless ``keep_logs = true`` in ``[launcher]``. A
+job that fails (an exception, ``scancel``, time or memory limit, node failure) is
+reported with its condition, seed, Slurm state, exit code and log path (when a log
+exists), after the other jobs have finished; the sweep then raises
+:class:`SweepJobError` (the CLI exits with status 2). A ``scancel`` of a running job
+stops it at once (SIGTERM, which submitit otherwise ignores until Slurm's kill grace
+period) and counts as cancelled; its dump, written atomically, is kept only if it was
+complete.
 The dumps that were written stay: running the same command again skips them and
 submits only the missing runs.
 
