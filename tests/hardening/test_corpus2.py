@@ -243,6 +243,8 @@ CASES = [
       needles=("fifo.csv", "named pipe")),
     C("t4-truth-fifo", "audit", "{w}/good.csv", "--truth", "{w}/fifo.csv",
       needles=("fifo.csv", "named pipe")),
+    C("t4-compare-truth-fifo", "compare", "{w}/good.csv", "{w}/good2.csv", "--truth", "{w}/fifo.csv",
+      *_CMP, needles=("--truth", "fifo.csv", "named pipe")),
     C("t4-plan-fifo", "report", "{w}/fifo.toml", needles=("fifo.toml", "named pipe")),
     C("t4-launcher-fifo", *_TR, "--launcher-config", "{w}/fifo.toml", needles=("fifo.toml", "named pipe")),
     C("u2-audit-dev-zero", "audit", "/dev/zero", needles=("/dev/zero", "character device")),
