@@ -189,10 +189,10 @@ def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = 
             raise ConfigError(f"--slurm-mem / {where} mem must look like 4G or 4000M (Slurm's "
                               f"--mem); got {memory!r}.")
     names = {}
-    for key, pattern, example in (("account", r"[A-Za-z0-9_.\-]+", "an account name"),
-                                  ("qos", r"[A-Za-z0-9_.\-]+", "a QOS name"),
-                                  ("gres", r"[A-Za-z0-9_.\-]+(:[A-Za-z0-9_.\-]+)*(,[A-Za-z0-9_.\-]+(:[A-Za-z0-9_.\-]+)*)*",
-                                   "like gpu:1 or gpu:a100:2")):
+    word = r"[A-Za-z0-9_.\-]+"
+    gres = rf"{word}(:{word})*(,{word}(:{word})*)*"  # gpu:1, gpu:a100:2, gpu:1,shard:2
+    for key, pattern, example in (("account", word, "an account name"), ("qos", word, "a QOS name"),
+                                  ("gres", gres, "like gpu:1 or gpu:a100:2")):
         value = table.get(key)
         if value is not None and (not isinstance(value, str) or not re.fullmatch(pattern, value)):
             raise ConfigError(f"{where} {key} must be {example} (letters, digits, '_', '-', '.'"
