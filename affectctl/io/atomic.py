@@ -114,7 +114,8 @@ def whole_folder(target: "str | Path", *, option: str = "--out"):
     ``.<name>.tmp-*`` folder, and on success the previous ``target`` (if any) is moved
     aside, the new folder renamed onto it and the old one removed. So ``target`` holds
     the previous folder or the new one, whole (for an instant between the two renames,
-    nothing); after ``kill -9`` no temporary survives the next run. On an error the
+    nothing; a run killed right then gets the previous folder back at the next run);
+    after ``kill -9`` no temporary survives the next run. On an error the
     temporary folder is removed and ``target`` is left as it was; an ``OSError`` names
     the file under ``target`` it concerns.
 
@@ -139,8 +140,11 @@ def whole_folder(target: "str | Path", *, option: str = "--out"):
                           f"{exc.args[0]}); wait for it to finish or write elsewhere.") from None
     tmp = None
     try:
-        for stale in [*parent.glob(f".{glob_escape(target.name)}.tmp-*"),
-                      *parent.glob(f".{glob_escape(target.name)}.old-*")]:
+        olds = sorted(parent.glob(f".{glob_escape(target.name)}.old-*"))
+        if not target.exists() and len(olds) == 1:
+            os.rename(olds[0], target)  # killed between the two renames: the previous report back
+            olds = []
+        for stale in [*parent.glob(f".{glob_escape(target.name)}.tmp-*"), *olds]:
             shutil.rmtree(stale, ignore_errors=True)
         if target.exists():
             if not target.is_dir():

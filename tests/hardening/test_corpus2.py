@@ -554,6 +554,21 @@ def test_kill_9_leaves_the_previous_report_and_the_next_run_cleans_up(world, tmp
     assert not list(tmp_path.glob(".rep.*")), list(tmp_path.iterdir())
 
 
+def test_killed_between_the_two_renames_gets_the_previous_report_back(tmp_path):
+    from affectctl.io.atomic import whole_folder
+
+    out = tmp_path / "rep"
+    (tmp_path / ".rep.old-99").mkdir()
+    (tmp_path / ".rep.old-99" / "results.json").write_text("previous")
+    (tmp_path / ".rep.tmp-abc").mkdir()
+    with pytest.raises(RuntimeError):
+        with whole_folder(out):
+            assert (out / "results.json").read_text() == "previous"
+            raise RuntimeError("stop")
+    assert (out / "results.json").read_text() == "previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
 def test_a_folder_with_other_files_is_never_replaced(world, tmp_path):
     out = tmp_path / "mine"
     (out / "data").mkdir(parents=True)
