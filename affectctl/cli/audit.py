@@ -144,7 +144,11 @@ def _print_report(report) -> None:
                 + (f" ({report.geometry_reason})" if report.geometry_reason else ""))
     else:
         what = " and ".join({"va": "valence/arousal", "au": "action units"}[t] for t in tasks)
-    console.print(f"[bold]{report.source}[/bold]  {what}", highlight=False)
+    from rich.markup import escape
+
+    from ..report.escape import for_terminal
+
+    console.print(f"[bold]{escape(for_terminal(report.source))}[/bold]  {what}", highlight=False)
     if report.taxonomy_reason and "expression" in tasks:
         console.print(report.taxonomy_reason, markup=False)
     for line in exclusion_lines(report.exclusions, report.n_samples, tasks=tasks):

@@ -152,6 +152,8 @@ def compare_cli(
     check.check_output_dir("--out", out if out is not None else Path("reports"))
     if quiet and verbose:
         raise ConfigError("give either --quiet or --verbose, not both.")
+    if truth is not None and truth.exists():  # by type, before anything opens it (a FIFO blocks)
+        check.check_regular_file("--truth", truth, folder_ok=True)
     quiet = quiet or as_json
     read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
     files = file_conditions(conditions, folders=truth is not None)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import _validation as check
+from ..errors import ConfigError
 from . import _launcher as L
 from ._app import command, err_console
 
@@ -29,6 +30,14 @@ def report_cli(
 
     plan_file = find_plan(plan)
     spec = load_plan(plan_file)
+    if spec.datasets and spec.runs is None:
+        from ..train.datasets import DATASETS
+
+        for d in spec.datasets:
+            if d not in DATASETS:
+                raise ConfigError(f"{plan_file}: `datasets`: unknown dataset {d!r}; the built-in datasets "
+                                  f"are {', '.join(sorted(DATASETS))} (or give `runs`, a folder of "
+                                  "<dataset>/<condition>/seed-<k> dumps).")
     check.check_output_dir("--out", out)
     check.check_output_dir("--cache", cache)
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))
