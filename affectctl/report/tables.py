@@ -390,6 +390,27 @@ def primary_test(result, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"), 
     return present[0] if present else None
 
 
+def verdict_lookup(result) -> dict:
+    """``{(a, b, metric): verdict record}`` from ``result.verdicts`` (empty without it).
+
+    ``ComparisonResult.verdicts`` (one row per compared (a, b, metric): Δ, its CI, the
+    primary test and the verdict) is computed by :mod:`affectctl.compare`; the report
+    only looks it up.
+    """
+    v = getattr(result, "verdicts", None)
+    if v is None or not len(v):
+        return {}
+    return {(r["a"], r["b"], r["metric"]): r for r in v.to_dict("records")}
+
+
+def _own_interval(rows: pd.DataFrame, test: str) -> dict:
+    """The CI reported by ``test``'s own row (never another test's interval); NaN if none."""
+    r = rows[rows["test"] == test]
+    if not len(r) or not _finite(r["ci_low"].iloc[0] if "ci_low" in r else np.nan):
+        return {"ci_low": np.nan, "ci_high": np.nan}
+    return {"ci_low": float(r["ci_low"].iloc[0]), "ci_high": float(r["ci_high"].iloc[0])}
+
+
 def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"),
                   primary: "str | None" = None, alpha: float = 0.05) -> pd.DataFrame:
     """The compact main table: headline metrics × conditions, one primary test's marks.
@@ -409,8 +430,11 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     DataFrame
         One row per (headline metric, condition), baseline first: ``metric,
         direction, condition, mean, sd`` (NaN with a single run), ``n_seeds``,
-        ``delta`` (condition − baseline; NaN for the baseline), ``p_adj`` and
-        ``min_p`` of the primary test, ``sig`` (its mark). Full precision;
+        ``delta`` (condition − baseline; NaN for the baseline), ``ci_low, ci_high``
+        (the interval of the primary test's own row, or of ``result.verdicts``; NaN
+        when that test reports none), ``p_adj`` and ``min_p`` of the primary test,
+        ``sig`` (its mark), ``verdict`` (from ``result.verdicts``; empty without
+        it). Full precision;
         ``attrs["primary"]`` names the test, ``attrs["notes"]`` the footnote.
     """
     _check_result(result)
@@ -426,13 +450,15 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     from ..metrics.registry import metric_direction
 
     pairs = {tuple(p) for p in result.pairs}
+    verdicts = verdict_lookup(result)
     records = []
     for metric in result.headline_metrics:
         for c in result.conditions:
             mean, sd, n_seeds = summ.get((c, metric), (np.nan, np.nan, 0))
             rec = {"metric": metric, "direction": metric_direction(metric), "condition": c,
                    "mean": mean, "sd": sd, "n_seeds": n_seeds, "delta": np.nan,
-                   "p_adj": np.nan, "min_p": np.nan, "sig": ""}
+                   "ci_low": np.nan, "ci_high": np.nan, "p_adj": np.nan, "min_p": np.nan,
+                   "sig": "", "verdict": ""}
             if c != result.baseline and (c, result.baseline) in pairs:
                 sel = _select(rows_all, c, result.baseline, metric)
                 f = _pair_fields(sel, [primary] if primary else [], alpha)
@@ -443,6 +469,11 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                 if primary:
                     rec.update(p_adj=f[f"p_adj_{primary}"], min_p=f[f"min_p_{primary}"],
                                sig=f[f"sig_{primary}"])
+                    rec.update(_own_interval(sel, primary))
+                v = verdicts.get((c, result.baseline, metric))
+                if v is not None:       # contract 1: Δ, CI and verdict of the primary test
+                    rec.update(delta=float(v["delta"]), ci_low=float(v["ci_low"]),
+                               ci_high=float(v["ci_high"]), verdict=str(v["verdict"]))
             records.append(rec)
     table = pd.DataFrame.from_records(records)
     table["n_seeds"] = table["n_seeds"].astype("Int64")

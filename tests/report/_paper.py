@@ -105,12 +105,35 @@ def chromium(html: Path, *extra: str) -> tuple:
     return proc.stdout, proc.stderr
 
 
-def page_check(html: Path) -> dict:
-    """What the page's own check script found, and the console errors Chromium logged."""
-    dom, err = chromium(html, "--dump-dom")
+def page_check(html: Path, *extra: str) -> dict:
+    """What the page's own check script found, and the console errors Chromium logged
+    (``extra``: more Chromium flags, e.g. ``--window-size=390,2000``)."""
+    dom, err = chromium(html, "--dump-dom", *extra)
     m = re.search(r'data-check="([^"]*)"', dom)
     found = dict(kv.split("=") for kv in m.group(1).split()) if m else {}
     console = [ln for ln in err.splitlines() if "CONSOLE" in ln
                and ("Uncaught" in ln or "ERROR" in ln or "Failed to load" in ln)]
     return {**{k: int(v) for k, v in found.items()}, "console_errors": console,
             "checked": bool(m)}
+
+
+def page_check_at(html: Path, width: int) -> dict:
+    """:func:`page_check` of ``html`` laid out ``width`` CSS pixels wide.
+
+    Headless Chromium will not make a window narrower than 500 px, so the page is opened
+    inside an iframe of that width, whose check result the outer page copies.
+    """
+    outer = html.with_name(f"_at_{width}.html")
+    outer.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f'<iframe id="f" src="{html.name}" style="width:{width}px;height:2000px;border:0">'
+        "</iframe><script>document.getElementById('f').addEventListener('load', function () {"
+        "var b = this.contentDocument.body; var n = 0; (function wait() {"
+        "if (b.getAttribute('data-check') || n++ > 50) {"
+        "document.body.setAttribute('data-check', b.getAttribute('data-check') || '');}"
+        "else { setTimeout(wait, 20); } })(); });</script></body></html>")
+    try:
+        return page_check(outer, "--allow-file-access-from-files", "--window-size=1280,2000")
+    finally:
+        outer.unlink()
+

@@ -30,6 +30,7 @@ from ._paper import (  # noqa: E402
     headline_result,
     layout_problems,
     page_check,
+    page_check_at,
     single_run_result,
     chromium,
 )
@@ -128,28 +129,53 @@ def test_written_report_tables_compile(result, tmp_path):
 
 # -- index.html in a real browser -- #
 
-def test_index_html_renders_in_headless_chromium(result, tmp_path):
+_FLOOR_WARNING = ("{a} vs base (seeds 0, 1, 2, 3, 4; runs/{a}/seed-0.csv, ...): {t}_test with 5 "
+                  "non-zero paired difference(s), alternative='two-sided': the smallest attainable "
+                  "p-value is 0.0625 > alpha=0.05, so this test cannot reject at that level whatever "
+                  "the data; add seeds or units (see `affectctl power`), or pass `alpha=None` to "
+                  "silence this.")
+
+
+def test_index_html_renders_in_headless_chromium(result_factory, tmp_path):
+    res = result_factory()
+    res.settings["warnings"] = [_FLOOR_WARNING.format(a=a, t=t) for a in ("circumplex", "uniform")
+                                for t in ("wilcoxon", "signflip")]
     out = tmp_path / "report"
-    paths = write_report(result, out, formats=("png", "pdf"),
+    paths = write_report(res, out, formats=("png", "pdf"), name="a <b> & c",
                          tests=("wilcoxon", "signflip", "ar"))
     html = paths["index.html"]
     text = html.read_text()
+    # the answer first; warnings once per kind, in CLI words; the rest behind disclosures
+    assert "alpha=None" not in text and text.count("<details>") == 2
+    warn = re.search(r'<ul class="warn">(.*?)</ul>', text).group(1)
+    assert warn.count("<li>") == 1 and "circumplex vs base, uniform vs base" in warn
+    assert "<h1>a &lt;b&gt; &amp; c</h1>" in text
+    assert '<table class="settings">' in text and "Multiple-comparison correction" in text
+    assert '<abbr class="mark" title="adjusted p &lt; 0.01">‡</abbr>' in text
+    # figures in reading order: the per-seed plots of the headline metrics first
+    order = re.findall(r'<figure id="([^"]+)"', text)
+    assert order[:2] == ["paired_seeds_official_score", "paired_seeds_error_distance_mean"]
+    assert order.index("circumplex_map") < order.index("confusion")
     # self-contained: nothing is fetched from anywhere
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
     assert "@import" not in text and "url(http" not in text
     n_png = sum(1 for n in paths if n.endswith(".png"))
     assert n_png >= 5
-    found = page_check(html)
+    found = page_check(html, "--window-size=1280,2000")
     assert found["checked"], "the page's check script did not run"
     assert found["tables"] >= 2 and found["empty"] == 0
     assert found["figures"] == n_png and found["broken"] == 0
     assert found["errors"] == 0 and found["console_errors"] == []
     for name in ("table.tex", "table_full.tex", "results.json", "circumplex_map.pdf"):
         assert f'href="{name}"' in text
+    # 1280 px: every primary column in view; 390 px (a phone): condition, value and Δ
+    assert found["width"] == 1280 and found["in_view"] == found["columns"] >= 4
+    narrow = page_check_at(html, 390)
+    assert narrow["width"] == 390 and narrow["in_view"] >= 3
     shot = tmp_path / "shot.png"
-    chromium(html, f"--screenshot={shot}", "--window-size=1280,3000", "--hide-scrollbars")
+    chromium(html, f"--screenshot={shot}", "--window-size=390,2000", "--hide-scrollbars")
     img = matplotlib.image.imread(shot)
-    assert img.shape[0] >= 1000 and img.std() > 0.05        # a page, not a blank sheet
+    assert img.shape[:2] == (2000, 390) and img.std() > 0.05   # a page, not a blank sheet
 
 
 def test_page_check_detects_a_broken_page(result, tmp_path):
