@@ -204,7 +204,7 @@ _DPI = 300
 
 
 def figure_html(path: Path, caption: str = "") -> str:
-    """A PNG embedded as a data URI at 1.5 x its print size, with links to its twins.
+    """A PNG (or SVG) embedded as a data URI at 1.5 x its print size, with links to its twins.
 
     The figures are written at 300 dpi; the image is shown ``width = pixels / 300 * 144``
     CSS pixels wide (never wider than the page), so a one-column figure stays
@@ -213,15 +213,16 @@ def figure_html(path: Path, caption: str = "") -> str:
     raw = Path(path).read_bytes()
     data = base64.b64encode(raw).decode("ascii")
     w, h = _png_size(raw)
+    mime = "image/svg+xml" if Path(path).suffix == ".svg" else "image/png"
     size = (f' width="{round(w * _CSS_PX_PER_IN / _DPI)}" height="{round(h * _CSS_PX_PER_IN / _DPI)}"'
             if w and h else "")
     links = [f'<a href="{_esc(path.name)}">{_esc(path.name)}</a>']
     for ext in (".pdf", ".svg"):
         twin = path.with_suffix(ext)
-        if twin.exists():
+        if twin.exists() and twin != path:
             links.append(f'<a href="{_esc(twin.name)}">{_esc(twin.name)}</a>')
     return (f'<figure id="{_esc(path.stem)}"><img alt="{_esc(path.stem)}"{size} '
-            f'src="data:image/png;base64,{data}"><figcaption>{_esc(caption)} '
+            f'src="data:{mime};base64,{data}"><figcaption>{_esc(caption)} '
             f"({' · '.join(links)})</figcaption></figure>")
 
 
@@ -326,7 +327,11 @@ def render_page(title: str, sections: Sequence[tuple]) -> str:
 
 
 def _pngs(files) -> list:
-    return [Path(p) for p in files if str(p).endswith(".png")]
+    """The figures to embed: each figure's PNG, else its SVG (``--figure-format svg``)."""
+    paths = [Path(p) for p in files]
+    pngs = {p.with_suffix("") for p in paths if p.suffix == ".png"}
+    return [p for p in paths if p.suffix == ".png"
+            or (p.suffix == ".svg" and p.with_suffix("") not in pngs)]
 
 
 _FIGURE_CAPTIONS = {

@@ -54,7 +54,7 @@ def require_tool(name: str) -> str:
     pytest.skip(msg)
 
 
-PREAMBLE = r"""\documentclass[twocolumn]{article}
+PREAMBLE = r"""%s
 \usepackage{%s}
 \begin{document}
 %s
@@ -63,9 +63,10 @@ Some text after the tables.
 """
 
 
-def compile_tex(tex_files: dict, tmp: Path) -> str:
-    """Compile ``{name: text}`` inside a two-column article with the packages each file
-    lists in its ``% requires:`` line; return the log."""
+def compile_tex(tex_files: dict, tmp: Path,
+                documentclass: str = r"\documentclass[twocolumn]{article}") -> str:
+    """Compile ``{name: text}`` inside a document of ``documentclass`` (default a two-column
+    article) with the packages each file lists in its ``% requires:`` line; return the log."""
     exe = require_tool("pdflatex")
     packages = []
     for text in tex_files.values():
@@ -75,7 +76,7 @@ def compile_tex(tex_files: dict, tmp: Path) -> str:
     for name, text in tex_files.items():
         (tmp / name).write_text(text)
     body = "\n".join(rf"\input{{{Path(n).stem}}}" for n in tex_files)
-    (tmp / "doc.tex").write_text(PREAMBLE % (",".join(dict.fromkeys(packages)), body))
+    (tmp / "doc.tex").write_text(PREAMBLE % (documentclass, ",".join(dict.fromkeys(packages)), body))
     proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                           cwd=tmp, capture_output=True, text=True, timeout=120)
     log = (tmp / "doc.log").read_text(errors="replace") if (tmp / "doc.log").exists() else ""

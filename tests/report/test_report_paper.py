@@ -61,8 +61,9 @@ def test_compact_table_values_and_marks(result, seed_values):
     assert row["delta"] == pytest.approx(0.45 - 0.41)
     assert row["p_adj"] == 0.0012 and row["sig"] == "‡"               # the fixture's AR row
     tex = to_latex_compact(t, caption="c", label="tab:c")
-    assert tex.startswith("% requires: booktabs\n") and r"\begin{table}[tbp]" in tex
-    assert r"+0.040\textsuperscript{\ddag}" in tex
+    assert tex.startswith("% requires: booktabs, threeparttable\n")
+    assert r"\begin{table}[tbp]" in tex
+    assert r"+0.040 & \textsuperscript{\ddag}" in tex          # the mark in its own slot
     assert "approximate randomization" in " ".join(t.attrs["notes"])
 
 
@@ -90,7 +91,8 @@ def test_full_table_has_every_test_and_the_ci(result):
     assert {("circumplex", "base"), ("uniform", "base"), ("circumplex", "uniform")} == \
         set(zip(f["a"], f["b"], strict=True))
     tex = to_latex_full(f, caption="all", label="tab:all")
-    assert tex.startswith("% requires: booktabs") and r"\begin{table*}[tbp]" in tex
+    assert tex.startswith("% requires: booktabs, threeparttable")
+    assert r"\begin{table*}[tbp]" in tex
     for head in ("Wilcoxon", "Sign-flip", "Approx. rand."):
         assert rf"\multicolumn{{2}}{{c}}{{{head}}}" in tex
 
@@ -233,8 +235,15 @@ def test_diagnose_and_compare_commands_write_a_checked_index_html(tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["compare", "base", "circumplex", "uniform", "--runs", str(runs),
                               "--out", str(tmp_path / "c"), "--permutations", "199", "--no-figures",
-                              "-q"])
+                              "--name", "Main job", "-q"])
     assert res.exit_code == 0, res.output
+    # --name gives the caption and label even with --out
+    tex = (tmp_path / "c" / "table.tex").read_text()
+    assert r"\caption{Main job: circumplex, uniform against base" in tex
+    assert r"\label{tab:Main-job}" in tex
+    res = runner.invoke(app, ["compare", "base", "circumplex", "--runs", str(runs),
+                              "--figure-format", "png,tiff"])
+    assert res.exit_code == 2 and "--figure-format: tiff is not a figure format" in res.output
     for folder in ("d", "c"):
         html = tmp_path / folder / "index.html"
         found = page_check(html)
