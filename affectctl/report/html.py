@@ -335,8 +335,6 @@ def _pngs(files) -> list:
 
 
 _FIGURE_CAPTIONS = {
-    "delta_intervals": "Δ with its confidence interval per metric, the primary test's mark and "
-                       "the verdict beside it.",
     "circumplex_map": "Circumplex map: change of the most frequent confusions against the baseline.",
     "confusion": "Confusion matrices (row-normalised) and their differences from the baseline.",
     "error_distance_null": "Error distances against a null of errors placed at random.",
@@ -346,7 +344,7 @@ _FIGURE_CAPTIONS = {
 }
 
 #: Reading order of a report's figures: the answer first, then where it comes from.
-_FIGURE_ORDER = ("delta_intervals", "paired_seeds_", "f1_difference_", "per_group_",
+_FIGURE_ORDER = ("delta_intervals_", "paired_seeds_", "f1_difference_", "per_group_",
                  "circumplex_map", "confusion", "error_distance_null", "reliability",
                  "geometry_overlay")
 
@@ -354,6 +352,10 @@ _FIGURE_ORDER = ("delta_intervals", "paired_seeds_", "f1_difference_", "per_grou
 def _caption_for(stem: str) -> str:
     if stem.startswith("paired_seeds_"):
         return f"Per-seed values of {stem[len('paired_seeds_'):]}."
+    if stem.startswith("delta_intervals_"):
+        pair = stem[len("delta_intervals_"):].replace("-vs-", " − ")
+        return (f"{pair}: Δ with its confidence interval per metric, the primary test's mark "
+                "and the verdict beside it.")
     if stem.startswith("per_group_"):
         return f"Per-video difference of {stem[len('per_group_'):]}: where each condition wins and loses."
     if stem.startswith("f1_difference_"):

@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 
 from .circumplex import plot_circumplex_map
 from .confusion import plot_confusions
-from .error_null import plot_error_distance_figure
+from .error_null import error_distance_figure_size, plot_error_distance_figure
+from .intervals import save_interval_figures
 from .save import check_formats, safe_name, write_figure
 from .seeds import plot_paired_seeds
 from .style import COLUMN_WIDTH, PAGE_WIDTH, PAPER_RC, _colors_for, _confusions_size, _map_size
@@ -58,7 +59,7 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
     geo = getattr(getattr(result, "geometry", None), "geometry", None)
     unit = f"{getattr(geo, 'name', 'VA')} VA units"
     n_paired = len(result.headline_metrics) if len(result.seeds) > 1 else 0
-    n_total = 2 + n_paired + (1 if result.error_null else 0)
+    n_total = 3 + n_paired + (1 if result.error_null else 0)
     done = 0
 
     def tick(name):
@@ -80,9 +81,16 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
         written.update(write_figure(fig, out_dir, "confusion", formats, dpi=dpi))
         tick("confusion")
 
+        # the answer: Δ with its interval per comparison, one row per metric
+        written.update(save_interval_figures(result, out_dir, formats, primary=test, dpi=dpi))
+        tick("delta_intervals")
+
         # one run per condition: nothing to pair over seeds (see .single)
+        n_pairs = max(1, len(result.conditions) - 1)
         for metric in result.headline_metrics if len(result.seeds) > 1 else ():
-            fig = Figure(figsize=(COLUMN_WIDTH, 2.6), layout="constrained")
+            # one pair of columns per condition: a column wide up to 3, the page beyond
+            fig = Figure(figsize=(COLUMN_WIDTH if n_pairs <= 3 else PAGE_WIDTH, 2.9),
+                         layout="constrained")
             means = summary[summary["metric"] == metric].set_index("condition")["mean"].to_dict()
             plot_paired_seeds(result.metrics, metric, result.conditions, ax=fig.subplots(),
                               colors=colors, means=means, baseline=result.baseline,
@@ -92,7 +100,7 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
 
         if result.error_null:
             nulls = {c: result.error_null[c] for c in result.conditions if c in result.error_null}
-            fig = Figure(figsize=(PAGE_WIDTH, 2.6), layout="constrained")
+            fig = Figure(figsize=error_distance_figure_size(len(nulls)), layout="constrained")
             plot_error_distance_figure(nulls, fig=fig, colors=colors, baseline=result.baseline,
                                        unit=unit)
             written.update(write_figure(fig, out_dir, "error_distance_null", formats, dpi=dpi))
