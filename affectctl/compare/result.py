@@ -55,6 +55,13 @@ class ComparisonResult:
     geometry_sensitivity : GeometrySensitivity or None
         Every geometry-dependent conclusion under every available geometry
         (:mod:`affectctl.geometry_sensitivity`).
+    per_group : DataFrame or None
+        Accuracy per group (video) of a and b over the seeds and its difference, per
+        compared pair (:func:`affectctl.compare.per_video.per_group_differences`); None
+        without groups.
+    reliability : DataFrame or None
+        Reliability-diagram bins and ECE of every run with probabilities
+        (:func:`affectctl.compare.per_video.reliability_table`).
     """
 
     baseline: str
@@ -74,6 +81,8 @@ class ComparisonResult:
     geometry_choice: object = None
     geometry_sensitivity: object = None
     geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
+    per_group: pd.DataFrame | None = None      # affectctl.compare.per_video (not in results.json)
+    reliability: pd.DataFrame | None = None    # affectctl.compare.per_video (not in results.json)
 
     @property
     def single_run(self) -> bool:

@@ -339,8 +339,11 @@ _FIGURE_CAPTIONS = {
     "confusion": "Confusion matrices (row-normalised) and their differences from the baseline.",
     "error_distance_null": "Error distances against a null of errors placed at random.",
     "geometry_overlay": "The emotion geometries the conclusions were checked under.",
-    "reliability": "Reliability diagrams: accuracy against confidence per run (ECE in each "
-                   "panel title).",
+    "reliability": "Reliability diagrams: accuracy against mean confidence in 15 equal-width "
+                   "confidence bins, one line per run, dot area ∝ samples in the bin (ECE in "
+                   "each panel title; the diagonal is perfect calibration).",
+    "per_group_accuracy": "Where each comparison is won and lost: accuracy difference per video "
+                          "(pooled over seeds), videos sorted by it.",
 }
 
 #: Reading order of a report's figures: the answer first, then where it comes from.
@@ -356,8 +359,6 @@ def _caption_for(stem: str) -> str:
         pair = stem[len("delta_intervals_"):].replace("-vs-", " − ")
         return (f"{pair}: Δ with its confidence interval per metric, the primary test's mark "
                 "and the verdict beside it.")
-    if stem.startswith("per_group_"):
-        return f"Per-video difference of {stem[len('per_group_'):]}: where each condition wins and loses."
     if stem.startswith("f1_difference_"):
         return f"Per-class F1 difference {stem[len('f1_difference_'):].replace('-vs-', ' − ')}."
     return _FIGURE_CAPTIONS.get(stem, stem.replace("_", " "))
@@ -386,7 +387,12 @@ def primary_html_table(result, *, tests: Sequence[str], alpha: float) -> tuple:
     mark, and the verdict when the result has verdicts; one group per metric, contrasts
     (``a − b``) included. Returns (shown DataFrame of str, primary test, notes)."""
     from .formatting import (
-        TEST_SHORT_LABELS, _fmt_mean_sd, _finite, format_number, format_p, metric_label,
+        TEST_SHORT_LABELS,
+        _finite,
+        _fmt_mean_sd,
+        format_number,
+        format_p,
+        metric_label,
     )
     from .tables import _own_interval, compact_table, main_table, verdict_lookup
 

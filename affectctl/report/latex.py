@@ -43,11 +43,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-import numpy as np
-
 from .formatting import (
     _MINUS,
     _TEXT_COLUMNS,

@@ -120,7 +120,9 @@ def write_report(result, out_dir, *, name: str | None = None,
         ``{file name: Path}``: ``table.md`` and ``table.csv`` (the main table, every
         row and test), ``table.tex`` (the compact table for a paper column),
         ``table_full.tex``/``.md``/``.csv`` (the full statistics), ``results.json``,
-        with ``figures`` every figure file, and with ``html`` ``index.html``.
+        ``per_group.csv`` and ``reliability.csv`` (the per-video view, when the runs
+        have groups / probabilities), with ``figures`` every figure file, and with
+        ``html`` ``index.html``.
 
     Notes
     -----
@@ -143,6 +145,12 @@ def write_report(result, out_dir, *, name: str | None = None,
     written.update(write_paper_tables(result, out_dir, name=name, tests=tests, alpha=alpha))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
     written[path.name] = path
+    for stem in ("per_group", "reliability"):       # the per-video view's tables
+        frame = getattr(result, stem, None)
+        if frame is not None and len(frame):
+            path = write_text_atomically(out_dir / f"{stem}.csv",
+                                         frame.to_csv(index=False, lineterminator="\n"))
+            written[path.name] = path
     written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),
                                               out_dir, figures=figures, formats=formats))
     if figures:

@@ -13,7 +13,6 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 
 from affectctl.report.figures import comparison as C  # noqa: E402
 
@@ -54,9 +53,18 @@ def six_condition_result():
     cms = confusions(np.random.default_rng(0))
     cms6 = {NAMES[i]: cms[old[min(i, 2)]] for i in range(6)}
     nulls = {NAMES[i]: base.error_null[old[min(i, 2)]] for i in range(6)}
+    # the per-video view: 40 videos per pair, reliability bins of every run
+    groups = [{"a": a, "b": b, "group": f"video-{g:03d}", "n": 50, "acc_a": 0.5, "acc_b": 0.5,
+               "delta": float(rng.normal(0.02, 0.08))} for a, b in pairs for g in range(40)]
+    edges = np.linspace(0, 1, 16)
+    bins = [{"condition": c, "seed": s, "bin": k, "lo": edges[k], "hi": edges[k + 1],
+             "n": int(rng.integers(1, 80)), "confidence": (edges[k] + edges[k + 1]) / 2,
+             "accuracy": float(np.clip(edges[k] + rng.normal(0, 0.08), 0, 1)), "ece": 0.08 + 0.01 * s}
+            for c in NAMES for s in SEEDS for k in range(3, 15)]
     return dataclasses.replace(base, baseline=NAMES[0], conditions=NAMES, pairs=pairs,
                                metrics=metrics, comparisons=pd.DataFrame(rows), confusions=cms6,
-                               error_null=nulls, seeds=SEEDS)
+                               error_null=nulls, seeds=SEEDS, per_group=pd.DataFrame(groups),
+                               reliability=pd.DataFrame(bins))
 
 
 def text_boxes(fig):
@@ -101,13 +109,14 @@ def figures(tmp_path_factory):
         drawn[name] = fig
         return {}
 
-    from affectctl.report.figures import intervals as I
+    from affectctl.report.figures import intervals as I  # noqa: E741
+    from affectctl.report.figures import per_video as V
 
-    C.write_figure = I.write_figure = keep
+    C.write_figure = I.write_figure = V.write_figure = keep
     try:
         C.save_figures(six_condition_result(), tmp_path_factory.mktemp("f"), formats=("png",))
     finally:
-        C.write_figure = I.write_figure = original
+        C.write_figure = I.write_figure = V.write_figure = original
     return drawn
 
 
@@ -117,7 +126,8 @@ def test_every_figure_is_drawn(figures):
 
 
 @pytest.mark.parametrize("name", ["circumplex_map", "confusion", "error_distance_null",
-                                  "paired_seeds_official_score", "delta_intervals"])
+                                  "paired_seeds_official_score", "delta_intervals",
+                                  "per_group_accuracy", "reliability"])
 def test_no_text_overlaps_or_leaves_the_figure(figures, name):
     found = [n for n in figures if n == name or n.startswith(name + "_")]
     assert found, f"{name} was not drawn"

@@ -8,7 +8,14 @@ import numpy as np
 
 from ...errors import ConfigError
 from .style import (
-    COLUMN_WIDTH, TEXT_PT, _axes, _confusions_size, _figure, _grid, _pooled, wrap_label,
+    COLUMN_WIDTH,
+    TEXT_PT,
+    _axes,
+    _confusions_size,
+    _figure,
+    _grid,
+    _pooled,
+    wrap_label,
 )
 
 __all__ = ["plot_confusion", "plot_confusion_difference", "plot_confusions"]
