@@ -70,8 +70,10 @@ def wrap_label(text: str, width_in: float, fontsize: float = 8.0) -> str:
     ``width_in * 72 / (0.62 * fontsize)`` characters: 0.62 em is a little more than the
     mean advance width of DejaVu Sans (matplotlib's default font), so lines err short.
 
-    >>> wrap_label("circumplex-loss-weighted-v2-01 − baseline", 1.5, 8)
-    'circumplex-loss-\nweighted-v2-01 −\nbaseline'
+    >>> print(wrap_label("circumplex-loss-weighted-v2-01 − baseline", 1.5, 8))
+    circumplex-loss-
+    weighted-v2-01 −
+    baseline
     """
     import re
 
