@@ -438,6 +438,8 @@ def primary_html_table(result, *, tests: Sequence[str], alpha: float) -> tuple:
             out["Δ [95% CI]"] = out[p_col] = out["Verdict"] = ""
         rows.append(out)
     shown = pd.DataFrame.from_records(rows).astype(object)
+    if not shown["Δ [95% CI]"].str.contains("[", regex=False).any():
+        shown = shown.rename(columns={"Δ [95% CI]": "Δ"})     # no interval to show
     if not verdicts:
         shown = shown.drop(columns=["Verdict"])
     if not primary:

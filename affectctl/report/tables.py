@@ -431,8 +431,9 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
         One row per (headline metric, condition), baseline first: ``metric,
         direction, condition, mean, sd`` (NaN with a single run), ``n_seeds``,
         ``delta`` (condition − baseline; NaN for the baseline), ``ci_low, ci_high``
-        (the interval of the primary test's own row, or of ``result.verdicts``; NaN
-        when that test reports none), ``p_adj`` and ``min_p`` of the primary test,
+        (of ``result.verdicts``, else the primary test's own row, else with one run
+        per condition the paired-bootstrap interval of ``result.differences``; NaN
+        otherwise), ``p_adj`` and ``min_p`` of the primary test,
         ``sig`` (its mark), ``verdict`` (from ``result.verdicts``; empty without
         it). Full precision;
         ``attrs["primary"]`` names the test, ``attrs["notes"]`` the footnote.
@@ -451,6 +452,10 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
 
     pairs = {tuple(p) for p in result.pairs}
     verdicts = verdict_lookup(result)
+    diffs = getattr(result, "differences", None)
+    boot = ({(r.a, r.b, r.metric): (float(r.ci_low), float(r.ci_high))
+             for r in diffs.itertuples(index=False)}
+            if len(result.seeds) == 1 and diffs is not None and len(diffs) else {})
     records = []
     for metric in result.headline_metrics:
         for c in result.conditions:
@@ -470,6 +475,9 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                     rec.update(p_adj=f[f"p_adj_{primary}"], min_p=f[f"min_p_{primary}"],
                                sig=f[f"sig_{primary}"])
                     rec.update(_own_interval(sel, primary))
+                if not _finite(rec["ci_low"]) and (c, result.baseline, metric) in boot:
+                    # one run per condition: the paired bootstrap over the sample-level unit
+                    rec["ci_low"], rec["ci_high"] = boot[(c, result.baseline, metric)]
                 v = verdicts.get((c, result.baseline, metric))
                 if v is not None:       # contract 1: Δ, CI and verdict of the primary test
                     rec.update(delta=float(v["delta"]), ci_low=float(v["ci_low"]),
@@ -485,6 +493,11 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                for c, m in zip(table["condition"], table["metric"])]
         table.loc[hit, "sig"] = table.loc[hit, "sig"].fillna("").astype(str) + MARK
     notes = _compact_notes(result, table, primary, alpha)
+    if primary and table["delta"].notna().any() and not table["ci_low"].notna().any():
+        from .formatting import TEST_NAMES_IN_TEXT
+
+        notes.append(f"No interval of Δ is shown: the {TEST_NAMES_IN_TEXT.get(primary, primary)} "
+                     "test reports none (an interval from another test would not match its p).")
     if primary:
         from ._geometry import table_footnote
 
