@@ -354,7 +354,11 @@ _FIGURE_ORDER = ("delta_intervals_", "paired_seeds_", "f1_difference_", "per_gro
 
 def _caption_for(stem: str) -> str:
     if stem.startswith("paired_seeds_"):
-        return f"Per-seed values of {stem[len('paired_seeds_'):]}."
+        from .formatting import METRIC_LABELS
+
+        metric = stem[len("paired_seeds_"):]
+        return (f"Per-seed values of {METRIC_LABELS.get(metric, metric)}, each condition "
+                "paired with the baseline.")
     if stem.startswith("delta_intervals_"):
         pair = stem[len("delta_intervals_"):].replace("-vs-", " − ")
         return (f"{pair}: Δ with its confidence interval per metric, the primary test's mark "
