@@ -25,6 +25,26 @@ def parse_contrast(text: str) -> tuple:
     return m.group(1), m.group(2)
 
 
+def parse_per_metric(option: str, values) -> "dict | None":
+    """``--margin 0.01`` (every metric) and ``--margin accuracy=0.01`` (one metric), repeatable."""
+    if not values:
+        return None
+    out: dict = {}
+    for text in values:
+        key, _, num = text.rpartition("=") if "=" in text else ("*", "", text)
+        key = key.strip() or "*"
+        try:
+            value = float(num)
+        except ValueError:
+            raise ConfigError(f"`{option}` must look like '0.01' or 'accuracy=0.01' (a positive "
+                              f"number in the metric's units); got {text!r}.") from None
+        if key in out:
+            raise ConfigError(f"`{option}` gives {'every metric' if key == '*' else key} twice "
+                              f"({out[key]:g} and {value:g}).")
+        out[key] = value
+    return out
+
+
 def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
     """Root folder of the runs: ``runs`` as given, or the cache after training what is missing."""
     if runs is not None:
@@ -78,6 +98,16 @@ def compare_cli(
              "Holm elsewhere).")] = "holm",
     mcnemar: Annotated[str, typer.Option(help="McNemar p-value: exact (binomial test on the discordant "
                                          "pairs) or chi2 (continuity-corrected).")] = "exact",
+    margin: Annotated[Optional[list[str]], typer.Option(
+        "--margin", help="Equivalence margin in the metric's units: M for every metric or "
+                         "metric=M (repeatable). Adds TOST (non-inferiority with a one-sided "
+                         "--alternative); verdicts become equivalent / not shown equivalent.")] = None,
+    rope: Annotated[Optional[list[str]], typer.Option(
+        "--rope", help="Region of practical equivalence ±R over seeds, R or metric=R "
+                       "(repeatable): Bayesian signed-rank P(left), P(rope), P(right).")] = None,
+    test_fraction: Annotated[Optional[float], typer.Option(
+        help="n_test/(n_train+n_test) of the runs: with --rope adds the Bayesian correlated "
+             "t-test (Nadeau-Bengio correction).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<name>).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Report name.")] = None,
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
@@ -110,6 +140,7 @@ def compare_cli(
     if len(conditions) < 2:
         raise ConfigError("compare needs a baseline and at least one other condition.")
     contrasts = [parse_contrast(c) for c in contrast or ()]
+    margins, ropes = parse_per_metric("--margin", margin), parse_per_metric("--rope", rope)
     check.check_resamples("--permutations", permutations)
     check.check_seed("--seed", seed)
     if runs is None:
@@ -140,7 +171,8 @@ def compare_cli(
                      geometry=geometry, geometry_min_samples=geometry_min_samples,
                      sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
-                     progress=progress, sums=sums)
+                     progress=progress, sums=sums, margin=margins, rope=ropes,
+                     test_fraction=test_fraction)
     if not as_json:
         err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
     if not quiet:  # --quiet and --json: results.json's settings.exclusions keeps the counts

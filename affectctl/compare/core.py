@@ -23,6 +23,9 @@ from .parts import (
     _single_run_differences, _westfall_young, _without_uncoordinated,
 )
 from .result import ComparisonResult
+from .verdicts import choose_primary, primary_candidates, verdict_table
+from ..stats.effects import effect_size_intervals
+from ..stats.equivalence import tost_bootstrap
 
 __all__ = ["compare", "DEFAULT_METRICS", "SINGLE_RUN_NOTE"]
 
@@ -81,6 +84,90 @@ def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, cor
     return conditions
 
 
+def _check_level(name, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
+    return float(value)
+
+
+def _per_metric(name, value, headline) -> dict:
+    """``{metric: value}`` from one number (every headline metric) or a mapping (``"*"``: the rest)."""
+    from ..stats.equivalence import check_margin
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        v = check_margin(name, value)
+        return {m: v for m in headline}
+    unknown = [k for k in value if k != "*" and k not in headline]
+    if unknown:
+        raise ConfigError(f"`{name}` names metric(s) {unknown} that are not tested; tested: "
+                          f"{list(headline)}.")
+    default = value.get("*")
+    out = {m: check_margin(f"{name}[{m!r}]", value[m]) for m in headline if m in value}
+    if default is not None:
+        d = check_margin(f"{name}['*']", default)
+        out.update({m: d for m in headline if m not in out})
+    return {m: out[m] for m in headline if m in out}
+
+
+def _check_fraction(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise ConfigError(f"`test_fraction` must be a number in the open interval (0, 1) "
+                          f"(n_test / (n_train + n_test)); got {value!r}.")
+    return float(value)
+
+
+def _test_fraction_from_metadata(runs, conditions, seeds) -> float | None:
+    """n_test / (n_train + n_test) when every run's metadata gives the same counts, else None."""
+    counts = set()
+    for c in conditions:
+        for s in seeds:
+            meta = getattr(runs.dump(c, s), "metadata", None) or {}
+            n_train, n_test = meta.get("n_train"), meta.get("n_test")
+            if not (isinstance(n_train, int) and isinstance(n_test, int) and n_train >= 0
+                    and n_test > 0):
+                return None
+            counts.add((n_train, n_test))
+    if len(counts) != 1:
+        return None
+    n_train, n_test = counts.pop()
+    return n_test / (n_train + n_test) if n_train > 0 else None
+
+
+def _seed_equivalence(a, b, metric, xa, xb, margin, rope, test_fraction, *, alpha, alternative,
+                      n_resamples, rng) -> list:
+    """Seed-level equivalence (paired-t and sign-flip TOST) and Bayesian ROPE records."""
+    from ..stats.bayes import bayes_correlated_t, bayes_signed_rank
+    from ..stats.equivalence import tost_paired_t, tost_signflip
+
+    out = []
+    if not (np.isfinite(xa).all() and np.isfinite(xb).all()):
+        return out
+    if margin is not None:
+        for res in (tost_paired_t(xa, xb, margin, alpha=alpha, alternative=alternative),
+                    tost_signflip(xa, xb, margin, alpha=alpha, alternative=alternative,
+                                  n_resamples=n_resamples, rng=rng)):
+            out.append({"a": a, "b": b, "metric": metric, **res.to_record(), "unit": "seed"})
+    if rope is not None:
+        res = bayes_signed_rank(xa, xb, rope, rng=rng)
+        out.append({"a": a, "b": b, "metric": metric, **res.to_record(), "unit": "seed"})
+        if test_fraction is not None:
+            res = bayes_correlated_t(xa, xb, rope, rho=test_fraction)
+            out.append({"a": a, "b": b, "metric": metric, **res.to_record(), "unit": "seed"})
+    return out
+
+
+def _bootstrap_interval(boot, unit) -> dict:
+    """The paired-bootstrap percentile interval of a sample-level record, named as such."""
+    ok = np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high)
+    return {"ci_low": boot.ci_low, "ci_high": boot.ci_high,
+            "confidence": boot.confidence if ok else np.nan,
+            "ci_method": "bootstrap_percentile" if ok else None,
+            "estimate": boot.mean_diff,
+            "ci_n_resamples": boot.n_resamples}
+
+
 def compare(
     runs: RunSet,
     baseline: str,
@@ -102,6 +189,10 @@ def compare(
     rng: int = 0,
     progress=None,
     sums: str = "auto",
+    alpha: float = 0.05,
+    margin=None,
+    rope=None,
+    test_fraction: float | None = None,
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -153,6 +244,29 @@ def compare(
         How the sample-level tests draw a replicate's unit sums on many samples (see
         :func:`affectctl.stats.samples.approximate_randomization`); each test's ``note``
         says which ran.
+    alpha : float, default 0.05
+        Level of the verdicts (``ComparisonResult.verdicts``) and of the primary test's
+        choice (:func:`affectctl.compare.verdicts.choose_primary`).
+    margin : float or dict, optional
+        Equivalence margin M in the metric's units: one number for every headline
+        metric, or ``{metric: M}`` (key ``"*"``: every other metric). Adds equivalence
+        records (:mod:`affectctl.stats.equivalence`): ``test="tost"`` (two-sided
+        ``alternative``) or ``"non_inferiority"`` (one-sided), from the paired
+        bootstrap over ``unit`` (``method="tost_bootstrap"``) and, with ≥ 2 seeds,
+        over seeds (``"tost_paired_t"``, ``"tost_signflip"``); the verdicts become
+        equivalent / not shown equivalent.
+    rope : float or dict, optional
+        Half-width R of a region of practical equivalence, as ``margin``. With ≥ 2
+        seeds adds ``test="bayes_signed_rank"`` records (``p_left, p_rope, p_right``
+        for a − b below −R, inside, above R; :mod:`affectctl.stats.bayes`; 50000
+        posterior samples seeded by ``rng``) and, with ``test_fraction``,
+        ``"bayes_correlated_t"`` records; ``p_rope`` goes into the verdicts.
+    test_fraction : float, optional
+        n_test / (n_train + n_test) of the runs, the Nadeau–Bengio correlation of the
+        Bayesian correlated t-test. Default: from the runs' metadata (``n_train``,
+        ``n_test``, written by ``affectctl train``) when every run gives the same counts;
+        without either the correlated t-test is not run (``settings["test_fraction"]``
+        None).
 
     Returns
     -------
@@ -165,6 +279,7 @@ def compare(
     from ..stats.correction import adjust_pvalues
 
     conditions = _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction)
+    alpha = _check_level("alpha", alpha)
     sums = check_choice("sums", sums, sample_stats.SUMS)
     for t in seed_tests:
         if t not in SEED_TESTS:
@@ -207,8 +322,18 @@ def compare(
         if unknown:
             raise ConfigError(f"metric(s) {unknown} are not available for these runs; available: "
                               f"{sorted(available)}.")
-        headline = tuple(metrics)
+        repeated = sorted({m for m in metrics if metrics.count(m) > 1})
+        headline = tuple(dict.fromkeys(metrics))      # a metric named twice is tested once
     _check_metrics_everywhere(table, sub, conditions, seeds, headline)
+    margins = _per_metric("margin", margin, headline)
+    ropes = _per_metric("rope", rope, headline)
+    fraction_source = None
+    if test_fraction is not None:
+        test_fraction = _check_fraction(test_fraction)
+        fraction_source = "option"
+    elif ropes:
+        test_fraction = _test_fraction_from_metadata(sub, conditions, seeds)
+        fraction_source = None if test_fraction is None else "run metadata (n_test/(n_train+n_test))"
     has_group = all(d.group is not None for c in conditions for d in sub.runs[c].values())
     if unit is None:
         unit = "group" if has_group else "sample"
@@ -247,27 +372,46 @@ def compare(
         for metric in headline:
             xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)
             xb = wide.loc[b][metric].reindex(seeds).to_numpy(dtype=np.float64)
+            effect_ci = (effect_size_intervals(xa - xb, n_resamples=n_resamples, rng=rng).to_record()
+                         if seed_tests and np.isfinite(xa - xb).all() else {})
             for t in seed_tests:
                 kw = {"rng": rng, "n_resamples": n_resamples} if t == "signflip" else {}
                 with about(a, b):
                     res = seed_fns[t](xa, xb, alternative=alternative, **kw)
-                out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record()})
+                out.append({"a": a, "b": b, "metric": metric, "test": t, "unit": "seed", **res.to_record(),
+                            **effect_ci})
+            if len(seeds) >= 2:
+                with about(a, b):
+                    out.extend(_seed_equivalence(a, b, metric, xa, xb, margins.get(metric),
+                                                 ropes.get(metric), test_fraction, alpha=alpha,
+                                                 alternative=alternative, n_resamples=n_resamples,
+                                                 rng=rng))
             sample_metric = sample_statistic(metric, official)
             if sample_test != "none" and sample_metric is not None:
                 ctx, use = context, strata
                 if sample_metric == "expected_cost":
                     ctx, use = context_filled, [_without_uncoordinated(st, geo) for st in strata]
                 with about(a, b):
+                    # the interval beside the sample-level p-value: the paired bootstrap over
+                    # the same unit and strata (AR has no interval of its own)
+                    boot = sample_stats.paired_bootstrap(
+                        use, sample_metric, unit=unit, n_resamples=n_resamples,
+                        alternative=alternative, rng=rng, context=ctx, sums=sums,
+                        return_null=True)
+                    res = boot
                     if sample_test == "ar":
                         res = sample_stats.approximate_randomization(
                             use, sample_metric, unit=unit, n_resamples=n_resamples,
                             alternative=alternative, rng=rng, context=ctx, sums=sums)
-                    else:
-                        res = sample_stats.paired_bootstrap(
-                            use, sample_metric, unit=unit, n_resamples=n_resamples,
-                            alternative=alternative, rng=rng, context=ctx, sums=sums)
-                out.append({"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
-                            **res.to_record()})
+                rec = {"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
+                       **res.to_record()}
+                rec.update(_bootstrap_interval(boot, unit))
+                out.append(rec)
+                if metric in margins:
+                    eq = tost_bootstrap(boot.null_distribution, boot.mean_diff, margins[metric],
+                                        n=boot.n, alpha=alpha, alternative=alternative,
+                                        seed=boot.seed, unit=unit)
+                    out.append({"a": a, "b": b, "metric": metric, **eq.to_record(), "unit": unit})
         if classifier_tests:
             for s, st in zip(seeds, strata):
                 with about(a, b, s):
@@ -314,9 +458,27 @@ def compare(
     for col, dtype in (("seed", object), ("run_seed", object), ("n", "Int64"), ("n_resamples", "Int64")):
         if col in comps:
             comps[col] = pd.array([r.get(col) for r in records], dtype=dtype)
+    for col, default in (("estimate", np.nan), ("ci_method", None)):
+        if col not in comps:
+            comps[col] = default
+    comps["ci_method"] = pd.array([m if isinstance(m, str) and m else None
+                                   for m in comps["ci_method"]], dtype=object)
+    # an interval's level means nothing without the interval
+    if "confidence" in comps:
+        comps["confidence"] = comps["confidence"].where(comps["ci_method"].notna())
     comps["p_adjusted"] = np.nan
     comps["p_adjust"] = "holm" if correction == "westfall-young" else correction
-    for test, idx in comps.groupby("test").groups.items():
+    # one family per test; the equivalence tests one per procedure (seed t, sign-flip, bootstrap)
+    family = comps["test"].astype(str)
+    if "method" in comps:
+        eq = comps["test"].isin(("tost", "non_inferiority"))
+        family = family.where(~eq, family + "/" + comps["method"].astype(str))
+    # official_score is another name for one metric: named beside it (a plan's table may ask
+    # for both), that metric's rows take official_score's adjusted p and are not counted again
+    twins = {m for m in (official, {"abaw3_expr_score": "expr_macro_f1"}.get(official))
+             if m and m != "official_score"} if "official_score" in headline else set()
+    twin_rows = comps["metric"].isin(twins)
+    for test, idx in comps[~twin_rows].groupby(family[~twin_rows]).groups.items():
         if correction == "westfall-young" and test == "signflip":
             comps.loc[idx, "p_adjusted"] = _westfall_young(comps.loc[idx], wide, seeds, alternative,
                                                            n_resamples, rng)
@@ -325,6 +487,13 @@ def compare(
         method = "holm" if correction == "westfall-young" else correction
         comps.loc[idx, "p_adjusted"] = adjust_pvalues(comps.loc[idx, "pvalue"].to_numpy(dtype=float),
                                                       method=method)
+    if twin_rows.any():
+        key = ["a", "b", "test"] + (["method"] if "method" in comps else [])
+        official_rows = comps[comps["metric"] == "official_score"]
+        lookup = {tuple(r[k] for k in key): r["p_adjusted"]
+                  for r in official_rows.to_dict("records")}
+        comps.loc[twin_rows, "p_adjusted"] = [
+            lookup.get(tuple(r[k] for k in key), np.nan) for r in comps[twin_rows].to_dict("records")]
     comps = comps.rename(columns={"pvalue": "p_value"})
     comps["direction"] = [metric_direction(m) for m in comps["metric"]]
 
@@ -334,7 +503,18 @@ def compare(
     support = confusions[baseline][0].sum(axis=1)
     error_null = {c: error_distance_null(confusions[c].sum(axis=0), geo.cost, n_resamples=n_resamples,
                                          rng=rng) for c in conditions}
+    candidates = primary_candidates(seed_tests, sample_test)
+    primary = choose_primary(comps, candidates, alpha=alpha)
+    order = ((primary,) if primary else ()) + tuple(t for t in candidates if t != primary)
+    verdicts = verdict_table(comps, pairs, headline, primary_order=order, alpha=alpha,
+                             direction_of=metric_direction, margins=margins)
+    if metrics is not None and repeated:
+        notes.append(f"metric(s) {', '.join(repeated)} named more than once: tested once, "
+                     "counted once in every correction family")
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
+                "alpha": alpha, "primary_test": primary,
+                "primary_unit": None if primary is None else ("seed" if primary in SEED_TESTS
+                                                              else unit),
                 "seed_tests": ",".join(seed_tests), "alternative": alternative,
                 "correction": correction, "geometry": geo.geometry.name,
                 "geometry_reason": choice.reason,
@@ -343,6 +523,8 @@ def compare(
                                for c in conditions},
                 "runs": str(runs.root) if runs.root else None, "warnings": notes,
                 "official_score": official, "mcnemar": mcnemar, "single_run": single_run,
+                "margins": margins, "ropes": ropes, "test_fraction": test_fraction,
+                "test_fraction_source": fraction_source,
                 "seed_tests_skipped": skipped_note, "sums": sums}
     differences = None
     if single_run:
@@ -353,6 +535,7 @@ def compare(
 
     result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                               tuple(seeds), support, error_null, settings, differences=differences,
+                              verdicts=verdicts,
                               geometry_choice=choice,
                               geometry_permutation=geometry_permutation_tests(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))

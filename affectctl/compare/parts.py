@@ -14,7 +14,7 @@ from ..metrics.ids import sample_statistic
 from ..metrics.registry import GeometryContext
 
 _DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low", "ci_high",
-                 "confidence", "unit", "n", "n_resamples", "seed", "method"]
+                 "confidence", "unit", "n", "n_resamples", "seed", "method", "ci_method"]
 
 
 def _single_run_differences(a, b, strata, headline, official, tax, geo, context, context_filled, wide,
@@ -46,7 +46,8 @@ def _single_run_differences(a, b, strata, headline, official, tax, geo, context,
                     "mean_diff": res.mean_diff, "ci_low": res.ci_low, "ci_high": res.ci_high,
                     "confidence": res.confidence, "unit": unit, "n": res.n,
                     "n_resamples": res.n_resamples, "seed": res.seed,
-                    "method": "paired bootstrap, percentile interval"})
+                    "method": "paired bootstrap, percentile interval",
+                    "ci_method": "bootstrap_percentile"})
     return out
 
 

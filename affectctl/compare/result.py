@@ -33,7 +33,12 @@ class ComparisonResult:
     comparisons : DataFrame
         One row per (a, b, metric, test[, seed]): n, mean_diff, statistic, p_value,
         p_adjusted, p_adjust, min_pvalue, exact, n_resamples, seed, mc_se, ci_low,
-        ci_high, rank_biserial, cohen_dz, alternative, unit, note.
+        ci_high, confidence, ci_method, estimate, rank_biserial, cohen_dz, alternative,
+        unit, note. ``ci_low, ci_high`` come from the row's own test at the row's unit
+        (``ci_method``): Hodges–Lehmann (Wilcoxon), sign-flip inversion, Student t, the
+        paired bootstrap over the same unit and strata for ``ar`` and ``bootstrap``
+        (``ci_n_resamples`` replicates); ``confidence`` is the level achieved, NaN
+        without an interval. ``estimate`` is the test's estimate of a − b.
     confusions : dict
         ``{condition: int64 array (n_seeds, K, K)}`` in seed order.
     seeds : tuple of int
@@ -48,13 +53,18 @@ class ComparisonResult:
         One run per condition only (else None): one row per (a, b, metric) for every
         headline metric the sample-level engine knows and every ``f1:<Class>``:
         ``a, b, metric, value_a, value_b, mean_diff, ci_low, ci_high, confidence,
-        unit, n, n_resamples, seed, method`` — the paired-bootstrap percentile CI of
+        unit, n, n_resamples, seed, method, ci_method`` — the paired-bootstrap percentile CI of
         metric(a) − metric(b) (:func:`affectctl.stats.samples.paired_bootstrap`).
     geometry_choice : GeometryChoice or None
         The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
     geometry_sensitivity : GeometrySensitivity or None
         Every geometry-dependent conclusion under every available geometry
         (:mod:`affectctl.geometry_sensitivity`).
+    verdicts : DataFrame or None
+        One row per compared (a, b, headline metric): the primary test's estimate,
+        interval, p-values and the verdict, columns
+        :data:`affectctl.compare.verdicts.VERDICT_COLUMNS`; the primary test is
+        ``settings["primary_test"]`` (:mod:`affectctl.compare.verdicts`).
     per_group : DataFrame or None
         Accuracy per group (video) of a and b over the seeds and its difference, per
         compared pair (:func:`affectctl.compare.per_video.per_group_differences`); None
@@ -81,6 +91,7 @@ class ComparisonResult:
     geometry_choice: object = None
     geometry_sensitivity: object = None
     geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
+    verdicts: pd.DataFrame | None = None
     per_group: pd.DataFrame | None = None      # affectctl.compare.per_video (not in results.json)
     reliability: pd.DataFrame | None = None    # affectctl.compare.per_video (not in results.json)
 
@@ -88,6 +99,27 @@ class ComparisonResult:
     def single_run(self) -> bool:
         """True when every condition has exactly one run (seed-level tests not run)."""
         return len(self.seeds) == 1
+
+    def choose_primary(self, candidates=None, *, alpha: float | None = None) -> "str | None":
+        """The test that marks the differences (:func:`affectctl.compare.verdicts.choose_primary`).
+
+        Without ``candidates``: the one ``compare`` chose (``settings["primary_test"]``),
+        or, for a result built otherwise, the rule applied to the tests its settings
+        name. With ``candidates`` (tests in order of preference): the first that can
+        reach ``alpha`` (default ``settings["alpha"]`` or 0.05), else the first present.
+        """
+        from .verdicts import choose_primary, primary_candidates
+
+        settings = self.settings or {}
+        level = alpha if alpha is not None else float(settings.get("alpha", 0.05))
+        present = set(self.comparisons["test"]) if len(self.comparisons) else set()
+        if candidates is None:
+            chosen = settings.get("primary_test")
+            if chosen in present:
+                return chosen
+            seed_tests = str(settings.get("seed_tests", "wilcoxon,signflip,ttest")).split(",")
+            candidates = primary_candidates(seed_tests, settings.get("sample_test", "ar"))
+        return choose_primary(self.comparisons, list(candidates), alpha=level)
 
     def summary(self) -> pd.DataFrame:
         """Mean and sd over seeds of every headline metric: index condition, columns metric."""
@@ -111,6 +143,7 @@ class ComparisonResult:
             "settings": self.settings,
             "metrics": self.metrics.to_dict("records"),
             "comparisons": self.comparisons.to_dict("records"),
+            "verdicts": [] if self.verdicts is None else self.verdicts.to_dict("records"),
             "differences": diffs,
             "error_distance_null": [
                 {"condition": c, **null.to_record()}

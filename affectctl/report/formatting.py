@@ -195,6 +195,8 @@ def format_table(table: pd.DataFrame, *, digits: int = 3,
         n = r.get("n_seeds") if kind == "main" else r.get("n")
         finite = isinstance(n, (int, float, np.integer)) and math.isfinite(n)
         out["n"] = str(int(n)) if finite else ""
+        if kind == "full" and r.get("verdict"):
+            out["Verdict"] = r["verdict"]
         rows.append(out)
     shown = pd.DataFrame.from_records(rows).astype(object)
     shown.attrs.update(table.attrs)

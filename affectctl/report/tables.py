@@ -111,8 +111,13 @@ def _add_geometry_marks(result, table: pd.DataFrame, tests) -> None:
         table.loc[hit, col] = table.loc[hit, col].fillna("").astype(str) + MARK
 
 
-def _pair_fields(rows: pd.DataFrame, tests: Sequence[str], alpha: float) -> dict:
-    """Fields of one (a, b, metric) from its test rows; NaN where a test is missing."""
+def _pair_fields(rows: pd.DataFrame, tests: Sequence[str], alpha: float,
+                 ci_from: Sequence[str] = ()) -> dict:
+    """Fields of one (a, b, metric) from its test rows; NaN where a test is missing.
+
+    The interval (``ci_low, ci_high, ci_test, ci_method, ci_level``) is the first of
+    ``ci_from`` (the primary test first) that has one, each test's own interval.
+    """
     out: dict = {}
     by_test = {r["test"]: r for _, r in rows.iterrows()}
     # n, mean difference and effect sizes come from a seed-level test (they are the
@@ -131,11 +136,12 @@ def _pair_fields(rows: pd.DataFrame, tests: Sequence[str], alpha: float) -> dict
         out[f"p_adj_{t}"] = p_adj
         out[f"min_p_{t}"] = min_p
         out[f"sig_{t}"] = "" if r is None else _mark(p_adj, min_p, alpha)
-    ci = next((by_test[t] for t in (*SEED_TESTS, *by_test) if t in by_test
+    ci = next((by_test[t] for t in (*ci_from, *SEED_TESTS, *by_test) if t in by_test
                and _finite(by_test[t].get("ci_low"))), None)
     out["ci_low"] = np.nan if ci is None else float(ci["ci_low"])
     out["ci_high"] = np.nan if ci is None else float(ci["ci_high"])
     out["ci_test"] = "" if ci is None else str(ci["test"])
+    out["ci_method"] = "" if ci is None else str(ci.get("ci_method") or "")
     out["ci_level"] = np.nan if ci is None else float(ci.get("confidence", np.nan))
     out["rank_biserial"] = np.nan if ref is None else float(ref.get("rank_biserial", np.nan))
     out["cohen_dz"] = np.nan if ref is None else float(ref.get("cohen_dz", np.nan))
@@ -242,6 +248,8 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
     summ = _summary_lookup(result, metrics)
     from ..metrics.registry import metric_direction
 
+    primary = _library_primary(result)
+    verdicts = _verdict_lookup(result)
     records = []
     for metric in metrics:
         for a, b in pairs:
@@ -250,7 +258,8 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
             mb, sb, _ = summ.get((b, metric), (np.nan, np.nan, 0))
             records.append({"metric": metric, "direction": metric_direction(metric), "a": a, "b": b,
                             "mean_a": ma, "sd_a": sa, "mean_b": mb, "sd_b": sb,
-                            **_pair_fields(sel, tests, alpha)})
+                            **_pair_fields(sel, tests, alpha, ci_from=(primary,) if primary else ()),
+                            "verdict": verdicts.get((a, b, metric), "")})
     table = pd.DataFrame.from_records(records)
     _add_geometry_marks(result, table, tests)
     table["n"] = table["n"].astype("Int64")
@@ -372,22 +381,31 @@ def _single_run_ci(result, table: pd.DataFrame) -> bool:
 
 def primary_test(result, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"), *,
                  alpha: float = 0.05) -> "str | None":
-    """The test whose adjusted p-values mark the differences of the compact table.
+    """The first of ``tests`` that can reach ``alpha``: :meth:`ComparisonResult.choose_primary`.
 
-    The first of ``tests`` present in the result that *can* reach ``alpha`` (its
-    smallest attainable p-value is at most ``alpha`` for every row); when none can,
-    the first present. With 5 seeds the two-sided exact seed-level tests cannot go
-    below 0.0625, so the sample-level test marks the table and the caption says so;
-    with 10 seeds the exact Wilcoxon test does. None when the result has no test
-    (e.g. one run per condition and no sample-level test).
+    The decision is the library's; a result from :func:`affectctl.compare.compare`
+    names its own primary test in ``settings["primary_test"]``, which the tables use
+    by default. With 5 seeds the two-sided exact seed-level tests cannot go below
+    0.0625, so the sample-level test marks the table and the caption says so; with 10
+    seeds the exact Wilcoxon test does. None when the result has no test.
     """
-    rows = _test_rows(result, list(tests), strict=False)
-    present = [t for t in tests if t in set(rows["test"])]
-    for t in present:
-        mins = pd.to_numeric(rows.loc[rows["test"] == t, "min_pvalue"], errors="coerce")
-        if not (mins > alpha).any():
-            return t
-    return present[0] if present else None
+    return result.choose_primary(list(tests), alpha=alpha)
+
+
+def _library_primary(result) -> "str | None":
+    """The primary test of the result (:meth:`ComparisonResult.choose_primary`), if any."""
+    choose = getattr(result, "choose_primary", None)
+    if choose is None:
+        return (getattr(result, "settings", None) or {}).get("primary_test")
+    return choose()
+
+
+def _verdict_lookup(result) -> dict:
+    """``{(a, b, metric): verdict}`` from ``result.verdicts`` (empty when absent)."""
+    v = getattr(result, "verdicts", None)
+    if v is None or len(v) == 0:
+        return {}
+    return {(r.a, r.b, r.metric): r.verdict for r in v.itertuples(index=False)}
 
 
 def verdict_lookup(result) -> dict:
@@ -442,7 +460,9 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     alpha = _check_alpha(alpha)
     present = set(result.comparisons["test"]) if len(result.comparisons) else set()
     if primary is None:
-        primary = primary_test(result, tests, alpha=alpha)
+        primary = _library_primary(result)
+        if primary is None or primary not in tuple(tests):
+            primary = primary_test(result, tests, alpha=alpha)
     elif primary not in present:
         raise ConfigError(f"`primary` must be one of the tests in the result {sorted(present)}; "
                           f"got {primary!r}.")
@@ -451,7 +471,8 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     from ..metrics.registry import metric_direction
 
     pairs = {tuple(p) for p in result.pairs}
-    verdicts = verdict_lookup(result)
+    # the verdicts are those of the library's primary test; another primary has none
+    verdicts = verdict_lookup(result) if primary == _library_primary(result) else {}
     diffs = getattr(result, "differences", None)
     boot = ({(r.a, r.b, r.metric): (float(r.ci_low), float(r.ci_high))
              for r in diffs.itertuples(index=False)}
@@ -468,6 +489,10 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                 sel = _select(rows_all, c, result.baseline, metric)
                 f = _pair_fields(sel, [primary] if primary else [], alpha)
                 rec["delta"] = f["mean_diff"]
+                est = sel["estimate"] if "estimate" in sel else pd.Series(dtype=float)
+                est = pd.to_numeric(est, errors="coerce").dropna()
+                if primary and len(est):   # the primary test's own estimate (Hodges–Lehmann)
+                    rec["delta"] = float(est.iloc[0])
                 if not _finite(rec["delta"]) and _finite(mean):
                     base_mean = summ.get((result.baseline, metric), (np.nan,))[0]
                     rec["delta"] = mean - base_mean          # no test row: the plain difference
@@ -509,6 +534,10 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     return table
 
 
+#: Records of ``result.comparisons`` that do not test "no difference" (no p-value column).
+_NOT_DIFFERENCE_TESTS = ("tost", "non_inferiority", "bayes_signed_rank", "bayes_correlated_t")
+
+
 def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
     """Every test of every comparison of every headline metric: the full statistics.
 
@@ -523,6 +552,9 @@ def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
         comps = comps[comps["run_seed"].isna()]
     order = (*SEED_TESTS, *SAMPLE_TESTS)
     present = list(dict.fromkeys(comps["test"])) if len(comps) else []
+    # equivalence and Bayesian records answer another question (in the verdicts and
+    # results.json); one column per test of no difference here
+    present = [t for t in present if t not in _NOT_DIFFERENCE_TESTS]
     tests = [t for t in order if t in present] + [t for t in present if t not in order]
     metrics = [m for m in result.headline_metrics if m in set(comps.get("metric", ()))]
     if not metrics:
@@ -537,9 +569,19 @@ def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
     if ci:
         level = table["ci_level"].dropna()
         pct = f"{100 * float(level.iloc[0]):g}%" if len(level) else "95%"
-        how = {"wilcoxon": "Student-t interval over seeds", "signflip": "Student-t interval over seeds",
-               "ttest": "Student-t interval over seeds", "bootstrap": "paired bootstrap"}
-        notes.insert(1, f"CI: {pct} confidence interval of Δ ({how.get(ci[0], ci[0])}).")
+        unit = next((u for t, u in zip(result.comparisons["test"], result.comparisons["unit"])
+                     if t == ci[0]), "")
+        how = {"hodges_lehmann_walsh": "Hodges–Lehmann interval of the Wilcoxon test over seeds",
+               "signflip_inversion": "the sign-flip test inverted, over seeds",
+               "student_t": "Student-t interval over seeds",
+               "bootstrap_percentile": f"paired bootstrap over {unit}s, percentile"}
+        methods = [m for m in table.get("ci_method", []) if m]
+        what = how.get(methods[0], methods[0]) if methods else ci[0]
+        from .formatting import TEST_LABELS
+
+        notes.insert(1, f"CI: {pct} confidence interval of Δ ({what}), beside the "
+                        f"{TEST_LABELS.get(ci[0], ci[0])} p-value it belongs to; the verdict "
+                        f"follows that test.")
         table.attrs["ci_level"] = pct
     table.attrs["notes"] = notes
     return table

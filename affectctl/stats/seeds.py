@@ -46,7 +46,10 @@ from ._common import (
     to_plain,
     warn_unreachable,
 )
-from .effects import ZERO_METHODS, _cohen_dz, _mean_diff_ci, _rank_biserial, signed_ranks
+from .effects import ZERO_METHODS, _cohen_dz, _rank_biserial, signed_ranks
+from .seed_intervals import (
+    MAX_EXACT_SIGNFLIP_INTERVAL, hodges_lehmann_interval, signflip_interval, t_interval,
+)
 
 __all__ = [
     "PairedTestResult",
@@ -89,9 +92,15 @@ class PairedTestResult:
     mean_diff : float
         Mean of a - b; for sample-level tests metric(A) - metric(B) averaged over strata.
     ci_low, ci_high : float
-        Confidence interval of the mean difference (NaN if not applicable).
+        Confidence interval of this test's estimate, from this test (``ci_method``):
+        the Hodges–Lehmann interval (Wilcoxon), the sign-flip inversion interval, the
+        Student-t interval (:mod:`affectctl.stats.seed_intervals`); NaN when the test
+        gives none (e.g. approximate randomization, whose interval
+        :func:`affectctl.compare.compare` takes from the paired bootstrap).
     confidence : float
-        Level of that interval, e.g. 0.95.
+        Level achieved by that interval (an exact interval with few seeds may not reach
+        the level requested, see :mod:`affectctl.stats.seed_intervals`); NaN when there
+        is no interval.
     exact : bool
         True when the p-value comes from the exact null (full enumeration or an
         exact distribution), False for Monte Carlo or asymptotic p-values.
@@ -116,6 +125,13 @@ class PairedTestResult:
     note : str
         Conventions that matter for reading the result (zero handling, ties,
         units, strata).
+    estimate : float
+        The test's estimate of the difference: the Hodges–Lehmann estimate
+        (Wilcoxon), the mean difference (sign-flip, t); NaN when not set.
+    ci_method : str
+        How ``ci_low, ci_high`` were computed (``"hodges_lehmann_walsh"``,
+        ``"signflip_inversion"``, ``"student_t"``, ``"bootstrap_percentile"``); empty
+        when there is no interval.
     """
 
     method: str
@@ -136,6 +152,8 @@ class PairedTestResult:
     cohen_dz: float
     null_distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
     note: str = ""
+    estimate: float = float("nan")
+    ci_method: str = ""
 
     def to_record(self) -> dict:
         """Plain JSON-able dict of every field except ``null_distribution``."""
@@ -216,9 +234,11 @@ def _seed_iv(a, b, alternative, confidence, alpha):
             check_alpha(alpha))
 
 
-def _effects(d, confidence, zero_method="wilcox"):
-    m, lo, hi = _mean_diff_ci(d, confidence)
-    return dict(mean_diff=m, ci_low=lo, ci_high=hi, confidence=confidence,
+def _effects(d, interval, zero_method="wilcox"):
+    """Mean difference, effect sizes and the test's own interval (a seed_intervals.Interval)."""
+    return dict(mean_diff=float(d.mean()), ci_low=interval.ci_low, ci_high=interval.ci_high,
+                confidence=interval.confidence, estimate=interval.estimate,
+                ci_method=interval.ci_method,
                 rank_biserial=_rank_biserial(d, zero_method), cohen_dz=_cohen_dz(d))
 
 
@@ -264,7 +284,7 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
     alternative : {'two-sided', 'greater', 'less'}, default 'two-sided'
         ``'greater'``: the differences ``a - b`` are symmetric about a positive value.
     confidence : float, default 0.95
-        Level of the reported t-interval of the mean difference.
+        Level of the Hodges–Lehmann interval (the achieved level is reported).
     zero_method : {'wilcox', 'pratt'}, default 'wilcox'
         Zero differences: ``'wilcox'`` drops them before ranking (Wilcoxon 1945;
         SciPy's and R's default), ``'pratt'`` ranks them and then drops their ranks
@@ -303,9 +323,9 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
 
     Every difference zero: DegenerateDataWarning, ``statistic = 0`` and ``p = 1``.
 
-    The interval ``ci_low, ci_high`` is the two-sided Student-t interval of the
-    mean difference (a description of the effect; the test itself concerns the
-    location of the symmetric distribution of d).
+    ``estimate`` is the Hodges–Lehmann estimate (median of the Walsh averages) and
+    ``ci_low, ci_high`` its exact interval from the Walsh averages, the shifts this
+    test does not reject (:func:`affectctl.stats.seed_intervals.hodges_lehmann_interval`).
 
     References
     ----------
@@ -328,7 +348,7 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
     n_zero = int(np.count_nonzero(d == 0))
     ranks, signs = signed_ranks(d, zero_method)
     m = int(ranks.shape[0])
-    eff = _effects(d, confidence, zero_method)
+    eff = _effects(d, hodges_lehmann_interval(d, confidence), zero_method)
     note = (f"zero_method={zero_method!r}: {n_zero} zero difference(s) carry no sign; "
             f"test on {m} non-zero difference(s); mid-ranks for ties")
     if m == 0:
@@ -412,7 +432,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
     n_resamples : int, default 9999
         Monte-Carlo replicates when the test is not exact.
     confidence : float, default 0.95
-        Level of the reported t-interval of the mean difference.
+        Level of the interval by test inversion (the achieved level is reported).
     rng : None, int or numpy.random.Generator
         Drives the Monte-Carlo draws (see ``seed`` in :class:`PairedTestResult`:
         an int is reported as is; from a Generator a seed is drawn first).
@@ -443,6 +463,8 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
     permutation_type='samples', n_resamples=np.inf)``. Monte Carlo:
     :math:`p = (c + 1)/(R + 1)`; two-sided :math:`p = \\min(1, 2\\min(p_<, p_>))`.
     Every difference zero: DegenerateDataWarning, ``statistic = 0`` and ``p = 1``.
+    ``ci_low, ci_high`` invert this test: the shifts θ for which the test of
+    :math:`d - θ` is not rejected (:func:`affectctl.stats.seed_intervals.signflip_interval`).
 
     References
     ----------
@@ -469,11 +491,16 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
         raise ConfigError(f"`exact`=True enumerates 2**m sign assignments and allows at most "
                           f"m={_MAX_FORCED_EXACT_SIGNFLIP} non-zero differences; got m={m}.")
     gen, seed = (None, None) if exact else normalize_rng(rng)
-    eff = _effects(d, confidence)
     observed = float(d.mean())
     scale = float(np.abs(d).mean())
     note = f"{n - m} zero difference(s) flip onto themselves"
+    if exact or n <= MAX_EXACT_SIGNFLIP_INTERVAL:
+        eff = _effects(d, signflip_interval(d, confidence))
+    else:  # its own random subsets, drawn from the test's seed after the test's null
+        eff = None
     if m == 0:
+        eff = eff or _effects(d, signflip_interval(d, confidence, n_resamples=n_resamples,
+                                                   gen=np.random.default_rng([seed, 1])))
         _warn_all_zero("signflip_test")
         return PairedTestResult("signflip", 0.0, 1.0, alternative, n, exact=bool(exact),
                                 min_pvalue=1.0, n_resamples=None if exact else n_resamples,
@@ -486,6 +513,9 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
         note += f"; exact: all 2**{m} sign assignments enumerated"
     else:
         null = _signflip_mc_null(d, n_resamples, gen)
+        if eff is None:
+            eff = _effects(d, signflip_interval(d, confidence, n_resamples=n_resamples,
+                                                gen=np.random.default_rng([seed, 1])))
         min_p = mc_min_pvalue(n_resamples, alternative)
         note += f"; Monte Carlo: {n_resamples} random sign assignments, p = (c+1)/(R+1)"
     p, se = pvalue_from_null(null, observed, alternative, exact=exact, scale=scale)
@@ -524,6 +554,8 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
     Assumes the differences are roughly normal; with 3–10 seeds that cannot be
     checked, which is why the exact tests are the default elsewhere.
     Every difference zero: DegenerateDataWarning, ``t = 0``, ``p = 1``.
+    ``ci_low, ci_high`` are the Student-t interval, as
+    ``scipy.stats.ttest_rel(a, b).confidence_interval(confidence)``.
     Constant non-zero differences (``s_d = 0``): DegenerateDataWarning, ``t = ±inf``
     and ``p = NaN`` (the test is undefined; use :func:`signflip_test`).
 
@@ -541,7 +573,7 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
     n = int(d.shape[0])
     if n < 2:
         raise ConfigError(f"`a` and `b` need at least 2 paired values for a t-test; got {n}.")
-    eff = _effects(d, confidence)
+    eff = _effects(d, t_interval(d, confidence))
     common = dict(alternative=alternative, n=n, exact=True, min_pvalue=0.0, n_resamples=None,
                   seed=None, mc_se=None, note=f"Student t with {n - 1} df")
     if np.all(d == 0):

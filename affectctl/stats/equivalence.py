@@ -1,0 +1,254 @@
+"""Equivalence (TOST) and non-inferiority tests of a paired difference against a margin.
+
+"p = 0.625" is absence of evidence, not evidence of equivalence. Given a margin M
+(in the metric's units) the two one-sided tests (Schuirmann 1987) reject both
+H0⁻: Δ ≤ −M and H0⁺: Δ ≥ M; the p-value is the larger of the two, and rejecting at
+α is the same as the 1 − 2α interval of Δ lying inside (−M, M). A non-inferiority
+test is one of the two: with ``alternative="greater"`` (a is not worse by more than M
+on a higher-is-better metric) H0: Δ ≤ −M; with ``"less"`` H0: Δ ≥ M.
+
+Three procedures, one per level of the comparison:
+
+* :func:`tost_paired_t`: paired t over seeds (equals
+  ``statsmodels.stats.weightstats.ttost_paired``);
+* :func:`tost_signflip`: the exact sign-flip test over seeds, shifted by ±M;
+* :func:`tost_bootstrap`: the paired bootstrap over samples or videos (the replicates
+  of :func:`affectctl.stats.samples.paired_bootstrap`), by inverting its percentile
+  interval.
+
+Every function returns an :class:`EquivalenceResult`.
+
+References
+----------
+.. [1] Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and
+       the power approach for assessing the equivalence of average bioavailability.
+       J. Pharmacokinet. Biopharm. 15(6), 657-680.
+.. [2] Wellek, S. (2010). Testing Statistical Hypotheses of Equivalence and
+       Noninferiority, 2nd ed. CRC Press, ch. 2 and 5.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from ..errors import ConfigError
+from ._common import (
+    as_paired_1d, check_alternative, check_n_resamples, check_unit_interval, to_plain,
+)
+
+__all__ = ["EquivalenceResult", "tost_paired_t", "tost_signflip", "tost_bootstrap",
+           "check_margin"]
+
+
+@dataclass(frozen=True)
+class EquivalenceResult:
+    """A TOST or non-inferiority test of Δ = a − b against a margin.
+
+    Attributes
+    ----------
+    test : str
+        ``"tost"`` (two-sided alternative) or ``"non_inferiority"`` (one-sided).
+    method : str
+        ``"tost_paired_t"``, ``"tost_signflip"`` or ``"tost_bootstrap"``.
+    margin : float
+        M > 0; the equivalence region is (−M, M).
+    pvalue : float
+        ``max(p_lower, p_upper)`` for TOST; the one tested for non-inferiority.
+    p_lower, p_upper : float
+        p-values of H0⁻: Δ ≤ −M and of H0⁺: Δ ≥ M (NaN when not tested).
+    alternative : str
+    alpha : float
+        Level of the interval: ``ci_low, ci_high`` is the 1 − 2α interval.
+    n : int
+        Pairs: seeds, or units for the bootstrap.
+    estimate : float
+        The estimate of Δ (mean difference).
+    ci_low, ci_high : float
+    confidence : float
+        Level of that interval (achieved; an exact interval with few seeds may not
+        reach 1 − 2α exactly).
+    ci_method : str
+    exact : bool
+    min_pvalue : float
+        Smallest p-value the test can return.
+    n_resamples : int or None
+    seed : int or None
+    note : str
+    """
+
+    test: str
+    method: str
+    margin: float
+    pvalue: float
+    p_lower: float
+    p_upper: float
+    alternative: str
+    alpha: float
+    n: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    ci_method: str
+    exact: bool
+    min_pvalue: float
+    n_resamples: int | None
+    seed: int | None
+    note: str = ""
+
+    def to_record(self) -> dict:
+        """Plain dict of every field (``mean_diff`` = ``estimate`` for the comparisons table)."""
+        rec = {f.name: to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        rec["mean_diff"] = rec["estimate"]
+        rec["statistic"] = rec["estimate"]
+        return rec
+
+
+def check_margin(name: str, margin) -> float:
+    """A margin or ROPE half-width: a finite number > 0 (in the metric's units)."""
+    if isinstance(margin, (bool, np.bool_)) or not isinstance(margin, (int, float, np.floating)):
+        raise ConfigError(f"`{name}` must be a positive number (in the metric's units); got {margin!r}.")
+    margin = float(margin)
+    if not (math.isfinite(margin) and margin > 0):
+        raise ConfigError(f"`{name}` must be a positive number (in the metric's units); got {margin!r}.")
+    return margin
+
+
+def _combine(alternative, p_lower, p_upper):
+    test = "tost" if alternative == "two-sided" else "non_inferiority"
+    if alternative == "two-sided":
+        return test, max(p_lower, p_upper), p_lower, p_upper
+    if alternative == "greater":            # H0: Δ ≤ −M
+        return test, p_lower, p_lower, float("nan")
+    return test, p_upper, float("nan"), p_upper
+
+
+def _iv(margin, alpha, alternative):
+    return (check_margin("margin", margin), check_unit_interval("alpha", alpha),
+            check_alternative(alternative))
+
+
+def tost_paired_t(a, b, margin, *, alpha: float = 0.05,
+                  alternative: str = "two-sided") -> EquivalenceResult:
+    """Paired-t TOST over seeds.
+
+    .. math:: t^- = \\frac{\\bar d + M}{s_d/\\sqrt n}, \\quad p^- = P(T_{n-1} \\ge t^-);
+              \\qquad t^+ = \\frac{\\bar d - M}{s_d/\\sqrt n}, \\quad p^+ = P(T_{n-1} \\le t^+)
+
+    Equals ``statsmodels.stats.weightstats.ttost_paired(a, b, -M, M)`` (its first
+    return value is ``max(p^-, p^+)``). The interval is the 1 − 2α Student-t interval.
+    Differences all equal (s_d = 0): p is 0 or 1 by whether the constant lies inside.
+    """
+    xa, xb = as_paired_1d(a, b)
+    margin, alpha, alternative = _iv(margin, alpha, alternative)
+    d = xa - xb
+    n = int(d.shape[0])
+    if n < 2:
+        raise ConfigError(f"the paired-t TOST needs at least 2 paired values; got {n}.")
+    m = float(d.mean())
+    se = float(d.std(ddof=1)) / math.sqrt(n)
+    dist = stats.t(df=n - 1)
+    if se == 0:
+        p_lower, p_upper = float(m <= -margin), float(m >= margin)
+        lo = hi = m
+    else:
+        p_lower = float(dist.sf((m + margin) / se))
+        p_upper = float(dist.cdf((m - margin) / se))
+        q = float(dist.ppf(1 - alpha))
+        lo, hi = m - q * se, m + q * se
+    test, p, p_lower, p_upper = _combine(alternative, p_lower, p_upper)
+    return EquivalenceResult(test, "tost_paired_t", margin, p, p_lower, p_upper, alternative,
+                             alpha, n, m, lo, hi, 1 - 2 * alpha, "student_t", True, 0.0, None,
+                             None, note=f"Student t with {n - 1} df, margins ±{margin:g}")
+
+
+def tost_signflip(a, b, margin, *, alpha: float = 0.05, alternative: str = "two-sided",
+                  n_resamples: int = 9999, rng=None) -> EquivalenceResult:
+    """Sign-flip TOST over seeds: the exact sign-flip test of d + M (greater) and d − M (less).
+
+    Under H0⁻ at its boundary, d + M is symmetric about 0, and the exact sign-flip test
+    (:func:`affectctl.stats.seeds.signflip_test`, all 2**n sign assignments up to 20
+    seeds) gives p⁻; likewise p⁺ from d − M. The smallest attainable p is 1/2**n
+    (5 seeds: 0.031), so unlike the two-sided test of no difference the TOST can reach
+    0.05 with 5 seeds. Interval: the sign-flip test inverted at 1 − 2α
+    (:func:`affectctl.stats.seed_intervals.signflip_interval`).
+    """
+    from .seed_intervals import signflip_interval
+    from .seeds import signflip_test
+
+    xa, xb = as_paired_1d(a, b)
+    margin, alpha, alternative = _iv(margin, alpha, alternative)
+    n_resamples = check_n_resamples(n_resamples)
+    d = xa - xb
+    zeros = np.zeros_like(d)
+    lo_res = signflip_test(d + margin, zeros, alternative="greater", n_resamples=n_resamples,
+                           rng=rng, alpha=None, confidence=1 - 2 * alpha)
+    hi_res = signflip_test(d - margin, zeros, alternative="less", n_resamples=n_resamples,
+                           rng=rng, alpha=None, confidence=1 - 2 * alpha)
+    iv = signflip_interval(d, 1 - 2 * alpha) if lo_res.exact else None
+    if iv is None:
+        lo, hi, conf = lo_res.ci_low - margin, lo_res.ci_high - margin, lo_res.confidence
+    else:
+        lo, hi, conf = iv.ci_low, iv.ci_high, iv.confidence
+    test, p, p_lower, p_upper = _combine(alternative, lo_res.pvalue, hi_res.pvalue)
+    return EquivalenceResult(test, "tost_signflip", margin, p, p_lower, p_upper, alternative,
+                             alpha, int(d.shape[0]), float(d.mean()), lo, hi, conf,
+                             "signflip_inversion", bool(lo_res.exact),
+                             float(min(lo_res.min_pvalue, hi_res.min_pvalue)),
+                             lo_res.n_resamples, lo_res.seed,
+                             note=f"sign-flip tests of d + {margin:g} (greater) and d − {margin:g} "
+                                  f"(less); {lo_res.note}")
+
+
+def tost_bootstrap(replicates, estimate: float, margin, *, n: int, alpha: float = 0.05,
+                   alternative: str = "two-sided", seed=None, unit: str = "") -> EquivalenceResult:
+    """TOST from paired-bootstrap replicates of Δ, by inverting the percentile interval.
+
+    Parameters
+    ----------
+    replicates : array-like of shape (R,)
+        Bootstrap replicates of Δ* (not centred), e.g. ``paired_bootstrap(...,
+        return_null=True).null_distribution``.
+    estimate : float
+        Observed Δ.
+    margin : float
+    n : int
+        Units resampled (reported).
+    alpha : float, default 0.05
+    alternative : {'two-sided', 'greater', 'less'}
+    seed : int, optional
+        Seed of the bootstrap (reported).
+    unit : str
+        Unit resampled (for the note).
+
+    Notes
+    -----
+    :math:`p^- = (1 + \\#\\{Δ^*_r \\le -M\\})/(R + 1)`,
+    :math:`p^+ = (1 + \\#\\{Δ^*_r \\ge M\\})/(R + 1)`: the smallest level at which the
+    one-sided percentile bound excludes the margin, so rejecting both at α is the 1 − 2α
+    percentile interval :math:`[Δ^*_{(α)}, Δ^*_{(1-α)}]` lying inside (−M, M).
+    """
+    boot = np.asarray(replicates, dtype=np.float64)
+    boot = boot[np.isfinite(boot)]
+    margin, alpha, alternative = _iv(margin, alpha, alternative)
+    r = int(boot.shape[0])
+    if r == 0:
+        nan = float("nan")
+        test, p, pl, pu = _combine(alternative, nan, nan)
+        return EquivalenceResult(test, "tost_bootstrap", margin, p, pl, pu, alternative, alpha,
+                                 n, float(estimate), nan, nan, nan, "bootstrap_percentile", False,
+                                 nan, 0, seed, note="no finite bootstrap replicate")
+    p_lower = (1.0 + np.count_nonzero(boot <= -margin)) / (r + 1.0)
+    p_upper = (1.0 + np.count_nonzero(boot >= margin)) / (r + 1.0)
+    lo, hi = np.quantile(boot, [alpha, 1 - alpha])
+    test, p, p_lower, p_upper = _combine(alternative, float(p_lower), float(p_upper))
+    return EquivalenceResult(test, "tost_bootstrap", margin, float(p), p_lower, p_upper,
+                             alternative, alpha, int(n), float(estimate), float(lo), float(hi),
+                             1 - 2 * alpha, "bootstrap_percentile", False, 1.0 / (r + 1.0), r,
+                             seed, note=f"paired bootstrap over {unit or 'units'}: {r} replicates; "
+                                        f"p = (1 + #beyond the margin)/(R + 1)")
