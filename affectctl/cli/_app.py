@@ -146,19 +146,53 @@ def _options_of(kw) -> set:
 def fail(message: str) -> None:
     """Print ``affectctl: error: <message>`` (first line only) to stderr and exit with status 2."""
     line = message.splitlines()[0] if message else "error"
+    flush_warnings()
     err_console.print(f"affectctl: error: {line}", markup=False)
     raise typer.Exit(code=2)
 
 
+def err_line(text: str, *, first: str = "affectctl: ") -> None:
+    """One message on stderr, wrapped between words at the terminal width (``COLUMNS`` or
+    100 when piped), continuation lines indented by two spaces."""
+    from ..report.terminal import terminal_width, wrap
+
+    for ln in wrap(text, terminal_width(err_console), first=first):
+        err_console.print(ln, markup=False, highlight=False)
+
+
+#: Warnings held back by the running command (innermost last) to be printed aggregated.
+_PENDING: list = []
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """A library warning as one line on stderr, without Python's source-line echo."""
+    """A library warning as one line on stderr, without Python's source-line echo; held
+    back for :func:`flush_warnings` while a command collects its warnings."""
     import re
 
     text = str(message).splitlines()[0] if str(message) else category.__name__
     # the library's knob for undefined metrics is a Python keyword, not a command-line option
     text = re.sub(r"[;,] use `on_empty` to control this", "", text)
     text = option_names(text, _OPTIONS[-1] if _OPTIONS else ())
-    err_console.print(f"affectctl: warning: {text}", markup=False)
+    if _PENDING and _PENDING[-1] is not None:
+        _PENDING[-1].append(text)
+    else:
+        err_line(text, first="affectctl: warning: ")
+
+
+def flush_warnings(*, verbose: bool = False, quiet: bool = False) -> int:
+    """Print the warnings the running command held back, one line per kind
+    (:func:`affectctl.report.warnings.aggregate_warnings`), or each as it came with
+    ``verbose``; nothing with ``quiet``. Returns the number of kinds."""
+    if not _PENDING or not _PENDING[-1]:
+        return 0
+    held, _PENDING[-1][:] = list(_PENDING[-1]), []
+    from ..report.warnings import aggregate_warnings
+
+    lines = aggregate_warnings(held)
+    if not quiet:
+        for text in (list(dict.fromkeys(held)) if verbose else lines):
+            err_line(text, first="affectctl: warning: ")
+    return len(lines)
 
 
 class _Command(TyperCommand):
@@ -194,11 +228,13 @@ def _polish(param) -> None:
         param._rich_display_name = lambda: name
 
 
-def command(name: str, **kwargs):
+def command(name: str, *, collect_warnings: bool = False, **kwargs):
     """Register a command on :data:`app` behind the error boundary.
 
     Any :class:`AffectctlError` raised by the library becomes one line on stderr and
     exit status 2, both from the console script and under ``typer.testing.CliRunner``.
+    With ``collect_warnings`` the command's warnings are held back until it calls
+    :func:`flush_warnings` (printed one line per kind), at the latest when it ends.
     """
 
     def decorate(func):
@@ -209,6 +245,7 @@ def command(name: str, **kwargs):
                     warnings.simplefilter("default")
                 warnings.showwarning = _show_warning
                 _OPTIONS.append(_options_of(kw))
+                _PENDING.append([] if collect_warnings else None)
                 try:
                     return func(*args, **kw)
                 except AffectctlError as exc:
@@ -221,6 +258,8 @@ def command(name: str, **kwargs):
                     where = f"{exc.filename}: " if exc.filename else ""
                     fail(f"{where}{what[0].lower() + what[1:]}.")
                 finally:
+                    flush_warnings()
+                    _PENDING.pop()
                     _OPTIONS.pop()
 
         kwargs.setdefault("cls", _Command)

@@ -10,10 +10,10 @@ import typer
 from rich.table import Table
 
 from ..io.schema import exclusion_lines
-from ._app import command, console, err_console
+from ._app import command, console, err_console, flush_warnings
 
 
-@command("audit")
+@command("audit", collect_warnings=True)
 def audit_cli(
     file: Annotated[Path, typer.Argument(help="Prediction dump (CSV/Parquet), ABAW prediction folder, "
                                               "or ABAW multi-task file.")],
@@ -52,6 +52,7 @@ def audit_cli(
                             truth_format=truth_format, mapping=mapping, id_column=id_column, strict=strict)
     report = audit(dump, geometry=geometry, require=require or (),
                    geometry_min_samples=geometry_min_samples)
+    flush_warnings()       # the reader's and the metrics' warnings, one line per kind
     for finding in (report.class_order, report.va_order):  # before the tables, which mark the scores
         if finding is not None:
             err_console.print(f"affectctl: warning: {finding.message()}", markup=False)

@@ -12,7 +12,7 @@ import typer
 from .. import _validation as check
 from ..errors import ConfigError
 from . import _launcher as L
-from ._app import command, console, err_console
+from ._app import command, console, err_console, err_line, flush_warnings
 
 DEFAULT_DATASET = "sim-affwild2"
 DEFAULT_CACHE = Path("runs")
@@ -61,7 +61,7 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
                        embeddings="keep", progress=not quiet, launcher=launcher)
 
 
-@command("compare")
+@command("compare", collect_warnings=True)
 def compare_cli(
     conditions: Annotated[list[str], typer.Argument(
         help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
@@ -116,6 +116,8 @@ def compare_cli(
                                 "(index.html embeds the PNG, else the SVG).")] = "png,pdf",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every warning and reader count "
+                                          "per file, instead of one line per kind.")] = False,
     truth: Annotated[Optional[Path], typer.Option(
         "--truth", help="Labels for predictions without y_true, paired with every prediction file or "
                         "seed file: a dataset's annotation file (AffectNet, RAF-DB, FER2013, FERPlus; see "
@@ -150,6 +152,8 @@ def compare_cli(
         check.check_name("--name", name)
     check.check_output_dir("--out", out if out is not None else Path("reports"))
     formats = _figure_formats(figure_format)
+    if quiet and verbose:
+        raise ConfigError("give either --quiet or --verbose, not both.")
     quiet = quiet or as_json
     read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
     files = file_conditions(conditions, folders=truth is not None)
@@ -173,10 +177,11 @@ def compare_cli(
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
                      progress=progress, sums=sums, margin=margins, rope=ropes,
                      test_fraction=test_fraction)
-    if not as_json:
-        err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
+    if not quiet:
+        err_line(f"geometry {result.geometry_choice.describe()}")
+    flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently
     if not quiet:  # --quiet and --json: results.json's settings.exclusions keeps the counts
-        _print_exclusions(result.settings.get("exclusions") or {}, runset)
+        _print_exclusions(result.settings.get("exclusions") or {}, runset, verbose=verbose)
     # the caption and label come from --name, else from the report folder's name
     out_dir = out or check.contained("reports", name or report_name, option="--name")
     from ..report import write_report
@@ -190,7 +195,8 @@ def compare_cli(
         from ..report import render_console
 
         render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
-    err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
+    flush_warnings(verbose=verbose)
+    err_line(f"report written to {out_dir}/ ({len(paths)} files)")
 
 
 def _figure_formats(text: str) -> tuple:
@@ -285,22 +291,18 @@ class _FigureProgress:
             self.bar.stop()
 
 
-def _print_exclusions(exclusions: dict, runset) -> None:
-    """What the readers excluded or converted, per condition (its runs when they differ)."""
-    from ..io.schema import exclusion_lines
+def _print_exclusions(exclusions: dict, runset, *, verbose: bool = False) -> None:
+    """What the readers excluded or converted: one line per kind over all runs
+    (:func:`~affectctl.report.warnings.aggregate_exclusions`), or per file with ``verbose``;
+    nothing for a count that is zero."""
+    from ..report.warnings import aggregate_exclusions, exclusion_detail
 
-    def counted(ex):
-        return any(v for k, v in ex.items() if k != "by_code") or any((ex.get("by_code") or {}).values())
+    def tasks(cond, seed):   # an AU-only run says nothing of expression
+        return runset.dump(cond, int(seed)).tasks
 
-    for cond, by_seed in exclusions.items():
-        runs = [(s, ex) for s, ex in by_seed.items() if counted(ex)]
-        if not runs:
-            continue
-        same = all(ex == runs[0][1] for _, ex in runs) and len(runs) == len(by_seed)
-        shown = runs[:1] if same else runs
-        for seed, ex in shown:
-            where = (f"{cond} ({len(by_seed)} run(s), each)" if same and len(by_seed) > 1
-                     else f"{cond}, seed {seed} ({runset.dump(cond, int(seed)).source})")
-            tasks = runset.dump(cond, int(seed)).tasks  # an AU-only run says nothing of expression
-            err_console.print(f"affectctl: {where}: " + "; ".join(exclusion_lines(ex, tasks=tasks)),
-                              markup=False)
+    if verbose:
+        lines = exclusion_detail(exclusions, lambda c, s: runset.dump(c, int(s)).source, tasks)
+    else:
+        lines = aggregate_exclusions(exclusions, tasks)
+    for line in lines:
+        err_line(line)

@@ -186,13 +186,13 @@ def exclusion_lines(exclusions: dict, n_samples: "int | None" = None, tasks=None
     ex = exclusions or {}
     tasks = ("expression", "va", "au") if tasks is None else tuple(tasks)
     coded = (ex.get("by_code") or {}) if "expression" in tasks or "va" in tasks else {}
-    excluded = []
-    if ex.get("expr") is not None and "expression" in tasks:
+    excluded = []               # a count that is zero says nothing
+    if ex.get("expr") and "expression" in tasks:
         excluded.append(f"expression {ex['expr']}" + ("" if coded else " (label -1)"))
-    if ex.get("valence") is not None and ("va" in tasks or "expression" in tasks):
-        excluded.append(f"valence {ex['valence']}, arousal {ex.get('arousal', 0)}"
+    if (ex.get("valence") or ex.get("arousal")) and ("va" in tasks or "expression" in tasks):
+        excluded.append(f"valence {ex.get('valence') or 0}, arousal {ex.get('arousal') or 0}"
                         + ("" if coded else " (-5)"))
-    if ex.get("au") is not None and "au" in tasks:
+    if ex.get("au") and "au" in tasks:
         excluded.append(f"AU values {ex['au']} (-1)")
     head = f"{n_samples} samples; " if n_samples is not None else ""
     first = head + "excluded: " + (", ".join(excluded) if excluded else "nothing")
