@@ -20,6 +20,7 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from ..io.atomic import write_text_atomically
+from .warnings import aggregate_warnings
 
 __all__ = ["write_html", "write_diagnose_html", "write_plan_html", "render_page"]
 
@@ -254,47 +255,6 @@ def settings_html(settings: Mapping) -> str:
                    f"<td>{_name(_setting_text(v))}</td></tr>"
                    for k, v in settings.items() if v is not None and k != "warnings")
     return f'<table class="settings"><tbody>{rows}</tbody></table>'
-
-
-# TEMPORARY until affectctl/report/warnings.py (aggregate_warnings) lands: one line per
-# kind of warning, with its count and the names it concerns, in CLI words.
-try:
-    from .warnings import aggregate_warnings
-except ImportError:             # pragma: no cover - replaced by the warnings module
-    import re as _re
-
-    _FLOOR = _re.compile(r"^(?P<pair>.+?) \(seeds [^)]*\): (?P<test>\w+?)_test with (?P<n>\d+) "
-                         r"non-zero paired difference\(s\), alternative='(?P<alt>[\w-]+)': the "
-                         r"smallest attainable p-value is (?P<p>[\d.e-]+) > alpha=(?P<a>[\d.e-]+)")
-
-    def aggregate_warnings(warnings) -> list:
-        """One line per kind of warning (count and names), without Python-API advice."""
-        floors, other = {}, {}
-        for w in warnings:
-            text = str(getattr(w, "message", w))
-            m = _FLOOR.match(text)
-            if m:
-                key = (m["test"], m["n"], m["alt"], m["p"], m["a"])
-                floors.setdefault(key, []).append(m["pair"])
-                continue
-            text = _re.sub(r",? or pass `[^`]*` to silence this", "", text)
-            text = _re.sub(r"; use `\w+` to control[^.;]*", "", text)
-            other[text] = other.get(text, 0) + 1
-        lines = []
-        by_floor = {}
-        for (test, n, alt, p, a), pairs in floors.items():
-            by_floor.setdefault((n, alt, p, a), {}).setdefault(test, pairs)
-        for (n, alt, p, a), tests in by_floor.items():
-            names = " and ".join({"signflip": "sign-flip"}.get(t, t.capitalize()) for t in tests)
-            pairs = list(dict.fromkeys(q for ps in tests.values() for q in ps))
-            count = sum(len(ps) for ps in tests.values())
-            lines.append(f"{names} ({alt}) cannot reach p < {a} with {n} non-zero seed "
-                         f"differences (smallest p {p}): {len(pairs)} comparison(s) "
-                         f"({', '.join(pairs)}), {count} warnings; add seeds (see "
-                         "`affectctl power`) or read the sample-level test.")
-        for text, count in other.items():
-            lines.append(text + (f" ({count}x)" if count > 1 else ""))
-        return lines
 
 
 def warnings_html(warnings) -> str:
