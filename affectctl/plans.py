@@ -25,17 +25,12 @@ figures : bool                      write the compare figures for every dataset 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._validation import MAX_SEEDS, check_count, check_name, check_resamples, contained
+from ._validation import (MAX_SEEDS, check_count, check_name, check_resamples, check_seed,
+                          contained, read_toml)
 from .errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan"]
 
@@ -98,12 +93,9 @@ def _type_error(path, key, expected, value):
 def load_plan(path: "str | Path") -> AnalysisPlan:
     """Read and validate an analysis plan; errors name the file and the key."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise ConfigError(f"analysis plan {path} does not exist.")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    raw = read_toml(path, "analysis plan")
     unknown = set(raw) - _PLAN_KEYS
     if unknown:
         raise ConfigError(f"{path}: unknown key `{sorted(unknown)[0]}`; allowed keys: {sorted(_PLAN_KEYS)}.")
@@ -133,6 +125,9 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
         check_name("name", raw["name"])
         check_resamples("permutations", raw.get("permutations", 9999))
         check_count("seeds", raw.get("seeds", 5), limit=MAX_SEEDS)
+        check_seed("seed", raw.get("seed", 0))
+        for c in conditions:
+            check_name("conditions", c)
         for d in datasets:
             check_name("datasets", d)
         for t in raw["tables"] if isinstance(raw["tables"], list) else ():
@@ -143,6 +138,13 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
     tables = []
     if not isinstance(raw["tables"], list) or not raw["tables"]:
         raise _type_error(path, "tables", "a non-empty array of [[tables]]", raw["tables"])
+    names = [t.get("name") for t in raw["tables"] if isinstance(t, dict)]
+    twice = sorted({n for n in names if names.count(n) > 1 and n is not None})
+    if twice:
+        where = [i for i, n in enumerate(names, start=1) if n == twice[0]]
+        raise ConfigError(f"{path}: `tables.name` {twice[0]!r} is used by tables "
+                          f"{', '.join(map(str, where))} (each table is written to <name>.md/.tex/"
+                          ".csv, so the second would overwrite the first); name them apart.")
     for i, t in enumerate(raw["tables"], start=1):
         bad = set(t) - _TABLE_KEYS
         if bad:

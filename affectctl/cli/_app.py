@@ -144,8 +144,15 @@ def _options_of(kw) -> set:
 
 
 def fail(message: str) -> None:
-    """Print ``affectctl: error: <message>`` (first line only) to stderr and exit with status 2."""
-    line = message.splitlines()[0] if message else "error"
+    """Print ``affectctl: error: <message>`` to stderr and exit with status 2.
+
+    The message is one line: a line break or escape sequence in it (a hostile name the
+    library quotes) is shown as a visible escape
+    (:func:`affectctl.report.escape.for_terminal`).
+    """
+    from ..report.escape import for_terminal
+
+    line = for_terminal(message.strip()) if message else "error"
     flush_warnings()
     err_console.print(f"affectctl: error: {line}", markup=False)
     raise typer.Exit(code=2)
@@ -169,7 +176,9 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     back for :func:`flush_warnings` while a command collects its warnings."""
     import re
 
-    text = str(message).splitlines()[0] if str(message) else category.__name__
+    from ..report.escape import for_terminal
+
+    text = for_terminal(str(message).strip()) if str(message) else category.__name__
     # the library's knob for undefined metrics is a Python keyword, not a command-line option
     text = re.sub(r"[;,] use `on_empty` to control this", "", text)
     text = option_names(text, _OPTIONS[-1] if _OPTIONS else ())

@@ -252,6 +252,7 @@ def diagnose_cli(
         check.check_output_dir("--cache", cache)
     check.check_output_dir("--out", out if out is not None else Path("reports"))
     check.check_seed("--seed", seed)
+    check.check_count("--top", top, limit=10**9, minimum=0)
     thresholds = DegeneracyThresholds(
         min_confusion_rate=min_confusion_rate, min_lift=min_lift, min_support=min_support,
         va_distance_quantile=_parse_quantile(va_quantile), max_va_distance=max_va_distance,

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import _validation as check
 from ..stats.power import POWER_TESTS, power_analysis
 from ..errors import ConfigError
 from ._app import command, console
@@ -131,6 +132,8 @@ def _samples_power(samples, accuracy, disagreement, from_files, truth, taxonomy,
     elif truth is not None or taxonomy is not None:
         raise ConfigError(f"{'--truth' if truth is not None else '--taxonomy'} applies to --from "
                           "files.")
+    if samples is not None:
+        check.check_count("--samples", samples, limit=check.MAX_TEST_SAMPLES)
     rep = samples_power_analysis(samples, accuracy=accuracy, disagreement=disagreement,
                                  n_groups=groups, icc=icc, diff=diff, alpha=alpha, power=power,
                                  source=source)

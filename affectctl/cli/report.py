@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from .. import _validation as check
+from ..errors import ConfigError
 from . import _launcher as L
 from ._app import command, err_console
 
@@ -26,6 +27,14 @@ def report_cli(
     from ..plans import load_plan, run_plan
 
     spec = load_plan(plan)
+    if spec.datasets and spec.runs is None:
+        from ..train.datasets import DATASETS
+
+        for d in spec.datasets:
+            if d not in DATASETS:
+                raise ConfigError(f"{plan}: `datasets`: unknown dataset {d!r}; the built-in datasets "
+                                  f"are {', '.join(sorted(DATASETS))} (or give `runs`, a folder of "
+                                  "<dataset>/<condition>/seed-<k> dumps).")
     check.check_output_dir("--out", out)
     check.check_output_dir("--cache", cache)
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))

@@ -131,7 +131,7 @@ class _About:
             text = text.replace(k, v)
         text = re.sub(r"[;,] use `on_empty` to control this", "", text)   # not a compare option
         text = re.sub(r"\(class index ([\d, ]+)\)", self._class_names, text)
-        text = re.sub(r"\bA and B\b", f"{a} and {b}", text)
+        text = re.sub(r"\bA and B\b", lambda _: f"{a} and {b}", text)  # names are text, not templates
         text = re.sub(r"^\w+_test: ", "", text)
         return text
 

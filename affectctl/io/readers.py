@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .._validation import not_regular
 from ..errors import DumpFormatError
 from .abaw import is_abaw_mtl, read_abaw_folders, read_abaw_mtl
 from .dumps import read_dump
@@ -41,6 +42,10 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
       name the formats when the headers do not.
     """
     path = Path(path)
+    for p in (path, annotations):  # by type, before anything opens it (a FIFO would block)
+        if isinstance(p, (str, Path)) and Path(p).exists() and \
+                (reason := not_regular(p, folder_ok=True)) is not None:
+            raise DumpFormatError(reason, file=p)
     if annotations is None:
         paired = _paired_formats(path, format, truth_format, mapping)
         if paired == "dump-predictions":

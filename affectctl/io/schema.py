@@ -147,13 +147,17 @@ class Dump:
     def tasks(self) -> tuple:
         """The tasks this dump is scored on: ``"expression"``, ``"va"``, ``"au"``.
 
-        Expression is a task when some row has an expression annotation, or when there
-        is no other task (a file whose every label is excluded still reports that).
+        Expression is a task when some row has an expression annotation, when the file
+        has a ``y_true`` column whose -1 labels were counted (every label excluded), or
+        when there is no other task (a file whose every label is excluded still reports that).
         An AU-only or VA-only dump carries placeholder labels, which are not a task.
         """
         out = []
         other = self.has_va or self.has_au or bool((self.exclusions or {}).get("au_not_predicted"))
-        if bool(self.expr_mask.any()) or not other:
+        # a y_true column read from the file (its -1 labels counted) is a task even when
+        # every label is -1: the audit then says all of them are excluded
+        counted = bool((self.exclusions or {}).get("expr"))
+        if bool(self.expr_mask.any()) or not other or counted:
             out.append("expression")
         if self.has_va:
             out.append("va")

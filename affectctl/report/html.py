@@ -13,7 +13,6 @@ Numbers are formatted by :mod:`affectctl.report.formatting` (the only module tha
 from __future__ import annotations
 
 import base64
-import html as _html
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -21,6 +20,7 @@ import pandas as pd
 
 from ..io.atomic import write_text_atomically
 from .warnings import aggregate_warnings
+from .escape import for_html
 
 __all__ = ["write_html", "write_diagnose_html", "write_plan_html", "render_page"]
 
@@ -117,17 +117,12 @@ _SORT = """
 """
 
 
-# TEMPORARY until affectctl/report/escape.py (for_html) lands: the one function every
-# user-supplied name goes through on its way into HTML.
-try:
-    from .escape import for_html as _name
-except ImportError:             # pragma: no cover - replaced by the escape module
-    def _name(text) -> str:
-        return _html.escape(str(text), quote=True)
+#: The one function every user-supplied name goes through on its way into HTML.
+_name = for_html
 
 
 def _esc(text) -> str:
-    return _html.escape(str(text), quote=True)
+    return for_html(text)
 
 
 #: What each mark means (tooltips; the notes under each table say it in full).

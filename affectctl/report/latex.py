@@ -35,8 +35,7 @@ paper (``\columnwidth`` 229.5 pt, ``\textwidth`` 469 pt, ``\textheight`` 550 pt)
 
 :func:`to_latex` sets any table of :mod:`affectctl.report.tables` (booktabs, notes under the
 table). Numbers are formatted by :mod:`affectctl.report.formatting` (the only module that
-rounds). Condition names go through one escape function (``for_latex`` of
-:mod:`affectctl.report.escape` when present).
+rounds). Condition names go through :func:`affectctl.report.escape.for_latex`.
 """
 
 from __future__ import annotations
@@ -47,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from .escape import for_latex
 from .formatting import (
     _MINUS,
     _TEXT_COLUMNS,
@@ -80,13 +80,8 @@ _W10 = {**{d: 5.0 for d in "0123456789"}, " ": 3.33, ".": 2.78, ",": 2.78, "(": 
         "|": 2.78, ":": 2.78, "_": 5.0, "-": 3.33}
 
 
-# The one function every user-supplied name (condition names) goes through into LaTeX;
-# TEMPORARY fallback until affectctl/report/escape.py (for_latex) lands.
-try:
-    from .escape import for_latex as _name_tex
-except ImportError:             # pragma: no cover - replaced by the escape module
-    def _name_tex(text) -> str:
-        return tex_escape(text)
+#: The one function every user-supplied name (condition names) goes through into LaTeX.
+_name_tex = for_latex
 
 
 #: Test names in the full table's header (the notes name the tests in full).
@@ -415,29 +410,13 @@ def to_latex_full(table: pd.DataFrame, *, caption: str | None = None,
 # the generic writer: any table of affectctl.report.tables
 
 
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}
-_TEX_UNICODE = {
-    "−": "$-$", "±": r"$\pm$", "Δ": r"$\Delta$", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
-    "†": r"\textsuperscript{\dag}", "‡": r"\textsuperscript{\ddag}",
-    "§": r"\textsuperscript{\S}", "◊": r"\textsuperscript{$\diamond$}",
-    "≤": r"$\le$", "≥": r"$\ge$", "<": r"$<$", ">": r"$>$", "×": r"$\times$", "–": "--",
-    "α": r"$\alpha$",
-}
-
-
 def tex_escape(text: str) -> str:
     r"""Escape LaTeX specials (``_`` → ``\_``) and map the symbols affectctl uses to LaTeX.
 
     >>> tex_escape("error_distance_mean ↓"), tex_escape("0.512 ± 0.010")
     ('error\\_distance\\_mean $\\downarrow$', '0.512 $\\pm$ 0.010')
     """
-    out = []
-    for ch in str(text):
-        out.append(_TEX_SPECIAL.get(ch) or _TEX_UNICODE.get(ch) or ch)
-    return "".join(out).replace("$$", "")
+    return for_latex(text)
 
 
 _TEX_SYMBOLS = {"p_adj": r"$p_\mathrm{adj}$", "r_rb": r"$r_\mathrm{rb}$", "d_z": r"$d_z$"}

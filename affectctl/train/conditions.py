@@ -66,8 +66,6 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import tomllib
-
 from .._validation import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH  # documented size limits
 from ..errors import ConfigError
 from .costs import COSTS, PERMUTATION_MAX_CORR
@@ -239,10 +237,9 @@ def parse_condition(text: str, *, name: str, source: str = "<memory>") -> Condit
     ConfigError
         One line: ``<file>: key `<key>` must be <allowed>; got <value>.``
     """
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc}).") from None
+    from .._validation import parse_toml
+
+    raw = parse_toml(text, source)
     for key, value in raw.items():
         if key not in SCHEMA:
             raise ConfigError(f"{source}: unknown key `{key}` (= {value!r}); allowed keys: "
@@ -337,6 +334,10 @@ def load_condition(name: str, models_dir: "str | Path | None" = None) -> Conditi
         text = base.text.rstrip("\n") + f"\n# label noise of {name}\nlabel_noise = {rate!r}\n"
         return parse_condition(text, name=noisy_name(base.name, rate), source=base.source)
     path = find_condition(name, models_dir)
+    from .._validation import not_regular
+
+    if (reason := not_regular(path)) is not None:
+        raise ConfigError(f"condition file {path} {reason}")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
