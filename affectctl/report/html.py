@@ -387,7 +387,7 @@ def primary_html_table(result, *, tests: Sequence[str], alpha: float) -> tuple:
                 lo, hi = ci["ci_low"], ci.get("ci_high", float("nan"))
                 if not _finite(lo) and key in boot:
                     lo, hi = boot[key]
-            ci_text = (f" [{format_number(lo, signed=True)}, {format_number(hi, signed=True)}]"
+            ci_text = (f" [{format_number(lo)}, {format_number(hi)}]"
                        if _finite(lo) and _finite(hi) else "")
             out["Δ [95% CI]"] = format_number(delta, signed=True) + ci_text
             out[p_col] = (format_p(r.get(f"p_adj_{primary}")) + (r.get(f"sig_{primary}") or "")

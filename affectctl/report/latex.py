@@ -70,6 +70,8 @@ TEXT_HEIGHT_PT = 550.0
 
 _SIZES = {"footnotesize": 8.0, "scriptsize": 7.0}
 _SKIP = {"footnotesize": 9.5, "scriptsize": 8.0}
+_DESIGN = {"footnotesize": 1.0625, "scriptsize": 1.17}    # cmr8, cmr7 digits against cmr10
+_NUMERIC = set("0123456789.,−+±[]")
 
 # Computer Modern Roman 10 pt advance widths (pt), rounded; others by class
 _W10 = {**{d: 5.0 for d in "0123456789"}, " ": 3.33, ".": 2.78, ",": 2.78, "(": 3.89,
@@ -90,16 +92,24 @@ _HEAD = {**TEST_LABELS, "ar": "Approx. rand."}
 
 def _width(text: str, size: str) -> float:
     """Estimated width (pt) of ``text`` at ``size`` in Computer Modern."""
-    scale = _SIZES[size] / 10.0 * 1.05       # the smaller design sizes are a little wider
-    w = 0.0
+    # The smaller design sizes set digits wider than cmr10 scaled: a digit of cmr8 is
+    # 4.25 pt at 8 pt (4.0 scaled), of cmr7 4.09 pt at 7 pt (3.5 scaled). Digits and the
+    # signs between them take those factors (_DESIGN), which make the estimate of the
+    # example compact table with intervals TeX's own width (240.2 pt at \scriptsize,
+    # 253.8 pt at \footnotesize; with 1.05 for everything it was 224 pt, and a table
+    # estimated to fit would have been overfull); letters keep 1.05.
+    base = _SIZES[size] / 10.0
+    digits = letters = 0.0
     for ch in str(text):
-        if ch in _W10:
-            w += _W10[ch]
+        if ch in _NUMERIC:
+            digits += _W10[ch]
+        elif ch in _W10:
+            letters += _W10[ch]
         elif ch.isupper():
-            w += 7.2
+            letters += 7.2
         else:
-            w += 4.8
-    return w * scale
+            letters += 4.8
+    return base * (digits * _DESIGN[size] + letters * 1.05)
 
 
 def _requires(resize: bool) -> str:
@@ -250,8 +260,9 @@ def to_latex_compact(table: pd.DataFrame, *, caption: str | None = None,
             deltas.append(("", "") if not _finite(d)
                           else (format_number(d, digits=digits, signed=True), r["sig"] or ""))
             lo, hi = r.get("ci_low"), r.get("ci_high")
-            cis.append((f"[{format_number(lo, digits=digits, signed=True)}, "
-                        f"{format_number(hi, digits=digits, signed=True)}", "]")
+            # bounds signed only when negative: a plus sign is as wide as a digit pair
+            cis.append((f"[{format_number(lo, digits=digits)}, "
+                        f"{format_number(hi, digits=digits)}", "]")
                        if _finite(lo) and _finite(hi) else ("", ""))
         groups_text.append((metric_label(metric), stats, deltas, cis))
     ci_name = f"{_ci_level(table)} CI"
@@ -488,7 +499,16 @@ def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | No
     cols = list(shown.columns)
     tests = table.attrs.get("tests") or []
     spec = "@{}" + "".join("l" if c in _TEXT_COLUMNS else "r" for c in cols) + "@{}"
-    columns = [[c] + [str(v) for v in shown[c]] for c in cols]
+    # widths as set: a test's "<Test> p" / "<Test> p_adj" headers are "p" and "p_adj" under
+    # one spanning test name (see _tex_header)
+    labels = [TEST_LABELS.get(t, t) for t in tests]
+    heads, spans = [], []
+    for j, c in enumerate(cols):
+        lab = next((lab for lab in labels if c in (f"{lab} p", f"{lab} p_adj")), None)
+        heads.append(c if lab is None else c[len(lab) + 1:])
+        if lab is not None and c == f"{lab} p" and j + 1 < len(cols) and cols[j + 1] == f"{lab} p_adj":
+            spans.append((lab, j, j + 1))
+    columns = [[h] + [str(v) for v in shown[c]] for h, c in zip(heads, cols)]
     if environment == "table*":
         limits = [("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
     elif environment == "table":
@@ -496,7 +516,7 @@ def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | No
     else:   # "auto" and None: the column if the table fits it, else the page width
         limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT),
                   ("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
-    env, size, resize = _choose(lambda sz: _tabular_width(columns, sz, 3.0), limits)
+    env, size, resize = _choose(lambda sz: _tabular_width(columns, sz, 3.0, spans), limits)
     environment = env if environment is not None else None
     lines = ["% requires: booktabs" + (", graphicx" if resize else "")]
     if environment:

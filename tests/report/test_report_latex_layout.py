@@ -51,7 +51,7 @@ def test_compact_table_takes_delta_interval_and_verdict_from_the_verdicts(result
     body = tex[tex.index(r"\midrule"):tex.index(r"\bottomrule")]
     # Δ with its interval; the closing bracket and the mark sit in the slot after the number
     assert r"\quad 95\% CI & " in body
-    assert r"[+0.025, +0.055 & ]" in body and r"+0.040 & \textsuperscript{\ddag}" in body
+    assert r"[0.025, 0.055 & ]" in body and r"+0.040 & \textsuperscript{\ddag}" in body
     # every row: the label, then (number & slot) per condition
     for line in body.splitlines():
         if line.startswith(r"\quad"):

@@ -125,7 +125,7 @@ def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = Non
                        facecolor=_FILLED if filled else "white", linewidth=1.0)
         text = format_number(d, signed=True)
         if has_ci:
-            text += f" [{format_number(lo, signed=True)}, {format_number(hi, signed=True)}]"
+            text += f" [{format_number(lo)}, {format_number(hi)}]"
         text += (r["mark"] or "") + (f"\n{r['verdict']}" if r.get("verdict") else "")
         right.append(text)
     ax.axvline(0.0, color="0.55", lw=0.8, zorder=1)
