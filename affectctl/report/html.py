@@ -19,8 +19,8 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from ..io.atomic import write_text_atomically
-from .warnings import aggregate_warnings
 from .escape import for_html
+from .warnings import aggregate_warnings
 
 __all__ = ["write_html", "write_diagnose_html", "write_plan_html", "render_page"]
 
