@@ -518,6 +518,12 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                for c, m in zip(table["condition"], table["metric"])]
         table.loc[hit, "sig"] = table.loc[hit, "sig"].fillna("").astype(str) + MARK
     notes = _compact_notes(result, table, primary, alpha)
+    used = [v for (a, b, m), v in verdicts.items() if b == result.baseline]
+    if used and table["ci_low"].notna().any():       # say which interval sits beside Δ
+        v = used[0]
+        level = f"{100 * float(v.get('confidence', 0.95)):g}%"
+        notes.append(f"{level} CI of Δ: {str(v.get('ci_method', '')).replace('_', ' ')} over "
+                     f"{v.get('unit', '')}s, the unit of the test that marks Δ.")
     if primary and table["delta"].notna().any() and not table["ci_low"].notna().any():
         from .formatting import TEST_NAMES_IN_TEXT
 
