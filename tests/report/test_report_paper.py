@@ -299,3 +299,25 @@ def test_floor_footnote_counts_the_seeds_that_differ(result):
 
     assert [_signed_count(5, p, "two-sided") for p in (0.0625, 0.125, 0.25, 1.0, 0.01)] == [5, 4, 3, 1, 5]
     assert [_signed_count(5, p, "greater") for p in (1 / 32, 1 / 16, 0.5)] == [5, 4, 1]
+
+
+def test_clicking_a_header_sorts_the_rows_of_each_metric(result, tmp_path):
+    """The page's sort script, run in Chromium: a click on "Mean ± sd" orders every group."""
+    paths = write_report(result, tmp_path / "r", figures=False, tests=("wilcoxon", "ar"))
+    html = paths["index.html"]
+    probe = ("<script>window.addEventListener('load', function () {"
+             "var t = document.querySelector('table.sortable');"
+             "t.querySelectorAll('thead th')[1].click();"
+             "var out = Array.prototype.map.call(t.tBodies, function (b) {"
+             "return Array.prototype.filter.call(b.rows, function (r) {"
+             "return !r.classList.contains('group'); }).map(function (r) {"
+             "return r.cells[1].textContent; }).join(';'); }).join('|');"
+             "document.body.setAttribute('data-sorted', out); });</script></body>")
+    html.write_text(html.read_text().replace("</body>", probe))
+    dom, _ = chromium(html, "--dump-dom")
+    groups = re.search(r'data-sorted="([^"]*)"', dom).group(1).split("|")
+    assert len(groups) == 2                                  # two headline metrics
+    for g in groups:
+        values = [float(v.split(" ")[0]) for v in g.split(";") if v]
+        # in data order neither group is sorted (0.41, 0.45, 0.446; 0.90, 0.71, 0.836)
+        assert len(values) == 3 and values == sorted(values)  # ascending by the mean
