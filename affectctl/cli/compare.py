@@ -113,6 +113,9 @@ def compare_cli(
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<name>).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Report name.")] = None,
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
+    figure_format: Annotated[str, typer.Option(
+        "--figure-format", help="Figure file formats, comma-separated: png, pdf, svg "
+                                "(index.html embeds the PNG, else the SVG).")] = "png,pdf",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every warning and reader count "
@@ -150,6 +153,7 @@ def compare_cli(
     if name is not None:
         check.check_name("--name", name)
     check.check_output_dir("--out", out if out is not None else Path("reports"))
+    formats = _figure_formats(figure_format)
     if quiet and verbose:
         raise ConfigError("give either --quiet or --verbose, not both.")
     if truth is not None and truth.exists():  # by type, before anything opens it (a FIFO blocks)
@@ -182,13 +186,13 @@ def compare_cli(
     flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently
     if not quiet:  # --quiet and --json: results.json's settings.exclusions keeps the counts
         _print_exclusions(result.settings.get("exclusions") or {}, runset, verbose=verbose)
-    name = name or report_name
-    out_dir = out or check.contained("reports", name, option="--name")
+    # the caption and label come from --name, else from the report folder's name
+    out_dir = out or check.contained("reports", name or report_name, option="--name")
     from ..report import write_report
 
     tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
-    paths = write_report(result, out_dir, figures=figures, tests=tests,
-                         progress=None if quiet else _FigureProgress())
+    paths = write_report(result, out_dir, name=name, formats=formats, figures=figures,
+                         tests=tests, progress=None if quiet else _FigureProgress())
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
@@ -197,6 +201,17 @@ def compare_cli(
         render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
     flush_warnings(verbose=verbose)
     err_line(f"report written to {out_dir}/ ({len(paths)} files)")
+
+
+def _figure_formats(text: str) -> tuple:
+    """``--figure-format png,pdf,svg`` as a tuple; a one-line error naming the option."""
+    formats = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    allowed = ("png", "pdf", "svg")
+    bad = [f for f in formats if f not in allowed]
+    if bad or not formats:
+        raise ConfigError(f"--figure-format: {', '.join(bad) or 'nothing'} is not a figure format; "
+                          f"give a comma-separated list of {', '.join(allowed)} (e.g. png,pdf).")
+    return formats
 
 
 def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):

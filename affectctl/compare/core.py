@@ -547,9 +547,13 @@ def compare(
                               geometry_choice=choice, inputs=run_inputs(sub, conditions, seeds),
                               geometry_permutation=geometry_permutation_tests(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
-    if geometry_sensitivity:
-        import dataclasses
+    import dataclasses
 
+    from .per_video import per_group_differences, reliability_table
+
+    result = dataclasses.replace(result, per_group=per_group_differences(sub, pairs, seeds),
+                                 reliability=reliability_table(sub, conditions, seeds))
+    if geometry_sensitivity:
         from ..geometry_sensitivity import comparison_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(

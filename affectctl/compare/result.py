@@ -68,6 +68,13 @@ class ComparisonResult:
         ``settings["primary_test"]`` (:mod:`affectctl.compare.verdicts`).
     inputs : tuple of dict
         ``{"path", "sha256"}`` of every input file (:mod:`affectctl._provenance`).
+    per_group : DataFrame or None
+        Accuracy per group (video) of a and b over the seeds and its difference, per
+        compared pair (:func:`affectctl.compare.per_video.per_group_differences`); None
+        without groups.
+    reliability : DataFrame or None
+        Reliability-diagram bins and ECE of every run with probabilities
+        (:func:`affectctl.compare.per_video.reliability_table`).
     """
 
     baseline: str
@@ -89,6 +96,8 @@ class ComparisonResult:
     geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
     verdicts: pd.DataFrame | None = None
     inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._provenance)
+    per_group: pd.DataFrame | None = None      # affectctl.compare.per_video (not in results.json)
+    reliability: pd.DataFrame | None = None    # affectctl.compare.per_video (not in results.json)
 
     @property
     def single_run(self) -> bool:

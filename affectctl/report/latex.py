@@ -1,28 +1,48 @@
 r"""LaTeX for papers: the compact main table and the full-statistics table.
 
 :func:`to_latex_compact` sets :func:`~affectctl.report.tables.compact_table` (headline
-metrics × conditions, mean ± sd and Δ with the primary test's marks) as a float that
-fits ``\columnwidth`` of a two-column article; :func:`to_latex_full` sets
-:func:`~affectctl.report.tables.full_table` (every test, raw and adjusted p, effect
-sizes, CIs) as a ``table*`` that fits ``\textwidth``.
+metrics × conditions: mean ± sd with the best condition in bold, Δ with the primary
+test's mark, Δ's confidence interval) as a float that fits ``\columnwidth`` of a
+two-column paper; :func:`to_latex_full` sets :func:`~affectctl.report.tables.full_table`
+(every test, raw and adjusted p, effect sizes, CIs) as a ``table*`` that fits
+``\textwidth``. Both put the tabular and its notes in a ``threeparttable``: the notes are
+a ``tablenotes`` list exactly as wide as the table. Numbers are right-aligned with the
+same number of decimals and the marks in a column slot of their own (``r@{}l``), so the
+decimal points of a column line up whatever the marks.
 
-Every file starts with ``% requires: booktabs, ...``: the packages its preamble needs.
-Widths are estimated from the character widths of Computer Modern at the chosen size
-(Knuth, *Computers & Typesetting*, vol. E); when a table would still be too wide it
-moves to ``table*`` (compact) or a smaller size, and as a last resort is scaled to the
-line with ``\resizebox`` (graphicx, then listed in ``% requires``). A float too tall for
-a page is split into several floats, each with the header, caption "(continued)".
-The page sizes are those of ``\documentclass[twocolumn]{article}`` at 10 pt on letter
+Every file starts with ``% requires: booktabs, threeparttable, ...``: the packages its
+preamble needs. The tables compile without overfull boxes in ``\documentclass[twocolumn]
+{article}``, IEEEtran (conference) and acmart (sigconf), checked with pdflatex by the
+tests.
+
+Why widths are still estimated (issue: "TeX measures widths itself"): TeX does lay out
+every table (natural column widths, ``threeparttable`` sizing the notes), but two choices
+have to be made *before* TeX sees the table: whether the float is ``table`` (one column)
+or ``table*`` (both columns), and the font size. A float's environment cannot be changed
+after its content is measured, and ``tabular*``/``tabularx`` only stretch or wrap columns
+to a given width; they cannot make numbers narrower, so a table of six conditions would be
+overfull in ``\columnwidth`` instead of moving to ``table*``. Measuring in TeX would mean
+typesetting every table twice in the reader's preamble (``\settowidth`` and a
+conditional float), which breaks ``\input`` into a user's own float. The estimate below
+(Computer Modern advance widths, Knuth, *Computers & Typesetting*, vol. E, with a 3 %
+margin; the classes above use Times or Libertine, which set these digits no wider) only
+picks the environment and size; ``\resizebox`` (graphicx, then listed in
+``% requires``) is the documented last resort for a table too wide even for
+``\textwidth`` in ``\scriptsize``. A float too tall for a page is split into several
+floats, each with the header, caption "(continued)". The page sizes are those of the
+smallest of the three classes, ``\documentclass[twocolumn]{article}`` at 10 pt on letter
 paper (``\columnwidth`` 229.5 pt, ``\textwidth`` 469 pt, ``\textheight`` 550 pt).
 
 :func:`to_latex` sets any table of :mod:`affectctl.report.tables` (booktabs, notes under the
-table). Numbers are formatted by :mod:`affectctl.report.formatting` (the only module that rounds).
+table). Numbers are formatted by :mod:`affectctl.report.formatting` (the only module that
+rounds). Condition names go through :func:`affectctl.report.escape.for_latex`.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
@@ -31,6 +51,7 @@ from .formatting import (
     _MINUS,
     _TEXT_COLUMNS,
     TEST_LABELS,
+    _finite,
     _fmt_mean_sd,
     format_number,
     format_p,
@@ -49,6 +70,8 @@ TEXT_HEIGHT_PT = 550.0
 
 _SIZES = {"footnotesize": 8.0, "scriptsize": 7.0}
 _SKIP = {"footnotesize": 9.5, "scriptsize": 8.0}
+_DESIGN = {"footnotesize": 1.0625, "scriptsize": 1.17}    # cmr8, cmr7 digits against cmr10
+_NUMERIC = set("0123456789.,−+±[]")
 
 # Computer Modern Roman 10 pt advance widths (pt), rounded; others by class
 _W10 = {**{d: 5.0 for d in "0123456789"}, " ": 3.33, ".": 2.78, ",": 2.78, "(": 3.89,
@@ -59,26 +82,38 @@ _W10 = {**{d: 5.0 for d in "0123456789"}, " ": 3.33, ".": 2.78, ",": 2.78, "(": 
         "|": 2.78, ":": 2.78, "_": 5.0, "-": 3.33}
 
 
+#: The one function every user-supplied name (condition names) goes through into LaTeX.
+_name_tex = for_latex
+
+
 #: Test names in the full table's header (the notes name the tests in full).
 _HEAD = {**TEST_LABELS, "ar": "Approx. rand."}
 
 
 def _width(text: str, size: str) -> float:
     """Estimated width (pt) of ``text`` at ``size`` in Computer Modern."""
-    scale = _SIZES[size] / 10.0 * 1.05       # the smaller design sizes are a little wider
-    w = 0.0
+    # The smaller design sizes set digits wider than cmr10 scaled: a digit of cmr8 is
+    # 4.25 pt at 8 pt (4.0 scaled), of cmr7 4.09 pt at 7 pt (3.5 scaled). Digits and the
+    # signs between them take those factors (_DESIGN), which make the estimate of the
+    # example compact table with intervals TeX's own width (240.2 pt at \scriptsize,
+    # 253.8 pt at \footnotesize; with 1.05 for everything it was 224 pt, and a table
+    # estimated to fit would have been overfull); letters keep 1.05.
+    base = _SIZES[size] / 10.0
+    digits = letters = 0.0
     for ch in str(text):
-        if ch in _W10:
-            w += _W10[ch]
+        if ch in _NUMERIC:
+            digits += _W10[ch]
+        elif ch in _W10:
+            letters += _W10[ch]
         elif ch.isupper():
-            w += 7.2
+            letters += 7.2
         else:
-            w += 4.8
-    return w * scale
+            letters += 4.8
+    return base * (digits * _DESIGN[size] + letters * 1.05)
 
 
 def _requires(resize: bool) -> str:
-    return "% requires: booktabs" + (", graphicx" if resize else "") + "\n"
+    return ("% requires: booktabs, threeparttable" + (", graphicx" if resize else "") + "\n")
 
 
 def _tabular_width(columns: list, size: str, sep: float, spans: list = ()) -> float:
@@ -102,7 +137,11 @@ def _choose(width_at, limits) -> tuple:
 
 def _float(env: str, caption, label, size: str, sep: float, spec: str, header: list,
            body_chunks: list, notes: list, resize: bool) -> str:
-    """One float per chunk of body lines; the header repeats, later captions say continued."""
+    """One float per chunk of body lines; the header repeats, later captions say continued.
+
+    The tabular and its notes sit in a ``threeparttable``, so the notes (a
+    ``tablenotes`` list) are exactly as wide as the table.
+    """
     out = []
     for i, body in enumerate(body_chunks):
         lines = [rf"\begin{{{env}}}[tbp]", r"\centering"]
@@ -114,15 +153,30 @@ def _float(env: str, caption, label, size: str, sep: float, spec: str, header: l
         lines += [rf"\{size}", rf"\setlength{{\tabcolsep}}{{{sep:g}pt}}"]
         if resize:
             lines.append(r"\resizebox{\linewidth}{!}{%")
-        lines += [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", *header, r"\midrule", *body,
-                  r"\bottomrule", r"\end{tabular}" + ("}" if resize else "")]
+        lines += [r"\begin{threeparttable}", rf"\begin{{tabular}}{{{spec}}}", r"\toprule",
+                  *header, r"\midrule", *body, r"\bottomrule", r"\end{tabular}"]
         if notes and i == len(body_chunks) - 1:
-            lines += [r"\par\smallskip", r"\begin{minipage}{\linewidth}\raggedright"]
-            lines.append((r" \\" + "\n").join(_tex_note(n) for n in notes))
-            lines.append(r"\end{minipage}")
+            lines += [r"\begin{tablenotes}[flushleft]", rf"\{size}"]
+            lines += [r"\item[] " + _tex_note(_paper_note(n)) for n in notes]
+            lines.append(r"\end{tablenotes}")
+        lines.append(r"\end{threeparttable}" + ("}" if resize else ""))
         lines.append(rf"\end{{{env}}}")
         out.append("\n".join(lines))
     return "\n\n".join(out) + "\n"
+
+
+def _paper_note(text: str) -> str:
+    """A footnote line in a paper's words: metric ids by their names, no file names."""
+    import re
+
+    from .formatting import METRIC_LABELS
+
+    text = re.sub(r"see geometry_sensitivity\.csv", "see the report's geometry-sensitivity table",
+                  text)
+    text = re.sub(r"\s*\((?:see )?geometry_sensitivity\.csv\)", "", text)
+    for mid, lab in METRIC_LABELS.items():
+        text = re.sub(rf"(?<![\w:]){re.escape(mid)}(?![\w:])", lab, text)
+    return text
 
 
 def _chunks(groups: list, size: str, fixed_lines: int, notes_lines: int) -> list:
@@ -145,6 +199,15 @@ def _notes_lines(notes: list, width_pt: float, size: str) -> int:
     return sum(max(1, math.ceil(_width(n, size) / max(width_pt, 50.0))) for n in notes)
 
 
+def _best(values: list, direction: int) -> set:
+    """Indices of the best finite value (ties included) under ``direction`` (+1 higher)."""
+    finite = [(i, v) for i, v in enumerate(values) if _finite(v)]
+    if not finite:
+        return set()
+    best = max(direction * v for _, v in finite)
+    return {i for i, v in finite if direction * v == best}
+
+
 def to_latex_compact(table: pd.DataFrame, *, caption: str | None = None,
                      label: str | None = None, digits: int = 3) -> str:
     r"""The compact main table as a float that fits ``\columnwidth``.
@@ -158,60 +221,103 @@ def to_latex_compact(table: pd.DataFrame, *, caption: str | None = None,
     Returns
     -------
     str
-        ``% requires: booktabs`` then one ``table`` float (``table*`` when the
-        conditions do not fit one column). Metrics are group headings; under each, a
-        row of mean ± sd (the value alone with one run) and a row of Δ against the
-        baseline with the primary test's mark.
+        ``% requires: booktabs, threeparttable`` then one ``table`` float
+        (``table*`` when the conditions do not fit one column). Metrics are group
+        headings; under each, a row of mean ± sd (the value alone with one run; the
+        best condition's in bold, following the metric's direction), a row of Δ
+        against the baseline with the primary test's mark, and a row with Δ's
+        confidence interval when the table has one. Every condition is two columns,
+        ``r@{}l``: the number right-aligned (so the decimal points of a column line
+        up: every number has ``digits`` decimals) and a fixed slot for the mark (the
+        interval's closing bracket sits in it too). The notes are a ``tablenotes``
+        list of the ``threeparttable``, as wide as the table.
     """
     if table.attrs.get("kind") != "compact":
         raise ConfigError("`table` must come from compact_table().")
     conditions = list(dict.fromkeys(table["condition"]))
     single = table["n_seeds"].fillna(0).max() <= 1 or table["sd"].isna().all()
     stat = "value" if single else "mean ± sd"
-    groups_text = []                 # (metric label, [stat cells], [delta cells])
+    has_ci = "ci_low" in table and table["ci_low"].notna().any()
+    groups_text = []                 # (metric label, [(stat, bold)], [(Δ, mark)], [(CI, "]")])
     for metric, sub in table.groupby("metric", sort=False):
         by = {r["condition"]: r for r in sub.to_dict("records")}
-        stats, deltas = [], []
-        for c in conditions:
+        direction = int(sub["direction"].iloc[0]) if "direction" in sub else 1
+        means = [by[c]["mean"] if c in by else np.nan for c in conditions]
+        best = _best(means, direction) if len(conditions) > 1 else set()
+        stats, deltas, cis = [], [], []
+        for j, c in enumerate(conditions):
             r = by.get(c)
             if r is None:
-                stats.append("–")
-                deltas.append("")
+                stats.append(("–", False))
+                deltas.append(("", ""))
+                cis.append(("", ""))
                 continue
-            if isinstance(r["sd"], float) and math.isfinite(r["sd"]) and not single:
-                stats.append(_fmt_mean_sd(r["mean"], r["sd"], digits))
+            if _finite(r["sd"]) and not single:
+                stats.append((_fmt_mean_sd(r["mean"], r["sd"], digits), j in best))
             else:
-                stats.append(format_number(r["mean"], digits=digits))
+                stats.append((format_number(r["mean"], digits=digits), j in best))
             d = r["delta"]
-            deltas.append("" if not (isinstance(d, float) and math.isfinite(d))
-                          else format_number(d, digits=digits, signed=True) + (r["sig"] or ""))
-        groups_text.append((metric_label(metric), stats, deltas))
-    first_col = [stat, "Δ"]
-    columns = [first_col] + [[c] + [g[1][j] for g in groups_text] + [g[2][j] for g in groups_text]
-                             for j, c in enumerate(conditions)]
+            deltas.append(("", "") if not _finite(d)
+                          else (format_number(d, digits=digits, signed=True), r["sig"] or ""))
+            lo, hi = r.get("ci_low"), r.get("ci_high")
+            # bounds signed only when negative: a plus sign is as wide as a digit pair
+            cis.append((f"[{format_number(lo, digits=digits)}, "
+                        f"{format_number(hi, digits=digits)}", "]")
+                       if _finite(lo) and _finite(hi) else ("", ""))
+        groups_text.append((metric_label(metric), stats, deltas, cis))
+    ci_name = f"{_ci_level(table)} CI"
+    first_col = [stat, "Δ"] + ([ci_name] if has_ci else [])
+    # a condition's width: its name, or its widest cell plus the widest mark of its column
+    columns = [first_col]
+    for j, c in enumerate(conditions):
+        cells = [g[1][j][0] for g in groups_text] + [g[2][j][0] for g in groups_text]
+        cells += [g[3][j][0] for g in groups_text] if has_ci else []
+        marks = [g[2][j][1] for g in groups_text] + (["]"] if has_ci else [])
+        mark = max(marks, key=lambda m: _width(m, "footnotesize"), default="")
+        columns.append([c] + [cell + mark for cell in cells])
     spans = [(g[0], 0, len(conditions)) for g in groups_text]
     sep = 4.0
     env, size, resize = _choose(
         lambda sz: _tabular_width(columns, sz, sep, spans) + 10.0,   # \quad indent
         [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT),
          ("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)])
-    n = len(conditions) + 1
-    spec = "@{}l" + "r" * len(conditions) + "@{}"
-    header = [" & ".join([""] + [tex_escape(c) for c in conditions]) + r" \\"]
+    n = 2 * len(conditions) + 1
+    spec = "@{}l" + "r@{}l" * len(conditions) + "@{}"
+    header = [" & ".join([""] + [rf"\multicolumn{{2}}{{c}}{{{_name_tex(c)}}}"
+                                 for c in conditions]) + r" \\"]
+
+    def pair(value: str, mark: str, bold: bool = False) -> str:
+        v = tex_escape(value)
+        if bold and value:
+            v = r"\textbf{" + v.replace(r" $\pm$ ", r"} $\pm$ ", 1) + ("" if r"$\pm$" in v else "}")
+        return f"{v} & {tex_escape(mark)}" if mark else f"{v} & "
+
     groups = []
-    for i, (lab, stats, deltas) in enumerate(groups_text):
+    for i, (lab, stats, deltas, cis) in enumerate(groups_text):
         g = [rf"\multicolumn{{{n}}}{{@{{}}l}}{{{tex_escape(lab)}}} \\"]
-        g.append(r"\quad " + tex_escape(stat) + " & " + " & ".join(tex_escape(v) for v in stats)
-                 + r" \\")
-        g.append(r"\quad $\Delta$ & " + " & ".join(tex_escape(v) for v in deltas) + r" \\")
+        g.append(r"\quad " + tex_escape(stat) + " & "
+                 + " & ".join(pair(v, "", b) for v, b in stats) + r" \\")
+        g.append(r"\quad $\Delta$ & " + " & ".join(pair(v, m) for v, m in deltas) + r" \\")
+        if has_ci:
+            g.append(r"\quad " + tex_escape(ci_name) + " & "
+                     + " & ".join(pair(v, m) for v, m in cis) + r" \\")
         if i < len(groups_text) - 1:
             g.append(r"\addlinespace")
         groups.append(g)
-    notes = table.attrs.get("notes", [])
+    notes = list(table.attrs.get("notes", []))
+    if any(g[1] for g in groups_text) and len(conditions) > 1:
+        notes.insert(1, "Bold: the best condition per metric (↑ highest, ↓ lowest mean).")
     width = COLUMN_PT if env == "table" else TEXT_PT
     chunks = _chunks(groups, size, 2, _notes_lines(notes, width, size))
     return _requires(resize) + _float(env, caption, label, size, sep, spec, header, chunks,
                                       notes, resize)
+
+
+def _ci_level(table) -> str:
+    level = table.attrs.get("ci_level")
+    if isinstance(level, str):
+        return level
+    return f"{100 * float(level):g}%" if _finite(level) else "95%"
 
 
 def to_latex_full(table: pd.DataFrame, *, caption: str | None = None,
@@ -393,7 +499,16 @@ def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | No
     cols = list(shown.columns)
     tests = table.attrs.get("tests") or []
     spec = "@{}" + "".join("l" if c in _TEXT_COLUMNS else "r" for c in cols) + "@{}"
-    columns = [[c] + [str(v) for v in shown[c]] for c in cols]
+    # widths as set: a test's "<Test> p" / "<Test> p_adj" headers are "p" and "p_adj" under
+    # one spanning test name (see _tex_header)
+    labels = [TEST_LABELS.get(t, t) for t in tests]
+    heads, spans = [], []
+    for j, c in enumerate(cols):
+        lab = next((lab for lab in labels if c in (f"{lab} p", f"{lab} p_adj")), None)
+        heads.append(c if lab is None else c[len(lab) + 1:])
+        if lab is not None and c == f"{lab} p" and j + 1 < len(cols) and cols[j + 1] == f"{lab} p_adj":
+            spans.append((lab, j, j + 1))
+    columns = [[h] + [str(v) for v in shown[c]] for h, c in zip(heads, cols)]
     if environment == "table*":
         limits = [("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
     elif environment == "table":
@@ -401,7 +516,7 @@ def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | No
     else:   # "auto" and None: the column if the table fits it, else the page width
         limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT),
                   ("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
-    env, size, resize = _choose(lambda sz: _tabular_width(columns, sz, 3.0), limits)
+    env, size, resize = _choose(lambda sz: _tabular_width(columns, sz, 3.0, spans), limits)
     environment = env if environment is not None else None
     lines = ["% requires: booktabs" + (", graphicx" if resize else "")]
     if environment:

@@ -200,7 +200,9 @@ def _compact_notes(result, table, primary, alpha) -> list:
         notes.append("No test: Δ is the plain difference of the values.")
     official = settings.get("official_score")
     if official and "official_score" in set(table["metric"]):
-        notes.append(f"Official score = {official}.")
+        from .formatting import metric_label
+
+        notes.append(f"Official score = {metric_label(official, arrow=False)}.")
     return notes
 
 

@@ -408,6 +408,27 @@ def _verdict_lookup(result) -> dict:
     return {(r.a, r.b, r.metric): r.verdict for r in v.itertuples(index=False)}
 
 
+def verdict_lookup(result) -> dict:
+    """``{(a, b, metric): verdict record}`` from ``result.verdicts`` (empty without it).
+
+    ``ComparisonResult.verdicts`` (one row per compared (a, b, metric): Δ, its CI, the
+    primary test and the verdict) is computed by :mod:`affectctl.compare`; the report
+    only looks it up.
+    """
+    v = getattr(result, "verdicts", None)
+    if v is None or not len(v):
+        return {}
+    return {(r["a"], r["b"], r["metric"]): r for r in v.to_dict("records")}
+
+
+def _own_interval(rows: pd.DataFrame, test: str) -> dict:
+    """The CI reported by ``test``'s own row (never another test's interval); NaN if none."""
+    r = rows[rows["test"] == test]
+    if not len(r) or not _finite(r["ci_low"].iloc[0] if "ci_low" in r else np.nan):
+        return {"ci_low": np.nan, "ci_high": np.nan}
+    return {"ci_low": float(r["ci_low"].iloc[0]), "ci_high": float(r["ci_high"].iloc[0])}
+
+
 def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"),
                   primary: "str | None" = None, alpha: float = 0.05) -> pd.DataFrame:
     """The compact main table: headline metrics × conditions, one primary test's marks.
@@ -427,8 +448,12 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     DataFrame
         One row per (headline metric, condition), baseline first: ``metric,
         direction, condition, mean, sd`` (NaN with a single run), ``n_seeds``,
-        ``delta`` (condition − baseline; NaN for the baseline), ``p_adj`` and
-        ``min_p`` of the primary test, ``sig`` (its mark). Full precision;
+        ``delta`` (condition − baseline; NaN for the baseline), ``ci_low, ci_high``
+        (of ``result.verdicts``, else the primary test's own row, else with one run
+        per condition the paired-bootstrap interval of ``result.differences``; NaN
+        otherwise), ``p_adj`` and ``min_p`` of the primary test,
+        ``sig`` (its mark), ``verdict`` (from ``result.verdicts``; empty without
+        it). Full precision;
         ``attrs["primary"]`` names the test, ``attrs["notes"]`` the footnote.
     """
     _check_result(result)
@@ -446,15 +471,20 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     from ..metrics.registry import metric_direction
 
     pairs = {tuple(p) for p in result.pairs}
-    verdicts = _verdict_lookup(result) if primary == _library_primary(result) else {}
+    # the verdicts are those of the library's primary test; another primary has none
+    verdicts = verdict_lookup(result) if primary == _library_primary(result) else {}
+    diffs = getattr(result, "differences", None)
+    boot = ({(r.a, r.b, r.metric): (float(r.ci_low), float(r.ci_high))
+             for r in diffs.itertuples(index=False)}
+            if len(result.seeds) == 1 and diffs is not None and len(diffs) else {})
     records = []
     for metric in result.headline_metrics:
         for c in result.conditions:
             mean, sd, n_seeds = summ.get((c, metric), (np.nan, np.nan, 0))
             rec = {"metric": metric, "direction": metric_direction(metric), "condition": c,
                    "mean": mean, "sd": sd, "n_seeds": n_seeds, "delta": np.nan,
-                   "p_adj": np.nan, "min_p": np.nan, "sig": "",
-                   "verdict": verdicts.get((c, result.baseline, metric), "")}
+                   "ci_low": np.nan, "ci_high": np.nan, "p_adj": np.nan, "min_p": np.nan,
+                   "sig": "", "verdict": ""}
             if c != result.baseline and (c, result.baseline) in pairs:
                 sel = _select(rows_all, c, result.baseline, metric)
                 f = _pair_fields(sel, [primary] if primary else [], alpha)
@@ -469,6 +499,14 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                 if primary:
                     rec.update(p_adj=f[f"p_adj_{primary}"], min_p=f[f"min_p_{primary}"],
                                sig=f[f"sig_{primary}"])
+                    rec.update(_own_interval(sel, primary))
+                if not _finite(rec["ci_low"]) and (c, result.baseline, metric) in boot:
+                    # one run per condition: the paired bootstrap over the sample-level unit
+                    rec["ci_low"], rec["ci_high"] = boot[(c, result.baseline, metric)]
+                v = verdicts.get((c, result.baseline, metric))
+                if v is not None:       # contract 1: Δ, CI and verdict of the primary test
+                    rec.update(delta=float(v["delta"]), ci_low=float(v["ci_low"]),
+                               ci_high=float(v["ci_high"]), verdict=str(v["verdict"]))
             records.append(rec)
     table = pd.DataFrame.from_records(records)
     table["n_seeds"] = table["n_seeds"].astype("Int64")
@@ -480,6 +518,17 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                for c, m in zip(table["condition"], table["metric"])]
         table.loc[hit, "sig"] = table.loc[hit, "sig"].fillna("").astype(str) + MARK
     notes = _compact_notes(result, table, primary, alpha)
+    used = [v for (a, b, m), v in verdicts.items() if b == result.baseline]
+    if used and table["ci_low"].notna().any():       # say which interval sits beside Δ
+        v = used[0]
+        level = f"{100 * float(v.get('confidence', 0.95)):g}%"
+        notes.append(f"{level} CI of Δ: {str(v.get('ci_method', '')).replace('_', ' ')} over "
+                     f"{v.get('unit', '')}s, the unit of the test that marks Δ.")
+    if primary and table["delta"].notna().any() and not table["ci_low"].notna().any():
+        from .formatting import TEST_NAMES_IN_TEXT
+
+        notes.append(f"No interval of Δ is shown: the {TEST_NAMES_IN_TEXT.get(primary, primary)} "
+                     "test reports none (an interval from another test would not match its p).")
     if primary:
         from ._geometry import table_footnote
 

@@ -149,7 +149,9 @@ def write_report(result, out_dir, *, name: str | None = None,
         ``{file name: Path}``: ``table.md`` and ``table.csv`` (the main table, every
         row and test), ``table.tex`` (the compact table for a paper column),
         ``table_full.tex``/``.md``/``.csv`` (the full statistics), ``results.json``,
-        with ``figures`` every figure file, and with ``html`` ``index.html``.
+        ``per_group.csv`` and ``reliability.csv`` (the per-video view, when the runs
+        have groups / probabilities), with ``figures`` every figure file, and with
+        ``html`` ``index.html``.
 
     Notes
     -----
@@ -191,6 +193,12 @@ def _write_report(result, out_dir: Path, *, name, formats, figures, tests, alpha
     written.update(write_paper_tables(result, out_dir, name=name, tests=tests, alpha=alpha))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
     written[path.name] = path
+    for stem in ("per_group", "reliability"):       # the per-video view's tables
+        frame = getattr(result, stem, None)
+        if frame is not None and len(frame):
+            path = write_text_atomically(out_dir / f"{stem}.csv",
+                                         to_csv(frame))
+            written[path.name] = path
     path = _write_provenance(out_dir, "results.json")
     written[path.name] = path
     written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),

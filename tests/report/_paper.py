@@ -54,7 +54,7 @@ def require_tool(name: str) -> str:
     pytest.skip(msg)
 
 
-PREAMBLE = r"""\documentclass[twocolumn]{article}
+PREAMBLE = r"""%s
 \usepackage{%s}
 \begin{document}
 %s
@@ -63,9 +63,10 @@ Some text after the tables.
 """
 
 
-def compile_tex(tex_files: dict, tmp: Path) -> str:
-    """Compile ``{name: text}`` inside a two-column article with the packages each file
-    lists in its ``% requires:`` line; return the log."""
+def compile_tex(tex_files: dict, tmp: Path,
+                documentclass: str = r"\documentclass[twocolumn]{article}") -> str:
+    """Compile ``{name: text}`` inside a document of ``documentclass`` (default a two-column
+    article) with the packages each file lists in its ``% requires:`` line; return the log."""
     exe = require_tool("pdflatex")
     packages = []
     for text in tex_files.values():
@@ -75,7 +76,7 @@ def compile_tex(tex_files: dict, tmp: Path) -> str:
     for name, text in tex_files.items():
         (tmp / name).write_text(text)
     body = "\n".join(rf"\input{{{Path(n).stem}}}" for n in tex_files)
-    (tmp / "doc.tex").write_text(PREAMBLE % (",".join(dict.fromkeys(packages)), body))
+    (tmp / "doc.tex").write_text(PREAMBLE % (documentclass, ",".join(dict.fromkeys(packages)), body))
     proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                           cwd=tmp, capture_output=True, text=True, timeout=120)
     log = (tmp / "doc.log").read_text(errors="replace") if (tmp / "doc.log").exists() else ""
@@ -105,9 +106,10 @@ def chromium(html: Path, *extra: str) -> tuple:
     return proc.stdout, proc.stderr
 
 
-def page_check(html: Path) -> dict:
-    """What the page's own check script found, and the console errors Chromium logged."""
-    dom, err = chromium(html, "--dump-dom")
+def page_check(html: Path, *extra: str) -> dict:
+    """What the page's own check script found, and the console errors Chromium logged
+    (``extra``: more Chromium flags, e.g. ``--window-size=390,2000``)."""
+    dom, err = chromium(html, "--dump-dom", *extra)
     m = re.search(r'data-check="([^"]*)"', dom)
     found = dict(kv.split("=") for kv in m.group(1).split()) if m else {}
     console = [ln for ln in err.splitlines() if "CONSOLE" in ln
@@ -115,6 +117,26 @@ def page_check(html: Path) -> dict:
     return {**{k: int(v) for k, v in found.items()}, "console_errors": console,
             "checked": bool(m)}
 
+
+def page_check_at(html: Path, width: int) -> dict:
+    """:func:`page_check` of ``html`` laid out ``width`` CSS pixels wide.
+
+    Headless Chromium will not make a window narrower than 500 px, so the page is opened
+    inside an iframe of that width, whose check result the outer page copies.
+    """
+    outer = html.with_name(f"_at_{width}.html")
+    outer.write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f'<iframe id="f" src="{html.name}" style="width:{width}px;height:2000px;border:0">'
+        "</iframe><script>document.getElementById('f').addEventListener('load', function () {"
+        "var b = this.contentDocument.body; var n = 0; (function wait() {"
+        "if (b.getAttribute('data-check') || n++ > 50) {"
+        "document.body.setAttribute('data-check', b.getAttribute('data-check') || '');}"
+        "else { setTimeout(wait, 20); } })(); });</script></body></html>")
+    try:
+        return page_check(outer, "--allow-file-access-from-files", "--window-size=1280,2000")
+    finally:
+        outer.unlink()
 
 def with_verdicts(result, alpha=0.05):
     """The result with ``verdicts`` as compare() makes them (the library's own rule)."""

@@ -30,6 +30,7 @@ from ._paper import (  # noqa: E402
     headline_result,
     layout_problems,
     page_check,
+    page_check_at,
     single_run_result,
     chromium,
     with_verdicts,
@@ -61,8 +62,9 @@ def test_compact_table_values_and_marks(result, seed_values):
     assert row["delta"] == pytest.approx(0.45 - 0.41)
     assert row["p_adj"] == 0.0012 and row["sig"] == "‡"               # the fixture's AR row
     tex = to_latex_compact(t, caption="c", label="tab:c")
-    assert tex.startswith("% requires: booktabs\n") and r"\begin{table}[tbp]" in tex
-    assert r"+0.040\textsuperscript{\ddag}" in tex
+    assert tex.startswith("% requires: booktabs, threeparttable\n")
+    assert r"\begin{table}[tbp]" in tex
+    assert r"+0.040 & \textsuperscript{\ddag}" in tex          # the mark in its own slot
     assert "approximate randomization" in " ".join(t.attrs["notes"])
 
 
@@ -90,7 +92,8 @@ def test_full_table_has_every_test_and_the_ci(result):
     assert {("circumplex", "base"), ("uniform", "base"), ("circumplex", "uniform")} == \
         set(zip(f["a"], f["b"], strict=True))
     tex = to_latex_full(f, caption="all", label="tab:all")
-    assert tex.startswith("% requires: booktabs") and r"\begin{table*}[tbp]" in tex
+    assert tex.startswith("% requires: booktabs, threeparttable")
+    assert r"\begin{table*}[tbp]" in tex
     for head in ("Wilcoxon", "Sign-flip", "Approx. rand."):
         assert rf"\multicolumn{{2}}{{c}}{{{head}}}" in tex
 
@@ -129,28 +132,53 @@ def test_written_report_tables_compile(result, tmp_path):
 
 # -- index.html in a real browser -- #
 
-def test_index_html_renders_in_headless_chromium(result, tmp_path):
+_FLOOR_WARNING = ("{a} vs base (seeds 0, 1, 2, 3, 4; runs/{a}/seed-0.csv, ...): {t}_test with 5 "
+                  "non-zero paired difference(s), alternative='two-sided': the smallest attainable "
+                  "p-value is 0.0625 > alpha=0.05, so this test cannot reject at that level whatever "
+                  "the data; add seeds or units (see `affectctl power`), or pass `alpha=None` to "
+                  "silence this.")
+
+
+def test_index_html_renders_in_headless_chromium(result_factory, tmp_path):
+    res = result_factory()
+    res.settings["warnings"] = [_FLOOR_WARNING.format(a=a, t=t) for a in ("circumplex", "uniform")
+                                for t in ("wilcoxon", "signflip")]
     out = tmp_path / "report"
-    paths = write_report(result, out, formats=("png", "pdf"),
+    paths = write_report(res, out, formats=("png", "pdf"), name="a <b> & c",
                          tests=("wilcoxon", "signflip", "ar"))
     html = paths["index.html"]
     text = html.read_text()
+    # the answer first; warnings once per kind, in CLI words; the rest behind disclosures
+    assert "alpha=None" not in text and text.count("<details>") == 2
+    warn = re.search(r'<ul class="warn">(.*?)</ul>', text).group(1)
+    assert warn.count("<li>") == 1 and "circumplex vs base, uniform vs base" in warn
+    assert "<h1>a &lt;b&gt; &amp; c</h1>" in text
+    assert '<table class="settings">' in text and "Multiple-comparison correction" in text
+    assert '<abbr class="mark" title="adjusted p &lt; 0.01">‡</abbr>' in text
+    # figures in reading order: the per-seed plots of the headline metrics first
+    order = re.findall(r'<figure id="([^"]+)"', text)
+    assert order[:2] == ["paired_seeds_official_score", "paired_seeds_error_distance_mean"]
+    assert order.index("circumplex_map") < order.index("confusion")
     # self-contained: nothing is fetched from anywhere
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
     assert "@import" not in text and "url(http" not in text
     n_png = sum(1 for n in paths if n.endswith(".png"))
     assert n_png >= 5
-    found = page_check(html)
+    found = page_check(html, "--window-size=1280,2000")
     assert found["checked"], "the page's check script did not run"
     assert found["tables"] >= 2 and found["empty"] == 0
     assert found["figures"] == n_png and found["broken"] == 0
     assert found["errors"] == 0 and found["console_errors"] == []
     for name in ("table.tex", "table_full.tex", "results.json", "circumplex_map.pdf"):
         assert f'href="{name}"' in text
+    # 1280 px: every primary column in view; 390 px (a phone): condition, value and Δ
+    assert found["width"] == 1280 and found["in_view"] == found["columns"] >= 4
+    narrow = page_check_at(html, 390)
+    assert narrow["width"] == 390 and narrow["in_view"] >= 3
     shot = tmp_path / "shot.png"
-    chromium(html, f"--screenshot={shot}", "--window-size=1280,3000", "--hide-scrollbars")
+    chromium(html, f"--screenshot={shot}", "--window-size=390,2000", "--hide-scrollbars")
     img = matplotlib.image.imread(shot)
-    assert img.shape[0] >= 1000 and img.std() > 0.05        # a page, not a blank sheet
+    assert img.shape[:2] == (2000, 390) and img.std() > 0.05   # a page, not a blank sheet
 
 
 def test_page_check_detects_a_broken_page(result, tmp_path):
@@ -207,8 +235,15 @@ def test_diagnose_and_compare_commands_write_a_checked_index_html(tmp_path):
     assert res.exit_code == 0, res.output
     res = runner.invoke(app, ["compare", "base", "circumplex", "uniform", "--runs", str(runs),
                               "--out", str(tmp_path / "c"), "--permutations", "199", "--no-figures",
-                              "-q"])
+                              "--name", "Main job", "-q"])
     assert res.exit_code == 0, res.output
+    # --name gives the caption and label even with --out
+    tex = (tmp_path / "c" / "table.tex").read_text()
+    assert r"\caption{Main job: circumplex, uniform against base" in tex
+    assert r"\label{tab:Main-job}" in tex
+    res = runner.invoke(app, ["compare", "base", "circumplex", "--runs", str(runs),
+                              "--figure-format", "png,tiff"])
+    assert res.exit_code == 2 and "--figure-format: tiff is not a figure format" in res.output
     for folder in ("d", "c"):
         html = tmp_path / folder / "index.html"
         found = page_check(html)
@@ -264,3 +299,25 @@ def test_floor_footnote_counts_the_seeds_that_differ(result):
 
     assert [_signed_count(5, p, "two-sided") for p in (0.0625, 0.125, 0.25, 1.0, 0.01)] == [5, 4, 3, 1, 5]
     assert [_signed_count(5, p, "greater") for p in (1 / 32, 1 / 16, 0.5)] == [5, 4, 1]
+
+
+def test_clicking_a_header_sorts_the_rows_of_each_metric(result, tmp_path):
+    """The page's sort script, run in Chromium: a click on "Mean ± sd" orders every group."""
+    paths = write_report(result, tmp_path / "r", figures=False, tests=("wilcoxon", "ar"))
+    html = paths["index.html"]
+    probe = ("<script>window.addEventListener('load', function () {"
+             "var t = document.querySelector('table.sortable');"
+             "t.querySelectorAll('thead th')[1].click();"
+             "var out = Array.prototype.map.call(t.tBodies, function (b) {"
+             "return Array.prototype.filter.call(b.rows, function (r) {"
+             "return !r.classList.contains('group'); }).map(function (r) {"
+             "return r.cells[1].textContent; }).join(';'); }).join('|');"
+             "document.body.setAttribute('data-sorted', out); });</script></body>")
+    html.write_text(html.read_text().replace("</body>", probe))
+    dom, _ = chromium(html, "--dump-dom")
+    groups = re.search(r'data-sorted="([^"]*)"', dom).group(1).split("|")
+    assert len(groups) == 2                                  # two headline metrics
+    for g in groups:
+        values = [float(v.split(" ")[0]) for v in g.split(";") if v]
+        # in data order neither group is sorted (0.41, 0.45, 0.446; 0.90, 0.71, 0.836)
+        assert len(values) == 3 and values == sorted(values)  # ascending by the mean

@@ -16,7 +16,7 @@ from matplotlib.patches import Circle, FancyArrowPatch
 from ...errors import ConfigError
 from .style import (
     COLUMN_WIDTH, MINUS_SIGN, OKABE_ITO, TEXT_PT, _axes, _colors_for, _figure, _grid,
-    _map_size, _pooled, _row_rates,
+    _map_size, _pooled, _row_rates, wrap_label,
 )
 
 
@@ -419,15 +419,18 @@ def plot_circumplex_map(data, *, conditions: Sequence[str] | None = None, top_k:
     d_max = max((float(v[0]) for v in changes if len(v)), default=0.0)
     r_max = max(float(np.sort(rates[c][offd])[::-1][0]) if offd.any() else 0.0
                 for c in conditions)
+    panel_w = 0.9 * fig.get_figwidth() / ncols          # titles wrap to a panel's width
     for n, (ax, c) in enumerate(zip(axes.flat, conditions, strict=False)):
         if baseline is not None and c != baseline:
             plot_circumplex_change(coords, names, support, cms[c], cms[baseline], ax=ax,
-                                   top_k=top_k, title=f"{c} {MINUS_SIGN} {baseline}",
+                                   top_k=top_k,
+                                   title=wrap_label(f"{c} {MINUS_SIGN} {baseline}", panel_w),
                                    width_scale=3.0 / d_max if d_max > 0 else None,
                                    key=n == (1 if baseline in conditions else 0))
         else:
             plot_circumplex(coords, names, support, cms[c], ax=ax, color=colors[c], top_k=top_k,
-                            title=c if baseline is None else f"{c}: confusions",
+                            title=wrap_label(c if baseline is None else f"{c}: confusions",
+                                             panel_w),
                             width_scale=3.0 / r_max if r_max > 0 else None,
                             key=n == 0)
     for ax in axes.flat[len(conditions):]:
@@ -440,7 +443,9 @@ def plot_circumplex_map(data, *, conditions: Sequence[str] | None = None, top_k:
                 f"then the {top_k} largest changes against it."
                 if baseline in conditions else
                 f"Arrows: the {top_k} most frequent confusions (true → predicted).")
-        fig.suptitle(what + " Marker area ∝ class frequency.", fontsize=TEXT_PT, color="0.25")
+        fig.suptitle(wrap_label(what + " Marker area ∝ class frequency.",
+                                0.95 * fig.get_figwidth(), TEXT_PT),
+                     fontsize=TEXT_PT, color="0.25")
     return fig
 
 

@@ -10,7 +10,9 @@ from matplotlib.figure import Figure
 
 from .circumplex import plot_circumplex_map
 from .confusion import plot_confusions
-from .error_null import plot_error_distance_figure
+from .error_null import error_distance_figure_size, plot_error_distance_figure
+from .intervals import save_interval_figures
+from .per_video import save_per_video_figures
 from .save import check_formats, safe_name, write_figure
 from .seeds import plot_paired_seeds
 from .style import COLUMN_WIDTH, PAGE_WIDTH, PAPER_RC, _colors_for, _confusions_size, _map_size
@@ -58,7 +60,13 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
     geo = getattr(getattr(result, "geometry", None), "geometry", None)
     unit = f"{getattr(geo, 'name', 'VA')} VA units"
     n_paired = len(result.headline_metrics) if len(result.seeds) > 1 else 0
-    n_total = 2 + n_paired + (1 if result.error_null else 0)
+    from .intervals import interval_rows
+
+    rows = interval_rows(result, primary=test)
+    n_intervals = rows[rows["ci_low"].notna()].groupby(["a", "b"]).ngroups if len(rows) else 0
+    n_per_video = sum(getattr(result, k, None) is not None and len(getattr(result, k))
+                      for k in ("per_group", "reliability"))
+    n_total = 2 + n_intervals + n_paired + (1 if result.error_null else 0) + n_per_video
     done = 0
 
     def tick(name):
@@ -80,9 +88,17 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
         written.update(write_figure(fig, out_dir, "confusion", formats, dpi=dpi))
         tick("confusion")
 
+        # the answer: Δ with its interval per comparison, one row per metric
+        for name in _stems(save_interval_figures(result, out_dir, formats, primary=test,
+                                                 dpi=dpi), written):
+            tick(name)
+
         # one run per condition: nothing to pair over seeds (see .single)
+        n_pairs = max(1, len(result.conditions) - 1)
         for metric in result.headline_metrics if len(result.seeds) > 1 else ():
-            fig = Figure(figsize=(COLUMN_WIDTH, 2.6), layout="constrained")
+            # one pair of columns per condition: a column wide up to 3, the page beyond
+            fig = Figure(figsize=(COLUMN_WIDTH if n_pairs <= 3 else PAGE_WIDTH, 2.9),
+                         layout="constrained")
             means = summary[summary["metric"] == metric].set_index("condition")["mean"].to_dict()
             plot_paired_seeds(result.metrics, metric, result.conditions, ax=fig.subplots(),
                               colors=colors, means=means, baseline=result.baseline,
@@ -92,9 +108,20 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
 
         if result.error_null:
             nulls = {c: result.error_null[c] for c in result.conditions if c in result.error_null}
-            fig = Figure(figsize=(PAGE_WIDTH, 2.6), layout="constrained")
+            fig = Figure(figsize=error_distance_figure_size(len(nulls)), layout="constrained")
             plot_error_distance_figure(nulls, fig=fig, colors=colors, baseline=result.baseline,
                                        unit=unit)
             written.update(write_figure(fig, out_dir, "error_distance_null", formats, dpi=dpi))
             tick("error_distance_null")
+
+        # the per-video view: where each comparison is won and lost; calibration per run
+        for name in _stems(save_per_video_figures(result, out_dir, formats, colors=colors,
+                                                  dpi=dpi), written):
+            tick(name)
     return written
+
+
+def _stems(files: dict, written: dict) -> list:
+    """Add ``files`` to ``written``; return the figures' names (one per figure, not per format)."""
+    written.update(files)
+    return list(dict.fromkeys(Path(n).stem for n in files))

@@ -7,7 +7,16 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ...errors import ConfigError
-from .style import COLUMN_WIDTH, TEXT_PT, _axes, _confusions_size, _figure, _grid, _pooled
+from .style import (
+    COLUMN_WIDTH,
+    TEXT_PT,
+    _axes,
+    _confusions_size,
+    _figure,
+    _grid,
+    _pooled,
+    wrap_label,
+)
 
 __all__ = ["plot_confusion", "plot_confusion_difference", "plot_confusions"]
 
@@ -178,8 +187,10 @@ def plot_confusions(data, *, conditions: Sequence[str] | None = None, baseline: 
     axes = fig.subplots(r1 + r2, nc, squeeze=False)
     mat_axes, diff_axes = axes[:r1].ravel(), axes[r1:].ravel()
     used, dused = [], []
+    panel_w = 0.95 * (fig.get_figwidth() - 0.7) / nc     # titles wrap to a panel's width
     for ax, c in zip(mat_axes, conditions, strict=False):
-        plot_confusion(cms[c], names, ax=ax, normalize=normalize, vmax=top, cbar=False, title=c)
+        plot_confusion(cms[c], names, ax=ax, normalize=normalize, vmax=top, cbar=False,
+                       title=wrap_label(c, panel_w))
         used.append(ax)
     # the difference of condition i sits at the same grid position as its matrix
     for i, c in enumerate(conditions):
@@ -187,7 +198,8 @@ def plot_confusions(data, *, conditions: Sequence[str] | None = None, baseline: 
             continue
         ax = diff_axes[i]
         plot_confusion_difference(cms[c], cms[baseline], names, ax=ax, normalize=normalize,
-                                  vmax=dmax, cbar=False, title=f"{c} − {baseline}")
+                                  vmax=dmax, cbar=False,
+                                  title=wrap_label(f"{c} − {baseline}", panel_w))
         dused.append(ax)
     for ax in axes.flat:
         if ax not in used and ax not in dused:
@@ -201,8 +213,10 @@ def plot_confusions(data, *, conditions: Sequence[str] | None = None, baseline: 
             ax.set_xlabel("")
         blank = diff_axes[conditions.index(baseline)]
         unit = "percentage points" if normalize else "counts"
-        blank.text(0.5, 0.5, f"This row: condition − {baseline}\nin {unit} (classes as\nabove). "
-                   f"Red: more often\nthan {baseline}; blue: less.", transform=blank.transAxes,
+        blank.text(0.5, 0.5, wrap_label(f"This row: condition − {baseline} in {unit} (classes "
+                                        f"as above). Red: more often than {baseline}; blue: "
+                                        "less.", panel_w, TEXT_PT),
+                   transform=blank.transAxes,
                    ha="center", va="center",
                    fontsize=TEXT_PT, color="0.25")
     fig.colorbar(used[0].collections[0], ax=list(mat_axes), shrink=0.8,

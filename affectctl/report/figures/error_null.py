@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 
 from ...errors import ConfigError
 from .seeds import p_text
-from .style import COLUMN_WIDTH, PAGE_WIDTH, TEXT_PT, _axes, _colors_for, _figure
+from .style import COLUMN_WIDTH, PAGE_WIDTH, TEXT_PT, _axes, _colors_for, _figure, wrap_label
 
 __all__ = ["plot_error_distance_null", "plot_error_distance_means", "plot_error_distance_figure"]
 
@@ -133,16 +133,24 @@ def plot_error_distance_means(nulls, ax=None, *, colors: Mapping[str, str] | Non
     ax.annotate("p = P(null ≤ observed)", xy=(1.0, 1.0), xycoords="axes fraction", xytext=(2, 2),
                 textcoords="offset points", ha="left", va="bottom", fontsize=TEXT_PT)
     ax.set_yticks(ys)
-    ax.set_yticklabels(conds)
+    ax.set_yticklabels([wrap_label(c, 1.0, TEXT_PT) for c in conds])
     ax.set_ylim(-0.6, len(conds) - 0.4)
     ax.set_xlabel(f"mean error distance ({unit})")
     ax.legend(handles=[Line2D([], [], marker="D", ls="", color="0.5", mec="black", mew=0.5, ms=5,
                               label="observed"),
                        mpl.patches.Patch(facecolor="0.85", edgecolor="0.4", lw=0.5,
                                          label="null: random errors")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(conds) < 3 else -0.22), ncols=2,
+              loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(conds) < 3 else
+                                                  -min(0.22, 0.5 / ax.figure.get_figheight())),
+              ncols=2,
               handlelength=1.2)
     return ax
+
+
+def error_distance_figure_size(n: int) -> tuple:
+    """(width, height) in inches of :func:`plot_error_distance_figure` for ``n`` conditions:
+    the page width, one 2.2 in row per three conditions."""
+    return PAGE_WIDTH, 2.2 * -(-n // 3) + 0.5
 
 
 def plot_error_distance_figure(nulls, *, fig=None, colors: Mapping[str, str] | None = None,
@@ -158,24 +166,30 @@ def plot_error_distance_figure(nulls, *, fig=None, colors: Mapping[str, str] | N
     nulls = _check_nulls(nulls)
     colors = _colors_for(list(nulls), colors, baseline)
     n = len(nulls)
-    fig = _figure(fig, (PAGE_WIDTH, 2.6))
-    axes = fig.subplots(1, n + 1, width_ratios=[1.0] * n + [1.6], sharey=False)
+    fig = _figure(fig, error_distance_figure_size(n))
+    # (a) up to three panels a row, (b) on the right over every row
+    ncol = min(n, 3)
+    nrow = -(-n // ncol)
+    grid = fig.add_gridspec(nrow, ncol + 1, width_ratios=[1.0] * ncol + [1.6])
+    axes = [fig.add_subplot(grid[i // ncol, i % ncol]) for i in range(n)]
+    axes.append(fig.add_subplot(grid[:, ncol]))
+    panel_w = 0.7 * fig.get_figwidth() / (ncol + 1.6)
     for i, (c, res) in enumerate(nulls.items()):
         ax = axes[i]
         plot_error_distance_null({c: res}, ax=ax, colors=colors, unit=unit, legend=False)
-        ax.set_title(("(a) " if i == 0 else "") + c, loc="left")
-        ax.legend(handles=[Line2D([], [], color=colors[c], lw=1.3, label="observed"),
-                           Line2D([], [], color=colors[c], lw=0.9, ls=(0, (3, 1.5)),
-                                  label="null")],
-                  loc="upper left", handlelength=1.8)
-        if i:
+        ax.set_title(wrap_label(("(a) " if i == 0 else "") + c, panel_w), loc="left")
+        if i == 0:
+            ax.legend(handles=[Line2D([], [], color=colors[c], lw=1.3, label="observed"),
+                               Line2D([], [], color=colors[c], lw=0.9, ls=(0, (3, 1.5)),
+                                      label="null")],
+                      loc="upper left", handlelength=1.8)
+        if i % ncol:
             ax.set_ylabel("")
             ax.set_yticklabels([])
-        if i != n // 2:
-            ax.set_xlabel("")
-        ax.set_xlabel(f"error distance ({unit})" if i == n // 2 else "")
+        last_row = i // ncol == nrow - 1 or i + ncol >= n
+        ax.set_xlabel(f"error distance ({unit})" if last_row and i % ncol == ncol // 2 else "")
     plot_error_distance_means(nulls, ax=axes[-1], colors=colors, baseline=baseline, unit=unit)
-    axes[-1].set_title("(b) mean error distance", loc="left")
+    axes[-1].set_title("(b) mean error distance", loc="left", pad=14)   # above the p key
     return fig
 
 

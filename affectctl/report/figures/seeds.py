@@ -56,7 +56,7 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
                       colors: Mapping[str, str] | None = None, baseline: str | None = None,
                       means: Mapping[str, float] | None = None, comparisons=None,
                       test: str | None = None):
-    """Per-seed paired plot: each seed's baseline value joined to its value under each condition.
+    """Per-seed paired plot: one pair of columns per condition, the baseline on its left.
 
     Parameters
     ----------
@@ -64,19 +64,18 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
         Tidy ``condition, seed, metric, value`` (``ComparisonResult.metrics``).
     metric : str
     conditions : sequence of str
-        Conditions in x order; the baseline (default the first) is drawn first.
+        Conditions in x order; the baseline (default the first) is not a group of its own.
     ax : Axes, optional
     colors : mapping, optional
         ``{condition: colour}``; default :func:`condition_colors`.
     baseline : str, optional
-        The reference every line starts from; default ``conditions[0]``. No line
-        joins two other conditions (they are not ordered).
+        The reference; default ``conditions[0]``.
     means : mapping, optional
         ``{condition: mean}`` to mark; default the mean of the plotted points.
     comparisons : DataFrame, optional
-        ``ComparisonResult.comparisons``; with ``test``, each condition is labelled
-        with that test's adjusted p-value against the baseline and its mark
-        (``†`` < 0.05, ``‡`` < 0.01, ``§`` the test cannot reach 0.05).
+        ``ComparisonResult.comparisons``; with ``test``, each pair is labelled with that
+        test's adjusted p-value against the baseline and its mark (``†`` < 0.05,
+        ``‡`` < 0.01, ``§`` the test cannot reach 0.05).
     test : str, optional
         The test whose p-values are shown (e.g. the report's primary test).
 
@@ -86,11 +85,16 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
 
     Notes
     -----
-    Seeds with equal or nearly equal values (within 1.5 % of the axis range) are set
-    side by side (a fixed horizontal offset, no randomness), so tied seeds stay
-    visible; the legend sits under the axes.
+    Every other condition gets its own pair of columns: the baseline's seeds (grey, left)
+    and the condition's (right), each seed's two values joined by a line. No line
+    crosses another pair's columns, so with three or more conditions a line can only be
+    read as the seed it is (one axis: the y scale is shared). Thin vertical rules
+    separate the pairs; each pair is named below it (wrapped to fit) and carries its p
+    above it. Seeds with equal or nearly equal values (within 1.5 % of the axis range)
+    are set side by side (a fixed horizontal offset, no randomness).
     """
     from ..formatting import _mark, metric_label
+    from .style import wrap_label
 
     conditions = list(conditions)
     baseline = conditions[0] if baseline is None else baseline
@@ -107,56 +111,74 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
     wide = wide[conditions]
     colors = _colors_for(conditions, colors, baseline)
     ax = _axes(ax, (COLUMN_WIDTH, 2.4))
-    x = np.arange(len(conditions))
-    # seeds closer than ~1.5 % of the axis range would hide each other: side by side
+    others = conditions[1:] or conditions
+    # pair k: baseline at 3k, condition at 3k + 1; a gap of one column between pairs
+    left = {c: 3.0 * k for k, c in enumerate(others)}
     span = float(np.nanmax(wide.to_numpy(float)) - np.nanmin(wide.to_numpy(float)))
     offs = {c: _tie_offsets(wide[c].to_numpy(dtype=float), tol=0.015 * span) for c in conditions}
-    if baseline in conditions:
-        yb = wide[baseline].to_numpy(dtype=float)
-        for xi, c in zip(x[1:], conditions[1:], strict=True):
-            yc = wide[c].to_numpy(dtype=float)
-            for k in range(len(wide)):
-                ax.plot([x[0] + offs[baseline][k], xi + offs[c][k]], [yb[k], yc[k]],
-                        color="0.72", lw=0.7, zorder=1)
+    yb = wide[baseline].to_numpy(dtype=float)
     ties = False
-    for xi, c in zip(x, conditions, strict=True):
-        ties = ties or bool(np.any(offs[c] != 0))
-        ax.scatter(xi + offs[c], wide[c].to_numpy(dtype=float), s=16, color=colors[c],
-                   edgecolor="white", linewidth=0.4, zorder=3)
-        m = float(means[c]) if means is not None and c in means else float(np.nanmean(wide[c]))
-        ax.hlines(m, xi - 0.25, xi + 0.25, color="black", lw=1.4, zorder=4)
-    if comparisons is not None and test is not None and len(comparisons):
+    for c in others:
+        x0, x1 = left[c], left[c] + 1.0
+        yc = wide[c].to_numpy(dtype=float)
+        if c != baseline:
+            for k in range(len(wide)):
+                ax.plot([x0 + offs[baseline][k], x1 + offs[c][k]], [yb[k], yc[k]],
+                        color="0.72", lw=0.7, zorder=1)
+        for x, cc in ((x0, baseline), (x1, c)) if c != baseline else ((x0, c),):
+            ties = ties or bool(np.any(offs[cc] != 0))
+            ax.scatter(x + offs[cc], wide[cc].to_numpy(dtype=float), s=16, color=colors[cc],
+                       edgecolor="white", linewidth=0.4, zorder=3)
+            m = (float(means[cc]) if means is not None and cc in means
+                 else float(np.nanmean(wide[cc])))
+            ax.hlines(m, x - 0.25, x + 0.25, color="black", lw=1.4, zorder=4)
+        if c != others[-1]:
+            ax.axvline(left[c] + 2.0, color="0.88", lw=0.6, zorder=0)
+    if comparisons is not None and test is not None and len(comparisons) and len(conditions) > 1:
         rows = comparisons
         if "run_seed" in rows.columns:
             rows = rows[rows["run_seed"].isna()]
         rows = rows[(rows["test"] == test) & (rows["metric"] == metric)]
-        for xi, c in zip(x[1:], conditions[1:], strict=True):
+        for c in others:
             r = rows[(rows["a"] == c) & (rows["b"] == baseline)]
             if not len(r):
                 continue
             r = r.iloc[0]
             p_adj = float(r.get("p_adjusted", np.nan))
             mark = _mark(p_adj, float(r.get("min_pvalue", np.nan)), 0.05)
-            ax.annotate(p_text(p_adj) + mark, xy=(xi, 1.0),
+            ax.annotate(p_text(p_adj) + mark, xy=(left[c] + 0.5, 1.0),
                         xycoords=("data", "axes fraction"), xytext=(0, 2),
                         textcoords="offset points", ha="center", va="bottom", fontsize=TEXT_PT)
         short = {"ar": "AR", "wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "t-test",
                  "bootstrap": "bootstrap"}.get(test, test)
-        ax.annotate(f"adjusted p, {short}:", xy=(0, 1.0),
-                    xycoords=("data", "axes fraction"), xytext=(0, 2),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=TEXT_PT,
-                    color="0.35")
-    ax.set_xticks(x)
-    ax.set_xticklabels(conditions, rotation=30 if len(conditions) > 4 else 0,
-                       ha="right" if len(conditions) > 4 else "center")
-    ax.set_xlim(-0.5, len(conditions) - 0.5)
+        ax.set_title(f"adjusted p ({short}) against {baseline}", fontsize=TEXT_PT, color="0.35",
+                     pad=12, loc="left")
+    # the figure's width per pair, for the names under the pairs
+    fig_w = ax.figure.get_figwidth() if ax.figure is not None else COLUMN_WIDTH
+    per_pair = max(0.45, 0.8 * fig_w * ax.get_position().width / len(others))
+    ax.set_xticks([left[c] + 0.5 for c in others])
+    ax.set_xticklabels([wrap_label(c, per_pair, TEXT_PT) for c in others])
+    ax.tick_params(axis="x", length=0)
+    ax.set_xlim(-0.6, left[others[-1]] + 1.6)
     ax.set_ylabel(metric_label(metric))
     label = f"one seed (n = {len(wide)})" + (", near-ties side by side" if ties else "")
-    ax.legend(handles=[Line2D([], [], color="0.72", lw=0.7, marker="o", ms=3, mfc="0.5",
-                              mec="white", label=label),
-                       Line2D([], [], color="black", lw=1.4, label="mean")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.16 if len(conditions) <= 4 else -0.3),
-              ncols=2, handlelength=1.5, borderaxespad=0.0)
+    handles = [Line2D([], [], color="0.72", lw=0.7, marker="o", ms=3, mfc="0.5", mec="white",
+                      label=label),
+               Line2D([], [], color="black", lw=1.4, label="mean")]
+    if len(conditions) > 1:
+        handles.insert(0, Line2D([], [], ls="", marker="o", ms=4, mfc=colors[baseline],
+                                 mec="white", label=wrap_label(f"{baseline} (left of each pair)",
+                                                               max(1.2, 0.45 * fig_w), TEXT_PT)))
+    fig = ax.figure
+    if fig is not None and fig.get_layout_engine() is not None and \
+            type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine":
+        # a column-wide figure: one entry a line, so the legend is no wider than the figure
+        fig.legend(handles=handles, loc="outside lower center",
+                   ncols=len(handles) if fig.get_figwidth() > 5 else 1,
+                   handlelength=1.5, borderaxespad=0.0)
+    else:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncols=2, handlelength=1.5, borderaxespad=0.0)
     return ax
 
 

@@ -13,7 +13,8 @@ import numpy as np
 
 from ...errors import ConfigError
 
-__all__ = ["OKABE_ITO", "PAPER_RC", "COLUMN_WIDTH", "PAGE_WIDTH", "TEXT_PT", "MINUS_SIGN", "condition_colors"]
+__all__ = ["OKABE_ITO", "PAPER_RC", "COLUMN_WIDTH", "PAGE_WIDTH", "TEXT_PT", "MINUS_SIGN",
+           "condition_colors", "wrap_label"]
 
 
 #: Okabe & Ito (2008), "Color Universal Design": distinguishable under the common
@@ -61,6 +62,42 @@ def condition_colors(conditions: Sequence[str], baseline: str | None = None) -> 
     return out
 
 
+def wrap_label(text: str, width_in: float, fontsize: float = 8.0) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points.
+
+    Breaks at spaces, then hyphens and underscores, then anywhere (a 30-character
+    condition name without spaces still fits a narrow panel). The line length is
+    ``width_in * 72 / (0.62 * fontsize)`` characters: 0.62 em is a little more than the
+    mean advance width of DejaVu Sans (matplotlib's default font), so lines err short.
+
+    >>> print(wrap_label("circumplex-loss-weighted-v2-01 − baseline", 1.5, 8))
+    circumplex-loss-
+    weighted-v2-01 −
+    baseline
+    """
+    import re
+
+    n = max(6, int(width_in * 72.0 / (0.62 * fontsize)))
+    lines = []
+    for part in str(text).split("\n"):
+        # pieces ending at a break point: after a space, a hyphen or an underscore
+        pieces = [p for p in re.findall(r"[^ _-]*(?:[ _-]+|$)", part) if p]
+        cur = ""
+        for piece in pieces:
+            while len(piece) > n:                 # longer than a line: cut it
+                if cur:
+                    lines.append(cur.rstrip())
+                    cur = ""
+                lines.append(piece[:n])
+                piece = piece[n:]
+            if len((cur + piece).rstrip()) > n and cur:
+                lines.append(cur.rstrip())
+                cur = ""
+            cur += piece
+        lines.append(cur.rstrip())
+    return "\n".join(lines)
+
+
 def _colors_for(conditions, colors, baseline=None) -> dict:
     base = condition_colors(conditions, baseline)
     if colors is None:
@@ -94,13 +131,15 @@ def _grid(n: int, ncols: int | None, max_cols: int = 4) -> tuple[int, int]:
 
 def _map_size(n: int, ncols: int | None = None) -> tuple[float, float]:
     nrows, ncols = _grid(n, ncols)
-    return 2.3 * ncols, 3.0 * nrows + 0.2
+    # below a first row, the width keys and the next row's (wrapped) titles need room
+    return 2.3 * ncols, 3.0 * nrows + 0.2 + 0.5 * (nrows - 1)
 
 
 def _confusions_size(n: int, k: int, ncols: int | None = None) -> tuple[float, float]:
     r1, nc = _grid(n, ncols, max_cols=3)
     side = 1.9 if k > 6 else 1.6
-    return side * nc + 0.7, (side + 0.6) * (2 * r1 if n > 1 else 1)
+    # per row: the matrix, its class names below it and a two-line (wrapped) title
+    return side * nc + 0.7, (side + 0.95) * (2 * r1 if n > 1 else 1)
 
 
 def _pooled(cm) -> np.ndarray:
