@@ -27,7 +27,7 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
-from ._version import __version__ as __version__
+from affectctl._version import __version__ as __version__
 
 #: Public name -> the module that defines it (imported on first use).
 _LAZY = {
@@ -109,36 +109,36 @@ sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run time
     # `name as name`: an explicit re-export (mypy --strict, no_implicit_reexport)
-    from .audit import AuditReport as AuditReport
-    from .audit import audit as audit
-    from .circumplex import GEOMETRIES as GEOMETRIES
-    from .circumplex import Geometry as Geometry
-    from .circumplex import cost_matrix as cost_matrix
-    from .circumplex import get_geometry as get_geometry
-    from .compare import ComparisonResult as ComparisonResult
-    from .compare import compare as compare
-    from .diagnose import DiagnosisResult as DiagnosisResult
-    from .diagnose import diagnose as diagnose
-    from .errors import AffectctlError as AffectctlError
-    from .errors import ConfigError as ConfigError
-    from .errors import DegenerateDataWarning as DegenerateDataWarning
-    from .errors import DumpFormatError as DumpFormatError
-    from .errors import InputWarning as InputWarning
-    from .errors import PairingError as PairingError
-    from .errors import TrainingError as TrainingError
-    from .io.dumps import dump_from_frame as dump_from_frame
-    from .io.dumps import read_dump as read_dump
-    from .io.dumps import write_dump as write_dump
-    from .io.paired import read_predictions as read_predictions
-    from .io.runs import RunSet as RunSet
-    from .io.runs import load_runs as load_runs
-    from .io.schema import Dump as Dump
-    from .metrics.registry import compute_metrics as compute_metrics
-    from .report.writer import write_report as write_report
-    from .stats.power import PowerReport as PowerReport
-    from .stats.power import power_analysis
+    from affectctl.audit import AuditReport as AuditReport
+    from affectctl.audit import audit as audit
+    from affectctl.circumplex import GEOMETRIES as GEOMETRIES
+    from affectctl.circumplex import Geometry as Geometry
+    from affectctl.circumplex import cost_matrix as cost_matrix
+    from affectctl.circumplex import get_geometry as get_geometry
+    from affectctl.compare import ComparisonResult as ComparisonResult
+    from affectctl.compare import compare as compare
+    from affectctl.diagnose import DiagnosisResult as DiagnosisResult
+    from affectctl.diagnose import diagnose as diagnose
+    from affectctl.errors import AffectctlError as AffectctlError
+    from affectctl.errors import ConfigError as ConfigError
+    from affectctl.errors import DegenerateDataWarning as DegenerateDataWarning
+    from affectctl.errors import DumpFormatError as DumpFormatError
+    from affectctl.errors import InputWarning as InputWarning
+    from affectctl.errors import PairingError as PairingError
+    from affectctl.errors import TrainingError as TrainingError
+    from affectctl.io.dumps import dump_from_frame as dump_from_frame
+    from affectctl.io.dumps import read_dump as read_dump
+    from affectctl.io.dumps import write_dump as write_dump
+    from affectctl.io.paired import read_predictions as read_predictions
+    from affectctl.io.runs import RunSet as RunSet
+    from affectctl.io.runs import load_runs as load_runs
+    from affectctl.io.schema import Dump as Dump
+    from affectctl.metrics.registry import compute_metrics as compute_metrics
+    from affectctl.report.writer import write_report as write_report
+    from affectctl.stats.power import PowerReport as PowerReport
+    from affectctl.stats.power import power_analysis
 
     power = power_analysis
-    from .taxonomies import TAXONOMIES as TAXONOMIES
-    from .taxonomies import Taxonomy as Taxonomy
-    from .taxonomies import get_taxonomy as get_taxonomy
+    from affectctl.taxonomies import TAXONOMIES as TAXONOMIES
+    from affectctl.taxonomies import Taxonomy as Taxonomy
+    from affectctl.taxonomies import get_taxonomy as get_taxonomy

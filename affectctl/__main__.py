@@ -1,5 +1,5 @@
 """``python -m affectctl``: the same command line as the ``affectctl`` script."""
 
-from .cli import main
+from affectctl.cli import main
 
 main()

@@ -31,7 +31,7 @@ from typing import Any
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ._version import __version__
+from affectctl._version import __version__
 
 __all__ = ["SCHEMA_VERSION", "command_line", "document_header", "dump_sources", "input_records",
            "run_inputs", "run_record", "schema", "set_command", "sha256_file"]
@@ -133,7 +133,7 @@ def run_record(document: str) -> dict[str, Any]:
 def schema(document: str) -> dict[str, Any]:
     """The JSON Schema of ``document`` (``results``, ``diagnosis``, ``audit``, ``provenance``),
     shipped as ``affectctl/data/schemas/<document>.schema.json``."""
-    from ._resources import shipped
+    from affectctl._resources import shipped
 
     loaded: dict[str, Any] = json.loads(
         shipped("schemas").joinpath(f"{document}.schema.json").read_text("utf-8"))

@@ -28,7 +28,7 @@ import numbers
 import os
 from pathlib import Path
 
-from .errors import ConfigError
+from affectctl.errors import ConfigError
 
 __all__ = [
     "MAX_RESAMPLES",

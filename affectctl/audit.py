@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._json import plain
-from ._provenance import document_header, dump_sources, input_records
-from .errors import ConfigError
-from .metrics.confusion import confusion_matrix
-from .metrics.registry import compute_metrics, geometry_choice, resolve_metric_alias
-from .io.schema import Dump
+from affectctl._json import plain
+from affectctl._provenance import document_header, dump_sources, input_records
+from affectctl.errors import ConfigError
+from affectctl.metrics.confusion import confusion_matrix
+from affectctl.metrics.registry import compute_metrics, geometry_choice, resolve_metric_alias
+from affectctl.io.schema import Dump
 
 __all__ = ["AuditReport", "ClassOrderFinding", "VAOrderFinding", "audit", "check_class_order",
            "check_order_from_va", "parse_requirement", "Requirement"]
@@ -172,7 +172,7 @@ class VAOrderFinding:
 
 
 def _foreign_orders(tax) -> dict:
-    from .taxonomies import TAXONOMIES, canonical_name
+    from affectctl.taxonomies import TAXONOMIES, canonical_name
 
     orders = {"alphabetical": tuple(sorted(tax.classes, key=str.lower))}
     for label, name in (("FER2013", "fer2013-7"), ("RAF-DB", "rafdb7"), ("AffectNet", "affectnet8"),
@@ -201,8 +201,8 @@ def check_order_from_va(y_true, va_true, taxonomy, *, geometry="affectnet-sample
     ``tests/io/test_class_order_sim.py``: correctly coded 300-row files warn in ≤ 1%,
     alphabetically coded ones are named alphabetical in ≥ 90%.
     """
-    from .circumplex import get_geometry
-    from .taxonomies import canonical_name
+    from affectctl.circumplex import get_geometry
+    from affectctl.taxonomies import canonical_name
 
     y = np.asarray(y_true)
     va = np.asarray(va_true, dtype=np.float64)
@@ -339,7 +339,7 @@ class AuditReport:
     def na_reason(self, metric: str) -> str:
         """Why ``metric`` is n/a (NaN): the AUs of a fixed-set AU score that have no
         prediction (``"AU24 not predicted"``), else that it is undefined on these samples."""
-        from .io.schema import ABAW2020_AUS, ABAW_AUS
+        from affectctl.io.schema import ABAW2020_AUS, ABAW_AUS
 
         base = metric.split(":", 1)
         aus = {"abaw3_au_score": ABAW_AUS, "abaw2_au_score": ABAW_AUS, "abaw2020_au_score": ABAW2020_AUS,
@@ -406,12 +406,12 @@ class AuditReport:
         return title, frame, footer
 
     def __repr__(self) -> str:
-        from ._display import text_view
+        from affectctl._display import text_view
 
         return text_view(*self._headline())
 
     def _repr_html_(self) -> str:
-        from ._display import html_view
+        from affectctl._display import html_view
 
         return html_view(*self._headline())
 

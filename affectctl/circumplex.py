@@ -58,8 +58,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError, DegenerateDataWarning, DumpFormatError
-from .taxonomies import Taxonomy, canonical_name
+from affectctl.errors import ConfigError, DegenerateDataWarning, DumpFormatError
+from affectctl.taxonomies import Taxonomy, canonical_name
 
 __all__ = [
     "Geometry",
@@ -402,7 +402,7 @@ def get_geometry(spec: "str | Geometry") -> Geometry:
     path = Path(spec)
     if path.suffix.lower() == ".csv":
         if not path.is_file():
-            from ._validation import not_regular
+            from affectctl._validation import not_regular
 
             raise ConfigError(f"geometry file {spec!r} " + (
                 not_regular(path) if path.exists() else "does not exist."))

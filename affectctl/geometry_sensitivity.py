@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .circumplex import (
+from affectctl.circumplex import (
     AUTO_MIN_SAMPLES,
     GEOMETRIES,
     UNPLACED,
@@ -63,7 +63,7 @@ from .circumplex import (
     data_geometry_status,
     geometry_from_data,
 )
-from .errors import ConfigError, DegenerateDataWarning
+from affectctl.errors import ConfigError, DegenerateDataWarning
 
 __all__ = [
     "GeometrySensitivity",
@@ -242,8 +242,8 @@ def _dependent_metrics(base_wide, alt_wide, metrics) -> list:
 
 def _readjust(comps: pd.DataFrame, wide, result) -> pd.Series:
     """Adjusted p-values of the headline test families, as :func:`affectctl.compare.compare` does."""
-    from .compare.parts import _westfall_young
-    from .stats.correction import adjust_pvalues
+    from affectctl.compare.parts import _westfall_young
+    from affectctl.stats.correction import adjust_pvalues
 
     st = result.settings
     correction = st.get("correction", "holm")
@@ -279,9 +279,9 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
     -------
     GeometrySensitivity
     """
-    from .compare import compare
-    from .metrics.registry import geometry_context, metric_table
-    from .controls.error_null import error_distance_null
+    from affectctl.compare import compare
+    from affectctl.metrics.registry import geometry_context, metric_table
+    from affectctl.controls.error_null import error_distance_null
 
     if not (isinstance(alpha, float) and 0 < alpha < 1):
         raise ConfigError(f"`alpha` must be a number in (0, 1); got {alpha!r}.")
@@ -415,7 +415,7 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
         Records of kind ``closeness``: ``value`` the pair's VA distance, ``p_value``
         NaN, ``verdict`` the pair's status (``close`` or not in brackets).
     """
-    from .diagnose import diagnose
+    from affectctl.diagnose import diagnose
 
     first = runs.dump(result.baseline, result.seeds[0])
     tax = first.taxonomy

@@ -34,9 +34,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._validation import (MAX_SEEDS, check_count, check_name, check_resamples, check_seed,
+from affectctl._validation import (MAX_SEEDS, check_count, check_name, check_resamples, check_seed,
                           contained, read_toml)
-from .errors import ConfigError
+from affectctl.errors import ConfigError
 
 __all__ = ["AnalysisPlan", "TableSpec", "find_plan", "list_plans", "load_plan", "plan_dirs", "run_plan"]
 
@@ -99,7 +99,7 @@ def _type_error(path, key, expected, value):
 def plan_dirs() -> list:
     """Folders searched for a plan given by name, in lookup order: ``./analyses``, then the
     shipped plans (a :class:`importlib.resources.abc.Traversable`)."""
-    from ._resources import shipped
+    from affectctl._resources import shipped
 
     return [Path.cwd() / "analyses", shipped("plans")]
 
@@ -117,7 +117,7 @@ def list_plans() -> list[str]:
 def find_plan(plan: "str | Path"):
     """The plan file for ``plan``: an existing path as given, else a name (``rare-class-limit``)
     looked up in :func:`plan_dirs`. Raises :class:`ConfigError` listing the folders searched."""
-    from ._resources import SHIPPED_LABEL
+    from affectctl._resources import SHIPPED_LABEL
 
     path = Path(plan)
     if path.is_file():
@@ -239,8 +239,8 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
     line passes :func:`affectctl.cli._runs.ensure_runs`; the analyses never import the
     training core). Degeneracy tables are diagnosed here and handed to the writer.
     """
-    from .compare import compare
-    from .io.runs import load_runs
+    from affectctl.compare import compare
+    from affectctl.io.runs import load_runs
 
     out_root = contained(out, plan.name, option="name")
     written: dict = {}
@@ -266,11 +266,11 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
             log(f"{dataset}: geometry {result.geometry_choice.describe()}")
         diagnosis = None
         if any(spec.kind == "degeneracy" for spec in plan.tables):
-            from .diagnose import diagnose
+            from affectctl.diagnose import diagnose
 
             diagnosis = diagnose(runset, baseline=plan.baseline, interventions=others,
                                  geometry=plan.geometry, rng=plan.seed)
-        from .report import write_plan_tables
+        from affectctl.report import write_plan_tables
 
         written.update({(dataset, k): v for k, v in write_plan_tables(
             result, plan, folder, diagnosis=diagnosis, figures=plan.figures).items()})

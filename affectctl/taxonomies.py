@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from .errors import ConfigError
+from affectctl.errors import ConfigError
 
 __all__ = [
     "CANONICAL_EMOTIONS",

@@ -20,7 +20,7 @@ __all__ = ["COMMANDS", "app", "load_all_commands", "main"]
 
 def __getattr__(name: str) -> object:
     if name in ("COMMANDS", "app", "load_all_commands"):
-        from . import _app
+        import affectctl.cli._app as _app
 
         return getattr(_app, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -29,10 +29,10 @@ def __getattr__(name: str) -> object:
 def main() -> None:
     """Console-script entry point."""
     if sys.argv[1:] == ["--version"]:  # the one answer that needs no command line parser
-        from .._version import __version__
+        from affectctl._version import __version__
 
         print(f"affectctl {__version__}")
         return
-    from ._app import app
+    from affectctl.cli._app import app
 
     app()

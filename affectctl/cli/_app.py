@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
-from ..errors import AffectctlError
+from affectctl.errors import AffectctlError
 
 
 def _usage_error_bases() -> tuple:
@@ -130,7 +130,7 @@ class _OneLineErrors(TyperGroup):
         super().format_epilog(ctx, formatter)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        from .._provenance import set_command
+        from affectctl._provenance import set_command
 
         # the command line, for the JSON documents' `command` key (cleared afterwards, so a
         # later Python call in the same process records none)
@@ -250,7 +250,7 @@ def fail(message: str) -> None:
     library quotes) is shown as a visible escape
     (:func:`affectctl.report.escape.for_terminal`).
     """
-    from ..report.escape import for_terminal
+    from affectctl.report.escape import for_terminal
 
     line = for_terminal(message.strip()) if message else "error"
     flush_warnings()
@@ -261,7 +261,7 @@ def fail(message: str) -> None:
 def err_line(text: str, *, first: str = "affectctl: ") -> None:
     """One message on stderr, wrapped between words at the terminal width (``COLUMNS`` or
     100 when piped), continuation lines indented by two spaces."""
-    from ..report.terminal import terminal_width, wrap
+    from affectctl.report.terminal import terminal_width, wrap
 
     for ln in wrap(text, terminal_width(err_console), first=first):
         err_console.print(ln, markup=False, highlight=False)
@@ -276,7 +276,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     back for :func:`flush_warnings` while a command collects its warnings."""
     import re
 
-    from ..report.escape import for_terminal
+    from affectctl.report.escape import for_terminal
 
     text = for_terminal(str(message).strip()) if str(message) else category.__name__
     # the library's knob for undefined metrics is a Python keyword, not a command-line option
@@ -295,7 +295,7 @@ def flush_warnings(*, verbose: bool = False, quiet: bool = False) -> int:
     if not _PENDING or not _PENDING[-1]:
         return 0
     held, _PENDING[-1][:] = list(_PENDING[-1]), []
-    from ..report.warnings import aggregate_warnings
+    from affectctl.report.warnings import aggregate_warnings
 
     lines = aggregate_warnings(held)
     if not quiet:
@@ -379,7 +379,7 @@ def command(name: str, *, collect_warnings: bool = False, **kwargs):
 
 def _print_version(value: bool) -> None:
     if value:
-        from .._version import __version__
+        from affectctl._version import __version__
 
         typer.echo(f"affectctl {__version__}")
         raise typer.Exit()

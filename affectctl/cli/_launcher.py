@@ -38,7 +38,7 @@ def make_launcher(launcher, partition, time, cpus, mem, config_file, table_file=
     given = (launcher, partition, time, cpus, mem, config_file)
     if all(v is None for v in given) and table_file is None:
         return None
-    from ..train.launchers import launcher_config
+    from affectctl.train.launchers import launcher_config
 
     if config_file is None and table_file is not None:
         config_file = table_file

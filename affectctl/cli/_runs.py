@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._app import err_console
+from affectctl.cli._app import err_console
 
 __all__ = ["ensure_runs"]
 
@@ -37,8 +37,8 @@ def ensure_runs(conditions, *, dataset: str, seeds, cache, embeddings: "bool | s
     launcher : LauncherConfig, optional
         Where the runs execute (:mod:`affectctl.train.launchers`).
     """
-    from ..io.runs import cached_without_embeddings
-    from ..train import sweep  # lazy: torch loads only when training is needed
+    from affectctl.io.runs import cached_without_embeddings
+    from affectctl.train import sweep  # lazy: torch loads only when training is needed
 
     bare = cached_without_embeddings(conditions, cache, dataset, seeds) if embeddings else []
     if embeddings is True and bare:

@@ -9,8 +9,8 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from ..io.schema import exclusion_lines
-from ._app import command, console, err_console, flush_warnings
+from affectctl.io.schema import exclusion_lines
+from affectctl.cli._app import command, console, err_console, flush_warnings
 
 
 @command("audit", collect_warnings=True)
@@ -50,8 +50,8 @@ def audit_cli(
     if check_submission:
         _check_submission(file, truth)
         return
-    from ..audit import audit
-    from ..io.paired import read_predictions
+    from affectctl.audit import audit
+    from affectctl.io.paired import read_predictions
 
     dump = read_predictions(file, truth=truth, format=fmt, taxonomy=taxonomy, mapping=mapping,
                             id_column=id_column, strict=strict)
@@ -73,8 +73,8 @@ def audit_cli(
 
 
 def _check_submission(folder: Path, truth: Optional[Path]) -> None:
-    from ..errors import ConfigError
-    from ..io.abaw_export import check_submission
+    from affectctl.errors import ConfigError
+    from affectctl.io.abaw_export import check_submission
 
     if truth is None:
         raise ConfigError("`--check-submission` needs the annotations: --truth ANNOTATIONS.")
@@ -146,7 +146,7 @@ def _print_report(report) -> None:
         what = " and ".join({"va": "valence/arousal", "au": "action units"}[t] for t in tasks)
     from rich.markup import escape
 
-    from ..report.escape import for_terminal
+    from affectctl.report.escape import for_terminal
 
     console.print(f"[bold]{escape(for_terminal(report.source))}[/bold]  {what}", highlight=False)
     if report.taxonomy_reason and "expression" in tasks:

@@ -9,10 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import _validation as check
-from ..errors import ConfigError
-from . import _launcher as L
-from ._app import command, console, err_console, err_line, flush_warnings
+import affectctl._validation as check
+from affectctl.errors import ConfigError
+import affectctl.cli._launcher as L
+from affectctl.cli._app import command, console, err_console, err_line, flush_warnings
 
 DEFAULT_DATASET = "sim-affwild2"
 DEFAULT_CACHE = Path("runs")
@@ -53,7 +53,7 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
         if launcher is not None and launcher.type != "local":
             raise ConfigError("--launcher applies to training; with --runs nothing is trained.")
         return Path(runs)
-    from ._runs import ensure_runs
+    from affectctl.cli._runs import ensure_runs
 
     # new runs store embeddings too, so that `affectctl diagnose` can reuse them; runs cached
     # without them (`affectctl train` without --embeddings) are kept: compare needs none
@@ -138,8 +138,8 @@ def compare_cli(
     a report (table.md/.tex/.csv, results.json, figures).
 
     Files work too: `affectctl compare modelA.csv modelB.parquet` (one run each: no seed-level tests)."""
-    from ..compare import compare
-    from ..io.runs import file_conditions, load_runs, runs_from_files
+    from affectctl.compare import compare
+    from affectctl.io.runs import file_conditions, load_runs, runs_from_files
 
     if len(conditions) < 2:
         raise ConfigError("compare needs a baseline and at least one other condition.")
@@ -188,7 +188,7 @@ def compare_cli(
         _print_exclusions(result.settings.get("exclusions") or {}, runset, verbose=verbose)
     # the caption and label come from --name, else from the report folder's name
     out_dir = out or check.contained("reports", name or report_name, option="--name")
-    from ..report import write_report
+    from affectctl.report import write_report
 
     tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
     paths = write_report(result, out_dir, name=name, formats=formats, figures=figures,
@@ -196,7 +196,7 @@ def compare_cli(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
-        from ..report import render_console
+        from affectctl.report import render_console
 
         render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
     flush_warnings(verbose=verbose)
@@ -220,7 +220,7 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
         return None
     if truth is None:
         raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
-    from ..io.paired import paired_reader
+    from affectctl.io.paired import paired_reader
 
     return paired_reader(truth, format=fmt, taxonomy=taxonomy, mapping=mapping, id_column=id_column,
                          strict=strict)
@@ -269,7 +269,7 @@ def _print_exclusions(exclusions: dict, runset, *, verbose: bool = False) -> Non
     """What the readers excluded or converted: one line per kind over all runs
     (:func:`~affectctl.report.warnings.aggregate_exclusions`), or per file with ``verbose``;
     nothing for a count that is zero."""
-    from ..report.warnings import aggregate_exclusions, exclusion_detail
+    from affectctl.report.warnings import aggregate_exclusions, exclusion_detail
 
     def tasks(cond, seed):   # an AU-only run says nothing of expression
         return runset.dump(cond, int(seed)).tasks

@@ -9,9 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import _validation as check
-from ..errors import ConfigError
-from ._app import command, console, err_line, flush_warnings
+import affectctl._validation as check
+from affectctl.errors import ConfigError
+from affectctl.cli._app import command, console, err_line, flush_warnings
 
 #: Conditions trained when no --runs folder is given.
 DEFAULT_CONDITIONS = ("base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced")
@@ -55,7 +55,7 @@ def _parse_quantile(text: str):
 
 def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embeddings=True):
     """Root folder, condition list (baseline first) and baseline."""
-    from ..io.runs import conditions_in, runs_root_below
+    from affectctl.io.runs import conditions_in, runs_root_below
 
     if runs is not None:
         if dataset is not None:
@@ -82,7 +82,7 @@ def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embedding
         baseline = "base" if "base" in conds else conds[0]
     conds = [baseline] + [c for c in conds if c != baseline]
     if root is None:
-        from ._runs import ensure_runs
+        from affectctl.cli._runs import ensure_runs
 
         root = ensure_runs(conds, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
                            embeddings=bool(embeddings), progress=not quiet)
@@ -115,8 +115,8 @@ def _render(result, top: int) -> None:
     if has_probe:
         table.add_column("probe AUC", justify="right", no_wrap=True)
     styles = {"degenerate": "bold red", "candidate": "yellow", "fixed": "green"}
-    from ..geometry_sensitivity import MARK
-    from ..diagnose import _pct
+    from affectctl.geometry_sensitivity import MARK
+    from affectctl.diagnose import _pct
 
     sens = result.geometry_sensitivity
     moved = {}
@@ -240,8 +240,8 @@ def diagnose_cli(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every warning as it came, "
                                           "instead of one line per kind.")] = False,
 ) -> None:
-    from ..diagnose import DegeneracyThresholds, diagnose
-    from ..io.runs import load_runs
+    from affectctl.diagnose import DegeneracyThresholds, diagnose
+    from affectctl.io.runs import load_runs
 
     if quiet and verbose:
         raise ConfigError("give either --quiet or --verbose, not both.")
@@ -272,11 +272,11 @@ def diagnose_cli(
     proj = None
     first = runset.dump(baseline, result.seeds[0])
     if figures and representation and first.embedding is not None:
-        from ..controls.representation import project_embedding
+        from affectctl.controls.representation import project_embedding
 
         proj = project_embedding(first.embedding, first.y_true, method=projection)
     out_dir = out or Path("reports") / f"diagnose-{root.name}"
-    from ..report.writer import write_diagnosis
+    from affectctl.report.writer import write_diagnosis
 
     paths = write_diagnosis(result, out_dir, projection=proj, figures=figures)
     if as_json:

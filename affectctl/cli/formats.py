@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ._app import command, console
+from affectctl.cli._app import command, console
 
 
 @command("formats")
@@ -16,7 +16,7 @@ def formats_cli(
 ) -> None:
     """List the dataset annotation files (for --truth) and tool outputs (FILE) that audit and
     compare read, how each is recognised, and the taxonomy it maps to."""
-    from ..io.formats import FORMATS
+    from affectctl.io.formats import FORMATS
 
     if as_json:
         import json

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._app import command, console
+from affectctl.cli._app import command, console
 
 
 @command("inspect")
@@ -27,8 +27,8 @@ def inspect_cli(
 
     The detected format and why, the rows, the tasks (expr, va, au), the classes in file order and as mapped, the id scheme and the first
     ids, the columns read and ignored, and what was left out."""
-    from ..io.formats import split_format_names
-    from ..io.inspect import inspect_file, inspect_lines
+    from affectctl.io.formats import split_format_names
+    from affectctl.io.inspect import inspect_file, inspect_lines
 
     pred_format, truth_format = split_format_names(fmt)
     info = inspect_file(file, truth=truth, fmt=pred_format, truth_format=truth_format, mapping=mapping,

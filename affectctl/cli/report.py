@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from .. import _validation as check
-from ..errors import ConfigError
-from . import _launcher as L
-from ._app import command, err_console
+import affectctl._validation as check
+from affectctl.errors import ConfigError
+import affectctl.cli._launcher as L
+from affectctl.cli._app import command, err_console
 
 
 @command("report")
@@ -26,12 +26,12 @@ def report_cli(
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
-    from ..plans import find_plan, load_plan, run_plan
+    from affectctl.plans import find_plan, load_plan, run_plan
 
     plan_file = find_plan(plan)
     spec = load_plan(plan_file)
     if spec.datasets and spec.runs is None:
-        from ..train.datasets import DATASETS
+        from affectctl.train.datasets import DATASETS
 
         for d in spec.datasets:
             if d not in DATASETS:
@@ -46,7 +46,7 @@ def report_cli(
                           launcher_config, table_file=plan_file)
     from functools import partial
 
-    from ._runs import ensure_runs
+    from affectctl.cli._runs import ensure_runs
 
     written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log,
                        ensure_runs=partial(ensure_runs, launcher=how))

@@ -7,9 +7,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import _validation as check
-from . import _launcher as L
-from ._app import command, console
+import affectctl._validation as check
+import affectctl.cli._launcher as L
+from affectctl.cli._app import command, console
 
 _HELP = (
     "Train CONDITIONS over seeds and write one prediction dump per run to "
@@ -57,7 +57,7 @@ def train_cli(
     launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
-    from ..train import sweep  # lazy: training loads torch only in its workers
+    from affectctl.train import sweep  # lazy: training loads torch only in its workers
 
     check.check_count("--seeds", seeds, limit=check.MAX_SEEDS)
     check.check_workers("--workers", workers)
@@ -79,7 +79,7 @@ def train_cli(
 
 
 def _rates(text: str) -> list:
-    from ..errors import ConfigError
+    from affectctl.errors import ConfigError
 
     try:
         return [float(v) for v in text.split(",")]

@@ -42,10 +42,10 @@ The option values it shares with other analyses (``alternative``, ``correction``
 
 from __future__ import annotations
 
-from .._validation import SEED_TESTS
-from .core import DEFAULT_METRICS, SINGLE_RUN_NOTE, compare
-from .result import ComparisonResult
-from .verdicts import VERDICT_COLUMNS, VERDICTS
+from affectctl._validation import SEED_TESTS
+from affectctl.compare.core import DEFAULT_METRICS, SINGLE_RUN_NOTE, compare
+from affectctl.compare.result import ComparisonResult
+from affectctl.compare.verdicts import VERDICT_COLUMNS, VERDICTS
 
 __all__ = ["ComparisonResult", "compare", "DEFAULT_METRICS", "SEED_TESTS", "SINGLE_RUN_NOTE",
            "VERDICT_COLUMNS", "VERDICTS"]

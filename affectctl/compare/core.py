@@ -8,25 +8,25 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .._provenance import run_inputs
-from .._validation import (
+from affectctl._provenance import run_inputs
+from affectctl._validation import (
     ALTERNATIVES, CORRECTIONS, SAMPLE_TESTS, SEED_TESTS, check_choice, check_resamples, fmt_set,
 )
-from ..errors import ConfigError, DegenerateDataWarning
-from ..metrics.confusion import confusion_matrix
-from ..metrics.registry import (
+from affectctl.errors import ConfigError, DegenerateDataWarning
+from affectctl.metrics.confusion import confusion_matrix
+from affectctl.metrics.registry import (
     geometry_choice, geometry_context, metric_table, official_score_id,
 )
-from ..metrics.ids import metric_direction, resolve_metric_alias, sample_statistic, untested_reason
-from ..io.runs import RunSet, aligned, check_paired
-from .parts import (
+from affectctl.metrics.ids import metric_direction, resolve_metric_alias, sample_statistic, untested_reason
+from affectctl.io.runs import RunSet, aligned, check_paired
+from affectctl.compare.parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
     _single_run_differences, _westfall_young, _without_uncoordinated,
 )
-from .result import ComparisonResult
-from .verdicts import choose_primary, primary_candidates, verdict_table
-from ..stats.effects import effect_size_intervals
-from ..stats.equivalence import tost_bootstrap
+from affectctl.compare.result import ComparisonResult
+from affectctl.compare.verdicts import choose_primary, primary_candidates, verdict_table
+from affectctl.stats.effects import effect_size_intervals
+from affectctl.stats.equivalence import tost_bootstrap
 
 __all__ = ["compare", "DEFAULT_METRICS", "SINGLE_RUN_NOTE"]
 
@@ -93,7 +93,7 @@ def _check_level(name, value) -> float:
 
 def _per_metric(name, value, headline) -> dict:
     """``{metric: value}`` from one number (every headline metric) or a mapping (``"*"``: the rest)."""
-    from ..stats.equivalence import check_margin
+    from affectctl.stats.equivalence import check_margin
 
     if value is None:
         return {}
@@ -139,8 +139,8 @@ def _test_fraction_from_metadata(runs, conditions, seeds) -> float | None:
 def _seed_equivalence(a, b, metric, xa, xb, margin, rope, test_fraction, *, alpha, alternative,
                       n_resamples, rng) -> list:
     """Seed-level equivalence (paired-t and sign-flip TOST) and Bayesian ROPE records."""
-    from ..stats.bayes import bayes_correlated_t, bayes_signed_rank
-    from ..stats.equivalence import tost_paired_t, tost_signflip
+    from affectctl.stats.bayes import bayes_correlated_t, bayes_signed_rank
+    from affectctl.stats.equivalence import tost_paired_t, tost_signflip
 
     out = []
     if not (np.isfinite(xa).all() and np.isfinite(xb).all()):
@@ -274,11 +274,11 @@ def compare(
     -------
     ComparisonResult
     """
-    from ..controls.error_null import error_distance_null
-    from ..stats import classifier as cls_tests
-    from ..stats import samples as sample_stats
-    from ..stats import seeds as seed_stats
-    from ..stats.correction import adjust_pvalues
+    from affectctl.controls.error_null import error_distance_null
+    from affectctl.stats import classifier as cls_tests
+    from affectctl.stats import samples as sample_stats
+    from affectctl.stats import seeds as seed_stats
+    from affectctl.stats.correction import adjust_pvalues
 
     conditions = _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction)
     alpha = _check_level("alpha", alpha)
@@ -539,7 +539,7 @@ def compare(
         differences = pd.DataFrame.from_records(diff_records, columns=_DIFF_COLUMNS)
         for col in ("n", "n_resamples"):
             differences[col] = differences[col].astype("Int64")
-    from ..controls.geometry_permutation import geometry_permutation_tests
+    from affectctl.controls.geometry_permutation import geometry_permutation_tests
 
     result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                               tuple(seeds), support, error_null, settings, differences=differences,
@@ -549,12 +549,12 @@ def compare(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
     import dataclasses
 
-    from .per_video import per_group_differences, reliability_table
+    from affectctl.compare.per_video import per_group_differences, reliability_table
 
     result = dataclasses.replace(result, per_group=per_group_differences(sub, pairs, seeds),
                                  reliability=reliability_table(sub, conditions, seeds))
     if geometry_sensitivity:
-        from ..geometry_sensitivity import comparison_sensitivity
+        from affectctl.geometry_sensitivity import comparison_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
             sub, result, choice, min_samples=geometry_min_samples))

@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
-from ..metrics.ids import sample_statistic
-from ..metrics.registry import GeometryContext
+from affectctl.errors import ConfigError
+from affectctl.metrics.ids import sample_statistic
+from affectctl.metrics.registry import GeometryContext
 
 _DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low", "ci_high",
                  "confidence", "unit", "n", "n_resamples", "seed", "method", "ci_method"]
@@ -25,7 +25,7 @@ def _single_run_differences(a, b, strata, headline, official, tax, geo, context,
     class (the per-class F1 difference plot), resampling ``unit`` (Efron & Tibshirani
     1993, percentile interval; the same units for both systems, Koehn 2004).
     """
-    from ..stats import samples as sample_stats
+    from affectctl.stats import samples as sample_stats
 
     out = []
     wanted = [(m, sample_statistic(m, official)) for m in headline]
@@ -159,7 +159,7 @@ class _About:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        from ..errors import AffectctlError
+        from affectctl.errors import AffectctlError
 
         self._cm.__exit__(None, None, None)
         for w in self._caught:
@@ -172,7 +172,7 @@ class _About:
 
 def _with_message(exc, message):
     """A copy of an AffectctlError whose one-line message is ``message``."""
-    from ..errors import ConfigError
+    from affectctl.errors import ConfigError
 
     try:
         new = type(exc)(message)
@@ -205,8 +205,8 @@ def _westfall_young(rows: pd.DataFrame, wide: pd.DataFrame, seeds, alternative, 
     Tests whose per-seed values are not all finite get NaN; tests whose differences are
     all zero (raw p = 1, no null spread to standardise by) get 1, as under Holm.
     """
-    from ..stats.correction import westfall_young_maxt
-    from ..stats.seeds import joint_signflip_null
+    from affectctl.stats.correction import westfall_young_maxt
+    from affectctl.stats.seeds import joint_signflip_null
 
     xa = np.column_stack([wide.loc[r.a][r.metric].reindex(seeds).to_numpy(dtype=np.float64)
                           for r in rows.itertuples()])

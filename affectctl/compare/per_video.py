@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..io.runs import RunSet, aligned
+from affectctl.io.runs import RunSet, aligned
 
 __all__ = ["per_group_differences", "reliability_table", "N_BINS"]
 
@@ -87,7 +87,7 @@ def reliability_table(runs: RunSet, conditions, seeds, n_bins: int = N_BINS) -> 
         run, repeated on its rows; bins without samples are left out); None when no
         run has probabilities.
     """
-    from ..metrics.probability import expected_calibration_error
+    from affectctl.metrics.probability import expected_calibration_error
 
     records = []
     for c in conditions:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .._json import plain
-from .._provenance import document_header
-from ..metrics.registry import GeometryContext
+from affectctl._json import plain
+from affectctl._provenance import document_header
+from affectctl.metrics.registry import GeometryContext
 
 __all__ = ["ComparisonResult"]
 
@@ -112,7 +112,7 @@ class ComparisonResult:
         name. With ``candidates`` (tests in order of preference): the first that can
         reach ``alpha`` (default ``settings["alpha"]`` or 0.05), else the first present.
         """
-        from .verdicts import choose_primary, primary_candidates
+        from affectctl.compare.verdicts import choose_primary, primary_candidates
 
         settings = self.settings or {}
         level = alpha if alpha is not None else float(settings.get("alpha", 0.05))
@@ -185,11 +185,11 @@ class ComparisonResult:
         return title, means, footer
 
     def __repr__(self) -> str:
-        from .._display import text_view
+        from affectctl._display import text_view
 
         return text_view(*self._headline())
 
     def _repr_html_(self) -> str:
-        from .._display import html_view
+        from affectctl._display import html_view
 
         return html_view(*self._headline())

@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import ConfigError, DegenerateDataWarning
-from ..stats._common import normalize_rng
+from affectctl.errors import ConfigError, DegenerateDataWarning
+from affectctl.stats._common import normalize_rng
 
 __all__ = ["ErrorDistanceNull", "error_distance_null"]
 

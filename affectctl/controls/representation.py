@@ -56,8 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
-from ..io.runs import RunSet, checked_conditions
+from affectctl.errors import ConfigError
+from affectctl.io.runs import RunSet, checked_conditions
 
 __all__ = [
     "PairSeparability",
@@ -246,8 +246,8 @@ def _cv_scores(x, y, groups, n_splits, C, rng, cache=None):
     """
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-    from .._machine import single_threaded_blas
-    from .logistic import fit_probe
+    from affectctl._machine import single_threaded_blas
+    from affectctl.controls.logistic import fit_probe
 
     classes = np.unique(y)
     if classes.shape[0] != 2:
@@ -399,7 +399,7 @@ def pair_separability(embedding, y, a, b, *, groups=None, n_splits: int = 5, C: 
 def _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, cache):
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
-    from .logistic import prechecked_sklearn
+    from affectctl.controls.logistic import prechecked_sklearn
 
     x = _as_embedding(embedding)
     y = _as_labels(y, x.shape[0])

@@ -65,18 +65,18 @@ VA overlap (:mod:`.overlap`), Holm (1979) for the adjustment (:mod:`.verdicts`).
 
 from __future__ import annotations
 
-from ..metrics.pairs import (
+from affectctl.metrics.pairs import (
     chance_confusion_rates,
     pair_confusion_rates,
     pair_indices,
     resolved_macro_f1,
 )
-from .core import diagnose
-from .overlap import bhattacharyya_coefficient, va_overlap_coefficient
-from .pairs import pair_table
-from .result import DiagnosisResult
-from .thresholds import STATUSES, DegeneracyThresholds
-from .verdicts import _pct  # noqa: F401 (the percent format the CLI shares)
+from affectctl.diagnose.core import diagnose
+from affectctl.diagnose.overlap import bhattacharyya_coefficient, va_overlap_coefficient
+from affectctl.diagnose.pairs import pair_table
+from affectctl.diagnose.result import DiagnosisResult
+from affectctl.diagnose.thresholds import STATUSES, DegeneracyThresholds
+from affectctl.diagnose.verdicts import _pct  # noqa: F401 (the percent format the CLI shares)
 
 __all__ = [
     "DegeneracyThresholds",

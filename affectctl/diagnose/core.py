@@ -8,16 +8,16 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .._provenance import run_inputs
-from .._validation import fmt_set
-from ..errors import ConfigError
-from ..metrics.registry import geometry_choice
-from ..io.runs import RunSet, check_paired
-from ..stats._common import normalize_rng
-from .pairs import _confusions, _per_seed_frame, _seed_geometry
-from .result import DiagnosisResult
-from .thresholds import _FLAGGED, DegeneracyThresholds
-from .verdicts import _nanmean0, _persistence, _separation_sd, _verdicts, _warn_empty_classes
+from affectctl._provenance import run_inputs
+from affectctl._validation import fmt_set
+from affectctl.errors import ConfigError
+from affectctl.metrics.registry import geometry_choice
+from affectctl.io.runs import RunSet, check_paired
+from affectctl.stats._common import normalize_rng
+from affectctl.diagnose.pairs import _confusions, _per_seed_frame, _seed_geometry
+from affectctl.diagnose.result import DiagnosisResult
+from affectctl.diagnose.thresholds import _FLAGGED, DegeneracyThresholds
+from affectctl.diagnose.verdicts import _nanmean0, _persistence, _separation_sd, _verdicts, _warn_empty_classes
 
 __all__ = ["diagnose"]
 
@@ -162,7 +162,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     geo_name = choice.name
     covariances = data_means = None
     if first.va_true is not None:
-        from ..circumplex import geometry_from_data
+        from affectctl.circumplex import geometry_from_data
 
         data_geo = geometry_from_data(first.y_true, first.va_true, tax)
         covariances, data_means = data_geo.covariance_array(tax), data_geo.coordinates(tax)
@@ -211,7 +211,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     else:
         persistence = _persistence(per_seed, baseline, interventions, seeds, th, gen)
     if interventions:
-        from ..stats.seeds import min_attainable_pvalue
+        from affectctl.stats.seeds import min_attainable_pvalue
 
         m = len(interventions)
         min_p = min_attainable_pvalue("wilcoxon", len(seeds), "less")
@@ -259,7 +259,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     rep_table, clusters = None, None
     has_emb = all(runs.dump(c, s).embedding is not None for c in conds for s in seeds)
     if representation is not False and has_emb:
-        from ..controls.representation import cluster_table, representation_table
+        from affectctl.controls.representation import cluster_table, representation_table
 
         # every pair under the baseline (the table's probe columns); flagged and fixed
         # pairs also under every intervention (did any of them separate the pair?)
@@ -320,7 +320,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     if geometry_sensitivity:
         import dataclasses
 
-        from ..geometry_sensitivity import diagnosis_sensitivity
+        from affectctl.geometry_sensitivity import diagnosis_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=diagnosis_sensitivity(
             runs, result, choice, min_samples=geometry_min_samples, thresholds=th, rng=seed))

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..errors import ConfigError
+from affectctl.errors import ConfigError
 
 __all__ = ["bhattacharyya_coefficient", "va_overlap_coefficient"]
 

@@ -7,13 +7,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..metrics.confusion import confusion_matrix, f1_per_class
-from ..metrics.pairs import (
+from affectctl.metrics.confusion import confusion_matrix, f1_per_class
+from affectctl.metrics.pairs import (
     chance_confusion_rates, pair_confusion_rates, pair_indices, resolved_macro_f1,
 )
-from ..metrics.registry import geometry_context, resolve_geometry
-from ..io.runs import RunSet, checked_conditions
-from .overlap import va_overlap_coefficient
+from affectctl.metrics.registry import geometry_context, resolve_geometry
+from affectctl.io.runs import RunSet, checked_conditions
+from affectctl.diagnose.overlap import va_overlap_coefficient
 
 __all__ = ["pair_table"]
 

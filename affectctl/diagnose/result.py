@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._json import plain
-from .._provenance import document_header
-from .thresholds import DegeneracyThresholds
+from affectctl._json import plain
+from affectctl._provenance import document_header
+from affectctl.diagnose.thresholds import DegeneracyThresholds
 
 __all__ = ["DiagnosisResult"]
 
@@ -178,12 +178,12 @@ class DiagnosisResult:
         return title, top, f"top {len(top)} pairs; all in .to_frame(), the JSON document in .to_dict()"
 
     def __repr__(self) -> str:
-        from .._display import text_view
+        from affectctl._display import text_view
 
         return text_view(*self._headline())
 
     def _repr_html_(self) -> str:
-        from .._display import html_view
+        from affectctl._display import html_view
 
         return html_view(*self._headline())
 

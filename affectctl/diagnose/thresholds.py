@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from .._validation import ADJUST_METHODS, fmt_set
-from ..errors import ConfigError
+from affectctl._validation import ADJUST_METHODS, fmt_set
+from affectctl.errors import ConfigError
 
 __all__ = ["STATUSES", "DegeneracyThresholds"]
 

@@ -18,12 +18,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import DegenerateDataWarning
-from .thresholds import _NO_CHANGE
+from affectctl.errors import DegenerateDataWarning
+from affectctl.diagnose.thresholds import _NO_CHANGE
 
 def _tests(base, other, gen):
     """One-sided exact tests of ``other < base`` over seeds; dict of evidence."""
-    from ..stats.seeds import signflip_test, wilcoxon_test
+    from affectctl.stats.seeds import signflip_test, wilcoxon_test
 
     out = {"wilcoxon_statistic": np.nan, "p_wilcoxon": np.nan, "p_wilcoxon_min": np.nan,
            "p_signflip": np.nan, "rank_biserial": np.nan, "cohen_dz": np.nan,
@@ -51,7 +51,7 @@ def _tests(base, other, gen):
 
 
 def _persistence(per_seed, baseline, interventions, seeds, th, gen) -> pd.DataFrame:
-    from ..stats.correction import adjust_pvalues
+    from affectctl.stats.correction import adjust_pvalues
 
     idx = ["a_index", "b_index"]
     base = per_seed[per_seed["condition"] == baseline].set_index(idx + ["seed"]).sort_index()

@@ -15,10 +15,10 @@
 Nothing here computes a metric: data flows ``io`` → ``metrics`` → ``stats`` → report.
 """
 
-from .dumps import dump_from_frame, dump_to_frame, read_dump, write_dump
-from .readers import read_predictions
-from .runs import RunSet, load_runs
-from .schema import Dump
+from affectctl.io.dumps import dump_from_frame, dump_to_frame, read_dump, write_dump
+from affectctl.io.readers import read_predictions
+from affectctl.io.runs import RunSet, load_runs
+from affectctl.io.schema import Dump
 
 __all__ = ["Dump", "RunSet", "dump_from_frame", "dump_to_frame", "load_runs", "read_dump",
            "read_predictions", "write_dump"]

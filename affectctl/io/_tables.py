@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DumpFormatError
+from affectctl.errors import DumpFormatError
 
 __all__ = ["header_fields", "read_csv", "numeric_column", "line_of", "softmax_if_logits"]
 
@@ -116,7 +116,7 @@ def softmax_if_logits(scores: np.ndarray, source, columns, *, percent: bool = Fa
     """
     import warnings
 
-    from ..errors import InputWarning
+    from affectctl.errors import InputWarning
 
     def line_of(i):
         return int(lines[i]) if lines is not None else int(i) + 2

@@ -30,10 +30,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dumps import dump_from_frame
-from ..errors import DumpFormatError, InputWarning
-from .schema import ABAW_AUS, EXPR_EXCLUDED, Dump
-from ..taxonomies import canonical_name, get_taxonomy, infer_taxonomy
+from affectctl.io.dumps import dump_from_frame
+from affectctl.errors import DumpFormatError, InputWarning
+from affectctl.io.schema import ABAW_AUS, EXPR_EXCLUDED, Dump
+from affectctl.taxonomies import canonical_name, get_taxonomy, infer_taxonomy
 
 __all__ = ["read_abaw_folders", "read_abaw_mtl", "is_abaw_mtl", "is_abaw_annotations", "read_abaw_truth",
            "MTL_HEADER"]
@@ -392,7 +392,7 @@ def read_abaw_truth(path: "str | Path", *, taxonomy=None):
         An unreadable file, headers that differ between files, or a value outside the
         task's codes, naming the file, line and column (the header's own name).
     """
-    from .pairing import Truth
+    from affectctl.io.pairing import Truth
 
     path = Path(path)
     if not path.exists():

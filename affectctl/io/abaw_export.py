@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, DumpFormatError
+from affectctl.errors import ConfigError, DumpFormatError
 
 __all__ = ["EXPORT_FORMATS", "ExportResult", "export_abaw", "check_submission"]
 
@@ -60,10 +60,10 @@ class ExportResult:
 
 def _read_source(path: Path, taxonomy):
     """``(ids, expr index or None, va (n, 2) or None, {AU: 0/1} or None, taxonomy)``."""
-    from ..taxonomies import canonical_name, get_taxonomy
-    from .dumps import read_dump
-    from .formats import _is_full_dump
-    from .generic import read_dump_predictions
+    from affectctl.taxonomies import canonical_name, get_taxonomy
+    from affectctl.io.dumps import read_dump
+    from affectctl.io.formats import _is_full_dump
+    from affectctl.io.generic import read_dump_predictions
 
     if _is_full_dump(path):
         d = read_dump(path, taxonomy=taxonomy)
@@ -152,7 +152,7 @@ def export_abaw(dump, fmt: str, out, *, truth=None, taxonomy=None) -> ExportResu
     taxonomy : str, optional
         ``affwild2-expr8`` (default) or ``affwild2-expr7`` for ``abaw-expr``/``abaw-mtl``.
     """
-    from .schema import ABAW_AUS
+    from affectctl.io.schema import ABAW_AUS
 
     if fmt not in EXPORT_FORMATS:
         raise ConfigError(f"`--format` must be one of {list(EXPORT_FORMATS)}; got {fmt!r}.")
@@ -215,7 +215,7 @@ def export_abaw(dump, fmt: str, out, *, truth=None, taxonomy=None) -> ExportResu
 
 
 def _export_mtl(out, res, videos, frames, y, va, au, truth, aus) -> ExportResult:
-    from .abaw import MTL_HEADER, _read_mtl
+    from affectctl.io.abaw import MTL_HEADER, _read_mtl
 
     images = [f"{v}/{f:05d}.jpg" for v, f in zip(videos, frames)]
     pos = {img: i for i, img in enumerate(images)}
@@ -250,7 +250,7 @@ def check_submission(folder, annotations) -> "str | None":
     multi-task submission (``annotations`` a file): the header, then every annotated
     image on a line of its own.
     """
-    from .abaw import MTL_HEADER, _read_mtl
+    from affectctl.io.abaw import MTL_HEADER, _read_mtl
 
     folder, annotations = Path(folder), Path(annotations)
     if annotations.is_file():

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DumpFormatError
-from ..taxonomies import get_taxonomy
-from ._tables import header_fields, line_of, numeric_column, read_csv
-from .pairing import Truth
+from affectctl.errors import DumpFormatError
+from affectctl.taxonomies import get_taxonomy
+from affectctl.io._tables import header_fields, line_of, numeric_column, read_csv
+from affectctl.io.pairing import Truth
 
 __all__ = ["AFFECTNET_COLUMNS", "EXCLUDED_CODES", "VA_UNCERTAIN", "is_affectnet", "read_affectnet"]
 

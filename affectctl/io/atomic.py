@@ -125,7 +125,7 @@ def whole_folder(target: "str | Path", *, option: str = "--out"):
     import shutil
     import tempfile
 
-    from ..errors import ConfigError
+    from affectctl.errors import ConfigError
 
     target = Path(target)
     if target.is_symlink():  # replace the folder the link points to, keep the link

@@ -15,9 +15,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from ._text import delimiter_hint, duplicated_columns
-from ..errors import ConfigError, DumpFormatError
-from .schema import (
+from affectctl.io._text import delimiter_hint, duplicated_columns
+from affectctl.errors import ConfigError, DumpFormatError
+from affectctl.io.schema import (
     AU_EXCLUDED,
     EXPR_EXCLUDED,
     PROBA_ROUNDING,
@@ -27,7 +27,7 @@ from .schema import (
     proba_column,
     soft_column,
 )
-from ..taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
+from affectctl.taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
 
 __all__ = ["dump_from_frame", "soft_truth"]
 
@@ -107,7 +107,7 @@ def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_exc
         lookup[c.lower()] = k
     for k, canon in enumerate(tax.canonical):
         lookup.setdefault(canon, k)
-    from ..taxonomies import _SYNONYMS  # synonyms map onto canonical names
+    from affectctl.taxonomies import _SYNONYMS  # synonyms map onto canonical names
 
     for syn, canon in _SYNONYMS.items():
         if canon in tax.canonical:
@@ -230,7 +230,7 @@ def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str, meta: "dict | 
         return tax
     names = label_names(frame)
     if names:
-        from ..taxonomies import identify_taxonomy
+        from affectctl.taxonomies import identify_taxonomy
 
         try:
             tax, why = identify_taxonomy(names, ordered=False)
@@ -274,7 +274,7 @@ def _zero_extra_class_column(frame: pd.DataFrame, tax: Taxonomy, source: str) ->
     """A custom class list that is a built-in taxonomy plus classes whose ``p_`` columns are
     zero in every row is a padded file, not a larger label space: reading it as one would
     change every macro average and drop the official score."""
-    from ..taxonomies import TAXONOMIES
+    from affectctl.taxonomies import TAXONOMIES
 
     have = set(tax.canonical)
     if any(set(known.canonical) == have for known in TAXONOMIES.values()):
@@ -296,7 +296,7 @@ def _zero_extra_class_column(frame: pd.DataFrame, tax: Taxonomy, source: str) ->
 
 def _missing_class_column(tax: Taxonomy, source: str) -> None:
     """A custom class list that is a built-in taxonomy minus classes is a missing column."""
-    from ..taxonomies import TAXONOMIES
+    from affectctl.taxonomies import TAXONOMIES
 
     have = set(tax.canonical)
     for known in TAXONOMIES.values():

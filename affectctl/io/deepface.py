@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DumpFormatError
-from .pairing import Predictions
+from affectctl.errors import DumpFormatError
+from affectctl.io.pairing import Predictions
 
 __all__ = ["DEEPFACE_EMOTIONS", "is_deepface", "read_deepface"]
 

@@ -14,21 +14,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import describe_missing, not_regular
-from ._text import first_undecodable
-from .atomic import atomic_write
-from .csvfast import read_csv as read_csv_fast
-from ..errors import ConfigError, DumpFormatError
-from .schema import (
+from affectctl._validation import describe_missing, not_regular
+from affectctl.io._text import first_undecodable
+from affectctl.io.atomic import atomic_write
+from affectctl.io.csvfast import read_csv as read_csv_fast
+from affectctl.errors import ConfigError, DumpFormatError
+from affectctl.io.schema import (
     EXPR_EXCLUDED,
     VA_EXCLUDED,
     Dump,
     proba_column,
     soft_column,
 )
-from ..taxonomies import Taxonomy, get_taxonomy
+from affectctl.taxonomies import Taxonomy, get_taxonomy
 
-from .columns import dump_from_frame
+from affectctl.io.columns import dump_from_frame
 
 __all__ = ["read_dump", "read_metadata", "read_sidecar", "dump_from_frame", "dump_to_frame", "write_dump",
            "atomic_write"]
@@ -229,7 +229,7 @@ def warn_unknown_columns(columns, path) -> None:
     import difflib
     import warnings
 
-    from ..errors import InputWarning
+    from affectctl.errors import InputWarning
 
     unknown = [str(c) for c in columns if not _KNOWN_COLUMN.match(str(c).strip())
                or (str(c).strip().lower() in ("sample_id", "group", "y_true", "y_pred")

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, DumpFormatError
-from ..taxonomies import Taxonomy, get_taxonomy
-from ._tables import header_fields
-from .pairing import Truth
-from .schema import VA_EXCLUDED
+from affectctl.errors import ConfigError, DumpFormatError
+from affectctl.taxonomies import Taxonomy, get_taxonomy
+from affectctl.io._tables import header_fields
+from affectctl.io.pairing import Truth
+from affectctl.io.schema import VA_EXCLUDED
 
 __all__ = ["is_truth_table", "read_truth_table", "table_fields", "file_taxonomy"]
 
@@ -76,8 +76,8 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
         other than 0, 1 or -1, prediction columns (this is a truth file), or no
         truth column at all.
     """
-    from .columns import _au_annotation, _check_unique, _labels, _numeric, soft_truth
-    from .dumps import _read_table
+    from affectctl.io.columns import _au_annotation, _check_unique, _labels, _numeric, soft_truth
+    from affectctl.io.dumps import _read_table
 
     path = Path(path)
     frame, meta = _read_table(path)
@@ -101,8 +101,8 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
     tax = get_taxonomy(taxonomy) if taxonomy is not None else file_taxonomy(meta, path)
     y = None
     if "y_true" in frame.columns and tax is None:
-        from .columns import label_names
-        from ..taxonomies import identify_taxonomy
+        from affectctl.io.columns import label_names
+        from affectctl.taxonomies import identify_taxonomy
 
         names = label_names(frame, ("y_true",))
         if names:

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DumpFormatError
-from ._tables import header_fields, numeric_column, read_csv, softmax_if_logits
-from .pairing import Predictions
+from affectctl.errors import DumpFormatError
+from affectctl.io._tables import header_fields, numeric_column, read_csv, softmax_if_logits
+from affectctl.io.pairing import Predictions
 
 __all__ = ["EMOTIEFFLIB_8", "EMOTIEFFLIB_7", "is_emotiefflib", "read_emotiefflib", "find_id_column"]
 

@@ -65,10 +65,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DumpFormatError
-from ..taxonomies import get_taxonomy
-from ._tables import header_fields, line_of, numeric_column, read_csv
-from .pairing import Truth
+from affectctl.errors import DumpFormatError
+from affectctl.taxonomies import get_taxonomy
+from affectctl.io._tables import header_fields, line_of, numeric_column, read_csv
+from affectctl.io.pairing import Truth
 
 __all__ = ["FER2013_COLUMNS", "FERPLUS_COLUMNS", "is_fer2013", "is_ferplus", "is_ferplus_label_file",
            "read_fer2013", "read_ferplus", "ferplus_majority"]

@@ -13,10 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ConfigError, DumpFormatError
-from . import abaw, affectnet, deepface, dumptruth, emotiefflib, fer, generic, libreface, openface, pyfeat, rafdb
-from .pairing import pair
-from .schema import Dump
+from affectctl.errors import ConfigError, DumpFormatError
+import affectctl.io.abaw as abaw
+import affectctl.io.affectnet as affectnet
+import affectctl.io.deepface as deepface
+import affectctl.io.dumptruth as dumptruth
+import affectctl.io.emotiefflib as emotiefflib
+import affectctl.io.fer as fer
+import affectctl.io.generic as generic
+import affectctl.io.libreface as libreface
+import affectctl.io.openface as openface
+import affectctl.io.pyfeat as pyfeat
+import affectctl.io.rafdb as rafdb
+from affectctl.io.pairing import pair
+from affectctl.io.schema import Dump
 
 __all__ = ["split_format_names", "Format", "FORMATS", "TRUTH_FORMATS", "PREDICTION_FORMATS", "get_format", "detect_truth",
            "detect_predictions", "read_truth", "read_tool", "read_paired"]
@@ -176,8 +186,8 @@ def read_truth(path, *, truth_format=None, taxonomy=None, predictions=None):
 def prediction_taxonomy(path) -> "object | None":
     """The taxonomy a prediction-only dump declares: its metadata, else its ``p_<Class>``
     columns (None for other files, or when they name none)."""
-    from .dumps import read_metadata
-    from .dumptruth import file_taxonomy, table_fields
+    from affectctl.io.dumps import read_metadata
+    from affectctl.io.dumptruth import file_taxonomy, table_fields
 
     path = Path(path)
     if not path.is_file() or not generic.is_prediction_dump(path):
@@ -188,7 +198,7 @@ def prediction_taxonomy(path) -> "object | None":
     pcols = [c[2:] for c in table_fields(path) if c.startswith("p_")]
     if not pcols:
         return None
-    from ..taxonomies import infer_taxonomy
+    from affectctl.taxonomies import infer_taxonomy
 
     try:
         return infer_taxonomy(pcols)
@@ -210,7 +220,7 @@ def read_tool(path, *, fmt=None, mapping=None, id_column=None, taxonomy=None):
 
 def _is_full_dump(path: Path) -> bool:
     """Whether ``path`` is a dump with its own labels (``sample_id`` and ``y_true`` columns)."""
-    from .dumptruth import table_fields
+    from affectctl.io.dumptruth import table_fields
 
     h = table_fields(path) if path.is_file() else []
     return "sample_id" in h and "y_true" in h
@@ -257,7 +267,7 @@ def read_paired(path, truth, *, fmt=None, truth_format=None, mapping=None, id_co
     strict : bool
         Truth rows without a prediction are an error.
     """
-    from .pairing import Truth
+    from affectctl.io.pairing import Truth
 
     refuse_full_dump(path, fmt=fmt, mapping=mapping)
     t = truth if isinstance(truth, Truth) else read_truth(

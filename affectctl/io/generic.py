@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, DumpFormatError, InputWarning
-from ..taxonomies import canonical_name, get_taxonomy
-from ._tables import line_of, numeric_column, read_csv, softmax_if_logits
-from .emotiefflib import find_id_column
-from .pairing import Predictions
+from affectctl.errors import ConfigError, DumpFormatError, InputWarning
+from affectctl.taxonomies import canonical_name, get_taxonomy
+from affectctl.io._tables import line_of, numeric_column, read_csv, softmax_if_logits
+from affectctl.io.emotiefflib import find_id_column
+from affectctl.io.pairing import Predictions
 
 __all__ = ["parse_map", "read_mapped", "is_prediction_dump", "read_dump_predictions"]
 
@@ -125,7 +125,7 @@ def read_mapped(path: "str | Path", *, mapping, id_column=None, **_ignored) -> P
 def is_prediction_dump(path: Path) -> bool:
     """True for a CSV or Parquet with ``sample_id``, no ``y_true``, and prediction columns
     (``y_pred``, ``p_<Class>``, ``v_pred``/``a_pred`` or ``au<N>_pred``)."""
-    from .dumptruth import table_fields
+    from affectctl.io.dumptruth import table_fields
 
     h = table_fields(path)
     return ("sample_id" in h and "y_true" not in h
@@ -145,10 +145,10 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
     ``y_pred`` are indices of the file's own taxonomy (its metadata, else its
     ``p_<Class>`` columns), else of ``taxonomy`` (the truth's).
     """
-    from .columns import _au_prediction, _check_unique, _numeric, _probabilities, _row_major
-    from .dumps import _read_table
-    from .dumptruth import file_taxonomy
-    from .schema import PROBA_ROUNDING, PROBA_SUM_TOLERANCE
+    from affectctl.io.columns import _au_prediction, _check_unique, _numeric, _probabilities, _row_major
+    from affectctl.io.dumps import _read_table
+    from affectctl.io.dumptruth import file_taxonomy
+    from affectctl.io.schema import PROBA_ROUNDING, PROBA_SUM_TOLERANCE
 
     path = Path(path)
     src = str(path)
@@ -173,7 +173,7 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
     pcols = [c for c in frame.columns if c.startswith("p_")]
     own = file_taxonomy(meta, path)
     if own is None and pcols:
-        from ..taxonomies import infer_taxonomy
+        from affectctl.taxonomies import infer_taxonomy
 
         try:
             own = infer_taxonomy((c[2:] for c in pcols), ambiguous="custom")

@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..errors import DumpFormatError
+from affectctl.errors import DumpFormatError
 
 __all__ = ["normalize_id", "id_key", "join_ids", "ID_LEVELS"]
 

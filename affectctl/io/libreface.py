@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DumpFormatError
-from ._tables import header_fields, line_of, numeric_column, read_csv
-from .pairing import Predictions
+from affectctl.errors import DumpFormatError
+from affectctl.io._tables import header_fields, line_of, numeric_column, read_csv
+from affectctl.io.pairing import Predictions
 
 __all__ = ["LIBREFACE_CLASSES", "is_libreface", "read_libreface"]
 

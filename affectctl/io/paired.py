@@ -14,16 +14,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from affectctl.errors import ConfigError
 
 if TYPE_CHECKING:
-    from .pairing import Truth
-    from .schema import Dump
+    from affectctl.io.pairing import Truth
+    from affectctl.io.schema import Dump
 
 __all__ = ["paired_reader", "read_predictions"]
 
 def _formats(format: "str | Sequence[str] | None") -> "tuple[str | None, str | None]":
-    from .formats import split_format_names
+    from affectctl.io.formats import split_format_names
 
     names = [format] if isinstance(format, str) else list(format or ())
     pred, truth = split_format_names(names)
@@ -74,7 +74,7 @@ def read_predictions(path: "str | Path", *, truth: "str | Path | Truth | None" =
         dump = affectctl.read_predictions("examples/runs/base/seed-0.csv")
         dump = affectctl.read_predictions("model.csv", truth="affectnet_val.csv")
     """
-    from .readers import read_predictions as _read
+    from affectctl.io.readers import read_predictions as _read
 
     pred_format, truth_format = _formats(format)
     return _read(path, annotations=truth, taxonomy=taxonomy, format=pred_format,
@@ -92,12 +92,12 @@ def paired_reader(truth: "str | Path", *, format: "str | Sequence[str] | None" =
     ABAW prediction folder (with an annotation folder as ``truth``) or an ABAW multi-task
     file is paired by the ABAW rules instead. Parameters as :func:`read_predictions`.
     """
-    from .abaw import is_abaw_mtl
-    from .formats import detect_predictions, refuse_full_dump
-    from .formats import read_truth as _read_truth
+    from affectctl.io.abaw import is_abaw_mtl
+    from affectctl.io.formats import detect_predictions, refuse_full_dump
+    from affectctl.io.formats import read_truth as _read_truth
 
     read_truth: Any = _read_truth
-    from .readers import read_predictions as _read
+    from affectctl.io.readers import read_predictions as _read
 
     if truth is None:
         raise ConfigError("`truth` must be a truth file or folder; got None.")

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import DumpFormatError
-from ..taxonomies import Taxonomy, canonical_name
-from .ids import join_ids
-from .schema import Dump
+from affectctl.errors import DumpFormatError
+from affectctl.taxonomies import Taxonomy, canonical_name
+from affectctl.io.ids import join_ids
+from affectctl.io.schema import Dump
 
 __all__ = ["Truth", "Predictions", "pair"]
 

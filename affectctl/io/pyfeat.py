@@ -52,9 +52,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import DumpFormatError
-from ._tables import header_fields, numeric_column, read_csv, softmax_if_logits
-from .pairing import Predictions
+from affectctl.errors import DumpFormatError
+from affectctl.io._tables import header_fields, numeric_column, read_csv, softmax_if_logits
+from affectctl.io.pairing import Predictions
 
 __all__ = ["PYFEAT_EMOTIONS", "PYFEAT_V2_EMOTIONS", "PYFEAT_V2_VA", "pyfeat_layout", "is_pyfeat",
            "read_pyfeat", "ignored_pyfeat_columns"]

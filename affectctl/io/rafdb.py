@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DumpFormatError
-from ..taxonomies import get_taxonomy
-from .pairing import Truth
+from affectctl.errors import DumpFormatError
+from affectctl.taxonomies import get_taxonomy
+from affectctl.io.pairing import Truth
 
 __all__ = ["is_rafdb", "read_rafdb"]
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._validation import not_regular
-from ..errors import DumpFormatError
-from .abaw import is_abaw_mtl, read_abaw_folders, read_abaw_mtl
-from .dumps import read_dump
-from .schema import Dump
+from affectctl._validation import not_regular
+from affectctl.errors import DumpFormatError
+from affectctl.io.abaw import is_abaw_mtl, read_abaw_folders, read_abaw_mtl
+from affectctl.io.dumps import read_dump
+from affectctl.io.schema import Dump
 
 if TYPE_CHECKING:
-    from .pairing import Truth
+    from affectctl.io.pairing import Truth
 
 __all__ = ["read_predictions"]
 
@@ -65,8 +65,8 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | Truth | N
             raise DumpFormatError("is an ABAW multi-task file; give the annotation file with --truth.",
                                   file=path)
         return read_dump(path, taxonomy=taxonomy)
-    from .formats import detect_predictions, read_paired
-    from .pairing import Truth
+    from affectctl.io.formats import detect_predictions, read_paired
+    from affectctl.io.pairing import Truth
 
     # an already read Truth (compare reads the truth file once) is never an ABAW folder pairing
     named = format or mapping or isinstance(annotations, Truth)
@@ -85,7 +85,7 @@ def _paired_formats(path: Path, fmt, truth_format, mapping) -> str:
     """What makes this file one that needs ``--truth`` ('' when nothing does)."""
     if fmt or truth_format or mapping:
         return "a prediction file read through --format/--map"
-    from .formats import detect_predictions
+    from affectctl.io.formats import detect_predictions
 
     tool = detect_predictions(path) if path.exists() else None
     if tool is not None:

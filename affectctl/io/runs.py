@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import check_inside, check_name, contained, describe_missing, fmt_set
-from .dumps import read_dump
-from ..errors import ConfigError, DumpFormatError, InputWarning, PairingError
-from .schema import Dump
-from ..taxonomies import Taxonomy
+from affectctl._validation import check_inside, check_name, contained, describe_missing, fmt_set
+from affectctl.io.dumps import read_dump
+from affectctl.errors import ConfigError, DumpFormatError, InputWarning, PairingError
+from affectctl.io.schema import Dump
+from affectctl.taxonomies import Taxonomy
 
 __all__ = ["RunSet", "load_runs", "check_paired", "checked_conditions", "find_dump_files", "runs_from_files",
            "file_conditions", "cached_without_embeddings"]
@@ -274,7 +274,7 @@ def _is(test) -> bool:
 
 def _check_kind(path: Path, *, folders: bool, what: str) -> None:
     """Refuse a path that is neither a regular file nor (with ``folders``) a folder."""
-    from .._validation import check_regular_file
+    from affectctl._validation import check_regular_file
 
     if folders and path.is_dir():
         return
@@ -328,7 +328,7 @@ def runs_from_files(specs, *, truth: "str | Path | None" = None, taxonomy=None, 
     Every format :func:`affectctl.io.readers.read_predictions` knows is accepted. The
     single run of each condition gets seed 0.
     """
-    from .readers import read_predictions
+    from affectctl.io.readers import read_predictions
 
     if read is None:
         def read(path):

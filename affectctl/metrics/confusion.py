@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ..errors import ConfigError, DegenerateDataWarning
+from affectctl.errors import ConfigError, DegenerateDataWarning
 
 __all__ = [
     "confusion_matrix",

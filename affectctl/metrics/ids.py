@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from affectctl.errors import ConfigError
 
 __all__ = ["MetricInfo", "metric_info", "metric_direction", "sample_statistic", "untested_reason",
            "is_sample_metric", "resolve_metric_alias", "SAMPLE_METRICS", "OFFICIAL_SCORE",

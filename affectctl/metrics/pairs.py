@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ConfigError
-from .confusion import f1_per_class, pair_confusion_rate
+from affectctl.errors import ConfigError
+from affectctl.metrics.confusion import f1_per_class, pair_confusion_rate
 
 __all__ = ["pair_indices", "pair_confusion_rates", "chance_confusion_rates", "resolved_macro_f1"]
 

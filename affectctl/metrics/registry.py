@@ -61,7 +61,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..circumplex import (
+from affectctl.circumplex import (
     AUTO_MIN_SAMPLES,
     Geometry,
     GeometryChoice,
@@ -69,14 +69,14 @@ from ..circumplex import (
     cost_matrix,
     quadrant,
 )
-from ..errors import DegenerateDataWarning
-from ..io.schema import ABAW2020_AUS, ABAW_AUS, Dump
-from . import confusion as cm_metrics
-from .action_units import au_accuracy_per_unit, au_f1_per_unit
-from .probability import (confidence, expected_calibration_error, expected_calibration_error_soft,
+from affectctl.errors import DegenerateDataWarning
+from affectctl.io.schema import ABAW2020_AUS, ABAW_AUS, Dump
+import affectctl.metrics.confusion as cm_metrics
+from affectctl.metrics.action_units import au_accuracy_per_unit, au_f1_per_unit
+from affectctl.metrics.probability import (confidence, expected_calibration_error, expected_calibration_error_soft,
                           expected_cost_per_sample, expected_cost_soft_per_sample)
-from .ids import OFFICIAL_SCORE, metric_direction, resolve_metric_alias
-from .regression import ccc, ccc_from_sums, pcc, rmse, sagr
+from affectctl.metrics.ids import OFFICIAL_SCORE, metric_direction, resolve_metric_alias
+from affectctl.metrics.regression import ccc, ccc_from_sums, pcc, rmse, sagr
 
 __all__ = ["compute_metrics", "metric_table", "resolve_metric_alias", "resolve_geometry", "geometry_choice", "metric_direction",
            "OFFICIAL_SCORE", "official_score_id", "GeometryContext", "geometry_context"]
@@ -101,7 +101,7 @@ def geometry_choice(spec, dump: Dump, *, min_samples: int = AUTO_MIN_SAMPLES) ->
     (an error without VA annotations); anything else → :func:`~affectctl.circumplex.get_geometry`.
     """
     if isinstance(spec, str) and spec == "data" and dump.va_true is None:
-        from ..errors import ConfigError
+        from affectctl.errors import ConfigError
 
         raise ConfigError(f"--geometry data needs VA annotations (v_true, a_true) in {dump.source}.")
     return choose_geometry(spec, dump.y_true, dump.va_true, dump.taxonomy, min_samples=min_samples)

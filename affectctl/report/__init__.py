@@ -20,18 +20,18 @@
 
 from __future__ import annotations
 
-from .console import render_console
-from .formatting import format_table
-from .latex import to_latex, to_latex_compact, to_latex_full
-from .markdown import to_csv, to_markdown
-from .tables import (
+from affectctl.report.console import render_console
+from affectctl.report.formatting import format_table
+from affectctl.report.latex import to_latex, to_latex_compact, to_latex_full
+from affectctl.report.markdown import to_csv, to_markdown
+from affectctl.report.tables import (
     compact_table,
     comparison_table,
     degeneracy_table,
     full_table,
     main_table,
 )
-from .writer import (
+from affectctl.report.writer import (
     write_diagnosis,
     write_paper_tables,
     write_plan_tables,
@@ -63,7 +63,7 @@ __all__ = [
 
 def __getattr__(name):
     if name == "save_figures":
-        from .figures import save_figures
+        from affectctl.report.figures import save_figures
 
         return save_figures
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

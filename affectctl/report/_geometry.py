@@ -6,7 +6,7 @@ travels in ``ComparisonResult.geometry_sensitivity``; this module only reads it.
 
 from __future__ import annotations
 
-from ..geometry_sensitivity import MARK
+from affectctl.geometry_sensitivity import MARK
 
 __all__ = ["MARK", "geometry_marks", "table_footnote"]
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from rich.text import Text
 
-from .formatting import (
+from affectctl.report.formatting import (
     _FLOOR_MARK,
     _MARKS,
     _MINUS,
@@ -36,7 +36,7 @@ from .formatting import (
     format_p,
     metric_label,
 )
-from .terminal import shown_name, terminal_width, wrap
+from affectctl.report.terminal import shown_name, terminal_width, wrap
 
 __all__ = ["render_console", "console_rows"]
 
@@ -50,7 +50,7 @@ def _cell_width(text: str) -> int:
 def _verdicts(result) -> pd.DataFrame:
     """``result.verdicts`` (contract 1): empty for a result built without them (report
     computes nothing; such a result shows its values and plain differences)."""
-    from ..compare.verdicts import VERDICT_COLUMNS
+    from affectctl.compare.verdicts import VERDICT_COLUMNS
 
     table = getattr(result, "verdicts", None)
     return pd.DataFrame(columns=list(VERDICT_COLUMNS)) if table is None else table
@@ -103,8 +103,8 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
         cannot reach alpha, ``◊`` depends on the geometry), ``verdict`` and ``test``,
         ``unit``, ``ci_method`` from the verdicts.
     """
-    from ._geometry import MARK, geometry_marks
-    from .tables import _summary_lookup
+    from affectctl.report._geometry import MARK, geometry_marks
+    from affectctl.report.tables import _summary_lookup
 
     verdicts = _verdicts(result)
     if len(verdicts) and "alpha" in verdicts and verdicts["alpha"].notna().any():
@@ -193,7 +193,7 @@ def _lines(table, columns, heads, widths, *, indent: int, gap: int) -> list:
 def _floor_note(result, verdicts, alpha: float) -> list:
     """The seed-level tests' floor, right for the seeds that differ (a zero difference has
     no sign: with 5 seeds the exact two-sided floor is 2/2**5 = 0.0625, 0.125 with one tie)."""
-    from .notes import _signed_count
+    from affectctl.report.notes import _signed_count
 
     comps = result.comparisons
     seed_rows = comps[comps["test"].isin(("wilcoxon", "signflip"))]
@@ -221,8 +221,8 @@ def _floor_note(result, verdicts, alpha: float) -> list:
 
 
 def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) -> list:
-    from ._geometry import table_footnote
-    from .notes import _OFFICIAL_TEXT, _seeds_text
+    from affectctl.report._geometry import table_footnote
+    from affectctl.report.notes import _OFFICIAL_TEXT, _seeds_text
 
     settings = dict(getattr(result, "settings", {}) or {})
     seeds = tuple(getattr(result, "seeds", ()))
@@ -289,7 +289,7 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
                          f"results.json), else better or worse when p_adj ≤ alpha, else not shown "
                          f"{word}{rest}.")
     if len(seeds) == 1:
-        from .notes import _classifier_notes
+        from affectctl.report.notes import _classifier_notes
 
         notes += _classifier_notes(result.comparisons, grouped=settings.get("unit") == "group")
     floor = _floor_note(result, verdicts, alpha)

@@ -18,9 +18,9 @@ from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from ..io.atomic import write_text_atomically
-from .escape import for_html
-from .warnings import aggregate_warnings
+from affectctl.io.atomic import write_text_atomically
+from affectctl.report.escape import for_html
+from affectctl.report.warnings import aggregate_warnings
 
 __all__ = ["write_html", "write_diagnose_html", "write_plan_html", "render_page"]
 
@@ -309,7 +309,7 @@ _FIGURE_ORDER = ("delta_intervals_", "paired_seeds_", "f1_difference_", "per_gro
 
 def _caption_for(stem: str) -> str:
     if stem.startswith("paired_seeds_"):
-        from .formatting import METRIC_LABELS
+        from affectctl.report.formatting import METRIC_LABELS
 
         metric = stem[len("paired_seeds_"):]
         return (f"Per-seed values of {METRIC_LABELS.get(metric, metric)}, each condition "
@@ -326,7 +326,7 @@ def _caption_for(stem: str) -> str:
 def ordered_figures(pngs, metrics: Sequence[str] = ()) -> list:
     """PNG paths in reading order (:data:`_FIGURE_ORDER`; per-metric figures in ``metrics``
     order); figures of no known kind last, by name."""
-    from .figures.save import safe_name
+    from affectctl.report.figures.save import safe_name
 
     rank_metric = {safe_name(m): i for i, m in enumerate(metrics)}
 
@@ -345,7 +345,7 @@ def primary_html_table(result, *, tests: Sequence[str], alpha: float) -> tuple:
     """The primary columns: Condition, value, Δ [CI], the primary test's adjusted p with its
     mark, and the verdict when the result has verdicts; one group per metric, contrasts
     (``a − b``) included. Returns (shown DataFrame of str, primary test, notes)."""
-    from .formatting import (
+    from affectctl.report.formatting import (
         TEST_SHORT_LABELS,
         _finite,
         _fmt_mean_sd,
@@ -353,7 +353,7 @@ def primary_html_table(result, *, tests: Sequence[str], alpha: float) -> tuple:
         format_p,
         metric_label,
     )
-    from .tables import _own_interval, compact_table, main_table, verdict_lookup
+    from affectctl.report.tables import _own_interval, compact_table, main_table, verdict_lookup
 
     compact = compact_table(result, tests=tuple(dict.fromkeys((*tests, "ar", "bootstrap"))),
                             alpha=alpha)
@@ -437,8 +437,8 @@ def write_html(result, out_dir, *, name: str, tests: Sequence[str] = ("wilcoxon"
     dict
         ``{"index.html": Path}``.
     """
-    from .formatting import format_table
-    from .tables import full_table, main_table
+    from affectctl.report.formatting import format_table
+    from affectctl.report.tables import full_table, main_table
 
     out_dir = Path(out_dir)
     files = dict(files or {})
@@ -473,8 +473,8 @@ def write_html(result, out_dir, *, name: str, tests: Sequence[str] = ("wilcoxon"
 
 def write_diagnose_html(result, out_dir, *, name: str, files: Iterable = ()) -> dict:
     """Write ``index.html`` of a ``diagnose`` report (pairs table, figures, notes, files)."""
-    from .formatting import format_table
-    from .tables import degeneracy_table
+    from affectctl.report.formatting import format_table
+    from affectctl.report.tables import degeneracy_table
 
     out_dir = Path(out_dir)
     files = [Path(p) for p in files]
@@ -497,7 +497,7 @@ def write_plan_html(plan, out_dir, tables: Mapping, files: Iterable = ()) -> dic
 
     ``tables`` is ``{table name: (full-precision DataFrame, caption)}``.
     """
-    from .formatting import format_table
+    from affectctl.report.formatting import format_table
 
     out_dir = Path(out_dir)
     files = [Path(p) for p in files]

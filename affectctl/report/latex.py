@@ -45,9 +45,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
-from .escape import for_latex
-from .formatting import (
+from affectctl.errors import ConfigError
+from affectctl.report.escape import for_latex
+from affectctl.report.formatting import (
     _MINUS,
     _TEXT_COLUMNS,
     TEST_LABELS,
@@ -169,7 +169,7 @@ def _paper_note(text: str) -> str:
     """A footnote line in a paper's words: metric ids by their names, no file names."""
     import re
 
-    from .formatting import METRIC_LABELS
+    from affectctl.report.formatting import METRIC_LABELS
 
     text = re.sub(r"see geometry_sensitivity\.csv", "see the report's geometry-sensitivity table",
                   text)

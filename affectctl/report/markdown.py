@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .escape import for_csv_cell, for_markdown_cell
-from .formatting import _TEXT_COLUMNS, format_table
+from affectctl.report.escape import for_csv_cell, for_markdown_cell
+from affectctl.report.formatting import _TEXT_COLUMNS, format_table
 
 __all__ = ["to_csv", "to_markdown"]
 

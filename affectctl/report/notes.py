@@ -10,8 +10,8 @@ import math
 
 import pandas as pd
 
-from .._validation import SEED_TESTS
-from .formatting import (
+from affectctl._validation import SEED_TESTS
+from affectctl.report.formatting import (
     _FLOOR_MARK, _MARKS, _MINUS, TEST_LABELS, TEST_NAMES_IN_TEXT, _finite, format_p,
 )
 
@@ -117,7 +117,7 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         mc.append(f"geometry {settings['geometry']}")
     if mc:
         notes.append(", ".join(mc) + ".")
-    from ._geometry import table_footnote
+    from affectctl.report._geometry import table_footnote
 
     geo_note = table_footnote(result)
     if geo_note:
@@ -200,7 +200,7 @@ def _compact_notes(result, table, primary, alpha) -> list:
         notes.append("No test: Δ is the plain difference of the values.")
     official = settings.get("official_score")
     if official and "official_score" in set(table["metric"]):
-        from .formatting import metric_label
+        from affectctl.report.formatting import metric_label
 
         notes.append(f"Official score = {metric_label(official, arrow=False)}.")
     return notes

@@ -77,7 +77,7 @@ def shown_name(name) -> str:
     non-printable characters are written as escapes.
     """
     try:
-        from .escape import for_terminal
+        from affectctl.report.escape import for_terminal
     except ImportError:
         return _plain(name)
     return for_terminal(str(name))

@@ -227,7 +227,7 @@ def aggregate_warnings(warnings: Iterable) -> list:
 
 #: What the tool readers count, in the words the console uses (as io.schema's).
 def _read_counts():
-    from ..io.schema import _READ_COUNTS
+    from affectctl.io.schema import _READ_COUNTS
 
     return _READ_COUNTS
 

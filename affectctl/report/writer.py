@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import ConfigError
-from ..io.atomic import whole_folder, write_text_atomically
-from .latex import to_latex
-from .markdown import to_csv, to_markdown
-from .formatting import TEST_NAMES_IN_TEXT
-from .tables import (
+from affectctl.errors import ConfigError
+from affectctl.io.atomic import whole_folder, write_text_atomically
+from affectctl.report.latex import to_latex
+from affectctl.report.markdown import to_csv, to_markdown
+from affectctl.report.formatting import TEST_NAMES_IN_TEXT
+from affectctl.report.tables import (
     comparison_table,
     compact_table,
     degeneracy_table,
@@ -28,7 +28,7 @@ def _write_provenance(out_dir: Path, document: str) -> Path:
     this run (:func:`affectctl._provenance.run_record`), kept out of the deterministic document."""
     import json
 
-    from .._provenance import run_record
+    from affectctl._provenance import run_record
 
     return write_text_atomically(out_dir / "provenance.json",
                                  json.dumps(run_record(document), indent=2) + "\n")
@@ -38,8 +38,8 @@ def _warn_unsettable(names, files: str) -> None:
     """One warning when names hold characters pdflatex cannot set (written as ``U+XXXX``)."""
     import warnings
 
-    from ..errors import InputWarning
-    from .escape import latex_unsettable
+    from affectctl.errors import InputWarning
+    from affectctl.report.escape import latex_unsettable
 
     bad = {n: latex_unsettable(n) for n in dict.fromkeys(map(str, names))}
     bad = {n: chars for n, chars in bad.items() if chars}
@@ -112,7 +112,7 @@ def write_geometry_sensitivity(sens, out_dir, *, figures: bool = True,
     path = write_text_atomically(out_dir / "geometry_sensitivity.csv", to_csv(sens.records))
     written = {path.name: path}
     if figures:
-        from .figures.geometry import write_geometry_figure
+        from affectctl.report.figures.geometry import write_geometry_figure
 
         written.update(write_geometry_figure(sens, out_dir, formats=tuple(formats)))
     return written
@@ -204,14 +204,14 @@ def _write_report(result, out_dir: Path, *, name, formats, figures, tests, alpha
     written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),
                                               out_dir, figures=figures, formats=formats))
     if figures:
-        from .figures import save_figures
-        from .figures.single import save_single_run_figures
+        from affectctl.report.figures import save_figures
+        from affectctl.report.figures.single import save_single_run_figures
 
         written.update(save_figures(result, out_dir, formats=formats, progress=progress))
         # one run per condition: per-class F1 differences with CIs instead of paired seeds
         written.update(save_single_run_figures(result, out_dir, formats=formats))
     if html:
-        from .html import write_html
+        from affectctl.report.html import write_html
 
         written.update(write_html(result, out_dir, name=name, tests=tests, alpha=alpha,
                                   files=written))
@@ -234,7 +234,7 @@ def write_paper_tables(result, out_dir, *, name: str,
     dict
         ``{file name: Path}``.
     """
-    from .latex import to_latex_compact, to_latex_full
+    from affectctl.report.latex import to_latex_compact, to_latex_full
 
     out_dir = Path(out_dir)
     others = ", ".join(c for c in result.conditions if c != result.baseline)
@@ -315,7 +315,7 @@ def _write_plan_tables(result, plan, out_dir: Path, *, diagnosis, figures, forma
             table = comparison_table(result, spec.metrics, pairs=spec.pairs, tests=tests)
             aliases = table.attrs.get("aliases", {})
             if aliases:
-                from .formatting import metric_label
+                from affectctl.report.formatting import metric_label
 
                 same = "; ".join(f"{metric_label(k, arrow=False)} = "
                                  f"{metric_label(d, arrow=False)}" for d, k in aliases.items())
@@ -337,11 +337,11 @@ def _write_plan_tables(result, plan, out_dir: Path, *, diagnosis, figures, forma
     if sens:
         written["geometry_sensitivity"] = sens
     if figures:
-        from .figures import save_figures
+        from affectctl.report.figures import save_figures
 
         written["figures"] = save_figures(result, out_dir, formats=formats)
     if html:
-        from .html import write_plan_html
+        from affectctl.report.html import write_plan_html
 
         files = [p for group in written.values() for p in group.values()]
         written["html"] = write_plan_html(plan, out_dir, html_tables, files)
@@ -388,10 +388,10 @@ def _write_diagnosis(result, out_dir: Path, *, name, projection, figures) -> lis
     paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
                                              figures=figures).values())
     if figures:
-        from .figures.diagnose import write_diagnose_figures
+        from affectctl.report.figures.diagnose import write_diagnose_figures
 
         paths += write_diagnose_figures(result, out_dir, projection=projection)
-    from .html import write_diagnose_html
+    from affectctl.report.html import write_diagnose_html
 
     paths += list(write_diagnose_html(result, out_dir, name=name, files=paths).values())
     return paths

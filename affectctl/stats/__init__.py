@@ -11,9 +11,9 @@
 Every test returns a :class:`PairedTestResult`.
 """
 
-from .classifier import bowker_test, mcnemar_test, stuart_maxwell_test
-from .correction import adjust_pvalues, westfall_young_maxt
-from .effects import (
+from affectctl.stats.classifier import bowker_test, mcnemar_test, stuart_maxwell_test
+from affectctl.stats.correction import adjust_pvalues, westfall_young_maxt
+from affectctl.stats.effects import (
     PairedEffectSizes,
     cles_paired,
     cohen_dz,
@@ -21,8 +21,8 @@ from .effects import (
     paired_effect_sizes,
     rank_biserial,
 )
-from .power import PowerReport, min_seeds_for_alpha, power_analysis, seeds_for_power, ttest_power
-from .samples import (
+from affectctl.stats.power import PowerReport, min_seeds_for_alpha, power_analysis, seeds_for_power, ttest_power
+from affectctl.stats.samples import (
     SAMPLE_METRICS,
     MetricContext,
     PairedPredictions,
@@ -32,7 +32,7 @@ from .samples import (
     metric_value,
     paired_bootstrap,
 )
-from .seeds import (
+from affectctl.stats.seeds import (
     JointNull,
     PairedTestResult,
     joint_signflip_null,

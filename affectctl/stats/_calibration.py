@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..errors import DegenerateDataWarning
-from .samples import PairedPredictions, approximate_randomization, paired_bootstrap
-from .seeds import paired_ttest, signflip_test, wilcoxon_test
+from affectctl.errors import DegenerateDataWarning
+from affectctl.stats.samples import PairedPredictions, approximate_randomization, paired_bootstrap
+from affectctl.stats.seeds import paired_ttest, signflip_test, wilcoxon_test
 
 __all__ = ["Calibration", "seed_type1", "sample_type1"]
 

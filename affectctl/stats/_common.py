@@ -17,9 +17,9 @@ import warnings
 
 import numpy as np
 
-from .._json import plain
-from .._validation import ALTERNATIVES, check_choice  # noqa: F401 (re-exported)
-from ..errors import ConfigError, DegenerateDataWarning, PairingError
+from affectctl._json import plain
+from affectctl._validation import ALTERNATIVES, check_choice  # noqa: F401 (re-exported)
+from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 
 
 #: Relative tolerance under which two statistics count as tied (as SciPy's

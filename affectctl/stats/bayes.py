@@ -40,9 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..errors import ConfigError
-from ._common import as_paired_1d, check_n_resamples, normalize_rng, pick_batch, to_plain
-from .equivalence import check_margin
+from affectctl.errors import ConfigError
+from affectctl.stats._common import as_paired_1d, check_n_resamples, normalize_rng, pick_batch, to_plain
+from affectctl.stats.equivalence import check_margin
 
 __all__ = ["BayesResult", "bayes_signed_rank", "bayes_correlated_t"]
 

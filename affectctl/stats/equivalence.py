@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..errors import ConfigError
-from ._common import (
+from affectctl.errors import ConfigError
+from affectctl.stats._common import (
     as_paired_1d, check_alternative, check_n_resamples, check_unit_interval, to_plain,
 )
 
@@ -178,8 +178,8 @@ def tost_signflip(a, b, margin, *, alpha: float = 0.05, alternative: str = "two-
     0.05 with 5 seeds. Interval: the sign-flip test inverted at 1 − 2α
     (:func:`affectctl.stats.seed_intervals.signflip_interval`).
     """
-    from .seed_intervals import signflip_interval
-    from .seeds import signflip_test
+    from affectctl.stats.seed_intervals import signflip_interval
+    from affectctl.stats.seeds import signflip_test
 
     xa, xb = as_paired_1d(a, b)
     margin, alpha, alternative = _iv(margin, alpha, alternative)

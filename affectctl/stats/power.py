@@ -26,9 +26,9 @@ import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .._validation import SEED_TESTS
-from ..errors import ConfigError
-from ._common import (
+from affectctl._validation import SEED_TESTS
+from affectctl.errors import ConfigError
+from affectctl.stats._common import (
     check_alpha,
     check_alternative,
     check_choice,
@@ -36,7 +36,7 @@ from ._common import (
     check_unit_interval,
     to_plain,
 )
-from .seeds import MAX_EXACT_SIGNFLIP, min_attainable_pvalue
+from affectctl.stats.seeds import MAX_EXACT_SIGNFLIP, min_attainable_pvalue
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -274,12 +274,12 @@ class PowerReport:
         return title, self.to_frame().set_index("test"), ""
 
     def __repr__(self) -> str:
-        from .._display import text_view
+        from affectctl._display import text_view
 
         return text_view(*self._headline())
 
     def _repr_html_(self) -> str:
-        from .._display import html_view
+        from affectctl._display import html_view
 
         return html_view(*self._headline())
 

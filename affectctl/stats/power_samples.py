@@ -47,8 +47,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ..errors import ConfigError
-from ._common import check_unit_interval, to_plain
+from affectctl.errors import ConfigError
+from affectctl.stats._common import check_unit_interval, to_plain
 
 __all__ = ["SamplePowerReport", "samples_power_analysis", "mcnemar_exact_power", "grouped_power",
            "disagreement_from_accuracy", "paired_correctness_summary"]

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from ._common import to_plain
+from affectctl.stats._common import to_plain
 
 __all__ = ["Interval", "hodges_lehmann_interval", "signflip_interval", "t_interval",
            "MAX_EXACT_SIGNFLIP_INTERVAL"]

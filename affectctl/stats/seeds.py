@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from .._validation import SAMPLE_TESTS, SEED_TESTS
-from ..errors import ConfigError, DegenerateDataWarning, PairingError
-from ._common import (
+from affectctl._validation import SAMPLE_TESTS, SEED_TESTS
+from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
+from affectctl.stats._common import (
     as_paired_1d,
     check_alpha,
     check_alternative,
@@ -46,8 +46,8 @@ from ._common import (
     to_plain,
     warn_unreachable,
 )
-from .effects import ZERO_METHODS, _cohen_dz, _rank_biserial, signed_ranks
-from .seed_intervals import (
+from affectctl.stats.effects import ZERO_METHODS, _cohen_dz, _rank_biserial, signed_ranks
+from affectctl.stats.seed_intervals import (
     MAX_EXACT_SIGNFLIP_INTERVAL, hodges_lehmann_interval, signflip_interval, t_interval,
 )
 

@@ -17,9 +17,9 @@ Modules, one job each:
 
 from __future__ import annotations
 
-from .conditions import Condition, list_conditions, load_condition
-from .runner import sweep
-from .seed import seed_everything
+from affectctl.train.conditions import Condition, list_conditions, load_condition
+from affectctl.train.runner import sweep
+from affectctl.train.seed import seed_everything
 
 __all__ = ["Condition", "list_conditions", "load_condition", "sweep", "seed_everything",
            "train_run", "run_one", "load_features"]
@@ -28,11 +28,11 @@ __all__ = ["Condition", "list_conditions", "load_condition", "sweep", "seed_ever
 def __getattr__(name: str):
     # torch-importing helpers load on first use, not with the package
     if name in ("train_run", "run_one"):
-        from . import loop
+        import affectctl.train.loop as loop
 
         return getattr(loop, name)
     if name == "load_features":
-        from .features import load_features
+        from affectctl.train.features import load_features
 
         return load_features
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

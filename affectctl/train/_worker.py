@@ -26,7 +26,7 @@ def main() -> None:
     source = sys.stdin.buffer
     data = pickle.load(source)
 
-    from .loop import run_one  # torch loads here, once per worker
+    from affectctl.train.loop import run_one  # torch loads here, once per worker
 
     while True:
         try:

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..circumplex import Geometry, geometry_from_data, get_geometry, uniform_cost_matrix
-from ..facs import EMFACS_PROTOTYPES
-from ..io.schema import ABAW_AUS
-from ..taxonomies import Taxonomy
+from affectctl.circumplex import Geometry, geometry_from_data, get_geometry, uniform_cost_matrix
+from affectctl.facs import EMFACS_PROTOTYPES
+from affectctl.io.schema import ABAW_AUS
+from affectctl.taxonomies import Taxonomy
 
 __all__ = [
     "COSTS",
@@ -256,7 +256,7 @@ def resolve_cost(condition, taxonomy: Taxonomy, *, seed: int, y_train=None,
         geometry = geometry_from_data(y_train, va_train, taxonomy)
         coords = geometry.coordinates(taxonomy)
         if int(np.isfinite(coords).all(1).sum()) < 2:
-            from ..errors import ConfigError
+            from affectctl.errors import ConfigError
 
             raise ConfigError(f"{condition.source}: `geometry = \"data\"` needs valence and "
                               f"arousal on the training frames of at least two classes; "

@@ -109,11 +109,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..circumplex import get_geometry
-from ..errors import ConfigError
-from ..facs import EMFACS_PROTOTYPES  # noqa: E402  (re-exported)
-from ..io.schema import ABAW_AUS
-from ..taxonomies import Taxonomy, get_taxonomy
+from affectctl.circumplex import get_geometry
+from affectctl.errors import ConfigError
+from affectctl.facs import EMFACS_PROTOTYPES  # noqa: E402  (re-exported)
+from affectctl.io.schema import ABAW_AUS
+from affectctl.taxonomies import Taxonomy, get_taxonomy
 
 __all__ = [
     "EMFACS_PROTOTYPES",

@@ -46,10 +46,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .datasets import FeatureData
-from ..errors import ConfigError, DumpFormatError
-from ..io.schema import AU_EXCLUDED, VA_EXCLUDED
-from ..taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
+from affectctl.train.datasets import FeatureData
+from affectctl.errors import ConfigError, DumpFormatError
+from affectctl.io.schema import AU_EXCLUDED, VA_EXCLUDED
+from affectctl.taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
 
 __all__ = ["load_features"]
 
@@ -359,7 +359,7 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
     """
     path = Path(path)
     if not path.is_file():
-        from .._validation import not_regular
+        from affectctl._validation import not_regular
 
         raise DumpFormatError(not_regular(path) if path.exists() else "features file does not exist.",
                               file=path)

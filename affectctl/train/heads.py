@@ -66,7 +66,7 @@ __all__ = ["confidence", "ReliabilityBalancing", "MultiTaskNet", "NetOutput", "B
 
 _EPS = 1e-6
 
-from .conditions import N_TOKENS, TOKEN_WIDTH
+from affectctl.train.conditions import N_TOKENS, TOKEN_WIDTH
 
 #: Standard deviation of the anchors at initialisation (in units of the standardised
 #: embedding): close together, so the anchor loss acts from the first step.

@@ -44,7 +44,7 @@ import time as _time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import AffectctlError, ConfigError
+from affectctl.errors import AffectctlError, ConfigError
 
 __all__ = ["LAUNCHERS", "LauncherConfig", "SweepJobError", "JobCancelled", "launcher_config",
            "run_slurm"]
@@ -227,7 +227,7 @@ def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = 
 
 
 def _read_table(file) -> dict:
-    from .._validation import read_toml
+    from affectctl._validation import read_toml
 
     path = Path(file)
     if not path.exists() and not path.is_symlink():
@@ -262,8 +262,8 @@ def _train_job(source: dict, condition, seed: int, path: str, embeddings: bool) 
     import signal
 
     signal.signal(signal.SIGTERM, _on_sigterm)
-    from .loop import run_one
-    from .runner import resolve_data
+    from affectctl.train.loop import run_one
+    from affectctl.train.runner import resolve_data
 
     # in the job's log: which affectctl the job imported (the submitting interpreter's)
     print(f"affectctl from {Path(__file__).resolve().parents[1] / '__init__.py'}", file=sys.stderr,

@@ -49,15 +49,15 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from ..io.atomic import write_text_atomically
-from ..io.dumps import write_dump
-from ..io.schema import AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, proba_column
-from ..errors import TrainingError
-from .conditions import Condition
-from .costs import resolve_cost
-from .heads import MultiTaskNet
-from .memory import CHUNK, check_training_memory
-from .losses import (
+from affectctl.io.atomic import write_text_atomically
+from affectctl.io.dumps import write_dump
+from affectctl.io.schema import AU_EXCLUDED, EXPR_EXCLUDED, VA_EXCLUDED, proba_column
+from affectctl.errors import TrainingError
+from affectctl.train.conditions import Condition
+from affectctl.train.costs import resolve_cost
+from affectctl.train.heads import MultiTaskNet
+from affectctl.train.memory import CHUNK, check_training_memory
+from affectctl.train.losses import (
     anchor_loss,
     au_bce,
     ccc_loss,
@@ -68,9 +68,9 @@ from .losses import (
     ot_soft,
     smooth_targets,
 )
-from .seed import rng_for, seed_everything
-from .summary import arbex_summary_line
-from .version import TRAINER_VERSION
+from affectctl.train.seed import rng_for, seed_everything
+from affectctl.train.summary import arbex_summary_line
+from affectctl.train.version import TRAINER_VERSION
 
 __all__ = ["RunResult", "train_run", "run_frame", "run_metadata", "run_one", "epoch_indices",
            "library_versions", "timing_path", "noisy_labels", "arbex_summary_line"]

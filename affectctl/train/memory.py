@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import math
 
-from .._validation import MEMORY_SHARE, _bytes, available_memory
-from ..errors import ConfigError
-from .conditions import N_TOKENS, TOKEN_WIDTH, Condition
+from affectctl._validation import MEMORY_SHARE, _bytes, available_memory
+from affectctl.errors import ConfigError
+from affectctl.train.conditions import N_TOKENS, TOKEN_WIDTH, Condition
 
 __all__ = ["parameter_count", "training_bytes", "check_training_memory", "CHUNK"]
 

@@ -27,13 +27,13 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from .._json import plain
-from .._machine import usable_cpus
-from .datasets import DATASETS, FeatureData, list_datasets, make_dataset
-from .memory import check_training_memory
-from .version import TRAINER_VERSION
-from ..errors import ConfigError
-from .conditions import Condition, load_condition
+from affectctl._json import plain
+from affectctl._machine import usable_cpus
+from affectctl.train.datasets import DATASETS, FeatureData, list_datasets, make_dataset
+from affectctl.train.memory import check_training_memory
+from affectctl.train.version import TRAINER_VERSION
+from affectctl.errors import ConfigError
+from affectctl.train.conditions import Condition, load_condition
 
 __all__ = ["sweep", "dump_path", "resolve_data", "WorkerPool"]
 
@@ -61,7 +61,7 @@ def resolve_data(dataset: "str | None" = None, features: "str | Path | None" = N
         if dataset_knobs:
             raise ConfigError("`dataset_knobs` apply to simulated datasets, not to `features`; "
                               f"got {dataset_knobs!r}.")
-        from .features import load_features
+        from affectctl.train.features import load_features
 
         return load_features(features, taxonomy=taxonomy)
     if taxonomy is not None:
@@ -207,7 +207,7 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
                             or not 0 < r < 1 for r in rates) or len(set(rates)) != len(rates):
             raise ConfigError(f"`label_noise` must list distinct rates in (0, 1); "
                               f"got {label_noise!r}.")
-        from .conditions import noisy_name
+        from affectctl.train.conditions import noisy_name
 
         names = names + [noisy_name(load_condition(n, models_dir).name, r)
                          for r in rates for n in names]
@@ -251,12 +251,12 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     bar = _progress(progress, len(paths), len(paths) - len(todo), data.name)
     try:
         if launcher is not None and launcher.type == "slurm":
-            from .launchers import data_source, run_slurm
+            from affectctl.train.launchers import data_source, run_slurm
 
             run_slurm(todo, data_source(dataset, features, taxonomy, dataset_knobs), embeddings,
                       launcher, out, bar)
         elif n_workers == 1:
-            from .loop import run_one
+            from affectctl.train.loop import run_one
 
             for c, s, path in todo:
                 run_one(c, data, s, path, embeddings=embeddings)
@@ -279,8 +279,8 @@ def _print_arbex(conds, paths) -> None:
     """Print each new ARBEx run's branch accuracies and fusion weights (from its dump)."""
     import sys
 
-    from ..io.dumps import read_metadata
-    from .summary import arbex_summary_line
+    from affectctl.io.dumps import read_metadata
+    from affectctl.train.summary import arbex_summary_line
 
     for c, path in zip(conds, paths):
         if c.head != "arbex":

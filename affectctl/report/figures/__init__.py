@@ -32,15 +32,15 @@ and null distributions come from the result.
 
 from __future__ import annotations
 
-from .circumplex import (
+from affectctl.report.figures.circumplex import (
     CHANGE_COLORS,
     plot_circumplex,
     plot_circumplex_change,
     plot_circumplex_map,
 )
-from .comparison import save_figures
-from .confusion import plot_confusion, plot_confusion_difference, plot_confusions
-from .diagnose import (
+from affectctl.report.figures.comparison import save_figures
+from affectctl.report.figures.confusion import plot_confusion, plot_confusion_difference, plot_confusions
+from affectctl.report.figures.diagnose import (
     STATUS_COLOURS,
     plot_pair_graph,
     plot_pair_rates,
@@ -48,16 +48,16 @@ from .diagnose import (
     save_figure,
     write_diagnose_figures,
 )
-from .error_null import (
+from affectctl.report.figures.error_null import (
     plot_error_distance_figure,
     plot_error_distance_means,
     plot_error_distance_null,
 )
-from .geometry import ellipse_points, plot_geometry_overlay, write_geometry_figure
-from .save import FORMATS, write_figure
-from .seeds import p_text, plot_paired_seeds
-from .single import plot_f1_differences, save_single_run_figures
-from .style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, PAPER_RC, condition_colors
+from affectctl.report.figures.geometry import ellipse_points, plot_geometry_overlay, write_geometry_figure
+from affectctl.report.figures.save import FORMATS, write_figure
+from affectctl.report.figures.seeds import p_text, plot_paired_seeds
+from affectctl.report.figures.single import plot_f1_differences, save_single_run_figures
+from affectctl.report.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, PAPER_RC, condition_colors
 
 __all__ = [
     "OKABE_ITO",

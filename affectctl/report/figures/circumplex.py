@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from ...errors import ConfigError
-from .style import (
+from affectctl.errors import ConfigError
+from affectctl.report.figures.style import (
     COLUMN_WIDTH, MINUS_SIGN, OKABE_ITO, TEXT_PT, _axes, _colors_for, _figure, _grid,
     _map_size, _pooled, _row_rates, wrap_label,
 )

@@ -8,14 +8,14 @@ from typing import Mapping, Sequence
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from .circumplex import plot_circumplex_map
-from .confusion import plot_confusions
-from .error_null import error_distance_figure_size, plot_error_distance_figure
-from .intervals import save_interval_figures
-from .per_video import save_per_video_figures
-from .save import check_formats, safe_name, write_figure
-from .seeds import plot_paired_seeds
-from .style import COLUMN_WIDTH, PAGE_WIDTH, PAPER_RC, _colors_for, _confusions_size, _map_size
+from affectctl.report.figures.circumplex import plot_circumplex_map
+from affectctl.report.figures.confusion import plot_confusions
+from affectctl.report.figures.error_null import error_distance_figure_size, plot_error_distance_figure
+from affectctl.report.figures.intervals import save_interval_figures
+from affectctl.report.figures.per_video import save_per_video_figures
+from affectctl.report.figures.save import check_formats, safe_name, write_figure
+from affectctl.report.figures.seeds import plot_paired_seeds
+from affectctl.report.figures.style import COLUMN_WIDTH, PAGE_WIDTH, PAPER_RC, _colors_for, _confusions_size, _map_size
 
 __all__ = ["save_figures"]
 
@@ -54,13 +54,13 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
     colors = _colors_for(list(result.conditions), colors, result.baseline)
     written: dict = {}
     summary = result.summary()
-    from ..tables import primary_test
+    from affectctl.report.tables import primary_test
 
     test = primary_test(result, ("wilcoxon", "signflip", "ar", "bootstrap"))
     geo = getattr(getattr(result, "geometry", None), "geometry", None)
     unit = f"{getattr(geo, 'name', 'VA')} VA units"
     n_paired = len(result.headline_metrics) if len(result.seeds) > 1 else 0
-    from .intervals import interval_rows
+    from affectctl.report.figures.intervals import interval_rows
 
     rows = interval_rows(result, primary=test)
     n_intervals = rows[rows["ci_low"].notna()].groupby(["a", "b"]).ngroups if len(rows) else 0

@@ -6,8 +6,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ...errors import ConfigError
-from .style import (
+from affectctl.errors import ConfigError
+from affectctl.report.figures.style import (
     COLUMN_WIDTH,
     TEXT_PT,
     _axes,
@@ -46,7 +46,7 @@ _NORM_LABEL = {"true": "% of true class", "pred": "% of predicted class", "all":
 def _heatmap(values, class_names, ax, *, cmap, vmin, vmax, signed, cbar, cbar_label):
     import seaborn as sns
 
-    from ..formatting import format_number
+    from affectctl.report.formatting import format_number
 
     k = len(class_names)
     annot_size = TEXT_PT if k > 6 else 8

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .style import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
+from affectctl.report.figures.style import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
 
 __all__ = [
     "plot_pair_graph",
@@ -82,7 +82,7 @@ def plot_pair_graph(result, *, condition: str | None = None, ax=None, max_width:
     """
     from matplotlib.lines import Line2D
 
-    from ._labels import place_labels
+    from affectctl.report.figures._labels import place_labels
 
     ax = _axes(ax, figsize)
     condition = result.baseline if condition is None else condition
@@ -253,7 +253,7 @@ def save_figure(fig, stem: "str | Path") -> list:
     """
     import matplotlib as mpl
 
-    from .save import write_figure
+    from affectctl.report.figures.save import write_figure
 
     stem = Path(stem)
     with mpl.rc_context({"savefig.bbox": "tight"}):

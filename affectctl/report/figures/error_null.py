@@ -8,9 +8,9 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.lines import Line2D
 
-from ...errors import ConfigError
-from .seeds import p_text
-from .style import COLUMN_WIDTH, PAGE_WIDTH, TEXT_PT, _axes, _colors_for, _figure, wrap_label
+from affectctl.errors import ConfigError
+from affectctl.report.figures.seeds import p_text
+from affectctl.report.figures.style import COLUMN_WIDTH, PAGE_WIDTH, TEXT_PT, _axes, _colors_for, _figure, wrap_label
 
 __all__ = ["plot_error_distance_null", "plot_error_distance_means", "plot_error_distance_figure"]
 

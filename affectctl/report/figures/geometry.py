@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
+from affectctl.report.figures.style import COLUMN_WIDTH, OKABE_ITO, PAPER_RC
 
 __all__ = ["plot_geometry_overlay", "write_geometry_figure", "ellipse_points"]
 
@@ -54,7 +54,7 @@ def plot_geometry_overlay(sens, *, ax=None, figsize=(COLUMN_WIDTH, COLUMN_WIDTH 
     """
     from matplotlib.lines import Line2D
 
-    from ._labels import place_labels
+    from affectctl.report.figures._labels import place_labels
 
     if ax is None:
         import matplotlib.pyplot as plt
@@ -139,7 +139,7 @@ def write_geometry_figure(sens, out_dir, *, stem: str = "geometry_overlay",
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .save import write_figure
+    from affectctl.report.figures.save import write_figure
 
     with mpl.rc_context(PAPER_RC):
         fig = Figure(figsize=(COLUMN_WIDTH, COLUMN_WIDTH + 0.6), layout="constrained")

@@ -26,9 +26,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ...errors import ConfigError
-from .save import check_formats, safe_name, write_figure
-from .style import COLUMN_WIDTH, MINUS_SIGN, OKABE_ITO, PAPER_RC, TEXT_PT, _axes, wrap_label
+from affectctl.errors import ConfigError
+from affectctl.report.figures.save import check_formats, safe_name, write_figure
+from affectctl.report.figures.style import COLUMN_WIDTH, MINUS_SIGN, OKABE_ITO, PAPER_RC, TEXT_PT, _axes, wrap_label
 
 __all__ = ["interval_rows", "plot_delta_intervals", "save_interval_figures"]
 
@@ -45,8 +45,8 @@ def interval_rows(result, *, primary: str | None, alpha: float = 0.05) -> pd.Dat
         ``result.pairs`` and ``result.headline_metrics``; ``verdict`` is empty and the
         interval NaN where the result has none.
     """
-    from ..formatting import _finite, _mark
-    from ..tables import _own_interval, verdict_lookup
+    from affectctl.report.formatting import _finite, _mark
+    from affectctl.report.tables import _own_interval, verdict_lookup
 
     verdicts = verdict_lookup(result)
     comps = result.comparisons
@@ -105,7 +105,7 @@ def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = Non
         difference (``†``/``‡``), hollow otherwise; the numbers, the mark and the
         verdict beside each row (right-hand tick labels).
     """
-    from ..formatting import _finite, format_number, metric_label
+    from affectctl.report.formatting import _finite, format_number, metric_label
 
     if not len(rows):
         raise ConfigError("no comparison rows to draw.")

@@ -22,9 +22,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ...errors import ConfigError
-from .save import check_formats, write_figure
-from .style import (
+from affectctl.errors import ConfigError
+from affectctl.report.figures.save import check_formats, write_figure
+from affectctl.report.figures.style import (
     COLUMN_WIDTH,
     MINUS_SIGN,
     OKABE_ITO,

@@ -14,8 +14,8 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from ...errors import ConfigError
-from ...io import atomic
+from affectctl.errors import ConfigError
+from affectctl.io import atomic
 
 __all__ = ["FORMATS", "check_formats", "safe_name", "write_figure"]
 

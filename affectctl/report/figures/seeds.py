@@ -7,8 +7,8 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.lines import Line2D
 
-from ...errors import ConfigError
-from .style import COLUMN_WIDTH, TEXT_PT, _axes, _colors_for
+from affectctl.errors import ConfigError
+from affectctl.report.figures.style import COLUMN_WIDTH, TEXT_PT, _axes, _colors_for
 
 __all__ = ["plot_paired_seeds", "p_text"]
 
@@ -19,7 +19,7 @@ def p_text(p, *, adjusted: bool = False) -> str:
     >>> p_text(0.00004), p_text(0.0072, adjusted=True), p_text(0.0625)
     ('p < 0.001', 'p_adj = 0.0072', 'p = 0.0625')
     """
-    from ..formatting import format_p
+    from affectctl.report.formatting import format_p
 
     name = "p_adj" if adjusted else "p"
     text = format_p(p)
@@ -93,8 +93,8 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
     above it. Seeds with equal or nearly equal values (within 1.5 % of the axis range)
     are set side by side (a fixed horizontal offset, no randomness).
     """
-    from ..formatting import _mark, metric_label
-    from .style import wrap_label
+    from affectctl.report.formatting import _mark, metric_label
+    from affectctl.report.figures.style import wrap_label
 
     conditions = list(conditions)
     baseline = conditions[0] if baseline is None else baseline

@@ -16,9 +16,9 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from ...errors import ConfigError
-from .save import check_formats, safe_name, write_figure
-from .style import COLUMN_WIDTH, MINUS_SIGN, PAPER_RC, _axes
+from affectctl.errors import ConfigError
+from affectctl.report.figures.save import check_formats, safe_name, write_figure
+from affectctl.report.figures.style import COLUMN_WIDTH, MINUS_SIGN, PAPER_RC, _axes
 
 __all__ = ["plot_f1_differences", "save_single_run_figures"]
 

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ...errors import ConfigError
+from affectctl.errors import ConfigError
 
 __all__ = ["OKABE_ITO", "PAPER_RC", "COLUMN_WIDTH", "PAGE_WIDTH", "TEXT_PT", "MINUS_SIGN",
            "condition_colors", "wrap_label"]

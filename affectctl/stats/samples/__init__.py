@@ -76,10 +76,10 @@ version and numpy version; the order in which random numbers are consumed
 follows the internal batch layout, so it is not promised across versions.
 """
 
-from ._containers import MetricContext, PairedPredictions
-from ._gaussian import SUMS
-from ._paired import UNITS, approximate_randomization, metric_value, paired_bootstrap
-from ._registry import SAMPLE_METRICS, higher_is_better, is_sample_metric
+from affectctl.stats.samples._containers import MetricContext, PairedPredictions
+from affectctl.stats.samples._gaussian import SUMS
+from affectctl.stats.samples._paired import UNITS, approximate_randomization, metric_value, paired_bootstrap
+from affectctl.stats.samples._registry import SAMPLE_METRICS, higher_is_better, is_sample_metric
 
 __all__ = [
     "MetricContext",

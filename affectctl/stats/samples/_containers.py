@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...errors import ConfigError, PairingError
+from affectctl.errors import ConfigError, PairingError
 
 __all__ = ["MetricContext", "PairedPredictions"]
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._common import popcount64
-from . import _gaussian
-from ._ties import HalfBinomials, InverseHalfBinomials, TiedRows
+from affectctl.stats._common import popcount64
+import affectctl.stats.samples._gaussian as _gaussian
+from affectctl.stats.samples._ties import HalfBinomials, InverseHalfBinomials, TiedRows
 
 # Above this many units the products run cache-blocked in threads (and BLAS single-threaded).
 _MANY_UNITS = 2**15
@@ -40,7 +40,7 @@ _MAX_BATCH = 2048
 # AR of integer-valued unshared units uses the compiled bit-plane kernel
 # (affectctl.stats._bitplanes) when numba is installed, else the float64 product.
 try:
-    from .._bitplanes import AVAILABLE as _COMPILED_AR
+    from affectctl.stats._bitplanes import AVAILABLE as _COMPILED_AR
 except Exception:  # pragma: no cover - a broken numba install falls back to the float path
     _COMPILED_AR = False
 
@@ -193,7 +193,7 @@ class _UnitEngine:
         self.n_single = int(single.shape[0])
         self._planes = None
         if _COMPILED_AR and self.n_single >= _MANY_UNITS and cols.shape[0]:
-            from .._bitplanes import BitPlanes
+            from affectctl.stats._bitplanes import BitPlanes
 
             if BitPlanes.fits(single):
                 self._planes = BitPlanes(single)

@@ -10,10 +10,10 @@ import warnings
 
 import numpy as np
 
-from ...errors import ConfigError
-from ._containers import MetricContext, PairedPredictions
-from ._engines import _CellAR, _CellBoot, _UnitEngine
-from ._registry import _Metric
+from affectctl.errors import ConfigError
+from affectctl.stats.samples._containers import MetricContext, PairedPredictions
+from affectctl.stats.samples._engines import _CellAR, _CellBoot, _UnitEngine
+from affectctl.stats.samples._registry import _Metric
 
 def _units(stratum: PairedPredictions, used: np.ndarray, unit: str):
     """Unit index per used sample and number of units (empty units dropped)."""

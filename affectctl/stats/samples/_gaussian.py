@@ -160,7 +160,7 @@ def lattice_bound(parts, scale, *, skip_constant: bool = False):
     lattice data. ``skip_constant``: a column with one value is left out (no variance:
     the normal draw keeps it exactly at its mean).
     """
-    from ._ties import distinct_at_most
+    from affectctl.stats.samples._ties import distinct_at_most
 
     worst, values = 0.0, None
     for col in (x[:, j] for x in parts for j in range(x.shape[1])):

@@ -11,9 +11,9 @@ from functools import partial
 
 import numpy as np
 
-from ..._machine import single_threaded_blas
-from ...errors import ConfigError, DegenerateDataWarning, PairingError
-from .._common import (
+from affectctl._machine import single_threaded_blas
+from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
+from affectctl.stats._common import (
     check_alpha,
     check_alternative,
     check_bool_or_none,
@@ -26,13 +26,13 @@ from .._common import (
     pvalue_from_null,
     warn_unreachable,
 )
-from ..seeds import PairedTestResult
-from ._containers import MetricContext, PairedPredictions
-from . import _engines
-from ._engines import _AR_MAX_BATCH, _MAX_BATCH, _UnitEngine
-from ._features import _evaluate, _stratum_engine
-from ._gaussian import SUMS
-from ._registry import _parse_metric
+from affectctl.stats.seeds import PairedTestResult
+from affectctl.stats.samples._containers import MetricContext, PairedPredictions
+import affectctl.stats.samples._engines as _engines
+from affectctl.stats.samples._engines import _AR_MAX_BATCH, _MAX_BATCH, _UnitEngine
+from affectctl.stats.samples._features import _evaluate, _stratum_engine
+from affectctl.stats.samples._gaussian import SUMS
+from affectctl.stats.samples._registry import _parse_metric
 
 __all__ = ["UNITS", "approximate_randomization", "paired_bootstrap", "metric_value"]
 

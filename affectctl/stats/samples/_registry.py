@@ -15,12 +15,12 @@ from functools import partial
 
 import numpy as np
 
-from ...errors import ConfigError
-from ...metrics import confusion as cmx
-from ...metrics import regression as reg
-from ...metrics.ids import SAMPLE_METRICS, metric_direction
-from ...metrics.ids import is_sample_metric as _is_sample_metric
-from ._containers import MetricContext
+from affectctl.errors import ConfigError
+from affectctl.metrics import confusion as cmx
+from affectctl.metrics import regression as reg
+from affectctl.metrics.ids import SAMPLE_METRICS, metric_direction
+from affectctl.metrics.ids import is_sample_metric as _is_sample_metric
+from affectctl.stats.samples._containers import MetricContext
 
 __all__ = ["SAMPLE_METRICS", "is_sample_metric", "higher_is_better"]
 
@@ -90,7 +90,7 @@ def _au_columns(metric, names, context):
 def _composite(metric, k, context):
     """The official scores that combine several parts (ABAW challenge papers; formulas as in
     :func:`affectctl.metrics.registry.compute_metrics`), or None for another id."""
-    from ...io.schema import ABAW2020_AUS, ABAW_AUS
+    from affectctl.io.schema import ABAW2020_AUS, ABAW_AUS
 
     if metric == "abaw2_expr_score":        # ABAW 2020 / ABAW2: 0.67 F1 + 0.33 accuracy
         def expr2(f):

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._common import popcount64
+from affectctl.stats._common import popcount64
 
 __all__ = ["TiedRows", "HalfBinomials", "InverseHalfBinomials", "distinct_at_most"]
 
