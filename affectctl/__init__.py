@@ -18,6 +18,20 @@ Attributes load lazily (PEP 562): ``import affectctl`` imports none of numpy's h
 neighbours (SciPy's optimisers, statsmodels, numba, matplotlib, torch); each public
 name imports its module the first time it is used. The training core lives in
 :mod:`affectctl.train` (the ``train`` extra).
+
+The package map, in the direction the data flows (each layer imports only the layers
+below it; docs/architecture.md has the details)::
+
+    cli/        the command line, one module per command
+    report/     tables, LaTeX/Markdown/HTML, figures/, the report writer, plans
+    audit/ compare/ diagnose/   the analyses (none imports another)
+    controls/   error-distance null, geometry permutation and sensitivity, probes
+    stats/      paired tests over seeds and samples (samples/), contingency, power
+    metrics/    metric functions, the id catalog, all metrics of one dump
+    io/         the dump contract, dumps, runs folders; adapters under io/formats/
+    domain/     taxonomies, valence-arousal geometries, FACS
+    _util/      validation, JSON, provenance, resources, display
+    train/      the training core (``train`` extra), called only by cli and plans
 """
 
 from __future__ import annotations
@@ -32,7 +46,7 @@ from affectctl._version import __version__ as __version__
 #: Public name -> the module that defines it (imported on first use).
 _LAZY = {
     # reading predictions
-    "read_predictions": "affectctl.io.paired",
+    "read_predictions": "affectctl.io.predictions",
     "read_dump": "affectctl.io.dumps",
     "write_dump": "affectctl.io.dumps",
     "dump_from_frame": "affectctl.io.dumps",
@@ -48,17 +62,17 @@ _LAZY = {
     "DiagnosisResult": "affectctl.diagnose",
     "power": "affectctl.stats.power",
     "PowerReport": "affectctl.stats.power",
-    "compute_metrics": "affectctl.metrics.registry",
+    "compute_metrics": "affectctl.metrics.compute",
     # reports
     "write_report": "affectctl.report.writer",
     # vocabularies
-    "GEOMETRIES": "affectctl.circumplex",
-    "Geometry": "affectctl.circumplex",
-    "cost_matrix": "affectctl.circumplex",
-    "get_geometry": "affectctl.circumplex",
-    "TAXONOMIES": "affectctl.taxonomies",
-    "Taxonomy": "affectctl.taxonomies",
-    "get_taxonomy": "affectctl.taxonomies",
+    "GEOMETRIES": "affectctl.domain.geometries",
+    "Geometry": "affectctl.domain.geometries",
+    "cost_matrix": "affectctl.domain.geometries",
+    "get_geometry": "affectctl.domain.geometries",
+    "TAXONOMIES": "affectctl.domain.taxonomies",
+    "Taxonomy": "affectctl.domain.taxonomies",
+    "get_taxonomy": "affectctl.domain.taxonomies",
     # errors and warnings
     "AffectctlError": "affectctl.errors",
     "ConfigError": "affectctl.errors",
@@ -111,10 +125,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     # `name as name`: an explicit re-export (mypy --strict, no_implicit_reexport)
     from affectctl.audit import AuditReport as AuditReport
     from affectctl.audit import audit as audit
-    from affectctl.circumplex import GEOMETRIES as GEOMETRIES
-    from affectctl.circumplex import Geometry as Geometry
-    from affectctl.circumplex import cost_matrix as cost_matrix
-    from affectctl.circumplex import get_geometry as get_geometry
+    from affectctl.domain.geometries import GEOMETRIES as GEOMETRIES
+    from affectctl.domain.geometries import Geometry as Geometry
+    from affectctl.domain.geometries import cost_matrix as cost_matrix
+    from affectctl.domain.geometries import get_geometry as get_geometry
     from affectctl.compare import ComparisonResult as ComparisonResult
     from affectctl.compare import compare as compare
     from affectctl.diagnose import DiagnosisResult as DiagnosisResult
@@ -129,16 +143,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; nothing is imported at run
     from affectctl.io.dumps import dump_from_frame as dump_from_frame
     from affectctl.io.dumps import read_dump as read_dump
     from affectctl.io.dumps import write_dump as write_dump
-    from affectctl.io.paired import read_predictions as read_predictions
+    from affectctl.io.predictions import read_predictions as read_predictions
     from affectctl.io.runs import RunSet as RunSet
     from affectctl.io.runs import load_runs as load_runs
     from affectctl.io.schema import Dump as Dump
-    from affectctl.metrics.registry import compute_metrics as compute_metrics
+    from affectctl.metrics.compute import compute_metrics as compute_metrics
     from affectctl.report.writer import write_report as write_report
     from affectctl.stats.power import PowerReport as PowerReport
     from affectctl.stats.power import power_analysis
 
     power = power_analysis
-    from affectctl.taxonomies import TAXONOMIES as TAXONOMIES
-    from affectctl.taxonomies import Taxonomy as Taxonomy
-    from affectctl.taxonomies import get_taxonomy as get_taxonomy
+    from affectctl.domain.taxonomies import TAXONOMIES as TAXONOMIES
+    from affectctl.domain.taxonomies import Taxonomy as Taxonomy
+    from affectctl.domain.taxonomies import get_taxonomy as get_taxonomy

@@ -26,7 +26,7 @@ from _synth import synthetic_frame  # noqa: E402
 
 from affectctl.audit import audit  # noqa: E402
 from affectctl.io.csvfast import csv_threads  # noqa: E402
-from affectctl.io.readers import read_predictions  # noqa: E402
+from affectctl.io.formats.read import read_predictions  # noqa: E402
 
 
 def main() -> None:

@@ -196,7 +196,7 @@ def single_run(args):
     from affectctl.io.dumps import dump_from_frame
     from affectctl.io.runs import RunSet, aligned
     from affectctl.stats import PairedPredictions, approximate_randomization
-    from affectctl.taxonomies import get_taxonomy
+    from affectctl.domain.taxonomies import get_taxonomy
 
     n, k, r = args.n, 8, args.n_resamples
     s = make_data(n, k, args.groups)
@@ -285,7 +285,9 @@ def lattice(args):
 
 
 def calibration(args):
-    from affectctl.stats._calibration import sample_type1, seed_type1
+    # the simulation harness lives with the tests (tests/_calibration.py), not in the package
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests"))
+    from _calibration import sample_type1, seed_type1
 
     ns, nm = args.n_sim_seeds, args.n_sim_samples
     print("== calibration: rejection rate under H0 at alpha = 0.05, Clopper-Pearson 95% CI ==")

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from affectctl.circumplex import GEOMETRIES
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.geometries import GEOMETRIES
+from affectctl.domain.taxonomies import get_taxonomy
 
 TAXONOMY = "affectnet8"
 

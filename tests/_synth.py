@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from affectctl.io.schema import ABAW_AUS
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 
 
 def synthetic_frame(n=400, taxonomy="affwild2-expr8", *, seed=0, va=True, au=True, group=True,

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 import affectctl
-from affectctl._provenance import SCHEMA_VERSION, schema
+from affectctl._util.provenance import SCHEMA_VERSION, schema
 from affectctl.cli import COMMANDS, app, load_all_commands
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,7 +111,7 @@ def test_version():
 
 def test_plan_by_name_and_local_override(tmp_path, monkeypatch):
     from affectctl.errors import ConfigError
-    from affectctl.plans import find_plan, load_plan
+    from affectctl.report.plans import find_plan, load_plan
 
     monkeypatch.chdir(tmp_path)
     assert load_plan("rare-class-limit").name == "rare-class-limit"

@@ -130,7 +130,7 @@ class _OneLineErrors(TyperGroup):
         super().format_epilog(ctx, formatter)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        from affectctl._provenance import set_command
+        from affectctl._util.provenance import set_command
 
         # the command line, for the JSON documents' `command` key (cleared afterwards, so a
         # later Python call in the same process records none)

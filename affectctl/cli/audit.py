@@ -51,7 +51,7 @@ def audit_cli(
         _check_submission(file, truth)
         return
     from affectctl.audit import audit
-    from affectctl.io.paired import read_predictions
+    from affectctl.io.predictions import read_predictions
 
     dump = read_predictions(file, truth=truth, format=fmt, taxonomy=taxonomy, mapping=mapping,
                             id_column=id_column, strict=strict)
@@ -74,7 +74,7 @@ def audit_cli(
 
 def _check_submission(folder: Path, truth: Optional[Path]) -> None:
     from affectctl.errors import ConfigError
-    from affectctl.io.abaw_export import check_submission
+    from affectctl.io.formats.abaw_export import check_submission
 
     if truth is None:
         raise ConfigError("`--check-submission` needs the annotations: --truth ANNOTATIONS.")

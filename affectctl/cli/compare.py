@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-import affectctl._validation as check
+import affectctl._util.validation as check
 from affectctl.errors import ConfigError
 import affectctl.cli._launcher as L
 from affectctl.cli._app import command, console, err_console, err_line, flush_warnings
@@ -220,7 +220,7 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
         return None
     if truth is None:
         raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
-    from affectctl.io.paired import paired_reader
+    from affectctl.io.predictions import paired_reader
 
     return paired_reader(truth, format=fmt, taxonomy=taxonomy, mapping=mapping, id_column=id_column,
                          strict=strict)

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-import affectctl._validation as check
+import affectctl._util.validation as check
 from affectctl.errors import ConfigError
 from affectctl.cli._app import command, console, err_line, flush_warnings
 
@@ -115,7 +115,7 @@ def _render(result, top: int) -> None:
     if has_probe:
         table.add_column("probe AUC", justify="right", no_wrap=True)
     styles = {"degenerate": "bold red", "candidate": "yellow", "fixed": "green"}
-    from affectctl.geometry_sensitivity import MARK
+    from affectctl.controls.geometry_sensitivity import MARK
     from affectctl.diagnose import _pct
 
     sens = result.geometry_sensitivity

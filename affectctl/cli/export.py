@@ -28,7 +28,7 @@ def export_cli(
     One <video>.txt per video with the official
     header and one line per frame (abaw-mtl: one file); frames the dump lacks are written as
     the missing value (-1, VA -5) and counted."""
-    from affectctl.io.abaw_export import export_abaw
+    from affectctl.io.formats.abaw_export import export_abaw
 
     res = export_abaw(dump, fmt, out, truth=truth, taxonomy=taxonomy)
     console.print(res.line(), markup=False, highlight=False, soft_wrap=True)

@@ -16,14 +16,14 @@ def formats_cli(
 ) -> None:
     """List the dataset annotation files (for --truth) and tool outputs (FILE) that audit and
     compare read, how each is recognised, and the taxonomy it maps to."""
-    from affectctl.io.formats import FORMATS
+    from affectctl.io.formats import INPUT_FORMATS
 
     if as_json:
         import json
 
         typer.echo(json.dumps([{"name": f.name, "kind": f.kind, "title": f.title,
                                 "detected_by": f.detected_by or None, "taxonomy": f.taxonomy,
-                                "module": f.module} for f in FORMATS], indent=2))
+                                "module": f.module} for f in INPUT_FORMATS], indent=2))
         return
     for kind, title in (("truth", "Truth files (--truth)"), ("predictions", "Prediction files (FILE)")):
         table = Table(title=title, header_style="bold", title_justify="left")
@@ -31,7 +31,7 @@ def formats_cli(
         table.add_column("file", overflow="fold")
         table.add_column("recognised by", overflow="fold")
         table.add_column("taxonomy", overflow="fold")
-        for f in FORMATS:
+        for f in INPUT_FORMATS:
             if f.kind == kind:
                 table.add_row(f.name, f.title, f.detected_by or "--map/--id only", f.taxonomy)
         console.print(table)

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-import affectctl._validation as check
+import affectctl._util.validation as check
 from affectctl.stats.power import POWER_TESTS, power_analysis
 from affectctl.errors import ConfigError
 from affectctl.cli._app import command, console
@@ -96,9 +96,9 @@ def _from_runs(paths, truth, taxonomy) -> dict:
     """Accuracy, disagreement, videos and ICC from two runs on the same samples."""
     import pandas as pd
 
-    from affectctl.io.paired import read_predictions
+    from affectctl.io.predictions import read_predictions
     from affectctl.io.runs import RunSet, check_paired
-    from affectctl.stats.power_samples import paired_correctness_summary
+    from affectctl.stats.samples.power import paired_correctness_summary
 
     a, b = (read_predictions(p, truth=truth, taxonomy=taxonomy) for p in paths)
     names = [str(p) for p in paths]
@@ -115,7 +115,7 @@ def _from_runs(paths, truth, taxonomy) -> dict:
 
 def _samples_power(samples, accuracy, disagreement, from_files, truth, taxonomy, groups, icc, diff,
                    alpha, power, alternative, as_json) -> None:
-    from affectctl.stats.power_samples import samples_power_analysis
+    from affectctl.stats.samples.power import samples_power_analysis
 
     if alternative != "two-sided":
         raise ConfigError(f"test-set power is computed for two-sided tests; got --alternative "

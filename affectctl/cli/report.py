@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-import affectctl._validation as check
+import affectctl._util.validation as check
 from affectctl.errors import ConfigError
 import affectctl.cli._launcher as L
 from affectctl.cli._app import command, err_console
@@ -26,7 +26,7 @@ def report_cli(
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
-    from affectctl.plans import find_plan, load_plan, run_plan
+    from affectctl.report.plans import find_plan, load_plan, run_plan
 
     plan_file = find_plan(plan)
     spec = load_plan(plan_file)

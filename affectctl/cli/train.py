@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-import affectctl._validation as check
+import affectctl._util.validation as check
 import affectctl.cli._launcher as L
 from affectctl.cli._app import command, console
 

@@ -37,12 +37,12 @@ families), :mod:`.result` (:class:`ComparisonResult`), :mod:`.verdicts` (primary
 test and verdicts), :mod:`.parts` (single-run
 differences, metric checks, messages naming the runs, the Westfall–Young family).
 The option values it shares with other analyses (``alternative``, ``correction``,
-``seed_tests``) come from :mod:`affectctl._validation`.
+``seed_tests``) come from :mod:`affectctl._util.validation`.
 """
 
 from __future__ import annotations
 
-from affectctl._validation import SEED_TESTS
+from affectctl._util.validation import SEED_TESTS
 from affectctl.compare.core import DEFAULT_METRICS, SINGLE_RUN_NOTE, compare
 from affectctl.compare.result import ComparisonResult
 from affectctl.compare.verdicts import VERDICT_COLUMNS, VERDICTS

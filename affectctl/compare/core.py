@@ -8,16 +8,16 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from affectctl._provenance import run_inputs
-from affectctl._validation import (
+from affectctl._util.provenance import run_inputs
+from affectctl._util.validation import (
     ALTERNATIVES, CORRECTIONS, SAMPLE_TESTS, SEED_TESTS, check_choice, check_resamples, fmt_set,
 )
 from affectctl.errors import ConfigError, DegenerateDataWarning
 from affectctl.metrics.confusion import confusion_matrix
-from affectctl.metrics.registry import (
+from affectctl.metrics.compute import (
     geometry_choice, geometry_context, metric_table, official_score_id,
 )
-from affectctl.metrics.ids import metric_direction, resolve_metric_alias, sample_statistic, untested_reason
+from affectctl.metrics.catalog import metric_direction, resolve_metric_alias, sample_statistic, untested_reason
 from affectctl.io.runs import RunSet, aligned, check_paired
 from affectctl.compare.parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
@@ -211,12 +211,12 @@ def compare(
     geometry : str or Geometry, default "auto"
         ``"auto"``: the truth's per-class VA means when every placed class has at least
         ``geometry_min_samples`` annotated samples, else ``nrc-vad``
-        (:func:`affectctl.circumplex.choose_geometry`); or a built-in name, ``"data"``,
+        (:func:`affectctl.domain.geometries.choose_geometry`); or a built-in name, ``"data"``,
         a CSV path.
     geometry_min_samples : int, default 30
     geometry_sensitivity : bool, default True
         Recompute every geometry-dependent test and the error-distance null under each
-        available geometry (:mod:`affectctl.geometry_sensitivity`).
+        available geometry (:mod:`affectctl.controls.geometry_sensitivity`).
     seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
         Not run when each condition has one run (:data:`SINGLE_RUN_NOTE`).
     sample_test : {"ar", "bootstrap", "none"}, default "ar"
@@ -275,7 +275,7 @@ def compare(
     ComparisonResult
     """
     from affectctl.controls.error_null import error_distance_null
-    from affectctl.stats import classifier as cls_tests
+    import affectctl.stats.contingency as cls_tests
     from affectctl.stats import samples as sample_stats
     from affectctl.stats import seeds as seed_stats
     from affectctl.stats.correction import adjust_pvalues
@@ -347,7 +347,7 @@ def compare(
     seed_fns = {"wilcoxon": seed_stats.wilcoxon_test, "signflip": seed_stats.signflip_test,
                 "ttest": seed_stats.paired_ttest}
     # error distance leaves cells without a coordinate out (NaN); expected cost prices them
-    # at the mean cost, as the training losses do (see affectctl.circumplex)
+    # at the mean cost, as the training losses do (see affectctl.domain.geometries)
     context = sample_stats.MetricContext(cost=geo.cost, quadrants=geo.quadrants,
                                          class_names=tuple(tax.classes),
                                          au_names=tuple(first.au_names))
@@ -554,7 +554,7 @@ def compare(
     result = dataclasses.replace(result, per_group=per_group_differences(sub, pairs, seeds),
                                  reliability=reliability_table(sub, conditions, seeds))
     if geometry_sensitivity:
-        from affectctl.geometry_sensitivity import comparison_sensitivity
+        from affectctl.controls.geometry_sensitivity import comparison_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
             sub, result, choice, min_samples=geometry_min_samples))

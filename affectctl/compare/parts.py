@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from affectctl.errors import ConfigError
-from affectctl.metrics.ids import sample_statistic
-from affectctl.metrics.registry import GeometryContext
+from affectctl.metrics.catalog import sample_statistic
+from affectctl.metrics.compute import GeometryContext
 
 _DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low", "ci_high",
                  "confidence", "unit", "n", "n_resamples", "seed", "method", "ci_method"]
@@ -184,7 +184,7 @@ def _with_message(exc, message):
 def _without_uncoordinated(stratum, geo: GeometryContext):
     """The stratum with samples whose true class has no coordinate marked excluded (-1).
 
-    ``expected_cost`` leaves those samples out (see :func:`affectctl.metrics.registry.compute_metrics`);
+    ``expected_cost`` leaves those samples out (see :func:`affectctl.metrics.compute.compute_metrics`);
     the sample-level test must test the same quantity.
     """
     import dataclasses

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from affectctl._json import plain
-from affectctl._provenance import document_header
-from affectctl.metrics.registry import GeometryContext
+from affectctl._util.jsonable import plain
+from affectctl._util.provenance import document_header
+from affectctl.metrics.compute import GeometryContext
 
 __all__ = ["ComparisonResult"]
 
@@ -60,14 +60,14 @@ class ComparisonResult:
         The geometry and why it was chosen (``auto``: the data's or ``nrc-vad``).
     geometry_sensitivity : GeometrySensitivity or None
         Every geometry-dependent conclusion under every available geometry
-        (:mod:`affectctl.geometry_sensitivity`).
+        (:mod:`affectctl.controls.geometry_sensitivity`).
     verdicts : DataFrame or None
         One row per compared (a, b, headline metric): the primary test's estimate,
         interval, p-values and the verdict, columns
         :data:`affectctl.compare.verdicts.VERDICT_COLUMNS`; the primary test is
         ``settings["primary_test"]`` (:mod:`affectctl.compare.verdicts`).
     inputs : tuple of dict
-        ``{"path", "sha256"}`` of every input file (:mod:`affectctl._provenance`).
+        ``{"path", "sha256"}`` of every input file (:mod:`affectctl._util.provenance`).
     per_group : DataFrame or None
         Accuracy per group (video) of a and b over the seeds and its difference, per
         compared pair (:func:`affectctl.compare.per_video.per_group_differences`); None
@@ -95,7 +95,7 @@ class ComparisonResult:
     geometry_sensitivity: object = None
     geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
     verdicts: pd.DataFrame | None = None
-    inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._provenance)
+    inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._util.provenance)
     per_group: pd.DataFrame | None = None      # affectctl.compare.per_video (not in results.json)
     reliability: pd.DataFrame | None = None    # affectctl.compare.per_video (not in results.json)
 
@@ -185,11 +185,11 @@ class ComparisonResult:
         return title, means, footer
 
     def __repr__(self) -> str:
-        from affectctl._display import text_view
+        from affectctl._util.display import text_view
 
         return text_view(*self._headline())
 
     def _repr_html_(self) -> str:
-        from affectctl._display import html_view
+        from affectctl._util.display import html_view
 
         return html_view(*self._headline())

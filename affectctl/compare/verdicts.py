@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from affectctl._validation import SAMPLE_TESTS
+from affectctl._util.validation import SAMPLE_TESTS
 
 __all__ = ["VERDICT_COLUMNS", "VERDICTS", "choose_primary", "primary_candidates",
            "verdict_table", "equivalence_method_for"]

@@ -156,7 +156,7 @@ def error_distance_null(cm, cost, *, n_resamples: int = 9999, rng=None) -> Error
         Confusion matrix (rows true, columns predicted), e.g. pooled over seeds.
     cost : array-like of float, shape (K, K)
         Distance between classes; NaN where undefined (a class without coordinate),
-        e.g. :attr:`affectctl.metrics.registry.GeometryContext.cost`.
+        e.g. :attr:`affectctl.metrics.compute.GeometryContext.cost`.
     n_resamples : int, default 9999
         Number of null draws R.
     rng : None, int or numpy.random.Generator, optional

@@ -246,7 +246,7 @@ def _cv_scores(x, y, groups, n_splits, C, rng, cache=None):
     """
     from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
-    from affectctl._machine import single_threaded_blas
+    from affectctl._util.machine import single_threaded_blas
     from affectctl.controls.logistic import fit_probe
 
     classes = np.unique(y)

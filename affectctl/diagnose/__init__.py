@@ -23,7 +23,7 @@ are confused with each other under every loss, cost and reweighting tried
    Fisher ratio and cluster scores (:mod:`affectctl.controls.representation`).
 
 Where each step lives: the pair arithmetic (rates, chance rates, resolved macro-F1) in
-:mod:`affectctl.metrics.pairs`; :mod:`.overlap` (VA overlap); :mod:`.pairs` (the pair
+:mod:`affectctl.metrics.class_pairs`; :mod:`.overlap` (VA overlap); :mod:`.pair_table` (the pair
 table of every run); :mod:`.thresholds` (:data:`STATUSES`,
 :class:`DegeneracyThresholds`); :mod:`.verdicts` (persistence tests and verdicts);
 :mod:`.result` (:class:`DiagnosisResult`); :mod:`.core` (:func:`diagnose`).
@@ -45,7 +45,7 @@ chance rate
     used by Cohen's κ, Cohen 1960). ``lift = mean r / mean r^0`` over seeds.
 VA distance
     Euclidean distance of the class coordinates of the geometry
-    (:mod:`affectctl.circumplex`); ``geometry="data"`` uses the per-class mean of the
+    (:mod:`affectctl.domain.geometries`); ``geometry="data"`` uses the per-class mean of the
     dumps' own ``v_true, a_true``.
 VA overlap
     Bhattacharyya coefficient of 2-D Gaussians fitted to the two classes' VA
@@ -59,13 +59,13 @@ resolved macro-F1
 References
 ----------
 Each measure's sources are in the module that computes it: Cohen (1960) for the chance
-rate (:mod:`affectctl.metrics.pairs`), Bhattacharyya (1943) and Fukunaga (1990) for the
+rate (:mod:`affectctl.metrics.class_pairs`), Bhattacharyya (1943) and Fukunaga (1990) for the
 VA overlap (:mod:`.overlap`), Holm (1979) for the adjustment (:mod:`.verdicts`).
 """
 
 from __future__ import annotations
 
-from affectctl.metrics.pairs import (
+from affectctl.metrics.class_pairs import (
     chance_confusion_rates,
     pair_confusion_rates,
     pair_indices,
@@ -73,7 +73,7 @@ from affectctl.metrics.pairs import (
 )
 from affectctl.diagnose.core import diagnose
 from affectctl.diagnose.overlap import bhattacharyya_coefficient, va_overlap_coefficient
-from affectctl.diagnose.pairs import pair_table
+from affectctl.diagnose.pair_table import pair_table
 from affectctl.diagnose.result import DiagnosisResult
 from affectctl.diagnose.thresholds import STATUSES, DegeneracyThresholds
 from affectctl.diagnose.verdicts import _pct  # noqa: F401 (the percent format the CLI shares)

@@ -8,13 +8,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from affectctl._provenance import run_inputs
-from affectctl._validation import fmt_set
+from affectctl._util.provenance import run_inputs
+from affectctl._util.validation import fmt_set
 from affectctl.errors import ConfigError
-from affectctl.metrics.registry import geometry_choice
+from affectctl.metrics.compute import geometry_choice
 from affectctl.io.runs import RunSet, check_paired
 from affectctl.stats._common import normalize_rng
-from affectctl.diagnose.pairs import _confusions, _per_seed_frame, _seed_geometry
+from affectctl.diagnose.pair_table import _confusions, _per_seed_frame, _seed_geometry
 from affectctl.diagnose.result import DiagnosisResult
 from affectctl.diagnose.thresholds import _FLAGGED, DegeneracyThresholds
 from affectctl.diagnose.verdicts import _nanmean0, _persistence, _separation_sd, _verdicts, _warn_empty_classes
@@ -162,7 +162,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     geo_name = choice.name
     covariances = data_means = None
     if first.va_true is not None:
-        from affectctl.circumplex import geometry_from_data
+        from affectctl.domain.geometries import geometry_from_data
 
         data_geo = geometry_from_data(first.y_true, first.va_true, tax)
         covariances, data_means = data_geo.covariance_array(tax), data_geo.coordinates(tax)
@@ -320,7 +320,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
     if geometry_sensitivity:
         import dataclasses
 
-        from affectctl.geometry_sensitivity import diagnosis_sensitivity
+        from affectctl.controls.geometry_sensitivity import diagnosis_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=diagnosis_sensitivity(
             runs, result, choice, min_samples=geometry_min_samples, thresholds=th, rng=seed))

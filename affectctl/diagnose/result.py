@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from affectctl._json import plain
-from affectctl._provenance import document_header
+from affectctl._util.jsonable import plain
+from affectctl._util.provenance import document_header
 from affectctl.diagnose.thresholds import DegeneracyThresholds
 
 __all__ = ["DiagnosisResult"]
@@ -80,7 +80,7 @@ class DiagnosisResult:
         closeness is relative to), when the dumps carry VA; NaN for classes without.
     geometry_sensitivity : GeometrySensitivity or None
         Every pair's verdict under each available geometry
-        (:func:`affectctl.geometry_sensitivity.diagnosis_sensitivity`).
+        (:func:`affectctl.controls.geometry_sensitivity.diagnosis_sensitivity`).
     """
 
     baseline: str
@@ -103,7 +103,7 @@ class DiagnosisResult:
     geometry_choice: object = None
     covariances: np.ndarray | None = None
     geometry_sensitivity: object = None
-    inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._provenance)
+    inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._util.provenance)
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -178,12 +178,12 @@ class DiagnosisResult:
         return title, top, f"top {len(top)} pairs; all in .to_frame(), the JSON document in .to_dict()"
 
     def __repr__(self) -> str:
-        from affectctl._display import text_view
+        from affectctl._util.display import text_view
 
         return text_view(*self._headline())
 
     def _repr_html_(self) -> str:
-        from affectctl._display import html_view
+        from affectctl._util.display import html_view
 
         return html_view(*self._headline())
 

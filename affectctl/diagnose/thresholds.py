@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from affectctl._validation import ADJUST_METHODS, fmt_set
+from affectctl._util.validation import ADJUST_METHODS, fmt_set
 from affectctl.errors import ConfigError
 
 __all__ = ["STATUSES", "DegeneracyThresholds"]

@@ -27,7 +27,7 @@ from affectctl.io.schema import (
     proba_column,
     soft_column,
 )
-from affectctl.taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
+from affectctl.domain.taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
 
 __all__ = ["dump_from_frame", "soft_truth"]
 
@@ -107,7 +107,7 @@ def _labels(frame: pd.DataFrame, col: str, tax: Taxonomy, source: str, allow_exc
         lookup[c.lower()] = k
     for k, canon in enumerate(tax.canonical):
         lookup.setdefault(canon, k)
-    from affectctl.taxonomies import _SYNONYMS  # synonyms map onto canonical names
+    from affectctl.domain.taxonomies import _SYNONYMS  # synonyms map onto canonical names
 
     for syn, canon in _SYNONYMS.items():
         if canon in tax.canonical:
@@ -211,7 +211,7 @@ def _au_prediction(frame: pd.DataFrame, col: str, source: str) -> np.ndarray:
 
 def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str, meta: "dict | None" = None) -> Taxonomy:
     """``taxonomy``, else the one the ``p_<Class>`` columns or the label names identify
-    (:func:`affectctl.taxonomies.identify_taxonomy`; why is written to ``meta``)."""
+    (:func:`affectctl.domain.taxonomies.identify_taxonomy`; why is written to ``meta``)."""
     if taxonomy is not None:
         try:
             return get_taxonomy(taxonomy)
@@ -230,7 +230,7 @@ def _resolve_taxonomy(frame: pd.DataFrame, taxonomy, source: str, meta: "dict | 
         return tax
     names = label_names(frame)
     if names:
-        from affectctl.taxonomies import identify_taxonomy
+        from affectctl.domain.taxonomies import identify_taxonomy
 
         try:
             tax, why = identify_taxonomy(names, ordered=False)
@@ -274,7 +274,7 @@ def _zero_extra_class_column(frame: pd.DataFrame, tax: Taxonomy, source: str) ->
     """A custom class list that is a built-in taxonomy plus classes whose ``p_`` columns are
     zero in every row is a padded file, not a larger label space: reading it as one would
     change every macro average and drop the official score."""
-    from affectctl.taxonomies import TAXONOMIES
+    from affectctl.domain.taxonomies import TAXONOMIES
 
     have = set(tax.canonical)
     if any(set(known.canonical) == have for known in TAXONOMIES.values()):
@@ -296,7 +296,7 @@ def _zero_extra_class_column(frame: pd.DataFrame, tax: Taxonomy, source: str) ->
 
 def _missing_class_column(tax: Taxonomy, source: str) -> None:
     """A custom class list that is a built-in taxonomy minus classes is a missing column."""
-    from affectctl.taxonomies import TAXONOMIES
+    from affectctl.domain.taxonomies import TAXONOMIES
 
     have = set(tax.canonical)
     for known in TAXONOMIES.values():

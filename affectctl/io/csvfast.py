@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from affectctl._machine import usable_cpus
+from affectctl._util.machine import usable_cpus
 
 __all__ = ["read_csv", "NA_VALUES", "csv_threads"]
 

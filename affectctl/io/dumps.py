@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from affectctl._validation import describe_missing, not_regular
+from affectctl._util.validation import describe_missing, not_regular
 from affectctl.io._text import first_undecodable
 from affectctl.io.atomic import atomic_write
 from affectctl.io.csvfast import read_csv as read_csv_fast
@@ -26,7 +26,7 @@ from affectctl.io.schema import (
     proba_column,
     soft_column,
 )
-from affectctl.taxonomies import Taxonomy, get_taxonomy
+from affectctl.domain.taxonomies import Taxonomy, get_taxonomy
 
 from affectctl.io.columns import dump_from_frame
 

@@ -53,8 +53,8 @@ _READ = {
 
 
 def _header(path: Path) -> list:
-    from affectctl.io._tables import header_fields
-    from affectctl.io.dumptruth import table_fields
+    from affectctl.io.formats._tables import header_fields
+    from affectctl.io.formats.dumptruth import table_fields
 
     if path.is_dir():
         first = next(iter(sorted(path.glob("*.txt"))), None)
@@ -69,7 +69,7 @@ def _header(path: Path) -> list:
 def _reason(name: str, header: list, default: str) -> str:
     """What in the header identified the format, for the formats with several layouts."""
     if name == "pyfeat":
-        from affectctl.io.pyfeat import PYFEAT_V2_VA, pyfeat_layout
+        from affectctl.io.formats.pyfeat import PYFEAT_V2_VA, pyfeat_layout
 
         layout = pyfeat_layout(header)
         if layout == "2.x":
@@ -77,7 +77,7 @@ def _reason(name: str, header: list, default: str) -> str:
             return f"py-feat 2.x (Detectorv2) layout: FaceRectX with {why}, as py-feat's read_feat decides"
         return "py-feat 0.x/1.x layout: FaceRectX with the lower-case emotion or AUxx columns, no valence/arousal"
     if name == "ferplus":
-        from affectctl.io.fer import is_ferplus_label_file
+        from affectctl.io.formats.fer import is_ferplus_label_file
 
         if is_ferplus_label_file(header):
             return "FERPlus label.csv: no header; rows of a name, a '(x, y, w, h)' box and 10 integer votes"
@@ -113,7 +113,7 @@ def _tasks_of_dump(d) -> list:
 
 
 def _mapped(classes, taxonomy) -> list:
-    from affectctl.taxonomies import canonical_name
+    from affectctl.domain.taxonomies import canonical_name
 
     out = []
     for c in classes:
@@ -161,7 +161,7 @@ def _inspect(path: Path, truth, fmt, truth_format, mapping, id_column, taxonomy)
     from affectctl.errors import DumpFormatError
     import affectctl.io.formats as formats
     from affectctl.io.dumps import read_dump
-    from affectctl.io.readers import read_predictions
+    from affectctl.io.formats.read import read_predictions
 
     header = _header(path)
     if fmt or mapping:

@@ -1,10 +1,10 @@
 """Predictions and truth read from separate files, paired into one :class:`Dump`.
 
-Every dataset reader (:mod:`~affectctl.io.affectnet`, :mod:`~affectctl.io.rafdb`,
-:mod:`~affectctl.io.fer`) returns a :class:`Truth`; every tool reader
-(:mod:`~affectctl.io.openface`, :mod:`~affectctl.io.pyfeat`, ...) returns
+Every dataset reader (:mod:`~affectctl.io.formats.affectnet`, :mod:`~affectctl.io.formats.rafdb`,
+:mod:`~affectctl.io.formats.fer`) returns a :class:`Truth`; every tool reader
+(:mod:`~affectctl.io.formats.openface`, :mod:`~affectctl.io.formats.pyfeat`, ...) returns
 :class:`Predictions`. :func:`pair` joins them on the image id
-(:func:`affectctl.io.ids.join_ids`) and maps the tool's classes onto the truth's
+(:func:`affectctl.io.sample_ids.join_ids`) and maps the tool's classes onto the truth's
 taxonomy by canonical emotion name, so a tool's own class order never has to
 match the dataset's.
 
@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from affectctl.errors import DumpFormatError
-from affectctl.taxonomies import Taxonomy, canonical_name
-from affectctl.io.ids import join_ids
+from affectctl.domain.taxonomies import Taxonomy, canonical_name
+from affectctl.io.sample_ids import join_ids
 from affectctl.io.schema import Dump
 
 __all__ = ["Truth", "Predictions", "pair"]

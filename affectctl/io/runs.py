@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from affectctl._validation import check_inside, check_name, contained, describe_missing, fmt_set
+from affectctl._util.validation import check_inside, check_name, contained, describe_missing, fmt_set
 from affectctl.io.dumps import read_dump
 from affectctl.errors import ConfigError, DumpFormatError, InputWarning, PairingError
 from affectctl.io.schema import Dump
-from affectctl.taxonomies import Taxonomy
+from affectctl.domain.taxonomies import Taxonomy
 
 __all__ = ["RunSet", "load_runs", "check_paired", "checked_conditions", "find_dump_files", "runs_from_files",
            "file_conditions", "cached_without_embeddings"]
@@ -191,7 +191,7 @@ def load_runs(root: "str | Path", conditions, *, taxonomy=None, read=None) -> Ru
         Overrides the taxonomy recorded in the dumps.
     read : callable, optional
         ``read(path) -> Dump`` for each seed file, e.g. a tool's output paired with a
-        dataset's truth file (:func:`affectctl.io.readers.read_predictions` with
+        dataset's truth file (:func:`affectctl.io.formats.read.read_predictions` with
         ``annotations=``); default :func:`~affectctl.io.dumps.read_dump`.
     """
     root = Path(root)
@@ -231,7 +231,7 @@ def _file_spec(arg: str, *, folders: bool):
 
     A path holding ``=`` that exists is that file (it wins over the ``name=path``
     reading, with a warning when that reading names a file too). Every condition name,
-    renamed or a file's stem, passes :func:`~affectctl._validation.check_name`.
+    renamed or a file's stem, passes :func:`~affectctl._util.validation.check_name`.
     """
     whole = Path(arg)
     name, sep, rest = arg.partition("=")
@@ -274,7 +274,7 @@ def _is(test) -> bool:
 
 def _check_kind(path: Path, *, folders: bool, what: str) -> None:
     """Refuse a path that is neither a regular file nor (with ``folders``) a folder."""
-    from affectctl._validation import check_regular_file
+    from affectctl._util.validation import check_regular_file
 
     if folders and path.is_dir():
         return
@@ -320,15 +320,15 @@ def runs_from_files(specs, *, truth: "str | Path | None" = None, taxonomy=None, 
     taxonomy : str or Taxonomy, optional
     read : callable, optional
         ``read(path) -> Dump`` (as for :func:`load_runs`), e.g. a tool's output paired
-        with a dataset's truth file; default :func:`affectctl.io.readers.read_predictions`
+        with a dataset's truth file; default :func:`affectctl.io.formats.read.read_predictions`
         with ``annotations=truth``.
 
     Notes
     -----
-    Every format :func:`affectctl.io.readers.read_predictions` knows is accepted. The
+    Every format :func:`affectctl.io.formats.read.read_predictions` knows is accepted. The
     single run of each condition gets seed 0.
     """
-    from affectctl.io.readers import read_predictions
+    from affectctl.io.formats.read import read_predictions
 
     if read is None:
         def read(path):

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from affectctl.taxonomies import Taxonomy
+from affectctl.domain.taxonomies import Taxonomy
 
 __all__ = [
     "exclusion_lines",

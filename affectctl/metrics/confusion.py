@@ -193,7 +193,7 @@ def quadrant_preservation_score(cm, quadrants, *, on_empty="warn") -> np.ndarray
     """Share of errors whose predicted class lies in the true class's VA quadrant.
 
     Over misclassified samples whose true and predicted classes both have a quadrant
-    (:func:`affectctl.circumplex.quadrant`; a class on an axis or without coordinate
+    (:func:`affectctl.domain.geometries.quadrant`; a class on an axis or without coordinate
     has none).
     """
     _check_on_empty(on_empty)

@@ -103,7 +103,7 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
         cannot reach alpha, ``◊`` depends on the geometry), ``verdict`` and ``test``,
         ``unit``, ``ci_method`` from the verdicts.
     """
-    from affectctl.report._geometry import MARK, geometry_marks
+    from affectctl.report.sensitivity_marks import MARK, geometry_marks
     from affectctl.report.tables import _summary_lookup
 
     verdicts = _verdicts(result)
@@ -221,7 +221,7 @@ def _floor_note(result, verdicts, alpha: float) -> list:
 
 
 def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) -> list:
-    from affectctl.report._geometry import table_footnote
+    from affectctl.report.sensitivity_marks import table_footnote
     from affectctl.report.notes import _OFFICIAL_TEXT, _seeds_text
 
     settings = dict(getattr(result, "settings", {}) or {})

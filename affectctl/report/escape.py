@@ -1,7 +1,7 @@
 r"""Escaping of user-supplied names for each medium a report is written in.
 
 Names (conditions, runs, plans, tables, reports) are validated once where they enter
-(:func:`affectctl._validation.check_name`: printable, no control characters, bounded
+(:func:`affectctl._util.validation.check_name`: printable, no control characters, bounded
 length, one plain path component). Every writer still escapes each name for its medium,
 so a name that reaches a writer through the library API cannot change what the medium
 does with the text around it:

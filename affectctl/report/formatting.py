@@ -57,7 +57,7 @@ _MINUS = "−"
 
 def metric_label(metric: str, *, arrow: bool = True) -> str:
     """Readable metric name, with ↑ (higher is better) or ↓ (lower is better)."""
-    from affectctl.metrics.registry import metric_direction
+    from affectctl.metrics.compute import metric_direction
 
     label = METRIC_LABELS.get(metric, metric)
     if not arrow:

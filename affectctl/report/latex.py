@@ -59,13 +59,13 @@ from affectctl.report.formatting import (
     metric_label,
 )
 
-__all__ = ["to_latex", "to_latex_compact", "to_latex_full", "tex_escape", "COLUMN_PT", "TEXT_PT",
+__all__ = ["to_latex", "to_latex_compact", "to_latex_full", "tex_escape", "COLUMN_WIDTH_PT", "TEXT_WIDTH_PT",
            "TEXT_HEIGHT_PT"]
 
 #: ``\columnwidth``, ``\textwidth`` and ``\textheight`` of a 10 pt two-column article
 #: (letter paper), minus a small safety margin for the width estimate.
-COLUMN_PT = 229.5 - 2
-TEXT_PT = 469.0 - 4
+COLUMN_WIDTH_PT = 229.5 - 2
+TEXT_WIDTH_PT = 469.0 - 4
 TEXT_HEIGHT_PT = 550.0
 
 _SIZES = {"footnotesize": 8.0, "scriptsize": 7.0}
@@ -279,8 +279,8 @@ def to_latex_compact(table: pd.DataFrame, *, caption: str | None = None,
     sep = 4.0
     env, size, resize = _choose(
         lambda sz: _tabular_width(columns, sz, sep, spans) + 10.0,   # \quad indent
-        [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT),
-         ("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)])
+        [("table", "footnotesize", COLUMN_WIDTH_PT), ("table", "scriptsize", COLUMN_WIDTH_PT),
+         ("table*", "footnotesize", TEXT_WIDTH_PT), ("table*", "scriptsize", TEXT_WIDTH_PT)])
     n = 2 * len(conditions) + 1
     spec = "@{}l" + "r@{}l" * len(conditions) + "@{}"
     header = [" & ".join([""] + [rf"\multicolumn{{2}}{{c}}{{{_name_tex(c)}}}"
@@ -307,7 +307,7 @@ def to_latex_compact(table: pd.DataFrame, *, caption: str | None = None,
     notes = list(table.attrs.get("notes", []))
     if any(g[1] for g in groups_text) and len(conditions) > 1:
         notes.insert(1, "Bold: the best condition per metric (↑ highest, ↓ lowest mean).")
-    width = COLUMN_PT if env == "table" else TEXT_PT
+    width = COLUMN_WIDTH_PT if env == "table" else TEXT_WIDTH_PT
     chunks = _chunks(groups, size, 2, _notes_lines(notes, width, size))
     return _requires(resize) + _float(env, caption, label, size, sep, spec, header, chunks,
                                       notes, resize)
@@ -383,7 +383,7 @@ def to_latex_full(table: pd.DataFrame, *, caption: str | None = None,
     sep = 2.5
     env, size, resize = _choose(
         lambda sz: _tabular_width(columns, sz, sep, spans + test_spans) + 10.0,
-        [("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)])
+        [("table*", "footnotesize", TEXT_WIDTH_PT), ("table*", "scriptsize", TEXT_WIDTH_PT)])
     spec = "@{}l" + "r" * (ncol - 1) + "@{}"
     top = [""] * first_p
     rules = []
@@ -412,7 +412,7 @@ def to_latex_full(table: pd.DataFrame, *, caption: str | None = None,
                  "differences" + (f"; {n_text}." if n_text else "."))
     if not groups:
         groups = [[r"\multicolumn{%d}{@{}l}{no comparisons} \\" % ncol]]
-    chunks = _chunks(groups, size, len(header), _notes_lines(notes, TEXT_PT, size))
+    chunks = _chunks(groups, size, len(header), _notes_lines(notes, TEXT_WIDTH_PT, size))
     return _requires(resize) + _float(env, caption, label, size, sep, spec, header, chunks,
                                       notes, resize)
 
@@ -510,12 +510,12 @@ def to_latex(table: pd.DataFrame, *, caption: str | None = None, label: str | No
             spans.append((lab, j, j + 1))
     columns = [[h] + [str(v) for v in shown[c]] for h, c in zip(heads, cols)]
     if environment == "table*":
-        limits = [("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
+        limits = [("table*", "footnotesize", TEXT_WIDTH_PT), ("table*", "scriptsize", TEXT_WIDTH_PT)]
     elif environment == "table":
-        limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT)]
+        limits = [("table", "footnotesize", COLUMN_WIDTH_PT), ("table", "scriptsize", COLUMN_WIDTH_PT)]
     else:   # "auto" and None: the column if the table fits it, else the page width
-        limits = [("table", "footnotesize", COLUMN_PT), ("table", "scriptsize", COLUMN_PT),
-                  ("table*", "footnotesize", TEXT_PT), ("table*", "scriptsize", TEXT_PT)]
+        limits = [("table", "footnotesize", COLUMN_WIDTH_PT), ("table", "scriptsize", COLUMN_WIDTH_PT),
+                  ("table*", "footnotesize", TEXT_WIDTH_PT), ("table*", "scriptsize", TEXT_WIDTH_PT)]
     env, size, resize = _choose(lambda sz: _tabular_width(columns, sz, 3.0, spans), limits)
     environment = env if environment is not None else None
     lines = ["% requires: booktabs" + (", graphicx" if resize else "")]

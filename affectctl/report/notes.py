@@ -10,7 +10,7 @@ import math
 
 import pandas as pd
 
-from affectctl._validation import SEED_TESTS
+from affectctl._util.validation import SEED_TESTS
 from affectctl.report.formatting import (
     _FLOOR_MARK, _MARKS, _MINUS, TEST_LABELS, TEST_NAMES_IN_TEXT, _finite, format_p,
 )
@@ -117,7 +117,7 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         mc.append(f"geometry {settings['geometry']}")
     if mc:
         notes.append(", ".join(mc) + ".")
-    from affectctl.report._geometry import table_footnote
+    from affectctl.report.sensitivity_marks import table_footnote
 
     geo_note = table_footnote(result)
     if geo_note:

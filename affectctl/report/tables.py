@@ -38,7 +38,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from affectctl._validation import SAMPLE_TESTS, SEED_TESTS
+from affectctl._util.validation import SAMPLE_TESTS, SEED_TESTS
 from affectctl.errors import ConfigError
 from affectctl.report.formatting import _MINUS, _finite, _mark, metric_label
 from affectctl.report.notes import _compact_notes, _notes
@@ -96,9 +96,9 @@ def _add_geometry_marks(result, table: pd.DataFrame, tests) -> None:
     """Append the geometry mark to ``sig_<test>`` where the conclusion depends on the geometry.
 
     The marks come from :attr:`ComparisonResult.geometry_sensitivity`
-    (:func:`affectctl.report._geometry.geometry_marks`).
+    (:func:`affectctl.report.sensitivity_marks.geometry_marks`).
     """
-    from affectctl.report._geometry import MARK, geometry_marks
+    from affectctl.report.sensitivity_marks import MARK, geometry_marks
 
     marks = geometry_marks(result)
     if not marks or table.empty:
@@ -191,7 +191,7 @@ def _resolve_metrics(result, metrics) -> list:
 
 def _pair_alias(metric: str, available) -> str:
     """``pair_confusion:B|A`` names ``pair_confusion:A|B`` (:func:`resolve_metric_alias`)."""
-    from affectctl.metrics.registry import resolve_metric_alias
+    from affectctl.metrics.compute import resolve_metric_alias
 
     return resolve_metric_alias(metric, available)
 
@@ -246,7 +246,7 @@ def comparison_table(result, metrics: Sequence[str], pairs=None,
     tests = list(tests)
     rows_all = _test_rows(result, tests, strict=True)
     summ = _summary_lookup(result, metrics)
-    from affectctl.metrics.registry import metric_direction
+    from affectctl.metrics.compute import metric_direction
 
     primary = _library_primary(result)
     verdicts = _verdict_lookup(result)
@@ -322,7 +322,7 @@ def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
     tests = [t for t in tests if t in set(result.comparisons.get("test", pd.Series(dtype=object)))]
     rows_all = _test_rows(result, tests, strict=False)
     summ = _summary_lookup(result, result.headline_metrics)
-    from affectctl.metrics.registry import metric_direction
+    from affectctl.metrics.compute import metric_direction
 
     pairs = [tuple(p) for p in result.pairs]
     contrasts = [p for p in pairs if p[1] != result.baseline]
@@ -468,7 +468,7 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
                           f"got {primary!r}.")
     rows_all = _test_rows(result, [primary] if primary else [], strict=False)
     summ = _summary_lookup(result, result.headline_metrics)
-    from affectctl.metrics.registry import metric_direction
+    from affectctl.metrics.compute import metric_direction
 
     pairs = {tuple(p) for p in result.pairs}
     # the verdicts are those of the library's primary test; another primary has none
@@ -511,7 +511,7 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
     table = pd.DataFrame.from_records(records)
     table["n_seeds"] = table["n_seeds"].astype("Int64")
     if primary:                    # the primary test's conclusion may depend on the geometry
-        from affectctl.report._geometry import MARK, geometry_marks
+        from affectctl.report.sensitivity_marks import MARK, geometry_marks
 
         marks = geometry_marks(result)
         hit = [(c, result.baseline, m, primary) in marks
@@ -530,7 +530,7 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
         notes.append(f"No interval of Δ is shown: the {TEST_NAMES_IN_TEXT.get(primary, primary)} "
                      "test reports none (an interval from another test would not match its p).")
     if primary:
-        from affectctl.report._geometry import table_footnote
+        from affectctl.report.sensitivity_marks import table_footnote
 
         line = table_footnote(result)
         if line:

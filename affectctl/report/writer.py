@@ -25,10 +25,10 @@ __all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_tab
 
 def _write_provenance(out_dir: Path, document: str) -> Path:
     """``provenance.json`` beside ``document``: the time, interpreter and library versions of
-    this run (:func:`affectctl._provenance.run_record`), kept out of the deterministic document."""
+    this run (:func:`affectctl._util.provenance.run_record`), kept out of the deterministic document."""
     import json
 
-    from affectctl._provenance import run_record
+    from affectctl._util.provenance import run_record
 
     return write_text_atomically(out_dir / "provenance.json",
                                  json.dumps(run_record(document), indent=2) + "\n")
@@ -112,7 +112,7 @@ def write_geometry_sensitivity(sens, out_dir, *, figures: bool = True,
     path = write_text_atomically(out_dir / "geometry_sensitivity.csv", to_csv(sens.records))
     written = {path.name: path}
     if figures:
-        from affectctl.report.figures.geometry import write_geometry_figure
+        from affectctl.report.figures.geometry_overlay import write_geometry_figure
 
         written.update(write_geometry_figure(sens, out_dir, formats=tuple(formats)))
     return written
@@ -268,7 +268,7 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
     result : ComparisonResult
         ``compare`` run with the plan's conditions and contrasts.
     plan : AnalysisPlan
-        :func:`affectctl.plans.load_plan`.
+        :func:`affectctl.report.plans.load_plan`.
     out_dir : str or Path
     diagnosis : DiagnosisResult, optional
         :func:`affectctl.diagnose.diagnose` of the same runs; needed by degeneracy

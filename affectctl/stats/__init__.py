@@ -3,7 +3,7 @@
 * :mod:`~affectctl.stats.seeds`: exact Wilcoxon, exact sign-flip, paired t over seeds.
 * :mod:`~affectctl.stats.samples`: approximate randomization and paired bootstrap of
   non-decomposable metrics (macro-F1, CCC, ...) over samples or groups.
-* :mod:`~affectctl.stats.classifier`: McNemar, Bowker, Stuart–Maxwell.
+* :mod:`~affectctl.stats.contingency`: McNemar, Bowker, Stuart–Maxwell.
 * :mod:`~affectctl.stats.effects`: paired effect sizes.
 * :mod:`~affectctl.stats.correction`: Holm / BH / Bonferroni, Westfall–Young max-T.
 * :mod:`~affectctl.stats.power`: reachability and seeds needed.
@@ -11,7 +11,7 @@
 Every test returns a :class:`PairedTestResult`.
 """
 
-from affectctl.stats.classifier import bowker_test, mcnemar_test, stuart_maxwell_test
+from affectctl.stats.contingency import bowker_test, mcnemar_test, stuart_maxwell_test
 from affectctl.stats.correction import adjust_pvalues, westfall_young_maxt
 from affectctl.stats.effects import (
     PairedEffectSizes,

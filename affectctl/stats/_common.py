@@ -17,8 +17,8 @@ import warnings
 
 import numpy as np
 
-from affectctl._json import plain
-from affectctl._validation import ALTERNATIVES, check_choice  # noqa: F401 (re-exported)
+from affectctl._util.jsonable import plain
+from affectctl._util.validation import ALTERNATIVES, check_choice  # noqa: F401 (re-exported)
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 
 
@@ -181,7 +181,7 @@ def pick_batch(n_resamples: int, bytes_per_replicate: int, budget: int = 64 * 2*
 
 
 def to_plain(value):
-    """Plain Python values for a result record (NaN kept): :func:`affectctl._json.plain`."""
+    """Plain Python values for a result record (NaN kept): :func:`affectctl._util.jsonable.plain`."""
     return plain(value)
 
 

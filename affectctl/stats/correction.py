@@ -17,7 +17,7 @@ import numpy as np
 from statsmodels.stats.multitest import multipletests
 
 from affectctl.errors import ConfigError
-from affectctl._validation import ADJUST_METHODS
+from affectctl._util.validation import ADJUST_METHODS
 from affectctl.stats._common import TIE_RTOL, check_alternative, check_bool_or_none, check_choice
 
 __all__ = ["adjust_pvalues", "westfall_young_maxt", "ADJUST_METHODS"]

@@ -26,7 +26,7 @@ import numbers
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from affectctl._validation import SEED_TESTS
+from affectctl._util.validation import SEED_TESTS
 from affectctl.errors import ConfigError
 from affectctl.stats._common import (
     check_alpha,
@@ -274,12 +274,12 @@ class PowerReport:
         return title, self.to_frame().set_index("test"), ""
 
     def __repr__(self) -> str:
-        from affectctl._display import text_view
+        from affectctl._util.display import text_view
 
         return text_view(*self._headline())
 
     def _repr_html_(self) -> str:
-        from affectctl._display import html_view
+        from affectctl._util.display import html_view
 
         return html_view(*self._headline())
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from affectctl._validation import SAMPLE_TESTS, SEED_TESTS
+from affectctl._util.validation import SAMPLE_TESTS, SEED_TESTS
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl.stats._common import (
     as_paired_1d,

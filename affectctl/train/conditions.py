@@ -72,8 +72,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from affectctl._resources import SHIPPED_LABEL, shipped
-from affectctl._validation import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH  # documented size limits
+from affectctl._util.resources import SHIPPED_LABEL, shipped
+from affectctl._util.validation import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH  # documented size limits
 from affectctl.errors import ConfigError
 from affectctl.train.costs import COSTS, PERMUTATION_MAX_CORR
 
@@ -245,7 +245,7 @@ def parse_condition(text: str, *, name: str, source: str = "<memory>") -> Condit
     ConfigError
         One line: ``<file>: key `<key>` must be <allowed>; got <value>.``
     """
-    from affectctl._validation import parse_toml
+    from affectctl._util.validation import parse_toml
 
     raw = parse_toml(text, source)
     for key, value in raw.items():
@@ -269,7 +269,7 @@ def parse_condition(text: str, *, name: str, source: str = "<memory>") -> Condit
                           f"(the adjustment applies to softmax logits); got "
                           f"{values['logit_adjust_tau']!r}.")
     if values["cost"] != "none" and values["geometry"] != "data":
-        from affectctl.circumplex import get_geometry
+        from affectctl.domain.geometries import get_geometry
 
         try:
             get_geometry(values["geometry"])
@@ -350,7 +350,7 @@ def load_condition(name: str, models_dir: "str | Path | None" = None) -> Conditi
         text = base.text.rstrip("\n") + f"\n# label noise of {name}\nlabel_noise = {rate!r}\n"
         return parse_condition(text, name=noisy_name(base.name, rate), source=base.source)
     path = find_condition(name, models_dir)
-    from affectctl._validation import not_regular
+    from affectctl._util.validation import not_regular
 
     if (reason := not_regular(path)) is not None:
         raise ConfigError(f"condition file {path} {reason}")

@@ -6,7 +6,7 @@ is class ``j``.
 
 ``circumplex``
     Euclidean VA distance of the classes' coordinates in a geometry
-    (:func:`affectctl.circumplex.get_geometry`), with classes lacking a coordinate
+    (:func:`affectctl.domain.geometries.get_geometry`), with classes lacking a coordinate
     (Aff-Wild2's Other) priced at the mean defined off-diagonal cost (``missing="mean"``).
 ``uniform``
     The matched control ``s (1 - I)`` with ``s`` the circumplex cost's mean off-diagonal
@@ -19,11 +19,11 @@ is class ``j``.
     ``permutation_max_corr`` (default :data:`PERMUTATION_MAX_CORR`).
 Geometry ``"data"``
     With ``geometry = "data"`` the class coordinates are the per-class means of the
-    *training* frames' VA annotations (:func:`affectctl.circumplex.geometry_from_data`),
+    *training* frames' VA annotations (:func:`affectctl.domain.geometries.geometry_from_data`),
     so the cost encodes the pairs the data shows, not a lexicon's.
 ``au``
     The circumplex cost augmented with a distance between the classes' EMFACS action-unit
-    prototypes (:data:`affectctl.facs.EMFACS_PROTOTYPES`), which separates pairs the
+    prototypes (:data:`affectctl.domain.facs.EMFACS_PROTOTYPES`), which separates pairs the
     circumplex puts together (anger–fear, anger–contempt).
 """
 
@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from affectctl.circumplex import Geometry, geometry_from_data, get_geometry, uniform_cost_matrix
-from affectctl.facs import EMFACS_PROTOTYPES
+from affectctl.domain.geometries import Geometry, geometry_from_data, get_geometry, uniform_cost_matrix
+from affectctl.domain.facs import EMFACS_PROTOTYPES
 from affectctl.io.schema import ABAW_AUS
-from affectctl.taxonomies import Taxonomy
+from affectctl.domain.taxonomies import Taxonomy
 
 __all__ = [
     "COSTS",

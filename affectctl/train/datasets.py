@@ -40,7 +40,7 @@ Labels come in *segments*: a video is cut into runs of geometric length with mea
 split; see ``_labels_for_videos``). VA annotations are
 ``c_y`` + a per-video offset (std ``va_video_std``) + AR(1) noise (std ``va_noise_std``,
 correlation ``frame_rho``), clipped to [-1, 1]. VA centres are the class coordinates
-of the ``va_geometry`` (``nrc-vad`` by default, :mod:`affectctl.circumplex`); *Other*
+of the ``va_geometry`` (``nrc-vad`` by default, :mod:`affectctl.domain.geometries`); *Other*
 has no coordinate and is centred at (0, 0) with ``other_spread`` times the noise.
 AU ``j`` of a frame is on with probability ``au_proto_rate`` when ``j`` belongs to the
 class's EMFACS prototype (:data:`EMFACS_PROTOTYPES`, restricted to the 12 annotated
@@ -109,11 +109,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from affectctl.circumplex import get_geometry
+from affectctl.domain.geometries import get_geometry
 from affectctl.errors import ConfigError
-from affectctl.facs import EMFACS_PROTOTYPES  # noqa: E402  (re-exported)
+from affectctl.domain.facs import EMFACS_PROTOTYPES  # noqa: E402  (re-exported)
 from affectctl.io.schema import ABAW_AUS
-from affectctl.taxonomies import Taxonomy, get_taxonomy
+from affectctl.domain.taxonomies import Taxonomy, get_taxonomy
 
 __all__ = [
     "EMFACS_PROTOTYPES",

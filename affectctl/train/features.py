@@ -49,7 +49,7 @@ import pandas as pd
 from affectctl.train.datasets import FeatureData
 from affectctl.errors import ConfigError, DumpFormatError
 from affectctl.io.schema import AU_EXCLUDED, VA_EXCLUDED
-from affectctl.taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
+from affectctl.domain.taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
 
 __all__ = ["load_features"]
 
@@ -359,7 +359,7 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
     """
     path = Path(path)
     if not path.is_file():
-        from affectctl._validation import not_regular
+        from affectctl._util.validation import not_regular
 
         raise DumpFormatError(not_regular(path) if path.exists() else "features file does not exist.",
                               file=path)

@@ -227,7 +227,7 @@ def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = 
 
 
 def _read_table(file) -> dict:
-    from affectctl._validation import read_toml
+    from affectctl._util.validation import read_toml
 
     path = Path(file)
     if not path.exists() and not path.is_symlink():

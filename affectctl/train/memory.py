@@ -6,7 +6,7 @@ their products: ``hidden = 65536`` alone makes a 65,536 × 65,536 layer, 4.3e9 p
 and ~69 GB with its gradient and Adam's two moments, and the process was killed by the
 kernel mid-sweep. :func:`check_training_memory` estimates a run's peak from the condition
 and the data's shape, without torch, and refuses a condition whose estimate exceeds
-:data:`affectctl._validation.MEMORY_SHARE` of the available memory, naming the file.
+:data:`affectctl._util.validation.MEMORY_SHARE` of the available memory, naming the file.
 
 Estimate (float32 everywhere, 4 bytes a number):
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 
-from affectctl._validation import MEMORY_SHARE, _bytes, available_memory
+from affectctl._util.validation import MEMORY_SHARE, _bytes, available_memory
 from affectctl.errors import ConfigError
 from affectctl.train.conditions import N_TOKENS, TOKEN_WIDTH, Condition
 

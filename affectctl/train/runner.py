@@ -7,7 +7,7 @@ rerun skips the dumps that exist, after checking that each was made by the same
 condition file, dataset and seed (otherwise it refuses, rather than mixing runs).
 
 Parallelism: runs go to ``workers`` worker processes (default: 2 when this process may
-run on 2 or more cores, :func:`affectctl._machine.usable_cpus`; :class:`WorkerPool`), each
+run on 2 or more cores, :func:`affectctl._util.machine.usable_cpus`; :class:`WorkerPool`), each
 running torch with one thread. On the
 2-core reference machine, 15 default runs took 14.3 s with 2 workers x 1 thread,
 24.8 s in one process with 1 thread and 41.6 s in one process with 2 threads (the
@@ -27,8 +27,8 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from affectctl._json import plain
-from affectctl._machine import usable_cpus
+from affectctl._util.jsonable import plain
+from affectctl._util.machine import usable_cpus
 from affectctl.train.datasets import DATASETS, FeatureData, list_datasets, make_dataset
 from affectctl.train.memory import check_training_memory
 from affectctl.train.version import TRAINER_VERSION
@@ -96,7 +96,7 @@ def _identity(condition: Condition, data: FeatureData, seed: int) -> dict:
 
     The metadata goes through JSON, so both sides of the comparison in
     :func:`_check_existing` go through the one converter,
-    :func:`affectctl._json.plain` (tuples become lists, keys ``str``, NaN ``None``).
+    :func:`affectctl._util.jsonable.plain` (tuples become lists, keys ``str``, NaN ``None``).
     """
     knobs = {k: v for k, v in data.knobs.items() if k != "file"}
     return plain({"condition_file": condition.text, "dataset": data.name,

@@ -6,7 +6,7 @@ import json
 
 import mkdocs_gen_files
 
-from affectctl._provenance import SCHEMA_VERSION, schema
+from affectctl._util.provenance import SCHEMA_VERSION, schema
 
 DOCUMENTS = {
     "results": "`results.json` (`affectctl compare`, also `compare --json`)",
@@ -24,7 +24,7 @@ def _type(spec: dict) -> str:
 lines = ["# JSON schema", "",
          f"Every JSON document affectctl writes follows a JSON Schema (draft 2020-12) shipped in",
          "the package (`affectctl/data/schemas/<document>.schema.json`; in Python",
-         "`affectctl._provenance.schema(\"results\")`). This page is generated from those files.",
+         "`affectctl._util.provenance.schema(\"results\")`). This page is generated from those files.",
          "",
          f"The current layout is `schema_version` **{SCHEMA_VERSION}**: a new key raises the",
          "minor number, a renamed or removed key the major one. The top level of each document",

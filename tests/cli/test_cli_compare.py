@@ -121,7 +121,7 @@ def test_report_bad_plans(tmp_path, body, needle):
 
 
 def test_shipped_plan_is_valid():
-    from affectctl.plans import load_plan
+    from affectctl.report.plans import load_plan
 
     plan = load_plan("rare-class-limit")  # by name: the plans shipped in the package
     assert plan.datasets == ("sim-affwild2", "sim-affectnet")

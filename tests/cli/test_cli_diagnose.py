@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from affectctl.cli import app
 from affectctl.io.dumps import write_dump
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 
 TAX = get_taxonomy("affwild2-expr8")
 K = TAX.n_classes
@@ -84,7 +84,7 @@ def test_json_in_rank_order(runs_folder, tmp_path):
     # the shipped JSON Schemas: diagnosis.json and the provenance.json beside it
     import jsonschema
 
-    from affectctl._provenance import schema
+    from affectctl._util.provenance import schema
 
     jsonschema.Draft202012Validator(schema("diagnosis")).validate(data)
     assert data["command"][:2] == ["affectctl", "diagnose"] and data["inputs"]

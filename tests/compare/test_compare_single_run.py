@@ -23,7 +23,7 @@ from affectctl.compare import SINGLE_RUN_NOTE, compare
 from affectctl.errors import DegenerateDataWarning
 from affectctl.io.dumps import write_dump
 from affectctl.io.runs import load_runs
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 from tests._synth import synthetic_frame
 
 runner = CliRunner()
@@ -322,7 +322,7 @@ def test_truth_va_without_va_predictions(tmp_path):
     # a classifier's prediction-only file against truth with VA: no VA metric, but the
     # annotations are kept (they place the classes for --geometry auto)
     from affectctl.errors import DumpFormatError
-    from affectctl.io.readers import read_predictions
+    from affectctl.io.formats.read import read_predictions
 
     rng = np.random.default_rng(2)
     n = 40

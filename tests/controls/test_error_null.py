@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from affectctl.circumplex import cost_matrix
+from affectctl.domain.geometries import cost_matrix
 from affectctl.controls.error_null import ErrorDistanceNull, error_distance_null
 from affectctl.errors import ConfigError, DegenerateDataWarning
 from affectctl.metrics.confusion import error_distance

@@ -26,7 +26,7 @@ from affectctl.io.dumps import write_dump
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl.metrics.confusion import confusion_matrix
 from affectctl.io.runs import load_runs
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 
 TAX = get_taxonomy("affwild2-expr8")
 K = TAX.n_classes

@@ -93,7 +93,7 @@ def _dup(col, new_pos=3):
 
 
 def _names(df):
-    from affectctl.taxonomies import get_taxonomy
+    from affectctl.domain.taxonomies import get_taxonomy
 
     classes = get_taxonomy("affwild2-expr8").classes
     df = df.copy()

@@ -1,4 +1,4 @@
-"""The shared checks of ``affectctl._validation``, each able to fail, and the CLI's safety nets."""
+"""The shared checks of ``affectctl._util.validation``, each able to fail, and the CLI's safety nets."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from affectctl import _validation as check
+import affectctl._util.validation as check
 from affectctl.cli import app
 from affectctl.errors import ConfigError
 
@@ -100,7 +100,7 @@ def test_describe_missing(tmp_path):
 
 def test_os_errors_become_one_line(tmp_path, monkeypatch):
     """The command boundary's last line of defence: an OSError the checks did not foresee."""
-    from affectctl.io import readers
+    import affectctl.io.formats.read as readers
 
     def boom(*a, **k):
         raise PermissionError(13, "Permission denied", str(tmp_path / "x.csv"))
@@ -125,7 +125,7 @@ def test_help_exits_0():
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
 def test_output_dir_is_probed_with_a_real_write():
     # root passes os.access everywhere; /proc refuses the write itself
-    from affectctl import _validation as check
+    import affectctl._util.validation as check
 
     with pytest.raises(ConfigError, match=r"`--out`: /proc/x .* is not writable"):
         check.check_output_dir("--out", "/proc/x")

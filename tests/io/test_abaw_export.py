@@ -14,7 +14,7 @@ from sklearn.metrics import f1_score
 from typer.testing import CliRunner
 
 from affectctl.cli import app
-from affectctl.io.abaw_export import check_submission, export_abaw
+from affectctl.io.formats.abaw_export import check_submission, export_abaw
 from affectctl.io.schema import ABAW_AUS
 
 runner = CliRunner()
@@ -175,7 +175,7 @@ def test_export_a_prediction_only_dump_of_a_test_set(tmp_path):
 def test_export_then_read_back_pairs_every_dump_frame_with_its_prediction(tmp_path_factory, data):
     """Property: whatever frames each video lacks, the folder read back holds exactly the
     dump's frames, each with the dump's label, and counts the others as without prediction."""
-    from affectctl.io.abaw import read_abaw_folders
+    from affectctl.io.formats.abaw import read_abaw_folders
 
     root = tmp_path_factory.mktemp("prop")
     n_videos = data.draw(st.integers(1, 3))

@@ -13,9 +13,9 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import confusion_matrix
 
 from affectctl.audit import audit, check_class_order, check_order_from_va
-from affectctl.circumplex import get_geometry
-from affectctl.io.readers import read_predictions
-from affectctl.taxonomies import canonical_name, get_taxonomy
+from affectctl.domain.geometries import get_geometry
+from affectctl.io.formats.read import read_predictions
+from affectctl.domain.taxonomies import canonical_name, get_taxonomy
 
 NAMES = ["Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt"]
 # systematic confusions of a human rater (AffectNet indices): Happy->Neutral,

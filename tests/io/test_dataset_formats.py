@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from affectctl.audit import audit
 from affectctl.cli import app
 from affectctl.errors import DumpFormatError
-from affectctl.io.fer import ferplus_majority, read_ferplus
-from affectctl.io.readers import read_predictions
+from affectctl.io.formats.fer import ferplus_majority, read_ferplus
+from affectctl.io.formats.read import read_predictions
 from affectctl.metrics.regression import ccc
 
 AFFECTNET_HEADER = ("subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,"
@@ -252,7 +252,7 @@ def test_ferplus_negative_vote_is_an_error(tmp_path):
 def test_id_levels():
     import warnings
 
-    from affectctl.io.ids import join_ids
+    from affectctl.io.sample_ids import join_ids
 
     truth = ["689/abc.jpg", "690/abc.jpg", "12/xyz.jpg"]
     # absolute paths under another root: the trailing relative path decides, although

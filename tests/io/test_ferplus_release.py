@@ -3,7 +3,7 @@
 
 The reference labels are computed here from the raw votes with pandas and a plain loop
 over FERPlus's ``_process_data('majority')`` (single votes dropped, more than half of the
-rest wins), independently of :func:`affectctl.io.fer.ferplus_majority`.
+rest wins), independently of :func:`affectctl.io.formats.fer.ferplus_majority`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from affectctl.audit import audit
 from affectctl.cli import app
-from affectctl.io.fer import read_ferplus
+from affectctl.io.formats.fer import read_ferplus
 from affectctl.io.formats import detect_truth
-from affectctl.io.readers import read_predictions
+from affectctl.io.formats.read import read_predictions
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ferplus"
 NEW = DATA / "fer2013new.csv"

@@ -17,7 +17,7 @@ import pytest
 import affectctl.io.csvfast as csvfast
 from affectctl.errors import DumpFormatError
 from affectctl.io.dumps import dump_from_frame, read_dump
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _synth import synthetic_frame  # noqa: E402

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from affectctl.audit import audit
 from affectctl.cli import app
-from affectctl.io.readers import read_predictions
+from affectctl.io.formats.read import read_predictions
 
 runner = CliRunner()
 ABAW = ["AU1", "AU2", "AU4", "AU6", "AU7", "AU10", "AU12", "AU15", "AU23", "AU24", "AU25", "AU26"]

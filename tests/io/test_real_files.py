@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 from affectctl.audit import audit
 from affectctl.cli import app
 from affectctl.errors import DegenerateDataWarning, InputWarning
-from affectctl.io._tables import header_fields
+from affectctl.io.formats._tables import header_fields
 from affectctl.io.formats import detect_predictions
-from affectctl.io.pyfeat import PYFEAT_V2_EMOTIONS, pyfeat_layout, read_pyfeat
-from affectctl.io.readers import read_predictions
+from affectctl.io.formats.pyfeat import PYFEAT_V2_EMOTIONS, pyfeat_layout, read_pyfeat
+from affectctl.io.formats.read import read_predictions
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PYFEAT2 = DATA / "py-feat" / "news_sample_001.csv"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from affectctl.io.dumps import dump_from_frame, read_dump, write_dump
 from affectctl.errors import ConfigError, PairingError
 from affectctl.io.runs import aligned, check_paired, load_runs
-from affectctl.metrics.registry import metric_table
+from affectctl.metrics.compute import metric_table
 
 
 def _runs(tmp_path, conditions=("base", "other"), seeds=(0, 1, 2), n=120, shuffle=False):

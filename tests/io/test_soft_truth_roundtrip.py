@@ -9,7 +9,7 @@ import pytest
 from affectctl.audit import audit
 from affectctl.errors import DumpFormatError
 from affectctl.io.dumps import read_dump, write_dump
-from affectctl.io.readers import read_predictions
+from affectctl.io.formats.read import read_predictions
 
 FERPLUS_HEADER = "Usage,Image name,neutral,happiness,surprise,sadness,anger,disgust,fear,contempt,unknown,NF"
 CLASSES = ["Neutral", "Happiness", "Surprise", "Sadness", "Anger", "Disgust", "Fear", "Contempt"]

@@ -9,11 +9,11 @@ from sklearn import metrics as skm
 
 from affectctl.io.dumps import dump_from_frame, read_dump, write_dump
 from affectctl.errors import ConfigError, DumpFormatError
-from affectctl.metrics.registry import compute_metrics
-from affectctl.io.abaw import read_abaw_folders, read_abaw_mtl
-from affectctl.io.readers import read_predictions
+from affectctl.metrics.compute import compute_metrics
+from affectctl.io.formats.abaw import read_abaw_folders, read_abaw_mtl
+from affectctl.io.formats.read import read_predictions
 from affectctl.io.schema import ABAW_AUS
-from affectctl.taxonomies import TAXONOMIES, get_taxonomy, infer_taxonomy
+from affectctl.domain.taxonomies import TAXONOMIES, get_taxonomy, infer_taxonomy
 
 
 def test_official_orders():
@@ -231,13 +231,13 @@ def test_abaw_mtl_errors_name_the_annotation_file_and_the_true_line(tmp_path):
 
 
 def test_official_score_id_follows_the_file():
-    from affectctl.metrics.registry import official_score_id
+    from affectctl.metrics.compute import official_score_id
 
     d = dump_from_frame(synthetic_frame(n=40, seed=3), metadata={"format": "abaw-au-folders"})
     assert official_score_id(d) == "abaw3_au_score"
     assert official_score_id(d, {"abaw2020_au_score"}) == "abaw2020_au_score"
     assert official_score_id(dump_from_frame(synthetic_frame(n=40, seed=3))) == "abaw3_expr_score"
-    from affectctl.io.abaw import _abaw_field
+    from affectctl.io.formats.abaw import _abaw_field
 
     assert [_abaw_field(c) for c in ("au20_pred", "v_true", "y_pred", "sample_id")] == [
         "AU20", "valence", "expression", "sample_id"]

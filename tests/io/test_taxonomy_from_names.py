@@ -12,7 +12,7 @@ from affectctl.audit import audit
 from affectctl.cli import app
 from affectctl.errors import ConfigError
 from affectctl.io.dumps import read_dump
-from affectctl.taxonomies import TAXONOMIES, AmbiguousTaxonomyError, identify_taxonomy, infer_taxonomy
+from affectctl.domain.taxonomies import TAXONOMIES, AmbiguousTaxonomyError, identify_taxonomy, infer_taxonomy
 
 runner = CliRunner()
 AFFECTNET = ["Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt"]

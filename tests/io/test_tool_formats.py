@@ -20,7 +20,7 @@ from affectctl.audit import audit
 from affectctl.cli import app
 from affectctl.errors import DumpFormatError
 from affectctl.io.formats import detect_predictions
-from affectctl.io.readers import read_predictions
+from affectctl.io.formats.read import read_predictions
 
 AFFECTNET8 = ["Neutral", "Happy", "Sad", "Surprise", "Fear", "Disgust", "Anger", "Contempt"]
 AFFECTNET_HEADER = ("subDirectory_filePath,face_x,face_y,face_width,face_height,facial_landmarks,"
@@ -128,7 +128,7 @@ def test_pyfeat_no_face_rows_are_counted(tmp_path):
     truth = tmp_path / "list_patition_label.txt"
     truth.write_text("test_0001.jpg 4\n")
     pd.DataFrame(rows[:1], columns=header).assign(input="test_0001.jpg").to_csv(pfile, index=False)
-    from affectctl.io.pyfeat import read_pyfeat
+    from affectctl.io.formats.pyfeat import read_pyfeat
 
     p = read_pyfeat(pfile)
     assert p.exclusions["pyfeat_no_face"] == 0

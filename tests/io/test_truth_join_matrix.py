@@ -333,7 +333,7 @@ def test_parquet_prediction_dump_and_truth_table_with_metadata(tmp_path):
 
     from affectctl.audit import audit
     from affectctl.io.dumps import write_dump
-    from affectctl.io.readers import read_predictions
+    from affectctl.io.formats.read import read_predictions
 
     rng = np.random.default_rng(6)
     ids = [f"s{i:03d}" for i in range(N)]

@@ -1,4 +1,4 @@
-"""The one metric registry (affectctl.metrics.ids) against what the package computes and tests.
+"""The one metric registry (affectctl.metrics.catalog) against what the package computes and tests.
 
 References used below: the ids compute_metrics writes on rich synthetic dumps (every family);
 the direction rule as it stood before the registry (lower is better for ids starting with
@@ -14,12 +14,12 @@ from _synth import synthetic_frame
 
 from affectctl.errors import ConfigError
 from affectctl.io.dumps import dump_from_frame
-from affectctl.metrics import ids
-from affectctl.metrics import registry as metric_registry
-from affectctl.metrics.registry import compute_metrics, official_score_id
+import affectctl.metrics.catalog as ids
+import affectctl.metrics.compute as metric_registry
+from affectctl.metrics.compute import compute_metrics, official_score_id
 from affectctl.stats import samples
 from affectctl.stats.samples import MetricContext, PairedPredictions, metric_value
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 
 _LOWER = ("error_distance", "expected_cost", "ece", "va_rmse", "pair_confusion",
           "geometry_excluded")

@@ -3,7 +3,7 @@
 import numpy as np
 
 from affectctl.metrics.confusion import pair_confusion_rate
-from affectctl.metrics.pairs import pair_confusion_rates, pair_indices
+from affectctl.metrics.class_pairs import pair_confusion_rates, pair_indices
 
 
 def test_pair_rates_hand_worked_with_an_empty_class():

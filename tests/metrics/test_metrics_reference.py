@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from affectctl.circumplex import GEOMETRIES, cost_matrix, get_geometry
+from affectctl.domain.geometries import GEOMETRIES, cost_matrix, get_geometry
 from affectctl.io.dumps import dump_from_frame
 from affectctl.metrics import confusion as cmm
 from affectctl.metrics.action_units import au_f1_per_unit
@@ -18,9 +18,9 @@ from affectctl.metrics.probability import (
     expected_calibration_error,
     expected_cost_per_sample,
 )
-from affectctl.metrics.registry import compute_metrics
+from affectctl.metrics.compute import compute_metrics
 from affectctl.metrics.regression import ccc, ccc_from_sums, pcc, rmse, sufficient_sums
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 
 
 def _dump(**kw):
@@ -131,7 +131,7 @@ def test_geometry_metrics_by_hand():
     ref = (2 * cost[6, 7] + cost[1, 2]) / 3
     assert cmm.error_distance(cm, cost) == pytest.approx(ref, abs=1e-15)
     # nrc-vad anger (-.666,.73) and contempt (-.588,.27) share quadrant 1; happy (.92,.464) vs sad (-.896,-.424) not
-    from affectctl.circumplex import quadrant
+    from affectctl.domain.geometries import quadrant
     q = quadrant(geo.coordinates(tax))
     assert cmm.quadrant_preservation_score(cm, q) == pytest.approx(2 / 3)
 

@@ -141,7 +141,7 @@ def page_check_at(html: Path, width: int) -> dict:
 def with_verdicts(result, alpha=0.05):
     """The result with ``verdicts`` as compare() makes them (the library's own rule)."""
     from affectctl.compare.verdicts import choose_primary, primary_candidates, verdict_table
-    from affectctl.metrics.registry import metric_direction
+    from affectctl.metrics.compute import metric_direction
 
     seed_tests = tuple(filter(None, (result.settings.get("seed_tests") or "").split(",")))
     candidates = primary_candidates(seed_tests, result.settings.get("sample_test", "ar"))

@@ -9,11 +9,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from affectctl.circumplex import get_geometry  # noqa: E402
+from affectctl.domain.geometries import get_geometry  # noqa: E402
 from affectctl.compare import ComparisonResult  # noqa: E402
 from affectctl.controls.error_null import error_distance_null  # noqa: E402
-from affectctl.metrics.registry import geometry_context  # noqa: E402
-from affectctl.taxonomies import get_taxonomy  # noqa: E402
+from affectctl.metrics.compute import geometry_context  # noqa: E402
+from affectctl.domain.taxonomies import get_taxonomy  # noqa: E402
 
 SEEDS = (0, 1, 2, 3, 4)
 CONDITIONS = ("base", "circumplex", "uniform")

@@ -10,7 +10,7 @@ import pytest  # noqa: E402
 
 from affectctl.errors import ConfigError  # noqa: E402
 
-from affectctl.plans import AnalysisPlan, TableSpec  # noqa: E402
+from affectctl.report.plans import AnalysisPlan, TableSpec  # noqa: E402
 from affectctl.report import (  # noqa: E402
     degeneracy_table,
     to_latex,

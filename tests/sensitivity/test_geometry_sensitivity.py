@@ -14,7 +14,7 @@ import pytest
 from _geometry_case import write_disagreement_runs
 from typer.testing import CliRunner
 
-from affectctl.circumplex import (
+from affectctl.domain.geometries import (
     AUTO_MIN_SAMPLES,
     GEOMETRIES,
     choose_geometry,
@@ -23,11 +23,11 @@ from affectctl.circumplex import (
 )
 from affectctl.cli import app
 from affectctl.compare import compare
-from affectctl.geometry_sensitivity import MARK, RECORD_COLUMNS, _readjust
+from affectctl.controls.geometry_sensitivity import MARK, RECORD_COLUMNS, _readjust
 from affectctl.diagnose import diagnose
 from affectctl.errors import ConfigError
 from affectctl.io.runs import load_runs
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 
 TAX = get_taxonomy("affectnet8")
 R = 199  # Monte-Carlo resamples: enough for the planted effects, quick
@@ -278,7 +278,7 @@ def test_no_va_means_lexicon_and_no_data_geometry(tmp_path):
 
 
 def test_ellipse_points_lie_on_the_one_sd_contour():
-    from affectctl.report.figures.geometry import ellipse_points
+    from affectctl.report.figures.geometry_overlay import ellipse_points
 
     mean, cov = np.array([0.2, -0.1]), np.array([[0.04, 0.01], [0.01, 0.02]])
     pts = ellipse_points(mean, cov)
@@ -356,7 +356,7 @@ def test_overlay_figure_labels_do_not_overlap(comparison):
     from matplotlib.figure import Figure
 
     from affectctl.report.figures._labels import boxes_overlap
-    from affectctl.report.figures.geometry import plot_geometry_overlay
+    from affectctl.report.figures.geometry_overlay import plot_geometry_overlay
 
     fig = Figure(figsize=(3.3, 3.9), layout="constrained")
     FigureCanvasAgg(fig)

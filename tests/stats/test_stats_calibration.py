@@ -1,6 +1,6 @@
 """Calibration: type-I error under a simulated null (SciPy test_stats.py style).
 
-Designs are in affectctl/stats/_calibration.py; the larger runs behind the README figures
+Designs are in tests/_calibration.py; the larger runs behind the README figures
 come from ``python benchmarks/bench_stats.py --calibration``. Seeds are fixed, so these
 tests are deterministic; the bounds are the nominal level plus three binomial standard
 errors.
@@ -9,7 +9,7 @@ errors.
 import numpy as np
 import pytest
 
-from affectctl.stats._calibration import sample_type1, seed_type1
+from _calibration import sample_type1, seed_type1
 
 ALPHA = 0.05
 

@@ -14,7 +14,7 @@ from scipy import stats
 
 from affectctl.errors import ConfigError
 from affectctl.stats import PairedPredictions, approximate_randomization
-from affectctl.stats.power_samples import (
+from affectctl.stats.samples.power import (
     mcnemar_exact_power,
     paired_correctness_summary,
     samples_power_analysis,

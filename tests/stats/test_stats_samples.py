@@ -495,7 +495,7 @@ def test_compiled_bitplane_ar_equals_the_float_path_on_integer_counts(monkeypatc
 
 @pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
 def test_bitplane_sums_equal_a_float64_dot_product_exactly():
-    from affectctl.stats._bitplanes import BitPlanes
+    from affectctl.stats.samples._numba_ar_kernel import BitPlanes
 
     rng = np.random.default_rng(2)
     for u in (1, 63, 64, 65, 5000):
@@ -509,7 +509,7 @@ def test_bitplane_sums_equal_a_float64_dot_product_exactly():
 
 
 def test_bitplanes_refuse_what_they_would_round():
-    from affectctl.stats._bitplanes import BitPlanes
+    from affectctl.stats.samples._numba_ar_kernel import BitPlanes
 
     assert not BitPlanes.fits(np.array([[0.0], [0.5]]))          # not an integer
     assert not BitPlanes.fits(np.array([[0.0], [2.0**16]]))       # span beyond 16 bits

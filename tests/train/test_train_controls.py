@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from affectctl.circumplex import geometry_from_data  # noqa: E402
+from affectctl.domain.geometries import geometry_from_data  # noqa: E402
 from affectctl.errors import ConfigError  # noqa: E402
 from affectctl.train.conditions import load_condition, parse_condition  # noqa: E402
 from affectctl.train.costs import (  # noqa: E402
@@ -20,7 +20,7 @@ from affectctl.train.costs import (  # noqa: E402
     resolve_cost,
 )
 from affectctl.train.loop import epoch_indices, noisy_labels, run_frame, train_run  # noqa: E402
-from affectctl.taxonomies import get_taxonomy  # noqa: E402
+from affectctl.domain.taxonomies import get_taxonomy  # noqa: E402
 
 
 def _steps(n_rows: int, batch: int) -> int:
@@ -170,7 +170,7 @@ def test_sweep_runs_every_condition_at_every_noise_level(tmp_path, fast_models):
 def test_label_noise_plan_lists_every_condition_at_every_level():
     from pathlib import Path
 
-    from affectctl.plans import load_plan
+    from affectctl.report.plans import load_plan
 
     plan = load_plan("label-noise")
     rates = {load_condition(c).label_noise for c in plan.conditions}

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from affectctl.circumplex import get_geometry
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.geometries import get_geometry
+from affectctl.domain.taxonomies import get_taxonomy
 from affectctl.train.conditions import parse_condition
 from affectctl.train.costs import (
     au_cost,

@@ -12,7 +12,7 @@ import pytest
 
 from affectctl.io.dumps import read_dump
 from affectctl.errors import ConfigError, DumpFormatError
-from affectctl.taxonomies import get_taxonomy
+from affectctl.domain.taxonomies import get_taxonomy
 from affectctl.train import sweep
 from affectctl.train.features import load_features
 

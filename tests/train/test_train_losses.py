@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 torch = pytest.importorskip("torch")
 ot = pytest.importorskip("ot")
 
-from affectctl.taxonomies import get_taxonomy  # noqa: E402
+from affectctl.domain.taxonomies import get_taxonomy  # noqa: E402
 from affectctl.train.costs import circumplex_cost, offdiag_mean, uniform_cost  # noqa: E402
 from affectctl.train.losses import (  # noqa: E402
     anchor_loss,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from affectctl.circumplex import get_geometry
+from affectctl.domain.geometries import get_geometry
 from affectctl.train.datasets import make_dataset
 from affectctl.metrics.confusion import confusion_matrix
 from affectctl.train import load_condition

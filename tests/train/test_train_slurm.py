@@ -267,7 +267,7 @@ def test_bad_launcher_option_on_the_command_line_is_one_line(tmp_path):
 
 
 def test_an_analysis_plan_carries_a_launcher_table(tmp_path):
-    from affectctl.plans import load_plan
+    from affectctl.report.plans import load_plan
 
     plan = tmp_path / "plan.toml"
     body = ('name = "x"\nconditions = ["base", "circumplex"]\ndatasets = ["sim-affwild2"]\n'

@@ -111,7 +111,7 @@ def test_default_workers_follow_the_usable_cores(tmp_path, fast_models, monkeypa
 
 
 def test_usable_cpus_is_the_affinity_mask(monkeypatch):
-    from affectctl._machine import usable_cpus
+    from affectctl._util.machine import usable_cpus
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {3}, raising=False)
     assert usable_cpus() == 1

@@ -2,7 +2,7 @@
 
 - :mod:`.style`: the palette (:data:`OKABE_ITO`, :func:`condition_colors`), print sizes
   (:data:`COLUMN_WIDTH`, :data:`PAGE_WIDTH`) and :data:`PAPER_RC`;
-- :mod:`.circumplex`: confusions as arrows on the valence–arousal plane
+- :mod:`.confusion_arrows`: confusions as arrows on the valence–arousal plane
   (:func:`plot_circumplex`, :func:`plot_circumplex_change`, :func:`plot_circumplex_map`);
 - :mod:`.confusion`: confusion-matrix heatmaps (:func:`plot_confusion`,
   :func:`plot_confusion_difference`, :func:`plot_confusions`);
@@ -10,7 +10,7 @@
 - :mod:`.error_null`: the error-distance null (:func:`plot_error_distance_null`,
   :func:`plot_error_distance_means`, :func:`plot_error_distance_figure`);
 - :mod:`.single`: single-run comparisons (:func:`plot_f1_differences`);
-- :mod:`.geometry`: the geometry overlay of ``geometry_sensitivity``;
+- :mod:`.geometry_overlay`: the geometry overlay of ``geometry_sensitivity``;
 - :mod:`.diagnose`: the figures of ``affectctl diagnose``;
 - :mod:`.comparison`: :func:`save_figures`, every figure of a comparison;
 - :mod:`.save`: :func:`write_figure`, the only function that writes a figure file
@@ -32,7 +32,7 @@ and null distributions come from the result.
 
 from __future__ import annotations
 
-from affectctl.report.figures.circumplex import (
+from affectctl.report.figures.confusion_arrows import (
     CHANGE_COLORS,
     plot_circumplex,
     plot_circumplex_change,
@@ -53,8 +53,8 @@ from affectctl.report.figures.error_null import (
     plot_error_distance_means,
     plot_error_distance_null,
 )
-from affectctl.report.figures.geometry import ellipse_points, plot_geometry_overlay, write_geometry_figure
-from affectctl.report.figures.save import FORMATS, write_figure
+from affectctl.report.figures.geometry_overlay import ellipse_points, plot_geometry_overlay, write_geometry_figure
+from affectctl.report.figures.save import FIGURE_FORMATS, write_figure
 from affectctl.report.figures.seeds import p_text, plot_paired_seeds
 from affectctl.report.figures.single import plot_f1_differences, save_single_run_figures
 from affectctl.report.figures.style import COLUMN_WIDTH, OKABE_ITO, PAGE_WIDTH, PAPER_RC, condition_colors
@@ -84,7 +84,7 @@ __all__ = [
     "plot_pair_rates",
     "plot_projection",
     "STATUS_COLOURS",
-    "FORMATS",
+    "FIGURE_FORMATS",
     "write_figure",
     "save_figure",
     "save_figures",

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from affectctl.report.figures.circumplex import plot_circumplex_map
+from affectctl.report.figures.confusion_arrows import plot_circumplex_map
 from affectctl.report.figures.confusion import plot_confusions
 from affectctl.report.figures.error_null import error_distance_figure_size, plot_error_distance_figure
 from affectctl.report.figures.intervals import save_interval_figures

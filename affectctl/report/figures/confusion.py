@@ -9,7 +9,7 @@ import numpy as np
 from affectctl.errors import ConfigError
 from affectctl.report.figures.style import (
     COLUMN_WIDTH,
-    TEXT_PT,
+    SMALL_FONT_PT,
     _axes,
     _confusions_size,
     _figure,
@@ -49,7 +49,7 @@ def _heatmap(values, class_names, ax, *, cmap, vmin, vmax, signed, cbar, cbar_la
     from affectctl.report.formatting import format_number
 
     k = len(class_names)
-    annot_size = TEXT_PT if k > 6 else 8
+    annot_size = SMALL_FONT_PT if k > 6 else 8
     labels = np.array([[format_number(v, digits=0, signed=signed) for v in row] for row in values])
     # a diverging scale is centred by symmetric vmin/vmax (seaborn's `center` re-builds the
     # colormap through a call matplotlib deprecates)
@@ -215,10 +215,10 @@ def plot_confusions(data, *, conditions: Sequence[str] | None = None, baseline: 
         unit = "percentage points" if normalize else "counts"
         blank.text(0.5, 0.5, wrap_label(f"This row: condition − {baseline} in {unit} (classes "
                                         f"as above). Red: more often than {baseline}; blue: "
-                                        "less.", panel_w, TEXT_PT),
+                                        "less.", panel_w, SMALL_FONT_PT),
                    transform=blank.transAxes,
                    ha="center", va="center",
-                   fontsize=TEXT_PT, color="0.25")
+                   fontsize=SMALL_FONT_PT, color="0.25")
     fig.colorbar(used[0].collections[0], ax=list(mat_axes), shrink=0.8,
                  label=_NORM_LABEL[normalize])
     if dused:

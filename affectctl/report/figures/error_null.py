@@ -10,7 +10,10 @@ from matplotlib.lines import Line2D
 
 from affectctl.errors import ConfigError
 from affectctl.report.figures.seeds import p_text
-from affectctl.report.figures.style import COLUMN_WIDTH, PAGE_WIDTH, TEXT_PT, _axes, _colors_for, _figure, wrap_label
+from affectctl.report.figures.style import (
+    COLUMN_WIDTH, PAGE_WIDTH, SMALL_FONT_PT,
+    _axes, _colors_for, _figure, wrap_label,
+)
 
 __all__ = ["plot_error_distance_null", "plot_error_distance_means", "plot_error_distance_figure"]
 
@@ -129,11 +132,11 @@ def plot_error_distance_means(nulls, ax=None, *, colors: Mapping[str, str] | Non
                     zorder=3)
             ax.annotate(p_text(res.pvalue),
                         xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(2, 0),
-                        textcoords="offset points", ha="left", va="center", fontsize=TEXT_PT)
+                        textcoords="offset points", ha="left", va="center", fontsize=SMALL_FONT_PT)
     ax.annotate("p = P(null ≤ observed)", xy=(1.0, 1.0), xycoords="axes fraction", xytext=(2, 2),
-                textcoords="offset points", ha="left", va="bottom", fontsize=TEXT_PT)
+                textcoords="offset points", ha="left", va="bottom", fontsize=SMALL_FONT_PT)
     ax.set_yticks(ys)
-    ax.set_yticklabels([wrap_label(c, 1.0, TEXT_PT) for c in conds])
+    ax.set_yticklabels([wrap_label(c, 1.0, SMALL_FONT_PT) for c in conds])
     ax.set_ylim(-0.6, len(conds) - 0.4)
     ax.set_xlabel(f"mean error distance ({unit})")
     ax.legend(handles=[Line2D([], [], marker="D", ls="", color="0.5", mec="black", mew=0.5, ms=5,

@@ -28,7 +28,10 @@ from matplotlib.lines import Line2D
 
 from affectctl.errors import ConfigError
 from affectctl.report.figures.save import check_formats, safe_name, write_figure
-from affectctl.report.figures.style import COLUMN_WIDTH, MINUS_SIGN, OKABE_ITO, PAPER_RC, TEXT_PT, _axes, wrap_label
+from affectctl.report.figures.style import (
+    COLUMN_WIDTH, MINUS_SIGN, OKABE_ITO, PAPER_RC, SMALL_FONT_PT,
+    _axes, wrap_label,
+)
 
 __all__ = ["interval_rows", "plot_delta_intervals", "save_interval_figures"]
 
@@ -132,7 +135,7 @@ def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = Non
     ax.set_xlim(-1.15, 1.15)
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_yticks(y)
-    ax.set_yticklabels([wrap_label(metric_label(m), 0.95, TEXT_PT) for m in rows["metric"]])
+    ax.set_yticklabels([wrap_label(metric_label(m), 0.95, SMALL_FONT_PT) for m in rows["metric"]])
     ax.set_xticks([])
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
@@ -140,10 +143,10 @@ def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = Non
     twin.set_ylim(ax.get_ylim())
     twin.set_yticks(y)
     twin.set_yticklabels(right)
-    twin.tick_params(axis="y", length=0, labelsize=TEXT_PT)
+    twin.tick_params(axis="y", length=0, labelsize=SMALL_FONT_PT)
     for side in ("top", "right", "left", "bottom"):
         twin.spines[side].set_visible(False)
-    ax.set_xlabel(f"Δ, {100 * confidence:g}% CI\n(each row on its own scale)", fontsize=TEXT_PT)
+    ax.set_xlabel(f"Δ, {100 * confidence:g}% CI\n(each row on its own scale)", fontsize=SMALL_FONT_PT)
     if title:
         width = ax.figure.get_figwidth() if ax.figure is not None else COLUMN_WIDTH
         ax.set_title(wrap_label(title, 0.9 * width, 8), loc="left")

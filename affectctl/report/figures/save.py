@@ -17,24 +17,24 @@ from typing import Sequence
 from affectctl.errors import ConfigError
 from affectctl.io import atomic
 
-__all__ = ["FORMATS", "check_formats", "safe_name", "write_figure"]
+__all__ = ["FIGURE_FORMATS", "check_formats", "safe_name", "write_figure"]
 
 #: Formats matplotlib writes without extra dependencies.
-FORMATS = ("pdf", "png", "svg", "eps")
+FIGURE_FORMATS = ("pdf", "png", "svg", "eps")
 #: Metadata that leaves the date out, per format (EPS takes SOURCE_DATE_EPOCH only).
 _NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
 
 
 def check_formats(formats: Sequence[str]) -> tuple:
-    """``formats`` as a tuple, each in :data:`FORMATS`; else :class:`ConfigError`.
+    """``formats`` as a tuple, each in :data:`FIGURE_FORMATS`; else :class:`ConfigError`.
 
     >>> check_formats(["pdf", "png"])
     ('pdf', 'png')
     """
     formats = (formats,) if isinstance(formats, str) else tuple(formats)
-    bad = [f for f in formats if f not in FORMATS]
+    bad = [f for f in formats if f not in FIGURE_FORMATS]
     if bad or not formats:
-        raise ConfigError(f"`formats` entries must be in {set(FORMATS)}; got {list(formats)}.")
+        raise ConfigError(f"`formats` entries must be in {set(FIGURE_FORMATS)}; got {list(formats)}.")
     return formats
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from affectctl.errors import ConfigError
-from affectctl.report.figures.style import COLUMN_WIDTH, TEXT_PT, _axes, _colors_for
+from affectctl.report.figures.style import COLUMN_WIDTH, SMALL_FONT_PT, _axes, _colors_for
 
 __all__ = ["plot_paired_seeds", "p_text"]
 
@@ -148,16 +148,16 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
             mark = _mark(p_adj, float(r.get("min_pvalue", np.nan)), 0.05)
             ax.annotate(p_text(p_adj) + mark, xy=(left[c] + 0.5, 1.0),
                         xycoords=("data", "axes fraction"), xytext=(0, 2),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=TEXT_PT)
+                        textcoords="offset points", ha="center", va="bottom", fontsize=SMALL_FONT_PT)
         short = {"ar": "AR", "wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "t-test",
                  "bootstrap": "bootstrap"}.get(test, test)
-        ax.set_title(f"adjusted p ({short}) against {baseline}", fontsize=TEXT_PT, color="0.35",
+        ax.set_title(f"adjusted p ({short}) against {baseline}", fontsize=SMALL_FONT_PT, color="0.35",
                      pad=12, loc="left")
     # the figure's width per pair, for the names under the pairs
     fig_w = ax.figure.get_figwidth() if ax.figure is not None else COLUMN_WIDTH
     per_pair = max(0.45, 0.8 * fig_w * ax.get_position().width / len(others))
     ax.set_xticks([left[c] + 0.5 for c in others])
-    ax.set_xticklabels([wrap_label(c, per_pair, TEXT_PT) for c in others])
+    ax.set_xticklabels([wrap_label(c, per_pair, SMALL_FONT_PT) for c in others])
     ax.tick_params(axis="x", length=0)
     ax.set_xlim(-0.6, left[others[-1]] + 1.6)
     ax.set_ylabel(metric_label(metric))
@@ -168,7 +168,7 @@ def plot_paired_seeds(metric_table, metric: str, conditions: Sequence[str], ax=N
     if len(conditions) > 1:
         handles.insert(0, Line2D([], [], ls="", marker="o", ms=4, mfc=colors[baseline],
                                  mec="white", label=wrap_label(f"{baseline} (left of each pair)",
-                                                               max(1.2, 0.45 * fig_w), TEXT_PT)))
+                                                               max(1.2, 0.45 * fig_w), SMALL_FONT_PT)))
     fig = ax.figure
     if fig is not None and fig.get_layout_engine() is not None and \
             type(fig.get_layout_engine()).__name__ == "ConstrainedLayoutEngine":

@@ -13,7 +13,7 @@ import numpy as np
 
 from affectctl.errors import ConfigError
 
-__all__ = ["OKABE_ITO", "PAPER_RC", "COLUMN_WIDTH", "PAGE_WIDTH", "TEXT_PT", "MINUS_SIGN",
+__all__ = ["OKABE_ITO", "PAPER_RC", "COLUMN_WIDTH", "PAGE_WIDTH", "SMALL_FONT_PT", "MINUS_SIGN",
            "condition_colors", "wrap_label"]
 
 
@@ -41,7 +41,7 @@ PAPER_RC = {
     "pdf.fonttype": 42, "ps.fonttype": 42, "savefig.bbox": "tight", "savefig.pad_inches": 0.02,
 }
 #: Smallest text drawn (pt).
-TEXT_PT = 7
+SMALL_FONT_PT = 7
 #: The minus sign (U+2212) in labels and titles.
 MINUS_SIGN = "\u2212"
 

@@ -47,7 +47,7 @@ one multinomial count (bootstrap) per distinct row, and only the units with a ro
 their own get a bit or count each (:mod:`affectctl.stats.samples._ties`). Nothing
 is rounded: the products run in float64 (integers exactly; for AR, integer-valued
 columns go to a compiled bit-plane kernel when numba is installed,
-:mod:`affectctl.stats._bitplanes`). Lattice data are fast this way: issue 23's
+:mod:`affectctl.stats.samples._numba_ar_kernel`). Lattice data are fast this way: issue 23's
 case, 10**6 samples with 10**4 replicates, takes well under a second
 (``benchmarks/bench_stats.py --lattice``). With at least ``2**16`` units
 (``sums="auto"``, the default), the replicate's unit sums are drawn instead from

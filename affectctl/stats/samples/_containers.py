@@ -25,9 +25,9 @@ class MetricContext:
         Class-to-class cost (circumplex VA distance), rows = true class. NaN is
         allowed for classes without coordinate (``error_distance_mean`` leaves those
         cells out); ``expected_cost`` needs a filled matrix, e.g.
-        ``affectctl.circumplex.cost_matrix(coords, missing="mean")``.
+        ``affectctl.domain.geometries.cost_matrix(coords, missing="mean")``.
     quadrants : ndarray of shape (K,), optional
-        VA quadrant of each class (``affectctl.circumplex.quadrant``; -1 = none),
+        VA quadrant of each class (``affectctl.domain.geometries.quadrant``; -1 = none),
         for ``quadrant_preservation``.
     class_names : tuple of str, optional
         Class names in label order, so metric ids can say ``f1:Anger``.

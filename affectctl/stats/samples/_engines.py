@@ -10,7 +10,7 @@
   feature is rounded: integer features are summed exactly (float64 holds every integer
   below 2**53), real ones in float64 arithmetic. For AR, integer-valued columns of the
   unshared units within a span of 2**16 go to the numba bit-plane kernel
-  (:mod:`affectctl.stats._bitplanes`, exact integer popcounts) when numba is installed.
+  (:mod:`affectctl.stats.samples._numba_ar_kernel`, exact integer popcounts) when numba is installed.
 
 The Gaussian engine that replaces the O(U) part for many units is in
 :mod:`affectctl.stats.samples._gaussian`.
@@ -38,9 +38,9 @@ _AR_THREADS = 2
 # Replicates per batch at most (memory stays flat beyond this many replicates).
 _MAX_BATCH = 2048
 # AR of integer-valued unshared units uses the compiled bit-plane kernel
-# (affectctl.stats._bitplanes) when numba is installed, else the float64 product.
+# (affectctl.stats.samples._numba_ar_kernel) when numba is installed, else the float64 product.
 try:
-    from affectctl.stats._bitplanes import AVAILABLE as _COMPILED_AR
+    from affectctl.stats.samples._numba_ar_kernel import AVAILABLE as _COMPILED_AR
 except Exception:  # pragma: no cover - a broken numba install falls back to the float path
     _COMPILED_AR = False
 
@@ -193,7 +193,7 @@ class _UnitEngine:
         self.n_single = int(single.shape[0])
         self._planes = None
         if _COMPILED_AR and self.n_single >= _MANY_UNITS and cols.shape[0]:
-            from affectctl.stats._bitplanes import BitPlanes
+            from affectctl.stats.samples._numba_ar_kernel import BitPlanes
 
             if BitPlanes.fits(single):
                 self._planes = BitPlanes(single)

@@ -11,7 +11,7 @@ from functools import partial
 
 import numpy as np
 
-from affectctl._machine import single_threaded_blas
+from affectctl._util.machine import single_threaded_blas
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl.stats._common import (
     check_alpha,

@@ -1,6 +1,6 @@
 """Metric ids of the sample-level tests: parsing, direction, the function of the unit sums.
 
-Which ids exist and their direction live in :mod:`affectctl.metrics.ids` (the one
+Which ids exist and their direction live in :mod:`affectctl.metrics.catalog` (the one
 metric registry); this module turns an id into the function of the unit sums that
 the engines resample. A metric here is a function of *additive unit features* (a confusion matrix
 flattened, or the sufficient sums of CCC/PCC/RMSE, or (n, cost) for the expected
@@ -18,8 +18,8 @@ import numpy as np
 from affectctl.errors import ConfigError
 from affectctl.metrics import confusion as cmx
 from affectctl.metrics import regression as reg
-from affectctl.metrics.ids import SAMPLE_METRICS, metric_direction
-from affectctl.metrics.ids import is_sample_metric as _is_sample_metric
+from affectctl.metrics.catalog import SAMPLE_METRICS, metric_direction
+from affectctl.metrics.catalog import is_sample_metric as _is_sample_metric
 from affectctl.stats.samples._containers import MetricContext
 
 __all__ = ["SAMPLE_METRICS", "is_sample_metric", "higher_is_better"]
@@ -89,7 +89,7 @@ def _au_columns(metric, names, context):
 
 def _composite(metric, k, context):
     """The official scores that combine several parts (ABAW challenge papers; formulas as in
-    :func:`affectctl.metrics.registry.compute_metrics`), or None for another id."""
+    :func:`affectctl.metrics.compute.compute_metrics`), or None for another id."""
     from affectctl.io.schema import ABAW2020_AUS, ABAW_AUS
 
     if metric == "abaw2_expr_score":        # ABAW 2020 / ABAW2: 0.67 F1 + 0.33 accuracy
@@ -205,19 +205,19 @@ def _context_cost(context, k, metric, *, filled):
         raise ConfigError(f"`context.cost` must have shape ({k}, {k}); got {c.shape}.")
     if filled and not np.isfinite(c).all():
         raise ConfigError(f"`metric` {metric!r} needs a filled `context.cost` without NaN; use "
-                          "affectctl.circumplex.cost_matrix(coords, missing='mean').")
+                          "affectctl.domain.geometries.cost_matrix(coords, missing='mean').")
     return c
 
 
 def is_sample_metric(metric: str) -> bool:
     """Whether ``metric`` is an id the sample-level tests accept (class names not checked);
-    :func:`affectctl.metrics.ids.is_sample_metric`."""
+    :func:`affectctl.metrics.catalog.is_sample_metric`."""
     return _is_sample_metric(metric)
 
 
 def higher_is_better(metric: str) -> bool:
     """True for scores (accuracy, F1, CCC, ...), False for distances, costs, confusion rates
-    (:func:`affectctl.metrics.ids.metric_direction`)."""
+    (:func:`affectctl.metrics.catalog.metric_direction`)."""
     if not _is_sample_metric(metric):
         raise ConfigError(f"`metric` must be one of {SAMPLE_METRICS}; got {metric!r}.")
     return metric_direction(metric) > 0
