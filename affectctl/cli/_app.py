@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib
 import sys
 import warnings
 
@@ -75,8 +74,10 @@ def _short_help(text: str, limit: int) -> str:
 
 def load_all_commands() -> None:
     """Import every command module (each registers its command on :data:`app`)."""
+    from affectctl.cli import load_command
+
     for name in COMMANDS:
-        importlib.import_module(f"{__package__}.{name}")
+        load_command(name)
 
 
 class _OneLineErrors(TyperGroup):
@@ -94,7 +95,9 @@ class _OneLineErrors(TyperGroup):
 
     def get_command(self, ctx, cmd_name):
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            importlib.import_module(f"{__package__}.{cmd_name}")
+            from affectctl.cli import load_command
+
+            load_command(cmd_name)
             for info in app.registered_commands:
                 if info.name == cmd_name:
                     self.commands[cmd_name] = typer.main.get_command_from_info(

@@ -21,7 +21,7 @@ from affectctl.metrics.catalog import metric_direction, resolve_metric_alias, sa
 from affectctl.io.runs import RunSet, aligned, check_paired
 from affectctl.compare.parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
-    _single_run_differences, _westfall_young, _without_uncoordinated,
+    _single_run_differences, _westfall_young, _without_uncoordinated, readjust_families,
 )
 from affectctl.compare.result import ComparisonResult
 from affectctl.compare.verdicts import choose_primary, primary_candidates, verdict_table
@@ -557,6 +557,33 @@ def compare(
         from affectctl.controls.geometry_sensitivity import comparison_sensitivity
 
         result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
-            sub, result, choice, min_samples=geometry_min_samples))
+            sub, result, choice, recompare=_recompare_under(sub, result),
+            readjust=lambda comps, wide: readjust_families(comps, wide, result),
+            min_samples=geometry_min_samples))
     return result
+
+
+def _recompare_under(runs: RunSet, result: ComparisonResult):
+    """``recompare(spec, metrics)`` for geometry sensitivity: ``result``'s comparison re-run.
+
+    The same runs, pairs, tests, unit, resamples, alternative and seed as ``result``
+    (read from its settings), only ``metrics`` under geometry ``spec``, uncorrected and
+    without the classifier tests or a nested sensitivity; returns the comparisons table.
+    """
+    st = result.settings
+    others = tuple(c for c in result.conditions if c != result.baseline)
+    contrasts = [p for p in result.pairs if p[1] != result.baseline]
+    seed_tests = tuple(t for t in str(st.get("seed_tests", "")).split(",") if t)
+
+    def recompare(spec, metrics) -> pd.DataFrame:
+        alt = compare(runs, result.baseline, others, contrasts=contrasts, metrics=metrics,
+                      geometry=spec, seed_tests=seed_tests,
+                      sample_test=st.get("sample_test", "ar"), unit=st.get("unit"),
+                      n_resamples=int(st.get("n_resamples", 9999)),
+                      alternative=st.get("alternative", "two-sided"),
+                      correction="none", classifier_tests=False, rng=st.get("seed", 0),
+                      geometry_sensitivity=False)
+        return alt.comparisons
+
+    return recompare
 

@@ -220,3 +220,27 @@ def _westfall_young(rows: pd.DataFrame, wide: pd.DataFrame, seeds, alternative, 
         out[ok] = westfall_young_maxt(joint.observed, joint.null, alternative=alternative,
                                       exact=joint.exact, standardize=True)
     return out
+
+
+def readjust_families(comps: pd.DataFrame, wide: pd.DataFrame, result) -> pd.Series:
+    """Adjusted p-values of the headline test families, as :func:`affectctl.compare.compare` does.
+
+    The correction ``result.settings`` names, per test family: Westfall–Young for
+    ``signflip`` under ``correction="westfall-young"`` (Holm for the other families),
+    else :func:`affectctl.stats.correction.adjust_pvalues`. Geometry sensitivity receives
+    it as its ``readjust`` callable.
+    """
+    from affectctl.stats.correction import adjust_pvalues
+
+    st = result.settings
+    correction = st.get("correction", "holm")
+    out = pd.Series(np.nan, index=comps.index)
+    for test, idx in comps.groupby("test").groups.items():
+        rows = comps.loc[idx]
+        if correction == "westfall-young" and test == "signflip":
+            out.loc[idx] = _westfall_young(rows, wide, list(result.seeds), st.get("alternative"),
+                                           int(st.get("n_resamples")), st.get("seed"))
+            continue
+        method = "holm" if correction == "westfall-young" else correction
+        out.loc[idx] = adjust_pvalues(rows["p_value"].to_numpy(dtype=float), method=method)
+    return out

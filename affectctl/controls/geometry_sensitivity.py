@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -240,26 +241,21 @@ def _dependent_metrics(base_wide, alt_wide, metrics) -> list:
     return out
 
 
-def _readjust(comps: pd.DataFrame, wide, result) -> pd.Series:
-    """Adjusted p-values of the headline test families, as :func:`affectctl.compare.compare` does."""
-    from affectctl.compare.parts import _westfall_young
-    from affectctl.stats.correction import adjust_pvalues
-
-    st = result.settings
-    correction = st.get("correction", "holm")
-    out = pd.Series(np.nan, index=comps.index)
-    for test, idx in comps.groupby("test").groups.items():
-        rows = comps.loc[idx]
-        if correction == "westfall-young" and test == "signflip":
-            out.loc[idx] = _westfall_young(rows, wide, list(result.seeds), st.get("alternative"),
-                                           int(st.get("n_resamples")), st.get("seed"))
-            continue
-        method = "holm" if correction == "westfall-young" else correction
-        out.loc[idx] = adjust_pvalues(rows["p_value"].to_numpy(dtype=float), method=method)
-    return out
+#: Re-run the comparison's geometry-dependent tests under another geometry:
+#: ``recompare(geometry spec, metric ids that depend on it)`` returns that run's
+#: comparisons table (columns ``a, b, metric, test, p_value, mean_diff``).
+Recompare = Callable[[object, list], pd.DataFrame]
+#: The comparison's multiplicity correction: ``readjust(comparisons with replaced
+#: p_value/mean_diff, wide metric table)`` returns adjusted p-values aligned on the
+#: comparisons' index.
+Readjust = Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
+#: Re-run the diagnosis under another geometry: ``rediagnose(geometry spec)`` returns a
+#: :class:`~affectctl.diagnose.DiagnosisResult` (its ``pairs`` and ``coords`` are read).
+Rediagnose = Callable[[object], object]
 
 
-def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float = 0.05,
+def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: Recompare,
+                           readjust: Readjust, alpha: float = 0.05,
                            min_samples: int = AUTO_MIN_SAMPLES) -> GeometrySensitivity:
     """Recompute every geometry-dependent test and the error-distance null under each geometry.
 
@@ -270,6 +266,13 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
     result : ComparisonResult
         Computed under ``choice``.
     choice : GeometryChoice
+    recompare : callable
+        ``recompare(spec, metrics)``: the comparisons table of the same comparison re-run
+        under geometry ``spec`` for ``metrics`` only, uncorrected (:data:`Recompare`).
+        The analysis passes it in, so this module imports no analysis.
+    readjust : callable
+        ``readjust(comparisons, wide)``: the analysis' own multiplicity correction
+        (:data:`Readjust`).
     alpha : float, default 0.05
         Level of "significant" (adjusted p) and of the error-distance null.
     min_samples : int, default 30
@@ -279,9 +282,8 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
     -------
     GeometrySensitivity
     """
-    from affectctl.compare import compare
-    from affectctl.metrics.compute import geometry_context, metric_table
     from affectctl.controls.error_null import error_distance_null
+    from affectctl.metrics.compute import geometry_context, metric_table
 
     if not (isinstance(alpha, float) and 0 < alpha < 1):
         raise ConfigError(f"`alpha` must be a number in (0, 1); got {alpha!r}.")
@@ -290,7 +292,6 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
     st = result.settings
     geos = available_geometries(choice, first.y_true, first.va_true, tax, min_samples=min_samples)
     tests = [t for t in str(st.get("seed_tests", "")).split(",") if t]
-    seed_tests = tuple(tests)
     if st.get("sample_test", "none") != "none":
         tests.append(st["sample_test"])
     headline = list(result.headline_metrics)
@@ -298,8 +299,6 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
     base_comps = base_comps[base_comps["test"].isin(tests)
                             & base_comps["metric"].isin(headline)].copy()
     base_wide = _wide(result.metrics)
-    contrasts = [p for p in result.pairs if p[1] != result.baseline]
-    others = tuple(c for c in result.conditions if c != result.baseline)
     n_res, rng = int(st.get("n_resamples", 9999)), st.get("seed", 0)
 
     key = ["a", "b", "metric", "test"]
@@ -325,13 +324,8 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
             if dep:
                 with warnings.catch_warnings():  # already reported by the first run
                     warnings.simplefilter("ignore", DegenerateDataWarning)
-                    alt = compare(runs, result.baseline, others, contrasts=contrasts, metrics=dep,
-                                  geometry=spec, seed_tests=seed_tests,
-                                  sample_test=st.get("sample_test", "ar"), unit=st.get("unit"),
-                                  n_resamples=n_res, alternative=st.get("alternative", "two-sided"),
-                                  correction="none", classifier_tests=False, rng=rng,
-                                  geometry_sensitivity=False)
-                ac = alt.comparisons.set_index(key)
+                    alt_comps = recompare(spec, dep)
+                ac = alt_comps.set_index(key)
                 for i, r in comps.iterrows():
                     k = (r["a"], r["b"], r["metric"], r["test"])
                     if r["metric"] in dep and k in ac.index:
@@ -339,7 +333,7 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
                         comps.at[i, "mean_diff"] = ac.loc[k, "mean_diff"]
                 for m in dep:
                     wide[m] = alt_wide[m].reindex(wide.index)
-                p_adj = _readjust(comps, wide, result)
+                p_adj = readjust(comps, wide)
                 # a metric that does not depend on the geometry keeps its result: its adjusted
                 # p could move only because the family's geometry-dependent members did
                 same = ~comps["metric"].isin(dep)
@@ -394,9 +388,8 @@ def _as_geometry(spec, dump) -> Geometry:
 # ----------------------------------------------------------------------------- diagnose
 
 
-def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
-                          min_samples: int = AUTO_MIN_SAMPLES, **diagnose_kwargs
-                          ) -> GeometrySensitivity:
+def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *, rediagnose: Rediagnose,
+                          min_samples: int = AUTO_MIN_SAMPLES) -> GeometrySensitivity:
     """Every pair's verdict under each available geometry (closeness is the part that moves).
 
     Parameters
@@ -405,9 +398,11 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
     result : DiagnosisResult
         Computed under ``choice``.
     choice : GeometryChoice
+    rediagnose : callable
+        ``rediagnose(spec)``: the same diagnosis re-run under geometry ``spec`` with the
+        options ``result`` was computed with (:data:`Rediagnose`); the analysis passes it
+        in, so this module imports no analysis.
     min_samples : int, default 30
-    **diagnose_kwargs
-        The options ``result`` was computed with (``thresholds``, ``rng``).
 
     Returns
     -------
@@ -415,8 +410,6 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
         Records of kind ``closeness``: ``value`` the pair's VA distance, ``p_value``
         NaN, ``verdict`` the pair's status (``close`` or not in brackets).
     """
-    from affectctl.diagnose import diagnose
-
     first = runs.dump(result.baseline, result.seeds[0])
     tax = first.taxonomy
     geos = available_geometries(choice, first.y_true, first.va_true, tax, min_samples=min_samples,
@@ -430,9 +423,7 @@ def diagnosis_sensitivity(runs, result, choice: GeometryChoice, *,
         else:
             with warnings.catch_warnings():  # already reported by the first run
                 warnings.simplefilter("ignore", DegenerateDataWarning)
-                alt = diagnose(runs, baseline=result.baseline, interventions=result.interventions,
-                               geometry=spec, representation=False, geometry_sensitivity=False,
-                               _persistence_of=result, **diagnose_kwargs)
+                alt = rediagnose(spec)
             pairs = alt.pairs
             coords[name] = np.asarray(alt.coords, dtype=np.float64)
         for r in pairs.itertuples(index=False):

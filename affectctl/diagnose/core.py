@@ -322,6 +322,15 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
 
         from affectctl.controls.geometry_sensitivity import diagnosis_sensitivity
 
+        first_result = result
+
+        def rediagnose(spec) -> DiagnosisResult:
+            # the same diagnosis under geometry ``spec``: its options, persistence reused
+            return diagnose(runs, baseline=first_result.baseline,
+                            interventions=first_result.interventions, geometry=spec,
+                            representation=False, geometry_sensitivity=False,
+                            _persistence_of=first_result, thresholds=th, rng=seed)
+
         result = dataclasses.replace(result, geometry_sensitivity=diagnosis_sensitivity(
-            runs, result, choice, min_samples=geometry_min_samples, thresholds=th, rng=seed))
+            runs, result, choice, rediagnose=rediagnose, min_samples=geometry_min_samples))
     return result

@@ -263,7 +263,7 @@ def _train_job(source: dict, condition, seed: int, path: str, embeddings: bool) 
 
     signal.signal(signal.SIGTERM, _on_sigterm)
     from affectctl.train.loop import run_one
-    from affectctl.train.runner import resolve_data
+    from affectctl.train.data import resolve_data
 
     # in the job's log: which affectctl the job imported (the submitting interpreter's)
     print(f"affectctl from {Path(__file__).resolve().parents[1] / '__init__.py'}", file=sys.stderr,
@@ -410,7 +410,7 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
     ----------
     todo : list of (Condition, int, Path)
     source : dict
-        Keyword arguments of :func:`affectctl.train.runner.resolve_data` that rebuild
+        Keyword arguments of :func:`affectctl.train.data.resolve_data` that rebuild
         the sweep's data inside each job.
     embeddings : bool
     config : LauncherConfig
@@ -532,10 +532,3 @@ def _remove_logs(jobs, folder: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
     except FileNotFoundError:
         pass
-
-
-def data_source(dataset, features, taxonomy, dataset_knobs) -> dict:
-    """The keyword arguments of ``resolve_data`` that a job needs to rebuild the data."""
-    return {"dataset": dataset,
-            "features": None if features is None else os.path.abspath(features),
-            "taxonomy": taxonomy, "dataset_knobs": dict(dataset_knobs or {}) or None}

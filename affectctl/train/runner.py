@@ -29,7 +29,8 @@ from typing import Sequence
 
 from affectctl._util.jsonable import plain
 from affectctl._util.machine import usable_cpus
-from affectctl.train.datasets import DATASETS, FeatureData, list_datasets, make_dataset
+from affectctl.train.data import DEFAULT_DATASET, resolve_data
+from affectctl.train.datasets import FeatureData
 from affectctl.train.memory import check_training_memory
 from affectctl.train.version import TRAINER_VERSION
 from affectctl.errors import ConfigError
@@ -37,39 +38,9 @@ from affectctl.train.conditions import Condition, load_condition
 
 __all__ = ["sweep", "dump_path", "resolve_data", "WorkerPool"]
 
-DEFAULT_DATASET = "sim-affwild2"
-
 def dump_path(out: "str | Path", dataset: str, condition: str, seed: int) -> Path:
     """``<out>/<dataset>/<condition>/seed-<seed>.parquet``."""
     return Path(out) / dataset / condition / f"seed-{int(seed)}.parquet"
-
-
-def resolve_data(dataset: "str | None" = None, features: "str | Path | None" = None, *,
-                 taxonomy: "str | None" = None, dataset_knobs: "dict | None" = None) -> FeatureData:
-    """The training data of a sweep: a simulated benchmark or a features file.
-
-    Raises
-    ------
-    ConfigError
-        Both ``dataset`` and ``features``, an unknown dataset, or options that do not
-        apply (``taxonomy`` without ``features``, ``dataset_knobs`` with ``features``).
-    """
-    if dataset is not None and features is not None:
-        raise ConfigError(f"`dataset` and `features` are exclusive (--dataset or --features); "
-                          f"got dataset={dataset!r} and features={str(features)!r}.")
-    if features is not None:
-        if dataset_knobs:
-            raise ConfigError("`dataset_knobs` apply to simulated datasets, not to `features`; "
-                              f"got {dataset_knobs!r}.")
-        from affectctl.train.features import load_features
-
-        return load_features(features, taxonomy=taxonomy)
-    if taxonomy is not None:
-        raise ConfigError(f"`taxonomy` applies to `features` files only; got {taxonomy!r}.")
-    name = DEFAULT_DATASET if dataset is None else dataset
-    if name not in DATASETS:
-        raise ConfigError(f"`dataset` must be one of {list_datasets()}; got {name!r}.")
-    return make_dataset(name, **dict(dataset_knobs or {}))
 
 
 def _seed_list(seeds) -> list[int]:
@@ -251,7 +222,8 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
     bar = _progress(progress, len(paths), len(paths) - len(todo), data.name)
     try:
         if launcher is not None and launcher.type == "slurm":
-            from affectctl.train.launchers import data_source, run_slurm
+            from affectctl.train.data import data_source
+            from affectctl.train.launchers import run_slurm
 
             run_slurm(todo, data_source(dataset, features, taxonomy, dataset_knobs), embeddings,
                       launcher, out, bar)

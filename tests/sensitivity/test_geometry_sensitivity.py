@@ -23,7 +23,8 @@ from affectctl.domain.geometries import (
 )
 from affectctl.cli import app
 from affectctl.compare import compare
-from affectctl.controls.geometry_sensitivity import MARK, RECORD_COLUMNS, _readjust
+from affectctl.compare.parts import readjust_families
+from affectctl.controls.geometry_sensitivity import MARK, RECORD_COLUMNS
 from affectctl.diagnose import diagnose
 from affectctl.errors import ConfigError
 from affectctl.io.runs import load_runs
@@ -234,7 +235,7 @@ def test_readjusting_the_default_reproduces_its_adjusted_pvalues(runs_root, corr
     comps = res.comparisons[res.comparisons["test"].isin(["wilcoxon", "signflip", "ttest", "ar"])]
     wide = res.metrics.pivot_table(index=["condition", "seed"], columns="metric", values="value",
                                    dropna=False)
-    np.testing.assert_allclose(_readjust(comps, wide, res).to_numpy(),
+    np.testing.assert_allclose(readjust_families(comps, wide, res).to_numpy(),
                                comps["p_adjusted"].to_numpy(), rtol=1e-12)
 
 
