@@ -169,33 +169,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    # click's plain help: wraps between words at any width and never cuts an option name
-    # or a word with "…", as rich's boxed panels do below ~100 columns
+    # click's plain help, unpatched: wraps at any width and never cuts an option name or a
+    # word with "…", as rich's boxed panels do below ~100 columns
     rich_markup_mode=None,
     # as wide as the terminal (click stops at 80 otherwise)
     context_settings={"max_content_width": 160},
 )
-
-def _no_hyphen_breaks() -> None:
-    """Help text wraps between words only: never inside ``sim-affectnet`` or ``nrc-vad``."""
-    try:
-        from typer._click import _textwrap  # typer >= 0.26 vendors click
-    except ImportError:  # pragma: no cover
-        from click import _textwrap
-    cls = _textwrap.TextWrapper
-    if getattr(cls, "_affectctl_no_hyphens", False):
-        return
-    init = cls.__init__
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("break_on_hyphens", False)
-        init(self, *args, **kwargs)
-
-    cls.__init__ = __init__
-    cls._affectctl_no_hyphens = True
-
-
-_no_hyphen_breaks()
 
 #: Human-readable output goes to stdout; errors to stderr.
 console = Console(highlight=False, soft_wrap=True)
@@ -307,39 +286,6 @@ def flush_warnings(*, verbose: bool = False, quiet: bool = False) -> int:
     return len(lines)
 
 
-class _Command(TyperCommand):
-    """A command whose help shows flags as flags and arguments by name.
-
-    typer 0.29 prints each parameter's type (``--json <bool>``) and names arguments
-    ``{file}`` in the usage line; here a flag shows no value and an argument its name in
-    capitals (``FILE``, ``CONDITIONS...``).
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for param in self.params:
-            _polish(param)
-
-    def get_help_option(self, ctx):
-        option = super().get_help_option(ctx)
-        if option is not None:
-            _polish(option)
-        return option
-
-
-def _polish(param) -> None:
-    kind = getattr(param, "param_type_name", "")
-    if kind == "option" and getattr(param, "is_flag", False):
-        param.metavar = ""
-    elif kind == "argument" and param.metavar is None:
-        name = param.name.upper() + ("..." if param.nargs != 1 else "")
-        param.metavar = name
-        # typer writes a required argument as {NAME} in the usage line; show the name
-        usage = name if param.required else f"[{name}]"
-        param._usage_display_name = lambda: usage
-        param._rich_display_name = lambda: name
-
-
 def command(name: str, *, collect_warnings: bool = False, **kwargs):
     """Register a command on :data:`app` behind the error boundary.
 
@@ -374,7 +320,6 @@ def command(name: str, *, collect_warnings: bool = False, **kwargs):
                     _PENDING.pop()
                     _OPTIONS.pop()
 
-        kwargs.setdefault("cls", _Command)
         return app.command(name, **kwargs)(wrapper)
 
     return decorate

@@ -15,7 +15,7 @@ from affectctl.cli._app import command, console, err_console, flush_warnings
 
 @command("audit", collect_warnings=True)
 def audit_cli(
-    file: Annotated[Path, typer.Argument(help="Prediction dump (CSV/Parquet), ABAW prediction folder, "
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Prediction dump (CSV/Parquet), ABAW prediction folder, "
                                               "or ABAW multi-task file.")],
     truth: Annotated[Optional[Path], typer.Option("--truth", help="Annotations: ABAW folder or multi-task "
                                                   "file, or a dataset's file (AffectNet, RAF-DB, FER2013, "

@@ -64,6 +64,7 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
 @command("compare", collect_warnings=True)
 def compare_cli(
     conditions: Annotated[list[str], typer.Argument(
+        metavar="CONDITIONS",
         help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
              "prediction files, each a one-run condition named by its stem (name=path renames).")],
     runs: Annotated[Optional[Path], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "

@@ -173,6 +173,7 @@ def _render(result, top: int) -> None:
 @command("diagnose", help=_HELP, collect_warnings=True)
 def diagnose_cli(
     conditions: Annotated[Optional[list[str]], typer.Argument(
+        metavar="CONDITIONS",
         help="Conditions (default: every subfolder of --runs, or the built-in set).",
         show_default=False)] = None,
     runs: Annotated[Optional[Path], typer.Option(

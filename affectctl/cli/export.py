@@ -12,7 +12,7 @@ from affectctl.cli._app import command, console
 
 @command("export")
 def export_cli(
-    dump: Annotated[Path, typer.Argument(help="A dump (CSV/Parquet), with or without y_true; ids "
+    dump: Annotated[Path, typer.Argument(metavar="DUMP", help="A dump (CSV/Parquet), with or without y_true; ids "
                                               "'<video>/<frame>' counted from 1.")],
     fmt: Annotated[str, typer.Option("--format", help="abaw-expr, abaw-va, abaw-au or abaw-mtl.")],
     out: Annotated[Path, typer.Option("--out", help="Folder to write the submission into.")],

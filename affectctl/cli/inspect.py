@@ -12,7 +12,8 @@ from affectctl.cli._app import command, console
 
 @command("inspect")
 def inspect_cli(
-    file: Annotated[Path, typer.Argument(help="A prediction file, dump or truth file (see `affectctl formats`).")],
+    file: Annotated[Path, typer.Argument(
+        metavar="FILE", help="A prediction file, dump or truth file (see `affectctl formats`).")],
     truth: Annotated[Optional[Path], typer.Option("--truth", help="Pair FILE with this truth file and report "
                                                   "the pairing too.")] = None,
     fmt: Annotated[Optional[list[str]], typer.Option("--format", help="Name the format of FILE and/or "

@@ -15,7 +15,7 @@ from affectctl.cli._app import command, err_console
 
 @command("report")
 def report_cli(
-    plan: Annotated[str, typer.Argument(help="Analysis plan: a .toml file, or a name looked up in "
+    plan: Annotated[str, typer.Argument(metavar="PLAN", help="Analysis plan: a .toml file, or a name looked up in "
                                         "./analyses/ then among the shipped plans (rare-class-limit, "
                                         "label-noise).")],
     out: Annotated[Path, typer.Option(help="Reports folder.")] = Path("reports"),

@@ -33,6 +33,7 @@ _HELP = (
 @command("train", help=_HELP)
 def train_cli(
     conditions: Annotated[list[str], typer.Argument(
+        metavar="CONDITIONS",
         help="Condition names (<name>.toml in --models, ./models or the shipped ones) or .toml paths.", show_default=False)],
     dataset: Annotated[Optional[str], typer.Option(
         "--dataset", help="Built-in data: sim-affwild2 (default) or sim-affectnet.")] = None,
