@@ -14,8 +14,7 @@ from affectctl.errors import ConfigError
 import affectctl.cli._launcher as L
 from affectctl.cli._app import command, console, err_console, err_line, flush_warnings
 
-DEFAULT_DATASET = "sim-affwild2"
-DEFAULT_CACHE = Path("runs")
+from affectctl.io.layout import DEFAULT_CACHE, DEFAULT_DATASET
 
 
 def parse_contrast(text: str) -> tuple:

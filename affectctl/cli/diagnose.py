@@ -15,8 +15,7 @@ from affectctl.cli._app import command, console, err_line, flush_warnings
 
 #: Conditions trained when no --runs folder is given.
 DEFAULT_CONDITIONS = ("base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced")
-DEFAULT_DATASET = "sim-affwild2"
-DEFAULT_CACHE = Path("runs")
+from affectctl.io.layout import DEFAULT_CACHE, DEFAULT_DATASET
 
 _HELP = (
     "Rank the class pairs that stay confused whatever the training does (rare-pair degeneracy) "

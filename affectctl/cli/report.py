@@ -9,6 +9,7 @@ import typer
 
 import affectctl._util.validation as check
 from affectctl.errors import ConfigError
+from affectctl.io.layout import DEFAULT_CACHE
 import affectctl.cli._launcher as L
 from affectctl.cli._app import command, err_console
 
@@ -19,7 +20,7 @@ def report_cli(
                                         "./analyses/ then among the shipped plans (rare-class-limit, "
                                         "label-noise).")],
     out: Annotated[Path, typer.Option(help="Reports folder.")] = Path("reports"),
-    cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = Path("runs"),
+    cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = DEFAULT_CACHE,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or log lines; "
                                         "only the summary line.")] = False,
     launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,

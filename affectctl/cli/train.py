@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 import affectctl._util.validation as check
+from affectctl.io.layout import DEFAULT_CACHE
 import affectctl.cli._launcher as L
 from affectctl.cli._app import command, console
 
@@ -43,7 +44,7 @@ def train_cli(
         "--taxonomy", help="Taxonomy of a --features file that does not declare one.")] = None,
     seeds: Annotated[int, typer.Option(
         "--seeds", help="Number of training seeds (0 .. N-1).")] = 5,
-    out: Annotated[Path, typer.Option("--out", help="Root folder of the dumps.")] = Path("runs"),
+    out: Annotated[Path, typer.Option("--out", help="Root folder of the dumps.")] = DEFAULT_CACHE,
     models: Annotated[Optional[Path], typer.Option(
         "--models", help="Folder searched first for condition files.")] = None,
     embeddings: Annotated[bool, typer.Option(

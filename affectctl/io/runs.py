@@ -9,7 +9,6 @@ any difference instead of running an unpaired test.
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import pandas as pd
 
 from affectctl._util.validation import check_inside, check_name, contained, describe_missing, fmt_set
 from affectctl.io.dumps import read_dump
+from affectctl.io.layout import BAD_SEED_FILE, SEED_FILE, SIDECAR, dump_path
 from affectctl.errors import ConfigError, DumpFormatError, InputWarning, PairingError
 from affectctl.io.schema import Dump
 from affectctl.domain.taxonomies import Taxonomy
@@ -26,11 +26,6 @@ from affectctl.domain.taxonomies import Taxonomy
 __all__ = ["RunSet", "load_runs", "check_paired", "checked_conditions", "find_dump_files", "runs_from_files",
            "file_conditions", "cached_without_embeddings"]
 
-_SEED_FILE = re.compile(r"^seed-(\d+)\.(csv|parquet)$")
-#: A file meant as a dump whose seed is not a non-negative integer (``seed--1.csv``, ``seed-a.csv``).
-_BAD_SEED_FILE = re.compile(r"^seed-(.*)\.(csv|parquet)$", re.IGNORECASE)
-#: Files beside the dumps that belong to them: CSV metadata and training logs.
-_SIDECAR = re.compile(r"^seed-\d+\.(csv|parquet)\.(meta|timing)\.json$")
 
 
 @dataclass(frozen=True)
@@ -132,7 +127,7 @@ def find_dump_files(root: "str | Path", condition: str) -> dict:
     files: dict = {}
     skipped = []
     for p in sorted(folder.iterdir()):
-        m = _SEED_FILE.match(p.name)
+        m = SEED_FILE.match(p.name)
         if m and str(int(m.group(1))) != m.group(1):
             m = None  # seed-01.csv: not the name affectctl writes; ambiguous with seed-1.csv
         if m:
@@ -141,11 +136,11 @@ def find_dump_files(root: "str | Path", condition: str) -> dict:
                 raise ConfigError(f"seed {seed} of condition '{condition}' has two files: "
                                   f"{files[seed].name} and {p.name}.")
             files[seed] = check_inside(root, p, option="condition")
-        elif _BAD_SEED_FILE.match(p.name):
+        elif BAD_SEED_FILE.match(p.name):
             raise ConfigError(f"condition '{condition}': {p} is named like a dump but is not "
                               "seed-<k>.csv|parquet with k a non-negative integer (no sign, no leading "
                               "zeros, lower case); rename or remove it.")
-        elif not (p.name.startswith(".") or _SIDECAR.match(p.name)):
+        elif not (p.name.startswith(".") or SIDECAR.match(p.name)):
             skipped.append(p.name)
     if not files:
         raise ConfigError(f"{folder} holds no seed-<k>.csv or seed-<k>.parquet files"
@@ -163,7 +158,7 @@ def conditions_in(root: "str | Path") -> list:
     root = Path(root)
     out = []
     for p in sorted(root.iterdir()):
-        if p.is_dir() and not p.name.startswith(".") and any(_SEED_FILE.match(f.name) for f in p.iterdir()):
+        if p.is_dir() and not p.name.startswith(".") and any(SEED_FILE.match(f.name) for f in p.iterdir()):
             out.append(p.name)
     return out
 
@@ -460,7 +455,7 @@ def cached_without_embeddings(conditions, cache: "str | Path", dataset: str, see
     for c in conditions:
         name = Path(c).stem if str(c).endswith(".toml") else str(c)
         for s in seed_list:
-            path = Path(cache) / dataset / name / f"seed-{int(s)}.parquet"
+            path = dump_path(cache, dataset, name, s)
             if not path.exists():
                 continue
             try:

@@ -37,6 +37,7 @@ from pathlib import Path
 from affectctl._util.validation import (MAX_SEEDS, check_count, check_name, check_resamples, check_seed,
                           contained, read_toml)
 from affectctl.errors import ConfigError
+from affectctl.io.layout import DEFAULT_CACHE
 
 __all__ = ["AnalysisPlan", "TableSpec", "find_plan", "list_plans", "load_plan", "plan_dirs", "run_plan"]
 
@@ -230,7 +231,7 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
         source=str(path))
 
 
-def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str | Path" = "runs",
+def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str | Path" = DEFAULT_CACHE,
              progress: bool = True, log=None, ensure_runs=None) -> dict:
     """Build every table of a plan for every dataset; return ``{(dataset, table): {fmt: Path}}``.
 

@@ -11,12 +11,10 @@ import os
 from pathlib import Path
 
 from affectctl.errors import ConfigError
+from affectctl.io.layout import DEFAULT_DATASET
 from affectctl.train.datasets import DATASETS, FeatureData, list_datasets, make_dataset
 
-__all__ = ["DEFAULT_DATASET", "resolve_data", "data_source"]
-
-DEFAULT_DATASET = "sim-affwild2"
-
+__all__ = ["resolve_data", "data_source"]
 
 def resolve_data(dataset: "str | None" = None, features: "str | Path | None" = None, *,
                  taxonomy: "str | None" = None, dataset_knobs: "dict | None" = None) -> FeatureData:

@@ -35,7 +35,6 @@ submitit when the function returns, is checked first.
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
 import subprocess

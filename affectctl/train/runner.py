@@ -29,7 +29,8 @@ from typing import Sequence
 
 from affectctl._util.jsonable import plain
 from affectctl._util.machine import usable_cpus
-from affectctl.train.data import DEFAULT_DATASET, resolve_data
+from affectctl.io.layout import DEFAULT_CACHE, dump_path
+from affectctl.train.data import resolve_data
 from affectctl.train.datasets import FeatureData
 from affectctl.train.memory import check_training_memory
 from affectctl.train.version import TRAINER_VERSION
@@ -37,11 +38,6 @@ from affectctl.errors import ConfigError
 from affectctl.train.conditions import Condition, load_condition
 
 __all__ = ["sweep", "dump_path", "resolve_data", "WorkerPool"]
-
-def dump_path(out: "str | Path", dataset: str, condition: str, seed: int) -> Path:
-    """``<out>/<dataset>/<condition>/seed-<seed>.parquet``."""
-    return Path(out) / dataset / condition / f"seed-{int(seed)}.parquet"
-
 
 def _seed_list(seeds) -> list[int]:
     if isinstance(seeds, bool):
@@ -103,7 +99,7 @@ def _check_existing(path: Path, condition: Condition, data: FeatureData, seed: i
 
 
 def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
-          seeds: "int | Sequence[int]" = 5, out: "str | Path" = "runs",
+          seeds: "int | Sequence[int]" = 5, out: "str | Path" = DEFAULT_CACHE,
           features: "str | Path | None" = None, models_dir: "str | Path | None" = None,
           embeddings: bool = False, progress: bool = True, taxonomy: "str | None" = None,
           dataset_knobs: "dict | None" = None, workers: "int | None" = None,
