@@ -547,7 +547,7 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
     -------
     PairedTestResult
         ``statistic`` is :math:`t = \\bar d / (s_d/\\sqrt n)` with n - 1 degrees of
-        freedom; equals ``scipy.stats.ttest_rel(a, b, alternative=...)``.
+        freedom: computed by ``scipy.stats.ttest_rel(a, b, alternative=...)``.
 
     Notes
     -----
@@ -587,11 +587,10 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
                       "signflip_test or wilcoxon_test.", DegenerateDataWarning, stacklevel=2)
         return PairedTestResult("ttest", float(np.copysign(np.inf, m)), float("nan"), **common,
                                 **eff)
-    t = float(m / (sd / math.sqrt(n)))
-    dist = stats.t(df=n - 1)
-    p = {"greater": dist.sf(t), "less": dist.cdf(t),
-         "two-sided": 2.0 * dist.sf(abs(t))}[alternative]
-    return PairedTestResult("ttest", t, float(min(p, 1.0)), **common, **eff)
+    # SciPy's paired t-test itself (ttest_rel(a, b) is ttest_1samp(a - b, 0); d = a - b)
+    res = stats.ttest_rel(d, np.zeros_like(d), alternative=alternative)
+    return PairedTestResult("ttest", float(res.statistic), float(min(res.pvalue, 1.0)), **common,
+                            **eff)
 
 
 # ----------------------------------------------------------------------------------------------
