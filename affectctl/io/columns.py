@@ -29,10 +29,24 @@ from affectctl.io.schema import (
 )
 from affectctl.domain.taxonomies import Taxonomy, canonical_name, get_taxonomy, infer_taxonomy
 
-__all__ = ["dump_from_frame", "soft_truth"]
+__all__ = ["dump_from_frame", "soft_truth", "AU_TRUE", "AU_PRED", "PREDICTION", "TRUTH", "FLOAT_COLUMN",
+           "KNOWN_COLUMN"]
 
-_AU_TRUE = re.compile(r"^au(\d+)_true$", re.IGNORECASE)
-_AU_PRED = re.compile(r"^au(\d+)_pred$", re.IGNORECASE)
+# The dump's column grammar (docs/guide/dump-format.md), the one place it is written;
+# the adapters (io/formats/) and the fast CSV reader use these.
+#: ``au<k>_true``: truth of action unit k.
+AU_TRUE = re.compile(r"^au(\d+)_true$", re.IGNORECASE)
+#: ``au<k>_pred``: prediction of action unit k.
+AU_PRED = re.compile(r"^au(\d+)_pred$", re.IGNORECASE)
+#: Any prediction column: ``y_pred``, ``v_pred``/``a_pred``, ``p_<class>``, ``au<k>_pred``.
+PREDICTION = re.compile(r"^(y_pred|[va]_pred|p_.+|au\d+_pred)$", re.IGNORECASE)
+#: Any truth column: ``y_true``, ``v_true``/``a_true``, ``au<k>_true``.
+TRUTH = re.compile(r"^(y_true|[va]_true|au\d+_true)$", re.IGNORECASE)
+#: Every column the dump format defines (anything else is reported and ignored).
+KNOWN_COLUMN = re.compile(r"^(sample_id|group|y_true|y_pred|p_.+|soft_.+|[va]_(true|pred)|"
+                          r"au\d+_(true|pred)|emb_\d+)$", re.IGNORECASE)
+#: Columns read as float64: probabilities, soft labels, valence/arousal, embeddings.
+FLOAT_COLUMN = re.compile(r"^(p_.+|soft_.+|[va]_(true|pred)|emb_\d+)$")
 _EMB = re.compile(r"^emb_(\d+)$")
 
 
@@ -469,8 +483,8 @@ def _columns(frame: pd.DataFrame, tax: Taxonomy, taxonomy, source: str) -> dict:
                                       column=f"{dim}_pred")
             va_pred[:, j] = p
 
-    au_true_cols = {int(m.group(1)): c for c in frame.columns if (m := _AU_TRUE.match(c))}
-    au_pred_cols = {int(m.group(1)): c for c in frame.columns if (m := _AU_PRED.match(c))}
+    au_true_cols = {int(m.group(1)): c for c in frame.columns if (m := AU_TRUE.match(c))}
+    au_pred_cols = {int(m.group(1)): c for c in frame.columns if (m := AU_PRED.match(c))}
     au_names: tuple = ()
     au_true = au_pred = None
     if au_true_cols or au_pred_cols:

@@ -25,13 +25,13 @@ with its line numbers, and validation sees the frame it always saw.
 from __future__ import annotations
 
 import csv
-import re
 from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 
 from affectctl._util.machine import usable_cpus
+from affectctl.io.columns import FLOAT_COLUMN
 
 __all__ = ["read_csv", "NA_VALUES", "csv_threads"]
 
@@ -41,7 +41,6 @@ NA_VALUES = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan
 _STRING_COLUMNS = ("sample_id", "group")
 #: Dump columns that hold real numbers (see :mod:`affectctl.io.schema`); validation reads
 #: them as float64 whatever pandas infers, so fixing the type saves only the inferring.
-_FLOAT_COLUMNS = re.compile(r"^(p_.+|soft_.+|[va]_(true|pred)|emb_\d+)$")
 #: Bytes per parse block: 16 MiB gives ~20 blocks for a 300 MiB file, enough to keep two
 #: cores busy to the end, few enough that joining the blocks' columns is cheap.
 _BLOCK_SIZE = 1 << 24
@@ -109,7 +108,7 @@ def _column_types(names) -> dict:
     import pyarrow as pa
 
     types = {c: pa.string() for c in _STRING_COLUMNS}
-    types.update({c: pa.float64() for c in names if _FLOAT_COLUMNS.match(c)})
+    types.update({c: pa.float64() for c in names if FLOAT_COLUMN.match(c)})
     return types
 
 

@@ -8,7 +8,6 @@ file, the 1-based line (header = line 1) and the column.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +27,7 @@ from affectctl.io.schema import (
 )
 from affectctl.domain.taxonomies import Taxonomy, get_taxonomy
 
-from affectctl.io.columns import dump_from_frame
+from affectctl.io.columns import KNOWN_COLUMN, dump_from_frame
 
 __all__ = ["read_dump", "read_metadata", "read_sidecar", "dump_from_frame", "dump_to_frame", "write_dump",
            "atomic_write"]
@@ -212,8 +211,6 @@ def _nul_line(path: Path, *, skip: int) -> "int | None":
         return line
 
 
-_KNOWN_COLUMN = re.compile(r"^(sample_id|group|y_true|y_pred|p_.+|soft_.+|[va]_(true|pred)|"
-                           r"au\d+_(true|pred)|emb_\d+)$", re.IGNORECASE)
 #: Column names that mean the unit of dependence (a video, a subject): the dump calls it
 #: ``group``, and without it frames count as independent samples.
 _GROUP_LIKE = {"group", "groups", "video", "videos", "video_id", "videoid", "video_name", "vid",
@@ -231,7 +228,7 @@ def warn_unknown_columns(columns, path) -> None:
 
     from affectctl.errors import InputWarning
 
-    unknown = [str(c) for c in columns if not _KNOWN_COLUMN.match(str(c).strip())
+    unknown = [str(c) for c in columns if not KNOWN_COLUMN.match(str(c).strip())
                or (str(c).strip().lower() in ("sample_id", "group", "y_true", "y_pred")
                    and str(c).strip() not in _EXACT)]
     if not unknown:

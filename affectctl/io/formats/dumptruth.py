@@ -15,21 +15,19 @@ from the predictions (:func:`affectctl.io.formats.read_paired`: their metadata o
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
 from affectctl.errors import ConfigError, DumpFormatError
 from affectctl.domain.taxonomies import Taxonomy, get_taxonomy
+from affectctl.io.columns import AU_TRUE, PREDICTION
 from affectctl.io.formats._tables import header_fields
 from affectctl.io.pairing import Truth
 from affectctl.io.schema import VA_EXCLUDED
 
 __all__ = ["is_truth_table", "read_truth_table", "table_fields", "file_taxonomy"]
 
-_AU_TRUE = re.compile(r"^au(\d+)_true$", re.IGNORECASE)
-_PRED = re.compile(r"^(y_pred|[va]_pred|p_.+|au\d+_pred)$", re.IGNORECASE)
 
 
 def table_fields(path: Path) -> list:
@@ -48,8 +46,8 @@ def table_fields(path: Path) -> list:
 def is_truth_table(path: Path) -> bool:
     """True for a CSV or Parquet with ``sample_id`` and truth columns but no prediction columns."""
     h = table_fields(path)
-    truthy = "y_true" in h or "v_true" in h or any(_AU_TRUE.match(c) for c in h)
-    return "sample_id" in h and truthy and not any(_PRED.match(c) for c in h)
+    truthy = "y_true" in h or "v_true" in h or any(AU_TRUE.match(c) for c in h)
+    return "sample_id" in h and truthy and not any(PREDICTION.match(c) for c in h)
 
 
 def file_taxonomy(meta: dict, path) -> "Taxonomy | None":
@@ -87,7 +85,7 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
                               "the predictions).", file=path, column="sample_id")
     if frame.shape[0] == 0:
         raise DumpFormatError("has a header but no data rows.", file=path)
-    preds = [c for c in frame.columns if _PRED.match(c)]
+    preds = [c for c in frame.columns if PREDICTION.match(c)]
     if preds:
         raise DumpFormatError("is given as --truth but holds predictions; a truth file has sample_id "
                               "and *_true columns (and group) only.", file=path, column=preds[0])
@@ -135,7 +133,7 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
             va[:, j] = np.where(excl, np.nan, v)
     au = {}
     for c in frame.columns:
-        m = _AU_TRUE.match(c)
+        m = AU_TRUE.match(c)
         if m:
             au[f"AU{int(m.group(1))}"] = np.asarray(_au_annotation(frame, c, str(path))).astype(np.int8)
     if y is None and va is None and not au:

@@ -25,13 +25,13 @@ import pandas as pd
 
 from affectctl.errors import ConfigError, DumpFormatError, InputWarning
 from affectctl.domain.taxonomies import canonical_name, get_taxonomy
+from affectctl.io.columns import AU_PRED, TRUTH
 from affectctl.io.formats._tables import line_of, numeric_column, read_csv, softmax_if_logits
 from affectctl.io.formats.emotiefflib import find_id_column
 from affectctl.io.pairing import Predictions
 
 __all__ = ["parse_map", "read_mapped", "is_prediction_dump", "read_dump_predictions"]
 
-_AU_PRED = re.compile(r"^au(\d+)_pred$", re.IGNORECASE)
 
 
 def parse_map(text: "str | dict") -> dict:
@@ -129,10 +129,9 @@ def is_prediction_dump(path: Path) -> bool:
 
     h = table_fields(path)
     return ("sample_id" in h and "y_true" not in h
-            and ("y_pred" in h or "v_pred" in h or any(c.startswith("p_") or _AU_PRED.match(c) for c in h)))
+            and ("y_pred" in h or "v_pred" in h or any(c.startswith("p_") or AU_PRED.match(c) for c in h)))
 
 
-_TRUTH_COLUMNS = re.compile(r"^(y_true|[va]_true|au\d+_true)$", re.IGNORECASE)
 
 
 def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> Predictions:
@@ -159,7 +158,7 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
     if "sample_id" not in frame.columns:
         raise DumpFormatError("required column is missing (it pairs the predictions with the truth).",
                               file=path, column="sample_id")
-    truthy = [c for c in frame.columns if _TRUTH_COLUMNS.match(c)]
+    truthy = [c for c in frame.columns if TRUTH.match(c)]
     if truthy:
         raise DumpFormatError("has its own truth column although --truth is given; drop --truth or "
                               "the column.", file=path, column=truthy[0])
@@ -251,7 +250,7 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
                                       column=c)
             va[:, j] = v
     au = {f"AU{int(m.group(1))}": _au_prediction(frame, c, src).astype(np.float64)
-          for c in frame.columns if (m := _AU_PRED.match(c))}
+          for c in frame.columns if (m := AU_PRED.match(c))}
     group = None
     if "group" in frame.columns:
         g = frame["group"]
