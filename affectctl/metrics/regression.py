@@ -13,6 +13,20 @@ __all__ = ["ccc", "pcc", "rmse", "sagr", "ccc_from_sums", "pcc_from_sums", "rmse
            "sufficient_sums"]
 
 
+def _ratio(num, den):
+    """``num / den`` where ``den`` is finite and positive, else NaN.
+
+    The one edge-case rule of CCC, PCC and RMSE, computed directly or from sums: an
+    undefined value (a constant series, no samples, a denominator that rounding made zero
+    or negative) is NaN, never ±inf. Scalars in, a float out; arrays in, an array out.
+    """
+    num, den = np.asarray(num, np.float64), np.asarray(den, np.float64)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    ok = np.isfinite(den) & (den > 0)
+    np.divide(num, den, out=out, where=ok)
+    return out if out.ndim else float(out)
+
+
 def ccc(y, yhat) -> float:
     """Lin's concordance correlation coefficient.
 
@@ -24,7 +38,7 @@ def ccc(y, yhat) -> float:
     my, mx = y.mean(), x.mean()
     cov = np.mean((y - my) * (x - mx))
     den = y.var() + x.var() + (my - mx) ** 2
-    return float(2.0 * cov / den) if den > 0 else float("nan")
+    return _ratio(2.0 * cov, den)
 
 
 def pcc(y, yhat) -> float:
@@ -33,14 +47,14 @@ def pcc(y, yhat) -> float:
     x = np.asarray(yhat, dtype=np.float64)
     yc, xc = y - y.mean(), x - x.mean()
     den = np.sqrt((yc**2).sum() * (xc**2).sum())
-    return float((yc * xc).sum() / den) if den > 0 else float("nan")
+    return _ratio((yc * xc).sum(), den)
 
 
 def rmse(y, yhat) -> float:
-    """Root-mean-square error √mean((y − ŷ)²)."""
+    """Root-mean-square error √mean((y − ŷ)²); NaN without samples."""
     y = np.asarray(y, dtype=np.float64)
     x = np.asarray(yhat, dtype=np.float64)
-    return float(np.sqrt(np.mean((y - x) ** 2)))
+    return float(np.sqrt(_ratio(((y - x) ** 2).sum(), y.size)))
 
 
 def sagr(y, yhat) -> float:
@@ -76,20 +90,16 @@ def _moments(s):
 def ccc_from_sums(s) -> np.ndarray:
     """CCC from sufficient sums of shape (..., 6); vectorised over leading axes."""
     my, mx, vy, vx, cov = _moments(s)
-    den = vy + vx + (my - mx) ** 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 2.0 * cov / den
+    return _ratio(2.0 * cov, vy + vx + (my - mx) ** 2)
 
 
 def pcc_from_sums(s) -> np.ndarray:
     """PCC from sufficient sums of shape (..., 6)."""
     _, _, vy, vx, cov = _moments(s)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return cov / np.sqrt(vy * vx)
+    return _ratio(cov, np.sqrt(np.maximum(vy * vx, 0.0)))
 
 
 def rmse_from_sums(s) -> np.ndarray:
     """RMSE from sufficient sums: √((Σy² − 2Σyŷ + Σŷ²)/n)."""
     s = np.asarray(s, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.sqrt(np.maximum(s[..., 3] - 2 * s[..., 5] + s[..., 4], 0.0) / s[..., 0])
+    return np.sqrt(_ratio(np.maximum(s[..., 3] - 2 * s[..., 5] + s[..., 4], 0.0), s[..., 0]))
