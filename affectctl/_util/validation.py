@@ -28,7 +28,12 @@ import numbers
 import os
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from affectctl.errors import ConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "MAX_RESAMPLES",
@@ -443,3 +448,89 @@ def read_toml(path: "str | Path", what: str) -> dict:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({(exc.strerror or str(exc)).lower()}).") from None
     return parse_toml(text, path)
+
+# ----------------------------------------------------------------------------- library checks
+# The checks of the library's keyword arguments (messages name the keyword, the allowed
+# values and the value received); numpy is imported only where a value may be a numpy type.
+
+
+def _is_bool(value) -> bool:
+    """``value`` is a Python or numpy bool (an int to ``isinstance``, never a count)."""
+    if isinstance(value, bool):
+        return True
+    import numpy as np
+
+    return isinstance(value, np.bool_)
+
+
+def check_alternative(alternative) -> str:
+    return check_choice("alternative", alternative, ALTERNATIVES)
+
+
+def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
+    if _is_bool(value) or not isinstance(value, numbers.Integral):
+        raise ConfigError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
+    if value < minimum:
+        raise ConfigError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
+    return int(value)
+
+
+def check_n_resamples(n_resamples, *, name: str = "n_resamples") -> int:
+    """The number of Monte-Carlo resamples: an integer >= 1 (not a bool). The one check of
+    it; :func:`check_resamples` adds the documented limit and this machine's memory."""
+    return check_positive_int(name, n_resamples, minimum=1)
+
+
+def check_unit_interval(name: str, value) -> float:
+    """A number in the open interval (0, 1) (``confidence``, ``alpha``)."""
+    if _is_bool(value) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
+    value = float(value)
+    if not 0.0 < value < 1.0:
+        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
+    return value
+
+
+def check_alpha(alpha) -> float | None:
+    """``alpha`` is ``None`` (no reachability warning) or a number in (0, 1)."""
+    if alpha is None:
+        return None
+    return check_unit_interval("alpha", alpha)
+
+
+def check_confidence(confidence) -> float:
+    return check_unit_interval("confidence", confidence)
+
+
+def check_bool_or_none(name: str, value):
+    if value is None or _is_bool(value):
+        return None if value is None else bool(value)
+    raise ConfigError(f"`{name}` must be one of {{None, True, False}}; got {value!r}.")
+
+
+def normalize_rng(rng) -> tuple[np.random.Generator, int]:
+    """Return ``(generator, seed)``; the seed reproduces the draws exactly.
+
+    * ``None``: a fresh 63-bit seed is drawn from OS entropy
+      (``np.random.SeedSequence()``) and reported.
+    * ``int`` (>= 0): used as is, ``np.random.default_rng(seed)``; the same int is reported.
+    * ``np.random.Generator``: a 63-bit seed is drawn *from that generator* (so it
+      advances, and two calls sharing it get different draws) and the test draws from
+      ``np.random.default_rng(seed)``. Passing ``default_rng(s)`` therefore differs
+      from passing ``s``, but the reported seed reproduces the result in both cases.
+    """
+    import numpy as np
+
+    if rng is None:
+        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+    elif isinstance(rng, np.random.Generator):
+        seed = int(rng.integers(0, 2**63 - 1))
+    elif isinstance(rng, numbers.Integral) and not _is_bool(rng):
+        if rng < 0:
+            raise ConfigError(f"`rng` must be None, an int >= 0 or a numpy.random.Generator; "
+                              f"got {rng!r}.")
+        seed = int(rng)
+    else:
+        raise ConfigError("`rng` must be None, an int >= 0 or a numpy.random.Generator; "
+                          f"got {rng!r}.")
+    return np.random.default_rng(seed), seed

@@ -10,7 +10,8 @@ import pandas as pd
 
 from affectctl._util.provenance import run_inputs
 from affectctl._util.validation import (
-    ALTERNATIVES, CORRECTIONS, SAMPLE_TESTS, SEED_TESTS, check_choice, check_resamples, fmt_set,
+    ALTERNATIVES, CORRECTIONS, SAMPLE_TESTS, SEED_TESTS, check_choice, check_n_resamples, check_resamples,
+    fmt_set,
 )
 from affectctl.errors import ConfigError, DegenerateDataWarning
 from affectctl.metrics.confusion import confusion_matrix
@@ -78,8 +79,7 @@ def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, cor
     check_choice("sample_test", sample_test, _SAMPLE_TESTS)
     if unit not in (None, "sample", "group"):
         raise ConfigError(f"`unit` must be one of {{'sample', 'group'}}; got {unit!r}.")
-    if not (isinstance(n_resamples, (int, np.integer)) and n_resamples >= 1):
-        raise ConfigError(f"`n_resamples` must be a positive integer; got {n_resamples!r}.")
+    check_n_resamples(n_resamples)
     check_resamples("n_resamples", n_resamples)  # documented limit and this machine's memory
     check_choice("correction", correction, CORRECTIONS)
     return conditions

@@ -37,14 +37,13 @@ reported in :attr:`ErrorDistanceNull.n_excluded`.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from affectctl.errors import ConfigError, DegenerateDataWarning
-from affectctl.stats._common import normalize_rng
+from affectctl._util.validation import check_n_resamples, normalize_rng
 
 __all__ = ["ErrorDistanceNull", "error_distance_null"]
 
@@ -134,10 +133,7 @@ def _error_distance_null_iv(cm, cost, n_resamples):
     if (cost[np.isfinite(cost)] < 0).any():
         raise ConfigError("`cost` must be non-negative where defined (NaN marks an undefined "
                           "cost).")
-    if (isinstance(n_resamples, (bool, np.bool_)) or not isinstance(n_resamples, numbers.Integral)
-            or n_resamples < 1):
-        raise ConfigError(f"`n_resamples` must be a positive integer; got {n_resamples!r}.")
-    return cm_f.astype(np.int64), cost, int(n_resamples)
+    return cm_f.astype(np.int64), cost, check_n_resamples(n_resamples)
 
 
 def _by_distance(d: np.ndarray, w: np.ndarray, dtype) -> tuple[np.ndarray, np.ndarray]:

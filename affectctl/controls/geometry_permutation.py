@@ -40,6 +40,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from affectctl._util.validation import check_n_resamples, check_positive_int
+
 __all__ = ["GeometryPermutationResult", "geometry_permutation_test", "geometry_permutation_tests"]
 
 
@@ -95,12 +97,8 @@ def _iv(real, permuted, direction, n_resamples, max_exact):
                          f"{r.size} and {q.size}.")
     if direction not in (1, -1):
         raise ValueError(f"`direction` must be one of {{1, -1}}; got {direction!r}.")
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) \
-            or n_resamples < 1:
-        raise ValueError(f"`n_resamples` must be a positive integer; got {n_resamples!r}.")
-    if isinstance(max_exact, bool) or not isinstance(max_exact, (int, np.integer)) \
-            or max_exact < 1:
-        raise ValueError(f"`max_exact` must be a positive integer; got {max_exact!r}.")
+    check_n_resamples(n_resamples)
+    check_positive_int("max_exact", max_exact)
     return r, q
 
 

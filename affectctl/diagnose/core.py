@@ -13,7 +13,7 @@ from affectctl._util.validation import fmt_set
 from affectctl.errors import ConfigError
 from affectctl.metrics.compute import geometry_choice
 from affectctl.io.runs import RunSet, check_paired
-from affectctl.stats._common import normalize_rng
+from affectctl._util.validation import normalize_rng
 from affectctl.diagnose.pair_table import _confusions, _per_seed_frame, _seed_geometry
 from affectctl.diagnose.result import DiagnosisResult
 from affectctl.diagnose.thresholds import _FLAGGED, DegeneracyThresholds

@@ -1,8 +1,8 @@
-"""Private helpers shared by :mod:`affectctl.stats`: input validation and Monte-Carlo p-values.
+"""Private helpers shared by :mod:`affectctl.stats`: paired input and Monte-Carlo p-values.
 
 Every public function in :mod:`affectctl.stats` validates its input in a private
-``_<name>_iv`` function built from the checks below (SciPy ``_resampling.py``
-style). Messages name the parameter, the allowed values and the value received::
+``_<name>_iv`` function built from the checks of :mod:`affectctl._util.validation`
+(SciPy ``_resampling.py`` style). Messages name the parameter, the allowed values and the value received::
 
     `alternative` must be one of {'two-sided', 'greater', 'less'}; got 'both'.
 
@@ -12,88 +12,17 @@ All errors are :class:`~affectctl.errors.ConfigError` (a ``ValueError``) or
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 
 from affectctl._util.jsonable import plain
-from affectctl._util.validation import ALTERNATIVES, check_choice  # noqa: F401 (re-exported)
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 
 
 #: Relative tolerance under which two statistics count as tied (as SciPy's
 #: ``permutation_test``: ``100 * eps``).
 TIE_RTOL = 100.0 * np.finfo(np.float64).eps
-
-
-def check_alternative(alternative) -> str:
-    return check_choice("alternative", alternative, ALTERNATIVES)
-
-
-def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ConfigError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
-    if value < minimum:
-        raise ConfigError(f"`{name}` must be an integer >= {minimum}; got {value!r}.")
-    return int(value)
-
-
-def check_n_resamples(n_resamples) -> int:
-    return check_positive_int("n_resamples", n_resamples, minimum=1)
-
-
-def check_unit_interval(name: str, value) -> float:
-    """A number in the open interval (0, 1) (``confidence``, ``alpha``)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
-    value = float(value)
-    if not 0.0 < value < 1.0:
-        raise ConfigError(f"`{name}` must be a number in the open interval (0, 1); got {value!r}.")
-    return value
-
-
-def check_alpha(alpha) -> float | None:
-    """``alpha`` is ``None`` (no reachability warning) or a number in (0, 1)."""
-    if alpha is None:
-        return None
-    return check_unit_interval("alpha", alpha)
-
-
-def check_confidence(confidence) -> float:
-    return check_unit_interval("confidence", confidence)
-
-
-def check_bool_or_none(name: str, value):
-    if value is None or isinstance(value, (bool, np.bool_)):
-        return None if value is None else bool(value)
-    raise ConfigError(f"`{name}` must be one of {{None, True, False}}; got {value!r}.")
-
-
-def normalize_rng(rng) -> tuple[np.random.Generator, int]:
-    """Return ``(generator, seed)``; the seed reproduces the draws exactly.
-
-    * ``None``: a fresh 63-bit seed is drawn from OS entropy
-      (``np.random.SeedSequence()``) and reported.
-    * ``int`` (>= 0): used as is, ``np.random.default_rng(seed)``; the same int is reported.
-    * ``np.random.Generator``: a 63-bit seed is drawn *from that generator* (so it
-      advances, and two calls sharing it get different draws) and the test draws from
-      ``np.random.default_rng(seed)``. Passing ``default_rng(s)`` therefore differs
-      from passing ``s``, but the reported seed reproduces the result in both cases.
-    """
-    if rng is None:
-        seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
-    elif isinstance(rng, np.random.Generator):
-        seed = int(rng.integers(0, 2**63 - 1))
-    elif isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
-        if rng < 0:
-            raise ConfigError(f"`rng` must be None, an int >= 0 or a numpy.random.Generator; "
-                              f"got {rng!r}.")
-        seed = int(rng)
-    else:
-        raise ConfigError("`rng` must be None, an int >= 0 or a numpy.random.Generator; "
-                          f"got {rng!r}.")
-    return np.random.default_rng(seed), seed
 
 
 def as_paired_1d(a, b, *, names=("a", "b"), min_n: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,8 @@ import numpy as np
 from scipy import stats
 
 from affectctl.errors import ConfigError
-from affectctl.stats._common import as_paired_1d, check_n_resamples, normalize_rng, pick_batch, to_plain
+from affectctl._util.validation import check_n_resamples, normalize_rng
+from affectctl.stats._common import as_paired_1d, pick_batch, to_plain
 from affectctl.stats.equivalence import check_margin
 
 __all__ = ["BayesResult", "bayes_signed_rank", "bayes_correlated_t"]

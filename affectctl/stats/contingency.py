@@ -32,7 +32,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import SquareTable, mcnemar
 
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
-from affectctl.stats._common import check_bool_or_none, check_confidence, check_positive_int
+from affectctl._util.validation import check_bool_or_none, check_confidence, check_positive_int
 from affectctl.stats.seeds import PairedTestResult
 
 __all__ = ["mcnemar_test", "bowker_test", "stuart_maxwell_test"]

@@ -18,7 +18,8 @@ from statsmodels.stats.multitest import multipletests
 
 from affectctl.errors import ConfigError
 from affectctl._util.validation import ADJUST_METHODS
-from affectctl.stats._common import TIE_RTOL, check_alternative, check_bool_or_none, check_choice
+from affectctl._util.validation import check_alternative, check_bool_or_none, check_choice
+from affectctl.stats._common import TIE_RTOL
 
 __all__ = ["adjust_pvalues", "westfall_young_maxt", "ADJUST_METHODS"]
 

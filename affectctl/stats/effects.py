@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from affectctl.stats._common import as_paired_1d, check_choice, check_confidence, to_plain
+from affectctl._util.validation import check_choice, check_confidence
+from affectctl.stats._common import as_paired_1d, to_plain
 
 __all__ = [
     "PairedEffectSizes",
@@ -291,7 +292,7 @@ def effect_size_intervals(d, *, n_resamples: int = 9999, confidence: float = 0.9
     -------
     EffectSizeIntervals
     """
-    from affectctl.stats._common import check_n_resamples, normalize_rng
+    from affectctl._util.validation import check_n_resamples, normalize_rng
 
     d = np.asarray(d, dtype=np.float64)
     confidence = check_confidence(confidence)

@@ -37,9 +37,8 @@ import numpy as np
 from scipy import stats
 
 from affectctl.errors import ConfigError
-from affectctl.stats._common import (
-    as_paired_1d, check_alternative, check_n_resamples, check_unit_interval, to_plain,
-)
+from affectctl._util.validation import check_alternative, check_n_resamples, check_unit_interval
+from affectctl.stats._common import as_paired_1d, to_plain
 
 __all__ = ["EquivalenceResult", "tost_paired_t", "tost_signflip", "tost_bootstrap",
            "check_margin"]

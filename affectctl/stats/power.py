@@ -28,14 +28,10 @@ from typing import TYPE_CHECKING
 
 from affectctl._util.validation import SEED_TESTS
 from affectctl.errors import ConfigError
-from affectctl.stats._common import (
-    check_alpha,
-    check_alternative,
-    check_choice,
-    check_positive_int,
-    check_unit_interval,
-    to_plain,
+from affectctl._util.validation import (
+    check_alpha, check_alternative, check_choice, check_positive_int, check_unit_interval,
 )
+from affectctl.stats._common import to_plain
 from affectctl.stats.seeds import MAX_EXACT_SIGNFLIP, min_attainable_pvalue
 
 if TYPE_CHECKING:

@@ -31,20 +31,12 @@ from scipy import stats
 
 from affectctl._util.validation import SAMPLE_TESTS, SEED_TESTS
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
+from affectctl._util.validation import (
+    check_alpha, check_alternative, check_bool_or_none, check_choice, check_confidence,
+    check_n_resamples, normalize_rng,
+)
 from affectctl.stats._common import (
-    as_paired_1d,
-    check_alpha,
-    check_alternative,
-    check_bool_or_none,
-    check_choice,
-    check_confidence,
-    check_n_resamples,
-    mc_min_pvalue,
-    normalize_rng,
-    pick_batch,
-    pvalue_from_null,
-    to_plain,
-    warn_unreachable,
+    as_paired_1d, mc_min_pvalue, pick_batch, pvalue_from_null, to_plain, warn_unreachable,
 )
 from affectctl.stats.effects import ZERO_METHODS, _cohen_dz, _rank_biserial, signed_ranks
 from affectctl.stats.seed_intervals import (

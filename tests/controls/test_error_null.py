@@ -168,9 +168,9 @@ def test_only_excluded_errors_warns():
     ({"cm": np.full((3, 3), 0.5)}, "non-negative integer counts"),
     ({"cost": np.ones((2, 2))}, "shape of `cm`"),
     ({"cost": -COST3}, "non-negative"),
-    ({"n_resamples": 0}, "`n_resamples` must be a positive integer"),
-    ({"n_resamples": 2.5}, "`n_resamples` must be a positive integer"),
-    ({"n_resamples": True}, "`n_resamples` must be a positive integer"),
+    ({"n_resamples": 0}, "`n_resamples` must be an integer >= 1"),
+    ({"n_resamples": 2.5}, "`n_resamples` must be an integer >= 1"),
+    ({"n_resamples": True}, "`n_resamples` must be an integer >= 1"),
     ({"rng": -1}, "`rng` must be None, an int >= 0"),
     ({"rng": "seed"}, "`rng` must be None, an int >= 0"),
 ])

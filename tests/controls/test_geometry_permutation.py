@@ -53,7 +53,7 @@ def test_monte_carlo_is_seeded_and_never_zero():
 def test_bad_input_names_the_parameter():
     with pytest.raises(ValueError, match="`direction` must be one of"):
         geometry_permutation_test([1.0], [2.0], direction=0)
-    with pytest.raises(ValueError, match="`n_resamples` must be a positive integer"):
+    with pytest.raises(ValueError, match="`n_resamples` must be an integer >= 1"):
         geometry_permutation_test([1.0], [2.0], n_resamples=0)
     with pytest.raises(ValueError, match="at least one finite value"):
         geometry_permutation_test([np.nan], [2.0])

@@ -13,19 +13,11 @@ import numpy as np
 
 from affectctl._util.machine import single_threaded_blas
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
-from affectctl.stats._common import (
-    check_alpha,
-    check_alternative,
-    check_bool_or_none,
-    check_choice,
-    check_confidence,
-    check_n_resamples,
-    mc_min_pvalue,
-    normalize_rng,
-    pick_batch,
-    pvalue_from_null,
-    warn_unreachable,
+from affectctl._util.validation import (
+    check_alpha, check_alternative, check_bool_or_none, check_choice, check_confidence,
+    check_n_resamples, normalize_rng,
 )
+from affectctl.stats._common import mc_min_pvalue, pick_batch, pvalue_from_null, warn_unreachable
 from affectctl.stats.seeds import PairedTestResult
 from affectctl.stats.samples._containers import MetricContext, PairedPredictions
 import affectctl.stats.samples._engines as _engines

@@ -48,7 +48,8 @@ import numpy as np
 from scipy import stats
 
 from affectctl.errors import ConfigError
-from affectctl.stats._common import check_unit_interval, to_plain
+from affectctl._util.validation import check_unit_interval
+from affectctl.stats._common import to_plain
 
 __all__ = ["SamplePowerReport", "samples_power_analysis", "mcnemar_exact_power", "grouped_power",
            "disagreement_from_accuracy", "paired_correctness_summary"]
