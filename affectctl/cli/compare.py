@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 import affectctl._util.validation as check
+from affectctl._util.progress import callback as progress_bar
 from affectctl.errors import ConfigError
 import affectctl.cli._launcher as L
 from affectctl.cli._app import command, console, err_console, err_line, flush_warnings
@@ -174,7 +175,7 @@ def compare_cli(
                                             slurm_mem, launcher_config))
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"
-    progress = None if quiet else _ResamplingProgress()
+    progress = None if quiet else progress_bar("tests", console=err_console)
     result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,
                      geometry=geometry, geometry_min_samples=geometry_min_samples,
                      sample_test=sample_test, unit=unit, n_resamples=permutations,
@@ -192,7 +193,7 @@ def compare_cli(
 
     tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
     paths = write_report(result, out_dir, name=name, formats=formats, figures=figures,
-                         tests=tests, progress=None if quiet else _FigureProgress())
+                         tests=tests, progress=None if quiet else progress_bar("figures", console=err_console))
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
@@ -224,45 +225,6 @@ def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
 
     return paired_reader(truth, format=fmt, taxonomy=taxonomy, mapping=mapping, id_column=id_column,
                          strict=strict)
-
-
-class _ResamplingProgress:
-    """A rich progress bar on stderr, advanced by ``compare(progress=...)``."""
-
-    def __init__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("tests"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=err_console, transient=False)
-        self.task = None
-
-    def __call__(self, done, total):
-        if self.task is None:
-            self.bar.start()
-            self.task = self.bar.add_task("tests", total=total)
-        self.bar.update(self.task, completed=done)
-        if done == total:
-            self.bar.stop()
-
-
-class _FigureProgress:
-    """A rich progress bar on stderr while the figures are written (several seconds)."""
-
-    def __init__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(TextColumn("figures"), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), TextColumn("{task.description}"),
-                            console=err_console, transient=False)
-        self.task = None
-
-    def __call__(self, done, total, name=""):
-        if self.task is None:
-            self.bar.start()
-            self.task = self.bar.add_task("", total=total)
-        self.bar.update(self.task, completed=done, description=name)
-        if done == total:
-            self.bar.stop()
 
 
 def _print_exclusions(exclusions: dict, runset, *, verbose: bool = False) -> None:

@@ -370,31 +370,20 @@ class _NoBar:
 
 
 class _RichBar:
-    def __init__(self, total: int, done: int, label: str):
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
+    """The sweep's bar (:class:`affectctl._util.progress.Bar`): one step per run."""
 
-        self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                  MofNCompleteColumn(), TimeElapsedColumn(),
-                                  TextColumn("{task.fields[last]}"),
-                                  console=Console(stderr=True), transient=False)
-        self._progress.start()
-        self._task = self._progress.add_task(f"train {label}", total=total, completed=done,
-                                             last=f"({done} already done)" if done else "")
+    def __init__(self, total: int, done: int, label: str):
+        from affectctl._util.progress import Bar
+
+        self._bar = Bar(f"train {label}")
+        self._bar.start(total, completed=done, note=f"({done} already done)" if done else "")
 
     def advance(self, what: str) -> None:
-        self._progress.update(self._task, advance=1, last=what)
+        self._bar.update(advance=1, note=what)
 
     def close(self, failed: bool = False) -> None:
-        if failed:  # the error is the last word: the bar is erased, not left above it
-            self._progress.live.transient = True
-        self._progress.stop()
+        # on failure the error is the last word: the bar is erased, not left above it
+        self._bar.stop(erase=failed)
 
 
 def _progress(enabled: bool, total: int, done: int, label: str):
