@@ -7,6 +7,7 @@ features of systems A and B for the chosen metric and picks the engine.
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -14,6 +15,21 @@ from affectctl.errors import ConfigError
 from affectctl.stats.samples._containers import MetricContext, PairedPredictions
 from affectctl.stats.samples._engines import _CellAR, _CellBoot, _UnitEngine
 from affectctl.stats.samples._registry import _Metric
+
+
+class StratumEngine(NamedTuple):
+    """One stratum ready for resampling: its engine and what is observed.
+
+    A NamedTuple, so ``eng, a, b, n = _stratum_engine(...)`` keeps working.
+    """
+
+    #: Draws the null/bootstrap replicates of this stratum's feature totals.
+    engine: "_CellAR | _CellBoot | _UnitEngine"
+    #: Observed feature totals of system A and of system B.
+    totals_a: np.ndarray
+    totals_b: np.ndarray
+    #: Units (samples or groups) that are resampled.
+    n_units: int
 
 def _units(stratum: PairedPredictions, used: np.ndarray, unit: str):
     """Unit index per used sample and number of units (empty units dropped)."""
@@ -135,8 +151,8 @@ def _cost_values(stratum, cost, used, system):
 
 
 def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: str,
-                    context: MetricContext | None, idx: int):
-    """Return (engine, observed feature totals A and B, number of units)."""
+                    context: MetricContext | None, idx: int) -> StratumEngine:
+    """The :class:`StratumEngine` of one stratum (engine, observed totals, units)."""
     k = stratum.n_classes
     if spec.kind == "confusion":
         used = stratum.y_true >= 0
@@ -146,19 +162,19 @@ def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: 
             eng = _CellAR(hist) if test == "ar" else _CellBoot(hist)
             tot_a = hist.sum(axis=2).reshape(-1).astype(np.float64)
             tot_b = hist.sum(axis=1).reshape(-1).astype(np.float64)
-            return eng, tot_a, tot_b, int(used.sum())
+            return StratumEngine(eng, tot_a, tot_b, int(used.sum()))
         inv, g = _units(stratum, used, unit)
         fa = np.bincount(inv * k * k + t * k + a, minlength=g * k * k).reshape(g, k * k)
         fb = np.bincount(inv * k * k + t * k + b, minlength=g * k * k).reshape(g, k * k)
         eng = _UnitEngine(fa.astype(np.float64), fb.astype(np.float64))
-        return eng, eng.tot_a, eng.tot_b, g
+        return StratumEngine(eng, eng.tot_a, eng.tot_b, g)
     if spec.kind == "parts":
         used = _parts_used(stratum, spec, idx)
         inv, g = _units(stratum, used, unit)
         fa = _features(_part_columns(stratum, spec.parts, "a", used), inv, g)
         fb = _features(_part_columns(stratum, spec.parts, "b", used), inv, g)
         eng = _UnitEngine(fa, fb)
-        return eng, eng.tot_a, eng.tot_b, eng.u
+        return StratumEngine(eng, eng.tot_a, eng.tot_b, eng.u)
     if spec.kind == "va":
         if stratum.va_true is None:
             raise ConfigError(f"`metric` {spec.id!r} needs `va_true`, `va_a` and `va_b`; stratum "
@@ -181,7 +197,7 @@ def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: 
         fa = _features((ones, _cost_values(stratum, context.cost, used, "a")), inv, g)
         fb = _features((ones, _cost_values(stratum, context.cost, used, "b")), inv, g)
     eng = _UnitEngine(fa, fb)
-    return eng, eng.tot_a, eng.tot_b, eng.u
+    return StratumEngine(eng, eng.tot_a, eng.tot_b, eng.u)
 
 
 def _evaluate(spec: _Metric, features: np.ndarray) -> np.ndarray:

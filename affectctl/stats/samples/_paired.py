@@ -71,11 +71,11 @@ def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
 # the two tests
 
 def _observed(spec, engines, strata):
-    obs_a = np.array([float(_evaluate(spec, e[1])) for e in engines])
-    obs_b = np.array([float(_evaluate(spec, e[2])) for e in engines])
+    obs_a = np.array([float(_evaluate(spec, e.totals_a)) for e in engines])
+    obs_b = np.array([float(_evaluate(spec, e.totals_b)) for e in engines])
     if spec.check is not None:
         for i, e in enumerate(engines):
-            for sysname, tot in (("A", e[1]), ("B", e[2])):
+            for sysname, tot in (("A", e.totals_a), ("B", e.totals_b)):
                 msg = spec.check(tot.reshape(strata[i].n_classes, -1))
                 if msg:
                     warnings.warn(f"{spec.id}, stratum {i}, system {sysname}: {msg}.",
@@ -86,17 +86,17 @@ def _observed(spec, engines, strata):
 def _run(strata, spec, unit, n_resamples, gen, context, test, sums):
     engines = [_stratum_engine(s, spec, unit, test, context, i) for i, s in enumerate(strata)]
     for i, e in enumerate(engines):
-        if e[3] == 0:
+        if e.n_units == 0:
             raise ConfigError(f"stratum {i} has no usable sample for `metric` {spec.id!r} "
                               "(every sample excluded).")
     obs_a, obs_b = _observed(spec, engines, strata)
     fn = partial(_evaluate, spec)
-    thin = any(isinstance(e[0], _UnitEngine) and e[0].u >= _engines._MANY_UNITS for e in engines)
+    thin = any(isinstance(e.engine, _UnitEngine) and e.engine.u >= _engines._MANY_UNITS for e in engines)
     null = np.zeros(n_resamples)
     with single_threaded_blas() if thin else contextlib.nullcontext():
-        sums_notes = [e[0].choose_sums(sums, fn, test, n_resamples)
-                      if isinstance(e[0], _UnitEngine) else "exact" for e in engines]
-        per_rep = sum(_bytes(e[0], test) for e in engines)
+        sums_notes = [e.engine.choose_sums(sums, fn, test, n_resamples)
+                      if isinstance(e.engine, _UnitEngine) else "exact" for e in engines]
+        per_rep = sum(_bytes(e.engine, test) for e in engines)
         batch = min(pick_batch(n_resamples, per_rep), _MAX_BATCH)
         if thin:
             batch = min(batch, _AR_MAX_BATCH)
@@ -110,7 +110,7 @@ def _draw_all(engines, spec, gen, test, batch, null):
         b = min(batch, n_resamples - start)
         acc = np.zeros(b)
         for e in engines:
-            eng = e[0]
+            eng = e.engine
             if isinstance(eng, _UnitEngine):
                 fa, fb = eng.ar(gen, b) if test == "ar" else eng.boot(gen, b)
             else:
@@ -138,7 +138,7 @@ def _drop_nan(null, what):
 
 
 def _note(spec, unit, engines, extra, sums_notes):
-    counts = ", ".join(str(e[3]) for e in engines)
+    counts = ", ".join(str(e.n_units) for e in engines)
     if len(set(sums_notes)) == 1:
         sums = sums_notes[0]
     else:
@@ -254,7 +254,7 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
                                 context, return_null, alpha, sums)
     engines, obs_a, obs_b, null, sums_notes = _run(strata, spec, unit, n_resamples, gen, context,
                                                    "ar", sums)
-    n_units = int(sum(e[3] for e in engines))
+    n_units = int(sum(e.n_units for e in engines))
     observed = float(np.mean(obs_a - obs_b))
     note = _note(spec, unit, engines, "units swapped with probability 1/2 within each stratum",
                  sums_notes)
@@ -357,7 +357,7 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
                                 context, return_null, alpha, sums)
     engines, obs_a, obs_b, boot, sums_notes = _run(strata, spec, unit, n_resamples, gen, context,
                                                    "boot", sums)
-    n_units = int(sum(e[3] for e in engines))
+    n_units = int(sum(e.n_units for e in engines))
     observed = float(np.mean(obs_a - obs_b))
     note = _note(spec, unit, engines, "units resampled with replacement within each stratum, "
                                       "the same units for A and B; percentile CI; shifted-null "
@@ -407,4 +407,4 @@ def metric_value(stratum: PairedPredictions, metric: str, *, system: str = "a",
     check_choice("system", system, ("a", "b"))
     spec = _parse_metric(metric, stratum.n_classes, context)
     eng = _stratum_engine(stratum, spec, "sample", "boot", context, 0)
-    return float(_evaluate(spec, eng[1] if system == "a" else eng[2]))
+    return float(_evaluate(spec, eng.totals_a if system == "a" else eng.totals_b))
