@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from affectctl.io.schema import exclusion_lines
+import affectctl.cli.options as options
 from affectctl.cli._app import command, console, err_console, flush_warnings
 
 
@@ -37,7 +38,7 @@ def audit_cli(
     geometry_min_samples: Annotated[int, typer.Option(help="VA-annotated samples every class needs "
                                                       "before --geometry auto uses the data's "
                                                       "geometry.")] = 30,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: options.Json = False,
     require: Annotated[Optional[list[str]], typer.Option(
         "--require", help="CI gate such as 'expr_macro_f1>=0.40' (repeatable); exit 1 if one fails.")] = None,
     check_submission: Annotated[bool, typer.Option(

@@ -13,6 +13,7 @@ import affectctl._util.validation as check
 from affectctl._util.progress import callback as progress_bar
 from affectctl.errors import ConfigError
 import affectctl.cli._launcher as L
+import affectctl.cli.options as options
 from affectctl.cli._app import command, console, err_console, err_line, flush_warnings
 
 from affectctl.io.layout import DEFAULT_CACHE, DEFAULT_DATASET
@@ -67,13 +68,11 @@ def compare_cli(
         metavar="CONDITIONS",
         help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
              "prediction files, each a one-run condition named by its stem (name=path renames).")],
-    runs: Annotated[Optional[Path], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "
-                                                 "Without it, runs are trained on the built-in data.")] = None,
-    dataset: Annotated[Optional[str], typer.Option(help="Built-in dataset to train on when --runs is not "
-                                                   "given: sim-affwild2 (default) or sim-affectnet.")] = None,
-    seeds: Annotated[int, typer.Option(help="Seeds to train when --runs is not given.")] = 5,
-    cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = DEFAULT_CACHE,
-    taxonomy: Annotated[Optional[str], typer.Option(help="Override the dumps' taxonomy.")] = None,
+    runs: options.Runs = None,
+    dataset: options.Dataset = None,
+    seeds: options.Seeds = 5,
+    cache: options.Cache = DEFAULT_CACHE,
+    taxonomy: options.Taxonomy = None,
     geometry: Annotated[str, typer.Option(help="auto (the data's per-class VA means when every class has "
                                           "--geometry-min-samples VA-annotated samples, else nrc-vad), "
                                           "nrc-vad, russell, affectnet-sample, data, or a CSV.")] = "auto",
@@ -118,7 +117,7 @@ def compare_cli(
         "--figure-format", help="Figure file formats, comma-separated: png, pdf, svg "
                                 "(index.html embeds the PNG, else the SVG).")] = "png,pdf",
     as_json: Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    quiet: options.Quiet = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every warning and reader count "
                                           "per file, instead of one line per kind.")] = False,
     truth: Annotated[Optional[Path], typer.Option(

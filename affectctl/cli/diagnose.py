@@ -11,6 +11,7 @@ import typer
 
 import affectctl._util.validation as check
 from affectctl.errors import ConfigError
+import affectctl.cli.options as options
 from affectctl.cli._app import command, console, err_line, flush_warnings
 
 #: Conditions trained when no --runs folder is given.
@@ -175,17 +176,11 @@ def diagnose_cli(
         metavar="CONDITIONS",
         help="Conditions (default: every subfolder of --runs, or the built-in set).",
         show_default=False)] = None,
-    runs: Annotated[Optional[Path], typer.Option(
-        "--runs", help="Folder of <condition>/seed-<k>.csv|parquet dumps.")] = None,
-    dataset: Annotated[Optional[str], typer.Option(
-        "--dataset", help="Built-in benchmark runs when --runs is not given: sim-affwild2 "
-                          "(default) or sim-affectnet.")] = None,
-    seeds: Annotated[int, typer.Option(
-        "--seeds", help="Seeds to train when --runs is not given.")] = 5,
-    cache: Annotated[Path, typer.Option("--cache", help="Where built-in runs are trained and "
-                                                        "cached.")] = DEFAULT_CACHE,
-    taxonomy: Annotated[Optional[str], typer.Option("--taxonomy", help="Override the dumps' "
-                                                                       "taxonomy.")] = None,
+    runs: options.Runs = None,
+    dataset: options.Dataset = None,
+    seeds: options.Seeds = 5,
+    cache: options.Cache = DEFAULT_CACHE,
+    taxonomy: options.Taxonomy = None,
     geometry: Annotated[str, typer.Option(
         "--geometry", help="auto (the data's per-class VA means when every class has "
                            "--geometry-min-samples VA-annotated samples, else nrc-vad), nrc-vad, "
@@ -236,7 +231,7 @@ def diagnose_cli(
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write figures.")] = True,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the diagnosis JSON on stdout.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    quiet: options.Quiet = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every warning as it came, "
                                           "instead of one line per kind.")] = False,
 ) -> None:

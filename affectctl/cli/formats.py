@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 
 import typer
 from rich.table import Table
 
+import affectctl.cli.options as options
 from affectctl.cli._app import command, console
 
 
 @command("formats")
 def formats_cli(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    as_json: options.Json = False,
 ) -> None:
     """List the dataset annotation files (for --truth) and tool outputs (FILE) that audit and
     compare read, how each is recognised, and the taxonomy it maps to."""
