@@ -120,7 +120,7 @@ def find_plan(plan: "str | Path"):
     from ._resources import SHIPPED_LABEL
 
     path = Path(plan)
-    if path.is_file():
+    if path.exists():  # a file given by path; read_toml refuses a non-regular one by type
         return path
     name = str(plan)
     if "/" in name or "\\" in name or path.suffix not in ("", ".toml"):
