@@ -180,3 +180,28 @@ def test_bad_arguments_are_config_errors(kw):
 def test_draw_returning_the_wrong_length_is_an_error():
     with pytest.raises(ConfigError, match="returned 3 values"):
         sequential_test(lambda n, rng: np.zeros(3), 1.0)
+
+
+def _strata(acc_b, n=600):
+    from affectctl.stats.samples import PairedPredictions
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, n)
+    pa = np.where(rng.random(n) < 0.8, y, rng.integers(0, 3, n))
+    pb = np.where(rng.random(n) < acc_b, y, rng.integers(0, 3, n))
+    return [PairedPredictions(y, pa, pb, n_classes=3, group=np.arange(n) // 20)]
+
+
+@pytest.mark.parametrize("acc_b,unit", [(0.7, "group"), (0.7, "sample"), (0.77, "sample")])
+def test_sequential_approximate_randomization_agrees_with_the_fixed_run(acc_b, unit):
+    from affectctl.stats.samples import approximate_randomization
+    strata = _strata(acc_b)
+    fixed = approximate_randomization(strata, "expr_macro_f1", unit=unit, rng=1,
+                                      n_resamples=20_000)
+    res = approximate_randomization(strata, "expr_macro_f1", unit=unit, rng=1, sequential=True)
+    assert res.n_resamples < 2000 and res.risk_bound == 1e-3 and res.sequential_method == "csm"
+    assert (res.pvalue < 0.05) == (fixed.pvalue < 0.05)
+    assert res.statistic == fixed.statistic and res.seed == 1
+    assert ("decision at 0.05: " + ("reject" if fixed.pvalue < 0.05 else "accept")) in res.note
+    assert fixed.risk_bound is None and fixed.sequential_method is None
+    again = approximate_randomization(strata, "expr_macro_f1", unit=unit, rng=1, sequential=True)
+    assert (again.pvalue, again.n_resamples, again.note) == (res.pvalue, res.n_resamples, res.note)
