@@ -48,7 +48,7 @@ from scipy.special import gammaln
 from ..errors import ConfigError
 from ._common import TIE_RTOL, check_alternative, normalize_rng
 
-__all__ = ["DEFAULT_RISK", "FIRST_BATCH", "SequentialResult", "holm_decisions",
+__all__ = ["DEFAULT_RISK", "FIRST_BATCH", "SequentialResult", "family_thresholds", "holm_decisions",
            "holm_thresholds", "robbins_interval", "sequential_test",
            "sequential_test_indicators"]
 
@@ -425,3 +425,19 @@ def sequential_test_indicators(draw: Callable[[int, np.random.Generator], np.nda
         return (int(np.count_nonzero(x)),), b
 
     return _sequence(next_counts, False, ts, risk, cap, first, seed, "indicator")
+
+
+def family_thresholds(correction: str, alpha: float, m: int) -> tuple[float, ...]:
+    """The thresholds a sequential test in a family of ``m`` tests must decide.
+
+    ``"holm"`` (and ``"westfall-young"``, whose non-sign-flip families are Holm, and
+    ``"fdr_bh"``, whose step-up thresholds :math:`k\\alpha/m` are the same set):
+    :func:`holm_thresholds`; ``"bonferroni"``: :math:`\\alpha/m`; ``"none"``:
+    :math:`\\alpha`. With an upper bound on ``m`` the set only grows (more draws,
+    the same guarantee at every threshold).
+    """
+    if correction == "none":
+        return (float(alpha),)
+    if correction == "bonferroni":
+        return (float(alpha) / m,)
+    return holm_thresholds(alpha, m)
