@@ -65,10 +65,12 @@ def _batches(n):
     return out
 
 
-def test_holm_thresholds_clear_case_still_below_2000():
-    res = sequential_test(_normal, 4.0, thresholds=holm_thresholds(0.05, 3), rng=0)
-    assert res.n_resamples < 2000
-    assert [d for _, d in res.decisions] == ["reject"] * 3
+def test_holm_thresholds_of_a_family_of_two_clear_case_still_below_2000():
+    # two-sided, thresholds 0.025 and 0.05: each side's sequence at eps/2 against 0.0125
+    for seed in range(10):
+        res = sequential_test(_normal, 4.0, thresholds=holm_thresholds(0.05, 2), rng=seed)
+        assert res.n_resamples < 2000
+        assert [d for _, d in res.decisions] == ["reject"] * 2
 
 
 @pytest.mark.parametrize("p,thresholds", [(0.04, 0.05), (0.062, 0.05), (0.008, (0.01, 0.05)),
