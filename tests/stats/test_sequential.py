@@ -13,8 +13,13 @@ from statsmodels.stats.multitest import multipletests
 from affectctl.errors import ConfigError
 from affectctl.stats import sequential as seq
 from affectctl.stats._common import pvalue_from_null
-from affectctl.stats.sequential import (holm_decisions, holm_thresholds, robbins_interval,
-                                        sequential_test, sequential_test_indicators)
+from affectctl.stats.sequential import (
+    holm_decisions,
+    holm_thresholds,
+    robbins_interval,
+    sequential_test,
+    sequential_test_indicators,
+)
 
 
 def _normal(n, rng):

@@ -14,6 +14,7 @@ import numpy as np
 from ..._machine import single_threaded_blas
 from ...errors import ConfigError, DegenerateDataWarning, PairingError
 from .._common import (
+    TIE_RTOL,
     check_alpha,
     check_alternative,
     check_bool_or_none,
@@ -25,7 +26,6 @@ from .._common import (
     pick_batch,
     pvalue_from_null,
     warn_unreachable,
-    TIE_RTOL,
 )
 from ..seeds import PairedTestResult
 from ..sequential import DEFAULT_RISK, sequential_test
