@@ -42,8 +42,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
-from scipy.special import gammaln
 
 from ..errors import ConfigError
 from ._common import TIE_RTOL, check_alternative, normalize_rng
@@ -128,12 +126,12 @@ class SequentialResult:
 
 def _log_robbins(s: int, n: int, p: float) -> float:
     """:math:`\\log\\{(n+1)\\binom{n}{s}p^s(1-p)^{n-s}\\}`, with 0·log 0 = 0."""
-    out = math.log(n + 1) + gammaln(n + 1) - gammaln(s + 1) - gammaln(n - s + 1)
+    out = math.log(n + 1) + math.lgamma(n + 1) - math.lgamma(s + 1) - math.lgamma(n - s + 1)
     if s:
         out += s * math.log(p) if p > 0 else -math.inf
     if n - s:
         out += (n - s) * math.log1p(-p) if p < 1 else -math.inf
-    return float(out)
+    return out
 
 
 def _excluded(s: int, n: int, p: float, risk: float) -> bool:
@@ -164,6 +162,8 @@ def robbins_interval(s: int, n: int, risk: float) -> tuple[float, float]:
     .. [1] Robbins, H. (1970). Statistical methods related to the law of the
            iterated logarithm. Ann. Math. Statist. 41(5), 1397–1409.
     """
+    from scipy.optimize import brentq
+
     if n == 0:
         return 0.0, 1.0
     mle = s / n

@@ -212,3 +212,12 @@ def test_sequential_approximate_randomization_agrees_with_the_fixed_run(acc_b, u
     assert fixed.risk_bound is None and fixed.sequential_method is None
     again = approximate_randomization(strata, "expr_macro_f1", unit=unit, rng=1, sequential=True)
     assert (again.pvalue, again.n_resamples, again.note) == (res.pvalue, res.n_resamples, res.note)
+
+
+def test_family_thresholds_follow_the_correction():
+    from affectctl.stats.sequential import family_thresholds
+    assert family_thresholds("holm", 0.05, 4) == pytest.approx((0.0125, 0.05 / 3, 0.025, 0.05))
+    assert family_thresholds("fdr_bh", 0.05, 2) == family_thresholds("westfall-young", 0.05, 2) \
+        == pytest.approx((0.025, 0.05))
+    assert family_thresholds("bonferroni", 0.05, 4) == (0.0125,)
+    assert family_thresholds("none", 0.05, 4) == (0.05,)
