@@ -226,5 +226,7 @@ def _sequential_note(comps, cap) -> str:
     ar = comps[comps["test"] == "ar"] if "test" in comps else comps.iloc[:0]
     n = ar["n_resamples"].dropna().astype(int) if "n_resamples" in ar else []
     used = (f"{min(n)}–{max(n)}" if min(n) != max(n) else f"{min(n)}") if len(n) else "no"
+    risk = sorted({f"{r:g}" for r in ar.get("risk_bound", []) if r == r and r is not None})
     return (f"AR sequential: stopped after {used} of at most {cap} resamples once settled at "
-            f"every threshold of its correction (resampling risk ≤ 0.001 per test)")
+            f"every threshold of its correction (resampling risk ≤ {', '.join(risk) or '?'} "
+            "per test)")

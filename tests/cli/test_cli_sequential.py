@@ -58,7 +58,8 @@ def test_sequential_stops_below_2000_with_the_fixed_runs_decision(models, tmp_pa
     used = sorted(s["n_resamples"] for s in seq)
     footer = (tmp_path / "--sequential" / "table.md").read_text()
     span = f"{used[0]}–{used[1]}" if used[0] != used[1] else str(used[0])
-    assert f"AR sequential: stopped after {span} of at most 2999 resamples" in footer
+    assert (f"AR sequential: stopped after {span} of at most 2999 resamples once settled at "
+            "every threshold of its correction (resampling risk ≤ 0.001 per test)") in footer
     assert "AR sequential" not in (tmp_path / "fixed" / "table.md").read_text()
     v_f = {(v["metric"], v["verdict"]) for v in doc_f["verdicts"]}
     assert v_f == {(v["metric"], v["verdict"]) for v in doc_s["verdicts"]}
