@@ -221,3 +221,33 @@ def test_family_thresholds_follow_the_correction():
         == pytest.approx((0.025, 0.05))
     assert family_thresholds("bonferroni", 0.05, 4) == (0.0125,)
     assert family_thresholds("none", 0.05, 4) == (0.05,)
+
+
+def test_besag_clifford_hand_worked():
+    from affectctl.stats.sequential import besag_clifford
+    # exceedances at draws 3, 7 and 8: with h = 2 it stops at l = 7, p = 2/7
+    seq7 = np.zeros(64, bool)
+    seq7[[2, 6, 7]] = True
+    res = besag_clifford(lambda n, rng: seq7[:n], h=2, rng=0)
+    assert (res.p_value, res.n_resamples, res.method) == (2 / 7, 7, "besag_clifford")
+    # never h exceedances in n - 1 = 99 draws: g = 1, p = (g + 1)/n = 2/100
+    def one_hit(n, rng, state={"done": False}):
+        x = np.zeros(n, bool)
+        if not state["done"]:
+            x[0], state["done"] = True, True
+        return x
+    res = besag_clifford(one_hit, h=5, max_resamples=99, rng=0)
+    assert (res.p_value, res.n_resamples) == (0.02, 99)
+
+
+def test_besag_clifford_is_a_valid_p_value_exact_at_attainable_levels():
+    # under H0 the exact exceedance probability is uniform; P(p <= u) = u at u = h/l and
+    # u = (g+1)/n (Besag & Clifford 1991); both branches: 0.05, 0.1, 0.5 stop at h = 5,
+    # 0.02 = (3+1)/200 comes from the cap
+    from affectctl.stats.sequential import besag_clifford
+    outer = np.random.default_rng(0)
+    reps = 4000
+    ps = np.array([besag_clifford(_bernoulli(outer.random()), h=5, max_resamples=199,
+                                  rng=i).p_value for i in range(reps)])
+    for u in (0.02, 0.05, 0.1, 0.5):
+        assert np.mean(ps <= u + 1e-12) == pytest.approx(u, abs=4 * math.sqrt(u * (1 - u) / reps))
