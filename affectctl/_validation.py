@@ -41,6 +41,8 @@ __all__ = [
     "MAX_RNG_SEED",
     "MEMORY_SHARE",
     "available_memory",
+    "MAX_NAME_LENGTH",
+    "MAX_TEST_SAMPLES",
     "check_name",
     "contained",
     "check_inside",
@@ -50,6 +52,11 @@ __all__ = [
     "check_workers",
     "check_seed",
     "describe_missing",
+    "not_regular",
+    "parse_toml",
+    "read_toml",
+    "MAX_TOML_DEPTH",
+    "check_regular_file",
     "ALTERNATIVES",
     "ADJUST_METHODS",
     "CORRECTIONS",
@@ -96,6 +103,13 @@ WORKER_BYTES = 512 * 2**20
 #: Largest seed of the random generators (numpy takes any non-negative integer; this keeps
 #: seeds printable and storable as 128-bit integers).
 MAX_RNG_SEED = 2**128 - 1
+#: Documented upper limit of ``affectctl power --samples`` (a test set's size): the exact
+#: McNemar power sums over the discordant counts, so its time grows with the size (10^7:
+#: about 5 s on one core; 10^8 took 31 s and 10^12 would run for days).
+MAX_TEST_SAMPLES = 10_000_000
+#: Documented upper limit of a name's length (conditions, runs, plans, tables, reports), in
+#: characters; a name must also fit one file-name component (255 bytes of UTF-8).
+MAX_NAME_LENGTH = 128
 #: Share of the available memory an option may claim.
 MEMORY_SHARE = 0.5
 
@@ -145,21 +159,38 @@ def check_choice(name: str, value, allowed) -> str:
 
 
 def check_name(option: str, name) -> str:
-    """Return ``name`` if it is one plain path component; else raise ConfigError naming ``option``.
+    """Return ``name`` if it is one plain, printable path component; else raise ConfigError.
 
     Rejected: empty names, ``.`` and ``..``, names holding ``/`` (or ``\\``, or the
-    platform's separators), absolute paths, and NUL bytes.
+    platform's separators), absolute paths, NUL bytes, control and format characters
+    (ESC, newline, bidirectional overrides: anything :meth:`str.isprintable` refuses),
+    leading or trailing white space, and names longer than :data:`MAX_NAME_LENGTH`
+    characters or 255 bytes of UTF-8. The message shows the name as :func:`repr` does,
+    its control characters as visible escapes.
+
+    >>> check_name("--name", "run-1")
+    'run-1'
     """
     if not isinstance(name, str) or not name.strip():
         raise ConfigError(f"`{option}` must be a non-empty name; got {name!r}.")
+    shown = repr(name) if len(name) <= 80 else repr(name[:60]) + "..."
     seps = {"/", "\\", os.sep} | ({os.altsep} if os.altsep else set())
     if "\x00" in name:
-        raise ConfigError(f"`{option}` must not contain a NUL byte; got {name!r}.")
+        raise ConfigError(f"`{option}` must not contain a NUL byte; got {shown}.")
+    if not name.isprintable():
+        bad = sorted({f"U+{ord(c):04X}" for c in name if not c.isprintable()})
+        raise ConfigError(f"`{option}` must be printable (no control, format or line-break "
+                          f"characters; found {', '.join(bad)}); got {shown}.")
+    if name != name.strip():
+        raise ConfigError(f"`{option}` must not start or end with white space; got {shown}.")
+    if len(name) > MAX_NAME_LENGTH or len(name.encode("utf-8")) > 255:
+        raise ConfigError(f"`{option}` must be at most {MAX_NAME_LENGTH} characters (and 255 "
+                          f"bytes of UTF-8); got {len(name)} characters: {shown}.")
     if os.path.isabs(name) or any(s in name for s in seps):
         raise ConfigError(f"`{option}` must be a plain name without path separators or an absolute "
-                          f"path (it names a folder inside its root); got {name!r}.")
+                          f"path (it names a folder inside its root); got {shown}.")
     if name in (".", ".."):
-        raise ConfigError(f"`{option}` must not be '.' or '..'; got {name!r}.")
+        raise ConfigError(f"`{option}` must not be '.' or '..'; got {shown}.")
     return name
 
 
@@ -187,6 +218,13 @@ def check_output_dir(option: str, path: "str | Path") -> Path:
     file, or is (under) a folder this process cannot write.
     """
     path = Path(path)
+    for part in path.parts:
+        if len(part.encode("utf-8", "surrogateescape")) > 255:
+            raise ConfigError(f"`{option}`: the name {part[:40]!r}... is {len(part.encode())} bytes "
+                              "long; a file or folder name may have at most 255.")
+    if len(str(path).encode("utf-8", "surrogateescape")) > 4000:
+        raise ConfigError(f"`{option}`: the path is {len(str(path).encode()):,} bytes long; at "
+                          "most 4,000 are allowed.")
     probe = path
     while True:
         if probe.is_symlink() and not probe.exists():
@@ -308,3 +346,100 @@ def describe_missing(path: "str | Path") -> str:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return "cannot be opened (permission denied)."
     return "does not exist."
+
+
+_VIRTUAL_ROOTS = ("/proc", "/sys", "/dev")
+
+
+def not_regular(path: "str | Path", *, folder_ok: bool = False) -> "str | None":
+    """Why ``path`` is not a regular file (the end of a sentence), or None when it is one.
+
+    Decided from :func:`os.stat` alone, so a named pipe is never opened (opening one
+    blocks until a writer comes). Refused by type: folders (unless ``folder_ok``), named
+    pipes, character and block devices (``/dev/zero``, ``/dev/urandom``), sockets, and
+    the kernel's virtual files under ``/proc`` and ``/sys`` (regular files of size 0
+    whose content is made as it is read). Missing paths: :func:`describe_missing`.
+    """
+    import stat
+
+    path = Path(path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return describe_missing(path)
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        return None if folder_ok else "is a folder, not a file."
+    kinds = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    for test, kind in kinds:
+        if test(mode):
+            return (f"is {kind}, not a regular file; affectctl reads only regular files "
+                    "(save the data to a file first).")
+    if not stat.S_ISREG(mode):  # pragma: no cover - doors, whiteouts
+        return "is not a regular file."
+    real = os.path.realpath(path)
+    if any(real == r or real.startswith(r + "/") for r in _VIRTUAL_ROOTS):
+        return (f"is a virtual file of the kernel ({real}), not a data file; affectctl reads only "
+                "regular files (save the data to a file first).")
+    return None
+
+
+def check_regular_file(what: str, path: "str | Path", *, folder_ok: bool = False) -> Path:
+    """Return ``path`` if it is a regular file (or, with ``folder_ok``, a folder); else raise
+    ConfigError ``<what>: <path> <reason>`` (:func:`not_regular`)."""
+    reason = not_regular(path, folder_ok=folder_ok)
+    if reason is not None:
+        raise ConfigError(f"{what}: {path} {reason}")
+    return Path(path)
+
+
+#: Deepest nesting of tables and arrays accepted in a TOML file (a plan, a condition, a
+#: launcher file); affectctl's own files nest at most 3 levels.
+MAX_TOML_DEPTH = 32
+
+
+def _depth(value, limit: int, level: int = 0) -> int:
+    if level > limit:
+        return level
+    if isinstance(value, dict):
+        return max((_depth(v, limit, level + 1) for v in value.values()), default=level + 1)
+    if isinstance(value, list):
+        return max((_depth(v, limit, level + 1) for v in value), default=level + 1)
+    return level
+
+
+def parse_toml(text: str, source) -> dict:
+    """Parse TOML ``text``; errors (syntax, nesting deeper than :data:`MAX_TOML_DEPTH`, which
+    also stops the parser's recursion) are one ConfigError naming ``source``."""
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    opened = sum(text.count(c) for c in "[{")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc}).") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: tables or arrays nested too deeply (about {opened:,} "
+                          f"levels; at most {MAX_TOML_DEPTH} are allowed).") from None
+    if _depth(raw, MAX_TOML_DEPTH) > MAX_TOML_DEPTH:
+        raise ConfigError(f"{source}: tables or arrays nested more than {MAX_TOML_DEPTH} levels "
+                          "deep.")
+    return raw
+
+
+def read_toml(path: "str | Path", what: str) -> dict:
+    """Read a TOML file: a regular file (:func:`not_regular`), UTF-8, :func:`parse_toml`."""
+    path = Path(path)
+    reason = not_regular(path)
+    if reason is not None:
+        raise ConfigError(f"{what} {path} {reason}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML (byte {exc.start} is not UTF-8).") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({(exc.strerror or str(exc)).lower()}).") from None
+    return parse_toml(text, path)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
 
 from ._json import plain
+from ._provenance import document_header, dump_sources, input_records
 from .errors import ConfigError
 from .metrics.confusion import confusion_matrix
 from .metrics.registry import compute_metrics, geometry_choice, resolve_metric_alias
@@ -107,6 +107,8 @@ def check_class_order(cm: np.ndarray, class_names, *, min_gain: float = 0.02,
     n = cm.sum()
     if n == 0:
         return None
+    from scipy.optimize import linear_sum_assignment  # lazy: SciPy's optimisers load slowly
+
     rows, cols = linear_sum_assignment(cm, maximize=True)
     cols = np.asarray(cols)[np.argsort(rows)]
     keep = np.arange(len(cols))
@@ -219,6 +221,8 @@ def check_order_from_va(y_true, va_true, taxonomy, *, geometry="affectnet-sample
     cand = np.flatnonzero(np.isfinite(g).all(axis=1))
     d = ((means[idx][:, None, :] - g[cand][None, :, :]) ** 2).sum(axis=2) * counts[idx][:, None]
     total = counts[idx].sum()
+    from scipy.optimize import linear_sum_assignment
+
     r, c = linear_sum_assignment(d)
     best = d[r, c].sum() / total
     given_pos = {int(k): j for j, k in enumerate(cand)}
@@ -330,6 +334,7 @@ class AuditReport:
     geometry_reason: str = ""
     tasks: tuple = ("expression",)
     au_support: dict = field(default_factory=dict)
+    inputs: tuple = ()  # ({"path", "sha256"}, ...) of the file and its truth (affectctl._provenance)
 
     def na_reason(self, metric: str) -> str:
         """Why ``metric`` is n/a (NaN): the AUs of a fixed-set AU score that have no
@@ -352,6 +357,7 @@ class AuditReport:
 
     def to_dict(self) -> dict:
         return plain({
+            **document_header(self.inputs),
             "source": self.source,
             "taxonomy": self.taxonomy,
             "taxonomy_reason": self.taxonomy_reason,
@@ -382,6 +388,32 @@ class AuditReport:
                              for r, v in self.requirements],
             "passed": not self.failed_requirements,
         }, finite=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Every metric of the file: one row per metric id, columns ``metric, value``."""
+        return pd.DataFrame({"metric": list(self.metrics), "value": list(self.metrics.values())})
+
+    def _headline(self) -> tuple:
+        shown = [k for k in ("official_score", "expr_macro_f1", "accuracy", "va_ccc_mean",
+                             "au_f1_mean", "error_distance_mean", "ece") if k in self.metrics]
+        frame = pd.DataFrame({"value": [self.metrics[k] for k in shown]}, index=shown)
+        title = (f"AuditReport: {self.source} ({self.n_samples} samples, {self.taxonomy}, "
+                 f"geometry {self.geometry})")
+        flags = [f.message() for f in (self.class_order, self.va_order) if f is not None]
+        flags += [f"requirement failed: {r}" for r, _ in self.failed_requirements]
+        footer = "; ".join(flags + [f"{len(self.metrics)} metrics in .to_frame(), the JSON "
+                                    "document in .to_dict()"])
+        return title, frame, footer
+
+    def __repr__(self) -> str:
+        from ._display import text_view
+
+        return text_view(*self._headline())
+
+    def _repr_html_(self) -> str:
+        from ._display import html_view
+
+        return html_view(*self._headline())
 
 
 def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int = 30) -> AuditReport:
@@ -426,6 +458,7 @@ def audit(dump: Dump, *, geometry="auto", require=(), geometry_min_samples: int 
         ignored_columns=dict((dump.metadata or {}).get("ignored_columns") or {}),
         requirements=checked, failed_requirements=failed,
         geometry_reason=choice.reason, tasks=dump.tasks, au_support=_au_support(dump),
+        inputs=tuple(input_records(dump_sources([dump]))),
     )
 
 

@@ -402,7 +402,10 @@ def get_geometry(spec: "str | Geometry") -> Geometry:
     path = Path(spec)
     if path.suffix.lower() == ".csv":
         if not path.is_file():
-            raise ConfigError(f"geometry file {spec!r} does not exist.")
+            from ._validation import not_regular
+
+            raise ConfigError(f"geometry file {spec!r} " + (
+                not_regular(path) if path.exists() else "does not exist."))
         return _geometry_from_csv(path)
     raise ConfigError(
         f"`geometry` must be one of {['auto'] + sorted(GEOMETRIES) + ['data']} or a CSV path; "

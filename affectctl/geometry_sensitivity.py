@@ -315,7 +315,9 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
             comps = base_comps
             nulls = def_null
         else:
-            alt_table = metric_table(runs, geometry=_as_geometry(spec, first))
+            # the same runs as the main table: its undefined-metric warnings were given there
+            # (on_empty=0.0 is the value 'warn' sets, without repeating the warning)
+            alt_table = metric_table(runs, geometry=_as_geometry(spec, first), on_empty=0.0)
             alt_wide = _wide(alt_table)
             dep = _dependent_metrics(base_wide, alt_wide, headline)
             comps = base_comps.copy()

@@ -1,7 +1,13 @@
 """Declarative analysis plans (``analyses/*.toml``) and the code that builds them into reports.
 
 A plan names datasets (built-in, trained on demand) or a runs folder, the conditions,
-the baseline, the tests and the tables to produce. Example: ``analyses/rare-class-limit.toml``.
+the baseline, the tests and the tables to produce. Example: the shipped plan
+``rare-class-limit`` (``affectctl report rare-class-limit``).
+
+``affectctl report PLAN`` takes a path to a ``.toml`` file, or a plan name looked up in
+this order (:func:`find_plan`): ``./analyses/<name>.toml`` in the current folder, then
+the plans shipped inside the package (``affectctl/data/plans/``, read with
+:mod:`importlib.resources`).
 
 Keys
 ----
@@ -25,19 +31,14 @@ figures : bool                      write the compare figures for every dataset 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._validation import MAX_SEEDS, check_count, check_name, check_resamples, contained
+from ._validation import (MAX_SEEDS, check_count, check_name, check_resamples, check_seed,
+                          contained, read_toml)
 from .errors import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-__all__ = ["AnalysisPlan", "TableSpec", "load_plan", "run_plan"]
+__all__ = ["AnalysisPlan", "TableSpec", "find_plan", "list_plans", "load_plan", "plan_dirs", "run_plan"]
 
 
 _PLAN_KEYS = {"name", "description", "datasets", "runs", "conditions", "baseline", "seeds", "geometry",
@@ -95,15 +96,51 @@ def _type_error(path, key, expected, value):
     return ConfigError(f"{path}: `{key}` must be {expected}; got {value!r}.")
 
 
+def plan_dirs() -> list:
+    """Folders searched for a plan given by name, in lookup order: ``./analyses``, then the
+    shipped plans (a :class:`importlib.resources.abc.Traversable`)."""
+    from ._resources import shipped
+
+    return [Path.cwd() / "analyses", shipped("plans")]
+
+
+def list_plans() -> list[str]:
+    """Names of the plans visible from here (union of :func:`plan_dirs`), sorted."""
+    names: set = set()
+    for d in plan_dirs():
+        if d.is_dir():
+            names.update(p.name[: -len(".toml")] for p in d.iterdir()
+                         if p.is_file() and p.name.endswith(".toml"))
+    return sorted(names)
+
+
+def find_plan(plan: "str | Path"):
+    """The plan file for ``plan``: an existing path as given, else a name (``rare-class-limit``)
+    looked up in :func:`plan_dirs`. Raises :class:`ConfigError` listing the folders searched."""
+    from ._resources import SHIPPED_LABEL
+
+    path = Path(plan)
+    if path.is_file():
+        return path
+    name = str(plan)
+    if "/" in name or "\\" in name or path.suffix not in ("", ".toml"):
+        raise ConfigError(f"analysis plan {plan} does not exist.")
+    stem = name[: -len(".toml")] if name.endswith(".toml") else name
+    dirs = plan_dirs()
+    for d in dirs:
+        candidate = d / f"{stem}.toml"
+        if candidate.is_file():
+            return candidate
+    searched = f"{dirs[0]}, {SHIPPED_LABEL.format(kind='plans', path=dirs[1])}"
+    raise ConfigError(f"analysis plan {plan} does not exist; plans by name: {list_plans()} "
+                      f"(searched, in order: {searched}).")
+
+
 def load_plan(path: "str | Path") -> AnalysisPlan:
-    """Read and validate an analysis plan; errors name the file and the key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"analysis plan {path} does not exist.")
-    try:
-        raw = tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    """Read and validate an analysis plan (a path, or a name: :func:`find_plan`); errors name
+    the file and the key."""
+    path = find_plan(path)
+    raw = read_toml(path, "analysis plan")
     unknown = set(raw) - _PLAN_KEYS
     if unknown:
         raise ConfigError(f"{path}: unknown key `{sorted(unknown)[0]}`; allowed keys: {sorted(_PLAN_KEYS)}.")
@@ -133,6 +170,9 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
         check_name("name", raw["name"])
         check_resamples("permutations", raw.get("permutations", 9999))
         check_count("seeds", raw.get("seeds", 5), limit=MAX_SEEDS)
+        check_seed("seed", raw.get("seed", 0))
+        for c in conditions:
+            check_name("conditions", c)
         for d in datasets:
             check_name("datasets", d)
         for t in raw["tables"] if isinstance(raw["tables"], list) else ():
@@ -143,6 +183,13 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
     tables = []
     if not isinstance(raw["tables"], list) or not raw["tables"]:
         raise _type_error(path, "tables", "a non-empty array of [[tables]]", raw["tables"])
+    names = [t.get("name") for t in raw["tables"] if isinstance(t, dict)]
+    twice = sorted({n for n in names if names.count(n) > 1 and n is not None})
+    if twice:
+        where = [i for i, n in enumerate(names, start=1) if n == twice[0]]
+        raise ConfigError(f"{path}: `tables.name` {twice[0]!r} is used by tables "
+                          f"{', '.join(map(str, where))} (each table is written to <name>.md/.tex/"
+                          ".csv, so the second would overwrite the first); name them apart.")
     for i, t in enumerate(raw["tables"], start=1):
         bad = set(t) - _TABLE_KEYS
         if bad:

@@ -6,6 +6,7 @@ Usage::
     python benchmarks/bench_stats.py --calibration   # type-I error simulations (README figures)
     python benchmarks/bench_stats.py --quick         # small sizes, for a smoke run
     python benchmarks/bench_stats.py --single-run    # one run per condition, as `compare a.csv b.csv`
+    python benchmarks/bench_stats.py --lattice       # issue 23's binomial oracle, sums exact/auto
 
 Everything runs in one process on the same synthetic data: 1,000,000 paired samples,
 K = 8 classes, 1,000 videos of 1,000 frames, valence/arousal for CCC. Timings are wall
@@ -160,8 +161,7 @@ def speed(args):
     print(f"goal: 10,000-replicate AR of macro-F1 on 1,000,000 samples < 0.25 s: {verdict(t_ar, 0.25)}")
     from affectctl.stats.samples import _engines as smp
 
-    kernel = ("numba bit-plane kernel" if smp._COMPILED_AR else
-              "float32 product (numba not installed)")
+    kernel = "float64 product (continuous data: one random bit per sample)"
     print(f"goal: 10,000-replicate AR of CCC on 1,000,000 samples < 2 s: unit=group "
           f"{verdict(t_ccc_group, 2.0)} ({t_ccc_group:.2f} s); unit=sample {verdict(t_ccc_sample, 2.0)} "
           f"({t_ccc_sample:.2f} s, Gaussian replicate sums; exact engine, {kernel}: "
@@ -247,6 +247,43 @@ def single_run(args):
           f"{k + 1} bootstrap CIs, error-distance null): {time.perf_counter() - t0:.2f} s")
 
 
+def lattice(args):
+    """Issue 23's oracle: 10**6 samples, truth one class, two models predicting one of two
+    classes one-hot, 10,000 discordant samples 4,902 vs 5,098. The AR null of the expected
+    cost difference is exactly the binomial distribution of the discordant samples, so the
+    AR p-value must equal ``scipy.stats.binomtest(4902, 10000).pvalue`` = 0.0512 within its
+    Monte-Carlo error, for both ``--sums`` paths and both directions. Timed: the whole
+    ``approximate_randomization`` call (features, grouping, replicates)."""
+    from scipy import stats
+
+    from affectctl.stats import MetricContext, PairedPredictions, approximate_randomization
+
+    n, nd, r = args.n, 10_000 * args.n // 1_000_000, args.n_resamples
+    print(f"\n== lattice oracle: {n:,} samples, {nd:,} discordant, R={r} (best of {args.repeat}) ==")
+    worst = 0.0
+    for a_err in (4902 * nd // 10_000, nd - 4902 * nd // 10_000):
+        y = np.zeros(n, int)
+        pa, pb = np.zeros(n, int), np.zeros(n, int)
+        pa[:a_err] = 1
+        pb[a_err:nd] = 1
+        eye = np.eye(2)
+        s = PairedPredictions(y, pa, pb, 2, proba_a=eye[pa], proba_b=eye[pb])
+        ctx = MetricContext(cost=1.0 - np.eye(2))
+        ref = stats.binomtest(a_err, nd).pvalue
+        for sums in ("exact", "auto"):
+            dt, res = best_of(lambda: approximate_randomization(
+                s, "expected_cost", unit="sample", n_resamples=r, rng=1, context=ctx,
+                alpha=None, sums=sums), args.repeat)
+            z = (res.pvalue - ref) / res.mc_se
+            worst = max(worst, dt) if sums == "exact" else worst
+            print(f"A errors {a_err:,} of {nd:,}: sums={sums}: p = {res.pvalue:.4f} "
+                  f"(MC SE {res.mc_se:.4f}, seed 1) vs binomial {ref:.4f}: {z:+.1f} SE; {dt:.2f} s")
+    full = n >= 10**6 and r >= 10**4
+    verdict = ("MET" if worst <= 10.0 else "MISSED") if full else "not measured at full size"
+    print(f"goal: --sums exact on 1,000,000 samples with 10,000 resamples <= 10 s: {verdict} "
+          f"({worst:.2f} s)")
+
+
 def calibration(args):
     from affectctl.stats._calibration import sample_type1, seed_type1
 
@@ -271,6 +308,8 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     ap.add_argument("--single-run", action="store_true",
                     help="one run per condition: AR of macro-F1 after loading two dumps")
+    ap.add_argument("--lattice", action="store_true",
+                    help="issue 23's binomial oracle: AR p against the exact binomial p, timed")
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--groups", type=int, default=1000)
     ap.add_argument("--n-resamples", type=int, default=10_000)
@@ -293,6 +332,8 @@ def main(argv=None):
         calibration(args)
     elif args.single_run:
         single_run(args)
+    elif args.lattice:
+        lattice(args)
     else:
         speed(args)
     return 0

@@ -1,18 +1,25 @@
-"""Produce the printed example of the README: run the main command and print its table.
+"""Produce the printed example of the README, and check or rewrite the README's copy of it.
 
-    python examples/readme_example.py [--workdir DIR] [--rows N]
+    python examples/readme_example.py            # print the block
+    python examples/readme_example.py --check    # exit 1 when README.md's block differs
+    python examples/readme_example.py --write    # rewrite README.md's block in place
+    python examples/readme_example.py --main-job [--workdir DIR]   # the trained main job
 
-Runs ``python -m affectctl compare base circumplex uniform`` in ``DIR`` (default: a new
-temporary folder, so that the runs are trained from scratch as on a fresh clone; a
-folder whose ``runs/`` already holds them reuses them), with the output piped (the
-table is then laid out for 200 columns), and prints what the README shows: the table's
-first ``N`` metric groups (default 4) and the notes. Then it prints the SHA-256 of every
-dump and of ``results.json``, to compare two machines or two runs.
+The README's example is ``affectctl compare base circumplex uniform --runs examples/runs``
+on the committed example dumps (no training: a few seconds). It runs in a new temporary
+folder (the report goes to its ``reports/runs-base-circumplex-uniform/``, as from the
+checkout's root) with the output piped and ``COLUMNS=100``, and the block is the command line
+followed by what it prints on stdout: the table's first ``--rows`` metric groups
+(default 3), ``...``, then the notes. The README holds the block between the lines
+``<!-- readme-example:start -->`` and ``<!-- readme-example:end -->``;
+``tests/test_readme.py`` fails when the two differ.
 
-What to expect: on one machine, the same seed gives byte-identical dumps, tables and
-``results.json``; across CPUs, trained metrics may differ in the third decimal
-(floating-point summation order in BLAS kernels differs), so the README's numbers are
-those of this project's machine.
+``--main-job`` runs the main job instead (``affectctl compare base circumplex uniform``:
+trains 3 conditions x 5 seeds on ``sim-affwild2``, about a minute), prints the same excerpt
+and the SHA-256 of every dump and of ``results.json``, to compare two machines or two runs
+(the docs' "main job" page shows its output). On one machine the same seed gives
+byte-identical dumps, tables and ``results.json``; across CPUs, trained metrics may differ
+in the third decimal (floating-point summation order in BLAS kernels differs).
 """
 
 from __future__ import annotations
@@ -26,40 +33,82 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+START, END = "<!-- readme-example:start -->", "<!-- readme-example:end -->"
+#: The README's command (run from the checkout's root, as a reader would).
+COMMAND = ["compare", "base", "circumplex", "uniform", "--runs", "examples/runs"]
+
+
+def _run(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "COLUMNS": "100"}
+    proc = subprocess.run([sys.executable, "-m", "affectctl", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"affectctl {' '.join(args)} failed:\n{proc.stderr}")
+    return proc.stdout
+
+
+def excerpt(stdout: str, rows: int) -> str:
+    """The table's title, header and first ``rows`` metric groups, ``...``, then the notes."""
+    lines = stdout.splitlines()
+    groups, shown = 0, []
+    for line in lines:
+        if not line.strip() and shown and len(shown) > 4:
+            groups += 1
+            if groups == rows:
+                break
+        shown.append(line.rstrip())
+    notes = [ln.rstrip() for ln in lines if ln.strip() and not ln.startswith(" ")][1:]
+    return "\n".join(shown + ["..."] + notes)
+
+
+def render(rows: int = 3) -> str:
+    """The README's block: the command, then its excerpt (in a fenced ``text`` block)."""
+    with tempfile.TemporaryDirectory(prefix="affectctl-readme-") as tmp:
+        # in an empty folder, so the report goes where a reader's would (reports/<name>/,
+        # named after the runs folder) without touching the checkout; no figures (the
+        # printed text is the same)
+        stdout = _run([*COMMAND[:-1], str(ROOT / COMMAND[-1]), "--no-figures"], cwd=Path(tmp))
+    return "\n".join(["```text", "$ affectctl " + " ".join(COMMAND), excerpt(stdout, rows), "```"])
+
+
+def readme_block(text: str) -> str:
+    """What README.md holds between the markers (without them)."""
+    if START not in text or END not in text:
+        raise SystemExit(f"README.md has no {START} ... {END} block")
+    return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--workdir", type=Path, default=None)
-    ap.add_argument("--rows", type=int, default=4, help="metric groups to print")
+    ap.add_argument("--rows", type=int, default=3, help="metric groups to print")
+    ap.add_argument("--check", action="store_true", help="exit 1 when README.md's block differs")
+    ap.add_argument("--write", action="store_true", help="rewrite README.md's block")
+    ap.add_argument("--main-job", action="store_true", help="train and run the main job instead")
+    ap.add_argument("--workdir", type=Path, default=None, help="folder of the main job's runs")
     args = ap.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="affectctl-readme-"))
-    work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    env.pop("COLUMNS", None)
-    proc = subprocess.run([sys.executable, "-m", "affectctl", "compare", "base", "circumplex",
-                           "uniform"], cwd=work, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        return proc.returncode
-    lines = proc.stdout.splitlines()
-    # the table: title, blank, header, rule, then groups separated by blank lines; then notes
-    groups, shown, i = 0, [], 0
-    while i < len(lines):
-        line = lines[i]
-        if not line.strip() and shown and len(shown) > 4:
-            groups += 1
-            if groups == args.rows:
-                break
-        shown.append(line.rstrip())
-        i += 1
-    notes = [ln.rstrip() for ln in lines if ln.strip() and not ln.startswith(" ")][1:]
-    print("\n".join(shown + ["..."] + notes))
-    print()
-    for path in sorted((work / "runs").rglob("*.parquet")) + sorted(
-            (work / "reports").rglob("results.json")):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        print(f"sha256 {digest}  {path.relative_to(work)}", file=sys.stderr)
+    if args.main_job:
+        work = args.workdir or Path(tempfile.mkdtemp(prefix="affectctl-main-job-"))
+        work.mkdir(parents=True, exist_ok=True)
+        print(excerpt(_run(["compare", "base", "circumplex", "uniform"], cwd=work), args.rows + 1))
+        for path in sorted((work / "runs").rglob("*.parquet")) + sorted(
+                (work / "reports").rglob("results.json")):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            print(f"sha256 {digest}  {path.relative_to(work)}", file=sys.stderr)
+        return 0
+    block = render(args.rows)
+    if args.check:
+        same = readme_block(README.read_text(encoding="utf-8")) == block
+        print("README.md's example is current" if same else
+              "README.md's example is stale: run python examples/readme_example.py --write")
+        return 0 if same else 1
+    if args.write:
+        text = README.read_text(encoding="utf-8")
+        old = readme_block(text)
+        README.write_text(text.replace(old, block, 1), encoding="utf-8")
+        return 0
+    print(block)
     return 0
 
 

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "affectctl"
 
 #: Top-level module or subpackage -> layer (higher may import lower, not the reverse).
 LAYERS = {
-    "errors": 0, "_validation": 0, "_json": 0, "_machine": 0, "taxonomies": 0, "circumplex": 0, "facs": 0,
+    "errors": 0, "_validation": 0, "_json": 0, "_machine": 0, "_version": 0, "_resources": 0, "_provenance": 0, "_display": 0, "taxonomies": 0, "circumplex": 0, "facs": 0,
     "io": 1,
     "metrics": 2,
     "stats": 3, "controls": 3,

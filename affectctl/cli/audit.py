@@ -10,10 +10,10 @@ import typer
 from rich.table import Table
 
 from ..io.schema import exclusion_lines
-from ._app import command, console, err_console
+from ._app import command, console, err_console, flush_warnings
 
 
-@command("audit")
+@command("audit", collect_warnings=True)
 def audit_cli(
     file: Annotated[Path, typer.Argument(help="Prediction dump (CSV/Parquet), ABAW prediction folder, "
                                               "or ABAW multi-task file.")],
@@ -51,14 +51,13 @@ def audit_cli(
         _check_submission(file, truth)
         return
     from ..audit import audit
-    from ..io.formats import split_format_names
-    from ..io.readers import read_predictions
+    from ..io.paired import read_predictions
 
-    pred_format, truth_format = split_format_names(fmt)
-    dump = read_predictions(file, annotations=truth, taxonomy=taxonomy, format=pred_format,
-                            truth_format=truth_format, mapping=mapping, id_column=id_column, strict=strict)
+    dump = read_predictions(file, truth=truth, format=fmt, taxonomy=taxonomy, mapping=mapping,
+                            id_column=id_column, strict=strict)
     report = audit(dump, geometry=geometry, require=require or (),
                    geometry_min_samples=geometry_min_samples)
+    flush_warnings()       # the reader's and the metrics' warnings, one line per kind
     for finding in (report.class_order, report.va_order):  # before the tables, which mark the scores
         if finding is not None:
             err_console.print(f"affectctl: warning: {finding.message()}", markup=False)
@@ -145,7 +144,11 @@ def _print_report(report) -> None:
                 + (f" ({report.geometry_reason})" if report.geometry_reason else ""))
     else:
         what = " and ".join({"va": "valence/arousal", "au": "action units"}[t] for t in tasks)
-    console.print(f"[bold]{report.source}[/bold]  {what}", highlight=False)
+    from rich.markup import escape
+
+    from ..report.escape import for_terminal
+
+    console.print(f"[bold]{escape(for_terminal(report.source))}[/bold]  {what}", highlight=False)
     if report.taxonomy_reason and "expression" in tasks:
         console.print(report.taxonomy_reason, markup=False)
     for line in exclusion_lines(report.exclusions, report.n_samples, tasks=tasks):

@@ -12,7 +12,7 @@ import typer
 from .. import _validation as check
 from ..errors import ConfigError
 from . import _launcher as L
-from ._app import command, console, err_console
+from ._app import command, console, err_console, err_line, flush_warnings
 
 DEFAULT_DATASET = "sim-affwild2"
 DEFAULT_CACHE = Path("runs")
@@ -61,7 +61,7 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
                        embeddings="keep", progress=not quiet, launcher=launcher)
 
 
-@command("compare")
+@command("compare", collect_warnings=True)
 def compare_cli(
     conditions: Annotated[list[str], typer.Argument(
         help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
@@ -93,7 +93,9 @@ def compare_cli(
                                              "(resampling risk <= 0.001; --permutations is the cap).")] = False,
     sums: Annotated[str, typer.Option(help="Replicate sums of the sample-level test on many samples: auto "
                                       "(Gaussian when its Edgeworth bound is below a tenth of the "
-                                      "Monte-Carlo error) or exact.")] = "auto",
+                                      "Monte-Carlo error and no feature takes few values) or exact "
+                                      "(the exact null; tied samples drawn as binomial counts, "
+                                      "nothing rounded).")] = "auto",
     seed: Annotated[int, typer.Option(help="Seed of every Monte-Carlo draw.")] = 0,
     alternative: Annotated[str, typer.Option(help=", ".join(check.ALTERNATIVES) + ".")] = "two-sided",
     correction: Annotated[str, typer.Option(
@@ -116,6 +118,8 @@ def compare_cli(
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every warning and reader count "
+                                          "per file, instead of one line per kind.")] = False,
     truth: Annotated[Optional[Path], typer.Option(
         "--truth", help="Labels for predictions without y_true, paired with every prediction file or "
                         "seed file: a dataset's annotation file (AffectNet, RAF-DB, FER2013, FERPlus; see "
@@ -149,6 +153,10 @@ def compare_cli(
     if name is not None:
         check.check_name("--name", name)
     check.check_output_dir("--out", out if out is not None else Path("reports"))
+    if quiet and verbose:
+        raise ConfigError("give either --quiet or --verbose, not both.")
+    if truth is not None and truth.exists():  # by type, before anything opens it (a FIFO blocks)
+        check.check_regular_file("--truth", truth, folder_ok=True)
     quiet = quiet or as_json
     read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
     files = file_conditions(conditions, folders=truth is not None)
@@ -172,10 +180,11 @@ def compare_cli(
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
                      progress=progress, sums=sums, margin=margins, rope=ropes,
                      test_fraction=test_fraction, sequential=sequential)
-    if not as_json:
-        err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
+    if not quiet:
+        err_line(f"geometry {result.geometry_choice.describe()}")
+    flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently
     if not quiet:  # --quiet and --json: results.json's settings.exclusions keeps the counts
-        _print_exclusions(result.settings.get("exclusions") or {}, runset)
+        _print_exclusions(result.settings.get("exclusions") or {}, runset, verbose=verbose)
     name = name or report_name
     out_dir = out or check.contained("reports", name, option="--name")
     from ..report import write_report
@@ -189,49 +198,20 @@ def compare_cli(
         from ..report import render_console
 
         render_console(result, console, tests=tests, files_hint=f"{out_dir}/")
-    err_console.print(f"affectctl: report written to {out_dir}/ ({len(paths)} files)", markup=False)
+    flush_warnings(verbose=verbose)
+    err_line(f"report written to {out_dir}/ ({len(paths)} files)")
 
 
 def _file_reader(truth, fmt, mapping, id_column, strict, taxonomy):
     """``read(path) -> Dump`` for the seed files when a truth file or a format is given, else None."""
     if truth is None and not fmt and mapping is None and id_column is None and not strict:
         return None
-    from ..io.formats import split_format_names
-    from ..io.readers import read_predictions
-
-    pred_format, truth_format = split_format_names(fmt)
     if truth is None:
         raise ConfigError("--format, --map, --id and --strict pair the seed files with --truth; give it.")
+    from ..io.paired import paired_reader
 
-    from ..io.abaw import is_abaw_mtl
-    from ..io.formats import read_truth, refuse_full_dump
-    from ..io.pairing import Truth
-
-    read_once: dict = {}
-
-    def read(path):
-        path = Path(path)
-        if (path.is_dir() and not pred_format and mapping is None and truth.is_dir()
-                and not _is_tool_folder(path)) or (path.is_file() and is_abaw_mtl(path)):
-            # ABAW prediction folders / multi-task files: paired by the ABAW rules
-            return read_predictions(path, annotations=truth, taxonomy=taxonomy, strict=strict)
-        refuse_full_dump(path, fmt=pred_format, mapping=mapping)
-        if "truth" not in read_once:
-            # the truth file is read once and joined with every seed file (read_paired's join)
-            read_once["truth"] = read_truth(truth, truth_format=truth_format, taxonomy=taxonomy,
-                                            predictions=path)
-        t: Truth = read_once["truth"]
-        return read_predictions(path, annotations=t, taxonomy=taxonomy, format=pred_format,
-                                truth_format=truth_format, mapping=mapping, id_column=id_column,
-                                strict=strict)
-
-    return read
-
-
-def _is_tool_folder(path) -> bool:
-    from ..io.formats import detect_predictions
-
-    return detect_predictions(path) is not None
+    return paired_reader(truth, format=fmt, taxonomy=taxonomy, mapping=mapping, id_column=id_column,
+                         strict=strict)
 
 
 class _ResamplingProgress:
@@ -273,22 +253,18 @@ class _FigureProgress:
             self.bar.stop()
 
 
-def _print_exclusions(exclusions: dict, runset) -> None:
-    """What the readers excluded or converted, per condition (its runs when they differ)."""
-    from ..io.schema import exclusion_lines
+def _print_exclusions(exclusions: dict, runset, *, verbose: bool = False) -> None:
+    """What the readers excluded or converted: one line per kind over all runs
+    (:func:`~affectctl.report.warnings.aggregate_exclusions`), or per file with ``verbose``;
+    nothing for a count that is zero."""
+    from ..report.warnings import aggregate_exclusions, exclusion_detail
 
-    def counted(ex):
-        return any(v for k, v in ex.items() if k != "by_code") or any((ex.get("by_code") or {}).values())
+    def tasks(cond, seed):   # an AU-only run says nothing of expression
+        return runset.dump(cond, int(seed)).tasks
 
-    for cond, by_seed in exclusions.items():
-        runs = [(s, ex) for s, ex in by_seed.items() if counted(ex)]
-        if not runs:
-            continue
-        same = all(ex == runs[0][1] for _, ex in runs) and len(runs) == len(by_seed)
-        shown = runs[:1] if same else runs
-        for seed, ex in shown:
-            where = (f"{cond} ({len(by_seed)} run(s), each)" if same and len(by_seed) > 1
-                     else f"{cond}, seed {seed} ({runset.dump(cond, int(seed)).source})")
-            tasks = runset.dump(cond, int(seed)).tasks  # an AU-only run says nothing of expression
-            err_console.print(f"affectctl: {where}: " + "; ".join(exclusion_lines(ex, tasks=tasks)),
-                              markup=False)
+    if verbose:
+        lines = exclusion_detail(exclusions, lambda c, s: runset.dump(c, int(s)).source, tasks)
+    else:
+        lines = aggregate_exclusions(exclusions, tasks)
+    for line in lines:
+        err_line(line)

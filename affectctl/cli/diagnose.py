@@ -11,7 +11,7 @@ import typer
 
 from .. import _validation as check
 from ..errors import ConfigError
-from ._app import command, console, err_console
+from ._app import command, console, err_line, flush_warnings
 
 #: Conditions trained when no --runs folder is given.
 DEFAULT_CONDITIONS = ("base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced")
@@ -170,7 +170,7 @@ def _render(result, top: int) -> None:
         console.print(f"note: {note}", markup=False)
 
 
-@command("diagnose", help=_HELP)
+@command("diagnose", help=_HELP, collect_warnings=True)
 def diagnose_cli(
     conditions: Annotated[Optional[list[str]], typer.Argument(
         help="Conditions (default: every subfolder of --runs, or the built-in set).",
@@ -237,10 +237,14 @@ def diagnose_cli(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print the diagnosis JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every warning as it came, "
+                                          "instead of one line per kind.")] = False,
 ) -> None:
     from ..diagnose import DegeneracyThresholds, diagnose
     from ..io.runs import load_runs
 
+    if quiet and verbose:
+        raise ConfigError("give either --quiet or --verbose, not both.")
     if projection not in ("pca", "lda"):
         raise ConfigError(f"`--projection` must be one of {{'pca', 'lda'}}; got {projection!r}.")
     if runs is None:
@@ -248,6 +252,7 @@ def diagnose_cli(
         check.check_output_dir("--cache", cache)
     check.check_output_dir("--out", out if out is not None else Path("reports"))
     check.check_seed("--seed", seed)
+    check.check_count("--top", top, limit=10**9, minimum=0)
     thresholds = DegeneracyThresholds(
         min_confusion_rate=min_confusion_rate, min_lift=min_lift, min_support=min_support,
         va_distance_quantile=_parse_quantile(va_quantile), max_va_distance=max_va_distance,
@@ -261,8 +266,9 @@ def diagnose_cli(
                       thresholds=thresholds, rng=seed,
                       representation="auto" if representation else False,
                       geometry_min_samples=geometry_min_samples)
-    if not as_json:
-        err_console.print(f"affectctl: geometry {result.geometry_choice.describe()}", markup=False)
+    if not (as_json or quiet):
+        err_line(f"geometry {result.geometry_choice.describe()}")
+    flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently
     proj = None
     first = runset.dump(baseline, result.seeds[0])
     if figures and representation and first.embedding is not None:
@@ -279,5 +285,6 @@ def diagnose_cli(
         _render(result, top)
     flagged = result.pairs[result.pairs["degenerate"]]
     names = ", ".join(f"{r.a}–{r.b}" for r in flagged.itertuples(index=False)) or "none"
-    err_console.print(f"affectctl: {len(flagged)} degenerate pair(s): {names}; report written to "
-                      f"{out_dir}/ ({len(paths)} files)", markup=False)
+    flush_warnings(verbose=verbose)
+    err_line(f"{len(flagged)} degenerate pair(s): {names}; report written to {out_dir}/ "
+             f"({len(paths)} files)")

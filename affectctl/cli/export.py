@@ -23,7 +23,9 @@ def export_cli(
                                                     "dump's, when its labels are indices it names no "
                                                     "taxonomy for.")] = None,
 ) -> None:
-    """Write the official ABAW submission files: one <video>.txt per video with the official
+    """Write a dump as the official ABAW submission files.
+
+    One <video>.txt per video with the official
     header and one line per frame (abaw-mtl: one file); frames the dump lacks are written as
     the missing value (-1, VA -5) and counted."""
     from ..io.abaw_export import export_abaw

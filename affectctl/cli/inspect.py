@@ -23,8 +23,9 @@ def inspect_cli(
     taxonomy: Annotated[Optional[str], typer.Option(help="Label space, e.g. affectnet8.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document (every id).")] = False,
 ) -> None:
-    """Show how FILE is read, without scoring it: the detected format and why, the rows, the
-    tasks (expr, va, au), the classes in file order and as mapped, the id scheme and the first
+    """Show how FILE is read, without scoring it.
+
+    The detected format and why, the rows, the tasks (expr, va, au), the classes in file order and as mapped, the id scheme and the first
     ids, the columns read and ignored, and what was left out."""
     from ..io.formats import split_format_names
     from ..io.inspect import inspect_file, inspect_lines

@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from .. import _validation as check
 from ..stats.power import POWER_TESTS, power_analysis
 from ..errors import ConfigError
 from ._app import command, console
@@ -95,11 +96,11 @@ def _from_runs(paths, truth, taxonomy) -> dict:
     """Accuracy, disagreement, videos and ICC from two runs on the same samples."""
     import pandas as pd
 
-    from ..io.readers import read_predictions
+    from ..io.paired import read_predictions
     from ..io.runs import RunSet, check_paired
     from ..stats.power_samples import paired_correctness_summary
 
-    a, b = (read_predictions(p, annotations=truth, taxonomy=taxonomy) for p in paths)
+    a, b = (read_predictions(p, truth=truth, taxonomy=taxonomy) for p in paths)
     names = [str(p) for p in paths]
     check_paired(RunSet({names[0]: {0: a}, names[1]: {0: b}}), names[0], names[1])
     order = pd.Index(b.sample_id).get_indexer(a.sample_id)
@@ -131,6 +132,8 @@ def _samples_power(samples, accuracy, disagreement, from_files, truth, taxonomy,
     elif truth is not None or taxonomy is not None:
         raise ConfigError(f"{'--truth' if truth is not None else '--taxonomy'} applies to --from "
                           "files.")
+    if samples is not None:
+        check.check_count("--samples", samples, limit=check.MAX_TEST_SAMPLES)
     rep = samples_power_analysis(samples, accuracy=accuracy, disagreement=disagreement,
                                  n_groups=groups, icc=icc, diff=diff, alpha=alpha, power=power,
                                  source=source)

@@ -8,13 +8,16 @@ from typing import Annotated
 import typer
 
 from .. import _validation as check
+from ..errors import ConfigError
 from . import _launcher as L
 from ._app import command, err_console
 
 
 @command("report")
 def report_cli(
-    plan: Annotated[Path, typer.Argument(help="Analysis plan (TOML), e.g. analyses/rare-class-limit.toml.")],
+    plan: Annotated[str, typer.Argument(help="Analysis plan: a .toml file, or a name looked up in "
+                                        "./analyses/ then among the shipped plans (rare-class-limit, "
+                                        "label-noise).")],
     out: Annotated[Path, typer.Option(help="Reports folder.")] = Path("reports"),
     cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = Path("runs"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or log lines; "
@@ -23,15 +26,24 @@ def report_cli(
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
-    from ..plans import load_plan, run_plan
+    from ..plans import find_plan, load_plan, run_plan
 
-    spec = load_plan(plan)
+    plan_file = find_plan(plan)
+    spec = load_plan(plan_file)
+    if spec.datasets and spec.runs is None:
+        from ..train.datasets import DATASETS
+
+        for d in spec.datasets:
+            if d not in DATASETS:
+                raise ConfigError(f"{plan_file}: `datasets`: unknown dataset {d!r}; the built-in datasets "
+                                  f"are {', '.join(sorted(DATASETS))} (or give `runs`, a folder of "
+                                  "<dataset>/<condition>/seed-<k> dumps).")
     check.check_output_dir("--out", out)
     check.check_output_dir("--cache", cache)
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))
     # the plan's own [launcher] table, unless --launcher-config names another file
     how = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
-                          launcher_config, table_file=plan)
+                          launcher_config, table_file=plan_file)
     from functools import partial
 
     from ._runs import ensure_runs

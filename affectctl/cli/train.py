@@ -14,8 +14,8 @@ from ._app import command, console
 _HELP = (
     "Train CONDITIONS over seeds and write one prediction dump per run to "
     "OUT/<dataset>/<condition>/seed-<k>.parquet.\n\n"
-    "A condition is a file <name>.toml, looked up in --models, then ./models, then affectctl's "
-    "models/ (base, circumplex, uniform, permuted, au, reweight, balanced, logit-adjust, "
+    "A condition is a file <name>.toml, looked up in --models, then ./models, then the "
+    "conditions shipped with affectctl (base, circumplex, uniform, permuted, au, reweight, balanced, logit-adjust, "
     "label-smoothing, arbex). Finished dumps are skipped, so an interrupted sweep resumes where "
     "it stopped.\n\n"
     "Data: the built-in simulated benchmark (--dataset sim-affwild2, the default, or "
@@ -33,7 +33,7 @@ _HELP = (
 @command("train", help=_HELP)
 def train_cli(
     conditions: Annotated[list[str], typer.Argument(
-        help="Condition names (models/<name>.toml) or .toml paths.", show_default=False)],
+        help="Condition names (<name>.toml in --models, ./models or the shipped ones) or .toml paths.", show_default=False)],
     dataset: Annotated[Optional[str], typer.Option(
         "--dataset", help="Built-in data: sim-affwild2 (default) or sim-affectnet.")] = None,
     features: Annotated[Optional[Path], typer.Option(

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .._provenance import run_inputs
 from .._validation import (
     ALTERNATIVES, CORRECTIONS, SAMPLE_TESTS, SEED_TESTS, check_choice, check_resamples, fmt_set,
 )
@@ -16,10 +17,10 @@ from ..metrics.confusion import confusion_matrix
 from ..metrics.registry import (
     geometry_choice, geometry_context, metric_table, official_score_id,
 )
-from ..metrics.ids import metric_direction, resolve_metric_alias, sample_statistic
+from ..metrics.ids import metric_direction, resolve_metric_alias, sample_statistic, untested_reason
 from ..io.runs import RunSet, aligned, check_paired
 from .parts import (
-    _DIFF_COLUMNS, _About, _both, _check_metrics_everywhere,
+    _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
     _single_run_differences, _westfall_young, _without_uncoordinated,
 )
 from .result import ComparisonResult
@@ -258,8 +259,9 @@ def compare(
         ``progress(done, total)`` called as comparisons finish.
     sums : {"auto", "exact"}, default "auto"
         How the sample-level tests draw a replicate's unit sums on many samples (see
-        :func:`affectctl.stats.samples.approximate_randomization`); each test's ``note``
-        says which ran.
+        :func:`affectctl.stats.samples.approximate_randomization`: ``"exact"`` draws the
+        exact null, ``"auto"`` a Gaussian approximation where it is accurate and the data
+        are not a lattice); each test's ``note`` says which ran.
     alpha : float, default 0.05
         Level of the verdicts (``ComparisonResult.verdicts``) and of the primary test's
         choice (:func:`affectctl.compare.verdicts.choose_primary`).
@@ -372,9 +374,11 @@ def compare(
     # error distance leaves cells without a coordinate out (NaN); expected cost prices them
     # at the mean cost, as the training losses do (see affectctl.circumplex)
     context = sample_stats.MetricContext(cost=geo.cost, quadrants=geo.quadrants,
-                                         class_names=tuple(tax.classes))
+                                         class_names=tuple(tax.classes),
+                                         au_names=tuple(first.au_names))
     context_filled = sample_stats.MetricContext(cost=geo.cost_filled, quadrants=geo.quadrants,
-                                                class_names=tuple(tax.classes))
+                                                class_names=tuple(tax.classes),
+                                                au_names=tuple(first.au_names))
     wide = table.pivot_table(index=["condition", "seed"], columns="metric", values="value",
                              dropna=False)
     def about(a, b, s=None):
@@ -392,7 +396,8 @@ def compare(
                     proba_b=_both(da.proba, db.proba, order)[1],
                     va_true=da.va_true if da.va_pred is not None and db.va_pred is not None else None,
                     va_a=_both(da.va_pred, db.va_pred, order)[0],
-                    va_b=_both(da.va_pred, db.va_pred, order)[1]))
+                    va_b=_both(da.va_pred, db.va_pred, order)[1],
+                    **_au_arrays(da, db, order)))
         out = []
         for metric in headline:
             xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)
@@ -471,6 +476,9 @@ def compare(
                 progress(done, len(pairs))
     notes = list(dict.fromkeys(str(w.message) for w in caught
                                if issubclass(w.category, DegenerateDataWarning)))
+    if sample_test != "none":  # a headline metric without a sample-level test says why
+        notes += [f"{m}: no {sample_test} test: {untested_reason(m, official)}"
+                  for m in headline if sample_statistic(m, official) is None]
     for w in caught:  # anything else goes on to the caller
         if not issubclass(w.category, DegenerateDataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
@@ -562,7 +570,7 @@ def compare(
     result = ComparisonResult(baseline, conditions, pairs, tax, geo, headline, table, comps, confusions,
                               tuple(seeds), support, error_null, settings, differences=differences,
                               verdicts=verdicts,
-                              geometry_choice=choice,
+                              geometry_choice=choice, inputs=run_inputs(sub, conditions, seeds),
                               geometry_permutation=geometry_permutation_tests(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
     if geometry_sensitivity:

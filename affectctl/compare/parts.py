@@ -58,6 +58,14 @@ def _both(xa, xb, order):
     return xa, xb[order]
 
 
+def _au_arrays(da, db, order) -> dict:
+    """``au_true, au_a, au_b`` of a stratum when both runs carry the same AU columns, else {}."""
+    if da.au_true is None or da.au_pred is None or db.au_pred is None or \
+            tuple(da.au_names) != tuple(db.au_names):
+        return {}
+    return {"au_true": da.au_true, "au_a": da.au_pred, "au_b": db.au_pred[order]}
+
+
 #: Dump columns a metric needs, for saying why it is missing in one run.
 def _needs(metric: str) -> str:
     if metric.startswith("va_") or metric in ("abaw3_va_score", "abaw_mtl_score"):
@@ -130,9 +138,19 @@ class _About:
         for k, v in subs.items():
             text = text.replace(k, v)
         text = re.sub(r"[;,] use `on_empty` to control this", "", text)   # not a compare option
-        text = re.sub(r"\bA and B\b", f"{a} and {b}", text)
+        text = re.sub(r"\(class index ([\d, ]+)\)", self._class_names, text)
+        text = re.sub(r"\bA and B\b", lambda _: f"{a} and {b}", text)  # names are text, not templates
         text = re.sub(r"^\w+_test: ", "", text)
         return text
+
+    def _class_names(self, m) -> str:
+        """``(class index 3)`` of a metric's warning as ``(class Fear)``: the taxonomy's names."""
+        try:
+            classes = self.runset.dump(self.a, self.seeds[0]).taxonomy.classes
+            names = [classes[int(i)] for i in m.group(1).split(",")]
+        except (IndexError, KeyError, AttributeError, ValueError):
+            return m.group(0)
+        return f"(class{'es' if len(names) > 1 else ''} {', '.join(names)})"
 
     def __enter__(self):
         self._cm = warnings.catch_warnings(record=True)

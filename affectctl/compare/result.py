@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .._json import plain
+from .._provenance import document_header
 from ..metrics.registry import GeometryContext
 
 __all__ = ["ComparisonResult"]
@@ -65,6 +66,8 @@ class ComparisonResult:
         interval, p-values and the verdict, columns
         :data:`affectctl.compare.verdicts.VERDICT_COLUMNS`; the primary test is
         ``settings["primary_test"]`` (:mod:`affectctl.compare.verdicts`).
+    inputs : tuple of dict
+        ``{"path", "sha256"}`` of every input file (:mod:`affectctl._provenance`).
     """
 
     baseline: str
@@ -85,6 +88,7 @@ class ComparisonResult:
     geometry_sensitivity: object = None
     geometry_permutation: dict = field(default_factory=dict)  # metric -> GeometryPermutationResult
     verdicts: pd.DataFrame | None = None
+    inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._provenance)
 
     @property
     def single_run(self) -> bool:
@@ -123,6 +127,7 @@ class ComparisonResult:
         """The JSON document of ``affectctl compare --json`` (``results.json``)."""
         diffs = [] if self.differences is None else self.differences.to_dict("records")
         return plain({
+            **document_header(self.inputs),
             "baseline": self.baseline,
             "conditions": list(self.conditions),
             "pairs": [list(p) for p in self.pairs],
@@ -151,3 +156,31 @@ class ComparisonResult:
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), **kwargs)
 
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy comparison table (a copy of :attr:`comparisons`): one row per
+        ``(a, b, metric, test[, seed])`` with ``p_value``, ``p_adjusted``, ``ci_low``,
+        ``ci_high``, ``unit`` and the other columns listed under *Attributes*."""
+        return self.comparisons.copy()
+
+    def _headline(self) -> tuple:
+        means = self.summary().pivot(index="metric", columns="condition", values="mean")
+        means = means.reindex(index=[m for m in self.headline_metrics if m in means.index],
+                              columns=list(self.conditions))
+        means.columns.name = None
+        runs = "1 run" if self.single_run else f"{len(self.seeds)} seeds"
+        title = (f"ComparisonResult: {', '.join(self.conditions[1:])} against {self.baseline} "
+                 f"({runs} each, {self.taxonomy.name}, geometry {self.geometry.geometry.name})")
+        footer = (f"mean over {'the run' if self.single_run else 'seeds'} above; "
+                  f"{len(self.comparisons)} test rows in .to_frame(), the JSON document in .to_dict()")
+        return title, means, footer
+
+    def __repr__(self) -> str:
+        from .._display import text_view
+
+        return text_view(*self._headline())
+
+    def _repr_html_(self) -> str:
+        from .._display import html_view
+
+        return html_view(*self._headline())

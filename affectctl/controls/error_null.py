@@ -108,7 +108,7 @@ class ErrorDistanceNull:
     def to_record(self) -> dict:
         """Plain dict of the scalar fields (for JSON and tables)."""
         return {"observed": float(self.observed), "null_mean": float(self.null_mean),
-                "pvalue": float(self.pvalue), "n_resamples": int(self.n_resamples),
+                "p_value": float(self.pvalue), "n_resamples": int(self.n_resamples),
                 "seed": self.seed, "n_errors": int(self.n_errors),
                 "n_excluded": int(self.n_excluded)}
 

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .._provenance import run_inputs
 from .._validation import fmt_set
 from ..errors import ConfigError
 from ..metrics.registry import geometry_choice
@@ -315,7 +316,7 @@ def diagnose(runs: RunSet, *, baseline: str, interventions: Sequence[str] | None
         va_distance_threshold=dist_thr, pairs=pairs_df, per_seed=per_seed,
         by_condition=by_condition, persistence=persistence, representation=rep_table,
         clusters=clusters, notes=tuple(notes), rng_seed=seed, geometry_choice=choice,
-        covariances=covariances)
+        covariances=covariances, inputs=run_inputs(runs, (baseline, *interventions), seeds))
     if geometry_sensitivity:
         import dataclasses
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._json import plain
+from .._provenance import document_header
 from .thresholds import DegeneracyThresholds
 
 __all__ = ["DiagnosisResult"]
@@ -102,6 +103,7 @@ class DiagnosisResult:
     geometry_choice: object = None
     covariances: np.ndarray | None = None
     geometry_sensitivity: object = None
+    inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._provenance)
 
     @property
     def flagged(self) -> pd.DataFrame:
@@ -136,6 +138,7 @@ class DiagnosisResult:
                                 p.drop(columns=["a", "b"]).to_dict(orient="records")),
             })
         out = {
+            **document_header(self.inputs),
             "baseline": self.baseline,
             "interventions": list(self.interventions),
             "taxonomy": self.taxonomy,
@@ -158,6 +161,31 @@ class DiagnosisResult:
         if self.geometry_sensitivity is not None:
             out["geometry_sensitivity"] = self.geometry_sensitivity.to_dict()
         return plain(out, finite=True)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The pair table (a copy of :attr:`pairs`): one row per class pair, in rank order."""
+        return self.pairs.copy()
+
+    def _headline(self) -> tuple:
+        n = int(self.pairs["degenerate"].sum())
+        title = (f"DiagnosisResult: {n} degenerate pair(s) of {len(self.pairs)} "
+                 f"({self.taxonomy}, baseline {self.baseline}, interventions "
+                 f"{', '.join(self.interventions) or 'none'}, {len(self.seeds)} seeds, "
+                 f"geometry {self.geometry})")
+        cols = [c for c in ("rank", "a", "b", "status", "confusion_rate", "va_distance",
+                            "macro_f1_gain") if c in self.pairs.columns]
+        top = self.pairs[cols].head(5).set_index("rank")
+        return title, top, f"top {len(top)} pairs; all in .to_frame(), the JSON document in .to_dict()"
+
+    def __repr__(self) -> str:
+        from .._display import text_view
+
+        return text_view(*self._headline())
+
+    def _repr_html_(self) -> str:
+        from .._display import html_view
+
+        return html_view(*self._headline())
 
 
 # ============================================================================ diagnose

@@ -433,9 +433,12 @@ def _columns(frame: pd.DataFrame, tax: Taxonomy, taxonomy, source: str) -> dict:
     group = None
     if "group" in frame.columns:
         g = frame["group"]
-        if g.isna().any():
-            i = _first_bad(g.isna().to_numpy())
-            raise DumpFormatError("missing group.", file=source, row=_line(i), column="group")
+        # one rule for CSV and Parquet: a null or empty (blank) group is missing
+        blank = (g.isna() | (g.astype(str).str.strip() == "")).to_numpy()
+        if blank.any():
+            i = _first_bad(blank)
+            raise DumpFormatError("missing group (empty or null); every row needs its video or "
+                                  "subject.", file=source, row=_line(i), column="group")
         codes, names = pd.factorize(g.astype(str))  # one str object per group, not per row
         group = np.asarray(names, dtype=object)[codes]
 

@@ -48,7 +48,31 @@ _BLOCK_SIZE = 1 << 24
 
 
 def _pandas(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={c: str for c in _STRING_COLUMNS}, low_memory=False)
+    # ids and groups are text: no missing-value markers there ("NA", "None", "null" are
+    # ids like any other); only an empty cell is missing
+    na = {c: NA_VALUES for c in _header(path) if c not in _STRING_COLUMNS}
+    na.update({c: [""] for c in _STRING_COLUMNS})
+    return pd.read_csv(path, dtype={c: str for c in _STRING_COLUMNS}, low_memory=False,
+                       keep_default_na=False, na_values=na)
+
+
+def _raw_strings(path: Path, table, names) -> "object":
+    """``table`` with its ``names`` columns read again as written: no ``NA``/``None``/``null``
+    markers (only an empty cell is missing, as in :func:`_pandas`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    raw = pacsv.read_csv(path, read_options=pacsv.ReadOptions(use_threads=True, block_size=_BLOCK_SIZE),
+                         convert_options=pacsv.ConvertOptions(
+                             include_columns=list(names), column_types={c: pa.string() for c in names},
+                             null_values=[], strings_can_be_null=False,
+                             quoted_strings_can_be_null=False))
+    for c in names:
+        col = raw.column(c)
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        table = table.set_column(table.column_names.index(c), c, col)
+    return table
 
 
 def csv_threads() -> int:
@@ -112,5 +136,8 @@ def read_csv(path: "str | Path") -> pd.DataFrame:
         return _pandas(path)  # repeated or empty names: pandas renames them ("p_A.1", "Unnamed: 3")
     if table.num_rows == 0:
         return _pandas(path)
+    marked = [c for c in _STRING_COLUMNS if c in names and table.column(c).null_count]
+    if marked:
+        table = _raw_strings(path, table, marked)
     with _arrow_threads(csv_threads()):
         return table.to_pandas(split_blocks=True, self_destruct=True)

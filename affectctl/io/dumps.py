@@ -8,12 +8,13 @@ file, the 1-based line (header = line 1) and the column.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .._validation import describe_missing
+from .._validation import describe_missing, not_regular
 from ._text import first_undecodable
 from .atomic import atomic_write
 from .csvfast import read_csv as read_csv_fast
@@ -122,6 +123,8 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
                               file=path)
     if path.is_dir():
         raise DumpFormatError("is a folder, not a dump file.", file=path)
+    if (reason := not_regular(path)) is not None:
+        raise DumpFormatError(reason, file=path)
     if path.stat().st_size == 0:
         raise DumpFormatError("file is empty.", file=path)
     suffix = path.suffix.lower()
@@ -135,6 +138,14 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
                 f"not a readable Parquet file (truncated or corrupt?): {exc.__class__.__name__}.",
                 file=path,
             ) from None
+        import pyarrow.types as pat
+
+        for field in table.schema:
+            if pat.is_nested(field.type) or pat.is_dictionary(field.type) and \
+                    pat.is_nested(field.type.value_type):
+                raise DumpFormatError(
+                    f"is a {field.type} column; a dump holds one value per cell (an embedding as "
+                    "emb_0, emb_1, ... columns of numbers).", file=path, column=field.name)
         return table.to_pandas(), _schema_metadata(table.schema)
     try:
         with open(path, "rb") as fh:
@@ -142,7 +153,16 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
     except OSError as exc:
         raise DumpFormatError(f"cannot read ({exc.strerror}).", file=path) from None
     if b"\x00" in head:
+        controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+        if controls * 10 < len(head):  # a text file with a stray NUL byte
+            line = head[:head.index(b"\x00")].count(b"\n") + 1
+            raise DumpFormatError("holds a NUL byte (\\x00); CSV text has none: remove it.",
+                                  file=path, row=line)
         raise DumpFormatError("binary data where a CSV text file was expected.", file=path)
+    _check_first_line(path, head)
+    if (nul := _nul_line(path, skip=len(head))) is not None:
+        raise DumpFormatError("holds a NUL byte (\\x00); CSV text has none: remove it.",
+                              file=path, row=nul)
     try:
         frame = read_csv_fast(path)  # pyarrow; pandas.read_csv's frame, errors and messages
     except pd.errors.EmptyDataError:
@@ -155,7 +175,97 @@ def _read_table(path: Path) -> tuple[pd.DataFrame, dict]:
     except (pd.errors.ParserError, ValueError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
         raise DumpFormatError(f"not a readable CSV file: {msg}.", file=path) from None
+    if not isinstance(frame.index, pd.RangeIndex):  # more fields than names: pandas made an index
+        raise DumpFormatError(f"the data rows have one field more than the header's {frame.shape[1]} "
+                              "names (a trailing comma at the end of each row?); remove it, or name "
+                              "the extra column.", file=path, row=2)
     return frame, read_sidecar(path)
+
+
+def _check_first_line(path: Path, head: bytes) -> None:
+    """A comment or Excel's ``sep=`` line before the header: say so (line 1)."""
+    first = head.split(b"\n", 1)[0].strip().lstrip(b"\xef\xbb\xbf")
+    if first.startswith(b"#"):
+        raise DumpFormatError("is a comment ('#...'); a dump starts with its header "
+                              "(sample_id,y_true,...): remove the comment lines.", file=path, row=1)
+    if first.lower().startswith(b"sep=") and len(first) <= 6:
+        raise DumpFormatError(f"is Excel's {first.decode(errors='replace')!r} line; a dump "
+                              "starts with its header (sample_id,y_true,...): remove it.",
+                              file=path, row=1)
+
+
+def _nul_line(path: Path, *, skip: int) -> "int | None":
+    """Line of the first NUL byte after the first ``skip`` bytes (None when there is none);
+    a memory-mapped scan, no copy of the file."""
+    import mmap
+
+    if path.stat().st_size <= skip:
+        return None
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        at = mm.find(b"\x00", skip)
+        if at < 0:
+            return None
+        line, pos = 1, 0
+        while (nl := mm.find(b"\n", pos, at)) >= 0:
+            line += 1
+            pos = nl + 1
+        return line
+
+
+_KNOWN_COLUMN = re.compile(r"^(sample_id|group|y_true|y_pred|p_.+|soft_.+|[va]_(true|pred)|"
+                           r"au\d+_(true|pred)|emb_\d+)$", re.IGNORECASE)
+#: Column names that mean the unit of dependence (a video, a subject): the dump calls it
+#: ``group``, and without it frames count as independent samples.
+_GROUP_LIKE = {"group", "groups", "video", "videos", "video_id", "videoid", "video_name", "vid",
+               "subject", "subject_id", "subjectid", "clip", "clip_id", "sequence", "sequence_id",
+               "seq", "participant", "participant_id", "speaker", "speaker_id", "session"}
+_EXACT = ("sample_id", "group", "y_true", "y_pred", "v_true", "a_true", "v_pred", "a_pred")
+
+
+def warn_unknown_columns(columns, path) -> None:
+    """One warning naming the columns the dump format does not know (they are ignored), with
+    ``group`` suggested for names that mean a video or subject (``Group``, ``video``,
+    ``Video_ID``): without ``group`` frames are treated as independent samples."""
+    import difflib
+    import warnings
+
+    from ..errors import InputWarning
+
+    unknown = [str(c) for c in columns if not _KNOWN_COLUMN.match(str(c).strip())
+               or (str(c).strip().lower() in ("sample_id", "group", "y_true", "y_pred")
+                   and str(c).strip() not in _EXACT)]
+    if not unknown:
+        return
+    shown = []
+    for c in unknown:
+        low = c.strip().lower().replace("-", "_").replace(" ", "_")
+        if low in _GROUP_LIKE and "group" not in columns:
+            shown.append(f"{c!r} (did you mean `group`, the video or subject? without it frames "
+                         "count as independent)")
+        elif low in _EXACT and c not in _EXACT:
+            shown.append(f"{c!r} (did you mean `{low}`?)")
+        elif close := difflib.get_close_matches(low, _EXACT, n=1, cutoff=0.8):
+            shown.append(f"{c!r} (did you mean `{close[0]}`?)")
+        else:
+            shown.append(repr(c))
+    more = f", ... ({len(shown) - 6} more)" if len(shown) > 6 else ""
+    warnings.warn(f"{path}: {len(unknown)} column(s) not in the dump format are ignored: "
+                  f"{', '.join(shown[:6])}{more}.", InputWarning, stacklevel=3)
+
+
+def physical_line(path: "str | Path", record: int) -> int:
+    """The physical line where CSV record ``record`` starts (header = record 1); differs from
+    ``record`` after quoted fields that span lines."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh)
+        end = 0  # physical line of the end of the previous record
+        for k, _ in enumerate(reader, start=1):
+            if k == record:
+                return end + 1
+            end = reader.line_num
+    return record
 
 
 def _schema_metadata(schema) -> dict:
@@ -219,4 +329,15 @@ def read_dump(path: "str | Path", taxonomy: "str | Taxonomy | None" = None) -> D
                 taxonomy = get_taxonomy(meta["taxonomy"])
             except ConfigError as exc:
                 raise DumpFormatError(f"metadata: {exc}", file=path) from None
-    return dump_from_frame(frame, taxonomy=taxonomy, source=str(path), metadata=meta)
+    try:
+        dump = dump_from_frame(frame, taxonomy=taxonomy, source=str(path), metadata=meta)
+    except DumpFormatError as exc:
+        # rows count records; after a quoted multi-line field the file's line is further on
+        if exc.row is not None and exc.row > 1 and path.suffix.lower() == ".csv" \
+                and exc.file == str(path):
+            line = physical_line(path, exc.row)
+            if line != exc.row:
+                raise DumpFormatError(exc.reason, file=exc.file, row=line, column=exc.column) from None
+        raise
+    warn_unknown_columns(frame.columns, path)
+    return dump

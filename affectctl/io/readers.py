@@ -9,16 +9,21 @@ file (:func:`affectctl.io.formats.read_paired`).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._validation import not_regular
 from ..errors import DumpFormatError
 from .abaw import is_abaw_mtl, read_abaw_folders, read_abaw_mtl
 from .dumps import read_dump
 from .schema import Dump
 
+if TYPE_CHECKING:
+    from .pairing import Truth
+
 __all__ = ["read_predictions"]
 
 
-def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = None, taxonomy=None,
+def read_predictions(path: "str | Path", *, annotations: "str | Path | Truth | None" = None, taxonomy=None,
                      format: "str | None" = None, truth_format: "str | None" = None,
                      mapping: "str | dict | None" = None, id_column: "str | None" = None,
                      strict: bool = False) -> Dump:
@@ -41,6 +46,10 @@ def read_predictions(path: "str | Path", *, annotations: "str | Path | None" = N
       name the formats when the headers do not.
     """
     path = Path(path)
+    for p in (path, annotations):  # by type, before anything opens it (a FIFO would block)
+        if isinstance(p, (str, Path)) and Path(p).exists() and \
+                (reason := not_regular(p, folder_ok=True)) is not None:
+            raise DumpFormatError(reason, file=p)
     if annotations is None:
         paired = _paired_formats(path, format, truth_format, mapping)
         if paired == "dump-predictions":

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._validation import check_inside, contained, describe_missing, fmt_set
+from .._validation import check_inside, check_name, contained, describe_missing, fmt_set
 from .dumps import read_dump
 from ..errors import ConfigError, DumpFormatError, InputWarning, PairingError
 from .schema import Dump
@@ -47,6 +47,13 @@ class RunSet:
     runs: dict
     root: Path | None = None
 
+    def __post_init__(self):
+        # one canonical row order, by sample_id: every sum over samples then runs in the same
+        # order whatever the files' row order, so results are identical (bytes) under a shuffle
+        for by_seed in self.runs.values():
+            for seed, dump in list(by_seed.items()):
+                by_seed[seed] = in_sample_id_order(dump)
+
     @property
     def conditions(self) -> tuple:
         return tuple(self.runs)
@@ -62,6 +69,31 @@ class RunSet:
     def dump(self, condition: str, seed: int) -> Dump:
         return self.runs[condition][seed]
 
+    def __repr__(self) -> str:
+        parts = [f"{c} (seeds {', '.join(map(str, self.seeds(c)))})" for c in self.runs]
+        where = f" from {self.root}" if self.root else ""
+        return f"RunSet{where}: {'; '.join(parts) or 'no runs'}"
+
+
+
+def in_sample_id_order(dump: Dump) -> Dump:
+    """``dump`` with its rows sorted by ``sample_id`` (itself when they already are).
+
+    Sample ids are unique within a dump, so the order is total and the same for every
+    permutation of the rows.
+    """
+    import dataclasses
+
+    sid = dump.sample_id
+    if len(sid) < 2 or bool(np.all(sid[1:] > sid[:-1])):
+        return dump
+    order = np.argsort(sid.astype(str), kind="stable")
+    fields = {}
+    for f in dataclasses.fields(dump):
+        v = getattr(dump, f.name)
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == len(sid):
+            fields[f.name] = np.asarray(v)[order]
+    return dataclasses.replace(dump, **fields)
 
 
 def checked_conditions(runs, conditions=None) -> list:
@@ -168,6 +200,7 @@ def load_runs(root: "str | Path", conditions, *, taxonomy=None, read=None) -> Ru
                                                     else describe_missing(root)))
     if len(set(conditions)) != len(conditions):
         raise ConfigError(f"a condition is named twice: {list(conditions)}.")
+    _refuse_aliases(root, conditions)
     if read is None:
         def read(path):
             return read_dump(path, taxonomy=taxonomy)
@@ -175,26 +208,77 @@ def load_runs(root: "str | Path", conditions, *, taxonomy=None, read=None) -> Ru
     return RunSet(runs, root)
 
 
+def _refuse_aliases(root: Path, conditions) -> None:
+    """Two conditions whose folders resolve to one (a symbolic link ``alias -> base``)."""
+    seen: dict = {}
+    for c in conditions:
+        folder = contained(root, c, option="condition")
+        if not folder.is_dir():
+            continue
+        real = folder.resolve()
+        if real in seen:
+            raise ConfigError(f"conditions '{seen[real]}' and '{c}' in {root} are one folder "
+                              f"({real}; one is a symbolic link to the other): comparing a "
+                              "condition with itself; remove the alias.")
+        seen[real] = c
+
+
 _FILE_SUFFIXES = (".csv", ".parquet", ".pq", ".txt")
 
 
 def _file_spec(arg: str, *, folders: bool):
-    """``(name, path)`` if ``arg`` names a prediction file (or ``name=path``), else None."""
+    """``(name, path)`` if ``arg`` names a prediction file (or ``name=path``), else None.
+
+    A path holding ``=`` that exists is that file (it wins over the ``name=path``
+    reading, with a warning when that reading names a file too). Every condition name,
+    renamed or a file's stem, passes :func:`~affectctl._validation.check_name`.
+    """
+    whole = Path(arg)
     name, sep, rest = arg.partition("=")
-    if sep:
-        if not name.strip() or not rest.strip():
-            raise ConfigError(f"'{arg}': a renamed file is written name=path, both non-empty.")
+    if sep and not (_is(whole.is_file) or (folders and _is(whole.is_dir))):
         path = Path(rest.strip())
+        looks_like_file = (path.suffix.lower() in _FILE_SUFFIXES or "/" in rest or "\\" in rest)
+        if not _is(path.exists) and (not looks_like_file or not name):
+            return None  # a condition name holding '=' (a folder under --runs)
+        if not name.strip() or not rest.strip():
+            raise ConfigError(f"{arg!r}: a renamed file is written name=path, both non-empty.")
         if not path.exists():
-            raise ConfigError(f"'{arg}': file {path} does not exist.")
-        return name.strip(), path
-    path = Path(arg)
-    if path.is_file() or (folders and path.is_dir()):
-        return path.stem if path.is_file() else path.name, path
+            raise ConfigError(f"{arg!r}: neither a file of that name exists nor, read as name=path, "
+                              f"file {path}.")
+        _check_kind(path, folders=folders, what=f"{arg!r} (name=path)")
+        return check_name("condition name (name=path)", name.strip()), path
+    path = whole
+    if _is(path.is_file) or (folders and _is(path.is_dir)):
+        if sep and Path(rest.strip()).exists() and name.strip():
+            warnings.warn(f"{arg!r} is read as the file {path} (it exists), not as condition "
+                          f"{name.strip()!r} from {rest.strip()}; to mean that, rename or move "
+                          f"the file {path}.", InputWarning, stacklevel=3)
+        stem = path.stem if path.is_file() else path.name
+        return check_name("condition name (a file's stem; rename it with name=path)", stem), path
+    if _is(path.exists) and not path.is_dir():  # a FIFO, a device: refused by type
+        _check_kind(path, folders=folders, what=repr(arg))
     if path.suffix.lower() in _FILE_SUFFIXES or "/" in arg or "\\" in arg:
         raise ConfigError(f"condition '{arg}' is not a plain name (a folder under --runs, no "
                           f"separators or '..') and file {path} does not exist.")
     return None
+
+
+def _is(test) -> bool:
+    """``test()`` (``Path.is_file`` ...), False when the path cannot even be looked up (a
+    name longer than the file system allows raises ENAMETOOLONG)."""
+    try:
+        return test()
+    except OSError:
+        return False
+
+
+def _check_kind(path: Path, *, folders: bool, what: str) -> None:
+    """Refuse a path that is neither a regular file nor (with ``folders``) a folder."""
+    from .._validation import check_regular_file
+
+    if folders and path.is_dir():
+        return
+    check_regular_file(what, path)
 
 
 def file_conditions(args, *, folders: bool = False) -> "list | None":

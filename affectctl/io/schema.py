@@ -130,6 +130,10 @@ class Dump:
     def n_samples(self) -> int:
         return int(self.sample_id.shape[0])
 
+    def __repr__(self) -> str:
+        return (f"Dump({self.source}: {self.n_samples} samples, {self.taxonomy.name}, "
+                f"tasks {', '.join(self.tasks)})")
+
     @property
     def expr_mask(self) -> np.ndarray:
         """Rows with an expression annotation."""
@@ -147,13 +151,17 @@ class Dump:
     def tasks(self) -> tuple:
         """The tasks this dump is scored on: ``"expression"``, ``"va"``, ``"au"``.
 
-        Expression is a task when some row has an expression annotation, or when there
-        is no other task (a file whose every label is excluded still reports that).
+        Expression is a task when some row has an expression annotation, when the file
+        has a ``y_true`` column whose -1 labels were counted (every label excluded), or
+        when there is no other task (a file whose every label is excluded still reports that).
         An AU-only or VA-only dump carries placeholder labels, which are not a task.
         """
         out = []
         other = self.has_va or self.has_au or bool((self.exclusions or {}).get("au_not_predicted"))
-        if bool(self.expr_mask.any()) or not other:
+        # a y_true column read from the file (its -1 labels counted) is a task even when
+        # every label is -1: the audit then says all of them are excluded
+        counted = bool((self.exclusions or {}).get("expr"))
+        if bool(self.expr_mask.any()) or not other or counted:
             out.append("expression")
         if self.has_va:
             out.append("va")
@@ -187,13 +195,13 @@ def exclusion_lines(exclusions: dict, n_samples: "int | None" = None, tasks=None
     ex = exclusions or {}
     tasks = ("expression", "va", "au") if tasks is None else tuple(tasks)
     coded = (ex.get("by_code") or {}) if "expression" in tasks or "va" in tasks else {}
-    excluded = []
-    if ex.get("expr") is not None and "expression" in tasks:
+    excluded = []               # a count that is zero says nothing
+    if ex.get("expr") and "expression" in tasks:
         excluded.append(f"expression {ex['expr']}" + ("" if coded else " (label -1)"))
-    if ex.get("valence") is not None and ("va" in tasks or "expression" in tasks):
-        excluded.append(f"valence {ex['valence']}, arousal {ex.get('arousal', 0)}"
+    if (ex.get("valence") or ex.get("arousal")) and ("va" in tasks or "expression" in tasks):
+        excluded.append(f"valence {ex.get('valence') or 0}, arousal {ex.get('arousal') or 0}"
                         + ("" if coded else " (-5)"))
-    if ex.get("au") is not None and "au" in tasks:
+    if ex.get("au") and "au" in tasks:
         excluded.append(f"AU values {ex['au']} (-1)")
     head = f"{n_samples} samples; " if n_samples is not None else ""
     first = head + "excluded: " + (", ".join(excluded) if excluded else "nothing")

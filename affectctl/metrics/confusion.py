@@ -42,13 +42,20 @@ def _check_on_empty(on_empty):
         raise ConfigError(f"`on_empty` must be one of {{'warn', 'nan', 0.0}}; got {on_empty!r}.")
 
 
-def _fill(values: np.ndarray, undefined: np.ndarray, on_empty, what: str) -> np.ndarray:
+def _fill(values: np.ndarray, undefined: np.ndarray, on_empty, what: str, *,
+          per_class: bool = False) -> np.ndarray:
+    """``values`` with the undefined entries set by ``on_empty``; the warning of
+    ``on_empty="warn"`` names the class indices when ``per_class`` (last axis = classes)."""
     if not undefined.any():
         return values
     if on_empty == "nan":
         return np.where(undefined, np.nan, values)
     if on_empty == "warn":
-        warnings.warn(f"{what} is undefined (no samples) and set to 0.0; use `on_empty` to control "
+        which = ""
+        if per_class:
+            idx = np.flatnonzero(undefined.reshape(-1, undefined.shape[-1]).any(axis=0))
+            which = f" (class index {', '.join(str(int(i)) for i in idx)})"
+        warnings.warn(f"{what} is undefined and set to 0.0{which}; use `on_empty` to control "
                       "this.", DegenerateDataWarning, stacklevel=3)
     return np.where(undefined, 0.0, values)
 
@@ -94,7 +101,8 @@ def f1_per_class(cm, *, on_empty="warn") -> np.ndarray:
     undefined = denom == 0
     with np.errstate(invalid="ignore", divide="ignore"):
         f1 = 2.0 * tp / np.where(undefined, 1.0, denom)
-    return _fill(f1, undefined, on_empty, "F1 of a class with no true and no predicted sample")
+    return _fill(f1, undefined, on_empty, "F1 of a class with no true and no predicted sample",
+                 per_class=True)
 
 
 def macro_f1_score(cm, *, on_empty="warn") -> np.ndarray:
@@ -112,7 +120,7 @@ def recall_per_class(cm, *, on_empty="warn") -> np.ndarray:
     support = cm.sum(axis=-1)
     undefined = support == 0
     rec = np.diagonal(cm, axis1=-2, axis2=-1) / np.where(undefined, 1.0, support)
-    return _fill(rec, undefined, on_empty, "recall of a class with no true sample")
+    return _fill(rec, undefined, on_empty, "recall of a class with no true sample", per_class=True)
 
 
 def uar_score(cm, *, on_empty="warn") -> np.ndarray:

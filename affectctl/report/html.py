@@ -13,13 +13,13 @@ Numbers are formatted by :mod:`affectctl.report.formatting` (the only module tha
 from __future__ import annotations
 
 import base64
-import html as _html
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from ..io.atomic import write_text_atomically
+from .escape import for_html
 
 __all__ = ["write_html", "write_diagnose_html", "write_plan_html", "render_page"]
 
@@ -63,7 +63,7 @@ window.addEventListener('load', function () {
 
 
 def _esc(text) -> str:
-    return _html.escape(str(text), quote=True)
+    return for_html(text)
 
 
 def table_html(shown: pd.DataFrame, *, caption: str | None = None) -> str:

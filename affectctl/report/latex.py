@@ -26,6 +26,7 @@ import math
 import pandas as pd
 
 from ..errors import ConfigError
+from .escape import for_latex
 from .formatting import (
     _MINUS,
     _TEXT_COLUMNS,
@@ -314,29 +315,13 @@ def to_latex_full(table: pd.DataFrame, *, caption: str | None = None,
 # the generic writer: any table of affectctl.report.tables
 
 
-_TEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-}
-_TEX_UNICODE = {
-    "−": "$-$", "±": r"$\pm$", "Δ": r"$\Delta$", "↑": r"$\uparrow$", "↓": r"$\downarrow$",
-    "†": r"\textsuperscript{\dag}", "‡": r"\textsuperscript{\ddag}",
-    "§": r"\textsuperscript{\S}", "◊": r"\textsuperscript{$\diamond$}",
-    "≤": r"$\le$", "≥": r"$\ge$", "<": r"$<$", ">": r"$>$", "×": r"$\times$", "–": "--",
-    "α": r"$\alpha$",
-}
-
-
 def tex_escape(text: str) -> str:
     r"""Escape LaTeX specials (``_`` → ``\_``) and map the symbols affectctl uses to LaTeX.
 
     >>> tex_escape("error_distance_mean ↓"), tex_escape("0.512 ± 0.010")
     ('error\\_distance\\_mean $\\downarrow$', '0.512 $\\pm$ 0.010')
     """
-    out = []
-    for ch in str(text):
-        out.append(_TEX_SPECIAL.get(ch) or _TEX_UNICODE.get(ch) or ch)
-    return "".join(out).replace("$$", "")
+    return for_latex(text)
 
 
 _TEX_SYMBOLS = {"p_adj": r"$p_\mathrm{adj}$", "r_rb": r"$r_\mathrm{rb}$", "d_z": r"$d_z$"}

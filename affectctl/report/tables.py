@@ -596,22 +596,3 @@ def degeneracy_table(diagnosis, *, top: int | None = 10) -> pd.DataFrame:
     notes += [str(n) for n in getattr(diagnosis, "notes", ())]
     table.attrs.update(kind="degeneracy", tests=[], notes=notes)
     return table
-
-
-
-
-#: Names this module held before the split, and their homes now (still importable from
-#: here, so code written against the old layout keeps working).
-_MOVED = {
-    "format_table": "formatting", "format_p": "formatting", "format_number": "formatting",
-    "metric_label": "formatting", "METRIC_LABELS": "formatting", "TEST_LABELS": "formatting",
-    "to_csv": "markdown", "to_markdown": "markdown", "to_latex": "latex", "tex_escape": "latex",
-}
-
-
-def __getattr__(name):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__package__}.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import ConfigError
-from ..io.atomic import write_text_atomically
+from ..io.atomic import whole_folder, write_text_atomically
 from .latex import to_latex
 from .markdown import to_csv, to_markdown
 from .formatting import TEST_NAMES_IN_TEXT
@@ -21,6 +21,36 @@ from .tables import (
 
 __all__ = ["write_report", "write_paper_tables", "write_plan_tables", "write_table",
            "write_geometry_sensitivity", "write_diagnosis"]
+
+
+def _write_provenance(out_dir: Path, document: str) -> Path:
+    """``provenance.json`` beside ``document``: the time, interpreter and library versions of
+    this run (:func:`affectctl._provenance.run_record`), kept out of the deterministic document."""
+    import json
+
+    from .._provenance import run_record
+
+    return write_text_atomically(out_dir / "provenance.json",
+                                 json.dumps(run_record(document), indent=2) + "\n")
+
+
+def _warn_unsettable(names, files: str) -> None:
+    """One warning when names hold characters pdflatex cannot set (written as ``U+XXXX``)."""
+    import warnings
+
+    from ..errors import InputWarning
+    from .escape import latex_unsettable
+
+    bad = {n: latex_unsettable(n) for n in dict.fromkeys(map(str, names))}
+    bad = {n: chars for n, chars in bad.items() if chars}
+    if not bad:
+        return
+    chars = list(dict.fromkeys(c for cs in bad.values() for c in cs))
+    shown = ", ".join(f"U+{ord(c):04X}" for c in chars[:8]) + (" ..." if len(chars) > 8 else "")
+    warnings.warn(f"{files}: {len(bad)} name(s) hold characters pdflatex cannot set in its default "
+                  f"fonts ({', '.join(repr(n) for n in list(bad)[:5])}); they are written as {shown} "
+                  "so the tables compile; give the conditions Latin names for a paper.",
+                  InputWarning, stacklevel=3)
 
 
 def _label(name: str) -> str:
@@ -79,8 +109,7 @@ def write_geometry_sensitivity(sens, out_dir, *, figures: bool = True,
     if sens is None:
         return {}
     out_dir = Path(out_dir)
-    path = write_text_atomically(out_dir / "geometry_sensitivity.csv",
-                                 sens.records.to_csv(index=False, lineterminator="\n"))
+    path = write_text_atomically(out_dir / "geometry_sensitivity.csv", to_csv(sens.records))
     written = {path.name: path}
     if figures:
         from .figures.geometry import write_geometry_figure
@@ -124,15 +153,34 @@ def write_report(result, out_dir, *, name: str | None = None,
 
     Notes
     -----
-    Every file is written to a temporary file in ``out_dir`` and moved onto its name
-    with :func:`os.replace` (:func:`affectctl.io.atomic.atomic_write`), so an interrupted
-    run never leaves a half-written file under a final name.
+    The report is written whole (:func:`affectctl.io.atomic.whole_folder`): into a
+    temporary sibling folder, renamed onto ``out_dir`` when complete, under an exclusive
+    lock on ``out_dir`` (a second writer gets a one-line error naming the holder's pid).
+    ``out_dir`` holds the previous report until then; a folder holding anything but
+    report files is refused, never replaced.
     """
     if not hasattr(result, "to_json"):
         raise ConfigError(f"`result` must be a ComparisonResult; got {type(result).__name__}.")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    name = name or out_dir.resolve().name
+    target = Path(out_dir)
+    name = name or target.resolve().name
+    with whole_folder(target) as tmp:
+        written = _write_report(result, tmp, name=name, formats=formats, figures=figures,
+                                tests=tests, alpha=alpha, html=html, progress=progress)
+    return _moved(written, tmp, target)
+
+
+def _moved(written, tmp: Path, target: Path):
+    """``written`` (paths under ``tmp``, possibly nested in dicts) as paths under ``target``."""
+    if isinstance(written, dict):
+        return {k: _moved(v, tmp, target) for k, v in written.items()}
+    if isinstance(written, list):
+        return [_moved(v, tmp, target) for v in written]
+    return target / Path(written).relative_to(tmp)
+
+
+def _write_report(result, out_dir: Path, *, name, formats, figures, tests, alpha, html,
+                  progress) -> dict:
+    _warn_unsettable([name, *result.conditions], "table.tex, table_full.tex")
     table = main_table(result, tests=tests, alpha=alpha)
     caption = (f"{name}: {', '.join(c for c in result.conditions if c != result.baseline)} "
                f"against {result.baseline}")
@@ -142,6 +190,8 @@ def write_report(result, out_dir, *, name: str | None = None,
         written[path.name] = path
     written.update(write_paper_tables(result, out_dir, name=name, tests=tests, alpha=alpha))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
+    written[path.name] = path
+    path = _write_provenance(out_dir, "results.json")
     written[path.name] = path
     written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),
                                               out_dir, figures=figures, formats=formats))
@@ -234,10 +284,18 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
     (``expr_macro_f1`` when the official score is ``abaw3_expr_score``) appears once,
     its alias named in the caption and the notes.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    target = Path(out_dir)
+    with whole_folder(target, option="name") as tmp:
+        written = _write_plan_tables(result, plan, tmp, diagnosis=diagnosis, figures=figures,
+                                     formats=formats, html=html)
+    return _moved(written, tmp, target)
+
+
+def _write_plan_tables(result, plan, out_dir: Path, *, diagnosis, figures, formats, html) -> dict:
     written: dict = {}
     html_tables = {}
+    _warn_unsettable([plan.name, *result.conditions, *(t.name for t in plan.tables)],
+                     "the plan's .tex tables")
     present = set(result.comparisons["test"]) if len(result.comparisons) else set()
     sample_test = getattr(plan, "sample_test", None)
     for spec in plan.tables:
@@ -265,7 +323,7 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
         written[spec.name] = write_table(table, out_dir, spec.name, caption=caption,
                                          label=_label(f"{plan.name}-{spec.name}"))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
-    written["results"] = {path.name: path}
+    written["results"] = {path.name: path, "provenance.json": _write_provenance(out_dir, "results.json")}
     sens = write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None), out_dir,
                                       figures=figures, formats=formats)
     if sens:
@@ -300,18 +358,25 @@ def write_diagnosis(result, out_dir: "str | Path", *, projection=None, figures: 
         :func:`affectctl.controls.representation.project_embedding` of the baseline.
     figures : bool, default True
     """
+    target = Path(out_dir)
+    with whole_folder(target) as tmp:
+        paths = _write_diagnosis(result, tmp, name=f"diagnose: {target.name}",
+                                 projection=projection, figures=figures)
+    return _moved(paths, tmp, target)
+
+
+def _write_diagnosis(result, out_dir: Path, *, name, projection, figures) -> list:
     import json
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     frames = [("pairs", result.pairs), ("persistence", result.persistence),
               ("per_seed", result.per_seed), ("by_condition", result.by_condition)]
     if result.representation is not None:
         frames.append(("representation", result.representation))
-    paths = [write_text_atomically(out_dir / f"{name}.csv", frame.to_csv(index=False))
+    paths = [write_text_atomically(out_dir / f"{name}.csv", to_csv(frame))
              for name, frame in frames]
     paths.append(write_text_atomically(out_dir / "diagnosis.json",
                                        json.dumps(result.to_dict(), indent=2)))
+    paths.append(_write_provenance(out_dir, "diagnosis.json"))
     paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
                                              figures=figures).values())
     if figures:
@@ -320,6 +385,5 @@ def write_diagnosis(result, out_dir: "str | Path", *, projection=None, figures: 
         paths += write_diagnose_figures(result, out_dir, projection=projection)
     from .html import write_diagnose_html
 
-    paths += list(write_diagnose_html(result, out_dir, name=f"diagnose: {out_dir.name}",
-                                      files=paths).values())
+    paths += list(write_diagnose_html(result, out_dir, name=name, files=paths).values())
     return paths

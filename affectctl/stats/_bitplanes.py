@@ -1,29 +1,27 @@
-"""Optional compiled kernel (numba) for approximate randomization of continuous metrics by sample.
+"""Optional compiled kernel (numba): exact AR sums of integer-valued unit differences.
 
 An AR replicate of a sum metric needs :math:`S = \\sum_i s_i d_i` for one fair random bit
 :math:`s_i` per unit (:mod:`affectctl.stats.samples`). With 10**6 units, the float path
-expands every bit to a float32 and multiplies (10**10 floats for 10**4 replicates). Here
-each column of ``d`` is written in fixed point, :math:`d_i \\approx \\ell + \\delta q_i` with
-:math:`q_i \\in [0, 2^k)` (``k = BITS``), and :math:`q` is split into its ``k`` bit-planes
-:math:`q_i = \\sum_t 2^t b_{it}`. Then, exactly in integers,
+expands every bit to a float64 and multiplies (10**10 floats for 10**4 replicates). When a
+column of ``d`` is integer-valued with a span below :math:`2^k` (``k = BITS``: counts per
+video, integer costs), write :math:`d_i = \\ell + q_i` with the integer
+:math:`q_i \\in [0, 2^k)` split into its ``k`` bit-planes :math:`q_i = \\sum_t 2^t b_{it}`.
+Then, exactly in integers,
 
 .. math::
 
     \\sum_i s_i q_i = \\sum_t 2^t \\operatorname{popcount}(s \\wedge b_{\\cdot t}),
 
 so a replicate costs ``k`` AND + popcount operations per 64 units and column, on the
-random words themselves (no expansion), and :math:`S = \\ell \\sum_i s_i + \\delta \\sum_i
-s_i q_i`. The bit-plane idea is the classic bit-serial (bit-sliced) dot product; popcount
+random words themselves (no expansion), and :math:`S = \\ell \\sum_i s_i + \\sum_i s_i
+q_i`. The bit-plane idea is the classic bit-serial (bit-sliced) dot product; popcount
 maps to the CPU's POPCNT/VPOPCNTQ instruction.
 
-The only approximation is the rounding of :math:`d_i` to the grid: with
-:math:`\\delta = (\\max d - \\min d) / (2^k - 1)`, each swapped unit contributes an error of
-at most :math:`\\delta / 2`, so the replicate's error has standard deviation about
-:math:`\\delta \\sqrt{n / 24}`, that is :math:`0.41\\,\\delta/\\mathrm{rms}(d)` of the null
-standard deviation :math:`\\tfrac12\\sqrt{\\sum_i d_i^2}`: for ``k = 16``, 6e-5 when a column's
-range is 10 times its root mean square (6e-4 at 100 times), far below the Monte-Carlo
-error of a p-value (about 5e-3 at p = 0.5 with 10**4 replicates). The replicates consume the same random words as the float path, so
-both paths give the same p-value up to that rounding.
+Nothing is rounded: :meth:`BitPlanes.fits` admits only integer-valued columns (and sums
+below 2**53, where float64 holds every integer), so the kernel returns exactly the
+float64 sum of the same bits. Real-valued data never come here (an earlier version
+rounded them to a 16-bit grid; units sharing one difference then shared one rounding
+error and the null was biased).
 
 numba is optional (``pip install numba``); without it :data:`AVAILABLE` is False and
 the float path runs.
@@ -102,19 +100,30 @@ if AVAILABLE:
 
 
 class BitPlanes:
-    """Fixed-point bit-planes of ``d`` (U, C) laid out like the AR random words.
+    """Integer bit-planes of ``d`` (U, C) laid out like the AR random words (exact).
 
     Unit ``i`` is bit ``7 - i % 8`` of byte ``i // 8`` of a row of words viewed as bytes
-    (``numpy.unpackbits`` order), as in :func:`affectctl.stats.samples._engines._random_bits`.
+    (``numpy.unpackbits`` order), as in ``affectctl.stats.samples._engines._UnitEngine._ar_delta_single``.
     """
 
+    @staticmethod
+    def fits(d: np.ndarray, bits: int = BITS) -> bool:
+        """Whether every column of ``d`` is integer-valued with a span below ``2**bits`` and
+        every partial sum stays below 2**53 in magnitude (then :meth:`sums` is exact)."""
+        if d.size == 0 or not np.isfinite(d).all() or not (d == np.rint(d)).all():
+            return False
+        lo, hi = d.min(axis=0), d.max(axis=0)
+        return bool((hi - lo < 2**bits).all()
+                    and (np.abs(d).max() * d.shape[0] < 2.0**53))
+
     def __init__(self, d: np.ndarray, bits: int = BITS):
+        if not self.fits(d, bits):
+            raise ValueError("BitPlanes needs integer-valued columns with a span below "
+                             f"2**{bits}; got other values (use the float64 product).")
         u, c = d.shape
         self.u, self.c, self.k = u, c, bits
         self.lo = d.min(axis=0)
-        span = d.max(axis=0) - self.lo
-        self.step = np.where(span > 0, span / (2**bits - 1), 0.0)
-        q = np.rint((d - self.lo) / np.where(self.step > 0, self.step, 1.0)).astype(np.uint32)
+        q = (d - self.lo).astype(np.uint32)
         nw = -(-u // 64)
         self.n_words = nw
         self.planes = np.zeros((nw, c * bits + 1), dtype=np.uint64)
@@ -128,4 +137,4 @@ class BitPlanes:
         _popcounts(np.ascontiguousarray(words), self.planes, cnt)
         n_set = cnt[:, -1].astype(np.float64)
         qsum = (cnt[:, :-1].reshape(b, self.c, self.k).astype(np.float64) * self.weights).sum(axis=2)
-        return n_set[:, None] * self.lo + qsum * self.step
+        return n_set[:, None] * self.lo + qsum

@@ -24,6 +24,7 @@ import functools
 import math
 import numbers
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .._validation import SEED_TESTS
 from ..errors import ConfigError
@@ -36,6 +37,9 @@ from ._common import (
     to_plain,
 )
 from .seeds import MAX_EXACT_SIGNFLIP, min_attainable_pvalue
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PowerReport", "power_analysis", "min_seeds_for_alpha", "ttest_power",
            "seeds_for_power", "POWER_TESTS", "WILCOXON_ARE"]
@@ -245,6 +249,39 @@ class PowerReport:
     def to_record(self) -> dict:
         """Plain JSON-able dict of every field."""
         return {f.name: to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def to_dict(self) -> dict:
+        """The JSON document of ``affectctl power --json`` (the same as :meth:`to_record`)."""
+        return self.to_record()
+
+    def to_frame(self) -> "pd.DataFrame":
+        """One row per seed-level test: ``test, min_p_value, reachable, min_seeds`` and, with
+        ``sd`` and ``diff``, ``seeds_needed``."""
+        import pandas as pd
+
+        rows = {"test": list(self.min_pvalue), "min_p_value": list(self.min_pvalue.values()),
+                "reachable": [self.reachable[t] for t in self.min_pvalue],
+                "min_seeds": [self.min_seeds[t] for t in self.min_pvalue]}
+        if self.seeds_needed is not None:
+            rows["seeds_needed"] = [self.seeds_needed.get(t) for t in self.min_pvalue]
+        return pd.DataFrame(rows)
+
+    def _headline(self) -> tuple:
+        title = f"PowerReport: {self.n_seeds} seeds, alpha={self.alpha:g}, {self.alternative}"
+        if self.effect_size is not None:
+            title += (f"; d_z = {self.effect_size:.3g}, t-test power "
+                      f"{self.power_at_n:.3g} with {self.n_seeds} seeds")
+        return title, self.to_frame().set_index("test"), ""
+
+    def __repr__(self) -> str:
+        from .._display import text_view
+
+        return text_view(*self._headline())
+
+    def _repr_html_(self) -> str:
+        from .._display import html_view
+
+        return html_view(*self._headline())
 
 
 def power_analysis(*, n_seeds: int = 5, alpha: float = 0.05, alternative: str = "two-sided",

@@ -5,9 +5,15 @@ A condition is a file ``<name>.toml``; the file stem is the name users type
 code. Files are flat ``key = value`` lists; every key is optional and defaults to
 the value in :data:`SCHEMA`, so a condition states only how it differs from ``base``.
 
-Lookup order for a name: ``models_dir`` if given, then ``./models/`` in the current
-folder, then the ``models/`` folder shipped with affectctl. A path ending in ``.toml``
-is read directly.
+Lookup order for a name (the first file ``<name>.toml`` found wins):
+
+1. ``models_dir`` (``--models DIR``), if given;
+2. ``./models/`` in the current folder;
+3. the conditions shipped inside the package (``affectctl/data/conditions/``, read with
+   :mod:`importlib.resources`, so a wheel install finds them).
+
+A path ending in ``.toml`` is read directly. The "unknown condition" error lists the
+folders searched, in this order.
 
 Validation: an unknown key, a value of the wrong type or out of range (a negative
 weight ``λ``) raises :class:`~affectctl.errors.ConfigError` with one line naming the
@@ -66,8 +72,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import tomllib
-
+from .._resources import SHIPPED_LABEL, shipped
 from .._validation import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_LAYER_WIDTH  # documented size limits
 from ..errors import ConfigError
 from .costs import COSTS, PERMUTATION_MAX_CORR
@@ -76,8 +81,9 @@ __all__ = ["Condition", "SCHEMA", "TOKEN_WIDTH", "load_condition", "find_conditi
            "condition_dirs", "parse_condition", "noisy_name"]
 
 
-def _repo_models() -> Path:
-    return Path(__file__).resolve().parents[2] / "models"
+def _shipped_models():
+    """The shipped conditions folder (a :class:`importlib.resources.abc.Traversable`)."""
+    return shipped("conditions")
 
 
 #: Token width of ARBEx's attention branch (:mod:`affectctl.train.heads`); heads divide it.
@@ -239,10 +245,9 @@ def parse_condition(text: str, *, name: str, source: str = "<memory>") -> Condit
     ConfigError
         One line: ``<file>: key `<key>` must be <allowed>; got <value>.``
     """
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc}).") from None
+    from .._validation import parse_toml
+
+    raw = parse_toml(text, source)
     for key, value in raw.items():
         if key not in SCHEMA:
             raise ConfigError(f"{source}: unknown key `{key}` (= {value!r}); allowed keys: "
@@ -275,18 +280,26 @@ def parse_condition(text: str, *, name: str, source: str = "<memory>") -> Condit
     return Condition(name=name, source=source, text=text, **values)
 
 
-def condition_dirs(models_dir: "str | Path | None" = None) -> list[Path]:
-    """Folders searched for condition files, in lookup order."""
-    dirs = []
+def condition_dirs(models_dir: "str | Path | None" = None) -> list:
+    """Folders searched for condition files, in lookup order (see the module docstring).
+
+    The user's folders are :class:`~pathlib.Path`; the last entry is the shipped folder,
+    a :class:`importlib.resources.abc.Traversable` (a ``Path`` for an ordinary install).
+    """
+    dirs: list = []
     if models_dir is not None:
         dirs.append(Path(models_dir))
-    dirs.append(Path.cwd() / "models")
-    dirs.append(_repo_models())
-    out = []
-    for d in dirs:
-        if d.resolve() not in [o.resolve() for o in out]:
-            out.append(d)
-    return out
+    local = Path.cwd() / "models"
+    if not dirs or dirs[0].resolve() != local.resolve():
+        dirs.append(local)
+    dirs.append(_shipped_models())
+    return dirs
+
+
+def _describe_dirs(dirs) -> str:
+    """The lookup folders for a message; the last is the shipped one."""
+    *mine, ours = dirs
+    return ", ".join([str(d) for d in mine] + [SHIPPED_LABEL.format(kind="conditions", path=ours)])
 
 
 def find_condition(name: str, models_dir: "str | Path | None" = None) -> Path:
@@ -308,7 +321,7 @@ def find_condition(name: str, models_dir: "str | Path | None" = None) -> Path:
     if models_dir is not None and not Path(models_dir).is_dir():
         raise ConfigError(f"`models_dir` {str(models_dir)!r} is not a folder.")
     raise ConfigError(f"unknown condition {name!r}; available: {list_conditions(models_dir)} "
-                      f"(searched {', '.join(str(d) for d in dirs)}).")
+                      f"(searched, in order: {_describe_dirs(dirs)}).")
 
 
 #: ``<condition>@noise<rate>``: a condition trained with symmetric label noise.
@@ -337,11 +350,15 @@ def load_condition(name: str, models_dir: "str | Path | None" = None) -> Conditi
         text = base.text.rstrip("\n") + f"\n# label noise of {name}\nlabel_noise = {rate!r}\n"
         return parse_condition(text, name=noisy_name(base.name, rate), source=base.source)
     path = find_condition(name, models_dir)
+    from .._validation import not_regular
+
+    if (reason := not_regular(path)) is not None:
+        raise ConfigError(f"condition file {path} {reason}")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read ({exc.__class__.__name__}).") from None
-    return parse_condition(text, name=path.stem, source=str(path))
+    return parse_condition(text, name=path.name[: -len(".toml")], source=str(path))
 
 
 def list_conditions(models_dir: "str | Path | None" = None) -> list[str]:
@@ -349,5 +366,6 @@ def list_conditions(models_dir: "str | Path | None" = None) -> list[str]:
     names = set()
     for d in condition_dirs(models_dir):
         if d.is_dir():
-            names.update(p.stem for p in d.glob("*.toml"))
+            names.update(p.name[: -len(".toml")] for p in d.iterdir()
+                         if p.is_file() and p.name.endswith(".toml"))
     return sorted(names)

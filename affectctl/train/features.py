@@ -126,7 +126,14 @@ def _read_npz(path: Path):
         raise DumpFormatError(f"not a readable NPZ file ({exc.__class__.__name__}).",
                               file=path) from None
     with archive:
-        arrays = {k: archive[k] for k in archive.files}
+        try:
+            arrays = {k: archive[k] for k in archive.files}
+        except ValueError as exc:  # an object array: loading it would run pickled code
+            what = "holds an object (pickled) array" if "pickle" in str(exc) else \
+                f"has an unreadable array ({exc})"
+            raise DumpFormatError(f"{what}; affectctl loads NPZ archives without pickle: save "
+                                  "X as a numeric array (np.savez(path, X=X.astype(float)))",
+                                  file=path) from None
     declared = None
     if "taxonomy" in arrays:
         t = arrays.pop("taxonomy")
@@ -352,7 +359,10 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
     """
     path = Path(path)
     if not path.is_file():
-        raise DumpFormatError("features file does not exist.", file=path)
+        from .._validation import not_regular
+
+        raise DumpFormatError(not_regular(path) if path.exists() else "features file does not exist.",
+                              file=path)
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         frame, declared, fcols, blocks, n_rows = _read_parquet(path)

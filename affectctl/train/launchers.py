@@ -11,14 +11,20 @@ knobs, or the features file's absolute path: it must be on a filesystem the comp
 nodes share), trains its run with one torch thread and writes its dump atomically
 (:func:`affectctl.io.dumps.write_dump`) to ``<out>/<dataset>/<condition>/seed-<k>.parquet``,
 so ``--out`` must be shared too. The job runs exactly the code of a local worker
-(:func:`affectctl.train.loop.run_one`), hence the same predictions. Jobs import the
-affectctl that submitted them: the sbatch script puts its folder first on
-``PYTHONPATH`` and runs the submitting interpreter (``sys.executable``).
+(:func:`affectctl.train.loop.run_one`), hence the same predictions. Jobs run the
+submitting interpreter (``sys.executable``) and so the affectctl installed in it (its
+environment must be on a filesystem the compute nodes share); no source folder is put on
+``PYTHONPATH``, and the job's log names the ``affectctl/__init__.py`` it imported.
 
-Logs go to ``<out>/.slurm/<job id>_<task>_log.{out,err}``. A job that fails (an
-exception, ``scancel``, time or memory limit, node failure) is reported with its
-condition, seed, Slurm state, exit code and log path, after the other jobs have
-finished; the sweep then raises :class:`SweepJobError` (the CLI exits with status 2).
+Logs go to ``<out>/.slurm/<job id>/<job id>_<task>_log.{out,err}``; those of jobs that
+succeeded are removed after the sweep unless ``keep_logs = true`` in ``[launcher]``. A
+job that fails (an exception, ``scancel``, time or memory limit, node failure) is
+reported with its condition, seed, Slurm state, exit code and log path (when a log
+exists), after the other jobs have finished; the sweep then raises
+:class:`SweepJobError` (the CLI exits with status 2). A ``scancel`` of a running job
+stops it at once (SIGTERM, which submitit otherwise ignores until Slurm's kill grace
+period) and counts as cancelled; its dump, written atomically, is kept only if it was
+complete.
 The dumps that were written stay: running the same command again skips them and
 submits only the missing runs.
 
@@ -32,7 +38,6 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import shlex
 import subprocess
 import sys
 import time as _time
@@ -41,10 +46,16 @@ from pathlib import Path
 
 from ..errors import AffectctlError, ConfigError
 
-__all__ = ["LAUNCHERS", "LauncherConfig", "SweepJobError", "launcher_config", "run_slurm"]
+__all__ = ["LAUNCHERS", "LauncherConfig", "SweepJobError", "JobCancelled", "launcher_config",
+           "run_slurm"]
 
 LAUNCHERS = ("local", "slurm")
-_KEYS = ("type", "partition", "time", "cpus", "mem")
+_KEYS = ("type", "partition", "time", "cpus", "mem", "account", "qos", "gres", "gpus",
+         "additional_parameters", "keep_logs")
+#: sbatch options affectctl sets itself: not accepted in ``additional_parameters``.
+_MANAGED = {"time", "cpus_per_task", "partition", "mem", "array", "job_name", "output", "error",
+            "wrap", "account", "qos", "gres", "gpus_per_node", "open_mode", "signal", "ntasks_per_node",
+            "nodes"}
 # Slurm states after which a job will not run again (sacct(1), "JOB STATE CODES")
 _FINAL = {"BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL",
           "OUT_OF_MEMORY", "PREEMPTED", "TIMEOUT", "REVOKED"}
@@ -75,6 +86,17 @@ class LauncherConfig:
         Memory per job (``--mem``, e.g. ``"4G"``); the cluster's default when None.
     poll : float
         Seconds between two looks at the jobs' states (grows by 1.25x up to 10 s).
+    account, qos : str, optional
+        ``sbatch --account`` / ``--qos``.
+    gres : str, optional
+        Generic resources, ``sbatch --gres`` (``"gpu:1"``, ``"gpu:a100:2"``).
+    gpus : int, optional
+        GPUs per node (``--gpus-per-node``).
+    additional_parameters : tuple of (str, value)
+        Other sbatch options (``constraint = "v100"`` gives ``--constraint=v100``; ``true``
+        gives a bare flag); the options affectctl sets itself are refused.
+    keep_logs : bool, default False
+        Keep the ``.slurm/`` logs of jobs that succeeded (a failed job's logs are always kept).
     """
 
     type: str = "local"
@@ -83,6 +105,12 @@ class LauncherConfig:
     cpus: int = 1
     mem: "str | None" = None
     poll: float = 1.0
+    account: "str | None" = None
+    qos: "str | None" = None
+    gres: "str | None" = None
+    gpus: "int | None" = None
+    additional_parameters: tuple = ()
+    keep_logs: bool = False
 
 
 def _parse_time(value, where: str) -> int:
@@ -160,22 +188,51 @@ def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = 
         if not re.fullmatch(r"\d+[KMGT]?", memory, flags=re.IGNORECASE):
             raise ConfigError(f"--slurm-mem / {where} mem must look like 4G or 4000M (Slurm's "
                               f"--mem); got {memory!r}.")
-    return LauncherConfig(type=kind, partition=part, time=minutes, cpus=n_cpus, mem=memory)
+    names = {}
+    word = r"[A-Za-z0-9_.\-]+"
+    gres = rf"{word}(:{word})*(,{word}(:{word})*)*"  # gpu:1, gpu:a100:2, gpu:1,shard:2
+    for key, pattern, example in (("account", word, "an account name"), ("qos", word, "a QOS name"),
+                                  ("gres", gres, "like gpu:1 or gpu:a100:2")):
+        value = table.get(key)
+        if value is not None and (not isinstance(value, str) or not re.fullmatch(pattern, value)):
+            raise ConfigError(f"{where} {key} must be {example} (letters, digits, '_', '-', '.'"
+                              f"{', :' if key == 'gres' else ''}); got {value!r}.")
+        names[key] = value
+    gpus = table.get("gpus")
+    if gpus is not None and (isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 1):
+        raise ConfigError(f"{where} gpus must be a positive integer (GPUs per node); got {gpus!r}.")
+    extra = table.get("additional_parameters", {})
+    if not isinstance(extra, dict):
+        raise ConfigError(f"{where} additional_parameters must be a table of sbatch options "
+                          f"(additional_parameters = {{constraint = \"v100\"}}); got {extra!r}.")
+    for key, value in extra.items():
+        norm = key.replace("-", "_")
+        if not re.fullmatch(r"[a-z][a-z0-9_\-]*", key):
+            raise ConfigError(f"{where} additional_parameters: {key!r} is not an sbatch option name "
+                              "(lower-case letters, digits, '-', '_').")
+        if norm in _MANAGED:
+            raise ConfigError(f"{where} additional_parameters: --{key.replace('_', '-')} is set by "
+                              "affectctl (use the launcher's own key, or none).")
+        ok = value is True or (isinstance(value, int) and not isinstance(value, bool)) or \
+            (isinstance(value, str) and value.isprintable() and value.strip() == value and value)
+        if not ok:
+            raise ConfigError(f"{where} additional_parameters: --{key} must be a printable "
+                              f"string, an integer or true; got {value!r}.")
+    keep = table.get("keep_logs", False)
+    if not isinstance(keep, bool):
+        raise ConfigError(f"{where} keep_logs must be true or false; got {keep!r}.")
+    return LauncherConfig(type=kind, partition=part, time=minutes, cpus=n_cpus, mem=memory,
+                          gpus=gpus, additional_parameters=tuple(sorted(extra.items())),
+                          keep_logs=keep, **names)
 
 
 def _read_table(file) -> dict:
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10
-        import tomli as tomllib
+    from .._validation import read_toml
 
     path = Path(file)
-    try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"launcher file {path} does not exist.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}).") from None
+    if not path.exists() and not path.is_symlink():
+        raise ConfigError(f"launcher file {path} does not exist.")
+    raw = read_toml(path, "launcher file")
     table = raw.get("launcher", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `launcher` must be a table ([launcher]); got {table!r}.")
@@ -186,12 +243,29 @@ def _read_table(file) -> dict:
 # the job
 
 
+class JobCancelled(Exception):
+    """A job received SIGTERM (``scancel``, or the end of its time limit)."""
+
+
+def _on_sigterm(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise JobCancelled("cancelled: the job received SIGTERM (scancel or its time limit)")
+
+
 def _train_job(source: dict, condition, seed: int, path: str, embeddings: bool) -> str:
-    """One (condition, seed) run inside a Slurm job: rebuild the data, train, write the dump."""
+    """One (condition, seed) run inside a Slurm job: rebuild the data, train, write the dump.
+
+    submitit ignores SIGTERM inside a job (it logs "Bypassing signal SIGTERM") until Slurm's
+    kill grace period ends, so a plain ``scancel`` would let the run finish and count as a
+    success; here SIGTERM stops the run at once (the dump is written atomically: it is
+    either complete or absent) and the sweep reports the task as cancelled.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
     from .loop import run_one
     from .runner import resolve_data
 
-    # in the job's log: which affectctl the job imported (PYTHONPATH set by the sbatch script)
+    # in the job's log: which affectctl the job imported (the submitting interpreter's)
     print(f"affectctl from {Path(__file__).resolve().parents[1] / '__init__.py'}", file=sys.stderr,
           flush=True)
     data = resolve_data(**source)
@@ -213,16 +287,21 @@ def _executor(config: LauncherConfig, folder: Path, n_jobs: int):
     if shutil.which("sbatch") is None or shutil.which("srun") is None:
         raise SweepJobError("--launcher slurm: `sbatch` was not found; run the sweep on a "
                             "machine that submits Slurm jobs (a login node).")
-    root = str(Path(__file__).resolve().parents[2])  # the folder holding affectctl/
     executor = submitit.SlurmExecutor(folder=folder, python=sys.executable)
     params = dict(time=config.time, cpus_per_task=config.cpus, array_parallelism=n_jobs,
                   job_name="affectctl-train",
-                  setup=[f"export PYTHONPATH={shlex.quote(root)}${{PYTHONPATH:+:$PYTHONPATH}}",
-                         "export OMP_NUM_THREADS=1"])
+                  setup=["export OMP_NUM_THREADS=1"])
     if config.partition is not None:
         params["partition"] = config.partition
     if config.mem is not None:
         params["mem"] = config.mem
+    for key in ("account", "qos", "gres"):
+        if getattr(config, key) is not None:
+            params[key] = getattr(config, key)
+    if config.gpus is not None:
+        params["gpus_per_node"] = config.gpus
+    if config.additional_parameters:
+        params["additional_parameters"] = dict(config.additional_parameters)
     executor.update_parameters(**params)
     return executor
 
@@ -301,6 +380,23 @@ def _outcome(job) -> "tuple[str, str] | None":
         return None
 
 
+def _ended_in_log(job) -> "tuple[str, str] | None":
+    """``("CANCELLED", ...)`` / ``("TIMEOUT", ...)`` when slurmstepd wrote that the job ended
+    so into its log (``*** JOB 5 ON node CANCELLED AT ...``); for clusters without
+    accounting, where Slurm soon forgets a finished job."""
+    try:
+        with open(job.paths.stderr, "rb") as fh:
+            fh.seek(0, 2)
+            fh.seek(max(0, fh.tell() - 8192))
+            tail = fh.read().decode(errors="replace")
+    except OSError:
+        return None
+    m = re.search(r"\*\*\* (?:JOB|STEP) \S+ ON \S+ CANCELLED AT \S+( DUE TO TIME LIMIT)?", tail)
+    if m is None:
+        return None
+    return ("TIMEOUT", "none (time limit)") if m.group(1) else ("CANCELLED", "none (scancel)")
+
+
 def _last_line(text: str) -> str:
     lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
     return lines[-1] if lines else "no message"
@@ -343,6 +439,8 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
     arrays = {str(j.job_id).split("_")[0] for j in jobs}
     pending = dict(enumerate(jobs))
     failures = []
+    cancelled = 0
+    done_jobs = []
     unknown: dict = {}
     late: dict = {}
     delay = config.poll
@@ -361,6 +459,8 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
                         # scontrol knows the array but not this task: cancelled before it
                         # started (sacct, with accounting, would list it as CANCELLED)
                         state, code = "CANCELLED", "none (cancelled before it started)"
+                    if state is None and (said := _ended_in_log(job)) is not None:
+                        state, code = said  # slurmstepd's own line in the job's log
                     if state is None:
                         # not (or no longer) known to Slurm: wait a while, then give up
                         unknown[i] = unknown.get(i, 0) + 1
@@ -378,13 +478,23 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
                 del pending[i]
                 if outcome[0] == "success":
                     bar.advance(f"{cond.name} seed {seed}")
+                    done_jobs.append(job)
                     continue
-                log = job.paths.stderr
-                if outcome[0] == "error":
+                log = Path(job.paths.stderr)
+                dump = Path(todo[i][2])
+                if outcome[0] == "error" and "JobCancelled" in str(outcome[1]):
+                    what = "CANCELLED (SIGTERM: scancel or time limit)"
+                    cancelled += 1
+                elif outcome[0] == "error":
                     what = f"FAILED, exit 1: {_last_line(outcome[1])}"
                 else:
                     what = f"{outcome[1]}, exit {outcome[2]}"
-                failures.append(f"{cond.name} seed {seed} (job {job.job_id}, {what}; log {log})")
+                    cancelled += outcome[1] == "CANCELLED"
+                if outcome[1] == "CANCELLED" or "JobCancelled" in str(outcome[1]):
+                    what += ("; its dump was complete and is kept" if dump.is_file()
+                             else "; no dump written")
+                shown = f"log {log}" if log.is_file() else "no log: it never started"
+                failures.append(f"{cond.name} seed {seed} (job {job.job_id}, {what}; {shown})")
                 bar.advance(f"{cond.name} seed {seed} failed")
             if pending:
                 _time.sleep(delay)
@@ -397,10 +507,31 @@ def run_slurm(todo, source: dict, embeddings: bool, config: LauncherConfig, out:
             except Exception:  # noqa: BLE001 - best effort on the way out
                 pass
         raise
+    if not config.keep_logs:
+        _remove_logs(done_jobs, folder)
     if failures:
+        said = f" ({cancelled} cancelled)" if cancelled else ""
         raise SweepJobError(
-            f"{len(failures)} of {n} Slurm training job(s) failed: " + "; ".join(failures)
+            f"{len(failures)} of {n} Slurm training job(s) failed{said}: " + "; ".join(failures)
             + ". Finished dumps are kept; run the same command again to retry the failed runs.")
+
+
+def _remove_logs(jobs, folder: Path) -> None:
+    """Remove the ``.slurm/<job id>/`` folders of jobs that succeeded (``keep_logs = false``);
+    ``.slurm/`` itself when nothing else is left in it."""
+    import shutil
+
+    for job in jobs:
+        job_folder = Path(job.paths.folder)
+        if job_folder.parent == folder:
+            shutil.rmtree(job_folder, ignore_errors=True)
+    try:
+        leftovers = [p for p in folder.iterdir() if not p.name.endswith(".sh")
+                     and not p.name.endswith("_submission.sh")]
+        if not leftovers:
+            shutil.rmtree(folder, ignore_errors=True)
+    except FileNotFoundError:
+        pass
 
 
 def data_source(dataset, features, taxonomy, dataset_knobs) -> dict:

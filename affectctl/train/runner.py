@@ -238,6 +238,13 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
                 todo.append((c, s, path))
     if not todo:
         return paths
+    import importlib.util
+
+    missing = [name for module, name in (("torch", "torch"), ("ot", "POT"))
+               if importlib.util.find_spec(module) is None]
+    if missing:  # cached runs need neither; training does (the `train` extra)
+        raise ConfigError(f"training {len(todo)} run(s) needs {' and '.join(missing)} (the "
+                          "train extra), not installed here: pip install 'affectctl[train]'.")
 
     n_workers = workers if workers is not None else min(2, usable_cpus(), len(todo))
     n_workers = min(n_workers, len(todo))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import affectctl
 from affectctl.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runs"
@@ -122,7 +123,7 @@ def test_report_bad_plans(tmp_path, body, needle):
 def test_shipped_plan_is_valid():
     from affectctl.plans import load_plan
 
-    plan = load_plan(Path(__file__).resolve().parents[2] / "analyses" / "rare-class-limit.toml")
+    plan = load_plan("rare-class-limit")  # by name: the plans shipped in the package
     assert plan.datasets == ("sim-affwild2", "sim-affectnet")
     assert set(plan.conditions) == {"base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced"}
     assert [t.name for t in plan.tables] == ["main", "error-geometry", "rare-pairs"]
@@ -146,7 +147,7 @@ def test_compare_without_runs_trains_into_the_cache_then_reuses_it(tmp_path, mon
     # benchmark test): the pool's start-up is tested in tests/train/test_train_sweep.py
     monkeypatch.setattr(train_runner, "usable_cpus", lambda: 1)
     monkeypatch.chdir(tmp_path)
-    shipped = Path(__file__).resolve().parents[2] / "models"
+    shipped = Path(affectctl.__file__).resolve().parent / "data" / "conditions"
     (tmp_path / "models").mkdir()
     for name in ("base", "circumplex", "uniform"):
         lines = (shipped / f"{name}.toml").read_text().splitlines()

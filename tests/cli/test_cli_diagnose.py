@@ -81,6 +81,16 @@ def test_json_in_rank_order(runs_folder, tmp_path):
         assert (out / name).is_file(), name
     assert json.loads((out / "diagnosis.json").read_text()) == data
     assert "1 degenerate pair(s)" in res.stderr
+    # the shipped JSON Schemas: diagnosis.json and the provenance.json beside it
+    import jsonschema
+
+    from affectctl._provenance import schema
+
+    jsonschema.Draft202012Validator(schema("diagnosis")).validate(data)
+    assert data["command"][:2] == ["affectctl", "diagnose"] and data["inputs"]
+    prov = json.loads((out / "provenance.json").read_text())
+    jsonschema.Draft202012Validator(schema("provenance")).validate(prov)
+    assert prov["document"] == "diagnosis.json"
 
 
 def test_table_output_and_threshold_options(runs_folder, tmp_path):

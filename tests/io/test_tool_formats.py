@@ -397,8 +397,11 @@ def test_compare_says_what_the_truth_file_excluded(tmp_path):
     res = CliRunner().invoke(app, ["compare", "base", "other", "--runs", str(runs), "--truth", str(truth),
                                    "--permutations", "99", "--no-figures", "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
-    said = [ln for ln in res.stderr.splitlines() if ln.startswith("affectctl: base (2 run(s), each)")]
-    assert len(said) == 1 and "expression 9 (Uncertain) 1" in said[0] and "valence/arousal -2 1" in said[0]
-    assert "score rows taken as logits (softmax) 60" in said[0]
+    said = res.stderr.replace("\n  ", " ").splitlines()     # one line per kind over all runs
+    each = "1 each (base, other × seeds 0, 1)"
+    assert f"affectctl: excluded by code: expression 9 (Uncertain): {each}" in said
+    assert f"affectctl: excluded by code: valence/arousal -2: {each}" in said
+    assert ("affectctl: read from the tool's file: score rows taken as logits (softmax): 60 each "
+            "(base, other × seeds 0, 1)") in said
     doc = json.loads((tmp_path / "r" / "results.json").read_text())
     assert doc["settings"]["exclusions"]["other"]["1"]["scores_softmaxed"] == 60

@@ -52,7 +52,7 @@ def test_official_score_takes_the_headline_s_entry(dump, computed):
     info = ids.metric_info("official_score", official=official)
     assert (info.direction, info.family) == (ids.metric_info(official).direction,
                                              ids.metric_info(official).family)
-    expected = {"abaw3_expr_score": "expr_macro_f1", "abaw2_expr_score": None,
+    expected = {"abaw3_expr_score": "expr_macro_f1", "abaw2_expr_score": "abaw2_expr_score",
                 "accuracy": "accuracy"}[official]
     assert info.sample_statistic == expected
     assert ids.sample_statistic("official_score", official) == expected
@@ -64,9 +64,11 @@ def test_every_sample_statistic_is_what_compute_metrics_reports(dump, computed):
     tax = dump.taxonomy
     st = PairedPredictions(dump.y_true, dump.y_pred, dump.y_pred, tax.n_classes,
                            proba_a=dump.proba, proba_b=dump.proba, va_true=dump.va_true,
-                           va_a=dump.va_pred, va_b=dump.va_pred)
+                           va_a=dump.va_pred, va_b=dump.va_pred, au_true=dump.au_true,
+                           au_a=dump.au_pred, au_b=dump.au_pred)
     geo = metric_registry.geometry_context(metric_registry.resolve_geometry("nrc-vad", dump), tax)
-    ctx = MetricContext(cost=geo.cost, quadrants=geo.quadrants, class_names=tax.classes)
+    ctx = MetricContext(cost=geo.cost, quadrants=geo.quadrants, class_names=tax.classes,
+                        au_names=dump.au_names)
     checked = 0
     for metric, value in computed.items():
         stat = ids.sample_statistic(metric, official_score_id(dump, computed))

@@ -114,3 +114,18 @@ def page_check(html: Path) -> dict:
                and ("Uncaught" in ln or "ERROR" in ln or "Failed to load" in ln)]
     return {**{k: int(v) for k, v in found.items()}, "console_errors": console,
             "checked": bool(m)}
+
+
+def with_verdicts(result, alpha=0.05):
+    """The result with ``verdicts`` as compare() makes them (the library's own rule)."""
+    from affectctl.compare.verdicts import choose_primary, primary_candidates, verdict_table
+    from affectctl.metrics.registry import metric_direction
+
+    seed_tests = tuple(filter(None, (result.settings.get("seed_tests") or "").split(",")))
+    candidates = primary_candidates(seed_tests, result.settings.get("sample_test", "ar"))
+    primary = choose_primary(result.comparisons, candidates, alpha=alpha)
+    order = ((primary,) if primary else ()) + tuple(t for t in candidates if t != primary)
+    verdicts = verdict_table(result.comparisons, [tuple(p) for p in result.pairs],
+                             result.headline_metrics, primary_order=order, alpha=alpha,
+                             direction_of=metric_direction)
+    return dataclasses.replace(result, verdicts=verdicts)

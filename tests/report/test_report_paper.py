@@ -32,6 +32,7 @@ from ._paper import (  # noqa: E402
     page_check,
     single_run_result,
     chromium,
+    with_verdicts,
 )
 
 
@@ -175,7 +176,7 @@ def test_console_table_fits_the_terminal_without_cutting_numbers(result, width):
     from affectctl.report.formatting import format_table
     from affectctl.report.tables import main_table
 
-    res = headline_result(result)
+    res = with_verdicts(headline_result(result))
     buf = io.StringIO()
     render_console(res, Console(file=buf, width=width), tests=("wilcoxon", "signflip", "ar"),
                    width=width, files_hint="reports/x/")
@@ -185,11 +186,10 @@ def test_console_table_fits_the_terminal_without_cutting_numbers(result, width):
     shown = format_table(main_table(res, tests=("wilcoxon", "signflip", "ar")))
     cells = set(shown["Mean ± sd"]) - {""}
     assert all(c in out for c in cells)               # every mean ± sd, whole
-    if width >= 100:                                  # the full table: every p-value, whole
-        for col in ("Wilcoxon p_adj", "Sign-flip p_adj", "Approx. randomization p_adj"):
-            assert all(f"({c})" in out for c in set(shown[col]) - {""})
-    else:
-        assert "table_full.md in reports/x/" in out
+    assert all(c in out for c in set(shown["Δ"]) - {""})   # every Δ, contrasts included
+    assert out.count("circumplex − uniform") == len(res.headline_metrics)
+    assert "continued" not in out                     # one block
+    assert "table_full.md and table_full.csv in reports/x/" in out
 
 
 def test_diagnose_and_compare_commands_write_a_checked_index_html(tmp_path):
@@ -228,7 +228,7 @@ def test_console_single_run(result, width):
     from affectctl.report import render_console
 
     buf = io.StringIO()
-    render_console(single_run_result(result), Console(file=buf, width=width),
+    render_console(with_verdicts(single_run_result(result)), Console(file=buf, width=width),
                    tests=("wilcoxon", "signflip", "ar"), width=width)
     out = buf.getvalue()
     rows = [ln for ln in out.splitlines()

@@ -18,7 +18,7 @@ from affectctl.report import render_console, write_report, write_table  # noqa: 
 from affectctl.report.tables import main_table  # noqa: E402
 
 TABLE_FILES = {"table.md", "table.tex", "table.csv", "table_full.tex", "table_full.md",
-               "table_full.csv", "results.json", "index.html"}
+               "table_full.csv", "results.json", "provenance.json", "index.html"}
 
 
 def test_write_report_writes_all_files(result, tmp_path):
@@ -98,14 +98,16 @@ def test_write_table(result, tmp_path):
 
 def test_render_console(result):
     buf = io.StringIO()
-    render_console(result, Console(file=buf, width=160, color_system=None))
+    from ._paper import with_verdicts
+
+    render_console(with_verdicts(result), Console(file=buf, width=160, color_system=None), width=160)
     text = buf.getvalue()
     assert "Official score ↑" in text and "Error distance ↓" in text
     assert "0.450 ± 0.016" in text and "+0.040" in text
-    # extra contrasts are rows of the table, one per metric, with p (adjusted p + marks)
+    # extra contrasts are rows of the block, one per metric, with p (adjusted p) and the mark
     lines = [ln for ln in text.splitlines() if "circumplex − uniform" in ln]
     assert len(lines) == 2
-    assert "−0.126" in lines[1] and "0.0625 (0.25§)" in lines[1]
-    # nothing is truncated: every header fits
-    assert "Wilcoxon p (adj)" in text and "…" not in text
-    assert "§ cannot reach p < 0.05" in text
+    assert "−0.126" in lines[1] and "0.0625 (0.25)§" in lines[1]
+    assert "no difference shown" in lines[1]
+    assert "…" not in text and "continued" not in text
+    assert "§ the test cannot reach p < 0.05 whatever the data: with n = 5 seeds" in text

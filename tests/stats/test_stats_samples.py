@@ -293,22 +293,21 @@ class TestApproximateRandomization:
             assert_same_distribution(res.null_distribution, np.array(naive))
             assert res.statistic == pytest.approx(ccc_diff(s.va_a, s.va_b), rel=1e-10)
 
-    def test_float32_path_matches_float64_path(self, monkeypatch):
-        monkeypatch.setattr(_engines, "_COMPILED_AR", False)  # the float path (numba or not)
+    def test_blocked_path_matches_the_one_shot_product(self, monkeypatch):
         s = make_stratum(self.rng, n=3000, va=True, proba=True)
         ctx = MetricContext(cost=1.0 - np.eye(4))
         for metric in ("va_ccc_mean", "expected_cost"):
             ref = approximate_randomization(s, metric, unit="sample", n_resamples=500, rng=5,
                                             return_null=True, context=ctx, alpha=None)
-            monkeypatch.setattr(_engines, "_FLOAT32_MIN_UNITS", 16)
+            monkeypatch.setattr(_engines, "_MANY_UNITS", 16)
             res = approximate_randomization(s, metric, unit="sample", n_resamples=500, rng=5,
                                             return_null=True, context=ctx, alpha=None)
-            monkeypatch.setattr(_engines, "_FLOAT32_MIN_UNITS", 2**15)
-            # same random bits, float32 products: agree to float32 rounding of the sums
+            monkeypatch.setattr(_engines, "_MANY_UNITS", 2**15)
+            # same random bits, float64 products summed in another order
             sd = ref.null_distribution.std()
             np.testing.assert_allclose(res.null_distribution, ref.null_distribution,
-                                       atol=1e-4 * sd)
-            assert res.pvalue == pytest.approx(ref.pvalue, abs=3 / 501)
+                                       atol=1e-12 * sd)
+            assert res.pvalue == ref.pvalue
 
     def test_identical_systems(self):
         s = make_stratum(self.rng, n=200)
@@ -424,15 +423,6 @@ class TestPairedBootstrap:
             assert_same_distribution(rv.null_distribution, np.array(nv))
             assert_same_distribution(rc.null_distribution, np.array(nc))
 
-    def test_float32_bootstrap_path(self, monkeypatch):
-        s = make_stratum(self.rng, n=2000, va=True)
-        ref = paired_bootstrap(s, "va_ccc_mean", unit="sample", n_resamples=800, rng=3,
-                               return_null=True, alpha=None)
-        monkeypatch.setattr(_engines, "_FLOAT32_MIN_UNITS", 16)
-        res = paired_bootstrap(s, "va_ccc_mean", unit="sample", n_resamples=800, rng=3,
-                               return_null=True, alpha=None)
-        assert_same_distribution(res.null_distribution, ref.null_distribution)
-
     def test_shifted_null_pvalue(self):
         s = make_stratum(self.rng, n=800, k=3, acc_a=0.75, acc_b=0.6)
         res = paired_bootstrap(s, "accuracy", unit="sample", n_resamples=2000, rng=3,
@@ -443,13 +433,12 @@ class TestPairedBootstrap:
         assert res.method == "bootstrap" and res.confidence == 0.95
 
 
-def test_threaded_float32_ar_equals_the_serial_sum(monkeypatch):
-    """The float32 AR product is summed over unit halves in threads: same draws, same null."""
+def test_threaded_blocked_ar_equals_the_serial_sum(monkeypatch):
+    """The blocked AR product is summed over unit halves in threads: same draws, same null."""
     from affectctl.stats.samples import _engines as samples_module
 
-    monkeypatch.setattr(samples_module, "_COMPILED_AR", False)  # the float path (numba or not)
     rng = np.random.default_rng(4)
-    n = samples_module._FLOAT32_MIN_UNITS + 4099  # float32 path, halves of unequal chunk counts
+    n = samples_module._MANY_UNITS + 4099  # blocked path, halves of unequal chunk counts
     t = rng.uniform(-1, 1, (n, 2))
     y = rng.integers(0, 8, n)
     pp = PairedPredictions(y_true=y, pred_a=y, pred_b=y, n_classes=8, va_true=t,
@@ -479,41 +468,51 @@ def test_popcount_fallback_equals_bitwise_count(monkeypatch):
 
 
 @pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
-@pytest.mark.parametrize("metric", ["va_ccc_mean", "expected_cost", "va_rmse_arousal"])
-def test_compiled_bitplane_ar_matches_the_float_path(monkeypatch, metric):
-    """The numba bit-plane kernel and the float32 product consume the same random words:
-    their null replicates agree to the kernel's 16-bit rounding (< 1e-3 of the null sd),
-    and both agree with a float64 sum over the same bits."""
+def test_compiled_bitplane_ar_equals_the_float_path_on_integer_counts(monkeypatch):
+    """Per-video confusion counts (integers) go to the bit-plane kernel, which is exact: the
+    same random words give bit-for-bit the nulls of the float64 product."""
     rng = np.random.default_rng(11)
-    n = _engines._FLOAT32_MIN_UNITS + 777  # above the threshold: both fast paths apply
-    s = make_stratum(rng, n=n, va=True, proba=True)
-    ctx = MetricContext(cost=1.0 - np.eye(4))
+    n, k = 4000, 3
+    y = rng.integers(0, k, n)
+    pa = np.where(rng.random(n) < 0.7, y, rng.integers(0, k, n))
+    pb = np.where(rng.random(n) < 0.6, y, rng.integers(0, k, n))
+    s = PairedPredictions(y, pa, pb, k, group=rng.integers(0, 700, n))
+    monkeypatch.setattr(_engines, "_MANY_UNITS", 64)
     nulls = {}
     for compiled in (True, False):
         monkeypatch.setattr(_engines, "_COMPILED_AR", compiled)
-        res = approximate_randomization(s, metric, unit="sample", n_resamples=199, rng=4,
-                                        return_null=True, context=ctx, alpha=None)
+        res = approximate_randomization(s, "expr_macro_f1", unit="group", n_resamples=199,
+                                        rng=4, return_null=True, alpha=None, sums="exact")
         nulls[compiled] = res
-    sd = nulls[False].null_distribution.std()
-    np.testing.assert_allclose(nulls[True].null_distribution, nulls[False].null_distribution,
-                               rtol=0, atol=1e-3 * sd)
-    assert nulls[True].pvalue == pytest.approx(nulls[False].pvalue, abs=2 / 200)
-    assert nulls[True].statistic == nulls[False].statistic
+    eng = _features._stratum_engine(s, _registry._parse_metric("expr_macro_f1", k, None),
+                                    "group", "ar", None, 0)[0]
+    monkeypatch.setattr(_engines, "_COMPILED_AR", True)
+    eng._prepare_ar()
+    assert eng._planes is not None and eng.n_single >= 64
+    assert nulls[True].null_distribution.tobytes() == nulls[False].null_distribution.tobytes()
+    assert nulls[True].pvalue == nulls[False].pvalue
 
 
 @pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
-def test_bitplane_sums_equal_a_float64_dot_product_within_the_rounding_bound():
+def test_bitplane_sums_equal_a_float64_dot_product_exactly():
     from affectctl.stats._bitplanes import BitPlanes
 
     rng = np.random.default_rng(2)
     for u in (1, 63, 64, 65, 5000):
-        d = np.column_stack([rng.normal(size=u), np.full(u, 2.5), rng.exponential(size=u)])
+        d = np.column_stack([rng.integers(-30000, 30000, u), np.full(u, 2.0),
+                             rng.integers(0, 3, u)]).astype(np.float64)
+        assert BitPlanes.fits(d)
         bp = BitPlanes(d)
         words = rng.integers(0, 2**64, size=(6, bp.n_words), dtype=np.uint64)
         bits = np.unpackbits(words.view(np.uint8), axis=1, count=u).astype(np.float64)
-        got = bp.sums(words)
-        exact = bits @ d
-        # each set bit contributes at most half a grid step of rounding error
-        bound = bits.sum(axis=1)[:, None] * bp.step / 2 + 1e-9
-        assert (np.abs(got - exact) <= bound).all(), u
-        np.testing.assert_array_equal(got[:, 1], exact[:, 1])  # a constant column is exact
+        np.testing.assert_array_equal(bp.sums(words), bits @ d)
+
+
+def test_bitplanes_refuse_what_they_would_round():
+    from affectctl.stats._bitplanes import BitPlanes
+
+    assert not BitPlanes.fits(np.array([[0.0], [0.5]]))          # not an integer
+    assert not BitPlanes.fits(np.array([[0.0], [2.0**16]]))       # span beyond 16 bits
+    assert not BitPlanes.fits(np.array([[np.nan], [1.0]]))
+    with pytest.raises(ValueError, match="integer-valued"):
+        BitPlanes(np.array([[0.1], [0.2]]))

@@ -14,7 +14,7 @@ from affectctl.train.conditions import SCHEMA, condition_dirs, parse_condition
 
 SHIPPED = {"base", "circumplex", "uniform", "permuted", "au", "reweight", "balanced",
            "logit-adjust", "label-smoothing", "arbex"}
-REPO_MODELS = Path(affectctl.__file__).resolve().parents[1] / "models"
+REPO_MODELS = Path(affectctl.__file__).resolve().parent / "data" / "conditions"
 
 
 def test_every_shipped_condition_loads():
@@ -103,7 +103,7 @@ def test_defaults_fill_missing_keys():
 # -- lookup ----------------------------------------------------------------------------------
 
 
-def test_lookup_order_models_dir_then_cwd_then_repo(tmp_path, monkeypatch):
+def test_lookup_order_models_dir_then_cwd_then_shipped(tmp_path, monkeypatch):
     mine, cwd = tmp_path / "mine", tmp_path / "work"
     (cwd / "models").mkdir(parents=True)
     mine.mkdir()
@@ -117,6 +117,19 @@ def test_lookup_order_models_dir_then_cwd_then_repo(tmp_path, monkeypatch):
     assert load_condition("circumplex", mine).source == str(REPO_MODELS / "circumplex.toml")
     assert condition_dirs(mine) == [mine, cwd / "models", REPO_MODELS]
     assert {"extra", "base", "circumplex"} <= set(list_conditions(mine))
+
+
+def test_unknown_condition_names_the_folders_in_lookup_order(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    with pytest.raises(ConfigError) as e:
+        load_condition("nope", mine)
+    msg = str(e.value)
+    assert msg.startswith("unknown condition 'nope'; available: [")
+    assert "'base'" in msg and "'circumplex'" in msg  # the shipped ones, from any folder
+    assert (f"(searched, in order: {mine}, {tmp_path / 'models'}, affectctl's shipped conditions ({REPO_MODELS}))"
+            in msg)
 
 
 def test_a_toml_path_is_a_condition(tmp_path):

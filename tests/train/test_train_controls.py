@@ -172,7 +172,7 @@ def test_label_noise_plan_lists_every_condition_at_every_level():
 
     from affectctl.plans import load_plan
 
-    plan = load_plan(Path(__file__).resolve().parents[2] / "analyses" / "label-noise.toml")
+    plan = load_plan("label-noise")
     rates = {load_condition(c).label_noise for c in plan.conditions}
     assert rates == {0.0, 0.1, 0.2, 0.3}
     clean = [c for c in plan.conditions if "@" not in c]

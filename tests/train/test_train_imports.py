@@ -1,5 +1,8 @@
 """``import affectctl`` (and the CLI, the analysis packages and ``affectctl.train``) load
-neither torch nor POT, nor does generating the built-in data.
+neither torch nor POT, nor does generating the built-in data; ``import affectctl`` and
+``import affectctl.cli`` (what ``affectctl --help`` and ``--version`` run) load none of
+SciPy's optimisers or statistics, statsmodels, numba, matplotlib, pandas (the public
+names and the commands load lazily).
 
 One fresh interpreter imports the modules one after another and reports, after each,
 whether torch or POT is loaded, so a failure names the first module that pulled one in
@@ -18,6 +21,11 @@ MODULES = ["affectctl", "affectctl.cli", "affectctl.compare", "affectctl.diagnos
            "affectctl.train.features"]
 
 
+#: Modules the start-up (``import affectctl``, ``import affectctl.cli``) must not load.
+START_UP_HEAVY = ["scipy.optimize", "scipy.stats", "statsmodels", "numba", "matplotlib", "torch",
+                  "ot", "pandas"]
+START_UP = ["affectctl", "affectctl.cli"]
+
 #: Last step: the built-in data generator at work needs numpy only.
 GENERATE = "make_dataset('sim-affwild2', n_train_videos=2, n_test_videos=1)"
 
@@ -25,7 +33,8 @@ GENERATE = "make_dataset('sim-affwild2', n_train_videos=2, n_test_videos=1)"
 def test_import_is_light():
     code = ("import importlib, json, sys\n"
             "def report(step):\n"
-            "    print(json.dumps([step, 'torch' in sys.modules, 'ot' in sys.modules]))\n"
+            "    print(json.dumps([step, 'torch' in sys.modules, 'ot' in sys.modules,\n"
+            f"                      [h for h in {START_UP_HEAVY!r} if h in sys.modules]]))\n"
             f"for m in {MODULES!r}:\n"
             "    importlib.import_module(m)\n"
             "    report(m)\n"
@@ -37,3 +46,5 @@ def test_import_is_light():
     assert [r[0] for r in rows] == MODULES + [GENERATE]
     heavy = [r for r in rows if r[1] or r[2]]
     assert not heavy, f"{heavy[0][0]} loads torch={heavy[0][1]}, POT={heavy[0][2]}"
+    start_up = {r[0]: r[3] for r in rows if r[0] in START_UP}
+    assert start_up == {m: [] for m in START_UP}, f"the start-up loads {start_up}"

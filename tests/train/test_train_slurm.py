@@ -118,12 +118,14 @@ def test_slurm_sweep_reports_a_cancelled_job_resumes_and_equals_the_local_sweep(
                                         "--seeds", "2", "--features", str(feats), "--out",
                                         str(where), "--quiet", *extra])
 
+    keep = tmp_path / "keep-logs.toml"
+    keep.write_text("[launcher]\nkeep_logs = true\n")
     found: list = []
     stop = threading.Event()
     canceller = threading.Thread(target=_cancel_first_task, args=(1, found, stop), daemon=True)
     canceller.start()
     try:
-        res = train(out, "--launcher", "slurm", "--slurm-time", "10")
+        res = train(out, "--launcher", "slurm", "--slurm-time", "10", "--launcher-config", str(keep))
     finally:
         stop.set()
         canceller.join()
@@ -132,10 +134,14 @@ def test_slurm_sweep_reports_a_cancelled_job_resumes_and_equals_the_local_sweep(
     err = res.stderr.strip().splitlines()
     assert len(err) == 1, res.stderr
     # task 1 of conditions x seeds is tiny-base seed 1
-    assert err[0].startswith("affectctl: error: 1 of 4 Slurm training job(s) failed: tiny-base "
-                             f"seed 1 (job {found[0]}, CANCELLED, exit "), err[0]
+    assert err[0].startswith("affectctl: error: 1 of 4 Slurm training job(s) failed (1 cancelled): "
+                             f"tiny-base seed 1 (job {found[0]}, CANCELLED, exit "), err[0]
+    # cancelled before it started: no log exists, and the message names none
     log = out / ".slurm" / found[0] / f"{found[0]}_0_log.err"
-    assert f"log {log.resolve()})" in err[0], err[0]
+    if not log.exists():
+        assert "no log: it never started" in err[0] and str(log) not in err[0], err[0]
+    else:  # it had started: the log is named
+        assert f"log {log.resolve()})" in err[0], err[0]
     assert "run the same command again" in err[0]
     dumps = sorted(p.relative_to(out).as_posix() for p in out.glob("*/*/seed-*.parquet"))
     assert dumps == ["feats/tiny-base/seed-0.parquet", "feats/tiny-circ/seed-0.parquet",
@@ -153,15 +159,61 @@ def test_slurm_sweep_reports_a_cancelled_job_resumes_and_equals_the_local_sweep(
     res = train(out, "--launcher", "slurm")  # resume: submits only the missing run
     assert res.exit_code == 0, res.output
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
-    assert len(list(out.glob(".slurm/*/*_log.err"))) == 4
+    # keep_logs is off this time: the successful job's logs are removed, the kept ones stay
+    assert len(list(out.glob(".slurm/*/*_log.err"))) == 3
     res = train(out, "--launcher", "slurm")  # everything is there: nothing submitted
-    assert res.exit_code == 0 and len(list(out.glob(".slurm/*/*_log.err"))) == 4
+    assert res.exit_code == 0 and len(list(out.glob(".slurm/*/*_log.err"))) == 3
 
     local = train(tmp_path / "local", "--workers", "1")  # the local launcher, in this process
     assert local.exit_code == 0, local.output
     key = [(c, s) for c in ("tiny-base", "tiny-circ") for s in (0, 1)]
     _assert_same({k: out / "feats" / k[0] / f"seed-{k[1]}.parquet" for k in key},
                  {k: tmp_path / "local" / "feats" / k[0] / f"seed-{k[1]}.parquet" for k in key})
+
+
+def test_scancel_of_a_running_task_counts_as_cancelled(slurm, tmp_path, tiny_data):
+    """A plain scancel of a running task (submitit ignores SIGTERM in the job) stops it and
+    the sweep says it was cancelled, with no dump, instead of reporting success."""
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "slow.toml").write_text("epochs = 3000\nbatch_size = 16\n")
+    n_tr, n_te = tiny_data.y_train.size, tiny_data.y_test.size
+    feats = tmp_path / "feats.npz"
+    np.savez(feats, X=np.vstack([tiny_data.X_train, tiny_data.X_test]),
+             label=np.r_[tiny_data.y_train, tiny_data.y_test],
+             split=np.array(["train"] * n_tr + ["test"] * n_te),
+             taxonomy=np.array("affwild2-expr8"))
+    found: list = []
+    stop = threading.Event()
+
+    def cancel_when_running():
+        while not stop.is_set():
+            out = subprocess.run(["squeue", "-h", "-n", "affectctl-train", "-t", "RUNNING", "-o",
+                                  "%i"], capture_output=True, text=True).stdout.split()
+            logs = list((tmp_path / "runs").glob(".slurm/*/*_log.err"))
+            if out and logs and "affectctl from" in logs[0].read_text(errors="replace"):
+                time.sleep(0.5)  # inside the training loop
+                subprocess.run(["scancel", out[0]], check=True)
+                found.append(out[0])
+                return
+            time.sleep(0.05)
+
+    canceller = threading.Thread(target=cancel_when_running, daemon=True)
+    canceller.start()
+    t0 = time.monotonic()
+    try:
+        res = CliRunner().invoke(app, ["train", "slow", "--models", str(models), "--seeds", "1",
+                                       "--features", str(feats), "--out", str(tmp_path / "runs"),
+                                       "--quiet", "--launcher", "slurm", "--slurm-time", "10"])
+    finally:
+        stop.set()
+        canceller.join()
+    assert found, "the job never ran"
+    assert res.exit_code == 2, res.output
+    err = res.stderr.strip().splitlines()
+    assert len(err) == 1 and "(1 cancelled)" in err[0] and "CANCELLED (SIGTERM" in err[0], err
+    assert "no dump written" in err[0] and not list((tmp_path / "runs").glob("*/*/seed-*.parquet"))
+    assert time.monotonic() - t0 < 120
 
 
 # -------------------------------------------------------------------------------------------

@@ -40,27 +40,33 @@ grow with ``n_resamples``.
 
 Continuous metrics with ``unit="sample"`` (CCC, PCC, RMSE, expected cost) have
 no such histogram: an exact replicate needs one random bit (AR) or one
-multinomial count (bootstrap) per sample. With at least ``2**16`` units
+multinomial count (bootstrap) per sample. ``sums="exact"`` draws exactly that
+distribution, grouping first: units that share one feature row (``d = 0`` wherever
+A and B agree, one-hot costs, counts) get one exact ``Binomial(n_v, 1/2)`` (AR) or
+one multinomial count (bootstrap) per distinct row, and only the units with a row of
+their own get a bit or count each (:mod:`affectctl.stats.samples._ties`). Nothing
+is rounded: the products run in float64 (integers exactly; for AR, integer-valued
+columns go to a compiled bit-plane kernel when numba is installed,
+:mod:`affectctl.stats._bitplanes`). Lattice data are fast this way: issue 23's
+case, 10**6 samples with 10**4 replicates, takes well under a second
+(``benchmarks/bench_stats.py --lattice``). With at least ``2**16`` units
 (``sums="auto"``, the default), the replicate's unit sums are drawn instead from
 their exact first two moments, the units of largest leverage exactly and the
 rest from a moment-matched normal, whenever the Edgeworth bound of that
-approximation is below a tenth of the Monte-Carlo standard error; the metric is
-then computed exactly from each replicate's sums, so a replicate costs O(F²)
-whatever the number of samples (:mod:`affectctl.stats.samples._gaussian` gives
-the moments, the bound and its sources; the result's ``note`` the diagnostic).
-``sums="exact"`` (and the fallback) keeps the exact engines: for more than
-``2**15`` units, AR uses, when numba is installed, a compiled bit-plane kernel
-(:mod:`affectctl.stats._bitplanes`), with replicate statistics within about 1e-4
-of the null standard deviation of a float64 computation; without numba (or for
-the bootstrap) the products run in float32 on centred values, cache-blocked,
-with the mean part added back in float64 (about 2e-6 of the null standard
-deviation on 10**6 samples). Both are far below the Monte-Carlo error of the
-p-value, and both consume the same random words.
+approximation is below a tenth of the Monte-Carlo standard error, and so is the
+lattice term of every feature column that takes at most ``LATTICE_MAX_VALUES``
+distinct values (half an atom of its discrete null, which the normal smears out); the
+metric is then computed exactly from
+each replicate's sums, so a replicate costs O(F²) whatever the number of samples
+(:mod:`affectctl.stats.samples._gaussian` gives the moments, the bound and its
+sources; the result's ``note`` the diagnostic, or why the Gaussian sums were
+declined).
 
 Modules
 -------
 ``_containers`` (MetricContext, PairedPredictions), ``_registry`` (metric ids),
-``_features`` (per-stratum unit features), ``_engines`` (exact engines),
+``_features`` (per-stratum unit features), ``_engines`` (exact engines), ``_ties``
+(units that share a feature row),
 ``_gaussian`` (Gaussian replicate sums), ``_paired`` (the two tests).
 
 Reproducibility

@@ -31,11 +31,16 @@ class MetricContext:
         for ``quadrant_preservation``.
     class_names : tuple of str, optional
         Class names in label order, so metric ids can say ``f1:Anger``.
+    au_names : tuple of str, optional
+        Names of the columns of ``au_true``/``au_a``/``au_b`` (``"AU12"``), for the
+        official AU scores over a fixed AU set (``abaw3_au_score``, ``abaw_mtl_score``,
+        ...); ``au_f1_mean`` does not need them.
     """
 
     cost: np.ndarray | None = None
     quadrants: np.ndarray | None = None
     class_names: tuple | None = None
+    au_names: tuple | None = None
 
     def __post_init__(self):
         if self.cost is not None:
@@ -53,6 +58,11 @@ class MetricContext:
             if not all(isinstance(s, str) for s in names):
                 raise ConfigError(f"`class_names` must be strings; got {self.class_names!r}.")
             object.__setattr__(self, "class_names", names)
+        if self.au_names is not None:
+            names = tuple(self.au_names)
+            if not all(isinstance(s, str) for s in names) or len(set(names)) != len(names):
+                raise ConfigError(f"`au_names` must be distinct strings; got {self.au_names!r}.")
+            object.__setattr__(self, "au_names", names)
 
 
 def _as_int_labels(name, x, n):
@@ -97,6 +107,9 @@ class PairedPredictions:
     va_true, va_a, va_b : ndarray of shape (n, 2), optional
         (valence, arousal). NaN in ``va_true`` excludes that sample from that
         dimension; the predictions must be finite wherever the truth is.
+    au_true, au_a, au_b : ndarray of shape (n, m), optional
+        Action-unit occurrence, 0/1; -1 in ``au_true`` leaves that sample out of that
+        AU; the predictions must be 0 or 1 wherever the truth is annotated.
 
     Raises
     ------
@@ -117,6 +130,9 @@ class PairedPredictions:
     va_true: np.ndarray | None = None
     va_a: np.ndarray | None = None
     va_b: np.ndarray | None = None
+    au_true: np.ndarray | None = None
+    au_a: np.ndarray | None = None
+    au_b: np.ndarray | None = None
 
     def __post_init__(self):
         k = self.n_classes
@@ -167,6 +183,41 @@ class PairedPredictions:
                     raise ConfigError(f"`{name}` must be finite wherever `va_true` is annotated; "
                                       "got NaN or inf.")
                 object.__setattr__(self, name, v)
+        self._check_au(n)
+
+    def _check_au(self, n):
+        given = [getattr(self, s) is not None for s in ("au_true", "au_a", "au_b")]
+        if any(given) and not all(given):
+            raise ConfigError("`au_true`, `au_a` and `au_b` must be given together; got only "
+                              "some of them.")
+        if not all(given):
+            return
+        arrays = {}
+        for name in ("au_true", "au_a", "au_b"):
+            arr = np.asarray(getattr(self, name))
+            if arr.ndim != 2 or arr.shape[0] != n:
+                raise PairingError(f"`{name}` must have shape ({n}, m); got {arr.shape}.")
+            if arr.dtype.kind == "f" and not np.all(np.isfinite(arr) & (arr == np.round(arr))):
+                raise ConfigError(f"`{name}` must hold integers 0/1 (-1 = not annotated in "
+                                  "`au_true`); got non-integer or NaN values.")
+            if arr.dtype.kind not in "iubf":
+                raise ConfigError(f"`{name}` must hold integers 0/1; got dtype {arr.dtype}.")
+            arrays[name] = arr.astype(np.int64)
+        if arrays["au_a"].shape != arrays["au_true"].shape or \
+                arrays["au_b"].shape != arrays["au_true"].shape:
+            raise PairingError("`au_true`, `au_a` and `au_b` must have the same shape; got "
+                               f"{arrays['au_true'].shape}, {arrays['au_a'].shape}, "
+                               f"{arrays['au_b'].shape}.")
+        t = arrays["au_true"]
+        if ((t < -1) | (t > 1)).any():
+            raise ConfigError("`au_true` must hold 0, 1 or -1 (not annotated).")
+        ann = t >= 0
+        for name in ("au_a", "au_b"):
+            p = arrays[name]
+            if ((p[ann] != 0) & (p[ann] != 1)).any():
+                raise ConfigError(f"`{name}` must be 0 or 1 wherever `au_true` is annotated.")
+        for name, arr in arrays.items():
+            object.__setattr__(self, name, arr)
 
     @property
     def n(self) -> int:

@@ -2,11 +2,15 @@
 
 * :class:`_CellAR`, :class:`_CellBoot`: count metrics with ``unit="sample"``, from the
   (truth, A, B) histogram (O(K³) per replicate).
-* :class:`_UnitEngine`: additive per-unit features ``(U, F)``; a batch of replicates
-  is one product with a random 0/1 swap matrix (AR) or multinomial counts
-  (bootstrap), O(U) per replicate. Above ``_FLOAT32_MIN_UNITS`` units, AR uses the
-  numba bit-plane kernel (:mod:`affectctl.stats._bitplanes`) when numba is installed,
-  else a cache-blocked float32 product; the bootstrap a float32 product.
+* :class:`_UnitEngine`: additive per-unit features ``(U, F)``. Units that share a
+  feature row (AR: a row of ``d = f^B - f^A``; bootstrap: a row of ``(f^A, f^B)``) are
+  drawn as one exact binomial (AR) or multinomial (bootstrap) count per distinct row
+  (:mod:`._ties`); the other units get one random bit (AR) or count (bootstrap) each,
+  and a batch of replicates is one float64 product with that 0/1 or count matrix. No
+  feature is rounded: integer features are summed exactly (float64 holds every integer
+  below 2**53), real ones in float64 arithmetic. For AR, integer-valued columns of the
+  unshared units within a span of 2**16 go to the numba bit-plane kernel
+  (:mod:`affectctl.stats._bitplanes`, exact integer popcounts) when numba is installed.
 
 The Gaussian engine that replaces the O(U) part for many units is in
 :mod:`affectctl.stats.samples._gaussian`.
@@ -18,31 +22,27 @@ import numpy as np
 
 from .._common import popcount64
 from . import _gaussian
+from ._ties import HalfBinomials, InverseHalfBinomials, TiedRows
 
-_FLOAT32_MIN_UNITS = 2**15
-# Binomial(N, 1/2) by popcount of N random bits up to this N; numpy's BTPE beyond.
+# Above this many units the products run cache-blocked in threads (and BLAS single-threaded).
+_MANY_UNITS = 2**15
+# Binomial(N, 1/2) by popcount of N random bits up to this N; by inversion (_ties) beyond.
 _POPCOUNT_MAX_N = 512
-# Units per cache block in the float32 AR product, and the largest batch there.
-_AR_CHUNK = 2048
+# Units per cache block in the blocked AR product (a float64 block of 256 replicates x 512
+# units stays in L2: 2.5x faster than 2048 units), and the largest batch there.
+_AR_CHUNK = 512
 _AR_MAX_BATCH = 256
-# Threads summing the float32 AR product over halves of the units: a fixed number, so that
+# Threads summing the blocked AR product over halves of the units: a fixed number, so that
 # results do not depend on the machine (the float64 partial sums are added in a fixed order).
 _AR_THREADS = 2
 # Replicates per batch at most (memory stays flat beyond this many replicates).
 _MAX_BATCH = 2048
-# Above _FLOAT32_MIN_UNITS, AR of a continuous metric uses the compiled bit-plane kernel
-# (affectctl.stats._bitplanes) when numba is installed, else the float32 product.
+# AR of integer-valued unshared units uses the compiled bit-plane kernel
+# (affectctl.stats._bitplanes) when numba is installed, else the float64 product.
 try:
     from .._bitplanes import AVAILABLE as _COMPILED_AR
 except Exception:  # pragma: no cover - a broken numba install falls back to the float path
     _COMPILED_AR = False
-
-
-
-def _random_bits(gen: np.random.Generator, b: int, u: int) -> np.ndarray:
-    """(b, u) uint8 array of independent fair bits."""
-    words = gen.integers(0, 2**64, size=(b, -(-u // 64)), dtype=np.uint64)
-    return np.unpackbits(words.view(np.uint8), axis=1, count=u)
 
 
 class _CellAR:
@@ -74,6 +74,7 @@ class _CellAR:
         self.n_small = n_small
         tot_s = tot[order][:n_small]
         self.big = tot[order][n_small:].tolist()
+        self._inverse = InverseHalfBinomials(self.big) if self.big else None
         n_words = -(-tot_s // 64)
         self.starts = np.concatenate([[0], np.cumsum(n_words)[:-1]]).astype(np.intp)
         masks = []
@@ -92,8 +93,8 @@ class _CellAR:
             words = gen.integers(0, 2**64, size=(b, self.masks.shape[0]), dtype=np.uint64)
             counts = popcount64(words & self.masks).astype(np.int32)
             y[:, : self.n_small] = np.add.reduceat(counts, self.starts, axis=1)
-        for j, nt in enumerate(self.big, start=self.n_small):
-            y[:, j] = gen.binomial(nt, 0.5, size=b)
+        if self._inverse is not None:
+            y[:, self.n_small:] = self._inverse.draw(gen, b)
         y -= self.offset
         delta = y @ self.m
         return self.cm_a + delta, self.cm_b - delta
@@ -127,13 +128,14 @@ class _CellBoot:
 
 
 class _UnitEngine:
-    """Additive per-unit features ``(U, F)`` of A and B; one matrix product per batch."""
+    """Additive per-unit features ``(U, F)`` of A and B; tied rows by exact group counts."""
 
     def __init__(self, fa: np.ndarray, fb: np.ndarray):
         self.fa, self.fb = fa, fb
         self.u = int(fa.shape[0])
         self.tot_a, self.tot_b = fa.sum(axis=0), fb.sum(axis=0)
-        self._d = None
+        self._ar_ready = False
+        self._boot_ready = False
         self.gauss = None
 
     # Gaussian replicate sums ----------------------------------------------------------------
@@ -153,13 +155,23 @@ class _UnitEngine:
                 return "exact"
             cols = np.array(cols)
             d = self.fb[:, cols] - self.fa[:, cols]
+            lat, values = _gaussian.lattice_bound([d], lambda c: 0.5 * np.sqrt(np.dot(c, c)))
+        else:
+            lat, values = _gaussian.lattice_bound([self.fa, self.fb],
+                                                  lambda c: np.sqrt(self.u * c.var()),
+                                                  skip_constant=True)
+        tol = _gaussian.edgeworth_tolerance(n_resamples)
+        if not lat <= tol:
+            return (f"exact (the Gaussian sums were declined: a feature column takes {values} "
+                    f"distinct values, a lattice whose atoms bound the normal's error by "
+                    f"{lat:.2g} > tolerance {tol:.2g})")
+        if test == "ar":
             g = _gaussian.GaussianSums([d], "ar")
             g.cols = cols
         else:
             v = np.concatenate([_gaussian.gradient(fn, self.tot_a),
                                 -_gaussian.gradient(fn, self.tot_b)])
             g = _gaussian.GaussianSums([self.fa, self.fb], "boot", direction=v)
-        tol = _gaussian.edgeworth_tolerance(n_resamples)
         if g.bound <= tol:  # NaN (undefined gradient) fails too
             self.gauss = g
             return f"{g.describe()} <= tolerance {tol:.2g}"
@@ -170,124 +182,132 @@ class _UnitEngine:
     def _prepare_ar(self):
         d = self.fb - self.fa
         cols = np.flatnonzero(np.any(d != 0, axis=0))
-        d = d[:, cols]
         self.cols = cols
-        self.f32 = self.u >= _FLOAT32_MIN_UNITS
+        d = d[:, cols]
+        moved = np.flatnonzero(np.any(d != 0, axis=1))  # a unit with d = 0 moves nothing
+        ties = TiedRows(d[moved])
+        self._tied_d = ties.values
+        self._binom = HalfBinomials(ties.counts) if ties.counts.shape[0] else None
+        single = d[moved[ties.single]]
+        self._single = np.ascontiguousarray(single)
+        self.n_single = int(single.shape[0])
         self._planes = None
-        if self.f32 and _COMPILED_AR and cols.shape[0]:
+        if _COMPILED_AR and self.n_single >= _MANY_UNITS and cols.shape[0]:
             from .._bitplanes import BitPlanes
 
-            self._planes = BitPlanes(d)
-            self._d = d
-            return
-        if self.f32:
-            # centred values in float32 plus a column of ones (counts the swapped units);
-            # the mean part is added back in float64: sum_i s_i d_i = sum_i s_i (d_i - mu) + k mu
-            self.mu = d.mean(axis=0)
-            dc = np.empty((self.u, cols.shape[0] + 1), dtype=np.float32)
-            dc[:, :-1] = d - self.mu
-            dc[:, -1] = 1.0
-            self._d = dc
-        else:
-            self._d = d
+            if BitPlanes.fits(single):
+                self._planes = BitPlanes(single)
+        self._ar_ready = True
 
     def ar_bytes_per_replicate(self) -> int:
         if self.gauss is not None:
             return 24 * self.gauss.m + 64
-        if self.u >= _FLOAT32_MIN_UNITS:
-            return self.u // 8 + 4 * _AR_CHUNK + 64
-        return self.u * 9 + 64
+        if not self._ar_ready:
+            self._prepare_ar()
+        tied = self._binom.bytes_per_replicate() if self._binom is not None else 0
+        if self.n_single >= _MANY_UNITS:
+            return tied + self.n_single // 8 + 8 * _AR_CHUNK + 64
+        return tied + self.n_single * 9 + 64
 
     def ar(self, gen, b):
+        a = np.broadcast_to(self.tot_a, (b, self.tot_a.shape[0])).copy()
+        bb = np.broadcast_to(self.tot_b, (b, self.tot_b.shape[0])).copy()
         if self.gauss is not None:
-            a = np.broadcast_to(self.tot_a, (b, self.tot_a.shape[0])).copy()
-            bb = np.broadcast_to(self.tot_b, (b, self.tot_b.shape[0])).copy()
             delta = self.gauss.ar(gen, b)
             a[:, self.gauss.cols] += delta
             bb[:, self.gauss.cols] -= delta
             return a, bb
-        if self._d is None:
+        if not self._ar_ready:
             self._prepare_ar()
-        a = np.broadcast_to(self.tot_a, (b, self.tot_a.shape[0])).copy()
-        bb = np.broadcast_to(self.tot_b, (b, self.tot_b.shape[0])).copy()
-        if self.cols.shape[0]:
+        if not self.cols.shape[0]:
+            return a, bb
+        delta = np.zeros((b, self.cols.shape[0]))
+        if self._binom is not None:
+            delta += self._binom.draw(gen, b) @ self._tied_d
+        if self.n_single:
             if self._planes is not None:
-                words = gen.integers(0, 2**64, size=(b, -(-self.u // 64)), dtype=np.uint64)
-                delta = self._planes.sums(words)
-            elif self.f32:
-                delta = self._ar_delta_f32(gen, b)
+                words = gen.integers(0, 2**64, size=(b, -(-self.n_single // 64)),
+                                     dtype=np.uint64)
+                delta += self._planes.sums(words)
             else:
-                delta = _random_bits(gen, b, self.u).astype(np.float64) @ self._d
-            a[:, self.cols] += delta
-            bb[:, self.cols] -= delta
+                delta += self._ar_delta_single(gen, b)
+        a[:, self.cols] += delta
+        bb[:, self.cols] -= delta
         return a, bb
 
-    def _ar_delta_f32(self, gen, b):
-        """sum_i s_i d_i for a batch, cache-blocked over units (float32 products, float64 sums).
+    def _ar_delta_single(self, gen, b):
+        """sum_i s_i d_i over the unshared units for a batch (float64, cache-blocked).
 
         The units are split into ``_AR_THREADS`` contiguous halves summed in threads
         (``np.unpackbits`` and the BLAS product release the GIL); the random bits are
         drawn once, before the split, so the draws do not depend on the thread count.
         """
-        u = self.u
+        u, d = self.n_single, self._single
         words = gen.integers(0, 2**64, size=(b, -(-u // 64)), dtype=np.uint64).view(np.uint8)
+        if u < _MANY_UNITS:
+            return np.unpackbits(words, axis=1, count=u).astype(np.float64) @ d
 
         def partial(lo, hi):
-            acc = np.zeros((b, self._d.shape[1]))
-            buf = np.empty((b, _AR_CHUNK), dtype=np.float32)
+            acc = np.zeros((b, d.shape[1]))
+            buf = np.empty((b, _AR_CHUNK))
             for s in range(lo, hi, _AR_CHUNK):
                 e = min(hi, s + _AR_CHUNK)
                 view = buf[:, : e - s]
                 view[...] = np.unpackbits(words[:, s // 8:(e + 7) // 8], axis=1, count=e - s)
-                acc += view @ self._d[s:e]
+                acc += view @ d[s:e]
             return acc
 
         n_chunks = -(-u // _AR_CHUNK)
         cuts = [min(u, (n_chunks * k // _AR_THREADS) * _AR_CHUNK) for k in range(_AR_THREADS + 1)]
         spans = [(lo, hi) for lo, hi in zip(cuts[:-1], cuts[1:]) if hi > lo]
         if len(spans) == 1:
-            acc = partial(*spans[0])
-        else:
-            from concurrent.futures import ThreadPoolExecutor
+            return partial(*spans[0])
+        from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(len(spans)) as pool:
-                acc = sum(pool.map(lambda span: partial(*span), spans))
-        return acc[:, :-1] + acc[:, -1:] * self.mu
+        with ThreadPoolExecutor(len(spans)) as pool:
+            return sum(pool.map(lambda span: partial(*span), spans))
 
     # bootstrap -------------------------------------------------------------------------------
+    def _prepare_boot(self):
+        f = np.concatenate([self.fa, self.fb], axis=1)
+        ties = TiedRows(f)
+        self._boot_tied = ties.values
+        self._boot_counts = ties.counts
+        self._boot_single = np.ascontiguousarray(f[ties.single])
+        self._boot_ready = True
+
     def boot_bytes_per_replicate(self) -> int:
         if self.gauss is not None:
             return 24 * self.gauss.m + 64
-        if self.u >= _FLOAT32_MIN_UNITS:
-            return self.u * 4 + 64
-        return self.u * 24 + 64
+        if not self._boot_ready:
+            self._prepare_boot()
+        return 8 * (self._boot_single.shape[0] + 2 * self._boot_counts.shape[0]) + 64
 
     def boot(self, gen, b):
+        """Multinomial(U, 1/U) unit counts, exactly: K ~ Binomial(U, n_s/U) of the U draws land
+        on the unshared units (uniformly among them), the other U - K on the shared rows,
+        Multinomial(U - K, n_v / n_tied)."""
+        nf = self.fa.shape[1]
         if self.gauss is not None:
             s = self.gauss.boot(gen, b)
-            nf = self.fa.shape[1]
             return s[:, :nf], s[:, nf:]
-        if self.u >= _FLOAT32_MIN_UNITS:
-            return self._boot_f32(gen, b)
-        idx = gen.integers(0, self.u, size=(b, self.u))
-        idx += (np.arange(b) * self.u)[:, None]
-        w = np.bincount(idx.ravel(), minlength=b * self.u).reshape(b, self.u).astype(np.float64)
-        return w @ self.fa, w @ self.fb
-
-    def _boot_f32(self, gen, b):
-        """Multinomial unit counts per replicate, one row at a time; float32 product on
-        column-centred features, the centre added back in float64 (counts sum to U)."""
-        if getattr(self, "_fc", None) is None:
-            f = np.concatenate([self.fa, self.fb], axis=1)
-            self._mu_boot = f.mean(axis=0)
-            self._fc = (f - self._mu_boot).astype(np.float32)
-        w = np.empty((b, self.u), dtype=np.float32)
-        for r in range(b):
-            w[r] = np.bincount(gen.integers(0, self.u, size=self.u), minlength=self.u)
-        acc = np.zeros((b, self._fc.shape[1]))
-        for s in range(0, self.u, 8 * _AR_CHUNK):
-            e = min(self.u, s + 8 * _AR_CHUNK)
-            acc += w[:, s:e] @ self._fc[s:e]
-        acc += self.u * self._mu_boot
-        nf = self.fa.shape[1]
+        if not self._boot_ready:
+            self._prepare_boot()
+        n_s = self._boot_single.shape[0]
+        n_t = self.u - n_s
+        acc = np.zeros((b, 2 * nf))
+        k = (gen.binomial(self.u, n_s / self.u, size=b) if n_t and n_s
+             else np.full(b, self.u if n_s else 0))
+        if n_t:
+            p = self._boot_counts / n_t
+            rest = self.u - k
+            acc += gen.multinomial(rest, p).astype(np.float64) @ self._boot_tied
+        if n_s:
+            w = np.empty((b, n_s))
+            for r in range(b):
+                w[r] = np.bincount(gen.integers(0, n_s, size=int(k[r])), minlength=n_s)
+            step = 8 * _AR_CHUNK
+            for s in range(0, n_s, step):
+                e = min(n_s, s + step)
+                acc += w[:, s:e] @ self._boot_single[s:e]
         return acc[:, :nf], acc[:, nf:]

@@ -77,6 +77,57 @@ def _va_rows(stratum, dims, system, used):
     return out
 
 
+def _au_columns(stratum, cols, system, used):
+    """Per-sample (TP, FP, FN, annotated) of each AU column in ``cols`` (None: all)."""
+    t_all = stratum.au_true
+    p_all = stratum.au_a if system == "a" else stratum.au_b
+    for j in range(t_all.shape[1]) if cols is None else cols:
+        t, p = t_all[used, j], p_all[used, j]
+        yield ((t == 1) & (p == 1)).astype(np.float64)
+        yield ((t == 0) & (p == 1)).astype(np.float64)
+        yield ((t == 1) & (p == 0)).astype(np.float64)
+        yield (t >= 0).astype(np.float64)
+
+
+def _part_columns(stratum, parts, system, used):
+    """The feature columns of a composite metric, block after block (``_Metric.parts``):
+    ``("confusion",)`` the K² one-hot confusion cells (0 where the class is not annotated),
+    ``("va", dims)`` the sums of :func:`_va_columns`, ``("au", cols)`` those of
+    :func:`_au_columns`."""
+    k = stratum.n_classes
+    for part in parts:
+        if part[0] == "confusion":
+            y = stratum.y_true[used]
+            pred = (stratum.pred_a if system == "a" else stratum.pred_b)[used]
+            cell = np.where(y >= 0, y * k + pred, -1)
+            for c in range(k * k):
+                yield (cell == c).astype(np.float64)
+        elif part[0] == "va":
+            yield from _va_columns(stratum, part[1], system, used)
+        else:
+            yield from _au_columns(stratum, part[1], system, used)
+
+
+def _parts_used(stratum, spec, idx):
+    """Samples with an annotation for at least one part (the others carry no feature)."""
+    used = np.zeros(stratum.n, dtype=bool)
+    for part in spec.parts:
+        if part[0] == "confusion":
+            used |= stratum.y_true >= 0
+        elif part[0] == "va":
+            if stratum.va_true is None:
+                raise ConfigError(f"`metric` {spec.id!r} needs `va_true`, `va_a` and `va_b`; "
+                                  f"stratum {idx} has none.")
+            used |= np.isfinite(stratum.va_true[:, list(part[1])]).any(axis=1)
+        else:
+            if stratum.au_true is None:
+                raise ConfigError(f"`metric` {spec.id!r} needs `au_true`, `au_a` and `au_b`; "
+                                  f"stratum {idx} has none.")
+            cols = slice(None) if part[1] is None else list(part[1])
+            used |= (stratum.au_true[:, cols] >= 0).any(axis=1)
+    return used
+
+
 def _cost_values(stratum, cost, used, system):
     p = stratum.proba_a if system == "a" else stratum.proba_b
     y = stratum.y_true[used]
@@ -101,6 +152,13 @@ def _stratum_engine(stratum: PairedPredictions, spec: _Metric, unit: str, test: 
         fb = np.bincount(inv * k * k + t * k + b, minlength=g * k * k).reshape(g, k * k)
         eng = _UnitEngine(fa.astype(np.float64), fb.astype(np.float64))
         return eng, eng.tot_a, eng.tot_b, g
+    if spec.kind == "parts":
+        used = _parts_used(stratum, spec, idx)
+        inv, g = _units(stratum, used, unit)
+        fa = _features(_part_columns(stratum, spec.parts, "a", used), inv, g)
+        fb = _features(_part_columns(stratum, spec.parts, "b", used), inv, g)
+        eng = _UnitEngine(fa, fb)
+        return eng, eng.tot_a, eng.tot_b, eng.u
     if spec.kind == "va":
         if stratum.va_true is None:
             raise ConfigError(f"`metric` {spec.id!r} needs `va_true`, `va_a` and `va_b`; stratum "

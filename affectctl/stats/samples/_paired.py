@@ -101,7 +101,7 @@ def _run(strata, spec, unit, n_resamples, gen, context, test, sums, sequential=N
                               "(every sample excluded).")
     obs_a, obs_b = _observed(spec, engines, strata)
     fn = partial(_evaluate, spec)
-    thin = any(isinstance(e[0], _UnitEngine) and e[0].u >= _engines._FLOAT32_MIN_UNITS for e in engines)
+    thin = any(isinstance(e[0], _UnitEngine) and e[0].u >= _engines._MANY_UNITS for e in engines)
     null = np.zeros(n_resamples)
     with single_threaded_blas() if thin else contextlib.nullcontext():
         sums_notes = [e[0].choose_sums(sums, fn, test, n_resamples)
@@ -216,9 +216,14 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
         exactly and the sum over the others from its moment-matched normal, if the
         Edgeworth bound of that approximation is below a tenth of the Monte-Carlo
         standard error (:mod:`affectctl.stats.samples._gaussian`); the metric is
-        still computed exactly from every replicate's sums. ``'exact'``: one random
-        bit / count per unit and replicate (slow on 10**6 units). ``note`` says
-        which ran, with the diagnostic.
+        still computed exactly from every replicate's sums; declined for lattice
+        data whose atoms matter (a feature column with at most
+        ``LATTICE_MAX_VALUES`` = 4096 distinct values and a lattice term above the
+        same tolerance). ``'exact'``: the exact replicate distribution, one random bit (AR) or
+        count (bootstrap) per unit, units sharing one feature row drawn as one
+        binomial (multinomial) count per distinct row, nothing rounded (fast on
+        lattice data, O(U) per replicate on continuous data). ``note`` says which
+        ran, with the diagnostic.
     sequential : bool, default False
         Stop drawing once the decision at every threshold is settled with
         resampling risk at most ``risk`` (:func:`affectctl.stats.sequential.sequential_test`,
@@ -388,9 +393,14 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
         exactly and the sum over the others from its moment-matched normal, if the
         Edgeworth bound of that approximation is below a tenth of the Monte-Carlo
         standard error (:mod:`affectctl.stats.samples._gaussian`); the metric is
-        still computed exactly from every replicate's sums. ``'exact'``: one random
-        count per unit and replicate (slow on 10**6 units). ``note`` says
-        which ran, with the diagnostic.
+        still computed exactly from every replicate's sums; declined for lattice
+        data whose atoms matter (a feature column with at most
+        ``LATTICE_MAX_VALUES`` = 4096 distinct values and a lattice term above the
+        same tolerance). ``'exact'``: the exact replicate distribution, one random bit (AR) or
+        count (bootstrap) per unit, units sharing one feature row drawn as one
+        binomial (multinomial) count per distinct row, nothing rounded (fast on
+        lattice data, O(U) per replicate on continuous data). ``note`` says which
+        ran, with the diagnostic.
 
     Returns
     -------

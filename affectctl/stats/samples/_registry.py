@@ -28,10 +28,13 @@ __all__ = ["SAMPLE_METRICS", "is_sample_metric", "higher_is_better"]
 @dataclass(frozen=True)
 class _Metric:
     id: str
-    kind: str                   # unit features: "confusion" | "va" | "cost"
+    kind: str                   # unit features: "confusion" | "va" | "cost" | "parts"
     fn: object                  # features (..., F) -> values (...)
     dims: tuple = ()            # VA dimensions used (0 valence, 1 arousal)
     check: object = None        # observed-data check: cm -> message or None
+    # kind "parts": feature blocks side by side, ("confusion",), ("va", dims) or
+    # ("au", column indices); see _features._part_columns
+    parts: tuple = ()
 
 
 def _cm(f, k):
@@ -54,6 +57,79 @@ def _resolve_class(token: str, k: int, context, metric: str) -> int:
     return idx
 
 
+def _au_f1(f):
+    """Per-AU F1 = 2TP / (2TP + FP + FN) from blocks (TP, FP, FN, n) per AU, 0 when undefined
+    (:func:`affectctl.metrics.action_units.au_f1_per_unit`)."""
+    f = f.reshape(f.shape[:-1] + (-1, 4))
+    tp, fp, fn = f[..., 0], f[..., 1], f[..., 2]
+    den = 2.0 * tp + fp + fn
+    return np.where(den > 0, 2.0 * tp / np.where(den > 0, den, 1.0), 0.0)
+
+
+def _au_accuracy(f):
+    """Per-AU accuracy (n - FP - FN) / n, NaN for an AU without annotated frame
+    (:func:`affectctl.metrics.action_units.au_accuracy_per_unit`)."""
+    f = f.reshape(f.shape[:-1] + (-1, 4))
+    n = f[..., 3]
+    return np.where(n > 0, (n - f[..., 1] - f[..., 2]) / np.where(n > 0, n, 1.0), np.nan)
+
+
+def _au_columns(metric, names, context):
+    """Column indices of the AU set ``names`` in ``context.au_names`` (ConfigError if absent)."""
+    have = None if context is None else context.au_names
+    if have is None:
+        raise ConfigError(f"`metric` {metric!r} needs `context.au_names` (the names of the AU "
+                          "columns); got None.")
+    missing = [a for a in names if a not in have]
+    if missing:
+        raise ConfigError(f"`metric` {metric!r} needs the AUs {list(names)}; `context.au_names` "
+                          f"lacks {missing}.")
+    return tuple(have.index(a) for a in names)
+
+
+def _composite(metric, k, context):
+    """The official scores that combine several parts (ABAW challenge papers; formulas as in
+    :func:`affectctl.metrics.registry.compute_metrics`), or None for another id."""
+    from ...io.schema import ABAW2020_AUS, ABAW_AUS
+
+    if metric == "abaw2_expr_score":        # ABAW 2020 / ABAW2: 0.67 F1 + 0.33 accuracy
+        def expr2(f):
+            cm = _cm(f, k)
+            return 0.67 * cmx.macro_f1_score(cm, on_empty=0.0) + 0.33 * cmx.accuracy_score(cm)
+        return _Metric(metric, "confusion", expr2, check=_macro_f1_check)
+    if metric == "au_f1_mean":              # mean F1 over every AU column
+        return _Metric(metric, "parts", lambda f: _au_f1(f).mean(axis=-1), parts=(("au", None),))
+    if metric == "au_accuracy_mean":        # mean accuracy over the AUs with annotations
+        return _Metric(metric, "parts", lambda f: np.nanmean(_au_accuracy(f), axis=-1),
+                       parts=(("au", None),))
+    if metric.startswith("au_f1:"):
+        cols = _au_columns(metric, (metric[len("au_f1:"):],), context)
+        return _Metric(metric, "parts", lambda f: _au_f1(f)[..., 0], parts=(("au", cols),))
+    sets = {"abaw3_au_score": ABAW_AUS, "abaw2_au_score": ABAW_AUS,
+            "abaw2020_au_score": ABAW2020_AUS}
+    if metric in sets:
+        cols = _au_columns(metric, sets[metric], context)
+        if metric == "abaw3_au_score":      # ABAW3: mean F1 over the 12 AUs
+            fn = lambda f: _au_f1(f).mean(axis=-1)  # noqa: E731
+        else:                               # ABAW 2020 / ABAW2: 0.5 mean F1 + 0.5 mean accuracy
+            fn = lambda f: 0.5 * _au_f1(f).mean(axis=-1) + 0.5 * np.nanmean(  # noqa: E731
+                _au_accuracy(f), axis=-1)
+        return _Metric(metric, "parts", fn, parts=(("au", cols),))
+    if metric == "abaw_mtl_score":          # ABAW3 multi-task: CCC_V,A mean + macro-F1 + AU F1
+        cols = _au_columns(metric, ABAW_AUS, context)
+        kk = k * k
+
+        def mtl(f):
+            cm = _cm(f[..., :kk], k)
+            va = f[..., kk:kk + 12]
+            ccc = 0.5 * (reg.ccc_from_sums(va[..., 0:6]) + reg.ccc_from_sums(va[..., 6:12]))
+            return (ccc + cmx.macro_f1_score(cm, on_empty=0.0)
+                    + _au_f1(f[..., kk + 12:]).mean(axis=-1))
+        return _Metric(metric, "parts", mtl, dims=(0, 1),
+                       parts=(("confusion",), ("va", (0, 1)), ("au", cols)))
+    return None
+
+
 def _macro_f1_check(cm):
     f1 = cmx.f1_per_class(cm, on_empty="nan")
     bad = np.flatnonzero(np.isnan(f1))
@@ -73,6 +149,9 @@ def _parse_metric(metric, k: int, context: MetricContext | None) -> _Metric:
         "cohen_kappa": cmx.cohen_kappa_score,
         "mcc": cmx.mcc_score,
     }
+    composite = _composite(metric, k, context)
+    if composite is not None:
+        return composite
     if metric in simple:
         fn = simple[metric]
         check = _macro_f1_check if metric == "expr_macro_f1" else None

@@ -1,0 +1,39 @@
+"""docs/performance.md: the figures the benchmarks in benchmarks/ wrote to benchmarks/results/.
+
+Each ``benchmarks/results/<name>.json`` holds one benchmark's output: ``benchmark``,
+``command``, ``goal``, ``load_average`` and ``rows`` (a list of flat records), written by
+the benchmark script itself (``--json``), so this page shows what the last run measured.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mkdocs_gen_files
+
+RESULTS = Path("benchmarks/results")
+
+lines = ["# Performance", "",
+         "What the benchmarks in `benchmarks/` measured on this project's 2-core machine (no",
+         "GPU), generated from their JSON output in `benchmarks/results/`. Re-run a benchmark",
+         "with the command shown to refresh its section. The machine is shared, so each section",
+         "gives the load average of its run; prefer the minimum or the median over the maximum."]
+for path in sorted(RESULTS.glob("*.json")):
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    lines += ["", f"## {doc.get('benchmark', path.stem)}", "",
+              f"Command: `{doc['command']}`" + (f"; goal: {doc['goal']}" if doc.get("goal") else "")
+              + (f"; load average {doc['load_average']}" if "load_average" in doc else "") + ".", ""]
+    rows = doc.get("rows", [])
+    if rows:
+        cols = list(rows[0])
+        lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for r in rows:
+            lines.append("| " + " | ".join(str(r.get(c, "")).replace("|", "\\|") for c in cols) + " |")
+    for key, value in doc.items():
+        if key in ("benchmark", "command", "goal", "load_average", "rows"):
+            continue
+        lines += ["", f"`{key}`: `{json.dumps(value)}`"]
+
+with mkdocs_gen_files.open("performance.md", "w") as f:
+    f.write("\n".join(lines) + "\n")
