@@ -31,18 +31,19 @@ def models(tmp_path_factory):
 
 
 def _ar(models, tmp_path, *extra):
+    out = tmp_path / "_".join(extra or ("fixed",))
     res = runner.invoke(app, ["compare", str(models / "base.csv"), str(models / "better.csv"),
                               "--metric", "expr_macro_f1", "--metric", "accuracy",
-                              "--taxonomy", TAX, "--no-figures", "--json", "--permutations", "2999",
-                              "--out", str(tmp_path / "_".join(extra or ("fixed",))), *extra])
+                              "--taxonomy", TAX, "--no-figures", "--permutations", "2999",
+                              "--out", str(out), *extra], env={"COLUMNS": "100"})
     assert res.exit_code == 0, res.output
-    doc = json.loads(res.stdout)
-    return doc, [r for r in doc["comparisons"] if r["test"] == "ar"]
+    doc = json.loads((out / "results.json").read_text())
+    return doc, [r for r in doc["comparisons"] if r["test"] == "ar"], " ".join(res.stdout.split())
 
 
 def test_sequential_stops_below_2000_with_the_fixed_runs_decision(models, tmp_path):
-    doc_f, fixed = _ar(models, tmp_path)
-    doc_s, seq = _ar(models, tmp_path, "--sequential")
+    doc_f, fixed, console_f = _ar(models, tmp_path)
+    doc_s, seq, console_s = _ar(models, tmp_path, "--sequential")
     assert [r["metric"] for r in seq] == [r["metric"] for r in fixed] == ["expr_macro_f1", "accuracy"]
     # a family of two AR tests under Holm: decisions at 0.025 and 0.05 (the paired bootstrap
     # beside the AR test, for the interval, is not sequential: it dominates this run's time,
@@ -61,6 +62,9 @@ def test_sequential_stops_below_2000_with_the_fixed_runs_decision(models, tmp_pa
     assert (f"AR sequential: stopped after {span} of at most 2999 resamples once settled at "
             "every threshold of its correction (resampling risk ≤ 0.001 per test)") in footer
     assert "AR sequential" not in (tmp_path / "fixed" / "table.md").read_text()
+    assert (f"(sequential: {span} of at most 2999 resamples, resampling risk ≤ 0.001, seed 0)"
+            in console_s)
+    assert "(2999 resamples, seed 0)" in console_f and "(sequential:" not in console_f
     v_f = {(v["metric"], v["verdict"]) for v in doc_f["verdicts"]}
     assert v_f == {(v["metric"], v["verdict"]) for v in doc_s["verdicts"]}
 
