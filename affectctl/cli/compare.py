@@ -88,6 +88,9 @@ def compare_cli(
     unit: Annotated[Optional[str], typer.Option(help="Resampling unit: sample or group (default: group "
                                                 "when the dumps have one).")] = None,
     permutations: Annotated[int, typer.Option(help="Monte-Carlo resamples.")] = 9999,
+    sequential: Annotated[bool, typer.Option("--sequential", help="Stop the AR test's resampling once "
+                                             "its decision at every Holm threshold is settled "
+                                             "(resampling risk <= 0.001; --permutations is the cap).")] = False,
     sums: Annotated[str, typer.Option(help="Replicate sums of the sample-level test on many samples: auto "
                                       "(Gaussian when its Edgeworth bound is below a tenth of the "
                                       "Monte-Carlo error and no feature takes few values) or exact "
@@ -180,7 +183,7 @@ def compare_cli(
                      sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
                      progress=progress, sums=sums, margin=margins, rope=ropes,
-                     test_fraction=test_fraction)
+                     test_fraction=test_fraction, sequential=sequential)
     if not quiet:
         err_line(f"geometry {result.geometry_choice.describe()}")
     flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently

@@ -249,6 +249,12 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
             rows = result.comparisons[result.comparisons["test"] == test]
             if "exact" not in rows or not rows["exact"].fillna(False).astype(bool).all():
                 mc = f" ({settings['n_resamples']} resamples, seed {settings.get('seed', 0)})"
+            if test == "ar" and settings.get("sequential_thresholds") and "n_resamples" in rows:
+                n = rows["n_resamples"].dropna().astype(int)
+                used = f"{n.min()}–{n.max()}" if n.min() != n.max() else f"{n.min()}"
+                mc = (f" (sequential: {used} of at most {settings['n_resamples']} resamples, "
+                      f"resampling risk ≤ {rows['risk_bound'].max():g}, seed "
+                      f"{settings.get('seed', 0)})")
         adj = (f"{corr}-adjusted over all comparisons × metrics" if corr and corr != "none"
                else "not adjusted")
         head = "p_adj" if compact else "p (adj)"

@@ -132,6 +132,11 @@ class PairedTestResult:
         How ``ci_low, ci_high`` were computed (``"hodges_lehmann_walsh"``,
         ``"signflip_inversion"``, ``"student_t"``, ``"bootstrap_percentile"``); empty
         when there is no interval.
+    risk_bound, sequential_method : float or None, str or None
+        Set by a sequential Monte-Carlo test (:mod:`affectctl.stats.sequential`):
+        the bound on the resampling risk and the stopping method (``"csm"``);
+        ``n_resamples`` is then the number of replicates actually drawn. None
+        for a fixed run.
     """
 
     method: str
@@ -154,6 +159,8 @@ class PairedTestResult:
     note: str = ""
     estimate: float = float("nan")
     ci_method: str = ""
+    risk_bound: float | None = None
+    sequential_method: str | None = None
 
     def to_record(self) -> dict:
         """Plain JSON-able dict of every field except ``null_distribution``."""
