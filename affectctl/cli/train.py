@@ -44,7 +44,8 @@ def train_cli(
         "--seeds", help="Number of training seeds (0 .. N-1).")] = 5,
     out: Annotated[Path, typer.Option("--out", help="Root folder of the dumps.")] = Path("runs"),
     models: Annotated[Optional[Path], typer.Option(
-        "--models", help="Folder searched first for condition files.")] = None,
+        "--models", "--conditions", help="Folder searched first for condition files (then "
+        "./models, then the shipped conditions).")] = None,
     embeddings: Annotated[bool, typer.Option(
         "--embeddings", help="Also store test embeddings (emb_<i> columns).")] = False,
     workers: Annotated[Optional[int], typer.Option(
