@@ -178,22 +178,20 @@ def _crossed_rows(strata, spec, unit, context):
     """
     s_n = len(strata)
     if unit == "group":
-        labels = np.unique(np.concatenate([np.asarray(s.group).astype(str) for s in strata]))
-        recoded, present = [], []
-        for i, st in enumerate(strata):
-            codes = np.searchsorted(labels, np.asarray(st.group).astype(str))
-            st2 = PairedPredictions(**{**{f: getattr(st, f) for f in st.__dataclass_fields__},
-                                       "group": codes})
-            eng = _stratum_engine(st2, spec, "group", "boot", context, i)  # raises if unusable
-            present.append(np.unique(codes[_used(st2, spec)]))
-            recoded.append(eng)
-        for i, p in enumerate(present[1:], start=1):
-            if not np.array_equal(p, present[0]):
-                diff = np.setxor1d(p, present[0])
-                raise PairingError(
-                    f"hierarchical_bootstrap resamples the same videos for every seed: seeds 0 "
-                    f"and {i} differ in {diff.shape[0]} video(s) with usable samples (e.g. "
-                    f"{labels[diff[0]]!r}); every seed must be evaluated on the same test set.")
+        recoded = [_stratum_engine(st, spec, "group", "boot", context, i)  # raises if unusable
+                   for i, st in enumerate(strata)]
+        used = [_used(st, spec) for st in strata]
+        same = all(np.array_equal(st.group, strata[0].group) and np.array_equal(m, used[0])
+                   for st, m in zip(strata[1:], used[1:]))
+        if not same:  # the engines' rows follow the sorted labels of the used samples
+            present = [np.unique(st.group[m]) for st, m in zip(strata, used)]
+            for i, p in enumerate(present[1:], start=1):
+                if p.shape != present[0].shape or not np.array_equal(p, present[0]):
+                    raise PairingError(
+                        "hierarchical_bootstrap resamples the same videos for every seed: "
+                        f"seeds 0 and {i} do not have the same videos with usable samples "
+                        f"({present[0].shape[0]} and {p.shape[0]} videos); every seed must be "
+                        "evaluated on the same test set.")
         engines = [e[0] for e in recoded]
         u = engines[0].u
         f = engines[0].fa.shape[1]
