@@ -179,7 +179,8 @@ def compare_cli(
     out_dir = out or check.contained("reports", name, option="--name")
     from ..report import write_report
 
-    tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
+    tests = ("wilcoxon", "signflip") + ((check.sample_test_record(sample_test),)
+                                        if sample_test != "none" else ())
     paths = write_report(result, out_dir, figures=figures, tests=tests,
                          progress=None if quiet else _FigureProgress())
     if as_json:
