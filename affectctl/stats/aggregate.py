@@ -34,7 +34,11 @@ from scipy.stats import trim_mean
 
 from ..errors import ConfigError
 from ._common import (
-    check_alternative, check_confidence, check_n_resamples, normalize_rng, pvalue_from_null,
+    check_alternative,
+    check_confidence,
+    check_n_resamples,
+    normalize_rng,
+    pvalue_from_null,
 )
 from .correction import adjust_pvalues
 

@@ -1,13 +1,13 @@
 """Several benchmarks in one comparison (library level): per-dataset records and aggregates."""
 
-import numpy as np
+from pathlib import Path
+
 import pytest
 
 from affectctl.compare.multi import compare_datasets
 from affectctl.errors import ConfigError
 from affectctl.io.runs import load_runs
 from affectctl.stats.aggregate import probability_of_improvement, stratified_bootstrap
-from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runs"
 

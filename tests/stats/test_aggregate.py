@@ -8,7 +8,10 @@ from scipy.stats import mannwhitneyu
 
 from affectctl.errors import ConfigError
 from affectctl.stats.aggregate import (
-    interquartile_mean, probability_of_improvement, stratified_bootstrap, stratified_randomization,
+    interquartile_mean,
+    probability_of_improvement,
+    stratified_bootstrap,
+    stratified_randomization,
 )
 
 # rliable.metrics only: rliable.library imports arch, whose 7.2 release fails to import with

@@ -8,7 +8,11 @@ from sklearn.metrics import f1_score
 
 from affectctl.errors import PairingError
 from affectctl.stats.samples import (
-    PairedPredictions, hierarchical_bootstrap, metric_value, paired_bootstrap, variance_components,
+    PairedPredictions,
+    hierarchical_bootstrap,
+    metric_value,
+    paired_bootstrap,
+    variance_components,
 )
 from affectctl.stats.samples._simulation import seed_video_strata
 

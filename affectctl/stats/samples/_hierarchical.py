@@ -40,8 +40,16 @@ import numpy as np
 
 from ...errors import ConfigError, DegenerateDataWarning, PairingError
 from .._common import (
-    check_alpha, check_alternative, check_choice, check_confidence, check_n_resamples,
-    mc_min_pvalue, normalize_rng, pick_batch, to_plain, warn_unreachable,
+    check_alpha,
+    check_alternative,
+    check_choice,
+    check_confidence,
+    check_n_resamples,
+    mc_min_pvalue,
+    normalize_rng,
+    pick_batch,
+    to_plain,
+    warn_unreachable,
 )
 from ._containers import MetricContext, PairedPredictions
 from ._features import _evaluate, _parts_used, _stratum_engine
