@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from .._validation import sample_test_record
 from ..errors import ConfigError
 from ..io.atomic import write_text_atomically
 from .latex import to_latex
@@ -253,6 +254,7 @@ def write_plan_tables(result, plan, out_dir, *, diagnosis=None, figures: bool = 
     html_tables = {}
     present = set(result.comparisons["test"]) if len(result.comparisons) else set()
     sample_test = getattr(plan, "sample_test", None)
+    sample_test = sample_test_record(sample_test) if sample_test else sample_test
     for spec in plan.tables:
         caption = spec.caption or None
         if spec.kind == "comparison":
