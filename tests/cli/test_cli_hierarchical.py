@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
+from affectctl._provenance import schema
 from affectctl.cli import app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "runs"
@@ -38,6 +40,7 @@ def test_hierarchical_records_are_wider_than_the_seed_stratified_bootstrap(tmp_p
         # the seeds vary (sd of accuracy 0.023 over 5 seeds): resampling them widens the CI
         assert r["ci_high"] - r["ci_low"] > strat[m]["ci_high"] - strat[m]["ci_low"]
         assert r["delta"] == pytest.approx(strat[m]["mean_diff"])
+    jsonschema.Draft202012Validator(schema("results")).validate(doc)
     # the two-level test is the sample-level primary test and marks the verdicts
     assert doc["settings"]["primary_test"] == "hierarchical_bootstrap"
     v = {r["metric"]: r for r in doc["verdicts"]}
