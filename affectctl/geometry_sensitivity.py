@@ -63,6 +63,7 @@ from .circumplex import (
     data_geometry_status,
     geometry_from_data,
 )
+from ._validation import sample_test_record
 from .errors import ConfigError, DegenerateDataWarning
 
 __all__ = [
@@ -292,7 +293,7 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, alpha: float
     tests = [t for t in str(st.get("seed_tests", "")).split(",") if t]
     seed_tests = tuple(tests)
     if st.get("sample_test", "none") != "none":
-        tests.append(st["sample_test"])
+        tests.append(sample_test_record(st["sample_test"]))
     headline = list(result.headline_metrics)
     base_comps = result.comparisons
     base_comps = base_comps[base_comps["test"].isin(tests)

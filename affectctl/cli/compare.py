@@ -66,8 +66,9 @@ def compare_cli(
     conditions: Annotated[list[str], typer.Argument(
         help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
              "prediction files, each a one-run condition named by its stem (name=path renames).")],
-    runs: Annotated[Optional[Path], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "
-                                                 "Without it, runs are trained on the built-in data.")] = None,
+    runs: Annotated[Optional[list[str]], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "
+                                                      "Without it, runs are trained on the built-in data. "
+                                                      "Several benchmarks: NAME=DIR, repeated.")] = None,
     dataset: Annotated[Optional[str], typer.Option(help="Built-in dataset to train on when --runs is not "
                                                    "given: sim-affwild2 (default) or sim-affectnet.")] = None,
     seeds: Annotated[int, typer.Option(help="Seeds to train when --runs is not given.")] = 5,
@@ -163,6 +164,25 @@ def compare_cli(
         check.check_regular_file("--truth", truth, folder_ok=True)
     quiet = quiet or as_json
     read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
+    from .compare_multi import compare_datasets_cli, parse_dataset_runs
+
+    folders = parse_dataset_runs(runs)  # None: one folder (or none), as before
+    if folders is None:
+        runs = Path(runs[0]) if runs else None
+    else:
+        if dataset is not None:
+            raise ConfigError("give either --runs NAME=DIR (existing runs) or --dataset, not both.")
+        return compare_datasets_cli(
+            folders, conditions, out=out or check.contained("reports", name or "benchmarks",
+                                                             option="--name"),
+            taxonomy=taxonomy, read=read, figures=figures, as_json=as_json, quiet=quiet,
+            tests=("wilcoxon", "signflip") + ((check.sample_test_record(sample_test),)
+                                              if sample_test != "none" else ()),
+            contrasts=contrasts, metrics=metric, geometry=geometry,
+            geometry_min_samples=geometry_min_samples, sample_test=sample_test, unit=unit,
+            n_resamples=permutations, alternative=alternative, correction=correction,
+            mcnemar=mcnemar, rng=seed, sums=sums, margin=margins, rope=ropes,
+            test_fraction=test_fraction)
     files = file_conditions(conditions, folders=truth is not None)
     if files is not None:
         if runs is not None or dataset is not None:
@@ -193,7 +213,8 @@ def compare_cli(
     out_dir = out or check.contained("reports", name or report_name, option="--name")
     from ..report import write_report
 
-    tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
+    tests = ("wilcoxon", "signflip") + ((check.sample_test_record(sample_test),)
+                                        if sample_test != "none" else ())
     paths = write_report(result, out_dir, name=name, formats=formats, figures=figures,
                          tests=tests, progress=None if quiet else _FigureProgress())
     if as_json:

@@ -23,6 +23,7 @@ from .parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
     _single_run_differences, _westfall_young, _without_uncoordinated,
 )
+from .hierarchical import hierarchical_record
 from .result import ComparisonResult
 from .verdicts import choose_primary, primary_candidates, verdict_table
 from ..stats.effects import effect_size_intervals
@@ -235,7 +236,10 @@ def compare(
         available geometry (:mod:`affectctl.geometry_sensitivity`).
     seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
         Not run when each condition has one run (:data:`SINGLE_RUN_NOTE`).
-    sample_test : {"ar", "bootstrap", "none"}, default "ar"
+    sample_test : {"ar", "bootstrap", "hierarchical", "none"}, default "ar"
+        ``"hierarchical"``: the two-level bootstrap over seeds and units
+        (:func:`affectctl.stats.samples.hierarchical_bootstrap`), records
+        ``test="hierarchical_bootstrap"`` with their own interval and ``variance_share``.
     unit : {"sample", "group"}, optional
         Exchangeable unit of the sample-level test; default ``"group"`` when the dumps
         have a ``group`` column (correlated frames of a video are not independent).
@@ -436,6 +440,11 @@ def compare(
                 rec = {"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                        **res.to_record()}
                 rec.update(_bootstrap_interval(boot, unit))
+                if sample_test == "hierarchical":  # its own interval over seeds and units
+                    with about(a, b):
+                        rec = hierarchical_record(a, b, metric, use, sample_metric, unit=unit,
+                                                  n_resamples=n_resamples, alternative=alternative,
+                                                  rng=rng, context=ctx)
                 out.append(rec)
                 if metric in margins:
                     eq = tost_bootstrap(boot.null_distribution, boot.mean_diff, margins[metric],

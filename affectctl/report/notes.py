@@ -70,6 +70,10 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
             what = "approximate randomization" if t == "ar" else "paired bootstrap"
             strata = ", seeds as strata" if len(seeds) != 1 else ""
             test_bits.append(f"{label}: {what} over {unit}s{strata}")
+        elif t == "hierarchical_bootstrap":
+            unit = rows["unit"].iloc[0] if "unit" in rows and len(rows) else settings.get("unit")
+            test_bits.append(f"{label}: paired bootstrap resampling seeds and {unit}s together "
+                             "(percentile interval; p by inverting it)")
         elif t == "ttest":
             test_bits.append(f"{label}: paired t-test over seeds")
         else:

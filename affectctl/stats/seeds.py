@@ -215,7 +215,7 @@ def min_attainable_pvalue(test: str, n: int, alternative: str, *,
         return 0.0 if n >= 2 else 1.0
     if n == 0:
         return 1.0
-    if test in ("ar", "bootstrap") or (test == "signflip" and n > MAX_EXACT_SIGNFLIP):
+    if test in SAMPLE_TESTS or (test == "signflip" and n > MAX_EXACT_SIGNFLIP):
         if n_resamples is None:
             if test == "signflip":
                 n_resamples = 9999
