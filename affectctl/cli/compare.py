@@ -137,6 +137,7 @@ def compare_cli(
     strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an error.")] = False,
     launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
+    keep_logs: L.KeepLogs = None,
 ) -> None:
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures).
@@ -194,7 +195,7 @@ def compare_cli(
     else:
         root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet,
                             L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
-                                            slurm_mem, launcher_config))
+                                            slurm_mem, launcher_config, keep_logs=keep_logs))
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else _ResamplingProgress()

@@ -57,6 +57,7 @@ def train_cli(
         "--quiet", "-q", help="No progress bar or summary.")] = False,
     launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
+    keep_logs: L.KeepLogs = None,
 ) -> None:
     from ..train import sweep  # lazy: training loads torch only in its workers
 
@@ -69,7 +70,7 @@ def train_cli(
                   taxonomy=taxonomy, workers=workers,
                   label_noise=None if label_noise is None else _rates(label_noise),
                   launcher=L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
-                                           slurm_mem, launcher_config))
+                                           slurm_mem, launcher_config, keep_logs=keep_logs))
     if quiet:
         return
     by_condition: dict = {}
