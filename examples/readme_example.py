@@ -50,17 +50,26 @@ def _run(args: list[str], cwd: Path) -> str:
 
 
 def excerpt(stdout: str, rows: int) -> str:
-    """The table's title, header and first ``rows`` metric groups, ``...``, then the notes."""
-    lines = stdout.splitlines()
-    groups, shown = 0, []
-    for line in lines:
-        if not line.strip() and shown and len(shown) > 4:
-            groups += 1
-            if groups == rows:
-                break
-        shown.append(line.rstrip())
-    notes = [ln.rstrip() for ln in lines if ln.strip() and not ln.startswith(" ")][1:]
-    return "\n".join(shown + ["..."] + notes)
+    """The table's title, header and first ``rows`` metric groups, ``...``, then the notes.
+
+    The console separates the metric groups, and the notes after the last group, by one
+    blank line each.
+    """
+    paragraphs, current = [], []
+    for line in stdout.splitlines():
+        if line.strip():
+            current.append(line.rstrip())
+        elif current:
+            paragraphs.append(current)
+            current = []
+    if current:
+        paragraphs.append(current)
+    table, notes = paragraphs[:-1], paragraphs[-1]
+    shown = [ln for para in table[:rows] for ln in [*para, ""]]
+    if len(table) > rows:
+        shown.append("...")
+        shown.append("")
+    return "\n".join(shown + notes)
 
 
 def render(rows: int = 3) -> str:

@@ -67,6 +67,7 @@ __all__ = [
     "CORRECTIONS",
     "SEED_TESTS",
     "SAMPLE_TESTS",
+    "sample_test_record",
     "fmt_set",
     "check_choice",
 ]
@@ -81,8 +82,16 @@ ADJUST_METHODS = ("holm", "fdr_bh", "bonferroni", "none")
 CORRECTIONS = (*ADJUST_METHODS, "westfall-young")
 #: Seed-level paired tests, in the order tables prefer them.
 SEED_TESTS = ("wilcoxon", "signflip", "ttest")
-#: Sample-level paired tests (approximate randomization, paired bootstrap).
-SAMPLE_TESTS = ("ar", "bootstrap")
+#: Sample-level paired tests (approximate randomization, paired bootstrap, the two-level
+#: bootstrap over seeds and units).
+SAMPLE_TESTS = ("ar", "bootstrap", "hierarchical")
+
+
+def sample_test_record(name: str) -> str:
+    """The ``test`` field of the records a ``sample_test`` option value writes
+    (``"hierarchical"`` -> ``"hierarchical_bootstrap"``; the others unchanged)."""
+    return "hierarchical_bootstrap" if name == "hierarchical" else name
+
 
 #: Documented upper limit of Monte-Carlo resamples (``--permutations``, bootstrap
 #: replicates, ``permutations`` in a plan). With it, the smallest Monte-Carlo p-value is

@@ -29,13 +29,18 @@ Mem = Annotated[Optional[str], typer.Option(
     help="Memory per job, e.g. 4G (default: the cluster's).")]
 ConfigFile = Annotated[Optional[Path], typer.Option(
     "--launcher-config", rich_help_panel=_PANEL, show_default=False,
-    help="TOML file with a \\[launcher] table (keys type, partition, time, cpus, mem); the "
-         "options above override it.")]
+    help="TOML file with a \\[launcher] table (keys type, partition, time, cpus, mem, account, "
+         "qos, gres, gpus, additional_parameters, keep_logs); the options above override it.")]
+KeepLogs = Annotated[Optional[bool], typer.Option(
+    "--keep-logs/--no-keep-logs", rich_help_panel=_PANEL, show_default=False,
+    help="Keep the .slurm/ logs of jobs that succeeded (default: removed after the sweep; "
+         "failed and cancelled jobs' logs are always kept).")]
 
 
-def make_launcher(launcher, partition, time, cpus, mem, config_file, table_file=None):
+def make_launcher(launcher, partition, time, cpus, mem, config_file, table_file=None,
+                  keep_logs=None):
     """A :class:`~affectctl.train.launchers.LauncherConfig` from the options (None: local)."""
-    given = (launcher, partition, time, cpus, mem, config_file)
+    given = (launcher, partition, time, cpus, mem, config_file, keep_logs)
     if all(v is None for v in given) and table_file is None:
         return None
     from affectctl.train.launchers import launcher_config
@@ -43,4 +48,4 @@ def make_launcher(launcher, partition, time, cpus, mem, config_file, table_file=
     if config_file is None and table_file is not None:
         config_file = table_file
     return launcher_config(launcher, partition=partition, time=time, cpus=cpus, mem=mem,
-                           file=config_file)
+                           file=config_file, keep_logs=keep_logs)

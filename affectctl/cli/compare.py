@@ -68,7 +68,9 @@ def compare_cli(
         metavar="CONDITIONS",
         help="Conditions; the first is the baseline. Condition names (with --runs, or trained), or "
              "prediction files, each a one-run condition named by its stem (name=path renames).")],
-    runs: options.Runs = None,
+    runs: Annotated[Optional[list[str]], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "
+                                                      "Without it, runs are trained on the built-in data. "
+                                                      "Several benchmarks: NAME=DIR, repeated.")] = None,
     dataset: options.Dataset = None,
     seeds: options.Seeds = 5,
     cache: options.Cache = DEFAULT_CACHE,
@@ -88,6 +90,9 @@ def compare_cli(
     unit: Annotated[Optional[str], typer.Option(help="Resampling unit: sample or group (default: group "
                                                 "when the dumps have one).")] = None,
     permutations: Annotated[int, typer.Option(help="Monte-Carlo resamples.")] = 9999,
+    sequential: Annotated[bool, typer.Option("--sequential", help="Stop the AR test's resampling once "
+                                             "its decision at every Holm threshold is settled "
+                                             "(resampling risk <= 0.001; --permutations is the cap).")] = False,
     sums: Annotated[str, typer.Option(help="Replicate sums of the sample-level test on many samples: auto "
                                       "(Gaussian when its Edgeworth bound is below a tenth of the "
                                       "Monte-Carlo error and no feature takes few values) or exact "
@@ -133,6 +138,7 @@ def compare_cli(
     strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an error.")] = False,
     launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
+    keep_logs: L.KeepLogs = None,
 ) -> None:
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures).
@@ -160,6 +166,25 @@ def compare_cli(
         check.check_regular_file("--truth", truth, folder_ok=True)
     quiet = quiet or as_json
     read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
+    from affectctl.cli.compare_multi import compare_datasets_cli, parse_dataset_runs
+
+    folders = parse_dataset_runs(runs)  # None: one folder (or none), as before
+    if folders is None:
+        runs = Path(runs[0]) if runs else None
+    else:
+        if dataset is not None:
+            raise ConfigError("give either --runs NAME=DIR (existing runs) or --dataset, not both.")
+        return compare_datasets_cli(
+            folders, conditions, out=out or check.contained("reports", name or "benchmarks",
+                                                             option="--name"),
+            taxonomy=taxonomy, read=read, figures=figures, as_json=as_json, quiet=quiet,
+            tests=("wilcoxon", "signflip") + ((check.sample_test_record(sample_test),)
+                                              if sample_test != "none" else ()),
+            contrasts=contrasts, metrics=metric, geometry=geometry,
+            geometry_min_samples=geometry_min_samples, sample_test=sample_test, unit=unit,
+            n_resamples=permutations, alternative=alternative, correction=correction,
+            mcnemar=mcnemar, rng=seed, sums=sums, margin=margins, rope=ropes,
+            test_fraction=test_fraction)
     files = file_conditions(conditions, folders=truth is not None)
     if files is not None:
         if runs is not None or dataset is not None:
@@ -171,7 +196,7 @@ def compare_cli(
     else:
         root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet,
                             L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
-                                            slurm_mem, launcher_config))
+                                            slurm_mem, launcher_config, keep_logs=keep_logs))
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else progress_bar("tests", console=err_console)
@@ -180,7 +205,7 @@ def compare_cli(
                      sample_test=sample_test, unit=unit, n_resamples=permutations,
                      alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
                      progress=progress, sums=sums, margin=margins, rope=ropes,
-                     test_fraction=test_fraction)
+                     test_fraction=test_fraction, sequential=sequential)
     if not quiet:
         err_line(f"geometry {result.geometry_choice.describe()}")
     flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently
@@ -190,7 +215,8 @@ def compare_cli(
     out_dir = out or check.contained("reports", name or report_name, option="--name")
     from affectctl.report import write_report
 
-    tests = ("wilcoxon", "signflip") + ((sample_test,) if sample_test != "none" else ())
+    tests = ("wilcoxon", "signflip") + ((check.sample_test_record(sample_test),)
+                                        if sample_test != "none" else ())
     paths = write_report(result, out_dir, name=name, formats=formats, figures=figures,
                          tests=tests, progress=None if quiet else progress_bar("figures", console=err_console))
     if as_json:

@@ -25,6 +25,7 @@ def report_cli(
                                         "only the summary line.")] = False,
     launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
+    keep_logs: L.KeepLogs = None,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
     from affectctl.report.plans import find_plan, load_plan, run_plan
@@ -44,7 +45,7 @@ def report_cli(
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))
     # the plan's own [launcher] table, unless --launcher-config names another file
     how = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
-                          launcher_config, table_file=plan_file)
+                          launcher_config, table_file=plan_file, keep_logs=keep_logs)
     from functools import partial
 
     from affectctl.cli._runs import ensure_runs

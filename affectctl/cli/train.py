@@ -46,7 +46,8 @@ def train_cli(
         "--seeds", help="Number of training seeds (0 .. N-1).")] = 5,
     out: Annotated[Path, typer.Option("--out", help="Root folder of the dumps.")] = DEFAULT_CACHE,
     models: Annotated[Optional[Path], typer.Option(
-        "--models", help="Folder searched first for condition files.")] = None,
+        "--models", "--conditions", help="Folder searched first for condition files (then "
+        "./models, then the shipped conditions).")] = None,
     embeddings: Annotated[bool, typer.Option(
         "--embeddings", help="Also store test embeddings (emb_<i> columns).")] = False,
     workers: Annotated[Optional[int], typer.Option(
@@ -58,6 +59,7 @@ def train_cli(
         "--quiet", "-q", help="No progress bar or summary.")] = False,
     launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
     slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
+    keep_logs: L.KeepLogs = None,
 ) -> None:
     from affectctl.train import sweep  # lazy: training loads torch only in its workers
 
@@ -70,7 +72,7 @@ def train_cli(
                   taxonomy=taxonomy, workers=workers,
                   label_noise=None if label_noise is None else _rates(label_noise),
                   launcher=L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
-                                           slurm_mem, launcher_config))
+                                           slurm_mem, launcher_config, keep_logs=keep_logs))
     if quiet:
         return
     by_condition: dict = {}

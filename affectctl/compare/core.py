@@ -24,6 +24,7 @@ from affectctl.compare.parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
     _single_run_differences, _westfall_young, _without_uncoordinated, readjust_families,
 )
+from affectctl.compare.hierarchical import hierarchical_record
 from affectctl.compare.result import ComparisonResult
 from affectctl.compare.verdicts import choose_primary, primary_candidates, verdict_table
 from affectctl.stats.effects import effect_size_intervals
@@ -62,6 +63,21 @@ def _pairs(conditions, baseline, contrasts) -> tuple:
         elif (a, b) not in pairs:
             pairs.append((a, b))
     return tuple(pairs)
+
+
+def _sequential_kw(sequential, sample_test, correction, alpha, m):
+    """AR keywords of ``sequential=True``: every threshold the family's correction may use
+    (m counts the sample-level tests of the family, an upper bound; see
+    :func:`affectctl.stats.sequential.family_thresholds`)."""
+    from affectctl.stats.sequential import family_thresholds
+    if sequential is not True and sequential is not False:
+        raise ConfigError(f"`sequential` must be True or False; got {sequential!r}.")
+    if not sequential:
+        return {}
+    if sample_test != "ar":
+        raise ConfigError(f"`sequential` applies to the approximate randomization test "
+                          f"(sample_test='ar'); got sample_test={sample_test!r}.")
+    return {"sequential": True, "thresholds": family_thresholds(correction, alpha, max(m, 1))}
 
 
 def _iv(runs, baseline, others, n_resamples, alternative, sample_test, unit, correction):
@@ -194,6 +210,7 @@ def compare(
     margin=None,
     rope=None,
     test_fraction: float | None = None,
+    sequential: bool = False,
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -219,7 +236,10 @@ def compare(
         available geometry (:mod:`affectctl.controls.geometry_sensitivity`).
     seed_tests : subset of {"wilcoxon", "signflip", "ttest"}
         Not run when each condition has one run (:data:`SINGLE_RUN_NOTE`).
-    sample_test : {"ar", "bootstrap", "none"}, default "ar"
+    sample_test : {"ar", "bootstrap", "hierarchical", "none"}, default "ar"
+        ``"hierarchical"``: the two-level bootstrap over seeds and units
+        (:func:`affectctl.stats.samples.hierarchical_bootstrap`), records
+        ``test="hierarchical_bootstrap"`` with their own interval and ``variance_share``.
     unit : {"sample", "group"}, optional
         Exchangeable unit of the sample-level test; default ``"group"`` when the dumps
         have a ``group`` column (correlated frames of a video are not independent).
@@ -269,6 +289,13 @@ def compare(
         ``n_test``, written by ``affectctl train``) when every run gives the same counts;
         without either the correlated t-test is not run (``settings["test_fraction"]``
         None).
+    sequential : bool, default False
+        Stop the AR test's draws once its decision is settled at every threshold its
+        family's ``correction`` can use (Holm: alpha/m, ..., alpha, m the family's
+        sample-level tests), with resampling risk at most 1e-3 per test
+        (:mod:`affectctl.stats.sequential`); ``n_resamples`` is then the cap and each
+        AR record's ``n_resamples`` the number drawn, with ``risk_bound`` and
+        ``sequential_method``. The paired bootstrap beside it keeps ``n_resamples``.
 
     Returns
     -------
@@ -344,6 +371,8 @@ def compare(
         raise ConfigError(f"unit 'group' needs a group column (video or subject id) in every run; "
                           f"{sub.dump(c, s).source} (condition '{c}', seed {s}) has none.")
 
+    seq_kw = _sequential_kw(sequential, sample_test, correction, alpha, len(pairs) * sum(
+        sample_statistic(m, official) is not None for m in headline))
     seed_fns = {"wilcoxon": seed_stats.wilcoxon_test, "signflip": seed_stats.signflip_test,
                 "ttest": seed_stats.paired_ttest}
     # error distance leaves cells without a coordinate out (NaN); expected cost prices them
@@ -407,10 +436,15 @@ def compare(
                     if sample_test == "ar":
                         res = sample_stats.approximate_randomization(
                             use, sample_metric, unit=unit, n_resamples=n_resamples,
-                            alternative=alternative, rng=rng, context=ctx, sums=sums)
+                            alternative=alternative, rng=rng, context=ctx, sums=sums, **seq_kw)
                 rec = {"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                        **res.to_record()}
                 rec.update(_bootstrap_interval(boot, unit))
+                if sample_test == "hierarchical":  # its own interval over seeds and units
+                    with about(a, b):
+                        rec = hierarchical_record(a, b, metric, use, sample_metric, unit=unit,
+                                                  n_resamples=n_resamples, alternative=alternative,
+                                                  rng=rng, context=ctx)
                 out.append(rec)
                 if metric in margins:
                     eq = tost_bootstrap(boot.null_distribution, boot.mean_diff, margins[metric],
@@ -520,6 +554,7 @@ def compare(
         notes.append(f"metric(s) {', '.join(repeated)} named more than once: tested once, "
                      "counted once in every correction family")
     settings = {"seed": rng, "n_resamples": n_resamples, "unit": unit, "sample_test": sample_test,
+                "sequential_thresholds": list(seq_kw["thresholds"]) if seq_kw else None,
                 "alpha": alpha, "primary_test": primary,
                 "primary_unit": None if primary is None else ("seed" if primary in SEED_TESTS
                                                               else unit),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from affectctl._util.validation import SAMPLE_TESTS
+from affectctl._util.validation import SAMPLE_TESTS, sample_test_record
 
 __all__ = ["VERDICT_COLUMNS", "VERDICTS", "choose_primary", "primary_candidates",
            "verdict_table", "equivalence_method_for"]
@@ -51,7 +51,7 @@ def primary_candidates(seed_tests, sample_test) -> tuple:
     """
     seed_tests = tuple(seed_tests)
     seed = tuple(t for t in _EXACT_SEED_ORDER if t in seed_tests)
-    sample = (sample_test,) if sample_test in SAMPLE_TESTS else ()
+    sample = (sample_test_record(sample_test),) if sample_test in SAMPLE_TESTS else ()
     return seed + sample + (("ttest",) if "ttest" in seed_tests else ())
 
 
@@ -100,7 +100,7 @@ def equivalence_method_for(test: str) -> str:
     Sample level: the paired-bootstrap TOST; seed level: the paired-t TOST for the t
     test, the exact sign-flip TOST for the Wilcoxon and sign-flip tests.
     """
-    if test in SAMPLE_TESTS:
+    if test in SAMPLE_TESTS or test == "hierarchical_bootstrap":
         return "tost_bootstrap"
     return "tost_paired_t" if test == "ttest" else "tost_signflip"
 

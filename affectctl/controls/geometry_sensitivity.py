@@ -64,6 +64,7 @@ from affectctl.domain.geometries import (
     data_geometry_status,
     geometry_from_data,
 )
+from affectctl._util.validation import sample_test_record
 from affectctl.errors import ConfigError, DegenerateDataWarning
 
 __all__ = [
@@ -293,7 +294,7 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
     geos = available_geometries(choice, first.y_true, first.va_true, tax, min_samples=min_samples)
     tests = [t for t in str(st.get("seed_tests", "")).split(",") if t]
     if st.get("sample_test", "none") != "none":
-        tests.append(st["sample_test"])
+        tests.append(sample_test_record(st["sample_test"]))
     headline = list(result.headline_metrics)
     base_comps = result.comparisons
     base_comps = base_comps[base_comps["test"].isin(tests)

@@ -171,10 +171,8 @@ def _inspect(path: Path, truth, fmt, truth_format, mapping, id_column, taxonomy)
         f, reason = None, "sample_id and y_true columns (a full dump)"
     else:
         f = formats.detect_predictions(path)
-        kind = "predictions"
-        if f is None:
+        if f is None:  # f.kind says which it is
             f = formats.get_format(truth_format, "truth") if truth_format else formats.detect_truth(path)
-            kind = "truth"
         if f is None:
             raise DumpFormatError("is no format affectctl recognises (see `affectctl formats`).", file=path)
         reason = f.detected_by or "named by --format"

@@ -125,7 +125,7 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
             rec = {"metric": metric, "label": label if contrast else shown_name(label),
                    "a": pair[0] if pair else label, "b": pair[1] if pair else "",
                    "value": "", "delta": "", "delta_ci": "", "p": "", "p_adj": "", "mark": "",
-                   "verdict": "", "test": "", "unit": "", "ci_method": ""}
+                   "verdict": "", "test": "", "unit": "", "ci_method": "", "p_rope": ""}
             if not contrast:
                 mean, sd, _ = summ.get((label, metric), (np.nan, np.nan, 0))
                 rec["value"] = (format_number(mean) if single or not _finite(sd)
@@ -145,6 +145,8 @@ def console_rows(result, *, alpha: float = 0.05) -> pd.DataFrame:
                 rec.update(delta=d, delta_ci=d + ci, p=f"{format_p(v['p_value'])} ({adj})",
                            p_adj=adj, mark=mark, verdict=str(v["verdict"]), test=v["test"],
                            unit=v.get("unit") or "", ci_method=v.get("ci_method") or "")
+                if _finite(v.get("p_rope")):
+                    rec["p_rope"] = f"{float(v['p_rope']):.2f}"
             elif pair is not None and not contrast:   # compared, but no test: the plain difference
                 mb = summ.get((result.baseline, metric), (np.nan,))[0]
                 ma = summ.get((label, metric), (np.nan,))[0]
@@ -249,6 +251,12 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
             rows = result.comparisons[result.comparisons["test"] == test]
             if "exact" not in rows or not rows["exact"].fillna(False).astype(bool).all():
                 mc = f" ({settings['n_resamples']} resamples, seed {settings.get('seed', 0)})"
+            if test == "ar" and settings.get("sequential_thresholds") and "n_resamples" in rows:
+                n = rows["n_resamples"].dropna().astype(int)
+                used = f"{n.min()}–{n.max()}" if n.min() != n.max() else f"{n.min()}"
+                mc = (f" (sequential: {used} of at most {settings['n_resamples']} resamples, "
+                      f"resampling risk ≤ {rows['risk_bound'].max():g}, seed "
+                      f"{settings.get('seed', 0)})")
         adj = (f"{corr}-adjusted over all comparisons × metrics" if corr and corr != "none"
                else "not adjusted")
         head = "p_adj" if compact else "p (adj)"
@@ -288,6 +296,13 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
                          f"(--margin): {word} when {how} at alpha (p_equivalence in "
                          f"results.json), else better or worse when p_adj ≤ alpha, else not shown "
                          f"{word}{rest}.")
+    if table["p_rope"].astype(bool).any():
+        ropes = (result.settings or {}).get("ropes") or {}
+        r = sorted({float(x) for x in ropes.values()}) if isinstance(ropes, dict) else []
+        shown = f"R = {r[0]:g}" if len(r) == 1 else "R per metric"
+        notes.append(f"P(rope): posterior probability that |Δ| < {shown} (--rope), Bayesian "
+                     "signed-rank test over seeds (Benavoli et al. 2017); P(a − b < −R) and "
+                     "P(a − b > R) are in results.json (p_left, p_right).")
     if len(seeds) == 1:
         from affectctl.report.notes import _classifier_notes
 
@@ -367,6 +382,10 @@ def render_console(result, console, *, tests: Sequence[str] = ("wilcoxon", "sign
     if mixed:                              # then each row names its test
         full.insert(full.index("p_shown"), "test_shown")
         small.insert(small.index("p_adj_shown"), "test_shown")
+    if table["p_rope"].astype(bool).any():  # --rope: the posterior mass inside the ROPE
+        heads["p_rope"] = "P(rope)"
+        full.insert(full.index("verdict"), "p_rope")
+        small.insert(small.index("verdict"), "p_rope")
     compact = True
     for columns, indent, gap in ((full, 2, 3), (full, 2, 2), (full, 0, 2)):
         widths, total = _layout(table, columns, heads, indent=indent, gap=gap)

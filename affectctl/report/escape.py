@@ -72,8 +72,10 @@ def visible(s) -> str:
     >>> visible("x\x1b]0;t\x07\u202eY")
     'x\\x1b]0;t\\x07\\u202eY'
     """
-    return "".join(_escape_char(ch) if unicodedata.category(ch) in _INVISIBLE else ch
-                   for ch in str(s))
+    s = str(s)
+    if s.isprintable():  # no character of the categories Cc, Cf, Cs, Co, Cn, Zl, Zp (nor Zs but ' ')
+        return s
+    return "".join(_escape_char(ch) if unicodedata.category(ch) in _INVISIBLE else ch for ch in s)
 
 
 def for_terminal(s) -> str:

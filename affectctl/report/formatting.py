@@ -41,13 +41,15 @@ TEST_LABELS = {
     "ttest": "Paired t",
     "ar": "Approx. randomization",
     "bootstrap": "Bootstrap",
+    "hierarchical_bootstrap": "Two-level bootstrap",
 }
 #: The same tests named inside a sentence (footnotes, captions).
 TEST_NAMES_IN_TEXT = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "paired t",
-                      "ar": "approximate-randomization", "bootstrap": "bootstrap"}
+                      "ar": "approximate-randomization", "bootstrap": "bootstrap",
+                      "hierarchical_bootstrap": "two-level bootstrap"}
 #: The same tests in a narrow terminal column header.
 TEST_SHORT_LABELS = {"wilcoxon": "Wilcoxon", "signflip": "sign-flip", "ttest": "t", "ar": "AR",
-                     "bootstrap": "bootstrap"}
+                     "bootstrap": "bootstrap", "hierarchical_bootstrap": "2-level"}
 
 _MARKS = ((0.01, "‡"), (0.05, "†"))
 _TEXT_COLUMNS = ("Metric", "Condition", "Comparison", "Pair", "Status", "Best intervention")

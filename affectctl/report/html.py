@@ -392,18 +392,27 @@ def primary_html_table(result, *, tests: Sequence[str], alpha: float) -> tuple:
             out["Δ [95% CI]"] = format_number(delta, signed=True) + ci_text
             out[p_col] = (format_p(r.get(f"p_adj_{primary}")) + (r.get(f"sig_{primary}") or "")
                           if primary else "")
+            rope = v.get("p_rope") if v is not None else None
+            out["P(rope)"] = f"{float(rope):.2f}" if _finite(rope) else ""
             out["Verdict"] = "" if v is None else str(v["verdict"])
         else:
-            out["Δ [95% CI]"] = out[p_col] = out["Verdict"] = ""
+            out["Δ [95% CI]"] = out[p_col] = out["P(rope)"] = out["Verdict"] = ""
         rows.append(out)
     shown = pd.DataFrame.from_records(rows).astype(object)
+    if not shown["P(rope)"].astype(bool).any():       # --rope not given
+        shown = shown.drop(columns=["P(rope)"])
     if not shown["Δ [95% CI]"].str.contains("[", regex=False).any():
         shown = shown.rename(columns={"Δ [95% CI]": "Δ"})     # no interval to show
     if not verdicts:
         shown = shown.drop(columns=["Verdict"])
     if not primary:
         shown = shown.drop(columns=[p_col])
-    return shown, primary, compact.attrs.get("notes", [])
+    notes = list(compact.attrs.get("notes", []))
+    if "P(rope)" in shown.columns:
+        notes.append("P(rope): posterior probability that |Δ| lies inside the region of practical "
+                     "equivalence (--rope), Bayesian signed-rank test over seeds (Benavoli et al. "
+                     "2017); p_left and p_right are in results.json.")
+    return shown, primary, notes
 
 
 def write_html(result, out_dir, *, name: str, tests: Sequence[str] = ("wilcoxon", "signflip"),

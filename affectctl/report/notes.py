@@ -70,6 +70,10 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
             what = "approximate randomization" if t == "ar" else "paired bootstrap"
             strata = ", seeds as strata" if len(seeds) != 1 else ""
             test_bits.append(f"{label}: {what} over {unit}s{strata}")
+        elif t == "hierarchical_bootstrap":
+            unit = rows["unit"].iloc[0] if "unit" in rows and len(rows) else settings.get("unit")
+            test_bits.append(f"{label}: paired bootstrap resampling seeds and {unit}s together "
+                             "(percentile interval; p by inverting it)")
         elif t == "ttest":
             test_bits.append(f"{label}: paired t-test over seeds")
         else:
@@ -113,6 +117,8 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         mc.append(f"Monte-Carlo seed {settings['seed']}")
     if settings.get("n_resamples") is not None:
         mc.append(f"{settings['n_resamples']} resamples")
+    if settings.get("sequential_thresholds"):
+        mc.append(_sequential_note(result.comparisons, settings["n_resamples"]))
     if settings.get("geometry"):
         mc.append(f"geometry {settings['geometry']}")
     if mc:
@@ -219,3 +225,14 @@ def _signed_count(n: int, min_p: float, alt) -> int:
         return n
     m = round(math.log2(k / min_p))
     return m if 0 <= m < n and math.isclose(k / 2.0**m, min_p, rel_tol=1e-9) else n
+
+
+def _sequential_note(comps, cap) -> str:
+    """What --sequential did: the AR draws actually made (results carry them per test)."""
+    ar = comps[comps["test"] == "ar"] if "test" in comps else comps.iloc[:0]
+    n = ar["n_resamples"].dropna().astype(int) if "n_resamples" in ar else []
+    used = (f"{min(n)}–{max(n)}" if min(n) != max(n) else f"{min(n)}") if len(n) else "no"
+    risk = sorted({f"{r:g}" for r in ar.get("risk_bound", []) if r == r and r is not None})
+    return (f"AR sequential: stopped after {used} of at most {cap} resamples once settled at "
+            f"every threshold of its correction (resampling risk ≤ {', '.join(risk) or '?'} "
+            "per test)")

@@ -121,7 +121,7 @@ def find_plan(plan: "str | Path"):
     from affectctl._util.resources import SHIPPED_LABEL
 
     path = Path(plan)
-    if path.is_file():
+    if path.exists():  # a file given by path; read_toml refuses a non-regular one by type
         return path
     name = str(plan)
     if "/" in name or "\\" in name or path.suffix not in ("", ".toml"):

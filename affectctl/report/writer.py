@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from affectctl._util.validation import sample_test_record
 from affectctl.errors import ConfigError
 from affectctl.io.atomic import whole_folder, write_text_atomically
 from affectctl.report.latex import to_latex
@@ -306,6 +307,7 @@ def _write_plan_tables(result, plan, out_dir: Path, *, diagnosis, figures, forma
                      "the plan's .tex tables")
     present = set(result.comparisons["test"]) if len(result.comparisons) else set()
     sample_test = getattr(plan, "sample_test", None)
+    sample_test = sample_test_record(sample_test) if sample_test else sample_test
     for spec in plan.tables:
         caption = spec.caption or None
         if spec.kind == "comparison":

@@ -124,6 +124,11 @@ class PairedTestResult:
         How ``ci_low, ci_high`` were computed (``"hodges_lehmann_walsh"``,
         ``"signflip_inversion"``, ``"student_t"``, ``"bootstrap_percentile"``); empty
         when there is no interval.
+    risk_bound, sequential_method : float or None, str or None
+        Set by a sequential Monte-Carlo test (:mod:`affectctl.stats.sequential`):
+        the bound on the resampling risk and the stopping method (``"csm"``);
+        ``n_resamples`` is then the number of replicates actually drawn. None
+        for a fixed run.
     """
 
     method: str
@@ -146,6 +151,8 @@ class PairedTestResult:
     note: str = ""
     estimate: float = float("nan")
     ci_method: str = ""
+    risk_bound: float | None = None
+    sequential_method: str | None = None
 
     def to_record(self) -> dict:
         """Plain JSON-able dict of every field except ``null_distribution``."""
@@ -200,7 +207,7 @@ def min_attainable_pvalue(test: str, n: int, alternative: str, *,
         return 0.0 if n >= 2 else 1.0
     if n == 0:
         return 1.0
-    if test in ("ar", "bootstrap") or (test == "signflip" and n > MAX_EXACT_SIGNFLIP):
+    if test in SAMPLE_TESTS or (test == "signflip" and n > MAX_EXACT_SIGNFLIP):
         if n_resamples is None:
             if test == "signflip":
                 n_resamples = 9999

@@ -141,7 +141,7 @@ def _parse_time(value, where: str) -> int:
 def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = None,
                     time=None, cpus: "int | None" = None, mem: "str | None" = None,
                     file: "str | Path | None" = None, table: "dict | None" = None,
-                    ) -> LauncherConfig:
+                    keep_logs: "bool | None" = None) -> LauncherConfig:
     """Merge the command-line options over a ``[launcher]`` TOML table.
 
     Parameters
@@ -154,6 +154,9 @@ def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = 
         ``cpus``, ``mem``) gives the defaults.
     table : dict, optional
         An already-read ``[launcher]`` table (an analysis plan's).
+    keep_logs : bool, optional
+        ``--keep-logs``: keep the ``.slurm/`` logs of jobs that succeeded; None leaves the
+        table's ``keep_logs`` (default false: they are removed after the sweep).
 
     Raises
     ------
@@ -217,7 +220,7 @@ def launcher_config(launcher: "str | None" = None, *, partition: "str | None" = 
         if not ok:
             raise ConfigError(f"{where} additional_parameters: --{key} must be a printable "
                               f"string, an integer or true; got {value!r}.")
-    keep = table.get("keep_logs", False)
+    keep = keep_logs if keep_logs is not None else table.get("keep_logs", False)
     if not isinstance(keep, bool):
         raise ConfigError(f"{where} keep_logs must be true or false; got {keep!r}.")
     return LauncherConfig(type=kind, partition=part, time=minutes, cpus=n_cpus, mem=memory,

@@ -47,7 +47,6 @@ def test_direction_follows_the_metric(result):
 
 
 def test_every_interval_comes_from_its_own_test(result):
-    from affectctl.stats import paired_bootstrap
 
     c = result.comparisons
     with_ci = c[c["ci_low"].notna()]

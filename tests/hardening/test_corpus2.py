@@ -50,6 +50,18 @@ class Case:
         return pytest.param(self, id=self.id)
 
 
+def _messages(stderr: str) -> list:
+    """stderr's messages, one per item: a warning wrapped at the terminal width continues on
+    lines indented by two spaces (affectctl.cli._app.err_line), joined back here."""
+    out = []
+    for ln in stderr.splitlines():
+        if ln.startswith("  ") and out:
+            out[-1] += " " + ln.strip()
+        elif ln.strip():
+            out.append(ln)
+    return out
+
+
 def C(id, *args, needles=(), kind="error"):  # noqa: N802 - table constructor
     return Case(id, tuple(args), tuple([needles] if isinstance(needles, str) else needles), kind)
 
@@ -337,7 +349,7 @@ def test_case(case: Case, world, tmp_path, monkeypatch):
     finally:
         stop.set()
         guard.join()
-    err = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    err = _messages(result.stderr)
     where = f"\nargs: {args!r}\nexit {result.exit_code}\nstderr:\n{result.stderr}\nstdout:\n{result.stdout[-1500:]}"
     assert time.monotonic() - t0 < 20, "blocked (a FIFO was opened?)" + where
     assert "Traceback" not in result.output + result.stderr, where
@@ -385,7 +397,7 @@ def hostile_report(tmp_path_factory):
 
 def test_latex_unsettable_names_are_one_warning(hostile_report):
     _, _, res = hostile_report
-    lines = [ln for ln in res.stderr.splitlines() if "pdflatex cannot set" in ln]
+    lines = [ln for ln in _messages(res.stderr) if "pdflatex cannot set" in ln]
     assert len(lines) == 1 and "基线模型" in lines[0] and "U+57FA" in lines[0], res.stderr
 
 
@@ -626,8 +638,13 @@ def test_results_are_identical_bytes_under_a_row_shuffle(tmp_path, monkeypatch):
         res = runner.invoke(app, ["compare", "base", "uniform", "--runs", "runs",
                                   "--out", "rep", "--permutations", "99", "--no-figures", "-q"])
         assert res.exit_code == 0, res.output
-        digests.append((tmp_path / x / "rep" / "results.json").read_bytes())
-    assert digests[0] == digests[1]
+        digests.append(json.loads((tmp_path / x / "rep" / "results.json").read_bytes()))
+    # the provenance block records each input file's SHA-256, which a shuffle changes (the
+    # files differ); everything computed from them must not
+    inputs = [{i["path"]: i["sha256"] for i in d.pop("inputs")} for d in digests]
+    changed = {p for p in inputs[0] if inputs[0][p] != inputs[1].get(p)}
+    assert changed == {"runs/base/seed-2.csv", "runs/uniform/seed-0.csv"}, changed
+    assert json.dumps(digests[0], indent=2) == json.dumps(digests[1], indent=2)
 
 
 def test_in_sample_id_order_is_a_permutation_invariant():

@@ -103,3 +103,17 @@ def test_every_hostile_name_compiles_with_pdflatex(tmp_path):
     body += "\n" + r"\begin{tabular}{l}" + r"\\".join(for_latex(n) for n in HOSTILE.values()) \
         + r"\end{tabular}"
     compile_tex({"names.tex": "% requires: booktabs\n" + body + "\n"}, tmp_path)
+
+
+def test_visible_fast_path_agrees_with_the_category_rule():
+    """visible() returns printable strings as they are; on the BMP and the supplementary planes
+    in use (and the tags, private-use and last code points) it agrees with escaping exactly the
+    characters of the invisible categories."""
+    import unicodedata
+
+    from affectctl.report.escape import _INVISIBLE, _escape_char, visible
+
+    chars = [chr(o) for o in [*range(0x20000), 0xE0001, 0xE007F, 0xF0000, 0x10FFFD, 0x10FFFF]]
+    expected = [_escape_char(c) if unicodedata.category(c) in _INVISIBLE else c for c in chars]
+    assert [visible(c) for c in chars] == expected
+    assert visible("ab\u202ecd ok") == "ab\\u202ecd ok"

@@ -176,7 +176,8 @@ def test_paired_predictions_validation():
 
 def test_min_attainable_validation():
     with pytest.raises(ConfigError, match=re.escape("`test` must be one of {'wilcoxon', "
-                                                    "'signflip', 'ttest', 'ar', 'bootstrap'}; "
+                                                    "'signflip', 'ttest', 'ar', 'bootstrap', "
+                                                    "'hierarchical'}; "
                                                     "got 'sign'.")):
         min_attainable_pvalue("sign", 5, "two-sided")
     with pytest.raises(ConfigError, match=r"`n` must be an integer >= 0; got -1"):

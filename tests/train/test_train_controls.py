@@ -168,7 +168,6 @@ def test_sweep_runs_every_condition_at_every_noise_level(tmp_path, fast_models):
 
 
 def test_label_noise_plan_lists_every_condition_at_every_level():
-    from pathlib import Path
 
     from affectctl.report.plans import load_plan
 

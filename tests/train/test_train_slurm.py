@@ -302,3 +302,16 @@ def test_no_sbatch_is_one_line(tmp_path, monkeypatch, models):
     assert res.stderr.strip().splitlines() == [
         "affectctl: error: --launcher slurm: `sbatch` was not found; run the sweep on a machine "
         "that submits Slurm jobs (a login node)."]
+
+
+def test_keep_logs_option_overrides_the_launcher_table(tmp_path):
+    """--keep-logs / --no-keep-logs win over the [launcher] table's keep_logs (default false)."""
+    from affectctl.cli._launcher import make_launcher
+
+    cfg = tmp_path / "launcher.toml"
+    cfg.write_text('[launcher]\ntype = "slurm"\nkeep_logs = true\n')
+    assert launcher_config("slurm").keep_logs is False
+    assert launcher_config(file=cfg).keep_logs is True
+    assert launcher_config(file=cfg, keep_logs=False).keep_logs is False
+    assert make_launcher("slurm", None, None, None, None, None, keep_logs=True).keep_logs is True
+    assert make_launcher(None, None, None, None, None, None, keep_logs=None) is None

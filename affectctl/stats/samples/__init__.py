@@ -67,7 +67,8 @@ Modules
 ``_containers`` (MetricContext, PairedPredictions), ``_registry`` (metric ids),
 ``_features`` (per-stratum unit features), ``_engines`` (exact engines), ``_ties``
 (units that share a feature row),
-``_gaussian`` (Gaussian replicate sums), ``_paired`` (the two tests).
+``_gaussian`` (Gaussian replicate sums), ``_paired`` (the two tests), ``_hierarchical``
+(the two-level bootstrap over seeds and units, :func:`hierarchical_bootstrap`).
 
 Reproducibility
 ---------------
@@ -78,6 +79,7 @@ follows the internal batch layout, so it is not promised across versions.
 
 from affectctl.stats.samples._containers import MetricContext, PairedPredictions
 from affectctl.stats.samples._gaussian import SUMS
+from affectctl.stats.samples._hierarchical import HierarchicalResult, hierarchical_bootstrap, variance_components
 from affectctl.stats.samples._paired import UNITS, approximate_randomization, metric_value, paired_bootstrap
 from affectctl.stats.samples._registry import SAMPLE_METRICS, higher_is_better, is_sample_metric
 
@@ -88,6 +90,9 @@ __all__ = [
     "SUMS",
     "UNITS",
     "approximate_randomization",
+    "hierarchical_bootstrap",
+    "HierarchicalResult",
+    "variance_components",
     "paired_bootstrap",
     "is_sample_metric",
     "higher_is_better",

@@ -17,8 +17,9 @@ from affectctl._util.validation import (
     check_alpha, check_alternative, check_bool_or_none, check_choice, check_confidence,
     check_n_resamples, normalize_rng,
 )
-from affectctl.stats._common import mc_min_pvalue, pick_batch, pvalue_from_null, warn_unreachable
+from affectctl.stats._common import TIE_RTOL, mc_min_pvalue, pick_batch, pvalue_from_null, warn_unreachable
 from affectctl.stats.seeds import PairedTestResult
+from affectctl.stats.sequential import DEFAULT_RISK, sequential_test
 from affectctl.stats.samples._containers import MetricContext, PairedPredictions
 import affectctl.stats.samples._engines as _engines
 from affectctl.stats.samples._engines import _AR_MAX_BATCH, _MAX_BATCH, _UnitEngine
@@ -83,7 +84,7 @@ def _observed(spec, engines, strata):
     return obs_a, obs_b
 
 
-def _run(strata, spec, unit, n_resamples, gen, context, test, sums):
+def _run(strata, spec, unit, n_resamples, gen, context, test, sums, sequential=None):
     engines = [_stratum_engine(s, spec, unit, test, context, i) for i, s in enumerate(strata)]
     for i, e in enumerate(engines):
         if e.n_units == 0:
@@ -100,8 +101,17 @@ def _run(strata, spec, unit, n_resamples, gen, context, test, sums):
         batch = min(pick_batch(n_resamples, per_rep), _MAX_BATCH)
         if thin:
             batch = min(batch, _AR_MAX_BATCH)
-        _draw_all(engines, spec, gen, test, batch, null)
+        if sequential is None:
+            _draw_all(engines, spec, gen, test, batch, null)
+        else:  # the sequential result takes the place of the null
+            null = sequential(partial(_draw_n, engines, spec, test, batch), obs_a, obs_b)
     return engines, obs_a, obs_b, null, sums_notes
+
+
+def _draw_n(engines, spec, test, batch, n, gen):
+    null = np.zeros(n)
+    _draw_all(engines, spec, gen, test, batch, null)
+    return null
 
 
 def _draw_all(engines, spec, gen, test, batch, null):
@@ -161,7 +171,9 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
                               alternative: str = "two-sided", rng=None,
                               context: MetricContext | None = None, return_null: bool = False,
                               alpha: float | None = 0.05,
-                              sums: str = "auto") -> PairedTestResult:
+                              sums: str = "auto", sequential: bool = False,
+                              thresholds: Sequence[float] | None = None,
+                              risk: float = DEFAULT_RISK) -> PairedTestResult:
     """Approximate randomization (paired permutation) test of metric(A) - metric(B).
 
     Parameters
@@ -203,6 +215,18 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
         binomial (multinomial) count per distinct row, nothing rounded (fast on
         lattice data, O(U) per replicate on continuous data). ``note`` says which
         ran, with the diagnostic.
+    sequential : bool, default False
+        Stop drawing once the decision at every threshold is settled with
+        resampling risk at most ``risk`` (:func:`affectctl.stats.sequential.sequential_test`,
+        the confidence-sequence method); ``n_resamples`` is then the cap.
+        ``pvalue`` is the usual estimate from the replicates actually drawn
+        (``n_resamples`` of the result), ``risk_bound`` and ``sequential_method``
+        are set and ``note`` lists the decision at each threshold.
+    thresholds : sequence of float, optional
+        The levels the sequential decision is wanted at (e.g. Holm's
+        :func:`~affectctl.stats.sequential.holm_thresholds`); default ``(alpha,)``.
+    risk : float, default 1e-3
+        Bound on the resampling risk of the sequential test.
 
     Returns
     -------
@@ -252,12 +276,16 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
     (strata, spec, unit, n_resamples, alternative, _, gen, seed, context, return_null,
      alpha, sums) = _samples_iv(strata, metric, unit, n_resamples, alternative, 0.95, rng,
                                 context, return_null, alpha, sums)
+    seq_run = _sequential_runner(sequential, thresholds, alpha, risk, n_resamples, alternative,
+                                 seed)
     engines, obs_a, obs_b, null, sums_notes = _run(strata, spec, unit, n_resamples, gen, context,
-                                                   "ar", sums)
+                                                   "ar", sums, seq_run)
     n_units = int(sum(e.n_units for e in engines))
     observed = float(np.mean(obs_a - obs_b))
     note = _note(spec, unit, engines, "units swapped with probability 1/2 within each stratum",
                  sums_notes)
+    if sequential:
+        return _sequential_result(null, observed, n_units, note, alternative, seed)
     if not np.isfinite(observed):
         warnings.warn(f"approximate_randomization: {spec.id} is undefined on the observed data; "
                       "p = NaN.", DegenerateDataWarning, stacklevel=2)
@@ -278,6 +306,49 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
                             exact=False, min_pvalue=min_p, n_resamples=r, seed=seed, mc_se=se,
                             rank_biserial=float("nan"), cohen_dz=float("nan"),
                             null_distribution=null if return_null else None, note=note)
+
+
+def _sequential_runner(sequential, thresholds, alpha, risk, cap, alternative, seed):
+    """The callable `_run` hands its replicate draw to, or None for a fixed run."""
+    if not check_bool_or_none("sequential", sequential):
+        return None
+    if thresholds is None:
+        if alpha is None:
+            raise ConfigError("`sequential=True` needs `thresholds` or `alpha`.")
+        thresholds = (alpha,)
+
+    def run(draw, obs_a, obs_b):
+        observed = float(np.mean(obs_a - obs_b))
+        if not np.isfinite(observed):
+            return None
+        scale = float(np.nanmax(np.abs(np.concatenate([obs_a, obs_b]))))
+        return sequential_test(draw, observed, alternative=alternative, thresholds=thresholds,
+                               risk=risk, max_resamples=cap, rng=seed,
+                               tol=TIE_RTOL * max(abs(observed), scale))
+    return run
+
+
+def _sequential_result(res, observed, n_units, note, alternative, seed):
+    if res is None:
+        warnings.warn("approximate_randomization: the metric is undefined on the observed data; "
+                      "p = NaN.", DegenerateDataWarning, stacklevel=3)
+        return _nan_result("ar", alternative, n_units, 0.95, 0, seed, note, observed)
+    if res.n_undefined:
+        warnings.warn(f"approximate_randomization: {res.n_undefined} of "
+                      f"{res.n_undefined + res.n_resamples} replicates gave an undefined metric "
+                      "(e.g. a class absent from a resample) and are left out; the p-value uses "
+                      "the remaining replicates.", DegenerateDataWarning, stacklevel=3)
+    decided = "; ".join(f"{t:.4g}: {d}" for t, d in res.decisions)
+    note = (f"{note}; sequential ({res.method}, resampling risk <= {res.risk_bound:g}): "
+            f"{res.n_resamples} of at most {res.max_resamples} replicates, {res.stopped}; "
+            f"decision at {decided}")
+    return PairedTestResult("ar", observed, res.p_value, res.alternative, n_units,
+                            mean_diff=observed, ci_low=float("nan"), ci_high=float("nan"),
+                            confidence=0.95, exact=False,
+                            min_pvalue=mc_min_pvalue(res.n_resamples, res.alternative),
+                            n_resamples=res.n_resamples, seed=res.seed, mc_se=None,
+                            rank_biserial=float("nan"), cohen_dz=float("nan"), note=note,
+                            risk_bound=res.risk_bound, sequential_method=res.method)
 
 
 def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: str = "group",
