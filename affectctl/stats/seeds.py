@@ -147,6 +147,11 @@ class PairedTestResult:
     estimate: float = float("nan")
     ci_method: str = ""
 
+    @property
+    def p_value(self) -> float:
+        """The p-value, named as in every affectctl record (``pvalue``: SciPy's spelling)."""
+        return self.pvalue
+
     def to_record(self) -> dict:
         """Plain JSON-able dict of every field except ``null_distribution``."""
         return {f.name: to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)
