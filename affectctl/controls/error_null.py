@@ -104,6 +104,11 @@ class ErrorDistanceNull:
     n_excluded: int = 0
     null_mean: float = float("nan")
 
+    @property
+    def p_value(self) -> float:
+        """The p-value, named as in every affectctl record (``pvalue``: SciPy's spelling)."""
+        return self.pvalue
+
     def to_record(self) -> dict:
         """Plain dict of the scalar fields (for JSON and tables)."""
         return {"observed": float(self.observed), "null_mean": float(self.null_mean),

@@ -84,6 +84,11 @@ class GeometryPermutationResult:
     min_pvalue: float
     seed: "int | None"
 
+    @property
+    def p_value(self) -> float:
+        """The p-value, named as in every affectctl record (``pvalue``: SciPy's spelling)."""
+        return self.pvalue
+
     def to_record(self) -> dict:
         return asdict(self)
 

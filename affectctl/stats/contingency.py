@@ -183,7 +183,13 @@ def _degenerate_square(method, table, note, what):
         warnings.warn(f"{method}_test: A and B give the same label on every sample{what} (no "
                       "off-diagonal count); p = 1.", DegenerateDataWarning, stacklevel=3)
         p = 1.0
-    return PairedTestResult(method, 0.0 if n else float("nan"), p, "two-sided", n,
+    return _chi2_result(method, 0.0 if n else float("nan"), p, n, note)
+
+
+def _chi2_result(method: str, statistic: float, p: float, n: int, note: str) -> PairedTestResult:
+    """The record of an asymptotic contingency test (Bowker, Stuart–Maxwell, degenerate
+    McNemar): two-sided, no interval, no effect size, not exact."""
+    return PairedTestResult(method, statistic, p, "two-sided", n,
                             mean_diff=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
                             confidence=float("nan"), exact=False, min_pvalue=0.0,
                             n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
@@ -242,10 +248,7 @@ def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
     res = SquareTable(table, shift_zeros=False).symmetry(method="bowker")
     stat = float(res.statistic)
     p = float(stats.chi2.sf(stat, df))
-    return PairedTestResult("bowker", stat, p, "two-sided", int(table.sum()),
-                            mean_diff=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
-                            confidence=float("nan"), exact=False, min_pvalue=0.0,
-                            n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
+    return _chi2_result("bowker", stat, p, int(table.sum()), note)
 
 
 def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
@@ -302,7 +305,4 @@ def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
     if not np.isfinite(p):
         warnings.warn("stuart_maxwell_test: the covariance of the marginal differences is "
                       "singular; p = NaN.", DegenerateDataWarning, stacklevel=2)
-    return PairedTestResult("stuart_maxwell", stat, p, "two-sided", int(table.sum()),
-                            mean_diff=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
-                            confidence=float("nan"), exact=False, min_pvalue=0.0,
-                            n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
+    return _chi2_result("stuart_maxwell", stat, p, int(table.sum()), note)

@@ -101,6 +101,11 @@ class EquivalenceResult:
     seed: int | None
     note: str = ""
 
+    @property
+    def p_value(self) -> float:
+        """The p-value, named as in every affectctl record (``pvalue``: SciPy's spelling)."""
+        return self.pvalue
+
     def to_record(self) -> dict:
         """Plain dict of every field (``mean_diff`` = ``estimate`` for the comparisons table)."""
         rec = {f.name: to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}

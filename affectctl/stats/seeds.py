@@ -154,6 +154,11 @@ class PairedTestResult:
     risk_bound: float | None = None
     sequential_method: str | None = None
 
+    @property
+    def p_value(self) -> float:
+        """The p-value, named as in every affectctl record (``pvalue``: SciPy's spelling)."""
+        return self.pvalue
+
     def to_record(self) -> dict:
         """Plain JSON-able dict of every field except ``null_distribution``."""
         return {f.name: to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)

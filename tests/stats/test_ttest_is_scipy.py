@@ -20,3 +20,4 @@ def test_paired_ttest_equals_ttest_rel_exactly(alternative):
             ours, ref = paired_ttest(a, b, alternative=alternative), stats.ttest_rel(a, b, alternative=alternative)
             assert ours.statistic == ref.statistic
             assert ours.pvalue == ref.pvalue
+

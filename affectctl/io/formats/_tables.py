@@ -68,6 +68,15 @@ def line_of(i) -> int:
     return int(i) + 2
 
 
+def check_sample_ids(frame, path) -> None:
+    """Refuse a table with a blank ``sample_id``, naming its line."""
+    sid = frame["sample_id"]
+    blank = (sid.isna() | (sid.astype(str).str.strip() == "")).to_numpy()
+    if blank.any():
+        raise DumpFormatError("missing sample_id.", file=path, row=line_of(np.flatnonzero(blank)[0]),
+                              column="sample_id")
+
+
 def numeric_column(frame: pd.DataFrame, col: str, source, *, integer: bool = False,
                    lines=None) -> np.ndarray:
     """A column as float64; a missing or non-numeric value is an error naming its line.

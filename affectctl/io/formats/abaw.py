@@ -149,13 +149,9 @@ def read_abaw_folders(predictions: "str | Path", annotations: "str | Path", *, t
     # a frame predicted as the missing value (-1 EXPR/AU, -5 VA; no face found, or written so
     # by `affectctl export` for a frame the dump lacked) has no prediction: left out, counted
     missing = _no_prediction(frame, task)
-    if missing.any():
-        keep = np.flatnonzero(~missing)
-        if keep.size == 0:
-            raise DumpFormatError("every frame's prediction is the missing value (-1 / -5).", file=pred_dir)
-        frame = frame.iloc[keep].reset_index(drop=True)
-        ann_src = [ann_src[i] for i in keep]
-        pred_src = [pred_src[i] for i in keep]
+    frame, ann_src, pred_src = _drop_unpredicted(
+        frame, missing, ann_src, pred_src, "every frame's prediction is the missing value (-1 / -5).",
+        pred_dir)
     if taxonomy is None:
         taxonomy = _header_taxonomy(header) if task == "expr" else get_taxonomy("affwild2-expr8")
     dump = _validated(frame, taxonomy, pred_dir, ann_src, pred_src,
@@ -289,13 +285,8 @@ def read_abaw_mtl(predictions: "str | Path", annotations: "str | Path", *, taxon
                & (pd.to_numeric(frame["a_pred"], errors="coerce") == -5)
                & (pd.to_numeric(frame["y_pred"], errors="coerce") == EXPR_EXCLUDED)
                & (frame[au_pred].apply(pd.to_numeric, errors="coerce") == -1).all(axis=1)).to_numpy()
-    if missing.any():
-        keep = np.flatnonzero(~missing)
-        if keep.size == 0:
-            raise DumpFormatError("every image's prediction is the missing value.", file=pred_path)
-        frame = frame.iloc[keep].reset_index(drop=True)
-        ann_src = [ann_src[i] for i in keep]
-        pred_src = [pred_src[i] for i in keep]
+    frame, ann_src, pred_src = _drop_unpredicted(
+        frame, missing, ann_src, pred_src, "every image's prediction is the missing value.", pred_path)
     dump = _validated(frame, taxonomy, pred_path, ann_src, pred_src,
                       {"format": "abaw-mtl", "annotations": str(ann_path)})
     if missing.any():
@@ -456,3 +447,17 @@ def _check_codes(body: np.ndarray, task: str, header: list, path: Path) -> None:
         i, j = (int(x[0]) for x in np.nonzero(bad))
         column = header[j] if task != "expr" else "expression"
         raise DumpFormatError(what.format(v=body[i, j]), file=path, row=i + 2, column=column)
+
+
+def _drop_unpredicted(frame, missing, ann_src, pred_src, message, file):
+    """The rows (and their source lines) whose prediction is not the missing value.
+
+    Raises DumpFormatError with ``message`` when no row is left.
+    """
+    if not missing.any():
+        return frame, ann_src, pred_src
+    keep = np.flatnonzero(~missing)
+    if keep.size == 0:
+        raise DumpFormatError(message, file=file)
+    return (frame.iloc[keep].reset_index(drop=True), [ann_src[i] for i in keep],
+            [pred_src[i] for i in keep])

@@ -22,7 +22,7 @@ import numpy as np
 from affectctl.errors import ConfigError, DumpFormatError
 from affectctl.domain.taxonomies import Taxonomy, get_taxonomy
 from affectctl.io.columns import AU_TRUE, PREDICTION
-from affectctl.io.formats._tables import header_fields
+from affectctl.io.formats._tables import check_sample_ids, header_fields
 from affectctl.io.pairing import Truth
 from affectctl.io.schema import VA_EXCLUDED
 
@@ -89,12 +89,8 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
     if preds:
         raise DumpFormatError("is given as --truth but holds predictions; a truth file has sample_id "
                               "and *_true columns (and group) only.", file=path, column=preds[0])
-    sid = frame["sample_id"]
-    blank = (sid.isna() | (sid.astype(str).str.strip() == "")).to_numpy()
-    if blank.any():
-        i = int(np.flatnonzero(blank)[0])
-        raise DumpFormatError("missing sample_id.", file=path, row=i + 2, column="sample_id")
-    ids = sid.astype(str).str.strip().to_numpy(dtype=object)
+    check_sample_ids(frame, path)
+    ids = frame["sample_id"].astype(str).str.strip().to_numpy(dtype=object)
     _check_unique(ids, str(path))
     tax = get_taxonomy(taxonomy) if taxonomy is not None else file_taxonomy(meta, path)
     y = None

@@ -26,7 +26,7 @@ import pandas as pd
 from affectctl.errors import ConfigError, DumpFormatError, InputWarning
 from affectctl.domain.taxonomies import canonical_name, get_taxonomy
 from affectctl.io.columns import AU_PRED, TRUTH
-from affectctl.io.formats._tables import line_of, numeric_column, read_csv, softmax_if_logits
+from affectctl.io.formats._tables import check_sample_ids, line_of, numeric_column, read_csv, softmax_if_logits
 from affectctl.io.formats.emotiefflib import find_id_column
 from affectctl.io.pairing import Predictions
 
@@ -162,12 +162,8 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
     if truthy:
         raise DumpFormatError("has its own truth column although --truth is given; drop --truth or "
                               "the column.", file=path, column=truthy[0])
-    sid = frame["sample_id"]
-    blank = (sid.isna() | (sid.astype(str).str.strip() == "")).to_numpy()
-    if blank.any():
-        i = int(np.flatnonzero(blank)[0])
-        raise DumpFormatError("missing sample_id.", file=path, row=line_of(i), column="sample_id")
-    ids = sid.astype(str).str.strip().to_numpy(dtype=object)
+    check_sample_ids(frame, path)
+    ids = frame["sample_id"].astype(str).str.strip().to_numpy(dtype=object)
     _check_unique(ids, src)
     pcols = [c for c in frame.columns if c.startswith("p_")]
     own = file_taxonomy(meta, path)

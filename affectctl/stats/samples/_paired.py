@@ -378,20 +378,8 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
         ``null_distribution``.
     alpha : float or None, default 0.05
     sums : {'auto', 'exact'}, default 'auto'
-        How a replicate's unit sums are drawn for continuous metrics (CCC, PCC,
-        RMSE, expected cost) and group-level count metrics. ``'auto'``: with at
-        least 2**16 units in a stratum, the units of largest leverage are drawn
-        exactly and the sum over the others from its moment-matched normal, if the
-        Edgeworth bound of that approximation is below a tenth of the Monte-Carlo
-        standard error (:mod:`affectctl.stats.samples._gaussian`); the metric is
-        still computed exactly from every replicate's sums; declined for lattice
-        data whose atoms matter (a feature column with at most
-        ``LATTICE_MAX_VALUES`` = 4096 distinct values and a lattice term above the
-        same tolerance). ``'exact'``: the exact replicate distribution, one random bit (AR) or
-        count (bootstrap) per unit, units sharing one feature row drawn as one
-        binomial (multinomial) count per distinct row, nothing rounded (fast on
-        lattice data, O(U) per replicate on continuous data). ``note`` says which
-        ran, with the diagnostic.
+        How a replicate's unit sums are drawn: as in :func:`approximate_randomization`
+        (one count per unit instead of one random bit).
 
     Returns
     -------
