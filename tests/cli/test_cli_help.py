@@ -35,8 +35,8 @@ def test_help_is_polished(name):
     # starts a row of its own, its name whole, in the left column
     for p in cmd.params:
         if p.param_type_name == "option" and not p.hidden:
-            assert re.search(rf"^ +(-\w, )?(--[\w-]+, )*{re.escape(p.opts[-1] if p.opts[-1].startswith('--') else p.opts[0])}\b",
-                             out, re.M), (name, p.opts)
+            last = p.opts[-1] if p.opts[-1].startswith("--") else p.opts[0]
+            assert re.search(rf"^ +(-\w, )?(--[\w-]+, )*{re.escape(last)}\b", out, re.M), (name, p.opts)
 
 
 def test_flags_show_as_flags():
