@@ -264,6 +264,14 @@ class EffectSizeIntervals:
         return rec
 
 
+def _bootstrap_rng(gen) -> dict:
+    """The generator keyword of ``scipy.stats.bootstrap``: ``rng`` from SciPy 1.15,
+    ``random_state`` before (the minimum SciPy this package declares is 1.11)."""
+    import inspect
+
+    return {"rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state": gen}
+
+
 def effect_size_intervals(d, *, n_resamples: int = 9999, confidence: float = 0.95,
                           rng=None) -> EffectSizeIntervals:
     """Bootstrap (BCa) intervals of the rank-biserial correlation and Cohen's d_z over seeds.
@@ -309,7 +317,7 @@ def effect_size_intervals(d, *, n_resamples: int = 9999, confidence: float = 0.9
         with warnings.catch_warnings():   # a degenerate replicate set gives NaN, said below
             warnings.simplefilter("ignore")
             ci = stats.bootstrap((d,), statistic, n_resamples=n_resamples, confidence_level=confidence,
-                                 method="BCa", rng=gen).confidence_interval
+                                 method="BCa", **_bootstrap_rng(gen)).confidence_interval
         out += [float(ci.low), float(ci.high)]
     ok = all(np.isfinite(out))
     return EffectSizeIntervals(*out, confidence, "bootstrap_bca_seeds", n_resamples,

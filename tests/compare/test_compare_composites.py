@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from affectctl.cli import app
 from affectctl.io.dumps import read_dump, write_dump
 from affectctl.metrics.compute import compute_metrics
-from tests._synth import synthetic_frame
+from _synth import synthetic_frame
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ from affectctl.compare.per_video import N_BINS, per_group_differences, reliabili
 from affectctl.io.columns import dump_from_frame
 from affectctl.io.runs import RunSet
 from affectctl.metrics.probability import expected_calibration_error
-from tests._synth import synthetic_frame
+from _synth import synthetic_frame
 
 
 def runset(n=300, seeds=(0, 1), shuffle_b=True):

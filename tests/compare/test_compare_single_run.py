@@ -24,7 +24,7 @@ from affectctl.errors import DegenerateDataWarning
 from affectctl.io.dumps import write_dump
 from affectctl.io.runs import load_runs
 from affectctl.domain.taxonomies import get_taxonomy
-from tests._synth import synthetic_frame
+from _synth import synthetic_frame
 
 runner = CliRunner()
 K = 8

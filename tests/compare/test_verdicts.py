@@ -114,7 +114,7 @@ def test_rope_over_ten_seeds_agrees_with_baycomp(tmp_path):
     """compare(rope=0.01) on 10 seeds: the three probabilities within 0.03 of baycomp."""
     baycomp = pytest.importorskip("baycomp")
     from affectctl.io.dumps import write_dump
-    from tests._synth import synthetic_frame
+    from _synth import synthetic_frame
 
     rng = np.random.default_rng(8)
     for s in range(10):

@@ -19,7 +19,7 @@ from affectctl.report import render_console
 from affectctl.report.console import console_rows
 from affectctl.report.terminal import shown_name, terminal_width, wrap
 
-from ._paper import headline_result, single_run_result, with_verdicts
+from report._paper import headline_result, single_run_result, with_verdicts
 
 RUNS = Path(__file__).resolve().parents[2] / "examples" / "runs"
 CONTRAST = "circumplex − uniform"

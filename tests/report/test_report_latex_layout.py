@@ -11,7 +11,7 @@ import pytest
 from affectctl.report.latex import to_latex_compact, to_latex_full
 from affectctl.report.tables import compact_table, full_table
 
-from ._paper import compile_tex, headline_result, layout_problems
+from report._paper import compile_tex, headline_result, layout_problems
 
 # the three document classes a paper's table lands in (texlive-publishers)
 CLASSES = {

@@ -25,7 +25,7 @@ from affectctl.report.tables import (  # noqa: E402
     primary_test,
 )
 
-from ._paper import (  # noqa: E402
+from report._paper import (  # noqa: E402
     compile_tex,
     headline_result,
     layout_problems,

@@ -98,7 +98,7 @@ def test_write_table(result, tmp_path):
 
 def test_render_console(result):
     buf = io.StringIO()
-    from ._paper import with_verdicts
+    from report._paper import with_verdicts
 
     render_console(with_verdicts(result), Console(file=buf, width=160, color_system=None), width=160)
     text = buf.getvalue()
