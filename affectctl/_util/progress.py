@@ -73,4 +73,8 @@ def callback(label: str, *, console=None):
         if done == total:
             bar.stop()
 
+    # the caller stops the bar when the work ends, whether or not it reached its total
+    # (an error, or work counted but not done): a bar left live would keep its console's
+    # live display, and the next bar on that console would have to nest in it
+    progress.stop = bar.stop
     return progress

@@ -200,12 +200,16 @@ def compare_cli(
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else progress_bar("tests", console=err_console)
-    result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts, metrics=metric,
-                     geometry=geometry, geometry_min_samples=geometry_min_samples,
-                     sample_test=sample_test, unit=unit, n_resamples=permutations,
-                     alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
-                     progress=progress, sums=sums, margin=margins, rope=ropes,
-                     test_fraction=test_fraction, sequential=sequential)
+    try:
+        result = compare(runset, conditions[0], tuple(conditions[1:]), contrasts=contrasts,
+                         metrics=metric, geometry=geometry, geometry_min_samples=geometry_min_samples,
+                         sample_test=sample_test, unit=unit, n_resamples=permutations,
+                         alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
+                         progress=progress, sums=sums, margin=margins, rope=ropes,
+                         test_fraction=test_fraction, sequential=sequential)
+    finally:
+        if progress is not None:
+            progress.stop()
     if not quiet:
         err_line(f"geometry {result.geometry_choice.describe()}")
     flush_warnings(verbose=verbose)       # also under --quiet: nothing is skipped silently
@@ -217,8 +221,13 @@ def compare_cli(
 
     tests = ("wilcoxon", "signflip") + ((check.sample_test_record(sample_test),)
                                         if sample_test != "none" else ())
-    paths = write_report(result, out_dir, name=name, formats=formats, figures=figures,
-                         tests=tests, progress=None if quiet else progress_bar("figures", console=err_console))
+    figure_progress = None if quiet else progress_bar("figures", console=err_console)
+    try:
+        paths = write_report(result, out_dir, name=name, formats=formats, figures=figures,
+                             tests=tests, progress=figure_progress)
+    finally:
+        if figure_progress is not None:
+            figure_progress.stop()
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif not quiet:
