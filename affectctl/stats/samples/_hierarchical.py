@@ -43,6 +43,7 @@ from affectctl.stats._common import mc_min_pvalue, pick_batch, to_plain, warn_un
 from affectctl._util.validation import check_alpha, check_alternative, check_choice, check_confidence, check_n_resamples, normalize_rng
 from affectctl.stats.samples._containers import MetricContext, PairedPredictions
 from affectctl.stats.samples._features import _evaluate, _parts_used, _stratum_engine
+from affectctl.stats.samples._paired import checked_strata
 from affectctl.stats.samples._registry import _parse_metric
 from affectctl.stats.samples._ties import TiedRows
 
@@ -296,24 +297,14 @@ def hierarchical_bootstrap(strata: Sequence[PairedPredictions], metric: str, *,
     .. [2] Davison, A. C. & Hinkley, D. V. (1997). Bootstrap Methods and their
            Application, §3.8 (hierarchical data). Cambridge University Press.
     """
-    if isinstance(strata, PairedPredictions):
-        strata = [strata]
-    if not isinstance(strata, Sequence) or isinstance(strata, (str, bytes)) or len(strata) == 0:
-        raise ConfigError("`strata` must be a non-empty sequence of PairedPredictions (one per "
-                          f"seed); got {strata!r}.")
-    for i, s in enumerate(strata):
-        if not isinstance(s, PairedPredictions):
-            raise ConfigError(f"`strata[{i}]` must be a PairedPredictions; got {type(s).__name__}.")
-    ks = {s.n_classes for s in strata}
-    if len(ks) != 1:
-        raise PairingError(f"every stratum must have the same `n_classes`; got {sorted(ks)}.")
+    strata, n_classes = checked_strata(strata)
     unit = check_choice("unit", unit, ("group", "sample"))
     if unit == "group":
         missing = [i for i, s in enumerate(strata) if s.group is None]
         if missing:
             raise ConfigError(f"`unit`='group' needs `group` labels (videos) in every stratum; "
                               f"strata {missing[:10]} have none.")
-    spec = _parse_metric(metric, ks.pop(), context)
+    spec = _parse_metric(metric, n_classes, context)
     n_resamples = check_n_resamples(n_resamples)
     confidence = check_confidence(confidence)
     alternative = check_alternative(alternative)

@@ -32,8 +32,9 @@ __all__ = ["UNITS", "approximate_randomization", "paired_bootstrap", "metric_val
 UNITS = ("group", "sample")
 
 
-def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng, context,
-                return_null, alpha, sums):
+def checked_strata(strata) -> tuple:
+    """``(strata as a list, n_classes)``: one PairedPredictions or a non-empty sequence of
+    them (one per seed), all with the same number of classes; else ConfigError/PairingError."""
     if isinstance(strata, PairedPredictions):
         strata = [strata]
     if not isinstance(strata, Sequence) or isinstance(strata, (str, bytes)) or len(strata) == 0:
@@ -45,7 +46,12 @@ def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
     ks = {s.n_classes for s in strata}
     if len(ks) != 1:
         raise PairingError(f"every stratum must have the same `n_classes`; got {sorted(ks)}.")
-    k = ks.pop()
+    return list(strata), ks.pop()
+
+
+def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng, context,
+                return_null, alpha, sums):
+    strata, k = checked_strata(strata)
     unit = check_choice("unit", unit, UNITS)
     if unit == "group":
         missing = [i for i, s in enumerate(strata) if s.group is None]
