@@ -203,12 +203,14 @@ def compute_metrics(dump: Dump, *, geometry="nrc-vad", on_empty="warn") -> dict:
     out["n_expr_frames"] = float(mask.sum())
     if mask.any():
         cm = cm_metrics.confusion_matrix(dump.y_true, dump.y_pred, tax.n_classes)
-        f1 = cm_metrics.f1_per_class(cm, on_empty=on_empty)
+        with cm_metrics.naming_classes(tax.classes):
+            f1 = cm_metrics.f1_per_class(cm, on_empty=on_empty)
+            uar = cm_metrics.uar_score(cm, on_empty=on_empty)
         out["accuracy"] = float(cm_metrics.accuracy_score(cm))
         out["expr_macro_f1"] = float(np.nanmean(f1))
         for name, v in zip(tax.classes, f1):
             out[f"f1:{name}"] = float(v)
-        out["uar"] = float(cm_metrics.uar_score(cm, on_empty=on_empty))
+        out["uar"] = float(uar)
         out["cohen_kappa"] = float(cm_metrics.cohen_kappa_score(cm))
         out["mcc"] = float(cm_metrics.mcc_score(cm))
         for a in range(tax.n_classes):

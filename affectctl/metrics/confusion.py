@@ -14,6 +14,8 @@ support) follow ``on_empty``, as scikit-learn's ``zero_division``:
 
 from __future__ import annotations
 
+import contextlib
+import re
 import warnings
 
 import numpy as np
@@ -32,6 +34,7 @@ __all__ = [
     "pair_confusion_rate",
     "error_distance",
     "quadrant_preservation_score",
+    "naming_classes",
 ]
 
 _ON_EMPTY = ("warn", "nan", 0.0)
@@ -58,6 +61,36 @@ def _fill(values: np.ndarray, undefined: np.ndarray, on_empty, what: str, *,
         warnings.warn(f"{what} is undefined and set to 0.0{which}; use `on_empty` to control "
                       "this.", DegenerateDataWarning, stacklevel=3)
     return np.where(undefined, 0.0, values)
+
+
+_CLASS_INDEX = re.compile(r"\(class index ([\d, ]+)\)")
+
+
+@contextlib.contextmanager
+def naming_classes(class_names):
+    """Re-issue the ``on_empty="warn"`` warnings raised inside with the classes' names:
+    ``(class index 3, 4)`` becomes ``(classes Fear, Disgust)``.
+
+    The functions here see counts only, so their warnings can name indices; a caller that
+    knows the taxonomy (:func:`affectctl.metrics.compute.compute_metrics`) names them.
+    """
+    names = list(class_names)
+
+    def rename(m):
+        try:
+            picked = [names[int(i)] for i in m.group(1).split(",")]
+        except (IndexError, ValueError):
+            return m.group(0)
+        return f"(class{'es' if len(picked) > 1 else ''} {', '.join(picked)})"
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        message = w.message
+        if isinstance(message, DegenerateDataWarning):
+            message = DegenerateDataWarning(_CLASS_INDEX.sub(rename, str(message)))
+        warnings.warn_explicit(message, w.category, w.filename, w.lineno, source=w.source)
 
 
 def _nanmean_last(values: np.ndarray) -> np.ndarray:

@@ -224,7 +224,7 @@ def _floor_note(result, verdicts, alpha: float) -> list:
 
 def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) -> list:
     from affectctl.report.sensitivity_marks import table_footnote
-    from affectctl.report.notes import _OFFICIAL_TEXT, _seeds_text
+    from affectctl.report.notes import _seeds_text, official_score_note
 
     settings = dict(getattr(result, "settings", {}) or {})
     seeds = tuple(getattr(result, "seeds", ()))
@@ -318,7 +318,7 @@ def _notes(result, table, verdicts, alpha: float, *, compact: bool, files_hint) 
         notes.append(geo)
     official = settings.get("official_score")
     if official and "official_score" in set(table["metric"]):
-        notes.append(f"Official score = {official} ({_OFFICIAL_TEXT.get(official, official)}).")
+        notes.append(official_score_note(official))
     where = f" in {files_hint}" if files_hint else ""
     what = ("Δ's interval, the raw p-values, every other test and the effect sizes" if compact
             else "Every other test and the effect sizes")

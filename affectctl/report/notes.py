@@ -131,8 +131,18 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
     official = settings.get("official_score")
     metrics_shown = set(table["metric"]) if "metric" in table.columns else set()
     if official and "official_score" in metrics_shown:
-        notes.append(f"Official score = {official} ({_OFFICIAL_TEXT.get(official, official)}).")
+        notes.append(official_score_note(official))
     return notes
+
+
+def official_score_note(official: str) -> str:
+    """The footnote saying what the official score is, by its name and its definition
+    (one text for the console, Markdown, LaTeX and HTML)."""
+    from affectctl.report.formatting import metric_label
+
+    name = metric_label(official, arrow=False)
+    what = _OFFICIAL_TEXT.get(official)
+    return f"Official score = {name} ({what})." if what else f"Official score = {name}."
 
 
 def _classifier_notes(comps: pd.DataFrame, *, grouped: bool = False) -> list:
@@ -206,9 +216,7 @@ def _compact_notes(result, table, primary, alpha) -> list:
         notes.append("No test: Δ is the plain difference of the values.")
     official = settings.get("official_score")
     if official and "official_score" in set(table["metric"]):
-        from affectctl.report.formatting import metric_label
-
-        notes.append(f"Official score = {metric_label(official, arrow=False)}.")
+        notes.append(official_score_note(official))
     return notes
 
 

@@ -269,3 +269,18 @@ def test_require_takes_a_pair_in_either_order(good_csv):
     one = audit(dump, require=[f"pair_confusion:{a}|{b}>=0"])
     two = audit(dump, require=[f"pair_confusion:{b}|{a}>=0"])
     assert one.requirements[0][1] == two.requirements[0][1]
+
+
+def test_undefined_class_warning_names_the_classes(tmp_path):
+    """A class with no true and no predicted sample: audit's warning names it (Aff-Wild2
+    order: index 3 is Fear, 4 Happiness), never by index alone."""
+    frame = synthetic_frame(n=300, seed=3)
+    frame = frame[~frame.y_true.isin([3, 4])].copy()
+    frame.loc[frame.y_pred.isin([3, 4]), "y_pred"] = 0
+    frame = frame.drop(columns=[c for c in frame.columns if c.startswith("p_")])
+    path = tmp_path / "gap.csv"
+    frame.to_csv(path, index=False)
+    res = run(path, "--taxonomy", "affwild2-expr8")
+    assert res.exit_code == 0, res.output
+    assert "(classes Fear, Happiness)" in res.stderr, res.stderr
+    assert "class index" not in res.stderr
