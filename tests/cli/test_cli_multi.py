@@ -24,7 +24,8 @@ def test_two_datasets_write_per_dataset_reports_and_aggregates(tmp_path):
     assert {r["dataset"] for r in doc["records"]} == {"aw2", "an"}
     tests = {a["test"] for a in doc["aggregates"]}
     assert {"stratified_bootstrap", "probability_of_improvement"} <= tests
-    assert "all benchmarks, circumplex - base, accuracy" in res.stderr
+    assert "All benchmarks (aw2, an)" in res.stdout and "circumplex − base, Accuracy" in res.stdout
+    assert (out / "index.html").exists() and (out / "aggregates.tex").exists()
 
 
 def test_one_named_dataset_is_a_one_line_error():
