@@ -35,12 +35,16 @@ __all__ = ["AGGREGATE_TEST_TEXT", "aggregate_rows", "render_benchmarks_console",
 
 #: Each aggregate test in words (the name shown beside its number); others by their name.
 AGGREGATE_TEST_TEXT = {
-    "stratified_bootstrap": "stratified bootstrap over seeds within datasets",
-    "probability_of_improvement": "P(improvement), stratified bootstrap over seeds",
-    "primary_holm": "each dataset's primary test, Holm over datasets",
-    "stratified_ar": "randomization stratified by dataset and seed",
-    "stratified_randomization": "randomization stratified by dataset and seed",
-    "interquartile_mean": "interquartile mean of normalised scores",
+    "stratified_bootstrap": "resampled at the {level} level within each dataset, the mean "
+                            "of the datasets' Δ; p by inverting the interval",
+    "probability_of_improvement": "P(a beats b) over paired seeds, averaged over datasets "
+                                  "(Agarwal et al. 2021), interval by the stratified bootstrap",
+    "primary_holm": "each dataset's primary test, its p Holm-adjusted over the datasets as "
+                    "one family",
+    "stratified_ar": "one randomization test stratified by dataset and by seed within",
+    "stratified_randomization": "one randomization test stratified by dataset and by seed "
+                                "within",
+    "interquartile_mean": "interquartile mean of the normalised scores over runs and datasets",
 }
 _SHORT = {"ar": "AR", "bootstrap": "bootstrap", "wilcoxon": "Wilcoxon", "signflip": "sign-flip",
           "ttest": "t", "hierarchical_bootstrap": "two-level bootstrap"}
@@ -102,7 +106,8 @@ def aggregate_rows(aggregates: Sequence[Mapping], *, alpha: float = 0.05) -> pd.
         pval = rec.get("pvalue", rec.get("p_value"))
         about = {"a": rec.get("a", ""), "b": rec.get("b", ""), "metric": rec.get("metric", ""),
                  "test": test, "test_short": AGGREGATE_TEST_SHORT.get(test, test.replace("_", " ")),
-                 "test_text": AGGREGATE_TEST_TEXT.get(test, test.replace("_", " "))}
+                 "test_text": AGGREGATE_TEST_TEXT.get(test, test.replace("_", " ")).replace(
+                     "{level}", str(rec.get("level", rec.get("unit", "seed"))))}
         if test == "primary_holm" and isinstance(rec.get("per_dataset"), Mapping):
             for ds, d in rec["per_dataset"].items():   # one row per dataset
                 q = d.get("p_adjusted_datasets", d.get("p_adjusted"))
@@ -177,15 +182,23 @@ def render_benchmarks_console(results: Mapping, aggregates: Sequence[Mapping], c
                 console.print("  " + c[0], soft_wrap=True)
             console.print(line(c[1:], widths[1:], "    "), soft_wrap=True)
     console.print("", soft_wrap=True)
-    used = list(dict.fromkeys(zip(rows["test_short"], rows["test_text"])))
-    tests_note = "; ".join(f"{shown_name(a)}: {shown_name(b)}" for a, b in used if a != b)
-    note = (f"Each number is from the test named beside it, over the datasets {names} "
-            f"({tests_note}); "
-            f"Δ = a − b in the metric's units, per dataset on its own official score, taxonomy "
-            f"and geometry. Decisions at alpha = {alpha:g}. Every record, with its resamples "
-            "and seed, is in aggregates.json" + (f" in {files_hint}" if files_hint else "") + ".")
-    for ln in wrap(note, width, indent=""):
-        console.print(Text(ln, style="dim"), soft_wrap=True)
+    notes = [f"Δ = a − b over the datasets {names}, each on its own official score, taxonomy "
+             f"and geometry; decisions at alpha = {alpha:g}.{_mc_note(aggregates)}"]
+    for short, text in dict.fromkeys(zip(rows["test_short"], rows["test_text"])):
+        notes.append(f"{shown_name(short)}: {shown_name(text)}.")
+    notes.append("Every record is in aggregates.json"
+                 + (f" in {files_hint}" if files_hint else "") + ".")
+    for note in notes:
+        for ln in wrap(note, width, indent=""):
+            console.print(Text(ln, style="dim"), soft_wrap=True)
+
+
+def _mc_note(aggregates) -> str:
+    """`` Monte-Carlo: 9999 resamples, seed 0.`` from the records (each setting once)."""
+    runs = list(dict.fromkeys((r.get("n_resamples"), r.get("seed")) for r in aggregates
+                              if r.get("n_resamples") is not None))
+    return (" Monte-Carlo: " + "; ".join(f"{n} resamples, seed {s}" for n, s in runs) + "."
+            if runs else "")
 
 
 def _tex_table_rows(rows: pd.DataFrame) -> list:
