@@ -174,6 +174,8 @@ def compare_cli(
     folders = parse_dataset_runs(runs)  # None: one folder (or none), as before
     builtin = parse_datasets(dataset, runs=runs)  # None: at most one --dataset, as before
     if builtin is not None:
+        if file_conditions(conditions, folders=truth is not None) is not None:
+            raise ConfigError("the conditions are files; drop --dataset (it is for condition names).")
         launch = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
                                  launcher_config, keep_logs=keep_logs)
         folders = {ds: resolve_runs(conditions, None, ds, seeds, cache, quiet, launch)

@@ -104,12 +104,21 @@ def test_figure_has_one_panel_per_dataset_and_the_aggregate(multi, tmp_path):
       "--runs", f"b={EXAMPLES}"], "not both"),
     (["--dataset", "sim-affwild2", "--runs", f"a={EXAMPLES}", "--runs", f"b={EXAMPLES}"],
      "not both"),
+    (["--dataset", "sim-affwild2", "--dataset", "sim-affectnet", "--seeds", "0"], "--seeds"),
 ])
 def test_bad_dataset_combinations_are_one_line_errors(args, message):
     res = runner.invoke(app, ["compare", "base", "circumplex", *args])
     assert res.exit_code == 2, res.output
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("affectctl: error: ") and message in lines[0]
+
+
+def test_dataset_twice_with_file_conditions_is_a_one_line_error(tmp_path):
+    a, b = EXAMPLES / "base" / "seed-0.csv", EXAMPLES / "circumplex" / "seed-0.csv"
+    res = runner.invoke(app, ["compare", f"a={a}", f"b={b}", "--dataset", "sim-affwild2",
+                              "--dataset", "sim-affectnet"])
+    assert res.exit_code == 2 and "drop --dataset" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
 
 
 def test_two_datasets_train_into_one_cache_folder_each_then_compare(tmp_path, monkeypatch):
