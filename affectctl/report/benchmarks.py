@@ -84,10 +84,11 @@ def aggregate_rows(aggregates: Sequence[Mapping], *, alpha: float = 0.05) -> pd.
     Returns
     -------
     DataFrame
-        ``a, b, metric, test`` (the record's), ``what`` (the quantity), ``test_short``
-        and ``test_text`` (the test in a word and in words), ``value`` (the estimate with its interval), ``p`` (the record's own
-        p-value) and ``decision`` (``better``/``worse`` in the metric's direction when the
-        record's p ≤ ``alpha`` and it has a Δ, ``difference shown`` without one, else
+        ``a, b, metric, test`` (the record's), ``dataset``, ``what`` (the quantity),
+        ``test_short`` and ``test_text`` (the test in a word and in words), ``value`` (the
+        estimate with its interval), ``p`` (the record's own p-value) and ``decision``
+        (``better``/``worse`` in the metric's direction when the record's p ≤ ``alpha``
+        and it has a Δ, ``difference shown`` without one, else
         ``no difference shown``). A ``primary_holm`` record gives one row per dataset
         (``dataset``; its primary test's p Holm-adjusted over the datasets).
     """
@@ -208,8 +209,9 @@ def _tex_table_rows(rows: pd.DataFrame) -> list:
                 f"{for_latex(metric_label(metric))}")
         out.append(rf"\multicolumn{{4}}{{l}}{{\textbf{{{head}}}}}\\")
         for r in sub.itertuples():
+            last = "; ".join(x for x in (r.p, r.decision) if x)
             out.append(f"{for_latex(r.what)} & {for_latex(r.test_text)} & "
-                       f"{for_latex(r.value)} & {for_latex('; '.join(x for x in (r.p, r.decision) if x))}\\\\")
+                       f"{for_latex(r.value)} & {for_latex(last)}\\\\")
     return out
 
 
