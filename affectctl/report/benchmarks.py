@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 import pandas as pd
+from rich.cells import cell_len
 from rich.text import Text
 
 from affectctl.report.escape import for_html, for_latex
@@ -162,11 +163,11 @@ def render_benchmarks_console(results: Mapping, aggregates: Sequence[Mapping], c
                       " ".join(x for x in (r.what, r.value) if x), r.p, r.decision])
         last = key
     heads = ["Test", "Estimate [95% CI]", "p", "Decision"]
-    widths = [max(len(c[k]) for c in cells + [heads]) for k in range(4)]
+    widths = [max(cell_len(c[k]) for c in cells + [heads]) for k in range(4)]
     fits = 2 + sum(widths) + 2 * 3 <= width
 
     def line(parts, ws, indent="  "):
-        return (indent + "  ".join(f"{x:<{w}}" for x, w in zip(parts, ws))).rstrip()
+        return (indent + "  ".join(x + " " * (w - cell_len(x)) for x, w in zip(parts, ws))).rstrip()
 
     k = 0
     for heading, sub in _groups(rows):
