@@ -14,6 +14,14 @@ followed by what it prints on stdout: the table's first ``--rows`` metric groups
 ``<!-- readme-example:start -->`` and ``<!-- readme-example:end -->``;
 ``tests/test_readme.py`` fails when the two differ.
 
+The second block (between ``<!-- readme-multi:start -->`` and ``<!-- readme-multi:end -->``)
+is the several-benchmark comparison on the prepared ``examples/runs`` (Aff-Wild2-like,
+30 videos) and ``examples/runs-affectnet`` (AffectNet-like, 400 images):
+``--runs affwild2=examples/runs --runs affectnet=examples/runs-affectnet``, from its
+"All benchmarks" block on (the per-dataset blocks before it are left out). With
+``--dataset sim-affwild2 --dataset sim-affectnet`` instead, the same command trains both
+built-in benchmarks first.
+
 ``--main-job`` runs the main job instead (``affectctl compare base circumplex uniform``:
 trains 3 conditions x 5 seeds on ``sim-affwild2``, about a minute), prints the same excerpt
 and the SHA-256 of every dump and of ``results.json``, to compare two machines or two runs
@@ -35,8 +43,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 START, END = "<!-- readme-example:start -->", "<!-- readme-example:end -->"
+MULTI_START, MULTI_END = "<!-- readme-multi:start -->", "<!-- readme-multi:end -->"
 #: The README's command (run from the checkout's root, as a reader would).
 COMMAND = ["compare", "base", "circumplex", "uniform", "--runs", "examples/runs"]
+#: The README's several-benchmark command: the study's design on two prepared benchmarks.
+MULTI_COMMAND = ["compare", "base", "circumplex", "uniform", "--runs", "affwild2=examples/runs",
+                 "--runs", "affectnet=examples/runs-affectnet"]
 
 
 def _run(args: list[str], cwd: Path) -> str:
@@ -82,11 +94,29 @@ def render(rows: int = 3) -> str:
     return "\n".join(["```text", "$ affectctl " + " ".join(COMMAND), excerpt(stdout, rows), "```"])
 
 
-def readme_block(text: str) -> str:
+def all_benchmarks(stdout: str) -> str:
+    """The several-benchmark output from its "All benchmarks" block to the end (the
+    per-dataset blocks before it are the single-dataset console's)."""
+    lines = stdout.splitlines()
+    first = next(i for i, ln in enumerate(lines) if ln.startswith("All benchmarks"))
+    return "\n".join(ln.rstrip() for ln in lines[first:])
+
+
+def render_multi() -> str:
+    """The README's several-benchmark block: the command, then its "All benchmarks" block."""
+    with tempfile.TemporaryDirectory(prefix="affectctl-readme-") as tmp:
+        args = [a if "=" not in a else a.split("=")[0] + "=" + str(ROOT / a.split("=")[1])
+                for a in MULTI_COMMAND]
+        stdout = _run([*args, "--no-figures"], cwd=Path(tmp))
+    return "\n".join(["```text", "$ affectctl " + " ".join(MULTI_COMMAND) + "  # excerpt",
+                      "...", all_benchmarks(stdout), "```"])
+
+
+def readme_block(text: str, start: str = START, end: str = END) -> str:
     """What README.md holds between the markers (without them)."""
-    if START not in text or END not in text:
-        raise SystemExit(f"README.md has no {START} ... {END} block")
-    return text.split(START, 1)[1].split(END, 1)[0].strip("\n")
+    if start not in text or end not in text:
+        raise SystemExit(f"README.md has no {start} ... {end} block")
+    return text.split(start, 1)[1].split(end, 1)[0].strip("\n")
 
 
 def main() -> int:
@@ -106,18 +136,21 @@ def main() -> int:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             print(f"sha256 {digest}  {path.relative_to(work)}", file=sys.stderr)
         return 0
-    block = render(args.rows)
+    blocks = {(START, END): render(args.rows), (MULTI_START, MULTI_END): render_multi()}
     if args.check:
-        same = readme_block(README.read_text(encoding="utf-8")) == block
-        print("README.md's example is current" if same else
-              "README.md's example is stale: run python examples/readme_example.py --write")
+        text = README.read_text(encoding="utf-8")
+        same = all(readme_block(text, *k) == b for k, b in blocks.items())
+        print("README.md's examples are current" if same else
+              "README.md's examples are stale: run python examples/readme_example.py --write")
         return 0 if same else 1
     if args.write:
         text = README.read_text(encoding="utf-8")
-        old = readme_block(text)
-        README.write_text(text.replace(old, block, 1), encoding="utf-8")
+        for (start, end), block in blocks.items():
+            head, rest = text.split(start, 1)
+            text = head + start + "\n" + block + "\n" + end + rest.split(end, 1)[1]
+        README.write_text(text, encoding="utf-8")
         return 0
-    print(block)
+    print("\n\n".join(blocks.values()))
     return 0
 
 

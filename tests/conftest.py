@@ -43,6 +43,9 @@ COST = {
     "test_killed_and_restarted_sweep_equals_an_uninterrupted_one[2]": 35,
     "tests/cli/test_cli_compare.py::"
     "test_compare_without_runs_trains_into_the_cache_then_reuses_it": 35,
+    "tests/cli/test_cli_multi.py::"
+    "test_dataset_twice_trains_each_benchmark_into_its_cache_folder": 35,
+    "tests/test_readme.py::test_readme_several_benchmark_example_is_what_the_script_prints": 25,
     "tests/cli/test_cli_compare.py::test_compare_writes_report_and_json": 31,
     "tests/report/test_report_paper.py::"
     "test_diagnose_and_compare_commands_write_a_checked_index_html": 27,

@@ -35,3 +35,13 @@ def test_readme_is_a_front_page():
         assert f"\n{command}\n" in text, command
     for path in ("LICENSE", "CHANGELOG.md", "CITATION.cff", "mkdocs.yml", "affectctl/py.typed"):
         assert (ROOT / path).is_file(), path
+
+
+def test_readme_several_benchmark_example_is_what_the_script_prints():
+    script = _script()
+    printed = script.render_multi()
+    assert "All benchmarks (affwild2, affectnet)" in printed
+    in_readme = script.readme_block((ROOT / "README.md").read_text(encoding="utf-8"),
+                                    script.MULTI_START, script.MULTI_END)
+    assert in_readme == printed, ("README.md's several-benchmark example is stale: run "
+                                  "python examples/readme_example.py --write")

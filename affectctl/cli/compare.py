@@ -71,7 +71,10 @@ def compare_cli(
     runs: Annotated[Optional[list[str]], typer.Option(help="Folder of <condition>/seed-<k>.csv|parquet dumps. "
                                                       "Without it, runs are trained on the built-in data. "
                                                       "Several benchmarks: NAME=DIR, repeated.")] = None,
-    dataset: options.Dataset = None,
+    dataset: Annotated[Optional[list[str]], typer.Option(
+        "--dataset", help=f"Built-in dataset to train on when --runs is not given: {DEFAULT_DATASET} "
+                          "(default) or sim-affectnet. Several benchmarks: repeat it "
+                          "(--dataset sim-affwild2 --dataset sim-affectnet).")] = None,
     seeds: options.Seeds = 5,
     cache: options.Cache = DEFAULT_CACHE,
     taxonomy: options.Taxonomy = None,
@@ -166,18 +169,28 @@ def compare_cli(
         check.check_regular_file("--truth", truth, folder_ok=True)
     quiet = quiet or as_json
     read = _file_reader(truth, fmt, mapping, id_column, strict, taxonomy)
-    from affectctl.cli.compare_multi import compare_datasets_cli, parse_dataset_runs
+    from affectctl.cli.compare_multi import compare_datasets_cli, parse_dataset_runs, parse_datasets
 
     folders = parse_dataset_runs(runs)  # None: one folder (or none), as before
+    builtin = parse_datasets(dataset, runs=runs)  # None: at most one --dataset, as before
+    if builtin is not None:
+        if file_conditions(conditions, folders=truth is not None) is not None:
+            raise ConfigError("the conditions are files; drop --dataset (it is for condition names).")
+        launch = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
+                                 launcher_config, keep_logs=keep_logs)
+        folders = {ds: resolve_runs(conditions, None, ds, seeds, cache, quiet, launch)
+                   for ds in builtin}
+    dataset = dataset[0] if dataset else None
     if folders is None:
         runs = Path(runs[0]) if runs else None
     else:
-        if dataset is not None:
+        if dataset is not None and builtin is None:
             raise ConfigError("give either --runs NAME=DIR (existing runs) or --dataset, not both.")
         return compare_datasets_cli(
             folders, conditions, out=out or check.contained("reports", name or "benchmarks",
                                                              option="--name"),
-            taxonomy=taxonomy, read=read, figures=figures, as_json=as_json, quiet=quiet,
+            taxonomy=taxonomy, read=read, figures=figures, formats=formats, as_json=as_json,
+            quiet=quiet,
             tests=("wilcoxon", "signflip") + ((check.sample_test_record(sample_test),)
                                               if sample_test != "none" else ()),
             contrasts=contrasts, metrics=metric, geometry=geometry,

@@ -2,8 +2,12 @@
 
 One report per dataset (``<out>/<NAME>/``, as a single-dataset compare writes) and
 ``<out>/aggregates.json``: every per-dataset comparison record with its ``dataset`` and the
-aggregates over datasets (:func:`affectctl.compare.multi.compare_datasets`). The console
-and HTML/LaTeX presentation of the aggregates is not written yet.
+aggregates over datasets (:func:`affectctl.compare.multi.compare_datasets`), and the
+"All benchmarks" block (:mod:`affectctl.report.benchmarks`) as ``aggregates.tex``,
+``<out>/index.html`` (linking the per-dataset pages) and, with figures,
+``benchmarks_<a>-vs-<b>.*`` (:mod:`affectctl.report.figures.benchmarks`). The console
+shows each dataset's block, then the aggregates. ``--dataset`` repeated trains (or
+reuses) each built-in benchmark into ``<cache>/<dataset>/`` first.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ from pathlib import Path
 
 from affectctl._util.jsonable import plain
 from affectctl.errors import ConfigError
-from affectctl.cli._app import err_console
+from affectctl.cli._app import console, err_console
 
-__all__ = ["parse_dataset_runs", "compare_datasets_cli"]
+__all__ = ["parse_dataset_runs", "parse_datasets", "compare_datasets_cli"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -44,8 +48,32 @@ def parse_dataset_runs(values) -> "dict | None":
     return out
 
 
+def parse_datasets(values, *, runs=None) -> "list | None":
+    """``--dataset`` values: None for at most one, else the built-in names (checked, in order).
+
+    Several ``--dataset`` train (or reuse from ``<cache>/<dataset>/``) each benchmark and
+    then take the path of ``--runs NAME=DIR --runs NAME=DIR``, named by the datasets.
+    """
+    values = list(values or ())
+    if len(values) <= 1:
+        return None
+    if runs:
+        raise ConfigError("give either --dataset (train the built-in benchmarks) or --runs "
+                          "(existing runs), not both.")
+    from affectctl.train.datasets import DATASETS  # names only: no torch
+
+    for v in values:
+        if v not in DATASETS:
+            raise ConfigError(f"--dataset {v!r}: not a built-in dataset; choose from "
+                              f"{', '.join(sorted(DATASETS))}.")
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise ConfigError(f"--dataset {twice[0]!r} is given twice; each benchmark once.")
+    return values
+
+
 def compare_datasets_cli(folders: dict, conditions, *, out: Path, taxonomy, read, figures,
-                         as_json, quiet, tests, **compare_kw) -> None:
+                         as_json, quiet, tests, formats=("png", "pdf"), **compare_kw) -> None:
     """Load each dataset's runs, compare per dataset, write the reports and aggregates.json."""
     from affectctl.compare.multi import compare_datasets
     from affectctl.io.runs import load_runs
@@ -53,24 +81,43 @@ def compare_datasets_cli(folders: dict, conditions, *, out: Path, taxonomy, read
 
     runsets = {name: load_runs(folder, list(conditions), taxonomy=taxonomy, read=read)
                for name, folder in folders.items()}
+    if compare_kw.get("metrics") is None:       # no --metric: compare_datasets' default
+        compare_kw.pop("metrics", None)
     res = compare_datasets(runsets, conditions[0], tuple(conditions[1:]), **compare_kw)
     n_files = 0
     for name, result in res["results"].items():
-        n_files += len(write_report(result, out / name, figures=figures, tests=tests))
+        n_files += len(write_report(result, out / name, formats=formats, figures=figures,
+                                    tests=tests))
     doc = {"datasets": {n: str(f) for n, f in folders.items()},
            "records": res["records"], "aggregates": res["aggregates"]}
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(plain(doc), indent=2, allow_nan=True)
     (out / "aggregates.json").write_text(text + "\n")
+    _write_all_benchmarks(out, res, figures=figures, formats=formats)
     if as_json:
         print(text)
     elif not quiet:
-        for rec in res["aggregates"]:
-            if rec["test"] == "stratified_bootstrap":
-                err_console.print(
-                    f"affectctl: all benchmarks, {rec['a']} - {rec['b']}, {rec['metric']}: "
-                    f"mean Δ {rec['delta']:+.4f} [{rec['ci_low']:+.4f}, {rec['ci_high']:+.4f}] "
-                    "(stratified bootstrap over seeds)", markup=False)
+        from affectctl.report.benchmarks import render_benchmarks_console
+
+        render_benchmarks_console(res["results"], res["aggregates"], console, tests=tests,
+                                  files_hint=f"{out}/")
     err_console.print(f"affectctl: reports written to {out}/<dataset>/ for "
-                      f"{', '.join(folders)} ({n_files} files) and {out}/aggregates.json",
-                      markup=False)
+                      f"{', '.join(folders)} ({n_files} files), and {out}/index.html, "
+                      "aggregates.json, aggregates.tex", markup=False)
+
+
+def _write_all_benchmarks(out: Path, res: dict, *, figures: bool, formats) -> None:
+    """``aggregates.tex``, the per-pair benchmark figures and ``<out>/index.html``."""
+    from affectctl.io.atomic import write_text_atomically
+    from affectctl.report.benchmarks import aggregates_latex, write_benchmarks_html
+
+    names = list(res["results"])
+    write_text_atomically(out / "aggregates.tex", aggregates_latex(res["aggregates"], names))
+    pngs = []
+    if figures:
+        from affectctl.report.figures.benchmarks import save_benchmark_figures
+
+        files = save_benchmark_figures(res["results"], res["aggregates"], out, formats=formats)
+        pngs = [p for p in files.values() if p.suffix == ".png"] or [
+            p for p in files.values() if p.suffix == ".svg"]
+    write_benchmarks_html(out, res["results"], res["aggregates"], name=out.name, figures=pngs)

@@ -28,18 +28,18 @@ def report_cli(
     keep_logs: L.KeepLogs = None,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
-    from affectctl.report.plans import find_plan, load_plan, run_plan
+    from affectctl.report.plans import find_plan, key_location, load_plan, run_plan
 
     plan_file = find_plan(plan)
     spec = load_plan(plan_file)
-    if spec.datasets and spec.runs is None:
+    if spec.builtin_datasets and spec.runs is None:
         from affectctl.train.datasets import DATASETS
 
-        for d in spec.datasets:
+        for d in spec.builtin_datasets:
             if d not in DATASETS:
-                raise ConfigError(f"{plan_file}: `datasets`: unknown dataset {d!r}; the built-in datasets "
+                raise ConfigError(f"{key_location(plan_file, 'datasets')}: `datasets`: unknown dataset {d!r}; the built-in datasets "
                                   f"are {', '.join(sorted(DATASETS))} (or give `runs`, a folder of "
-                                  "<dataset>/<condition>/seed-<k> dumps).")
+                                  "<dataset>/<condition>/seed-<k> dumps, or NAME=DIR).")
     check.check_output_dir("--out", out)
     check.check_output_dir("--cache", cache)
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))

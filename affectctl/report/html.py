@@ -143,7 +143,7 @@ def _cell(value) -> str:
 
 
 _TEXT_COLS = {"Metric", "Condition", "Comparison", "Pair", "Status", "Best intervention",
-              "metric", "condition", "pair", "verdict", "Verdict"}
+              "metric", "condition", "pair", "verdict", "Verdict", "Quantity", "Test", "Decision"}
 
 
 def table_html(shown: pd.DataFrame, *, caption: str | None = None,

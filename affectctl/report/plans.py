@@ -13,12 +13,16 @@ Keys
 ----
 name : str
 description : str, optional
-datasets : list of str              built-in datasets (``sim-affwild2``, ``sim-affectnet``)
+datasets : list of str              built-in datasets (``sim-affwild2``, ``sim-affectnet``, trained
+                                    on demand) and/or ``"NAME=DIR"`` (a runs folder named NAME);
+                                    two or more: also the aggregates over datasets
+                                    (:func:`affectctl.compare.multi.compare_datasets`)
 runs : str, optional                instead of ``datasets``: a folder of ``<dataset>/<condition>/seed-<k>``
 conditions : list of str
 baseline : str                      default: the first condition
 seeds : int                         seeds to train (default 5)
 geometry, sample_test, unit, permutations, seed, correction, alternative : as ``affectctl compare``
+                                    (``sample_test``: ar, bootstrap, hierarchical or none)
 figures : bool                      write the compare figures for every dataset (default true)
 [[tables]]
     name : str
@@ -31,15 +35,16 @@ figures : bool                      write the compare figures for every dataset 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from affectctl._util.validation import (MAX_SEEDS, check_count, check_name, check_resamples, check_seed,
-                          contained, read_toml)
+from affectctl._util.validation import (MAX_SEEDS, SAMPLE_TESTS, check_count, check_name,
+                                       check_resamples, check_seed, contained, read_toml)
 from affectctl.errors import ConfigError
 from affectctl.io.layout import DEFAULT_CACHE
 
-__all__ = ["AnalysisPlan", "TableSpec", "find_plan", "list_plans", "load_plan", "plan_dirs", "run_plan"]
+__all__ = ["AnalysisPlan", "TableSpec", "find_plan", "key_location", "list_plans", "load_plan", "plan_dirs", "run_plan"]
 
 
 _PLAN_KEYS = {"name", "description", "datasets", "runs", "conditions", "baseline", "seeds", "geometry",
@@ -78,6 +83,14 @@ class AnalysisPlan:
     taxonomy: str | None = None
     tables: tuple = field(default_factory=tuple)
     source: str = ""
+    #: ``(name, folder)`` of the ``"NAME=DIR"`` entries of ``datasets`` (not trained)
+    folders: tuple = ()
+
+    @property
+    def builtin_datasets(self) -> tuple:
+        """The ``datasets`` trained on demand (those without a folder)."""
+        given = {n for n, _ in self.folders}
+        return tuple(d for d in self.datasets if d not in given)
 
     @property
     def extra_contrasts(self) -> tuple:
@@ -91,6 +104,37 @@ class AnalysisPlan:
     def metrics(self) -> tuple:
         ms = [m for t in self.tables if t.kind == "comparison" for m in t.metrics]
         return tuple(dict.fromkeys(ms))
+
+
+def key_location(path, key: str) -> str:
+    """``file:line`` of the first ``key = ...`` line of a plan (``file`` alone if none)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return str(path)
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for i, line in enumerate(lines, start=1):
+        if pattern.match(line):
+            return f"{path}:{i}"
+    return str(path)
+
+
+def _dataset_entries(path, datasets) -> tuple:
+    """``datasets`` as (names, ((name, folder), ...)): ``"NAME=DIR"`` entries give a folder."""
+    names, folders = [], []
+    for d in datasets:
+        name, sep, folder = d.partition("=")
+        if sep:
+            if not name or not folder.strip():
+                raise ConfigError(f"{key_location(path, 'datasets')}: `datasets` entry {d!r} must be a "
+                                  "built-in dataset or NAME=DIR (e.g. \"affwild2=runs/aw2\").")
+            folders.append((name, folder))
+        names.append(name)
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"{key_location(path, 'datasets')}: `datasets` names {twice[0]!r} twice; "
+                          "each dataset once.")
+    return tuple(names), tuple(folders)
 
 
 def _type_error(path, key, expected, value):
@@ -161,6 +205,11 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
         raise ConfigError(f"{path}: needs `datasets` or `runs`.")
     if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
         raise _type_error(path, "datasets", "a list of dataset names", datasets)
+    datasets, folders = _dataset_entries(path, datasets)
+    sample_test = raw.get("sample_test", "ar")
+    if sample_test not in (*SAMPLE_TESTS, "none"):
+        raise ConfigError(f"{key_location(path, 'sample_test')}: `sample_test` must be one of "
+                          f"{', '.join((*SAMPLE_TESTS, 'none'))}; got {sample_test!r}.")
     for key, typ, desc in (("seeds", int, "a positive integer"), ("permutations", int, "a positive integer"),
                            ("seed", int, "an integer"), ("figures", bool, "true or false")):
         if key in raw and (not isinstance(raw[key], typ) or (typ is int and isinstance(raw[key], bool))):
@@ -224,11 +273,11 @@ def load_plan(path: "str | Path") -> AnalysisPlan:
     return AnalysisPlan(
         name=raw["name"], conditions=tuple(conditions), baseline=baseline, datasets=tuple(datasets),
         runs=raw.get("runs"), description=raw.get("description", ""), seeds=raw.get("seeds", 5),
-        geometry=raw.get("geometry", "auto"), sample_test=raw.get("sample_test", "ar"),
+        geometry=raw.get("geometry", "auto"), sample_test=sample_test,
         unit=raw.get("unit"), permutations=raw.get("permutations", 9999), seed=raw.get("seed", 0),
         correction=raw.get("correction", "holm"), alternative=raw.get("alternative", "two-sided"),
         figures=raw.get("figures", True), taxonomy=raw.get("taxonomy"), tables=tuple(tables),
-        source=str(path))
+        source=str(path), folders=folders)
 
 
 def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str | Path" = DEFAULT_CACHE,
@@ -246,8 +295,12 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
     out_root = contained(out, plan.name, option="name")
     written: dict = {}
     datasets = plan.datasets or tuple(sorted(p.name for p in Path(plan.runs).iterdir() if p.is_dir()))
+    folders = dict(plan.folders)
+    runsets = {}
     for dataset in datasets:
-        if plan.runs is None:
+        if dataset in folders:
+            root = Path(folders[dataset])
+        elif plan.runs is None:
             if ensure_runs is None:
                 raise ConfigError(f"plan '{plan.name}' has no `runs` folder and nothing was given to "
                                   "train its conditions (`ensure_runs`).")
@@ -255,13 +308,24 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
                                     cache=cache, progress=progress))
         else:
             root = Path(plan.runs) / dataset
-        runset = load_runs(root, list(plan.conditions), taxonomy=plan.taxonomy)
-        others = tuple(c for c in plan.conditions if c != plan.baseline)
-        metrics = [m for m in plan.metrics]
-        result = compare(runset, plan.baseline, others, contrasts=plan.extra_contrasts,
-                         metrics=metrics or None, geometry=plan.geometry, sample_test=plan.sample_test,
-                         unit=plan.unit, n_resamples=plan.permutations, alternative=plan.alternative,
-                         correction=plan.correction, rng=plan.seed)
+        runsets[dataset] = load_runs(root, list(plan.conditions), taxonomy=plan.taxonomy)
+    others = tuple(c for c in plan.conditions if c != plan.baseline)
+    metrics = [m for m in plan.metrics]
+    kw = dict(contrasts=plan.extra_contrasts, geometry=plan.geometry, sample_test=plan.sample_test,
+              unit=plan.unit, alternative=plan.alternative, correction=plan.correction)
+    multi = None
+    if len(runsets) >= 2 and metrics:   # several benchmarks: the aggregates over them too
+        from affectctl.compare.multi import compare_datasets
+
+        multi = compare_datasets(runsets, plan.baseline, others, metrics=metrics,
+                                 n_resamples=plan.permutations, rng=plan.seed, **kw)
+        results = multi["results"]
+    else:
+        results = {ds: compare(rs, plan.baseline, others, metrics=metrics or None,
+                               n_resamples=plan.permutations, rng=plan.seed, **kw)
+                   for ds, rs in runsets.items()}
+    for dataset, result in results.items():
+        runset = runsets[dataset]
         folder = out_root / dataset
         if log is not None and result.geometry_choice is not None:
             log(f"{dataset}: geometry {result.geometry_choice.describe()}")
@@ -277,4 +341,35 @@ def run_plan(plan: AnalysisPlan, *, out: "str | Path" = "reports", cache: "str |
             result, plan, folder, diagnosis=diagnosis, figures=plan.figures).items()})
         if log is not None:
             log(f"{dataset}: {len(plan.tables)} tables written to {folder}/")
+    if multi is not None:
+        written[("all", "aggregates")] = _write_aggregates(plan, multi, out_root)
+        if log is not None:
+            log(f"all benchmarks: aggregates.json, aggregates.tex and index.html in {out_root}/")
     return written
+
+
+def _write_aggregates(plan: AnalysisPlan, multi: dict, out_root: Path) -> dict:
+    """``aggregates.json``, ``aggregates.tex``, the benchmark figures and ``index.html``."""
+    import json
+
+    from affectctl._util.jsonable import plain
+    from affectctl.io.atomic import write_text_atomically
+    from affectctl.report.benchmarks import aggregates_latex, write_benchmarks_html
+
+    names = list(multi["results"])
+    doc = {"plan": plan.name, "datasets": names, "records": multi["records"],
+           "aggregates": multi["aggregates"]}
+    out = {"aggregates.json": write_text_atomically(
+        out_root / "aggregates.json", json.dumps(plain(doc), indent=2, allow_nan=True) + "\n"),
+           "aggregates.tex": write_text_atomically(
+        out_root / "aggregates.tex", aggregates_latex(multi["aggregates"], names))}
+    pngs = []
+    if plan.figures:
+        from affectctl.report.figures.benchmarks import save_benchmark_figures
+
+        figs = save_benchmark_figures(multi["results"], multi["aggregates"], out_root)
+        out.update(figs)
+        pngs = [p for p in figs.values() if p.suffix == ".png"]
+    out["index.html"] = write_benchmarks_html(out_root, multi["results"], multi["aggregates"],
+                                              name=plan.name, figures=pngs)
+    return out

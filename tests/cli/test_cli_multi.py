@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from affectctl.cli import app
@@ -24,7 +25,8 @@ def test_two_datasets_write_per_dataset_reports_and_aggregates(tmp_path):
     assert {r["dataset"] for r in doc["records"]} == {"aw2", "an"}
     tests = {a["test"] for a in doc["aggregates"]}
     assert {"stratified_bootstrap", "probability_of_improvement"} <= tests
-    assert "all benchmarks, circumplex - base, accuracy" in res.stderr
+    assert "All benchmarks (aw2, an)" in res.stdout and "circumplex − base, Accuracy" in res.stdout
+    assert (out / "index.html").exists() and (out / "aggregates.tex").exists()
 
 
 def test_one_named_dataset_is_a_one_line_error():
@@ -32,3 +34,36 @@ def test_one_named_dataset_is_a_one_line_error():
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("affectctl: error: ") and "at least two" in lines[0]
+
+
+@pytest.mark.train
+def test_dataset_twice_trains_each_benchmark_into_its_cache_folder(tmp_path, monkeypatch):
+    """`--dataset sim-affwild2 --dataset sim-affectnet` trains both built-in benchmarks (the
+    shipped conditions with ``epochs = 1``, 2 seeds: the cheapest run of the path) into
+    ``runs/<dataset>/`` and writes the per-dataset reports and the aggregates."""
+    pytest.importorskip("torch")
+    pytest.importorskip("ot")
+    import affectctl
+    from affectctl.train import runner as train_runner
+
+    monkeypatch.setattr(train_runner, "usable_cpus", lambda: 1)
+    monkeypatch.chdir(tmp_path)
+    shipped = Path(affectctl.__file__).resolve().parent / "data" / "conditions"
+    (tmp_path / "models").mkdir()
+    for name in ("base", "circumplex"):
+        lines = (shipped / f"{name}.toml").read_text().splitlines()
+        (tmp_path / "models" / f"{name}.toml").write_text("\n".join(lines + ["epochs = 1", ""]))
+    res = runner.invoke(app, ["compare", "base", "circumplex", "--dataset", "sim-affwild2",
+                              "--dataset", "sim-affectnet", "--seeds", "2", "--permutations",
+                              "99", "--no-figures", "-q"])
+    assert res.exit_code == 0, res.output
+    for ds in ("sim-affwild2", "sim-affectnet"):
+        dumps = sorted((tmp_path / "runs" / ds).glob("*/seed-*.parquet"))
+        assert [p.relative_to(tmp_path / "runs" / ds).as_posix() for p in dumps] == [
+            f"{c}/seed-{s}.parquet" for c in ("base", "circumplex") for s in (0, 1)]
+    out = tmp_path / "reports" / "benchmarks"
+    doc = json.loads((out / "aggregates.json").read_text())
+    assert {r["dataset"] for r in doc["records"]} == {"sim-affwild2", "sim-affectnet"}
+    taxonomies = {json.loads((out / ds / "results.json").read_text())["taxonomy"]
+                  for ds in ("sim-affwild2", "sim-affectnet")}
+    assert taxonomies == {"affwild2-expr8", "affectnet8"}   # each keeps its own label space

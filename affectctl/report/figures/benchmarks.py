@@ -1,0 +1,81 @@
+"""Several benchmarks: per compared pair, one Δ-interval panel per dataset and the aggregate.
+
+Each dataset's panel is :func:`~affectctl.report.figures.intervals.plot_delta_intervals`
+of that dataset's :func:`~affectctl.report.figures.intervals.interval_rows` (its primary
+test's Δ, interval, mark and verdict); the last panel, "All benchmarks", draws the
+``stratified_bootstrap`` aggregate records (mean Δ over datasets and its interval), marked
+filled when that record's interval excludes 0 (its p-value, by inverting the interval, is
+below alpha). This module selects and draws; it computes no statistic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import matplotlib as mpl
+import pandas as pd
+from matplotlib.figure import Figure
+
+from affectctl.report.figures.intervals import interval_rows, plot_delta_intervals
+from affectctl.report.figures.save import check_formats, safe_name, write_figure
+from affectctl.report.figures.style import COLUMN_WIDTH, MINUS_SIGN, PAPER_RC
+
+__all__ = ["aggregate_interval_rows", "save_benchmark_figures"]
+
+
+def aggregate_interval_rows(aggregates: Sequence[Mapping], a: str, b: str, *,
+                            alpha: float = 0.05) -> pd.DataFrame:
+    """The ``stratified_bootstrap`` records of (a, b) as rows for :func:`plot_delta_intervals`.
+
+    ``mark`` is ``†`` when the record's own p-value is ≤ ``alpha``; ``verdict`` names the
+    test.
+    """
+    recs = [r for r in aggregates if r.get("test") == "stratified_bootstrap"
+            and r.get("a") == a and r.get("b") == b]
+    return pd.DataFrame.from_records(
+        [{"metric": r["metric"], "delta": r["delta"], "ci_low": r["ci_low"],
+          "ci_high": r["ci_high"],
+          "mark": "†" if float(r.get("pvalue", 1.0)) <= alpha else "",
+          "verdict": "stratified bootstrap"} for r in recs],
+        columns=["metric", "delta", "ci_low", "ci_high", "mark", "verdict"])
+
+
+def save_benchmark_figures(results: Mapping, aggregates: Sequence[Mapping], out_dir,
+                           formats: Sequence[str] = ("pdf", "png"), *, alpha: float = 0.05,
+                           dpi: int = 300) -> dict:
+    """Write ``benchmarks_<a>-vs-<b>``: one panel per dataset, then "All benchmarks".
+
+    Panels are stacked, each a paper column wide; returns ``{file name: Path}``.
+    """
+    from affectctl.report.tables import primary_test
+
+    formats = check_formats(formats)
+    per = {}
+    for name, result in results.items():
+        test = primary_test(result, ("wilcoxon", "signflip", "ar", "bootstrap"))
+        per[name] = interval_rows(result, primary=test, alpha=alpha)
+    first = next(iter(results.values()))
+    written: dict = {}
+    with mpl.rc_context(PAPER_RC):
+        for a, b in first.pairs:
+            panels = [(f"{name}: {a} {MINUS_SIGN} {b}", rows[(rows["a"] == a) & (rows["b"] == b)])
+                      for name, rows in per.items()]
+            panels.append((f"All benchmarks: {a} {MINUS_SIGN} {b}",
+                           aggregate_interval_rows(aggregates, a, b, alpha=alpha)))
+            panels = [(t, r) for t, r in panels if len(r)]
+            if not panels:
+                continue
+            heights = [0.36 * len(r) + 0.5 for _, r in panels]
+            fig = Figure(figsize=(COLUMN_WIDTH, sum(heights) + 0.4), layout="constrained")
+            axes = fig.subplots(len(panels), 1, squeeze=False,
+                                gridspec_kw={"height_ratios": heights})[:, 0]
+            for ax, (title, rows) in zip(axes, panels):
+                plot_delta_intervals(rows.reset_index(drop=True), ax=ax, title=title)
+            for ax in axes[:-1]:
+                ax.set_xlabel("")
+            for legend in fig.legends[:-1]:       # one legend, under the last panel
+                legend.remove()
+            name = f"benchmarks_{safe_name(a)}-vs-{safe_name(b)}"
+            written.update(write_figure(fig, Path(out_dir), name, formats, dpi=dpi))
+    return written
