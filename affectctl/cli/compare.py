@@ -115,6 +115,7 @@ def compare_cli(
     test_fraction: Annotated[Optional[float], typer.Option(
         help="n_test/(n_train+n_test) of the runs: with --rope adds the Bayesian correlated "
              "t-test (Nadeau-Bengio correction).")] = None,
+    normalisation: Annotated[Optional[Path], typer.Option(help="TOML of per-dataset reference scores ([NAME] metric = {low = .., high = ..}): adds the interquartile mean over benchmarks (with --runs NAME=DIR).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<name>).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Report name.")] = None,
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
@@ -184,7 +185,7 @@ def compare_cli(
             geometry_min_samples=geometry_min_samples, sample_test=sample_test, unit=unit,
             n_resamples=permutations, alternative=alternative, correction=correction,
             mcnemar=mcnemar, rng=seed, sums=sums, margin=margins, rope=ropes,
-            test_fraction=test_fraction)
+            test_fraction=test_fraction, normalisation=normalisation)
     files = file_conditions(conditions, folders=truth is not None)
     if files is not None:
         if runs is not None or dataset is not None:
