@@ -89,6 +89,10 @@ def test_hierarchical_datasets_feed_two_level_replicates_to_the_aggregate():
     assert "stratified_ar" not in {r["test"] for r in two["aggregates"]}
     tost = [r for r in two["records"] if r.get("method") == "tost_hierarchical"]
     assert len(tost) == 2 and tost[0]["test"] == "tost" and tost[0]["level"] == "seed_and_unit"
+    # the verdict's equivalence answer comes from the TOST at the primary test's level
+    v = res.verdicts.iloc[0]
+    assert v["test"] == "hierarchical_bootstrap"
+    assert v["p_equivalence"] == pytest.approx(tost[0]["p_value"])
 
 
 def test_interquartile_mean_of_normalised_scores_from_a_toml(tmp_path):
