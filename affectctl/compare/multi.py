@@ -33,18 +33,18 @@ def _seed_scores(result, condition, metric):
 
 
 def _two_level(results, names, a, b, metric, n_resamples, observed):
-    """{dataset: replicates} of the two-level bootstrap where every dataset has them, of
-    the same Δ as the seed scores (else None: the aggregate then resamples seeds)."""
+    """{dataset: replicates} of the two-level bootstrap, for the datasets that have them
+    (two or more seeds, R replicates, the same Δ as the seed scores); None if none has:
+    the aggregate resamples the seeds of the others."""
     reps = {}
     for n in names:
         kept = results[n].sample_nulls.get((a, b, metric)) or {}
         null = kept.get("null")
-        if (kept.get("test") != "hierarchical_bootstrap" or kept.get("level") != "seed_and_unit"
-                or null is None or len(null) < n_resamples
-                or not np.isclose(kept.get("statistic", np.nan), observed[n], atol=1e-9)):
-            return None
-        reps[n] = null
-    return reps
+        if (kept.get("test") == "hierarchical_bootstrap" and kept.get("level") == "seed_and_unit"
+                and null is not None and len(null) >= n_resamples
+                and np.isclose(kept.get("statistic", np.nan), observed[n], atol=1e-9)):
+            reps[n] = null
+    return reps or None
 
 
 def _stratified_ar(results, names, a, b, metric, about, alternative):
@@ -111,7 +111,8 @@ def compare_datasets(runsets: Mapping, baseline: str, others, *, metrics=("offic
 
         * ``stratified_bootstrap``: ``"seed"`` (seeds within each dataset), or
           ``"seed_and_unit"`` when every dataset ran ``sample_test="hierarchical"``
-          (each dataset's two-level replicates: seeds and units), ``"mixed"`` otherwise;
+          (each dataset's two-level replicates: seeds and units), ``"mixed"`` when only
+          some datasets have them (one seed, say: the others' seeds are resampled);
         * ``probability_of_improvement``: ``"seed"``;
         * ``primary_holm``: ``"per_dataset_test"`` (no resampling of its own);
         * ``stratified_ar`` (with ``sample_test="ar"``, the default): one approximate
@@ -150,8 +151,8 @@ def compare_datasets(runsets: Mapping, baseline: str, others, *, metrics=("offic
             reps = _two_level(results, names, a, b, metric, n_resamples,
                               {n: float(deltas[n].mean()) for n in names})
             boot = stratified_bootstrap(deltas, replicates=reps, n_resamples=n_resamples, rng=rng)
-            boot_unit = ("seed" if reps is None
-                         else "seed+" + str(results[names[0]].settings.get("unit")))
+            boot_unit = ("seed+" + str(results[names[0]].settings.get("unit"))
+                         if reps is not None and len(reps) == len(names) else "seed")
             aggregates.append({**about, **boot, "unit": boot_unit})
             sign = 1.0 if metric_direction(metric) > 0 else -1.0
             poi = probability_of_improvement({n: sign * sa[n] for n in names},

@@ -129,3 +129,24 @@ def test_bad_normalisation_files_are_one_line_errors_naming_file_and_line(tmp_pa
     f.write_text(text)
     with pytest.raises(ConfigError, match=match):
         compare_datasets({"a": None, "b": None}, "base", ["circumplex"], normalisation=f)
+
+
+def test_two_level_replicates_are_taken_only_where_they_answer_the_same_question():
+    from types import SimpleNamespace
+
+    from affectctl.compare.multi import _two_level
+
+    key = ("x", "y", "m")
+    good = {"test": "hierarchical_bootstrap", "level": "seed_and_unit", "statistic": 0.1,
+            "null": np.zeros(10)}
+    res = {"a": SimpleNamespace(sample_nulls={key: good}),
+           "b": SimpleNamespace(sample_nulls={key: {**good, "level": "unit"}}),   # one seed
+           "c": SimpleNamespace(sample_nulls={key: {**good, "statistic": 0.2}}),  # another Δ
+           "d": SimpleNamespace(sample_nulls={key: {**good, "null": np.zeros(5)}}),  # short
+           "e": SimpleNamespace(sample_nulls={})}
+    obs = dict.fromkeys("abcde", 0.1)
+    assert list(_two_level(res, list("abcde"), *key, 10, obs)) == ["a"]
+    assert _two_level(res, list("bcde"), *key, 10, obs) is None
+    d = {"a": np.array([0.1, 0.1]), "b": np.array([0.0, 0.2])}
+    mixed = stratified_bootstrap(d, replicates={"a": np.zeros(10)}, n_resamples=10, rng=0)
+    assert mixed["level"] == "mixed"
