@@ -118,6 +118,7 @@ def compare_cli(
     test_fraction: Annotated[Optional[float], typer.Option(
         help="n_test/(n_train+n_test) of the runs: with --rope adds the Bayesian correlated "
              "t-test (Nadeau-Bengio correction).")] = None,
+    normalisation: Annotated[Optional[Path], typer.Option(help="TOML of per-dataset reference scores ([NAME] metric = {low = .., high = ..}): adds the interquartile mean over benchmarks (with --runs NAME=DIR).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Report folder (default reports/<name>).")] = None,
     name: Annotated[Optional[str], typer.Option(help="Report name.")] = None,
     figures: Annotated[bool, typer.Option(help="Write figures.")] = True,
@@ -173,6 +174,13 @@ def compare_cli(
 
     folders = parse_dataset_runs(runs)  # None: one folder (or none), as before
     builtin = parse_datasets(dataset, runs=runs)  # None: at most one --dataset, as before
+    if normalisation is not None:
+        if folders is None and builtin is None:
+            raise ConfigError("--normalisation is for several benchmarks (--runs NAME=DIR or "
+                              "--dataset, each at least twice); drop it for one.")
+        from affectctl.io.normalisation import read_normalisation
+
+        read_normalisation(normalisation)       # a bad file fails before any training
     if builtin is not None:
         if file_conditions(conditions, folders=truth is not None) is not None:
             raise ConfigError("the conditions are files; drop --dataset (it is for condition names).")
@@ -197,7 +205,7 @@ def compare_cli(
             geometry_min_samples=geometry_min_samples, sample_test=sample_test, unit=unit,
             n_resamples=permutations, alternative=alternative, correction=correction,
             mcnemar=mcnemar, rng=seed, sums=sums, margin=margins, rope=ropes,
-            test_fraction=test_fraction)
+            test_fraction=test_fraction, sequential=sequential, normalisation=normalisation)
     files = file_conditions(conditions, folders=truth is not None)
     if files is not None:
         if runs is not None or dataset is not None:

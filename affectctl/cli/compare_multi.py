@@ -73,8 +73,21 @@ def parse_datasets(values, *, runs=None) -> "list | None":
 
 
 def compare_datasets_cli(folders: dict, conditions, *, out: Path, taxonomy, read, figures,
-                         as_json, quiet, tests, formats=("png", "pdf"), **compare_kw) -> None:
-    """Load each dataset's runs, compare per dataset, write the reports and aggregates.json."""
+                         as_json, quiet, tests, formats=("png", "pdf"),
+                         normalisation: "Path | None" = None, **compare_kw) -> None:
+    """Load each dataset's runs, compare per dataset, write the reports and aggregates.json.
+
+    ``normalisation``: a TOML of per-dataset reference scores
+    (:mod:`affectctl.io.normalisation`), checked before any dataset is loaded.
+    """
+    from affectctl.io.normalisation import read_normalisation
+
+    if normalisation is not None:
+        reference = read_normalisation(normalisation)
+        unknown = sorted(set(reference) - set(folders))
+        if unknown:
+            raise ConfigError(f"--normalisation {normalisation}: names dataset(s) {unknown} that "
+                              f"no --runs NAME=DIR gives (datasets: {sorted(folders)}).")
     from affectctl.compare.multi import compare_datasets
     from affectctl.io.runs import load_runs
     from affectctl.report import write_report
@@ -83,7 +96,8 @@ def compare_datasets_cli(folders: dict, conditions, *, out: Path, taxonomy, read
                for name, folder in folders.items()}
     if compare_kw.get("metrics") is None:       # no --metric: compare_datasets' default
         compare_kw.pop("metrics", None)
-    res = compare_datasets(runsets, conditions[0], tuple(conditions[1:]), **compare_kw)
+    res = compare_datasets(runsets, conditions[0], tuple(conditions[1:]),
+                           normalisation=normalisation, **compare_kw)
     n_files = 0
     for name, result in res["results"].items():
         n_files += len(write_report(result, out / name, formats=formats, figures=figures,

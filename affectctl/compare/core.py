@@ -24,7 +24,7 @@ from affectctl.compare.parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
     _single_run_differences, _westfall_young, _without_uncoordinated, readjust_families,
 )
-from affectctl.compare.hierarchical import hierarchical_record
+from affectctl.compare.hierarchical import hierarchical_record, hierarchical_tost_record
 from affectctl.compare.result import ComparisonResult
 from affectctl.compare.verdicts import choose_primary, primary_candidates, verdict_table
 from affectctl.stats.effects import effect_size_intervals
@@ -436,7 +436,10 @@ def compare(
                     if sample_test == "ar":
                         res = sample_stats.approximate_randomization(
                             use, sample_metric, unit=unit, n_resamples=n_resamples,
-                            alternative=alternative, rng=rng, context=ctx, sums=sums, **seq_kw)
+                            alternative=alternative, rng=rng, context=ctx, sums=sums,
+                            return_null=True, **seq_kw)
+                        nulls[(a, b, metric)] = {"test": "ar", "statistic": res.statistic,
+                                                 "null": res.null_distribution}
                 rec = {"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                        **res.to_record()}
                 rec.update(_bootstrap_interval(boot, unit))
@@ -444,13 +447,18 @@ def compare(
                     with about(a, b):
                         rec = hierarchical_record(a, b, metric, use, sample_metric, unit=unit,
                                                   n_resamples=n_resamples, alternative=alternative,
-                                                  rng=rng, context=ctx)
+                                                  rng=rng, context=ctx,
+                                                  keep=nulls.setdefault((a, b, metric), {}))
                 out.append(rec)
                 if metric in margins:
                     eq = tost_bootstrap(boot.null_distribution, boot.mean_diff, margins[metric],
                                         n=boot.n, alpha=alpha, alternative=alternative,
                                         seed=boot.seed, unit=unit)
                     out.append({"a": a, "b": b, "metric": metric, **eq.to_record(), "unit": unit})
+                    if sample_test == "hierarchical":  # the two-level TOST beside it
+                        out.append(hierarchical_tost_record(a, b, metric, nulls[(a, b, metric)],
+                                                            margins[metric], alpha=alpha,
+                                                            alternative=alternative))
         if classifier_tests:
             for s, st in zip(seeds, strata):
                 with about(a, b, s):
@@ -475,6 +483,7 @@ def compare(
     if progress is not None:
         progress(0, len(pairs))
     records, diff_records = [], []
+    nulls: dict = {}  # (a, b, metric) -> replicates of the sample-level test (sample_nulls)
     # Per-test degeneracy warnings (e.g. "5 seeds cannot reach alpha two-sided") are
     # collected once and reported in `settings["warnings"]`; the tables mark them too.
     with warnings.catch_warnings(record=True) as caught:
@@ -497,7 +506,8 @@ def compare(
         comps = pd.DataFrame(columns=["a", "b", "metric", "test", "unit", "statistic", "pvalue",
                                       "mean_diff", "n", "n_resamples", "seed", "run_seed"])
     # integers with gaps stay integers (no float round trip); seeds may exceed int64
-    for col, dtype in (("seed", object), ("run_seed", object), ("n", "Int64"), ("n_resamples", "Int64")):
+    for col, dtype in (("seed", object), ("run_seed", object), ("n", "Int64"), ("n_resamples", "Int64"),
+                       ("n_seeds", "Int64")):
         if col in comps:
             comps[col] = pd.array([r.get(col) for r in records], dtype=dtype)
     for col, default in (("estimate", np.nan), ("ci_method", None)):
@@ -580,6 +590,7 @@ def compare(
                               tuple(seeds), support, error_null, settings, differences=differences,
                               verdicts=verdicts,
                               geometry_choice=choice, inputs=run_inputs(sub, conditions, seeds),
+                              sample_nulls=nulls,
                               geometry_permutation=geometry_permutation_tests(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
     import dataclasses

@@ -75,6 +75,10 @@ class ComparisonResult:
     reliability : DataFrame or None
         Reliability-diagram bins and ECE of every run with probabilities
         (:func:`affectctl.compare.per_video.reliability_table`).
+    sample_nulls : dict
+        ``{(a, b, metric): {"test", "statistic", "null"}}``: the replicates of the
+        sample-level test (``"ar"``: its null; ``"hierarchical_bootstrap"``: the two-level
+        replicates), used by :func:`affectctl.compare.multi.compare_datasets`.
     """
 
     baseline: str
@@ -98,6 +102,9 @@ class ComparisonResult:
     inputs: tuple = ()  # ({"path", "sha256"}, ...) of every input file (affectctl._util.provenance)
     per_group: pd.DataFrame | None = None      # affectctl.compare.per_video (not in results.json)
     reliability: pd.DataFrame | None = None    # affectctl.compare.per_video (not in results.json)
+    # (a, b, metric) -> {"test", "statistic", "null"}: the sample-level test's replicates
+    # (AR null, or the two-level bootstrap's), for compare_datasets (not in results.json)
+    sample_nulls: dict = field(default_factory=dict, repr=False)
 
     @property
     def single_run(self) -> bool:

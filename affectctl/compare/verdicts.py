@@ -97,10 +97,13 @@ def choose_primary(comparisons: pd.DataFrame, candidates, *, alpha: float = 0.05
 def equivalence_method_for(test: str) -> str:
     """The equivalence procedure at the primary test's level (``method`` of its TOST row).
 
-    Sample level: the paired-bootstrap TOST; seed level: the paired-t TOST for the t
-    test, the exact sign-flip TOST for the Wilcoxon and sign-flip tests.
+    Sample level: the paired-bootstrap TOST; the two-level bootstrap: the two-level TOST
+    (``tost_hierarchical``); seed level: the paired-t TOST for the t test, the exact
+    sign-flip TOST for the Wilcoxon and sign-flip tests.
     """
-    if test in SAMPLE_TESTS or test == "hierarchical_bootstrap":
+    if test == "hierarchical_bootstrap":
+        return "tost_hierarchical"
+    if test in SAMPLE_TESTS:
         return "tost_bootstrap"
     return "tost_paired_t" if test == "ttest" else "tost_signflip"
 

@@ -73,7 +73,7 @@ def _notes(result, table: pd.DataFrame, tests, alpha: float, *, kind: str) -> li
         elif t == "hierarchical_bootstrap":
             unit = rows["unit"].iloc[0] if "unit" in rows and len(rows) else settings.get("unit")
             test_bits.append(f"{label}: paired bootstrap resampling seeds and {unit}s together "
-                             "(percentile interval; p by inverting it)")
+                             "(t interval, seed part corrected for few seeds; p from the same t)")
         elif t == "ttest":
             test_bits.append(f"{label}: paired t-test over seeds")
         else:

@@ -42,7 +42,7 @@ from affectctl._util.validation import check_alternative, check_n_resamples, che
 from affectctl.stats._common import as_paired_1d, to_plain
 
 __all__ = ["EquivalenceResult", "tost_paired_t", "tost_signflip", "tost_bootstrap",
-           "check_margin"]
+           "tost_hierarchical", "check_margin"]
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ class EquivalenceResult:
     test : str
         ``"tost"`` (two-sided alternative) or ``"non_inferiority"`` (one-sided).
     method : str
-        ``"tost_paired_t"``, ``"tost_signflip"`` or ``"tost_bootstrap"``.
+        ``"tost_paired_t"``, ``"tost_signflip"``, ``"tost_bootstrap"`` or
+        ``"tost_hierarchical"`` (two-level bootstrap over seeds and units).
     margin : float
         M > 0; the equivalence region is (−M, M).
     pvalue : float
@@ -261,3 +262,62 @@ def tost_bootstrap(replicates, estimate: float, margin, *, n: int, alpha: float 
                              1 - 2 * alpha, "bootstrap_percentile", False, 1.0 / (r + 1.0), r,
                              seed, note=f"paired bootstrap over {unit or 'units'}: {r} replicates; "
                                         f"p = (1 + #beyond the margin)/(R + 1)")
+
+
+def tost_hierarchical(estimate: float, se: float, df: float, margin, *, n: int, n_seeds: int,
+                      alpha: float = 0.05, alternative: str = "two-sided", seed=None,
+                      unit: str = "") -> EquivalenceResult:
+    """TOST from the two-level (seeds x units) bootstrap: its t interval inside ±margin.
+
+    Parameters
+    ----------
+    estimate, se, df : float
+        Δ, its standard error and degrees of freedom from
+        :func:`affectctl.stats.samples.hierarchical_bootstrap` (``delta``, ``se``,
+        ``df``: the two-level variance with the seed part corrected by S/(S − 1),
+        Satterthwaite degrees of freedom).
+    margin : float
+    n, n_seeds : int
+        Units and seeds resampled (reported; ``n`` is the units).
+    alpha, alternative, seed, unit
+        As :func:`tost_bootstrap`.
+
+    Notes
+    -----
+    .. math:: p^- = P\\Big(T_\\nu \\ge \\frac{\\Delta + M}{\\mathrm{se}}\\Big),\\qquad
+              p^+ = P\\Big(T_\\nu \\le \\frac{\\Delta - M}{\\mathrm{se}}\\Big),
+
+    so both are ≤ α exactly when the 1 − 2α interval :math:`\\Delta \\pm
+    t_{\\nu,1-\\alpha}\\,\\mathrm{se}` of the two-level test lies inside (−M, M): the
+    interval-inclusion form of TOST (Schuirmann 1987). With se = 0, p is 0 or 1 by
+    whether Δ lies inside. ``method="tost_hierarchical"``.
+
+    References
+    ----------
+    .. [1] Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure
+           and the power approach for assessing the equivalence of average
+           bioavailability. J. Pharmacokinet. Biopharm. 15(6), 657-680.
+    """
+    margin, alpha, alternative = _iv(margin, alpha, alternative)
+    m, se, df = float(estimate), float(se), float(df)
+    note = (f"two-level bootstrap over seeds and {unit or 'units'} ({n_seeds} seeds): t with "
+            f"{df:.1f} Satterthwaite df, margins ±{margin:g}")
+    if not (math.isfinite(m) and math.isfinite(se)):
+        nan = float("nan")
+        test, p, pl, pu = _combine(alternative, nan, nan)
+        return EquivalenceResult(test, "tost_hierarchical", margin, p, pl, pu, alternative, alpha,
+                                 int(n), m, nan, nan, nan, "two_level_t", False, 0.0, None, seed,
+                                 note="undefined two-level estimate")
+    if se == 0:
+        p_lower, p_upper = float(m <= -margin), float(m >= margin)
+        lo = hi = m
+    else:
+        dist = stats.t(df=df)
+        p_lower = float(dist.sf((m + margin) / se))
+        p_upper = float(dist.cdf((m - margin) / se))
+        q = float(dist.ppf(1 - alpha))
+        lo, hi = m - q * se, m + q * se
+    test, p, p_lower, p_upper = _combine(alternative, p_lower, p_upper)
+    return EquivalenceResult(test, "tost_hierarchical", margin, p, p_lower, p_upper, alternative,
+                             alpha, int(n), m, lo, hi, 1 - 2 * alpha, "two_level_t", False, 0.0,
+                             None, seed, note=note)

@@ -67,3 +67,26 @@ def test_dataset_twice_trains_each_benchmark_into_its_cache_folder(tmp_path, mon
     taxonomies = {json.loads((out / ds / "results.json").read_text())["taxonomy"]
                   for ds in ("sim-affwild2", "sim-affectnet")}
     assert taxonomies == {"affwild2-expr8", "affectnet8"}   # each keeps its own label space
+
+
+def test_normalisation_file_adds_interquartile_means_and_bad_files_exit_2(tmp_path):
+    norm = tmp_path / "norm.toml"
+    norm.write_text("[aw2]\naccuracy = { low = 0.25, high = 1.0 }\n[an]\n"
+                    "accuracy = { low = 0.125, high = 0.9 }\n")
+    out = tmp_path / "multi"
+    res = runner.invoke(app, ["compare", "base", "circumplex", "--runs", f"aw2={EXAMPLES}",
+                              "--runs", f"an={EXAMPLES}", "--metric", "accuracy",
+                              "--permutations", "99", "--no-figures", "--quiet",
+                              "--normalisation", str(norm), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "aggregates.json").read_text())
+    iqm = [a for a in doc["aggregates"] if a["test"] == "interquartile_mean"]
+    assert {a["condition"] for a in iqm} == {"base", "circumplex"}
+    assert {a["test"] for a in doc["aggregates"]} >= {"stratified_ar", "primary_holm"}
+    norm.write_text("[aw2]\naccuracy = { low = 1, high = 1 }\n")
+    res = runner.invoke(app, ["compare", "base", "circumplex", "--runs", f"aw2={EXAMPLES}",
+                              "--runs", f"an={EXAMPLES}", "--normalisation", str(norm),
+                              "--out", str(out)])
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{norm}, line 2: aw2.accuracy: low and high must differ" in lines[0]

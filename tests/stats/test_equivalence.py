@@ -121,3 +121,49 @@ def test_a_wider_margin_never_makes_equivalence_harder(d, m1, m2):
     # swapping a and b leaves the TOST p unchanged (the margins are symmetric)
     assert tost_paired_t(d, np.zeros_like(d), lo).pvalue == pytest.approx(
         tost_paired_t(np.zeros_like(d), d, lo).pvalue)
+
+
+# -- two-level TOST (tost_hierarchical) -- #
+
+def test_tost_hierarchical_is_the_paired_t_tost_when_the_seeds_carry_all_the_variance():
+    from affectctl.stats.equivalence import tost_hierarchical, tost_paired_t
+
+    xa = np.array([0.61, 0.64, 0.58, 0.66, 0.63])
+    xb = np.array([0.60, 0.59, 0.57, 0.61, 0.60])
+    d = xa - xb
+    se = d.std(ddof=1) / np.sqrt(5)
+    got = tost_hierarchical(d.mean(), se, 4.0, 0.05, n=30, n_seeds=5)
+    ref = tost_paired_t(xa, xb, 0.05)
+    assert got.method == "tost_hierarchical" and got.test == "tost"
+    assert got.pvalue == pytest.approx(ref.pvalue)
+    assert (got.p_lower, got.p_upper) == pytest.approx((ref.p_lower, ref.p_upper))
+    assert (got.ci_low, got.ci_high) == pytest.approx((ref.ci_low, ref.ci_high))
+    # interval inclusion: rejected at alpha exactly when the 1 - 2 alpha interval is inside
+    for m in (0.02, 0.04, 0.06, 0.1):
+        r = tost_hierarchical(d.mean(), se, 4.0, m, n=30, n_seeds=5)
+        assert (r.pvalue <= 0.05) == (-m < r.ci_low and r.ci_high < m)
+
+
+def _two_level_tost(n_sim, delta, margin, sd_seed, seed=7):
+    from affectctl.stats.equivalence import tost_hierarchical
+    from affectctl.stats.samples import hierarchical_bootstrap
+    from affectctl.stats.samples._simulation import seed_video_strata
+
+    rng = np.random.default_rng(seed)
+    rej = 0
+    for i in range(n_sim):
+        st = seed_video_strata(rng, n_seeds=5, n_videos=30, n_frames=10, delta=delta,
+                               sd_seed=sd_seed, sd_video=0.02)
+        h = hierarchical_bootstrap(st, "accuracy", n_resamples=99, rng=i, alpha=None)
+        rej += tost_hierarchical(h.delta, h.se, h.df, margin, n=h.n, n_seeds=5).pvalue <= 0.05
+    return rej / n_sim
+
+
+def test_tost_hierarchical_holds_its_level_at_the_margin_and_finds_equivalence():
+    from scipy.stats import binom
+
+    n = 80
+    at_margin = _two_level_tost(n, delta=0.06, margin=0.06, sd_seed=0.03)
+    assert at_margin <= binom.ppf(0.995, n, 0.05) / n      # true Δ on the margin: H0 holds
+    inside = _two_level_tost(40, delta=0.0, margin=0.15, sd_seed=0.02)
+    assert inside >= 0.8                                   # equivalent systems: found so

@@ -79,7 +79,13 @@ follows the internal batch layout, so it is not promised across versions.
 
 from affectctl.stats.samples._containers import MetricContext, PairedPredictions
 from affectctl.stats.samples._gaussian import SUMS
-from affectctl.stats.samples._hierarchical import HierarchicalResult, hierarchical_bootstrap, variance_components
+from affectctl.stats.samples._hierarchical import (
+    HierarchicalResult,
+    hierarchical_bootstrap,
+    seed_correction,
+    two_level_interval,
+    variance_components,
+)
 from affectctl.stats.samples._paired import UNITS, approximate_randomization, metric_value, paired_bootstrap
 from affectctl.stats.samples._registry import SAMPLE_METRICS, higher_is_better, is_sample_metric
 
@@ -93,6 +99,8 @@ __all__ = [
     "hierarchical_bootstrap",
     "HierarchicalResult",
     "variance_components",
+    "seed_correction",
+    "two_level_interval",
     "paired_bootstrap",
     "is_sample_metric",
     "higher_is_better",
