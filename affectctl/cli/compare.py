@@ -174,6 +174,9 @@ def compare_cli(
 
     folders = parse_dataset_runs(runs)  # None: one folder (or none), as before
     builtin = parse_datasets(dataset, runs=runs)  # None: at most one --dataset, as before
+    if sequential and (folders is not None or builtin is not None):
+        raise ConfigError("--sequential stops each dataset's AR at its own family's thresholds; "
+                          "the tests over benchmarks need every resample: drop --sequential.")
     if normalisation is not None:
         if folders is None and builtin is None:
             raise ConfigError("--normalisation is for several benchmarks (--runs NAME=DIR or "
@@ -205,7 +208,7 @@ def compare_cli(
             geometry_min_samples=geometry_min_samples, sample_test=sample_test, unit=unit,
             n_resamples=permutations, alternative=alternative, correction=correction,
             mcnemar=mcnemar, rng=seed, sums=sums, margin=margins, rope=ropes,
-            test_fraction=test_fraction, sequential=sequential, normalisation=normalisation)
+            test_fraction=test_fraction, normalisation=normalisation)
     files = file_conditions(conditions, folders=truth is not None)
     if files is not None:
         if runs is not None or dataset is not None:

@@ -439,7 +439,7 @@ def compare(
                             alternative=alternative, rng=rng, context=ctx, sums=sums,
                             return_null=True, **seq_kw)
                         nulls[(a, b, metric)] = {"test": "ar", "statistic": res.statistic,
-                                                 "null": res.null_distribution}
+                                                 "null": res.null_distribution, "seed": res.seed}
                 rec = {"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                        **res.to_record()}
                 rec.update(_bootstrap_interval(boot, unit))

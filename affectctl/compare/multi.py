@@ -58,7 +58,9 @@ def _stratified_ar(results, names, a, b, metric, about, alternative):
                                    {n: k["null"] for n, k in zip(names, kept)},
                                    alternative=alternative)
     unit = results[names[0]].settings.get("unit")
-    return {**about, **res, "unit": unit, "level": "unit_within_seed",
+    seeds = list(dict.fromkeys(k.get("seed") for k in kept))  # the datasets' AR generators
+    return {**about, **res, "unit": unit, "seed": seeds[0] if len(seeds) == 1 else seeds,
+            "level": "unit_within_seed",
             "p_method": "randomization_stratified_by_dataset_and_seed"}
 
 
@@ -118,7 +120,7 @@ def compare_datasets(runsets: Mapping, baseline: str, others, *, metrics=("offic
         * ``stratified_ar`` (with ``sample_test="ar"``, the default): one approximate
           randomization test stratified by dataset and by seed within, swaps of
           ``unit`` (``"unit_within_seed"``), ``statistic`` the mean over datasets of
-          Δ, ``pvalue``, and ``per_dataset`` {dataset: {pvalue, p_adjusted}} Holm over
+          Δ, ``p_value``, and ``per_dataset`` {dataset: {p_value, p_adjusted}} Holm over
           the datasets;
         * ``interquartile_mean`` (with ``normalisation``): per ``condition`` and metric,
           the IQM of the normalised per-seed scores over all datasets' runs
@@ -167,12 +169,14 @@ def compare_datasets(runsets: Mapping, baseline: str, others, *, metrics=("offic
                 v = results[n].verdicts
                 row = v[(v["a"] == a) & (v["b"] == b) & (v["metric"] == metric)]
                 if len(row):
-                    prim[n] = (row["test"].iloc[0], float(row["p_value"].iloc[0]))
+                    prim[n] = (row["test"].iloc[0], float(row["p_value"].iloc[0]),
+                               float(row["delta"].iloc[0]), row["unit"].iloc[0])
             if len(prim) == len(names):
                 adj = adjust_pvalues(np.array([prim[n][1] for n in names]), "holm")
                 aggregates.append({**about, "test": "primary_holm", "p_adjust": "holm",
                                    "level": "per_dataset_test",
-                                   "per_dataset": {n: {"test": prim[n][0], "p_value": prim[n][1],
+                                   "per_dataset": {n: {"test": prim[n][0], "unit": prim[n][3],
+                                                       "delta": prim[n][2], "p_value": prim[n][1],
                                                        "p_adjusted_datasets": float(q)}
                                                    for n, q in zip(names, adj)}})
     for metric in first.headline_metrics if reference else ():

@@ -66,7 +66,8 @@ AGGREGATE_TEST_SHORT = {
 def _what(rec) -> str:
     test = str(rec.get("test", ""))
     return {"stratified_bootstrap": "mean Δ", "probability_of_improvement": "P(a better)",
-            "interquartile_mean": "IQM", "primary_holm": ""}.get(test, "estimate")
+            "interquartile_mean": "IQM", "primary_holm": "", "stratified_ar": "mean Δ",
+            "stratified_randomization": "mean Δ"}.get(test, "estimate")
 
 
 def _decision(p, delta, rec, alpha) -> str:
@@ -97,7 +98,9 @@ def aggregate_rows(aggregates: Sequence[Mapping], *, alpha: float = 0.05) -> pd.
     for rec in aggregates:
         test = str(rec.get("test", ""))
         est = next((rec[k] for k in ("delta", "estimate", "statistic") if _num(rec.get(k))), None)
-        signed = test != "probability_of_improvement" and "delta" in rec
+        # the stratified AR's statistic is the mean over datasets of their Δ
+        delta = rec.get("delta", rec.get("statistic") if test == "stratified_ar" else None)
+        signed = test != "probability_of_improvement" and delta is not None
         value = format_number(est, signed=signed) if est is not None else ""
         if _num(rec.get("ci_low")) and _num(rec.get("ci_high")):
             level = f"{100 * rec['confidence']:g}% " if _num(rec.get("confidence")) else ""
@@ -105,7 +108,7 @@ def aggregate_rows(aggregates: Sequence[Mapping], *, alpha: float = 0.05) -> pd.
                       f"{format_number(rec['ci_high'], signed=signed)}]") + (
                 f" ({level.strip()} CI)" if level and level != "95% " else "")
         p, decision = "", ""
-        pval = rec.get("pvalue", rec.get("p_value"))
+        pval = rec.get("p_value")
         about = {"a": rec.get("a", ""), "b": rec.get("b", ""), "metric": rec.get("metric", ""),
                  "test": test, "test_short": AGGREGATE_TEST_SHORT.get(test, test.replace("_", " ")),
                  "test_text": AGGREGATE_TEST_TEXT.get(test, test.replace("_", " ")).replace(
@@ -116,11 +119,11 @@ def aggregate_rows(aggregates: Sequence[Mapping], *, alpha: float = 0.05) -> pd.
                 sub = _SHORT.get(d.get("test"), str(d.get("test", "")))
                 rows.append({**about, "dataset": ds, "what": f"{shown_name(ds)} ({sub})",
                              "value": "", "p": f"p_adj {format_p(q)}",
-                             "decision": _decision(q, None, rec, alpha)})
+                             "decision": _decision(q, d.get("delta"), rec, alpha)})
             continue
         if _num(pval):
             p = f"p {format_p(pval)}"
-            decision = _decision(pval, rec.get("delta"), rec, alpha)
+            decision = _decision(pval, delta, rec, alpha)
         rows.append({**about, "dataset": rec.get("dataset", "all"), "what": _what(rec),
                      "value": value, "p": p, "decision": decision})
     return pd.DataFrame.from_records(rows, columns=["a", "b", "metric", "test", "dataset", "what",

@@ -90,7 +90,7 @@ def stratified_bootstrap(deltas: Mapping, *, replicates: Mapping | None = None,
     -------
     dict
         ``test="stratified_bootstrap"``, ``delta`` = :math:`\\frac1D\\sum_d \\bar\\Delta_d`,
-        ``ci_low``, ``ci_high`` (``ci_method="bootstrap_percentile"``), ``pvalue`` by
+        ``ci_low``, ``ci_high`` (``ci_method="bootstrap_percentile"``), ``p_value`` by
         inverting the interval, ``level`` (``"seed"``, or ``"seed_and_unit"`` when every
         dataset gave replicates, ``"mixed"`` otherwise), ``datasets``, ``n_resamples``,
         ``seed``.
@@ -129,7 +129,7 @@ def stratified_bootstrap(deltas: Mapping, *, replicates: Mapping | None = None,
              else "seed" if not replicates else "mixed")
     return {"test": "stratified_bootstrap", "delta": float(np.mean(observed)), "ci_low": lo,
             "ci_high": hi, "confidence": confidence, "ci_method": "bootstrap_percentile",
-            "pvalue": _inverted_p(boot), "p_method": "percentile_interval_inversion",
+            "p_value": _inverted_p(boot), "p_method": "percentile_interval_inversion",
             "level": level, "datasets": names, "dataset_deltas": observed,
             "n_resamples": n_resamples, "seed": seed}
 
@@ -247,8 +247,8 @@ def stratified_randomization(observed: Mapping, nulls: Mapping, *,
     Returns
     -------
     dict
-        ``test="stratified_ar"``, ``statistic`` :math:`\\frac1D\\sum_d T_d`, ``pvalue``,
-        ``per_dataset`` {dataset: {"pvalue", "p_adjusted"}} (Holm over the D datasets,
+        ``test="stratified_ar"``, ``statistic`` :math:`\\frac1D\\sum_d T_d`, ``p_value``,
+        ``per_dataset`` {dataset: {"p_value", "p_adjusted"}} (Holm over the D datasets,
         ``p_adjust="holm"``).
 
     Notes
@@ -274,7 +274,7 @@ def stratified_randomization(observed: Mapping, nulls: Mapping, *,
     comb_obs = float(np.mean(list(obs.values())))
     p, se = pvalue_from_null(comb_null, comb_obs, alternative, exact=False)
     adj = adjust_pvalues(np.array([per_p[ds] for ds in names]), "holm")
-    return {"test": "stratified_ar", "statistic": comb_obs, "pvalue": float(p), "mc_se": se,
+    return {"test": "stratified_ar", "statistic": comb_obs, "p_value": float(p), "mc_se": se,
             "alternative": alternative, "n_resamples": lengths.pop(), "datasets": names,
-            "per_dataset": {ds: {"pvalue": float(per_p[ds]), "p_adjusted": float(a)}
+            "per_dataset": {ds: {"p_value": float(per_p[ds]), "p_adjusted": float(a)}
                             for ds, a in zip(names, adj)}, "p_adjust": "holm"}

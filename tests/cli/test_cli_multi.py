@@ -90,3 +90,25 @@ def test_normalisation_file_adds_interquartile_means_and_bad_files_exit_2(tmp_pa
     assert res.exit_code == 2
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and f"{norm}, line 2: aw2.accuracy: low and high must differ" in lines[0]
+
+
+@pytest.mark.parametrize("extra, needle", [
+    (["--sequential"], "drop --sequential"),
+    (["--normalisation", "{norm}"], None),
+])
+def test_options_that_do_not_fit_several_benchmarks_or_one_exit_2(tmp_path, extra, needle):
+    """--sequential with several benchmarks (the tests over datasets need every resample),
+    --normalisation with one: one line, exit 2, before any work."""
+    norm = tmp_path / "norm.toml"
+    norm.write_text("[aw2]\naccuracy = { low = 0.25, high = 1.0 }\n")
+    extra = [e.format(norm=norm) for e in extra]
+    if needle is None:   # one benchmark
+        args, needle = ["--runs", str(EXAMPLES)], "--normalisation is for several benchmarks"
+    else:
+        args = ["--runs", f"aw2={EXAMPLES}", "--runs", f"an={EXAMPLES}"]
+    res = runner.invoke(app, ["compare", "base", "circumplex", *args, *extra,
+                              "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], res.stderr
+    assert not (tmp_path / "r").exists()

@@ -58,8 +58,8 @@ def test_stratified_randomization_over_datasets_from_the_per_dataset_ar_nulls():
     ar = [r for r in out["records"] if r["test"] == "ar" and r["dataset"] == "a"][0]
     # the same data and rng twice: identical nulls, so the combined test is the per-dataset one
     assert comb["statistic"] == pytest.approx(ar["statistic"])
-    assert comb["pvalue"] == pytest.approx(ar["p_value"])
-    assert comb["per_dataset"]["a"]["pvalue"] == pytest.approx(ar["p_value"])
+    assert comb["p_value"] == pytest.approx(ar["p_value"])
+    assert comb["per_dataset"]["a"]["p_value"] == pytest.approx(ar["p_value"])
     assert comb["per_dataset"]["b"]["p_adjusted"] == pytest.approx(min(1, 2 * ar["p_value"]))
     assert comb["level"] == "unit_within_seed" and comb["unit"] == "group"
     assert comb["n_resamples"] == 199 and comb["dataset"] == "all"

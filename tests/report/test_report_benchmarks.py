@@ -35,12 +35,12 @@ def multi():
 
 def test_every_aggregate_record_is_a_row_naming_its_test_and_unknown_tests_show_generically():
     aggs = [{"a": "x", "b": "y", "metric": "accuracy", "test": "stratified_bootstrap",
-             "delta": 0.05, "ci_low": 0.01, "ci_high": 0.09, "confidence": 0.95, "pvalue": 0.02},
+             "delta": 0.05, "ci_low": 0.01, "ci_high": 0.09, "confidence": 0.95, "p_value": 0.02},
             {"a": "x", "b": "y", "metric": "accuracy", "test": "primary_holm",
              "per_dataset": {"d1": {"test": "ar", "p_value": 0.01, "p_adjusted_datasets": 0.02},
                              "d2": {"test": "ar", "p_value": 0.3, "p_adjusted_datasets": 0.3}}},
             {"a": "x", "b": "y", "metric": "error_distance_mean", "test": "new_test",
-             "statistic": 1.5, "pvalue": 0.0004}]
+             "statistic": 1.5, "p_value": 0.0004}]
     rows = aggregate_rows(aggs)
     assert list(rows["test"]) == ["stratified_bootstrap", "primary_holm", "primary_holm",
                                   "new_test"]
@@ -48,6 +48,16 @@ def test_every_aggregate_record_is_a_row_naming_its_test_and_unknown_tests_show_
     assert rows["decision"][0] == "better"          # p ≤ alpha, Δ > 0, higher is better
     assert list(rows["decision"][1:3]) == ["difference shown", "no difference shown"]
     assert list(rows["p"][1:3]) == ["p_adj 0.02", "p_adj 0.3"]
+    # with each dataset's Δ the Holm row says which way, in the metric's direction
+    aggs[1]["per_dataset"]["d1"]["delta"] = -0.03
+    assert aggregate_rows(aggs)["decision"][1] == "worse"
+    aggs[1]["metric"] = "error_distance_mean"            # lower is better
+    assert aggregate_rows(aggs)["decision"][1] == "better"
+    # the stratified AR's statistic is its mean Δ
+    sar = {"a": "x", "b": "y", "metric": "accuracy", "test": "stratified_ar",
+           "statistic": -0.04, "p_value": 0.001}
+    row = aggregate_rows([sar]).iloc[0]
+    assert (row["what"], row["value"], row["decision"]) == ("mean Δ", "−0.040", "worse")
     assert rows["test_text"][3] == "new test" and rows["value"][3] == "1.500"
     assert rows["p"][3] == "p <0.001"
 

@@ -86,12 +86,12 @@ def test_stratified_randomization_and_holm():
     nulls = {"x": rng.normal(0, 1, 999), "y": rng.normal(0, 1, 999)}
     res = stratified_randomization({"x": 2.5, "y": 0.1}, nulls)
     px = (1 + np.count_nonzero(nulls["x"] >= 2.5)) / 1000
-    assert res["per_dataset"]["x"]["pvalue"] == pytest.approx(min(1, 2 * px))
+    assert res["per_dataset"]["x"]["p_value"] == pytest.approx(min(1, 2 * px))
     # Holm with two tests: the smaller p doubled, the larger max(itself, that)
-    ps = sorted(v["pvalue"] for v in res["per_dataset"].values())
+    ps = sorted(v["p_value"] for v in res["per_dataset"].values())
     adj = sorted(v["p_adjusted"] for v in res["per_dataset"].values())
     assert adj[0] == pytest.approx(min(1, 2 * ps[0])) and adj[1] == pytest.approx(max(ps[1], adj[0]))
     comb = (nulls["x"] + nulls["y"]) / 2
     p_gt = (1 + np.count_nonzero(comb >= 1.3)) / 1000
     p_lt = (1 + np.count_nonzero(comb <= 1.3)) / 1000
-    assert res["pvalue"] == pytest.approx(min(1, 2 * min(p_gt, p_lt)))
+    assert res["p_value"] == pytest.approx(min(1, 2 * min(p_gt, p_lt)))

@@ -36,7 +36,7 @@ def aggregate_interval_rows(aggregates: Sequence[Mapping], a: str, b: str, *,
     return pd.DataFrame.from_records(
         [{"metric": r["metric"], "delta": r["delta"], "ci_low": r["ci_low"],
           "ci_high": r["ci_high"],
-          "mark": "†" if float(r.get("pvalue", 1.0)) <= alpha else "",
+          "mark": "†" if float(r.get("p_value", 1.0)) <= alpha else "",
           "verdict": "stratified bootstrap"} for r in recs],
         columns=["metric", "delta", "ci_low", "ci_high", "mark", "verdict"])
 
