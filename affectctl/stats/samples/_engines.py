@@ -303,9 +303,12 @@ class _UnitEngine:
             rest = self.u - k
             acc += gen.multinomial(rest, p).astype(np.float64) @ self._boot_tied
         if n_s:
-            w = np.empty((b, n_s))
-            for r in range(b):
-                w[r] = np.bincount(gen.integers(0, n_s, size=int(k[r])), minlength=n_s)
+            # one draw of all replicates' unit indices: numpy's bounded integers below 2**32
+            # take the bit generator's 32-bit stream, so this is the same stream as one
+            # ``gen.integers(0, n_s, size=k[r])`` per replicate (tested), without b calls
+            idx = gen.integers(0, n_s, size=int(k.sum()))
+            idx += np.repeat(np.arange(b, dtype=np.int64) * n_s, k)
+            w = np.bincount(idx, minlength=b * n_s).reshape(b, n_s).astype(np.float64)
             step = 8 * _AR_CHUNK
             for s in range(0, n_s, step):
                 e = min(n_s, s + step)
