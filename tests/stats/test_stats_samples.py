@@ -467,7 +467,7 @@ def test_popcount_fallback_equals_bitwise_count(monkeypatch):
     np.testing.assert_array_equal(_common.popcount64(words), expected)
 
 
-@pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
+@pytest.mark.skipif(not _engines._compiled_ar(), reason="numba is not installed (optional kernel)")
 def test_compiled_bitplane_ar_equals_the_float_path_on_integer_counts(monkeypatch):
     """Per-video confusion counts (integers) go to the bit-plane kernel, which is exact: the
     same random words give bit-for-bit the nulls of the float64 product."""
@@ -480,20 +480,20 @@ def test_compiled_bitplane_ar_equals_the_float_path_on_integer_counts(monkeypatc
     monkeypatch.setattr(_engines, "_MANY_UNITS", 64)
     nulls = {}
     for compiled in (True, False):
-        monkeypatch.setattr(_engines, "_COMPILED_AR", compiled)
+        monkeypatch.setattr(_engines, "_compiled_ar", lambda compiled=compiled: compiled)
         res = approximate_randomization(s, "expr_macro_f1", unit="group", n_resamples=199,
                                         rng=4, return_null=True, alpha=None, sums="exact")
         nulls[compiled] = res
     eng = _features._stratum_engine(s, _registry._parse_metric("expr_macro_f1", k, None),
                                     "group", "ar", None, 0)[0]
-    monkeypatch.setattr(_engines, "_COMPILED_AR", True)
+    monkeypatch.setattr(_engines, "_compiled_ar", lambda: True)
     eng._prepare_ar()
     assert eng._planes is not None and eng.n_single >= 64
     assert nulls[True].null_distribution.tobytes() == nulls[False].null_distribution.tobytes()
     assert nulls[True].pvalue == nulls[False].pvalue
 
 
-@pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
+@pytest.mark.skipif(not _engines._compiled_ar(), reason="numba is not installed (optional kernel)")
 def test_bitplane_sums_equal_a_float64_dot_product_exactly():
     from affectctl.stats.samples._numba_ar_kernel import BitPlanes
 

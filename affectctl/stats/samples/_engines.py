@@ -39,10 +39,17 @@ _AR_THREADS = 2
 _MAX_BATCH = 2048
 # AR of integer-valued unshared units uses the compiled bit-plane kernel
 # (affectctl.stats.samples._numba_ar_kernel) when numba is installed, else the float64 product.
-try:
-    from affectctl.stats.samples._numba_ar_kernel import AVAILABLE as _COMPILED_AR
-except Exception:  # pragma: no cover - a broken numba install falls back to the float path
-    _COMPILED_AR = False
+# numba is imported on the first AR with that many units (its import takes 0.3-0.9 s, more
+# than a small comparison's whole AR).
+
+
+def _compiled_ar() -> bool:
+    """Whether the compiled bit-plane kernel is available (imports numba once)."""
+    try:
+        from affectctl.stats.samples._numba_ar_kernel import AVAILABLE
+    except Exception:  # pragma: no cover - a broken numba install falls back to the float path
+        return False
+    return AVAILABLE
 
 
 class _CellAR:
@@ -192,7 +199,7 @@ class _UnitEngine:
         self._single = np.ascontiguousarray(single)
         self.n_single = int(single.shape[0])
         self._planes = None
-        if _COMPILED_AR and self.n_single >= _MANY_UNITS and cols.shape[0]:
+        if self.n_single >= _MANY_UNITS and cols.shape[0] and _compiled_ar():
             from affectctl.stats.samples._numba_ar_kernel import BitPlanes
 
             if BitPlanes.fits(single):
