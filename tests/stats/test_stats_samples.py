@@ -516,3 +516,37 @@ def test_bitplanes_refuse_what_they_would_round():
     assert not BitPlanes.fits(np.array([[np.nan], [1.0]]))
     with pytest.raises(ValueError, match="integer-valued"):
         BitPlanes(np.array([[0.1], [0.2]]))
+
+
+@pytest.mark.parametrize("n_units, rows", [(60, 1 << 20), (700, 3), (5, 1)])
+def test_bootstrap_unit_draws_in_one_call_equal_one_call_per_replicate(monkeypatch, n_units, rows):
+    """The paired bootstrap draws many replicates' unit indices in one call (blocks of rows):
+    the same numbers, hence the same replicate sums, as the loop of one ``integers`` call
+    per replicate it replaced."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    y = rng.integers(0, 4, n)
+    pa = np.where(rng.random(n) < 0.7, y, rng.integers(0, 4, n))
+    pb = np.where(rng.random(n) < 0.6, y, rng.integers(0, 4, n))
+    s = PairedPredictions(y, pa, pb, 4, group=rng.integers(0, n_units, n))
+    eng = _features._stratum_engine(s, _registry._parse_metric("expr_macro_f1", 4, None),
+                                    "group", "bootstrap", None, 0)[0]
+    eng._prepare_boot()
+    monkeypatch.setattr(_engines, "_BOOT_DRAW_BLOCK", rows)
+    b = 37
+    got = np.concatenate(eng.boot(np.random.default_rng(9), b), axis=1)
+    # the loop it replaced
+    gen = np.random.default_rng(9)
+    n_s = eng._boot_single.shape[0]
+    n_t = eng.u - n_s
+    k = (gen.binomial(eng.u, n_s / eng.u, size=b) if n_t and n_s
+         else np.full(b, eng.u if n_s else 0))
+    want = np.zeros((b, 2 * eng.fa.shape[1]))
+    if n_t:
+        want += gen.multinomial(eng.u - k, eng._boot_counts / n_t).astype(np.float64) @ eng._boot_tied
+    w = np.empty((b, n_s))
+    for r in range(b):
+        w[r] = np.bincount(gen.integers(0, n_s, size=int(k[r])), minlength=n_s)
+    want += w @ eng._boot_single
+    assert n_s > 0
+    np.testing.assert_array_equal(got, want)

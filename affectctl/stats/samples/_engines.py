@@ -35,6 +35,8 @@ _AR_MAX_BATCH = 256
 # Threads summing the blocked AR product over halves of the units: a fixed number, so that
 # results do not depend on the machine (the float64 partial sums are added in a fixed order).
 _AR_THREADS = 2
+# Unit draws per block of the paired bootstrap's replicates (bounds its temporaries).
+_BOOT_DRAW_BLOCK = 1 << 20
 # Replicates per batch at most (memory stays flat beyond this many replicates).
 _MAX_BATCH = 2048
 # AR of integer-valued unshared units uses the compiled bit-plane kernel
@@ -310,12 +312,17 @@ class _UnitEngine:
             rest = self.u - k
             acc += gen.multinomial(rest, p).astype(np.float64) @ self._boot_tied
         if n_s:
-            # one draw of all replicates' unit indices: numpy's bounded integers below 2**32
-            # take the bit generator's 32-bit stream, so this is the same stream as one
-            # ``gen.integers(0, n_s, size=k[r])`` per replicate (tested), without b calls
-            idx = gen.integers(0, n_s, size=int(k.sum()))
-            idx += np.repeat(np.arange(b, dtype=np.int64) * n_s, k)
-            w = np.bincount(idx, minlength=b * n_s).reshape(b, n_s).astype(np.float64)
+            # the unit indices of many replicates in one draw: numpy's bounded integers below
+            # 2**32 take the bit generator's 32-bit stream, so this is the same stream as one
+            # ``gen.integers(0, n_s, size=k[r])`` per replicate (tested), without b calls;
+            # blocks of ~2**20 draws keep the temporaries small beside ``w``
+            w = np.empty((b, n_s))
+            rows = max(1, _BOOT_DRAW_BLOCK // n_s)
+            for r0 in range(0, b, rows):
+                r1 = min(b, r0 + rows)
+                idx = gen.integers(0, n_s, size=int(k[r0:r1].sum()))
+                idx += np.repeat(np.arange(r1 - r0, dtype=np.int64) * n_s, k[r0:r1])
+                w[r0:r1] = np.bincount(idx, minlength=(r1 - r0) * n_s).reshape(r1 - r0, n_s)
             step = 8 * _AR_CHUNK
             for s in range(0, n_s, step):
                 e = min(n_s, s + step)
