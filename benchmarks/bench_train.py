@@ -81,17 +81,21 @@ def summarise(root: Path) -> None:
     from affectctl.io.dumps import read_dump
     from affectctl.metrics.confusion import confusion_matrix, macro_f1_score
 
-    print(f"  {'condition':<11} {'train s/run':>11} {'accuracy':>17} {'macro F1':>17}")
+    from affectctl.io.dumps import read_metadata
+
+    print(f"  {'condition':<11} {'train s/run':>11} {'s/epoch':>8} {'accuracy':>17} {'macro F1':>17}")
     for name in CONDITIONS:
-        secs, acc, f1 = [], [], []
+        secs, per_epoch, acc, f1 = [], [], [], []
         for seed in range(SEEDS):
-            d = read_dump(root / DATASET / name / f"seed-{seed}.parquet")
+            path = root / DATASET / name / f"seed-{seed}.parquet"
+            d = read_dump(path)
             cm = confusion_matrix(d.y_true, d.y_pred, d.taxonomy.n_classes)
             timing = root / DATASET / name / f"seed-{seed}.parquet.timing.json"
             secs.append(json.loads(timing.read_text())["train_seconds"])
+            per_epoch.append(secs[-1] / max(1, len(read_metadata(path).get("loss_history", [1]))))
             acc.append(float(cm.trace() / cm.sum()))
             f1.append(float(macro_f1_score(cm, on_empty="nan")))
-        print(f"  {name:<11} {statistics.mean(secs):>11.2f} "
+        print(f"  {name:<11} {statistics.mean(secs):>11.2f} {statistics.mean(per_epoch):>8.3f} "
               f"{statistics.mean(acc):>9.3f} ± {statistics.stdev(acc):.3f} "
               f"{statistics.mean(f1):>9.3f} ± {statistics.stdev(f1):.3f}")
 

@@ -107,7 +107,7 @@ def check_class_order(cm: np.ndarray, class_names, *, min_gain: float = 0.02,
     n = cm.sum()
     if n == 0:
         return None
-    from scipy.optimize import linear_sum_assignment  # lazy: SciPy's optimisers load slowly
+    from affectctl._util.assignment import linear_sum_assignment  # SciPy's, without scipy.optimize
 
     rows, cols = linear_sum_assignment(cm, maximize=True)
     cols = np.asarray(cols)[np.argsort(rows)]
@@ -221,7 +221,7 @@ def check_order_from_va(y_true, va_true, taxonomy, *, geometry="affectnet-sample
     cand = np.flatnonzero(np.isfinite(g).all(axis=1))
     d = ((means[idx][:, None, :] - g[cand][None, :, :]) ** 2).sum(axis=2) * counts[idx][:, None]
     total = counts[idx].sum()
-    from scipy.optimize import linear_sum_assignment
+    from affectctl._util.assignment import linear_sum_assignment
 
     r, c = linear_sum_assignment(d)
     best = d[r, c].sum() / total

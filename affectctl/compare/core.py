@@ -211,6 +211,7 @@ def compare(
     rope=None,
     test_fraction: float | None = None,
     sequential: bool = False,
+    tests_only: bool = False,
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -296,6 +297,11 @@ def compare(
         (:mod:`affectctl.stats.sequential`); ``n_resamples`` is then the cap and each
         AR record's ``n_resamples`` the number drawn, with ``risk_bound`` and
         ``sequential_method``. The paired bootstrap beside it keeps ``n_resamples``.
+    tests_only : bool, default False
+        Only the comparisons' tests (for the geometry-sensitivity re-runs, which read the
+        p-values and differences): no bootstrap interval beside AR, effect-size intervals,
+        single-run differences, error-distance nulls, geometry permutation or per-video
+        tables. The tests' records are the same as without it.
 
     Returns
     -------
@@ -407,7 +413,7 @@ def compare(
             xa = wide.loc[a][metric].reindex(seeds).to_numpy(dtype=np.float64)
             xb = wide.loc[b][metric].reindex(seeds).to_numpy(dtype=np.float64)
             effect_ci = (effect_size_intervals(xa - xb, n_resamples=n_resamples, rng=rng).to_record()
-                         if seed_tests and np.isfinite(xa - xb).all() else {})
+                         if seed_tests and not tests_only and np.isfinite(xa - xb).all() else {})
             for t in seed_tests:
                 kw = {"rng": rng, "n_resamples": n_resamples} if t == "signflip" else {}
                 with about(a, b):
@@ -428,10 +434,11 @@ def compare(
                 with about(a, b):
                     # the interval beside the sample-level p-value: the paired bootstrap over
                     # the same unit and strata (AR has no interval of its own)
-                    boot = sample_stats.paired_bootstrap(
-                        use, sample_metric, unit=unit, n_resamples=n_resamples,
-                        alternative=alternative, rng=rng, context=ctx, sums=sums,
-                        return_null=True)
+                    boot = None if tests_only and sample_test == "ar" else \
+                        sample_stats.paired_bootstrap(
+                            use, sample_metric, unit=unit, n_resamples=n_resamples,
+                            alternative=alternative, rng=rng, context=ctx, sums=sums,
+                            return_null=True)
                     res = boot
                     if sample_test == "ar":
                         res = sample_stats.approximate_randomization(
@@ -442,7 +449,8 @@ def compare(
                                                  "null": res.null_distribution, "seed": res.seed}
                 rec = {"a": a, "b": b, "metric": metric, "test": sample_test, "unit": unit,
                        **res.to_record()}
-                rec.update(_bootstrap_interval(boot, unit))
+                if boot is not None:
+                    rec.update(_bootstrap_interval(boot, unit))
                 if sample_test == "hierarchical":  # its own interval over seeds and units
                     with about(a, b):
                         rec = hierarchical_record(a, b, metric, use, sample_metric, unit=unit,
@@ -474,7 +482,7 @@ def compare(
                     out.append({"a": a, "b": b, "metric": "prediction_marginals",
                                 "test": "stuart_maxwell", "unit": "sample", "run_seed": s,
                                 **res.to_record()})
-        if single_run:
+        if single_run and not tests_only:
             diff_records.extend(_single_run_differences(
                 a, b, strata, headline, official, tax, geo, context, context_filled, wide, seeds[0],
                 unit=unit, n_resamples=n_resamples, rng=rng, about=about(a, b), sums=sums))
@@ -553,8 +561,9 @@ def compare(
         c: np.stack([confusion_matrix(sub.dump(c, s).y_true, sub.dump(c, s).y_pred, tax.n_classes)
                      for s in seeds]) for c in conditions}
     support = confusions[baseline][0].sum(axis=1)
-    error_null = {c: error_distance_null(confusions[c].sum(axis=0), geo.cost, n_resamples=n_resamples,
-                                         rng=rng) for c in conditions}
+    error_null = {} if tests_only else {
+        c: error_distance_null(confusions[c].sum(axis=0), geo.cost, n_resamples=n_resamples, rng=rng)
+        for c in conditions}
     candidates = primary_candidates(seed_tests, sample_test)
     primary = choose_primary(comps, candidates, alpha=alpha)
     order = ((primary,) if primary else ()) + tuple(t for t in candidates if t != primary)
@@ -591,8 +600,10 @@ def compare(
                               verdicts=verdicts,
                               geometry_choice=choice, inputs=run_inputs(sub, conditions, seeds),
                               sample_nulls=nulls,
-                              geometry_permutation=geometry_permutation_tests(
+                              geometry_permutation={} if tests_only else geometry_permutation_tests(
                                   table, headline, metric_direction, n_resamples=n_resamples, rng=rng))
+    if tests_only:
+        return result
     import dataclasses
 
     from affectctl.compare.per_video import per_group_differences, reliability_table
@@ -628,7 +639,7 @@ def _recompare_under(runs: RunSet, result: ComparisonResult):
                       n_resamples=int(st.get("n_resamples", 9999)),
                       alternative=st.get("alternative", "two-sided"),
                       correction="none", classifier_tests=False, rng=st.get("seed", 0),
-                      geometry_sensitivity=False)
+                      geometry_sensitivity=False, tests_only=True)
         return alt.comparisons
 
     return recompare

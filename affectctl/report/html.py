@@ -326,6 +326,9 @@ def _caption_for(stem: str) -> str:
 def ordered_figures(pngs, metrics: Sequence[str] = ()) -> list:
     """PNG paths in reading order (:data:`_FIGURE_ORDER`; per-metric figures in ``metrics``
     order); figures of no known kind last, by name."""
+    pngs = list(pngs)
+    if not pngs:  # --no-figures: nothing to order, and no matplotlib to import
+        return []
     from affectctl.report.figures.save import safe_name
 
     rank_metric = {safe_name(m): i for i, m in enumerate(metrics)}

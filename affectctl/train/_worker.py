@@ -3,6 +3,7 @@
 Protocol (pickles over the standard streams, see :class:`affectctl.train.runner.WorkerPool`):
 the parent writes the :class:`~affectctl.train.datasets.FeatureData` once, then one job
 ``(condition, seed, path, embeddings)`` at a time; the worker answers each job with
+``("epoch", epoch, epochs, mean loss, seconds)`` after each epoch (for progress), then
 ``("ok", path)`` or ``("error", exception, traceback text)``. End of input ends the
 worker. Anything the training code prints goes to stderr, never into the channel.
 
@@ -33,8 +34,13 @@ def main() -> None:
             condition, seed, path, embeddings = pickle.load(source)
         except EOFError:
             return
+        def on_epoch(epoch, epochs, loss, seconds):
+            pickle.dump(("epoch", epoch, epochs, loss, seconds), channel)
+            channel.flush()
+
         try:
-            reply = ("ok", str(run_one(condition, data, seed, path, embeddings=embeddings)))
+            reply = ("ok", str(run_one(condition, data, seed, path, embeddings=embeddings,
+                                       on_epoch=on_epoch)))
         except Exception as exc:  # reported to the parent, which re-raises it
             try:
                 pickle.dumps(exc)

@@ -225,7 +225,7 @@ def noisy_labels(y: np.ndarray, rate: float, rng: np.random.Generator) -> np.nda
 
 
 def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False,
-              threads: int = 1) -> RunResult:
+              threads: int = 1, on_epoch=None) -> RunResult:
     """Train ``condition`` on ``data.*_train`` with ``seed``; predict ``data.*_test``.
 
     Parameters
@@ -322,6 +322,8 @@ def train_run(condition: Condition, data, seed: int, *, embeddings: bool = False
                 f"of condition '{condition.name}' (seed {seed}) is {total}; lower `lr` or the "
                 "loss weights.")
         history.append(total / max(steps, 1))
+        if on_epoch is not None:  # progress only: nothing it returns changes the run
+            on_epoch(len(history), condition.epochs, history[-1], time.perf_counter() - start)
     train_seconds = time.perf_counter() - start
 
     proba, va_pred, au_pred, emb, branches = _predict(model, X_test, mean, std, embeddings)
@@ -486,9 +488,13 @@ def run_metadata(result: RunResult, data) -> dict:
 
 
 def run_one(condition: Condition, data, seed: int, path: "str | Path", *,
-            embeddings: bool = False, extra_metadata: "dict | None" = None) -> Path:
-    """Train one run and write its dump atomically to ``path``; return the path."""
-    result = train_run(condition, data, seed, embeddings=embeddings)
+            embeddings: bool = False, extra_metadata: "dict | None" = None,
+            on_epoch=None) -> Path:
+    """Train one run and write its dump atomically to ``path``; return the path.
+
+    ``on_epoch(epoch, epochs, mean loss, seconds since training began)`` is called after
+    each epoch (:func:`train_run`), for progress."""
+    result = train_run(condition, data, seed, embeddings=embeddings, on_epoch=on_epoch)
     meta = {**run_metadata(result, data), **(extra_metadata or {})}
     written = write_dump(run_frame(result, data), path, meta)
     write_text_atomically(timing_path(written), json.dumps(

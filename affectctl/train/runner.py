@@ -227,12 +227,17 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
             from affectctl.train.loop import run_one
 
             for c, s, path in todo:
-                run_one(c, data, s, path, embeddings=embeddings)
-                bar.advance(f"{c.name} seed {s}")
+                what = f"{c.name} seed {s}"
+                bar.begin(what)
+                run_one(c, data, s, path, embeddings=embeddings,
+                        on_epoch=lambda *ep, what=what: bar.epoch(what, *ep))
+                bar.advance(what)
         else:
             jobs = [(c, s, str(path), embeddings) for c, s, path in todo]
             with WorkerPool(n_workers, data) as pool:
-                for c, s, _, _ in pool.run(jobs):
+                for c, s, _, _ in pool.run(jobs, on_start=lambda job: bar.begin(
+                        f"{job[0].name} seed {job[1]}"), on_epoch=lambda job, *ep: bar.epoch(
+                        f"{job[0].name} seed {job[1]}", *ep)):
                     bar.advance(f"{c.name} seed {s}")
     except BaseException:
         bar.close(failed=True)
@@ -290,8 +295,12 @@ class WorkerPool:
             self.close(kill=True)
             raise
 
-    def run(self, jobs):
-        """Run ``jobs`` and yield each job as it finishes (in completion order)."""
+    def run(self, jobs, *, on_start=None, on_epoch=None):
+        """Run ``jobs`` and yield each job as it finishes (in completion order).
+
+        ``on_start(job)`` when a worker takes a job and ``on_epoch(job, epoch, epochs,
+        loss, seconds)`` after each of its epochs are called in this (the caller's) thread.
+        """
         import pickle
         import queue
         import threading
@@ -311,7 +320,11 @@ class WorkerPool:
                 try:
                     pickle.dump(job, proc.stdin)
                     proc.stdin.flush()
+                    done.put((job, ("start",)))
                     reply = pickle.load(proc.stdout)
+                    while reply[0] == "epoch":
+                        done.put((job, reply))
+                        reply = pickle.load(proc.stdout)
                 except (EOFError, OSError, pickle.UnpicklingError):
                     done.put((job, ("died", proc.poll())))
                     return
@@ -321,8 +334,18 @@ class WorkerPool:
         for t in threads:
             t.start()
         try:
-            for _ in range(len(jobs)):
+            finished = 0
+            while finished < len(jobs):
                 job, reply = done.get()
+                if reply[0] == "start":
+                    if on_start is not None:
+                        on_start(job)
+                    continue
+                if reply[0] == "epoch":
+                    if on_epoch is not None:
+                        on_epoch(job, *reply[1:])
+                    continue
+                finished += 1
                 if reply[0] == "ok":
                     yield job
                     continue
@@ -362,6 +385,12 @@ class WorkerPool:
 
 
 class _NoBar:
+    def begin(self, what: str) -> None:
+        pass
+
+    def epoch(self, what: str, epoch: int, epochs: int, loss: float, seconds: float) -> None:
+        pass
+
     def advance(self, what: str) -> None:
         pass
 
@@ -370,20 +399,65 @@ class _NoBar:
 
 
 class _RichBar:
-    """The sweep's bar (:class:`affectctl._util.progress.Bar`): one step per run."""
+    """The sweep's bar (:class:`affectctl._util.progress.Bar`): one step per run.
+
+    The note after it names the runs in progress (not the last one finished) and, once
+    a run has trained for :data:`EPOCH_NOTE_AFTER` seconds, its epoch, mean loss of that
+    epoch, time in training and ETA (the mean epoch time so far times the epochs left):
+    ``base seed 2: epoch 7/20, loss 1.234, 0:00:41, ETA 0:01:16``.
+    """
 
     def __init__(self, total: int, done: int, label: str):
         from affectctl._util.progress import Bar
 
         self._bar = Bar(f"train {label}")
         self._bar.start(total, completed=done, note=f"({done} already done)" if done else "")
+        self._running: dict = {}  # run -> its note, in the order the runs started
+
+    def _show(self) -> None:
+        self._bar.update(note="; ".join(self._running.values()))
+
+    def begin(self, what: str) -> None:
+        self._running[what] = what
+        self._show()
+
+    def epoch(self, what: str, epoch: int, epochs: int, loss: float, seconds: float) -> None:
+        self._running[what] = epoch_note(what, epoch, epochs, loss, seconds)
+        self._show()
 
     def advance(self, what: str) -> None:
-        self._bar.update(advance=1, note=what)
+        # a run this bar did not see start (a Slurm job) is named as finished
+        note = what if self._running.pop(what, None) is None else ""
+        self._bar.update(advance=1, note="; ".join(self._running.values()) or
+                         (f"{note} finished" if note else ""))
 
     def close(self, failed: bool = False) -> None:
         # on failure the error is the last word: the bar is erased, not left above it
         self._bar.stop(erase=failed)
+
+
+#: Seconds a run trains before its note shows epochs (shorter runs show only their name).
+EPOCH_NOTE_AFTER = 3.0
+
+
+def _clock(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+def epoch_note(what: str, epoch: int, epochs: int, loss: float, seconds: float) -> str:
+    """``what: epoch e/E, loss L, elapsed, ETA`` once ``seconds`` >= :data:`EPOCH_NOTE_AFTER`;
+    else ``what``. The ETA is the mean epoch time so far times the epochs left.
+
+    >>> epoch_note("base seed 2", 7, 20, 1.23449, 41.0)
+    'base seed 2: epoch 7/20, loss 1.234, 0:00:41, ETA 0:01:16'
+    >>> epoch_note("base seed 2", 1, 20, 1.2, 0.1)
+    'base seed 2'
+    """
+    if seconds < EPOCH_NOTE_AFTER:
+        return what
+    eta = seconds / epoch * (epochs - epoch)
+    return f"{what}: epoch {epoch}/{epochs}, loss {loss:.3f}, {_clock(seconds)}, ETA {_clock(eta)}"
 
 
 def _progress(enabled: bool, total: int, done: int, label: str):

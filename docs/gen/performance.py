@@ -1,6 +1,7 @@
 """docs/performance.md: the figures the benchmarks in benchmarks/ wrote to benchmarks/results/.
 
-Each ``benchmarks/results/<name>.json`` holds one benchmark's output: ``benchmark``,
+First the speed table of ``benchmarks/run_all.py`` (``benchmarks/results/latest.md``); then
+each ``benchmarks/results/<name>.json`` holds one benchmark's output: ``benchmark``,
 ``command``, ``goal``, ``load_average`` and ``rows`` (a list of flat records), written by
 the benchmark script itself (``--json``), so this page shows what the last run measured.
 """
@@ -19,7 +20,15 @@ lines = ["# Performance", "",
          "GPU), generated from their JSON output in `benchmarks/results/`. Re-run a benchmark",
          "with the command shown to refresh its section. The machine is shared, so each section",
          "gives the load average of its run; prefer the minimum or the median over the maximum."]
+LATEST = RESULTS / "latest.md"  # python benchmarks/run_all.py: the issue's speed table
+if LATEST.is_file():
+    lines += ["", "## Speed table", "",
+              "Every figure of the speed table, each against its goal, written by "
+              "`python benchmarks/run_all.py` (`--quick`: one reading each) to "
+              "`benchmarks/results/latest.md`:", "", LATEST.read_text(encoding="utf-8").rstrip()]
 for path in sorted(RESULTS.glob("*.json")):
+    if path.name == "run_all.json":  # the same figures as latest.md, shown above
+        continue
     doc = json.loads(path.read_text(encoding="utf-8"))
     lines += ["", f"## {doc.get('benchmark', path.stem)}", "",
               f"Command: `{doc['command']}`" + (f"; goal: {doc['goal']}" if doc.get("goal") else "")

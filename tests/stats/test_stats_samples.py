@@ -467,7 +467,7 @@ def test_popcount_fallback_equals_bitwise_count(monkeypatch):
     np.testing.assert_array_equal(_common.popcount64(words), expected)
 
 
-@pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
+@pytest.mark.skipif(not _engines._compiled_ar(), reason="numba is not installed (optional kernel)")
 def test_compiled_bitplane_ar_equals_the_float_path_on_integer_counts(monkeypatch):
     """Per-video confusion counts (integers) go to the bit-plane kernel, which is exact: the
     same random words give bit-for-bit the nulls of the float64 product."""
@@ -480,20 +480,20 @@ def test_compiled_bitplane_ar_equals_the_float_path_on_integer_counts(monkeypatc
     monkeypatch.setattr(_engines, "_MANY_UNITS", 64)
     nulls = {}
     for compiled in (True, False):
-        monkeypatch.setattr(_engines, "_COMPILED_AR", compiled)
+        monkeypatch.setattr(_engines, "_compiled_ar", lambda compiled=compiled: compiled)
         res = approximate_randomization(s, "expr_macro_f1", unit="group", n_resamples=199,
                                         rng=4, return_null=True, alpha=None, sums="exact")
         nulls[compiled] = res
     eng = _features._stratum_engine(s, _registry._parse_metric("expr_macro_f1", k, None),
                                     "group", "ar", None, 0)[0]
-    monkeypatch.setattr(_engines, "_COMPILED_AR", True)
+    monkeypatch.setattr(_engines, "_compiled_ar", lambda: True)
     eng._prepare_ar()
     assert eng._planes is not None and eng.n_single >= 64
     assert nulls[True].null_distribution.tobytes() == nulls[False].null_distribution.tobytes()
     assert nulls[True].pvalue == nulls[False].pvalue
 
 
-@pytest.mark.skipif(not _engines._COMPILED_AR, reason="numba is not installed (optional kernel)")
+@pytest.mark.skipif(not _engines._compiled_ar(), reason="numba is not installed (optional kernel)")
 def test_bitplane_sums_equal_a_float64_dot_product_exactly():
     from affectctl.stats.samples._numba_ar_kernel import BitPlanes
 
@@ -516,3 +516,37 @@ def test_bitplanes_refuse_what_they_would_round():
     assert not BitPlanes.fits(np.array([[np.nan], [1.0]]))
     with pytest.raises(ValueError, match="integer-valued"):
         BitPlanes(np.array([[0.1], [0.2]]))
+
+
+@pytest.mark.parametrize("n_units, rows", [(60, 1 << 20), (700, 3), (5, 1)])
+def test_bootstrap_unit_draws_in_one_call_equal_one_call_per_replicate(monkeypatch, n_units, rows):
+    """The paired bootstrap draws many replicates' unit indices in one call (blocks of rows):
+    the same numbers, hence the same replicate sums, as the loop of one ``integers`` call
+    per replicate it replaced."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    y = rng.integers(0, 4, n)
+    pa = np.where(rng.random(n) < 0.7, y, rng.integers(0, 4, n))
+    pb = np.where(rng.random(n) < 0.6, y, rng.integers(0, 4, n))
+    s = PairedPredictions(y, pa, pb, 4, group=rng.integers(0, n_units, n))
+    eng = _features._stratum_engine(s, _registry._parse_metric("expr_macro_f1", 4, None),
+                                    "group", "bootstrap", None, 0)[0]
+    eng._prepare_boot()
+    monkeypatch.setattr(_engines, "_BOOT_DRAW_BLOCK", rows)
+    b = 37
+    got = np.concatenate(eng.boot(np.random.default_rng(9), b), axis=1)
+    # the loop it replaced
+    gen = np.random.default_rng(9)
+    n_s = eng._boot_single.shape[0]
+    n_t = eng.u - n_s
+    k = (gen.binomial(eng.u, n_s / eng.u, size=b) if n_t and n_s
+         else np.full(b, eng.u if n_s else 0))
+    want = np.zeros((b, 2 * eng.fa.shape[1]))
+    if n_t:
+        want += gen.multinomial(eng.u - k, eng._boot_counts / n_t).astype(np.float64) @ eng._boot_tied
+    w = np.empty((b, n_s))
+    for r in range(b):
+        w[r] = np.bincount(gen.integers(0, n_s, size=int(k[r])), minlength=n_s)
+    want += w @ eng._boot_single
+    assert n_s > 0
+    np.testing.assert_array_equal(got, want)

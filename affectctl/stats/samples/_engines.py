@@ -35,14 +35,23 @@ _AR_MAX_BATCH = 256
 # Threads summing the blocked AR product over halves of the units: a fixed number, so that
 # results do not depend on the machine (the float64 partial sums are added in a fixed order).
 _AR_THREADS = 2
+# Unit draws per block of the paired bootstrap's replicates (bounds its temporaries).
+_BOOT_DRAW_BLOCK = 1 << 20
 # Replicates per batch at most (memory stays flat beyond this many replicates).
 _MAX_BATCH = 2048
 # AR of integer-valued unshared units uses the compiled bit-plane kernel
 # (affectctl.stats.samples._numba_ar_kernel) when numba is installed, else the float64 product.
-try:
-    from affectctl.stats.samples._numba_ar_kernel import AVAILABLE as _COMPILED_AR
-except Exception:  # pragma: no cover - a broken numba install falls back to the float path
-    _COMPILED_AR = False
+# numba is imported on the first AR with that many units (its import takes 0.3-0.9 s, more
+# than a small comparison's whole AR).
+
+
+def _compiled_ar() -> bool:
+    """Whether the compiled bit-plane kernel is available (imports numba once)."""
+    try:
+        from affectctl.stats.samples._numba_ar_kernel import AVAILABLE
+    except Exception:  # pragma: no cover - a broken numba install falls back to the float path
+        return False
+    return AVAILABLE
 
 
 class _CellAR:
@@ -192,7 +201,7 @@ class _UnitEngine:
         self._single = np.ascontiguousarray(single)
         self.n_single = int(single.shape[0])
         self._planes = None
-        if _COMPILED_AR and self.n_single >= _MANY_UNITS and cols.shape[0]:
+        if self.n_single >= _MANY_UNITS and cols.shape[0] and _compiled_ar():
             from affectctl.stats.samples._numba_ar_kernel import BitPlanes
 
             if BitPlanes.fits(single):
@@ -303,9 +312,17 @@ class _UnitEngine:
             rest = self.u - k
             acc += gen.multinomial(rest, p).astype(np.float64) @ self._boot_tied
         if n_s:
+            # the unit indices of many replicates in one draw: numpy's bounded integers below
+            # 2**32 take the bit generator's 32-bit stream, so this is the same stream as one
+            # ``gen.integers(0, n_s, size=k[r])`` per replicate (tested), without b calls;
+            # blocks of ~2**20 draws keep the temporaries small beside ``w``
             w = np.empty((b, n_s))
-            for r in range(b):
-                w[r] = np.bincount(gen.integers(0, n_s, size=int(k[r])), minlength=n_s)
+            rows = max(1, _BOOT_DRAW_BLOCK // n_s)
+            for r0 in range(0, b, rows):
+                r1 = min(b, r0 + rows)
+                idx = gen.integers(0, n_s, size=int(k[r0:r1].sum()))
+                idx += np.repeat(np.arange(r1 - r0, dtype=np.int64) * n_s, k[r0:r1])
+                w[r0:r1] = np.bincount(idx, minlength=(r1 - r0) * n_s).reshape(r1 - r0, n_s)
             step = 8 * _AR_CHUNK
             for s in range(0, n_s, step):
                 e = min(n_s, s + step)
