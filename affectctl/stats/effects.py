@@ -24,7 +24,7 @@ from scipy import stats
 
 from affectctl._util.validation import check_choice, check_confidence
 from affectctl.stats._common import as_paired_1d, to_plain
-from affectctl.stats.intervals import NO_INTERVAL, Interval
+from affectctl.stats.intervals import NO_INTERVAL, Interval, WithInterval
 
 __all__ = [
     "PairedEffectSizes",
@@ -43,7 +43,7 @@ ZERO_METHODS = ("wilcox", "pratt")
 
 
 @dataclass(frozen=True)
-class PairedEffectSizes:
+class PairedEffectSizes(WithInterval):
     """Effect sizes of paired differences ``d = a - b``.
 
     Attributes
@@ -70,18 +70,6 @@ class PairedEffectSizes:
     rank_biserial: float
     cohen_dz: float
     cles: float
-
-    @property
-    def ci_low(self) -> float:
-        return self.interval.low
-
-    @property
-    def ci_high(self) -> float:
-        return self.interval.high
-
-    @property
-    def confidence(self) -> float:
-        return self.interval.confidence
 
     def to_record(self) -> dict:
         """Plain dict of every field, the interval as ``ci_low``, ``ci_high``, ``confidence``."""

@@ -40,14 +40,14 @@ from scipy import stats
 from affectctl.errors import ConfigError, DegenerateDataWarning
 from affectctl._util.validation import check_alternative, check_n_resamples, check_unit_interval
 from affectctl.stats._common import as_paired_1d, to_plain
-from affectctl.stats.intervals import Interval
+from affectctl.stats.intervals import Interval, WithInterval
 
 __all__ = ["EquivalenceResult", "tost_paired_t", "tost_signflip", "tost_bootstrap",
            "check_margin"]
 
 
 @dataclass(frozen=True)
-class EquivalenceResult:
+class EquivalenceResult(WithInterval):
     """A TOST or non-inferiority test of Δ = a − b against a margin.
 
     Attributes
@@ -102,22 +102,6 @@ class EquivalenceResult:
     def pvalue(self) -> float:
         """``p_value`` under SciPy's spelling."""
         return self.p_value
-
-    @property
-    def ci_low(self) -> float:
-        return self.interval.low
-
-    @property
-    def ci_high(self) -> float:
-        return self.interval.high
-
-    @property
-    def confidence(self) -> float:
-        return self.interval.confidence
-
-    @property
-    def ci_method(self) -> str:
-        return self.interval.method
 
     def to_record(self) -> dict:
         """Plain dict of every field, the interval spelt out (``ci_low``, ``ci_high``,

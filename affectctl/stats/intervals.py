@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["Interval", "IntervalEstimate", "NO_INTERVAL"]
+__all__ = ["Interval", "IntervalEstimate", "NO_INTERVAL", "WithInterval"]
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,36 @@ class IntervalEstimate(NamedTuple):
 
     estimate: float
     interval: Interval
+
+
+class WithInterval:
+    """Reading access to the ``interval`` of a result under the record's names.
+
+    ``ci_low``, ``ci_high``, ``ci_method`` and ``confidence`` (the level achieved) read
+    ``self.interval``; a result without one (``interval`` None: approximate
+    randomization, Bowker, Stuart–Maxwell) raises AttributeError instead of answering NaN.
+    """
+
+    interval: Interval | None
+
+    def _interval(self) -> Interval:
+        if self.interval is None:
+            raise AttributeError(f"{type(self).__name__} {getattr(self, 'method', '')!r} has no "
+                                 "interval of its own")
+        return self.interval
+
+    @property
+    def ci_low(self) -> float:
+        return self._interval().low
+
+    @property
+    def ci_high(self) -> float:
+        return self._interval().high
+
+    @property
+    def ci_method(self) -> str:
+        return self._interval().method
+
+    @property
+    def confidence(self) -> float:
+        return self._interval().confidence

@@ -29,7 +29,7 @@ from typing import Union
 import numpy as np
 
 from affectctl.stats._common import to_plain
-from affectctl.stats.intervals import NO_INTERVAL, Interval
+from affectctl.stats.intervals import NO_INTERVAL, Interval, WithInterval
 
 __all__ = ["SeedTestResult", "SampleTestResult", "ContingencyTestResult", "PairedTestResult",
            "RECORD_KEYS"]
@@ -42,38 +42,16 @@ RECORD_KEYS = ("method", "statistic", "pvalue", "alternative", "n", "mean_diff",
 _NAN = float("nan")
 
 
-class _Common:
-    """Reading access shared by the families (interval fields, SciPy's ``pvalue``)."""
+class _Common(WithInterval):
+    """What the families share: the interval's fields (:class:`WithInterval`), SciPy's
+    ``pvalue`` and the record layout."""
 
-    interval: Interval | None
     p_value: float
 
     @property
     def pvalue(self) -> float:
         """``p_value`` under SciPy's spelling."""
         return self.p_value
-
-    def _iv(self) -> Interval:
-        if self.interval is None:
-            raise AttributeError(f"the {self.method!r} test has no interval of its own")
-        return self.interval
-
-    @property
-    def ci_low(self) -> float:
-        return self._iv().low
-
-    @property
-    def ci_high(self) -> float:
-        return self._iv().high
-
-    @property
-    def ci_method(self) -> str:
-        return self._iv().method
-
-    @property
-    def confidence(self) -> float:
-        """Level achieved by ``interval``."""
-        return self._iv().confidence
 
     def _record(self, values: dict) -> dict:
         return {k: to_plain(values[k]) for k in RECORD_KEYS}
