@@ -31,7 +31,7 @@ def test_no_module_outside_io_columns_restates_the_dump_column_patterns():
     assert offenders == []
 
 
-def test_a_missing_label_names_its_line_in_every_reader():
+def test_label_column_names_the_line_of_a_missing_value():
     """Groups and sample ids are read by one check (io.formats._tables.label_column), used by
     the generic reader, the dump-truth reader and the training-features reader."""
     import pandas as pd
