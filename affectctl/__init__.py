@@ -26,7 +26,8 @@ below it; docs/architecture.md has the details)::
     report/     tables, LaTeX/Markdown/HTML, figures/, the report writer, plans
     audit/ compare/ diagnose/   the analyses (none imports another)
     controls/   error-distance null, geometry permutation and sensitivity, probes
-    stats/      paired tests over seeds and samples (samples/), contingency, power
+    stats/      paired tests over seeds and samples (samples/), contingency, power;
+                one result type per family (results), one Interval (intervals)
     metrics/    metric functions, the id catalog, all metrics of one dump
     io/         the dump contract, dumps, runs folders; adapters under io/formats/
     domain/     taxonomies, valence-arousal geometries, FACS

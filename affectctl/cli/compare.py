@@ -12,7 +12,7 @@ import typer
 import affectctl._util.validation as check
 from affectctl._util.progress import callback as progress_bar
 from affectctl.errors import ConfigError
-import affectctl.cli._launcher as L
+from affectctl.cli._launcher import make_launcher
 import affectctl.cli.options as options
 from affectctl.cli._app import command, console, err_console, err_line, flush_warnings
 
@@ -140,9 +140,9 @@ def compare_cli(
                                                    "'angry=Anger,happy=Happy,...'.")] = None,
     id_column: Annotated[Optional[str], typer.Option("--id", help="Image-id column of the seed files.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Truth rows without a prediction are an error.")] = False,
-    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
-    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
-    keep_logs: L.KeepLogs = None,
+    launcher: options.Launcher = None, slurm_partition: options.Partition = None, slurm_time: options.Time = None,
+    slurm_cpus: options.Cpus = None, slurm_mem: options.Mem = None, launcher_config: options.ConfigFile = None,
+    keep_logs: options.KeepLogs = None,
 ) -> None:
     """Compare CONDITIONS against the first with paired tests over seeds and samples, and write
     a report (table.md/.tex/.csv, results.json, figures).
@@ -219,7 +219,7 @@ def compare_cli(
         report_name = "-".join(conditions)
     else:
         root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet,
-                            L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
+                            make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
                                             slurm_mem, launcher_config, keep_logs=keep_logs))
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 import affectctl._util.validation as check
+import affectctl.cli.options as options
 from affectctl.stats.power import POWER_TESTS, power_analysis
 from affectctl.errors import ConfigError
 from affectctl.cli._app import command, console
@@ -53,7 +54,7 @@ def power_cli(
         "--groups", help="With --samples: videos the samples come from (needs --icc).")] = None,
     icc: Annotated[Optional[float], typer.Option(  # noqa: UP007
         "--icc", help="Intra-video correlation of the per-frame score difference.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: options.Json = False,
 ) -> None:
     """Smallest attainable p-value per seed-level test, and the seeds needed for a difference.
 

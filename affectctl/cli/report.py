@@ -10,7 +10,8 @@ import typer
 import affectctl._util.validation as check
 from affectctl.errors import ConfigError
 from affectctl.io.layout import DEFAULT_CACHE
-import affectctl.cli._launcher as L
+import affectctl.cli.options as options
+from affectctl.cli._launcher import make_launcher
 from affectctl.cli._app import command, err_console
 
 
@@ -20,12 +21,12 @@ def report_cli(
                                         "./analyses/ then among the shipped plans (rare-class-limit, "
                                         "label-noise).")],
     out: Annotated[Path, typer.Option(help="Reports folder.")] = Path("reports"),
-    cache: Annotated[Path, typer.Option(help="Where trained runs are cached.")] = DEFAULT_CACHE,
+    cache: options.Cache = DEFAULT_CACHE,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or log lines; "
                                         "only the summary line.")] = False,
-    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
-    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
-    keep_logs: L.KeepLogs = None,
+    launcher: options.Launcher = None, slurm_partition: options.Partition = None, slurm_time: options.Time = None,
+    slurm_cpus: options.Cpus = None, slurm_mem: options.Mem = None, launcher_config: options.ConfigFile = None,
+    keep_logs: options.KeepLogs = None,
 ) -> None:
     """Train what the plan needs (built-in datasets), run its tests and write its tables and figures."""
     from affectctl.report.plans import find_plan, key_location, load_plan, run_plan
@@ -44,7 +45,7 @@ def report_cli(
     check.check_output_dir("--cache", cache)
     log = None if quiet else (lambda msg: err_console.print(msg, markup=False))
     # the plan's own [launcher] table, unless --launcher-config names another file
-    how = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
+    how = make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
                           launcher_config, table_file=plan_file, keep_logs=keep_logs)
     from functools import partial
 

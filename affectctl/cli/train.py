@@ -9,7 +9,8 @@ import typer
 
 import affectctl._util.validation as check
 from affectctl.io.layout import DEFAULT_CACHE
-import affectctl.cli._launcher as L
+import affectctl.cli.options as options
+from affectctl.cli._launcher import make_launcher
 from affectctl.cli._app import command, console
 
 _HELP = (
@@ -36,8 +37,7 @@ def train_cli(
     conditions: Annotated[list[str], typer.Argument(
         metavar="CONDITIONS",
         help="Condition names (<name>.toml in --models, ./models or the shipped ones) or .toml paths.", show_default=False)],
-    dataset: Annotated[Optional[str], typer.Option(
-        "--dataset", help="Built-in data: sim-affwild2 (default) or sim-affectnet.")] = None,
+    dataset: options.TrainDataset = None,
     features: Annotated[Optional[Path], typer.Option(
         "--features", help="Parquet or NPZ features file (format above).")] = None,
     taxonomy: Annotated[Optional[str], typer.Option(
@@ -57,9 +57,9 @@ def train_cli(
         "rates, e.g. 0.1,0.2,0.3 (conditions <name>@noise<rate>).")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar or summary.")] = False,
-    launcher: L.Launcher = None, slurm_partition: L.Partition = None, slurm_time: L.Time = None,
-    slurm_cpus: L.Cpus = None, slurm_mem: L.Mem = None, launcher_config: L.ConfigFile = None,
-    keep_logs: L.KeepLogs = None,
+    launcher: options.Launcher = None, slurm_partition: options.Partition = None, slurm_time: options.Time = None,
+    slurm_cpus: options.Cpus = None, slurm_mem: options.Mem = None, launcher_config: options.ConfigFile = None,
+    keep_logs: options.KeepLogs = None,
 ) -> None:
     from affectctl.train import sweep  # lazy: training loads torch only in its workers
 
@@ -71,7 +71,7 @@ def train_cli(
                   models_dir=models, embeddings=embeddings, progress=not quiet,
                   taxonomy=taxonomy, workers=workers,
                   label_noise=None if label_noise is None else _rates(label_noise),
-                  launcher=L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
+                  launcher=make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
                                            slurm_mem, launcher_config, keep_logs=keep_logs))
     if quiet:
         return

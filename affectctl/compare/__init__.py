@@ -32,8 +32,8 @@ seed-level test when it can reach alpha, else the sample-level test) and gives, 
 :data:`~affectctl.compare.verdicts.VERDICT_COLUMNS`). With ``margin`` or ``rope``
 equivalence (TOST, non-inferiority) and Bayesian ROPE records join the comparisons.
 
-Where each part lives: :mod:`.core` (:func:`compare`, its option checks and test
-families), :mod:`.result` (:class:`ComparisonResult`), :mod:`.verdicts` (primary
+Where each part lives: :mod:`.core` (:func:`compare`, the list of its steps),
+:mod:`.steps` (the steps, their option checks and the test families), :mod:`.result` (:class:`ComparisonResult`), :mod:`.verdicts` (primary
 test and verdicts), :mod:`.parts` (single-run
 differences, metric checks, messages naming the runs, the Westfall–Young family).
 The option values it shares with other analyses (``alternative``, ``correction``,

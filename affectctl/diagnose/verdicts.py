@@ -41,8 +41,8 @@ def _tests(base, other, gen):
         warnings.simplefilter("always", DegenerateDataWarning)
         w = wilcoxon_test(other, base, alternative="less", alpha=None)
         sf = signflip_test(other, base, alternative="less", rng=gen, alpha=None)
-    out.update(wilcoxon_statistic=w.statistic, p_wilcoxon=w.pvalue, p_wilcoxon_min=w.min_pvalue,
-               p_signflip=sf.pvalue, rank_biserial=w.rank_biserial, cohen_dz=w.cohen_dz,
+    out.update(wilcoxon_statistic=w.statistic, p_wilcoxon=w.p_value, p_wilcoxon_min=w.min_pvalue,
+               p_signflip=sf.p_value, rank_biserial=w.rank_biserial, cohen_dz=w.cohen_dz,
                ci_low=w.ci_low, ci_high=w.ci_high)
     notes = [str(c.message) for c in caught if issubclass(c.category, DegenerateDataWarning)]
     if notes:

@@ -8,10 +8,15 @@
 * :mod:`~affectctl.stats.correction`: Holm / BH / Bonferroni, Westfall–Young max-T.
 * :mod:`~affectctl.stats.power`: reachability and seeds needed.
 
-Every test returns a :class:`PairedTestResult`.
+Each family of tests returns its own result type (:mod:`~affectctl.stats.results`):
+:class:`SeedTestResult`, :class:`SampleTestResult`, :class:`ContingencyTestResult`;
+:data:`PairedTestResult` is their union. Intervals are :class:`Interval` values
+(:mod:`~affectctl.stats.intervals`).
 """
 
 from affectctl.stats.contingency import bowker_test, mcnemar_test, stuart_maxwell_test
+from affectctl.stats.intervals import Interval
+from affectctl.stats.results import ContingencyTestResult, SampleTestResult, SeedTestResult
 from affectctl.stats.correction import adjust_pvalues, westfall_young_maxt
 from affectctl.stats.effects import (
     PairedEffectSizes,
@@ -44,6 +49,10 @@ from affectctl.stats.seeds import (
 
 __all__ = [
     "PairedTestResult",
+    "SeedTestResult",
+    "SampleTestResult",
+    "ContingencyTestResult",
+    "Interval",
     "wilcoxon_test",
     "signflip_test",
     "paired_ttest",

@@ -33,7 +33,8 @@ from statsmodels.stats.contingency_tables import SquareTable, mcnemar
 
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl._util.validation import check_bool_or_none, check_confidence, check_positive_int
-from affectctl.stats.seeds import PairedTestResult
+from affectctl.stats.intervals import Interval
+from affectctl.stats.results import ContingencyTestResult
 
 __all__ = ["mcnemar_test", "bowker_test", "stuart_maxwell_test"]
 
@@ -54,12 +55,8 @@ def _labels(name, x, n=None):
     return arr.astype(np.int64)
 
 
-def _nan_effects():
-    return dict(rank_biserial=float("nan"), cohen_dz=float("nan"))
-
-
 def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool = True,
-                 confidence: float = 0.95) -> PairedTestResult:
+                 confidence: float = 0.95) -> ContingencyTestResult:
     """McNemar's test: is system A right more (or less) often than B on the same samples?
 
     Parameters
@@ -80,7 +77,7 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
 
     Returns
     -------
-    PairedTestResult
+    ContingencyTestResult
         ``method="mcnemar"``, ``alternative="two-sided"``; ``statistic`` as
         statsmodels: ``min(b, c)`` for the exact test, the chi-square otherwise;
         ``n`` = annotated samples; ``mean_diff`` = accuracy(A) - accuracy(B) =
@@ -109,7 +106,7 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
     --------
     >>> y = [0, 1, 2, 0, 1, 2, 0, 1]
     >>> res = mcnemar_test(y, [0, 1, 2, 0, 1, 2, 0, 0], [0, 1, 1, 1, 0, 2, 0, 1])
-    >>> res.exact, res.statistic, round(res.pvalue, 3)
+    >>> res.exact, res.statistic, round(res.p_value, 3)
     (True, 1.0, 0.625)
     """
     yt = _labels("y_true", y_true)
@@ -133,21 +130,20 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
     note = (f"table [[both right, A only], [B only, both wrong]] = [[{n11}, {b}], [{c}, {n00}]]; "
             + ("exact binomial" if exact else
                f"chi-square, 1 df, continuity correction={bool(correction)}"))
-    common = dict(alternative="two-sided", n=n, mean_diff=diff, ci_low=diff - z * se,
-                  ci_high=diff + z * se, confidence=confidence, exact=bool(exact),
-                  n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
+    common = dict(n=n, mean_diff=diff, exact=bool(exact), note=note,
+                  interval=Interval(diff - z * se, diff + z * se, "wald", confidence, exact=False))
     if disc == 0:
         warnings.warn("mcnemar_test: A and B are right and wrong on exactly the same samples (no "
                       "discordant sample); p = 1.", DegenerateDataWarning, stacklevel=2)
-        return PairedTestResult("mcnemar", 0.0, 1.0, min_pvalue=1.0, **common)
+        return ContingencyTestResult("mcnemar", 0.0, 1.0, min_pvalue=1.0, **common)
     res = mcnemar(np.array([[n11, b], [c, n00]]), exact=bool(exact), correction=bool(correction))
     if exact:
         min_p = min(1.0, 2.0 * 0.5**disc)
     else:
         corr = 1.0 if correction else 0.0
         min_p = float(stats.chi2.sf((disc - corr) ** 2 / disc, 1))
-    return PairedTestResult("mcnemar", float(res.statistic), float(min(res.pvalue, 1.0)),
-                            min_pvalue=min_p, **common)
+    return ContingencyTestResult("mcnemar", float(res.statistic), float(min(res.pvalue, 1.0)),
+                                 min_pvalue=min_p, **common)
 
 
 def _square_table_iv(pred_a, pred_b, n_classes, y_true, errors_only):
@@ -186,17 +182,16 @@ def _degenerate_square(method, table, note, what):
     return _chi2_result(method, 0.0 if n else float("nan"), p, n, note)
 
 
-def _chi2_result(method: str, statistic: float, p: float, n: int, note: str) -> PairedTestResult:
-    """The record of an asymptotic contingency test (Bowker, Stuart–Maxwell, degenerate
-    McNemar): two-sided, no interval, no effect size, not exact."""
-    return PairedTestResult(method, statistic, p, "two-sided", n,
-                            mean_diff=float("nan"), ci_low=float("nan"), ci_high=float("nan"),
-                            confidence=float("nan"), exact=False, min_pvalue=0.0,
-                            n_resamples=None, seed=None, mc_se=None, note=note, **_nan_effects())
+def _chi2_result(method: str, statistic: float, p: float, n: int,
+                 note: str) -> ContingencyTestResult:
+    """The result of an asymptotic test of a square table (Bowker, Stuart–Maxwell):
+    two-sided, no estimate, no interval, not exact."""
+    return ContingencyTestResult(method, statistic, p, n, mean_diff=float("nan"), interval=None,
+                                 exact=False, min_pvalue=0.0, note=note)
 
 
 def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
-                errors_only: bool = False) -> PairedTestResult:
+                errors_only: bool = False) -> ContingencyTestResult:
     """Bowker's test of symmetry of the (A's label, B's label) table.
 
     Parameters
@@ -211,7 +206,7 @@ def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
 
     Returns
     -------
-    PairedTestResult
+    ContingencyTestResult
         ``method="bowker"``, chi-square ``statistic``; ``n`` = samples in the table;
         ``mean_diff`` and the interval are NaN; ``note`` gives the degrees of freedom.
 
@@ -252,7 +247,7 @@ def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
 
 
 def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
-                        errors_only: bool = False) -> PairedTestResult:
+                        errors_only: bool = False) -> ContingencyTestResult:
     """Stuart–Maxwell test of marginal homogeneity: do A and B predict each class equally often?
 
     Parameters
@@ -262,7 +257,7 @@ def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
 
     Returns
     -------
-    PairedTestResult
+    ContingencyTestResult
         ``method="stuart_maxwell"``, chi-square ``statistic`` on K' - 1 df.
 
     Notes

@@ -24,6 +24,7 @@ from scipy import stats
 
 from affectctl._util.validation import check_choice, check_confidence
 from affectctl.stats._common import as_paired_1d, to_plain
+from affectctl.stats.intervals import NO_INTERVAL, Interval, WithInterval
 
 __all__ = [
     "PairedEffectSizes",
@@ -42,7 +43,7 @@ ZERO_METHODS = ("wilcox", "pratt")
 
 
 @dataclass(frozen=True)
-class PairedEffectSizes:
+class PairedEffectSizes(WithInterval):
     """Effect sizes of paired differences ``d = a - b``.
 
     Attributes
@@ -51,9 +52,9 @@ class PairedEffectSizes:
         Number of pairs.
     mean_diff : float
         Mean of ``d``.
-    ci_low, ci_high : float
-        Two-sided Student-t confidence interval of the mean difference (NaN if n < 2).
-    confidence : float
+    interval : Interval
+        Two-sided Student-t confidence interval of the mean difference (NaN bounds if
+        n < 2); read as ``ci_low``, ``ci_high``, ``confidence``.
     rank_biserial : float
         Matched-pairs rank-biserial correlation, in [-1, 1] (NaN if all d are 0).
     cohen_dz : float
@@ -65,16 +66,18 @@ class PairedEffectSizes:
 
     n: int
     mean_diff: float
-    ci_low: float
-    ci_high: float
-    confidence: float
+    interval: Interval
     rank_biserial: float
     cohen_dz: float
     cles: float
 
     def to_record(self) -> dict:
-        """Plain dict of every field."""
-        return {k: to_plain(v) for k, v in self.__dict__.items()}
+        """Plain dict of every field, the interval as ``ci_low``, ``ci_high``, ``confidence``."""
+        return {k: to_plain(v) for k, v in (
+            ("n", self.n), ("mean_diff", self.mean_diff), ("ci_low", self.ci_low),
+            ("ci_high", self.ci_high), ("confidence", self.confidence),
+            ("rank_biserial", self.rank_biserial), ("cohen_dz", self.cohen_dz),
+            ("cles", self.cles))}
 
 
 def signed_ranks(d, zero_method: str = "wilcox") -> tuple[np.ndarray, np.ndarray]:
@@ -220,8 +223,9 @@ def paired_effect_sizes(a, b, *, confidence: float = 0.95,
     confidence = check_confidence(confidence)
     check_choice("zero_method", zero_method, ZERO_METHODS)
     m, lo, hi = _mean_diff_ci(d, confidence)
-    return PairedEffectSizes(n=int(d.shape[0]), mean_diff=m, ci_low=lo, ci_high=hi,
-                             confidence=confidence, rank_biserial=_rank_biserial(d, zero_method),
+    return PairedEffectSizes(n=int(d.shape[0]), mean_diff=m,
+                             interval=Interval(lo, hi, "student_t", confidence),
+                             rank_biserial=_rank_biserial(d, zero_method),
                              cohen_dz=_cohen_dz(d), cles=_cles(d))
 
 
@@ -240,28 +244,28 @@ class EffectSizeIntervals:
 
     Attributes
     ----------
-    rank_biserial_ci_low, rank_biserial_ci_high, cohen_dz_ci_low, cohen_dz_ci_high : float
-        NaN when not given (see ``note``).
-    effect_confidence : float
-    effect_ci_method : str or None
-        ``"bootstrap_bca_seeds"``, or None when not given.
-    effect_n_resamples : int
+    rank_biserial, cohen_dz : Interval or None
+        The BCa intervals (``method="bootstrap_bca_seeds"``); None when not given (see
+        ``note``).
+    n_resamples : int
+        Bootstrap replicates (0 when not given).
     note : str
     """
 
-    rank_biserial_ci_low: float
-    rank_biserial_ci_high: float
-    cohen_dz_ci_low: float
-    cohen_dz_ci_high: float
-    effect_confidence: float
-    effect_ci_method: str | None
-    effect_n_resamples: int
+    rank_biserial: Interval | None
+    cohen_dz: Interval | None
+    n_resamples: int
     note: str
 
     def to_record(self) -> dict:
-        rec = {k: to_plain(v) for k, v in self.__dict__.items()}
-        rec["effect_ci_note"] = rec.pop("note")
-        return rec
+        """The record beside a seed test's: ``rank_biserial_ci_low``, ..., ``effect_confidence``,
+        ``effect_ci_method`` (None when not given), ``effect_n_resamples``, ``effect_ci_note``."""
+        rb, dz = (iv or NO_INTERVAL for iv in (self.rank_biserial, self.cohen_dz))
+        rec = {"rank_biserial_ci_low": rb.low, "rank_biserial_ci_high": rb.high,
+               "cohen_dz_ci_low": dz.low, "cohen_dz_ci_high": dz.high,
+               "effect_confidence": rb.confidence, "effect_ci_method": rb.method or None,
+               "effect_n_resamples": self.n_resamples, "effect_ci_note": self.note}
+        return {k: to_plain(v) for k, v in rec.items()}
 
 
 def _bootstrap_rng(gen) -> dict:
@@ -305,10 +309,8 @@ def effect_size_intervals(d, *, n_resamples: int = 9999, confidence: float = 0.9
     d = np.asarray(d, dtype=np.float64)
     confidence = check_confidence(confidence)
     n = int(d.shape[0])
-    nan = float("nan")
     if n < MIN_SEEDS_EFFECT_CI:
-        return EffectSizeIntervals(nan, nan, nan, nan, nan, None, 0,
-                                   f"no interval for r_rb and d_z with {n} seeds (< "
+        return EffectSizeIntervals(None, None, 0, f"no interval for r_rb and d_z with {n} seeds (< "
                                    f"{MIN_SEEDS_EFFECT_CI}): too few distinct bootstrap resamples")
     n_resamples = check_n_resamples(n_resamples)
     gen, seed = normalize_rng(rng)
@@ -320,7 +322,9 @@ def effect_size_intervals(d, *, n_resamples: int = 9999, confidence: float = 0.9
                                  method="BCa", **_bootstrap_rng(gen)).confidence_interval
         out += [float(ci.low), float(ci.high)]
     ok = all(np.isfinite(out))
-    return EffectSizeIntervals(*out, confidence, "bootstrap_bca_seeds", n_resamples,
+    rb, dz = (Interval(lo, hi, "bootstrap_bca_seeds", confidence, exact=False)
+              for lo, hi in (out[:2], out[2:]))
+    return EffectSizeIntervals(rb, dz, n_resamples,
                                f"seeds resampled with replacement (BCa, scipy.stats.bootstrap), "
                                f"{n_resamples} replicates, seed {seed}"
                                + ("" if ok else "; NaN: the replicates are degenerate"))

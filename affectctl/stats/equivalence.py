@@ -40,13 +40,14 @@ from scipy import stats
 from affectctl.errors import ConfigError, DegenerateDataWarning
 from affectctl._util.validation import check_alternative, check_n_resamples, check_unit_interval
 from affectctl.stats._common import as_paired_1d, to_plain
+from affectctl.stats.intervals import Interval, WithInterval
 
 __all__ = ["EquivalenceResult", "tost_paired_t", "tost_signflip", "tost_bootstrap",
            "tost_hierarchical", "check_margin"]
 
 
 @dataclass(frozen=True)
-class EquivalenceResult:
+class EquivalenceResult(WithInterval):
     """A TOST or non-inferiority test of Δ = a − b against a margin.
 
     Attributes
@@ -58,7 +59,7 @@ class EquivalenceResult:
         ``"tost_hierarchical"`` (two-level bootstrap over seeds and units).
     margin : float
         M > 0; the equivalence region is (−M, M).
-    pvalue : float
+    p_value : float
         ``max(p_lower, p_upper)`` for TOST; the one tested for non-inferiority.
     p_lower, p_upper : float
         p-values of H0⁻: Δ ≤ −M and of H0⁺: Δ ≥ M (NaN when not tested).
@@ -69,11 +70,10 @@ class EquivalenceResult:
         Pairs: seeds, or units for the bootstrap.
     estimate : float
         The estimate of Δ (mean difference).
-    ci_low, ci_high : float
-    confidence : float
-        Level of that interval (achieved; an exact interval with few seeds may not
-        reach 1 − 2α exactly).
-    ci_method : str
+    interval : Interval
+        The 1 − 2α interval of Δ (``ci_low``, ``ci_high``, ``ci_method``), with the
+        level achieved (``confidence``: an exact interval with few seeds may not reach
+        1 − 2α exactly).
     exact : bool
     min_pvalue : float
         Smallest p-value the test can return.
@@ -85,17 +85,14 @@ class EquivalenceResult:
     test: str
     method: str
     margin: float
-    pvalue: float
+    p_value: float
     p_lower: float
     p_upper: float
     alternative: str
     alpha: float
     n: int
     estimate: float
-    ci_low: float
-    ci_high: float
-    confidence: float
-    ci_method: str
+    interval: Interval
     exact: bool
     min_pvalue: float
     n_resamples: int | None
@@ -103,13 +100,22 @@ class EquivalenceResult:
     note: str = ""
 
     @property
-    def p_value(self) -> float:
-        """The p-value, named as in every affectctl record (``pvalue``: SciPy's spelling)."""
-        return self.pvalue
+    def pvalue(self) -> float:
+        """``p_value`` under SciPy's spelling."""
+        return self.p_value
 
     def to_record(self) -> dict:
-        """Plain dict of every field (``mean_diff`` = ``estimate`` for the comparisons table)."""
-        rec = {f.name: to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        """Plain dict of every field, the interval spelt out (``ci_low``, ``ci_high``,
+        ``confidence``, ``ci_method``); ``mean_diff`` = ``statistic`` = ``estimate`` for the
+        comparisons table."""
+        rec = {}
+        for f in dataclasses.fields(self):
+            if f.name == "interval":
+                rec.update(ci_low=self.ci_low, ci_high=self.ci_high, confidence=self.confidence,
+                           ci_method=self.ci_method)
+            else:
+                rec["pvalue" if f.name == "p_value" else f.name] = getattr(self, f.name)
+        rec = {k: to_plain(v) for k, v in rec.items()}
         rec["mean_diff"] = rec["estimate"]
         rec["statistic"] = rec["estimate"]
         return rec
@@ -169,8 +175,8 @@ def tost_paired_t(a, b, margin, *, alpha: float = 0.05,
         lo, hi = m - q * se, m + q * se
     test, p, p_lower, p_upper = _combine(alternative, p_lower, p_upper)
     return EquivalenceResult(test, "tost_paired_t", margin, p, p_lower, p_upper, alternative,
-                             alpha, n, m, lo, hi, 1 - 2 * alpha, "student_t", True, 0.0, None,
-                             None, note=f"Student t with {n - 1} df, margins ±{margin:g}")
+                             alpha, n, m, Interval(lo, hi, "student_t", 1 - 2 * alpha), True,
+                             0.0, None, None, note=f"Student t with {n - 1} df, margins ±{margin:g}")
 
 
 def tost_signflip(a, b, margin, *, alpha: float = 0.05, alternative: str = "two-sided",
@@ -200,15 +206,14 @@ def tost_signflip(a, b, margin, *, alpha: float = 0.05, alternative: str = "two-
                                rng=rng, alpha=None, confidence=1 - 2 * alpha)
         hi_res = signflip_test(d - margin, zeros, alternative="less", n_resamples=n_resamples,
                                rng=rng, alpha=None, confidence=1 - 2 * alpha)
-    iv = signflip_interval(d, 1 - 2 * alpha) if lo_res.exact else None
-    if iv is None:
-        lo, hi, conf = lo_res.ci_low - margin, lo_res.ci_high - margin, lo_res.confidence
-    else:
-        lo, hi, conf = iv.ci_low, iv.ci_high, iv.confidence
-    test, p, p_lower, p_upper = _combine(alternative, lo_res.pvalue, hi_res.pvalue)
+    if lo_res.exact:
+        iv = signflip_interval(d, 1 - 2 * alpha).interval
+    else:  # the Monte-Carlo interval of d + M, shifted back
+        iv = dataclasses.replace(lo_res.interval, low=lo_res.ci_low - margin,
+                                 high=lo_res.ci_high - margin)
+    test, p, p_lower, p_upper = _combine(alternative, lo_res.p_value, hi_res.p_value)
     return EquivalenceResult(test, "tost_signflip", margin, p, p_lower, p_upper, alternative,
-                             alpha, int(d.shape[0]), float(d.mean()), lo, hi, conf,
-                             "signflip_inversion", bool(lo_res.exact),
+                             alpha, int(d.shape[0]), float(d.mean()), iv, bool(lo_res.exact),
                              float(min(lo_res.min_pvalue, hi_res.min_pvalue)),
                              lo_res.n_resamples, lo_res.seed,
                              note=f"sign-flip tests of d + {margin:g} (greater) and d − {margin:g} "
@@ -251,16 +256,17 @@ def tost_bootstrap(replicates, estimate: float, margin, *, n: int, alpha: float 
         nan = float("nan")
         test, p, pl, pu = _combine(alternative, nan, nan)
         return EquivalenceResult(test, "tost_bootstrap", margin, p, pl, pu, alternative, alpha,
-                                 n, float(estimate), nan, nan, nan, "bootstrap_percentile", False,
-                                 nan, 0, seed, note="no finite bootstrap replicate")
+                                 n, float(estimate),
+                                 Interval(nan, nan, "bootstrap_percentile", nan, exact=False),
+                                 False, nan, 0, seed, note="no finite bootstrap replicate")
     p_lower = (1.0 + np.count_nonzero(boot <= -margin)) / (r + 1.0)
     p_upper = (1.0 + np.count_nonzero(boot >= margin)) / (r + 1.0)
     lo, hi = np.quantile(boot, [alpha, 1 - alpha])
     test, p, p_lower, p_upper = _combine(alternative, float(p_lower), float(p_upper))
     return EquivalenceResult(test, "tost_bootstrap", margin, float(p), p_lower, p_upper,
-                             alternative, alpha, int(n), float(estimate), float(lo), float(hi),
-                             1 - 2 * alpha, "bootstrap_percentile", False, 1.0 / (r + 1.0), r,
-                             seed, note=f"paired bootstrap over {unit or 'units'}: {r} replicates; "
+                             alternative, alpha, int(n), float(estimate),
+                             Interval(float(lo), float(hi), "bootstrap_percentile", 1 - 2 * alpha,
+                                      exact=False), False, 1.0 / (r + 1.0), r, seed, note=f"paired bootstrap over {unit or 'units'}: {r} replicates; "
                                         f"p = (1 + #beyond the margin)/(R + 1)")
 
 

@@ -12,7 +12,8 @@ finite Wilcoxon or sign-flip interval, ``[min d, max d]``, has confidence
 the widest finite one and ``confidence`` reports the level achieved; otherwise the
 level achieved is the smallest attainable level at or above the one requested.
 
-Every function returns an :class:`Interval`.
+Every function returns an :class:`~affectctl.stats.intervals.IntervalEstimate`: the test's
+estimate and its :class:`~affectctl.stats.intervals.Interval`.
 
 References
 ----------
@@ -27,14 +28,12 @@ References
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import stats
 
-from affectctl.stats._common import to_plain
+from affectctl.stats.intervals import Interval, IntervalEstimate
 
-__all__ = ["Interval", "hodges_lehmann_interval", "signflip_interval", "t_interval",
+__all__ = ["IntervalEstimate", "hodges_lehmann_interval", "signflip_interval", "t_interval",
            "MAX_EXACT_SIGNFLIP_INTERVAL"]
 
 #: The Hodges–Lehmann interval uses the exact signed-rank null up to this many pairs, a
@@ -44,34 +43,8 @@ MAX_EXACT_HODGES_LEHMANN = 400
 #: it inverts the Monte-Carlo test (random subsets) that the p-value uses.
 MAX_EXACT_SIGNFLIP_INTERVAL = 20
 
-
-@dataclass(frozen=True)
-class Interval:
-    """An estimate of the paired difference with the interval of one test.
-
-    Attributes
-    ----------
-    estimate : float
-        The test's estimate: Hodges–Lehmann (Wilcoxon) or the mean (sign-flip, t).
-    ci_low, ci_high : float
-        The interval; NaN when undefined (fewer than 2 pairs for t).
-    confidence : float
-        The level achieved (see the module notes); NaN when undefined.
-    ci_method : str
-        ``"hodges_lehmann_walsh"``, ``"signflip_inversion"`` or ``"student_t"``.
-    exact : bool
-        True when the level is exact (enumeration or the t distribution).
-    """
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    confidence: float
-    ci_method: str
-    exact: bool
-
-    def to_record(self) -> dict:
-        return {k: to_plain(v) for k, v in self.__dict__.items()}
+_HL, _SF, _T = "hodges_lehmann_walsh", "signflip_inversion", "student_t"
+_NAN = float("nan")
 
 
 def _signed_rank_cdf(n: int) -> np.ndarray:
@@ -90,7 +63,7 @@ def _walsh_averages(d: np.ndarray) -> np.ndarray:
     return np.sort((d[i] + d[j]) / 2.0)
 
 
-def hodges_lehmann_interval(d, confidence: float = 0.95) -> Interval:
+def hodges_lehmann_interval(d, confidence: float = 0.95) -> IntervalEstimate:
     """Hodges–Lehmann estimate and exact interval of the centre of the paired differences.
 
     Parameters
@@ -101,7 +74,7 @@ def hodges_lehmann_interval(d, confidence: float = 0.95) -> Interval:
 
     Returns
     -------
-    Interval
+    IntervalEstimate
         ``estimate`` the median of the :math:`N = n(n+1)/2` Walsh averages
         :math:`(d_i + d_j)/2, i \\le j`; ``[W_{(k)}, W_{(N+1-k)}]`` with
         :math:`k = \\max(1, q)`, :math:`q` the smallest integer with
@@ -124,8 +97,8 @@ def hodges_lehmann_interval(d, confidence: float = 0.95) -> Interval:
     d = np.asarray(d, dtype=np.float64)
     n = int(d.shape[0])
     if n == 0:
-        return Interval(float("nan"), float("nan"), float("nan"), float("nan"),
-                        "hodges_lehmann_walsh", True)
+        return IntervalEstimate(_NAN,
+                            Interval(_NAN, _NAN, _HL, _NAN, True))
     w = _walsh_averages(d)
     big_n = w.shape[0]
     tail = (1.0 - confidence) / 2.0
@@ -134,16 +107,16 @@ def hodges_lehmann_interval(d, confidence: float = 0.95) -> Interval:
         sd = math.sqrt(n * (n + 1) * (2 * n + 1) / 24.0)
         k = max(1, int(math.floor(big_n / 2.0 - float(stats.norm.isf(tail)) * sd)))
         achieved = 1.0 - 2.0 * float(stats.norm.cdf((k - 0.5 - big_n / 2.0) / sd))
-        return Interval(float(np.median(w)), float(w[k - 1]), float(w[big_n - k]), achieved,
-                        "hodges_lehmann_walsh", False)
+        return IntervalEstimate(float(np.median(w)),
+                            Interval(float(w[k - 1]), float(w[big_n - k]), _HL, achieved, False))
     cdf = _signed_rank_cdf(n)
     # k = R's qsignrank(tail, n): the smallest q with P(T+ <= q) >= tail (R's fuzz of
     # 10 eps); the interval cuts k − 1 Walsh averages from each end
     k = int(np.searchsorted(cdf, tail - 10 * np.finfo(np.float64).eps, side="left"))
     k = max(k, 1)
     achieved = 1.0 - 2.0 * float(cdf[k - 1])
-    return Interval(float(np.median(w)), float(w[k - 1]), float(w[big_n - k]), achieved,
-                    "hodges_lehmann_walsh", True)
+    return IntervalEstimate(float(np.median(w)),
+                            Interval(float(w[k - 1]), float(w[big_n - k]), _HL, achieved, True))
 
 
 def _subset_means_exact(d: np.ndarray) -> np.ndarray:
@@ -159,7 +132,7 @@ def _subset_means_exact(d: np.ndarray) -> np.ndarray:
 
 
 def signflip_interval(d, confidence: float = 0.95, *, n_resamples: int | None = None,
-                      gen: np.random.Generator | None = None) -> Interval:
+                      gen: np.random.Generator | None = None) -> IntervalEstimate:
     """Interval of the mean paired difference by inverting the sign-flip test.
 
     Parameters
@@ -173,8 +146,8 @@ def signflip_interval(d, confidence: float = 0.95, *, n_resamples: int | None = 
 
     Returns
     -------
-    Interval
-        ``estimate`` the mean of d; ``ci_method="signflip_inversion"``.
+    IntervalEstimate
+        ``estimate`` the mean of d; ``interval.method="signflip_inversion"``.
 
     Notes
     -----
@@ -192,8 +165,8 @@ def signflip_interval(d, confidence: float = 0.95, *, n_resamples: int | None = 
     d = np.asarray(d, dtype=np.float64)
     n = int(d.shape[0])
     if n == 0:
-        return Interval(float("nan"), float("nan"), float("nan"), float("nan"),
-                        "signflip_inversion", True)
+        return IntervalEstimate(_NAN,
+                            Interval(_NAN, _NAN, _SF, _NAN, True))
     exact = n <= MAX_EXACT_SIGNFLIP_INTERVAL
     if exact:
         means = _subset_means_exact(d)
@@ -212,11 +185,11 @@ def signflip_interval(d, confidence: float = 0.95, *, n_resamples: int | None = 
     k = int(math.floor((1.0 - confidence) * total / 2.0 + 1e-9))
     k = max(k, 1)
     achieved = 1.0 - 2.0 * k / total
-    return Interval(float(d.mean()), float(means[k - 1]), float(means[means.shape[0] - k]),
-                    achieved, "signflip_inversion", exact)
+    return IntervalEstimate(float(d.mean()),
+                            Interval(float(means[k - 1]), float(means[-k]), _SF, achieved, exact))
 
 
-def t_interval(d, confidence: float = 0.95) -> Interval:
+def t_interval(d, confidence: float = 0.95) -> IntervalEstimate:
     """Student-t interval of the mean paired difference.
 
     .. math:: \\bar d \\pm t_{(1+c)/2,\\,n-1}\\, s_d / \\sqrt n
@@ -228,9 +201,12 @@ def t_interval(d, confidence: float = 0.95) -> Interval:
     n = int(d.shape[0])
     m = float(d.mean()) if n else float("nan")
     if n < 2:
-        return Interval(m, float("nan"), float("nan"), float("nan"), "student_t", True)
+        return IntervalEstimate(m,
+                            Interval(_NAN, _NAN, _T, _NAN, True))
     se = float(d.std(ddof=1)) / math.sqrt(n)
     if se == 0:
-        return Interval(m, m, m, confidence, "student_t", True)
+        return IntervalEstimate(m,
+                            Interval(m, m, _T, confidence, True))
     t = float(stats.t.ppf(0.5 + confidence / 2.0, df=n - 1))
-    return Interval(m, m - t * se, m + t * se, confidence, "student_t", True)
+    return IntervalEstimate(m,
+                            Interval(m - t * se, m + t * se, _T, confidence, True))

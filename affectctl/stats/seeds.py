@@ -10,7 +10,7 @@ cannot reject at 0.05 whatever the data. Every result reports that floor
 (``min_pvalue``) and the tests warn (:class:`~affectctl.errors.DegenerateDataWarning`)
 when it exceeds ``alpha``.
 
-All results are :class:`PairedTestResult` records.
+All results are :class:`~affectctl.stats.results.SeedTestResult` records.
 
 Why one module of about 640 lines: it is one family of tests (pingouin keeps one
 module per family) whose three tests share the result class, the input checks, the
@@ -21,7 +21,6 @@ would put one engine's callers in several modules.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -36,8 +35,9 @@ from affectctl._util.validation import (
     check_n_resamples, normalize_rng,
 )
 from affectctl.stats._common import (
-    as_paired_1d, mc_min_pvalue, pick_batch, pvalue_from_null, to_plain, warn_unreachable,
+    as_paired_1d, mc_min_pvalue, pick_batch, pvalue_from_null, warn_unreachable,
 )
+from affectctl.stats.results import PairedTestResult, SeedTestResult
 from affectctl.stats.effects import ZERO_METHODS, _cohen_dz, _rank_biserial, signed_ranks
 from affectctl.stats.seed_intervals import (
     MAX_EXACT_SIGNFLIP_INTERVAL, hodges_lehmann_interval, signflip_interval, t_interval,
@@ -45,6 +45,7 @@ from affectctl.stats.seed_intervals import (
 
 __all__ = [
     "PairedTestResult",
+    "SeedTestResult",
     "wilcoxon_test",
     "signflip_test",
     "paired_ttest",
@@ -62,108 +63,6 @@ _MAX_FORCED_EXACT_SIGNFLIP = 24
 #: The Wilcoxon test computes its exact null (any ties, any zeros) up to this many
 #: non-zero differences; beyond, a normal approximation with tie-corrected variance.
 MAX_EXACT_WILCOXON = 400
-
-@dataclass(frozen=True)
-class PairedTestResult:
-    """Result of a paired test of A against B, with its provenance.
-
-    Attributes
-    ----------
-    method : str
-        ``"wilcoxon"``, ``"signflip"``, ``"ttest"`` (seed level); ``"ar"``
-        (approximate randomization), ``"bootstrap"`` (sample level);
-        ``"mcnemar"``, ``"bowker"``, ``"stuart_maxwell"`` (classifier tables).
-    statistic : float
-        The test statistic (see each test's Notes).
-    pvalue : float
-        In (0, 1]; NaN when the test is undefined (a warning says why).
-    alternative : str
-        ``"two-sided"``, ``"greater"`` (A > B, difference = a - b) or ``"less"``.
-    n : int
-        Number of pairs: seeds, or units (samples or groups) for sample-level tests.
-    mean_diff : float
-        Mean of a - b; for sample-level tests metric(A) - metric(B) averaged over strata.
-    ci_low, ci_high : float
-        Confidence interval of this test's estimate, from this test (``ci_method``):
-        the Hodges–Lehmann interval (Wilcoxon), the sign-flip inversion interval, the
-        Student-t interval (:mod:`affectctl.stats.seed_intervals`); NaN when the test
-        gives none (e.g. approximate randomization, whose interval
-        :func:`affectctl.compare.compare` takes from the paired bootstrap).
-    confidence : float
-        Level achieved by that interval (an exact interval with few seeds may not reach
-        the level requested, see :mod:`affectctl.stats.seed_intervals`); NaN when there
-        is no interval.
-    exact : bool
-        True when the p-value comes from the exact null (full enumeration or an
-        exact distribution), False for Monte Carlo or asymptotic p-values.
-    min_pvalue : float
-        Smallest p-value this test can return with this n, alternative and (for
-        Monte Carlo) number of resamples: 1/(R+1) one-sided, 2/(R+1) two-sided.
-    n_resamples : int or None
-        Monte-Carlo replicates actually used (None when exact or asymptotic).
-    seed : int or None
-        Seed of the generator behind the Monte-Carlo draws, so the result can be
-        reproduced (``rng=seed``); None when no random draw was made.
-    mc_se : float or None
-        Monte-Carlo standard error of the p-value: ``sqrt(p(1-p)/R)`` for a
-        one-sided p, ``2·sqrt(q(1-q)/R)`` for a two-sided ``p = 2q``; None when exact.
-    rank_biserial : float
-        Matched-pairs rank-biserial correlation (seed-level tests), else NaN.
-    cohen_dz : float
-        Cohen's d_z (seed-level tests), else NaN.
-    null_distribution : ndarray or None
-        The null distribution behind the p-value (Monte-Carlo replicates or the
-        enumerated values), when kept; not part of :meth:`to_record`.
-    note : str
-        Conventions that matter for reading the result (zero handling, ties,
-        units, strata).
-    estimate : float
-        The test's estimate of the difference: the Hodges–Lehmann estimate
-        (Wilcoxon), the mean difference (sign-flip, t); NaN when not set.
-    ci_method : str
-        How ``ci_low, ci_high`` were computed (``"hodges_lehmann_walsh"``,
-        ``"signflip_inversion"``, ``"student_t"``, ``"bootstrap_percentile"``); empty
-        when there is no interval.
-    risk_bound, sequential_method : float or None, str or None
-        Set by a sequential Monte-Carlo test (:mod:`affectctl.stats.sequential`):
-        the bound on the resampling risk and the stopping method (``"csm"``);
-        ``n_resamples`` is then the number of replicates actually drawn. None
-        for a fixed run.
-    """
-
-    method: str
-    statistic: float
-    pvalue: float
-    alternative: str
-    n: int
-    mean_diff: float
-    ci_low: float
-    ci_high: float
-    confidence: float
-    exact: bool
-    min_pvalue: float
-    n_resamples: int | None
-    seed: int | None
-    mc_se: float | None
-    rank_biserial: float
-    cohen_dz: float
-    null_distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
-    note: str = ""
-    estimate: float = float("nan")
-    ci_method: str = ""
-    risk_bound: float | None = None
-    sequential_method: str | None = None
-
-    @property
-    def p_value(self) -> float:
-        """The p-value, named as in every affectctl record (``pvalue``: SciPy's spelling)."""
-        return self.pvalue
-
-    def to_record(self) -> dict:
-        """Plain JSON-able dict of every field except ``null_distribution``."""
-        return {f.name: to_plain(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if f.name != "null_distribution"}
-
 
 # ----------------------------------------------------------------------------------------------
 # smallest attainable p-values
@@ -239,11 +138,10 @@ def _seed_iv(a, b, alternative, confidence, alpha):
 
 
 def _effects(d, interval, zero_method="wilcox"):
-    """Mean difference, effect sizes and the test's own interval (a seed_intervals.Interval)."""
-    return dict(mean_diff=float(d.mean()), ci_low=interval.ci_low, ci_high=interval.ci_high,
-                confidence=interval.confidence, estimate=interval.estimate,
-                ci_method=interval.ci_method,
-                rank_biserial=_rank_biserial(d, zero_method), cohen_dz=_cohen_dz(d))
+    """Mean difference, effect sizes and the test's own interval (a seed_intervals.IntervalEstimate)."""
+    return dict(mean_diff=float(d.mean()), estimate=interval.estimate,
+                interval=interval.interval, rank_biserial=_rank_biserial(d, zero_method),
+                cohen_dz=_cohen_dz(d))
 
 
 def _warn_all_zero(test: str) -> None:
@@ -278,7 +176,7 @@ def _signed_rank_pmf(doubled_ranks: np.ndarray) -> np.ndarray:
 
 
 def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0.95,
-                  zero_method: str = "wilcox", alpha: float | None = 0.05) -> PairedTestResult:
+                  zero_method: str = "wilcox", alpha: float | None = 0.05) -> SeedTestResult:
     """Exact Wilcoxon signed-rank test of paired per-seed values.
 
     Parameters
@@ -300,7 +198,7 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
 
     Returns
     -------
-    PairedTestResult
+    SeedTestResult
         ``statistic`` is :math:`T_+`, the sum of the ranks of the positive
         differences (SciPy reports :math:`\\min(T_+, T_-)` for the two-sided test);
         ``exact`` is True unless ``m > MAX_EXACT_WILCOXON``; ``null_distribution``
@@ -343,7 +241,7 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
     >>> a = [0.61, 0.62, 0.60, 0.64, 0.63, 0.65]
     >>> b = [0.60, 0.60, 0.61, 0.61, 0.60, 0.61]
     >>> res = wilcoxon_test(a, b, alternative="greater")
-    >>> res.n, res.statistic, round(res.pvalue, 4), res.min_pvalue
+    >>> res.n, res.statistic, round(res.p_value, 4), res.min_pvalue
     (6, 19.5, 0.0469, 0.015625)
     """
     d, alternative, confidence, alpha = _seed_iv(a, b, alternative, confidence, alpha)
@@ -357,7 +255,7 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
             f"test on {m} non-zero difference(s); mid-ranks for ties")
     if m == 0:
         _warn_all_zero("wilcoxon_test")
-        return PairedTestResult("wilcoxon", 0.0, 1.0, alternative, n, exact=True,
+        return SeedTestResult("wilcoxon", 0.0, 1.0, alternative, n, exact=True,
                                 min_pvalue=1.0, n_resamples=None, seed=None, mc_se=None,
                                 note=note, **eff)
     t_plus = float(ranks[signs > 0].sum())
@@ -381,7 +279,7 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
     min_p = min_attainable_pvalue("wilcoxon", m, alternative)
     warn_unreachable(min_p, alpha, f"wilcoxon_test with {m} non-zero paired difference(s), "
                                    f"alternative={alternative!r}")
-    return PairedTestResult("wilcoxon", t_plus, float(min(max(p, 0.0), 1.0)), alternative, n,
+    return SeedTestResult("wilcoxon", t_plus, float(min(max(p, 0.0), 1.0)), alternative, n,
                             exact=exact, min_pvalue=min_p, n_resamples=None, seed=None,
                             mc_se=None, note=note, **eff)
 
@@ -425,7 +323,7 @@ def _signflip_mc_null(d: np.ndarray, n_resamples: int, gen: np.random.Generator)
 
 def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 9999,
                   confidence: float = 0.95, rng=None, exact: bool | None = None,
-                  alpha: float | None = 0.05) -> PairedTestResult:
+                  alpha: float | None = 0.05) -> SeedTestResult:
     """Sign-flip permutation test of the mean paired difference over seeds.
 
     Parameters
@@ -438,7 +336,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
     confidence : float, default 0.95
         Level of the interval by test inversion (the achieved level is reported).
     rng : None, int or numpy.random.Generator
-        Drives the Monte-Carlo draws (see ``seed`` in :class:`PairedTestResult`:
+        Drives the Monte-Carlo draws (see ``seed`` in :class:`SeedTestResult`:
         an int is reported as is; from a Generator a seed is drawn first).
         Unused when exact.
     exact : bool or None, default None
@@ -450,7 +348,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
 
     Returns
     -------
-    PairedTestResult
+    SeedTestResult
         ``statistic`` is the mean difference :math:`\\bar d`;
         ``null_distribution`` holds the :math:`2^m` enumerated values or the R
         Monte-Carlo replicates.
@@ -480,7 +378,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
     --------
     >>> res = signflip_test([0.61, 0.62, 0.60, 0.64, 0.63, 0.65],
     ...                     [0.60, 0.60, 0.61, 0.61, 0.60, 0.61], alternative="greater")
-    >>> res.exact, round(res.pvalue, 4), res.min_pvalue
+    >>> res.exact, round(res.p_value, 4), res.min_pvalue
     (True, 0.0469, 0.015625)
     """
     d, alternative, confidence, alpha = _seed_iv(a, b, alternative, confidence, alpha)
@@ -506,7 +404,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
         eff = eff or _effects(d, signflip_interval(d, confidence, n_resamples=n_resamples,
                                                    gen=np.random.default_rng([seed, 1])))
         _warn_all_zero("signflip_test")
-        return PairedTestResult("signflip", 0.0, 1.0, alternative, n, exact=bool(exact),
+        return SeedTestResult("signflip", 0.0, 1.0, alternative, n, exact=bool(exact),
                                 min_pvalue=1.0, n_resamples=None if exact else n_resamples,
                                 seed=seed, mc_se=None if exact else 0.0, note=note,
                                 null_distribution=np.zeros(1 if exact else n_resamples), **eff)
@@ -525,7 +423,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
     p, se = pvalue_from_null(null, observed, alternative, exact=exact, scale=scale)
     warn_unreachable(min_p, alpha, f"signflip_test with {m} non-zero paired difference(s), "
                                    f"alternative={alternative!r}")
-    return PairedTestResult("signflip", observed, p, alternative, n, exact=bool(exact),
+    return SeedTestResult("signflip", observed, p, alternative, n, exact=bool(exact),
                             min_pvalue=min_p, n_resamples=None if exact else n_resamples,
                             seed=seed, mc_se=se, null_distribution=null, note=note, **eff)
 
@@ -534,7 +432,7 @@ def signflip_test(a, b, *, alternative: str = "two-sided", n_resamples: int = 99
 # paired t
 
 def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.95,
-                 alpha: float | None = 0.05) -> PairedTestResult:
+                 alpha: float | None = 0.05) -> SeedTestResult:
     """Paired Student t-test of the mean difference over seeds.
 
     Parameters
@@ -549,7 +447,7 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
 
     Returns
     -------
-    PairedTestResult
+    SeedTestResult
         ``statistic`` is :math:`t = \\bar d / (s_d/\\sqrt n)` with n - 1 degrees of
         freedom: computed by ``scipy.stats.ttest_rel(a, b, alternative=...)``.
 
@@ -570,7 +468,7 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
     Examples
     --------
     >>> res = paired_ttest([0.61, 0.62, 0.60, 0.64, 0.63], [0.60, 0.60, 0.61, 0.61, 0.60])
-    >>> res.n, round(res.statistic, 3), round(res.pvalue, 3)
+    >>> res.n, round(res.statistic, 3), round(res.p_value, 3)
     (5, 2.138, 0.099)
     """
     d, alternative, confidence, alpha = _seed_iv(a, b, alternative, confidence, alpha)
@@ -582,18 +480,18 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
                   seed=None, mc_se=None, note=f"Student t with {n - 1} df")
     if np.all(d == 0):
         _warn_all_zero("paired_ttest")
-        return PairedTestResult("ttest", 0.0, 1.0, **common, **eff)
+        return SeedTestResult("ttest", 0.0, 1.0, **common, **eff)
     m = d.mean()
     sd = d.std(ddof=1)
     if sd == 0:
         warnings.warn("paired_ttest: the paired differences are a non-zero constant, so the t "
                       "statistic is infinite and the test undefined; p = NaN. Use "
                       "signflip_test or wilcoxon_test.", DegenerateDataWarning, stacklevel=2)
-        return PairedTestResult("ttest", float(np.copysign(np.inf, m)), float("nan"), **common,
+        return SeedTestResult("ttest", float(np.copysign(np.inf, m)), float("nan"), **common,
                                 **eff)
     # SciPy's paired t-test itself (ttest_rel(a, b) is ttest_1samp(a - b, 0); d = a - b)
     res = stats.ttest_rel(d, np.zeros_like(d), alternative=alternative)
-    return PairedTestResult("ttest", float(res.statistic), float(min(res.pvalue, 1.0)), **common,
+    return SeedTestResult("ttest", float(res.statistic), float(min(res.pvalue, 1.0)), **common,
                             **eff)
 
 

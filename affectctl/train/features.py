@@ -48,6 +48,7 @@ import pandas as pd
 
 from affectctl.train.datasets import FeatureData
 from affectctl.errors import ConfigError, DumpFormatError
+from affectctl.io.formats._tables import label_column, line_of
 from affectctl.io.schema import AU_EXCLUDED, VA_EXCLUDED
 from affectctl.domain.taxonomies import TAXONOMIES, Taxonomy, get_taxonomy
 
@@ -55,10 +56,6 @@ __all__ = ["load_features"]
 
 _FEATURE = re.compile(r"^f_(\d+)$")
 _AU = re.compile(r"^au(\d+)$", re.IGNORECASE)
-
-
-def _line(i: int) -> int:
-    return int(i) + 2
 
 
 def _digest(path: Path) -> str:
@@ -217,7 +214,7 @@ def _column(values, path: Path, col: str, offset: int) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DumpFormatError(f"non-numeric value {series.iloc[i]!r}.", file=path,
-                              row=_line(offset + i), column=col)
+                              row=line_of(offset + i), column=col)
     return out
 
 
@@ -263,12 +260,12 @@ def _map_features(path: Path, fcols, blocks, n: int, train: np.ndarray):
                     if over.any():
                         i = int(np.flatnonzero(over)[0])
                         raise DumpFormatError("feature is beyond float32's range.", file=path,
-                                              row=_line(offset + i), column=c)
+                                              row=line_of(offset + i), column=c)
             bad = ~np.isfinite(block)
             if bad.any():
                 i, j = (int(v[0]) for v in np.nonzero(bad))
                 raise DumpFormatError("feature is missing, NaN or infinite.", file=path,
-                                      row=_line(offset + i), column=names[j])
+                                      row=line_of(offset + i), column=names[j])
             t = train[offset:offset + rows]
             lo_tr = int(before[offset])
             lo_te = offset - lo_tr
@@ -296,7 +293,7 @@ def _numbers(frame: pd.DataFrame, col: str, path: Path) -> np.ndarray:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DumpFormatError(f"non-numeric value {frame[col].iloc[i]!r}.", file=path,
-                              row=_line(i), column=col)
+                              row=line_of(i), column=col)
     return values
 
 
@@ -305,7 +302,7 @@ def _labels(frame: pd.DataFrame, tax: Taxonomy, path: Path) -> np.ndarray:
     if raw.isna().any():
         i = int(np.flatnonzero(raw.isna().to_numpy())[0])
         raise DumpFormatError("missing label (use -1 for a frame without annotation).",
-                              file=path, row=_line(i), column="label")
+                              file=path, row=line_of(i), column="label")
     numeric = pd.to_numeric(raw, errors="coerce")
     if numeric.notna().all():
         v = numeric.to_numpy(dtype=np.float64)
@@ -316,7 +313,7 @@ def _labels(frame: pd.DataFrame, tax: Taxonomy, path: Path) -> np.ndarray:
             i = int(np.flatnonzero(bad)[0])
             lo, hi = tax.index_base, tax.index_base + tax.n_classes - 1
             raise DumpFormatError(f"label {raw.iloc[i]!r} is not a class index {lo}..{hi} of "
-                                  f"taxonomy '{tax.name}' or -1.", file=path, row=_line(i),
+                                  f"taxonomy '{tax.name}' or -1.", file=path, row=line_of(i),
                                   column="label")
         return np.where(idx == -1, -1, pos).astype(np.int64)
     out = np.empty(len(raw), dtype=np.int64)
@@ -331,7 +328,7 @@ def _labels(frame: pd.DataFrame, tax: Taxonomy, path: Path) -> np.ndarray:
                 except ConfigError:
                     raise DumpFormatError(f"unknown class name {value!r}; taxonomy '{tax.name}' "
                                           f"has {', '.join(tax.classes)}.", file=path,
-                                          row=_line(i), column="label") from None
+                                          row=line_of(i), column="label") from None
         out[i] = cache[value]
     return out
 
@@ -398,7 +395,7 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise DumpFormatError(f"split must be 'train' or 'test'; got {frame['split'].iloc[i]!r}.",
-                              file=path, row=_line(i), column="split")
+                              file=path, row=line_of(i), column="split")
     train = split == "train"
     for name, mask in (("train", train), ("test", ~train)):
         if not mask.any():
@@ -422,7 +419,7 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 raise DumpFormatError(f"value {v[i]} is outside [-1, 1] (-5 marks a frame "
-                                      "without annotation).", file=path, row=_line(i), column=col)
+                                      "without annotation).", file=path, row=line_of(i), column=col)
             va[:, j] = np.where(excluded, np.nan, v)
 
     au_cols = sorted((int(m.group(1)), c) for c in frame.columns if (m := _AU.match(c)))
@@ -433,29 +430,21 @@ def load_features(path: "str | Path", *, taxonomy: "str | Taxonomy | None" = Non
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise DumpFormatError(f"AU annotation {v[i]} is not 0, 1 or -1.", file=path,
-                                  row=_line(i), column=col)
+                                  row=line_of(i), column=col)
         au[:, j] = v
     au_names = tuple(f"AU{num}" for num, _ in au_cols)
 
     if "sample_id" in frame.columns:
-        sid = frame["sample_id"]
-        if sid.isna().any():
-            i = int(np.flatnonzero(sid.isna().to_numpy())[0])
-            raise DumpFormatError("missing sample_id.", file=path, row=_line(i), column="sample_id")
-        sid = sid.astype(str).to_numpy(dtype=object)
+        sid = label_column(frame, "sample_id", path)
     else:
         sid = np.array([f"{s}-{i}" for i, s in enumerate(split)], dtype=object)
     dup = pd.Series(sid[~train]).duplicated().to_numpy()
     if dup.any():
         i = int(np.flatnonzero(~train)[np.flatnonzero(dup)[0]])
         raise DumpFormatError(f"duplicate sample_id {sid[i]!r} among test rows.", file=path,
-                              row=_line(i), column="sample_id")
+                              row=line_of(i), column="sample_id")
     if "group" in frame.columns:
-        g = frame["group"]
-        if g.isna().any():
-            i = int(np.flatnonzero(g.isna().to_numpy())[0])
-            raise DumpFormatError("missing group.", file=path, row=_line(i), column="group")
-        group = g.astype(str).to_numpy(dtype=object)
+        group = label_column(frame, "group", path)
     else:
         group = sid.copy()
 

@@ -29,3 +29,17 @@ def test_no_module_outside_io_columns_restates_the_dump_column_patterns():
     offenders = [str(p.relative_to(ROOT)) for p in sorted(ROOT.rglob("*.py"))
                  if p.name != "columns.py" and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_label_column_names_the_line_of_a_missing_value():
+    """Groups and sample ids are read by one check (io.formats._tables.label_column), used by
+    the generic reader, the dump-truth reader and the training-features reader."""
+    import pandas as pd
+    import pytest
+
+    from affectctl.errors import DumpFormatError
+    from affectctl.io.formats._tables import label_column
+
+    assert list(label_column(pd.DataFrame({"group": [1, "v2"]}), "group", "x.csv")) == ["1", "v2"]
+    with pytest.raises(DumpFormatError, match="x.csv, line 3, column 'group': missing group."):
+        label_column(pd.DataFrame({"group": ["v1", None, "v2"]}), "group", "x.csv")

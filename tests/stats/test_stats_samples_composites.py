@@ -160,7 +160,8 @@ def same_sets(metric, unit):
         unit = "group"
     rng = np.random.default_rng(5)
     for test in ("ar", "boot"):
-        eng, tot_a, tot_b, n_units = _stratum_engine(s, spec, unit, test, ctx, 0)
+        se = _stratum_engine(s, spec, unit, test, ctx, 0)
+        eng, tot_a, tot_b, n_units = se.engine, se.totals_a, se.totals_b, se.n_units
         assert n_units == len(members)
         for _ in range(3):
             if test == "ar":

@@ -68,6 +68,16 @@ def line_of(i) -> int:
     return int(i) + 2
 
 
+def label_column(frame: pd.DataFrame, col: str, path) -> np.ndarray:
+    """Column ``col`` as strings (an object array); a missing value is a
+    DumpFormatError naming its line ("missing group.", as every reader of ids and groups says)."""
+    values = frame[col]
+    if values.isna().any():
+        i = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise DumpFormatError(f"missing {col}.", file=path, row=line_of(i), column=col)
+    return values.astype(str).to_numpy(dtype=object)
+
+
 def check_sample_ids(frame, path) -> None:
     """Refuse a table with a blank ``sample_id``, naming its line."""
     sid = frame["sample_id"]

@@ -22,7 +22,7 @@ import numpy as np
 from affectctl.errors import ConfigError, DumpFormatError
 from affectctl.domain.taxonomies import Taxonomy, get_taxonomy
 from affectctl.io.columns import AU_TRUE, PREDICTION
-from affectctl.io.formats._tables import check_sample_ids, header_fields
+from affectctl.io.formats._tables import check_sample_ids, header_fields, label_column
 from affectctl.io.pairing import Truth
 from affectctl.io.schema import VA_EXCLUDED
 
@@ -136,11 +136,7 @@ def read_truth_table(path: "str | Path", *, taxonomy=None) -> Truth:
         raise DumpFormatError("has no y_true, v_true/a_true or au<N>_true column.", file=path)
     group = None
     if "group" in frame.columns:
-        g = frame["group"]
-        if g.isna().any():
-            i = int(np.flatnonzero(g.isna().to_numpy())[0])
-            raise DumpFormatError("missing group.", file=path, row=i + 2, column="group")
-        group = g.astype(str).to_numpy(dtype=object)
+        group = label_column(frame, "group", path)
     return Truth(source=str(path), sample_id=ids, taxonomy=tax or get_taxonomy("affwild2-expr8"),
                  y_true=y, va_true=va, soft_true=soft, au_true=au or None, rows=np.arange(len(frame)) + 2,
                  group=group, metadata={**meta, "truth_format": "dump"})

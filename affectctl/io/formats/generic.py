@@ -26,7 +26,9 @@ import pandas as pd
 from affectctl.errors import ConfigError, DumpFormatError, InputWarning
 from affectctl.domain.taxonomies import canonical_name, get_taxonomy
 from affectctl.io.columns import AU_PRED, TRUTH
-from affectctl.io.formats._tables import check_sample_ids, line_of, numeric_column, read_csv, softmax_if_logits
+from affectctl.io.formats._tables import (
+    check_sample_ids, label_column, line_of, numeric_column, read_csv, softmax_if_logits,
+)
 from affectctl.io.formats.emotiefflib import find_id_column
 from affectctl.io.pairing import Predictions
 
@@ -249,11 +251,7 @@ def read_dump_predictions(path: "str | Path", *, taxonomy=None, **_ignored) -> P
           for c in frame.columns if (m := AU_PRED.match(c))}
     group = None
     if "group" in frame.columns:
-        g = frame["group"]
-        if g.isna().any():
-            i = int(np.flatnonzero(g.isna().to_numpy())[0])
-            raise DumpFormatError("missing group.", file=path, row=line_of(i), column="group")
-        group = g.astype(str).to_numpy(dtype=object)
+        group = label_column(frame, "group", path)
     if proba is None and y_pred is None and va is None and not au:
         raise DumpFormatError("needs prediction columns: y_pred or p_<Class>, v_pred and a_pred, or "
                               "au<N>_pred.", file=path, column="y_pred")

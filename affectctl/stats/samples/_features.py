@@ -18,10 +18,7 @@ from affectctl.stats.samples._registry import _Metric
 
 
 class StratumEngine(NamedTuple):
-    """One stratum ready for resampling: its engine and what is observed.
-
-    A NamedTuple, so ``eng, a, b, n = _stratum_engine(...)`` keeps working.
-    """
+    """One stratum ready for resampling: its engine and what is observed (read by name)."""
 
     #: Draws the null/bootstrap replicates of this stratum's feature totals.
     engine: "_CellAR | _CellBoot | _UnitEngine"

@@ -283,7 +283,7 @@ def _crossed_rows(strata, spec, unit, context):
                         f"seeds 0 and {i} do not have the same videos with usable samples "
                         f"({present[0].shape[0]} and {p.shape[0]} videos); every seed must be "
                         "evaluated on the same test set.")
-        engines = [e[0] for e in recoded]
+        engines = [e.engine for e in recoded]
         u = engines[0].u
         f = engines[0].fa.shape[1]
         big = np.concatenate([np.concatenate([e.fa, e.fb], axis=1) for e in engines], axis=1)
@@ -311,7 +311,7 @@ def _crossed_rows(strata, spec, unit, context):
                 rows[r, j * 2 * kk + tt * k + a] = 1.0
                 rows[r, j * 2 * kk + kk + tt * k + b] = 1.0
             return rows, cnt.astype(np.int64), f, int(used.sum())
-        engines = [_stratum_engine(st, spec, "sample", "boot", context, i)[0]
+        engines = [_stratum_engine(st, spec, "sample", "boot", context, i).engine
                    for i, st in enumerate(strata)]
         u = engines[0].u
         f = engines[0].fa.shape[1]

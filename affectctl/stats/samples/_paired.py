@@ -8,6 +8,7 @@ import contextlib
 import warnings
 from collections.abc import Sequence
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,7 +19,8 @@ from affectctl._util.validation import (
     check_n_resamples, normalize_rng,
 )
 from affectctl.stats._common import TIE_RTOL, mc_min_pvalue, pick_batch, pvalue_from_null, warn_unreachable
-from affectctl.stats.seeds import PairedTestResult
+from affectctl.stats.intervals import Interval
+from affectctl.stats.results import SampleTestResult
 from affectctl.stats.sequential import DEFAULT_RISK, sequential_test
 from affectctl.stats.samples._containers import MetricContext, PairedPredictions
 import affectctl.stats.samples._engines as _engines
@@ -49,8 +51,37 @@ def checked_strata(strata) -> tuple:
     return list(strata), ks.pop()
 
 
+class _Args(NamedTuple):
+    """The checked arguments of a sample-level test."""
+
+    strata: list
+    spec: object
+    unit: str
+    n_resamples: int
+    alternative: str
+    confidence: float
+    gen: np.random.Generator
+    seed: int | None
+    context: MetricContext | None
+    return_null: bool
+    alpha: float | None
+    sums: str
+
+
+class _Replicates(NamedTuple):
+    """What :func:`_run` draws: the strata's engines, the observed metric of A and B per
+    stratum, the replicates of the statistic (or the sequential result) and how each
+    stratum's replicate sums were drawn."""
+
+    engines: list
+    obs_a: np.ndarray
+    obs_b: np.ndarray
+    null: object
+    sums_notes: list
+
+
 def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng, context,
-                return_null, alpha, sums):
+                return_null, alpha, sums) -> _Args:
     strata, k = checked_strata(strata)
     unit = check_choice("unit", unit, UNITS)
     if unit == "group":
@@ -70,8 +101,8 @@ def _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
     alpha = check_alpha(alpha)
     sums = check_choice("sums", sums, SUMS)
     gen, seed = normalize_rng(rng)
-    return (list(strata), spec, unit, n_resamples, alternative, confidence, gen, seed, context,
-            bool(return_null), alpha, sums)
+    return _Args(list(strata), spec, unit, n_resamples, alternative, confidence, gen, seed,
+                 context, bool(return_null), alpha, sums)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -90,7 +121,8 @@ def _observed(spec, engines, strata):
     return obs_a, obs_b
 
 
-def _run(strata, spec, unit, n_resamples, gen, context, test, sums, sequential=None):
+def _run(strata, spec, unit, n_resamples, gen, context, test, sums,
+         sequential=None) -> _Replicates:
     engines = [_stratum_engine(s, spec, unit, test, context, i) for i, s in enumerate(strata)]
     for i, e in enumerate(engines):
         if e.n_units == 0:
@@ -111,7 +143,7 @@ def _run(strata, spec, unit, n_resamples, gen, context, test, sums, sequential=N
             _draw_all(engines, spec, gen, test, batch, null)
         else:  # the sequential result takes the place of the null
             null = sequential(partial(_draw_n, engines, spec, test, batch), obs_a, obs_b)
-    return engines, obs_a, obs_b, null, sums_notes
+    return _Replicates(engines, obs_a, obs_b, null, sums_notes)
 
 
 def _draw_n(engines, spec, test, batch, n, gen):
@@ -164,12 +196,10 @@ def _note(spec, unit, engines, extra, sums_notes):
             f"{sums}")
 
 
-def _nan_result(method, alternative, n, confidence, n_resamples, seed, note, obs):
-    return PairedTestResult(method, obs, float("nan"), alternative, n, mean_diff=obs,
-                            ci_low=float("nan"), ci_high=float("nan"), confidence=confidence,
-                            exact=False, min_pvalue=mc_min_pvalue(n_resamples, alternative),
-                            n_resamples=n_resamples, seed=seed, mc_se=None,
-                            rank_biserial=float("nan"), cohen_dz=float("nan"), note=note)
+def _nan_result(method, alternative, n, unit, interval, n_resamples, seed, note, obs):
+    return SampleTestResult(method, obs, float("nan"), alternative, n, unit, mean_diff=obs,
+                            interval=interval, min_pvalue=mc_min_pvalue(n_resamples, alternative),
+                            n_resamples=n_resamples, seed=seed, mc_se=None, note=note)
 
 
 def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, *,
@@ -179,7 +209,7 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
                               alpha: float | None = 0.05,
                               sums: str = "auto", sequential: bool = False,
                               thresholds: Sequence[float] | None = None,
-                              risk: float = DEFAULT_RISK) -> PairedTestResult:
+                              risk: float = DEFAULT_RISK) -> SampleTestResult:
     """Approximate randomization (paired permutation) test of metric(A) - metric(B).
 
     Parameters
@@ -199,7 +229,7 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
         ``'greater'``: metric(A) > metric(B) (for a cost metric that means A is worse).
     rng : None, int or numpy.random.Generator
         Drives the draws; the seed actually used is reported (see
-        :class:`PairedTestResult`).
+        :class:`~affectctl.stats.results.SampleTestResult`).
     context : MetricContext, optional
         Cost matrix, quadrants, class names for the metrics that need them.
     return_null : bool, default False
@@ -225,7 +255,7 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
         Stop drawing once the decision at every threshold is settled with
         resampling risk at most ``risk`` (:func:`affectctl.stats.sequential.sequential_test`,
         the confidence-sequence method); ``n_resamples`` is then the cap.
-        ``pvalue`` is the usual estimate from the replicates actually drawn
+        ``p_value`` is the usual estimate from the replicates actually drawn
         (``n_resamples`` of the result), ``risk_bound`` and ``sequential_method``
         are set and ``note`` lists the decision at each threshold.
     thresholds : sequence of float, optional
@@ -236,10 +266,10 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
 
     Returns
     -------
-    PairedTestResult
+    SampleTestResult
         ``method="ar"``, ``statistic = mean_diff`` = mean over strata of
-        metric(A_s) - metric(B_s); ``n`` = number of units over all strata; no CI
-        (NaN); ``exact=False``.
+        metric(A_s) - metric(B_s); ``n`` = number of units over all strata;
+        ``interval`` None (no interval of its own); ``exact=False``.
 
     Notes
     -----
@@ -276,30 +306,32 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
     >>> pb = np.where(rng.random(600) < 0.7, y, rng.integers(0, 3, 600))
     >>> s = PairedPredictions(y, pa, pb, n_classes=3, group=np.arange(600) // 20)
     >>> res = approximate_randomization([s], "expr_macro_f1", unit="group", rng=1)
-    >>> res.method, res.n, res.pvalue < 0.01, res.seed
+    >>> res.method, res.n, res.p_value < 0.01, res.seed
     ('ar', 30, True, 1)
     """
-    (strata, spec, unit, n_resamples, alternative, _, gen, seed, context, return_null,
-     alpha, sums) = _samples_iv(strata, metric, unit, n_resamples, alternative, 0.95, rng,
-                                context, return_null, alpha, sums)
+    args = _samples_iv(strata, metric, unit, n_resamples, alternative, 0.95, rng, context,
+                       return_null, alpha, sums)
+    spec, unit, n_resamples, alternative = args.spec, args.unit, args.n_resamples, args.alternative
+    seed, alpha = args.seed, args.alpha
     seq_run = _sequential_runner(sequential, thresholds, alpha, risk, n_resamples, alternative,
                                  seed)
-    engines, obs_a, obs_b, null, sums_notes = _run(strata, spec, unit, n_resamples, gen, context,
-                                                   "ar", sums, seq_run)
+    draws = _run(args.strata, spec, unit, n_resamples, args.gen, args.context, "ar", args.sums,
+                 seq_run)
+    engines, obs_a, obs_b, null = draws.engines, draws.obs_a, draws.obs_b, draws.null
     n_units = int(sum(e.n_units for e in engines))
     observed = float(np.mean(obs_a - obs_b))
     note = _note(spec, unit, engines, "units swapped with probability 1/2 within each stratum",
-                 sums_notes)
+                 draws.sums_notes)
     if sequential:
-        return _sequential_result(null, observed, n_units, note, alternative, seed)
+        return _sequential_result(null, observed, n_units, unit, note, alternative, seed)
     if not np.isfinite(observed):
         warnings.warn(f"approximate_randomization: {spec.id} is undefined on the observed data; "
                       "p = NaN.", DegenerateDataWarning, stacklevel=2)
-        return _nan_result("ar", alternative, n_units, 0.95, n_resamples, seed, note, observed)
+        return _nan_result("ar", alternative, n_units, unit, None, n_resamples, seed, note, observed)
     null = _drop_nan(null, "approximate_randomization")
     r = int(null.shape[0])
     if r == 0:
-        return _nan_result("ar", alternative, n_units, 0.95, n_resamples, seed, note, observed)
+        return _nan_result("ar", alternative, n_units, unit, None, n_resamples, seed, note, observed)
     if np.all(null == observed) and observed == 0.0:
         warnings.warn("approximate_randomization: A and B give the same output on every unit "
                       "(no discordant unit); p = 1.", DegenerateDataWarning, stacklevel=2)
@@ -307,11 +339,9 @@ def approximate_randomization(strata: Sequence[PairedPredictions], metric: str, 
     p, se = pvalue_from_null(null, observed, alternative, exact=False, scale=scale)
     min_p = mc_min_pvalue(r, alternative)
     warn_unreachable(min_p, alpha, f"approximate_randomization with n_resamples={r}")
-    return PairedTestResult("ar", observed, p, alternative, n_units, mean_diff=observed,
-                            ci_low=float("nan"), ci_high=float("nan"), confidence=0.95,
-                            exact=False, min_pvalue=min_p, n_resamples=r, seed=seed, mc_se=se,
-                            rank_biserial=float("nan"), cohen_dz=float("nan"),
-                            null_distribution=null if return_null else None, note=note)
+    return SampleTestResult("ar", observed, p, alternative, n_units, unit, mean_diff=observed,
+                            interval=None, min_pvalue=min_p, n_resamples=r, seed=seed, mc_se=se,
+                            null_distribution=null if args.return_null else None, note=note)
 
 
 def _sequential_runner(sequential, thresholds, alpha, risk, cap, alternative, seed):
@@ -334,11 +364,11 @@ def _sequential_runner(sequential, thresholds, alpha, risk, cap, alternative, se
     return run
 
 
-def _sequential_result(res, observed, n_units, note, alternative, seed):
+def _sequential_result(res, observed, n_units, unit, note, alternative, seed):
     if res is None:
         warnings.warn("approximate_randomization: the metric is undefined on the observed data; "
                       "p = NaN.", DegenerateDataWarning, stacklevel=3)
-        return _nan_result("ar", alternative, n_units, 0.95, 0, seed, note, observed)
+        return _nan_result("ar", alternative, n_units, unit, None, 0, seed, note, observed)
     if res.n_undefined:
         warnings.warn(f"approximate_randomization: {res.n_undefined} of "
                       f"{res.n_undefined + res.n_resamples} replicates gave an undefined metric "
@@ -348,12 +378,10 @@ def _sequential_result(res, observed, n_units, note, alternative, seed):
     note = (f"{note}; sequential ({res.method}, resampling risk <= {res.risk_bound:g}): "
             f"{res.n_resamples} of at most {res.max_resamples} replicates, {res.stopped}; "
             f"decision at {decided}")
-    return PairedTestResult("ar", observed, res.p_value, res.alternative, n_units,
-                            mean_diff=observed, ci_low=float("nan"), ci_high=float("nan"),
-                            confidence=0.95, exact=False,
+    return SampleTestResult("ar", observed, res.p_value, res.alternative, n_units, unit,
+                            mean_diff=observed, interval=None,
                             min_pvalue=mc_min_pvalue(res.n_resamples, res.alternative),
-                            n_resamples=res.n_resamples, seed=res.seed, mc_se=None,
-                            rank_biserial=float("nan"), cohen_dz=float("nan"), note=note,
+                            n_resamples=res.n_resamples, seed=res.seed, mc_se=None, note=note,
                             risk_bound=res.risk_bound, sequential_method=res.method)
 
 
@@ -361,7 +389,7 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
                      n_resamples: int = 9999, confidence: float = 0.95,
                      alternative: str = "two-sided", rng=None,
                      context: MetricContext | None = None, return_null: bool = False,
-                     alpha: float | None = 0.05, sums: str = "auto") -> PairedTestResult:
+                     alpha: float | None = 0.05, sums: str = "auto") -> SampleTestResult:
     """Paired bootstrap of metric(A) - metric(B): percentile CI and shifted-null p-value.
 
     Parameters
@@ -389,9 +417,9 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
 
     Returns
     -------
-    PairedTestResult
-        ``method="bootstrap"``; ``statistic = mean_diff``; ``ci_low, ci_high`` the
-        percentile interval.
+    SampleTestResult
+        ``method="bootstrap"``; ``statistic = mean_diff``; ``interval`` the
+        percentile interval (``ci_method="bootstrap_percentile"``).
 
     Notes
     -----
@@ -417,26 +445,27 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
     .. [3] Koehn, P. (2004). Statistical significance tests for machine translation
            evaluation. EMNLP.
     """
-    (strata, spec, unit, n_resamples, alternative, confidence, gen, seed, context, return_null,
-     alpha, sums) = _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng,
-                                context, return_null, alpha, sums)
-    engines, obs_a, obs_b, boot, sums_notes = _run(strata, spec, unit, n_resamples, gen, context,
-                                                   "boot", sums)
+    args = _samples_iv(strata, metric, unit, n_resamples, alternative, confidence, rng, context,
+                       return_null, alpha, sums)
+    spec, unit, n_resamples, alternative = args.spec, args.unit, args.n_resamples, args.alternative
+    confidence, seed, alpha = args.confidence, args.seed, args.alpha
+    draws = _run(args.strata, spec, unit, n_resamples, args.gen, args.context, "boot", args.sums)
+    engines, obs_a, obs_b, boot = draws.engines, draws.obs_a, draws.obs_b, draws.null
     n_units = int(sum(e.n_units for e in engines))
     observed = float(np.mean(obs_a - obs_b))
     note = _note(spec, unit, engines, "units resampled with replacement within each stratum, "
                                       "the same units for A and B; percentile CI; shifted-null "
-                                      "p-value", sums_notes)
+                                      "p-value", draws.sums_notes)
     if not np.isfinite(observed):
         warnings.warn(f"paired_bootstrap: {spec.id} is undefined on the observed data; p = NaN.",
                       DegenerateDataWarning, stacklevel=2)
-        return _nan_result("bootstrap", alternative, n_units, confidence, n_resamples, seed,
-                           note, observed)
+        return _nan_result("bootstrap", alternative, n_units, unit, _no_percentile(confidence),
+                           n_resamples, seed, note, observed)
     boot = _drop_nan(boot, "paired_bootstrap")
     r = int(boot.shape[0])
     if r == 0:
-        return _nan_result("bootstrap", alternative, n_units, confidence, n_resamples, seed,
-                           note, observed)
+        return _nan_result("bootstrap", alternative, n_units, unit, _no_percentile(confidence),
+                           n_resamples, seed, note, observed)
     if np.all(boot == 0.0) and observed == 0.0:
         warnings.warn("paired_bootstrap: A and B give the same output on every unit; the "
                       "difference is 0 in every replicate and p = 1.", DegenerateDataWarning,
@@ -446,11 +475,17 @@ def paired_bootstrap(strata: Sequence[PairedPredictions], metric: str, *, unit: 
     p, se = pvalue_from_null(boot - observed, observed, alternative, exact=False, scale=scale)
     min_p = mc_min_pvalue(r, alternative)
     warn_unreachable(min_p, alpha, f"paired_bootstrap with n_resamples={r}")
-    return PairedTestResult("bootstrap", observed, p, alternative, n_units, mean_diff=observed,
-                            ci_low=float(lo), ci_high=float(hi), confidence=confidence,
-                            exact=False, min_pvalue=min_p, n_resamples=r, seed=seed, mc_se=se,
-                            rank_biserial=float("nan"), cohen_dz=float("nan"),
-                            null_distribution=boot if return_null else None, note=note)
+    return SampleTestResult("bootstrap", observed, p, alternative, n_units, unit,
+                            mean_diff=observed,
+                            interval=Interval(float(lo), float(hi), "bootstrap_percentile",
+                                              confidence, exact=False),
+                            min_pvalue=min_p, n_resamples=r, seed=seed, mc_se=se,
+                            null_distribution=boot if args.return_null else None, note=note)
+
+
+def _no_percentile(confidence: float) -> Interval:
+    """The bootstrap's interval when the metric is undefined: NaN bounds at the level asked."""
+    return Interval(float("nan"), float("nan"), "bootstrap_percentile", confidence, exact=False)
 
 
 def metric_value(stratum: PairedPredictions, metric: str, *, system: str = "a",
