@@ -187,7 +187,7 @@ def compare_cli(
     if builtin is not None:
         if file_conditions(conditions, folders=truth is not None) is not None:
             raise ConfigError("the conditions are files; drop --dataset (it is for condition names).")
-        launch = L.make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
+        launch = make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
                                  launcher_config, keep_logs=keep_logs)
         folders = {ds: resolve_runs(conditions, None, ds, seeds, cache, quiet, launch)
                    for ds in builtin}

@@ -21,6 +21,7 @@ from affectctl.stats.aggregate import (
     stratified_randomization,
 )
 from affectctl.stats.correction import adjust_pvalues
+from affectctl.stats.equivalence import tost_bootstrap
 from affectctl.compare.core import compare
 
 __all__ = ["compare_datasets"]
@@ -62,6 +63,14 @@ def _stratified_ar(results, names, a, b, metric, about, alternative):
     return {**about, **res, "unit": unit, "seed": seeds[0] if len(seeds) == 1 else seeds,
             "level": "unit_within_seed",
             "p_method": "randomization_stratified_by_dataset_and_seed"}
+
+
+def _common_margin(results, names, metric):
+    """The equivalence margin of ``metric`` when every dataset's comparison has the same one
+    (``--margin``), else None: one margin for the mean Δ over datasets."""
+    margins = {n: (results[n].settings.get("margins") or {}).get(metric) for n in names}
+    values = set(margins.values())
+    return values.pop() if len(values) == 1 and None not in values else None
 
 
 def _normalisation(normalisation, names) -> tuple[dict, str | None]:
@@ -152,10 +161,25 @@ def compare_datasets(runsets: Mapping, baseline: str, others, *, metrics=("offic
             deltas = {n: sa[n] - sb[n] for n in names}
             reps = _two_level(results, names, a, b, metric, n_resamples,
                               {n: float(deltas[n].mean()) for n in names})
-            boot = stratified_bootstrap(deltas, replicates=reps, n_resamples=n_resamples, rng=rng)
+            boot = stratified_bootstrap(deltas, replicates=reps, n_resamples=n_resamples, rng=rng,
+                                        return_null=True)
+            replicates = boot.pop("null_distribution")
             boot_unit = ("seed+" + str(results[names[0]].settings.get("unit"))
                          if reps is not None and len(reps) == len(names) else "seed")
             aggregates.append({**about, **boot, "unit": boot_unit})
+            margin = _common_margin(results, names, metric)
+            if margin is not None:   # equivalence over the datasets, from the same replicates
+                eq = tost_bootstrap(replicates, boot["delta"], margin, n=len(names),
+                                    alpha=first.settings.get("alpha", 0.05),
+                                    alternative=alternative, seed=boot["seed"], unit=boot_unit)
+                eq_rec = eq.to_record()
+                eq_rec["p_value"] = eq_rec.pop("pvalue")
+                aggregates.append({**about, **eq_rec, "method": "tost_stratified_bootstrap",
+                                   "unit": boot_unit, "level": boot["level"],
+                                   "note": "stratified bootstrap over the datasets (the "
+                                           "replicates of the stratified_bootstrap record): "
+                                           f"{eq.n_resamples} replicates; p = (1 + #beyond "
+                                           "the margin)/(R + 1)"})
             sign = 1.0 if metric_direction(metric) > 0 else -1.0
             poi = probability_of_improvement({n: sign * sa[n] for n in names},
                                              {n: sign * sb[n] for n in names},

@@ -46,6 +46,11 @@ AGGREGATE_TEST_TEXT = {
     "stratified_randomization": "one randomization test stratified by dataset and by seed "
                                 "within",
     "interquartile_mean": "interquartile mean of the normalised scores over runs and datasets",
+    "tost": "two one-sided tests against ±margin on the mean Δ over datasets, from the "
+            "stratified bootstrap's replicates; equivalent when its 1 − 2α interval lies "
+            "inside the margin",
+    "non_inferiority": "one-sided test against the margin on the mean Δ over datasets, "
+                       "from the stratified bootstrap's replicates",
 }
 _SHORT = {"ar": "AR", "bootstrap": "bootstrap", "wilcoxon": "Wilcoxon", "signflip": "sign-flip",
           "ttest": "t", "hierarchical_bootstrap": "two-level bootstrap"}
@@ -60,6 +65,7 @@ AGGREGATE_TEST_SHORT = {
     "stratified_bootstrap": "stratified bootstrap", "probability_of_improvement":
     "P(improvement)", "primary_holm": "Holm over datasets", "stratified_ar":
     "stratified AR", "stratified_randomization": "stratified AR", "interquartile_mean": "IQM",
+    "tost": "TOST", "non_inferiority": "non-inferiority",
 }
 
 
@@ -67,12 +73,16 @@ def _what(rec) -> str:
     test = str(rec.get("test", ""))
     return {"stratified_bootstrap": "mean Δ", "probability_of_improvement": "P(a better)",
             "interquartile_mean": "IQM", "primary_holm": "", "stratified_ar": "mean Δ",
+            "tost": "Δ", "non_inferiority": "Δ",
             "stratified_randomization": "mean Δ"}.get(test, "estimate")
 
 
 def _decision(p, delta, rec, alpha) -> str:
     from affectctl.metrics.catalog import metric_direction
 
+    if rec.get("test") in ("tost", "non_inferiority"):   # p ≤ alpha: inside the margin
+        word = "equivalent" if rec["test"] == "tost" else "non-inferior"
+        return word if _num(p) and p <= alpha else f"not shown {word}"
     if not _num(p) or p > alpha:
         return "no difference shown"
     if not _num(delta) or not rec.get("metric"):
@@ -100,17 +110,20 @@ def aggregate_rows(aggregates: Sequence[Mapping], *, alpha: float = 0.05) -> pd.
         est = next((rec[k] for k in ("delta", "estimate", "statistic") if _num(rec.get(k))), None)
         # the stratified AR's statistic is the mean over datasets of their Δ
         delta = rec.get("delta", rec.get("statistic") if test == "stratified_ar" else None)
-        signed = test != "probability_of_improvement" and delta is not None
+        signed = test in ("tost", "non_inferiority") or (
+            test != "probability_of_improvement" and delta is not None)
         value = format_number(est, signed=signed) if est is not None else ""
         if _num(rec.get("ci_low")) and _num(rec.get("ci_high")):
             level = f"{100 * rec['confidence']:g}% " if _num(rec.get("confidence")) else ""
             value += (f" [{format_number(rec['ci_low'], signed=signed)}, "
                       f"{format_number(rec['ci_high'], signed=signed)}]") + (
-                f" ({level.strip()} CI)" if level and level != "95% " else "")
+                f" ({level.strip()})" if level and level != "95% " else "")
         p, decision = "", ""
         pval = rec.get("p_value")
         about = {"a": rec.get("a", ""), "b": rec.get("b", ""), "metric": rec.get("metric", ""),
-                 "test": test, "test_short": AGGREGATE_TEST_SHORT.get(test, test.replace("_", " ")),
+                 "test": test, "test_short": AGGREGATE_TEST_SHORT.get(test, test.replace("_", " "))
+                 + (f" ±{rec['margin']:g}" if test in ("tost", "non_inferiority")
+                    and _num(rec.get("margin")) else ""),
                  "test_text": AGGREGATE_TEST_TEXT.get(test, test.replace("_", " ")).replace(
                      "{level}", str(rec.get("level", rec.get("unit", "seed"))))}
         if test == "primary_holm" and isinstance(rec.get("per_dataset"), Mapping):
@@ -188,7 +201,9 @@ def render_benchmarks_console(results: Mapping, aggregates: Sequence[Mapping], c
             console.print(line(c[1:], widths[1:], "    "), soft_wrap=True)
     console.print("", soft_wrap=True)
     notes = [f"Δ = a − b over the datasets {names}, each on its own official score, taxonomy "
-             f"and geometry; decisions at alpha = {alpha:g}.{_mc_note(aggregates)}"]
+             f"and geometry; decisions at alpha = {alpha:g}, each aggregate test's p unadjusted "
+             f"(one test per contrast and metric; Holm over datasets is the adjusted row)."
+             f"{_mc_note(aggregates)}"]
     for short, text in dict.fromkeys(zip(rows["test_short"], rows["test_text"])):
         notes.append(f"{shown_name(short)}: {shown_name(text)}.")
     notes.append("Every record is in aggregates.json"

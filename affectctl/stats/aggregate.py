@@ -70,7 +70,8 @@ def _inverted_p(boot, null_value=0.0) -> float:
 
 
 def stratified_bootstrap(deltas: Mapping, *, replicates: Mapping | None = None,
-                         n_resamples: int = 9999, confidence: float = 0.95, rng=None) -> dict:
+                         n_resamples: int = 9999, confidence: float = 0.95, rng=None,
+                         return_null: bool = False) -> dict:
     """CI of the mean over datasets of the mean paired difference, resampled within datasets.
 
     Parameters
@@ -85,6 +86,9 @@ def stratified_bootstrap(deltas: Mapping, *, replicates: Mapping | None = None,
     n_resamples : int, default 9999
     confidence : float, default 0.95
     rng : None, int or numpy.random.Generator
+    return_null : bool, default False
+        Also return the replicates :math:`T^*_r` (``null_distribution``, an array: not a
+        JSON value), e.g. for the equivalence test over datasets.
 
     Returns
     -------
@@ -131,7 +135,8 @@ def stratified_bootstrap(deltas: Mapping, *, replicates: Mapping | None = None,
             "ci_high": hi, "confidence": confidence, "ci_method": "bootstrap_percentile",
             "p_value": _inverted_p(boot), "p_method": "percentile_interval_inversion",
             "level": level, "datasets": names, "dataset_deltas": observed,
-            "n_resamples": n_resamples, "seed": seed}
+            "n_resamples": n_resamples, "seed": seed,
+            **({"null_distribution": boot} if return_null else {})}
 
 
 def _poi(xb, xa) -> float:

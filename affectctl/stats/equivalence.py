@@ -312,8 +312,8 @@ def tost_hierarchical(estimate: float, se: float, df: float, margin, *, n: int, 
         nan = float("nan")
         test, p, pl, pu = _combine(alternative, nan, nan)
         return EquivalenceResult(test, "tost_hierarchical", margin, p, pl, pu, alternative, alpha,
-                                 int(n), m, nan, nan, nan, "two_level_t", False, 0.0, None, seed,
-                                 note="undefined two-level estimate")
+                                 int(n), m, Interval(nan, nan, "two_level_t", nan, exact=False),
+                                 False, 0.0, None, seed, note="undefined two-level estimate")
     if se == 0:
         p_lower, p_upper = float(m <= -margin), float(m >= margin)
         lo = hi = m
@@ -325,5 +325,7 @@ def tost_hierarchical(estimate: float, se: float, df: float, margin, *, n: int, 
         lo, hi = m - q * se, m + q * se
     test, p, p_lower, p_upper = _combine(alternative, p_lower, p_upper)
     return EquivalenceResult(test, "tost_hierarchical", margin, p, p_lower, p_upper, alternative,
-                             alpha, int(n), m, lo, hi, 1 - 2 * alpha, "two_level_t", False, 0.0,
-                             None, seed, note=note)
+                             alpha, int(n), m,
+                             Interval(float(lo), float(hi), "two_level_t", 1 - 2 * alpha,
+                                      exact=False),
+                             False, 0.0, None, seed, note=note)

@@ -150,3 +150,28 @@ def test_two_level_replicates_are_taken_only_where_they_answer_the_same_question
     d = {"a": np.array([0.1, 0.1]), "b": np.array([0.0, 0.2])}
     mixed = stratified_bootstrap(d, replicates={"a": np.zeros(10)}, n_resamples=10, rng=0)
     assert mixed["level"] == "mixed"
+
+
+@pytest.mark.parametrize("margin", [0.02, 0.2])
+def test_margin_gives_a_tost_over_datasets_from_the_stratified_replicates(margin):
+    """With --margin the mean Δ over datasets has its own TOST: p⁻, p⁺ counted on the
+    stratified bootstrap's replicates (drawn again here from the per-seed Δ), equivalent
+    exactly when the 1 − 2α percentile interval lies inside ±margin."""
+    rs = load_runs(EXAMPLES, ["base", "circumplex"])
+    out = compare_datasets({"a": rs, "b": rs}, "base", ["circumplex"], metrics=["accuracy"],
+                           n_resamples=999, rng=3, sample_test="bootstrap", margin=margin,
+                           geometry_sensitivity=False, classifier_tests=False)
+    (tost,) = [r for r in out["aggregates"] if r.get("method") == "tost_stratified_bootstrap"]
+    m = out["results"]["a"].metrics
+    acc = {c: m[(m["condition"] == c) & (m["metric"] == "accuracy")]["value"].to_numpy()
+           for c in ("base", "circumplex")}
+    d = acc["circumplex"] - acc["base"]
+    boot = stratified_bootstrap({"a": d, "b": d}, n_resamples=999, rng=3,
+                                return_null=True)["null_distribution"]
+    p_lo = (1 + np.count_nonzero(boot <= -margin)) / 1000
+    p_hi = (1 + np.count_nonzero(boot >= margin)) / 1000
+    assert tost["test"] == "tost" and tost["dataset"] == "all" and tost["margin"] == margin
+    assert tost["p_value"] == pytest.approx(max(p_lo, p_hi))
+    lo, hi = np.quantile(boot, [0.05, 0.95])
+    assert (tost["ci_low"], tost["ci_high"]) == pytest.approx((lo, hi))
+    assert (tost["p_value"] <= 0.05) == (-margin < lo and hi < margin)

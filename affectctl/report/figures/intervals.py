@@ -18,7 +18,7 @@ says so.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib as mpl
 import numpy as np
@@ -88,7 +88,8 @@ def interval_rows(result, *, primary: str | None, alpha: float = 0.05) -> pd.Dat
 
 
 def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = None,
-                         confidence: float = 0.95):
+                         confidence: float = 0.95, marked_by: str = "marked by the primary test",
+                         scales: Mapping | None = None):
     """Δ with its interval, one row per metric, each row on its own scale.
 
     Parameters
@@ -100,6 +101,12 @@ def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = Non
     title : str, optional
     confidence : float, default 0.95
         Level of the intervals (legend).
+    marked_by : str, default "marked by the primary test"
+        The legend's words for a filled point: which test's mark it shows.
+    scales : mapping {metric: float}, optional
+        The half-width of each metric's axis, to draw several panels of one metric on one
+        scale (:mod:`affectctl.report.figures.benchmarks`); by default each row is scaled
+        to its own largest |value|.
 
     Returns
     -------
@@ -119,7 +126,8 @@ def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = Non
     for yi, r in zip(y, rows.to_dict("records"), strict=True):
         d, lo, hi = r["delta"], r["ci_low"], r["ci_high"]
         has_ci = _finite(lo) and _finite(hi)
-        scale = max([abs(v) for v in (d, lo, hi) if _finite(v)] or [1.0]) or 1.0
+        scale = (scales or {}).get(r["metric"]) or max(
+            [abs(v) for v in (d, lo, hi) if _finite(v)] or [1.0]) or 1.0
         filled = any(m in (r["mark"] or "") for m in "†‡")
         if has_ci:
             ax.hlines(yi, lo / scale, hi / scale, color=_FILLED, lw=1.4, zorder=2)
@@ -146,12 +154,13 @@ def plot_delta_intervals(rows: pd.DataFrame, ax=None, *, title: str | None = Non
     twin.tick_params(axis="y", length=0, labelsize=SMALL_FONT_PT)
     for side in ("top", "right", "left", "bottom"):
         twin.spines[side].set_visible(False)
-    ax.set_xlabel(f"Δ, {100 * confidence:g}% CI\n(each row on its own scale)", fontsize=SMALL_FONT_PT)
+    where = "one scale per metric in every panel" if scales else "each row on its own scale"
+    ax.set_xlabel(f"Δ, {100 * confidence:g}% CI\n({where})", fontsize=SMALL_FONT_PT)
     if title:
         width = ax.figure.get_figwidth() if ax.figure is not None else COLUMN_WIDTH
         ax.set_title(wrap_label(title, 0.9 * width, 8), loc="left")
     handles = [Line2D([], [], ls="", marker="o", ms=4, mfc=_FILLED, mec=_FILLED,
-                      label="marked by the primary test"),
+                      label=marked_by),
                Line2D([], [], ls="", marker="o", ms=4, mfc="white", mec=_FILLED,
                       label="not marked")]
     fig = ax.figure
