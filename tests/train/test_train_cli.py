@@ -45,10 +45,19 @@ def test_bad_input_exits_2_with_one_line(tmp_path, fast_models):
     _fail(["typo", *m], "typo.toml: unknown key `ot_wieght`")
     _fail(["negative", *m], "negative.toml: key `ot_weight` must be a number >= 0; got -1.0.")
     (fast_models / "diverges.toml").write_text("epochs = 1\nva_weight = 3e38\n")
+    trained = tmp_path / "trained"
     for workers in ("1", "2"):  # in this process, and re-raised from a worker process
-        _fail(["diverges", "tiny-base", *m, "--workers", workers, "--seeds", "1"],
+        _fail(["diverges", "tiny-base", "--models", str(fast_models), "--out", str(trained),
+               "--workers", workers, "--seeds", "1"],
               "diverges.toml: training diverged: the loss of epoch 1 of condition 'diverges' "
               "(seed 0) is nan")
+    # tiny-base may finish beside the diverging run (two workers): a finished run's dump is
+    # kept whole for the next sweep, the diverged run leaves nothing, nothing half-written
+    left = sorted(p.relative_to(trained).as_posix() for p in trained.rglob("*") if p.is_file())
+    assert left in ([], ["sim-affwild2/tiny-base/seed-0.parquet",
+                         "sim-affwild2/tiny-base/seed-0.parquet.timing.json"]), left
+    for path in trained.rglob("*.parquet"):
+        assert read_dump(path).n_samples > 0
     _fail(["tiny-base", "--dataset", "sim-fer", *m], "`dataset` must be one of")
     _fail(["tiny-base", "--dataset", "sim-affwild2", "--features", "f.npz", *m],
           "`dataset` and `features` are exclusive")
