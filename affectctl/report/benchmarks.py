@@ -229,7 +229,7 @@ def _tex_table_rows(rows: pd.DataFrame) -> list:
         out.append(rf"\multicolumn{{4}}{{l}}{{\textbf{{{head}}}}}\\")
         for r in sub.itertuples():
             last = "; ".join(x for x in (r.p, r.decision) if x)
-            out.append(f"{for_latex(r.what)} & {for_latex(r.test_text)} & "
+            out.append(f"{for_latex(r.what)} & {for_latex(r.test_short)} & "
                        f"{for_latex(r.value)} & {for_latex(last)}\\\\")
     return out
 
@@ -240,7 +240,8 @@ def aggregates_latex(aggregates: Sequence[Mapping], datasets: Sequence[str], *,
     """``aggregates.tex``: the "All benchmarks" rows as a ``table*`` (``\\textwidth``).
 
     The first line names the packages it needs (``% requires: booktabs,graphicx``); the
-    tabular is scaled down to the text width when wider.
+    tabular names each test briefly, the notes under it in words; it is scaled down to
+    the text width only when still wider.
     """
     rows = aggregate_rows(aggregates, alpha=alpha)
     names = ", ".join(for_latex(d) for d in datasets)
@@ -248,12 +249,18 @@ def aggregates_latex(aggregates: Sequence[Mapping], datasets: Sequence[str], *,
         f"All benchmarks ({names}): each number from the test named beside it; decisions at "
         f"$\\alpha = {alpha:g}$")
     body = _tex_table_rows(rows) or [r"\multicolumn{4}{l}{no aggregate}\\"]
+    # each test in words once, under the table (a sentence in a column would widen it)
+    notes = " ".join(rf"\textit{{{for_latex(short)}}}: {for_latex(text)}."
+                     for short, text in dict.fromkeys(zip(rows["test_short"], rows["test_text"])))
     lines = ["% requires: booktabs,graphicx", r"\begin{table*}[t]", r"\centering", r"\small",
              rf"\caption{{{cap}}}", rf"\label{{{label}}}",
              r"\resizebox{\ifdim\width>\textwidth\textwidth\else\width\fi}{!}{%",
              r"\begin{tabular}{llll}", r"\toprule",
              r"Quantity & Test & Estimate [95\% CI] & p; decision\\", r"\midrule",
-             *body, r"\bottomrule", r"\end{tabular}}", r"\end{table*}"]
+             *body, r"\bottomrule", r"\end{tabular}}",
+             *([r"\par\smallskip\begin{minipage}{\textwidth}\footnotesize\raggedright",
+                notes, r"\end{minipage}"] if notes else []),
+             r"\end{table*}"]
     return "\n".join(lines) + "\n"
 
 
