@@ -98,16 +98,20 @@ def compare_datasets_cli(folders: dict, conditions, *, out: Path, taxonomy, read
         compare_kw.pop("metrics", None)
     res = compare_datasets(runsets, conditions[0], tuple(conditions[1:]),
                            normalisation=normalisation, **compare_kw)
+    from affectctl.io.atomic import whole_folder
+
     n_files = 0
-    for name, result in res["results"].items():
-        n_files += len(write_report(result, out / name, formats=formats, figures=figures,
-                                    tests=tests))
     doc = {"datasets": {n: str(f) for n, f in folders.items()},
            "records": res["records"], "aggregates": res["aggregates"]}
-    out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(plain(doc), indent=2, allow_nan=True)
-    (out / "aggregates.json").write_text(text + "\n")
-    _write_all_benchmarks(out, res, figures=figures, formats=formats)
+    # the whole folder or nothing: the per-dataset reports and the files over them are
+    # written into a temporary sibling, renamed onto `out` once all are there
+    with whole_folder(out) as tmp:
+        for name, result in res["results"].items():
+            n_files += len(write_report(result, tmp / name, formats=formats, figures=figures,
+                                        tests=tests))
+        (tmp / "aggregates.json").write_text(text + "\n")
+        _write_all_benchmarks(tmp, res, figures=figures, formats=formats, name=out.name)
     if as_json:
         print(text)
     elif not quiet:
@@ -120,7 +124,7 @@ def compare_datasets_cli(folders: dict, conditions, *, out: Path, taxonomy, read
                       "aggregates.json, aggregates.tex", markup=False)
 
 
-def _write_all_benchmarks(out: Path, res: dict, *, figures: bool, formats) -> None:
+def _write_all_benchmarks(out: Path, res: dict, *, figures: bool, formats, name: str) -> None:
     """``aggregates.tex``, the per-pair benchmark figures and ``<out>/index.html``."""
     from affectctl.io.atomic import write_text_atomically
     from affectctl.report.benchmarks import aggregates_latex, write_benchmarks_html
@@ -134,4 +138,4 @@ def _write_all_benchmarks(out: Path, res: dict, *, figures: bool, formats) -> No
         files = save_benchmark_figures(res["results"], res["aggregates"], out, formats=formats)
         pngs = [p for p in files.values() if p.suffix == ".png"] or [
             p for p in files.values() if p.suffix == ".svg"]
-    write_benchmarks_html(out, res["results"], res["aggregates"], name=out.name, figures=pngs)
+    write_benchmarks_html(out, res["results"], res["aggregates"], name=name, figures=pngs)

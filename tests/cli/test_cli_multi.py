@@ -112,3 +112,29 @@ def test_options_that_do_not_fit_several_benchmarks_or_one_exit_2(tmp_path, extr
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], res.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_several_benchmark_report_is_whole_or_absent(tmp_path, monkeypatch):
+    """A failure after the per-dataset reports (here: writing the files over them) leaves
+    no folder at all, and a folder written before stays as it was."""
+    import affectctl.cli.compare_multi as multi_cli
+
+    out = tmp_path / "multi"
+    args = ["compare", "base", "circumplex", "--runs", f"aw2={EXAMPLES}", "--runs",
+            f"an={EXAMPLES}", "--metric", "accuracy", "--permutations", "19", "--no-figures",
+            "--quiet", "--out", str(out)]
+
+    def broken(*a, **k):
+        raise OSError(28, "No space left on device", str(a[0] / "aggregates.tex"))
+
+    monkeypatch.setattr(multi_cli, "_write_all_benchmarks", broken)
+    res = runner.invoke(app, args)
+    assert res.exit_code != 0
+    assert not out.exists() and not list(tmp_path.glob(".multi.tmp-*"))
+    monkeypatch.undo()
+    assert runner.invoke(app, args).exit_code == 0
+    before = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    assert "aw2/results.json" in before and "aggregates.json" in before
+    monkeypatch.setattr(multi_cli, "_write_all_benchmarks", broken)
+    assert runner.invoke(app, args).exit_code != 0
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == before
