@@ -138,19 +138,20 @@ class _About:
         for k, v in subs.items():
             text = text.replace(k, v)
         text = re.sub(r"[;,] use `on_empty` to control this", "", text)   # not a compare option
-        text = re.sub(r"\(class index ([\d, ]+)\)", self._class_names, text)
+        text = self._class_names(text)
         text = re.sub(r"\bA and B\b", lambda _: f"{a} and {b}", text)  # names are text, not templates
         text = re.sub(r"^\w+_test: ", "", text)
         return text
 
-    def _class_names(self, m) -> str:
+    def _class_names(self, text: str) -> str:
         """``(class index 3)`` of a metric's warning as ``(class Fear)``: the taxonomy's names."""
+        from affectctl.metrics.confusion import name_class_indices
+
         try:
             classes = self.runset.dump(self.a, self.seeds[0]).taxonomy.classes
-            names = [classes[int(i)] for i in m.group(1).split(",")]
         except (IndexError, KeyError, AttributeError, ValueError):
-            return m.group(0)
-        return f"(class{'es' if len(names) > 1 else ''} {', '.join(names)})"
+            return text
+        return name_class_indices(text, classes)
 
     def __enter__(self):
         self._cm = warnings.catch_warnings(record=True)

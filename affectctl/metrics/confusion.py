@@ -35,6 +35,7 @@ __all__ = [
     "error_distance",
     "quadrant_preservation_score",
     "naming_classes",
+    "name_class_indices",
 ]
 
 _ON_EMPTY = ("warn", "nan", 0.0)
@@ -66,14 +67,9 @@ def _fill(values: np.ndarray, undefined: np.ndarray, on_empty, what: str, *,
 _CLASS_INDEX = re.compile(r"\(class index ([\d, ]+)\)")
 
 
-@contextlib.contextmanager
-def naming_classes(class_names):
-    """Re-issue the ``on_empty="warn"`` warnings raised inside with the classes' names:
-    ``(class index 3, 4)`` becomes ``(classes Fear, Disgust)``.
-
-    The functions here see counts only, so their warnings can name indices; a caller that
-    knows the taxonomy (:func:`affectctl.metrics.compute.compute_metrics`) names them.
-    """
+def name_class_indices(text: str, class_names) -> str:
+    """``(class index 3, 4)`` in ``text`` as ``(classes Fear, Happiness)``; an index outside
+    ``class_names`` leaves the text as it was."""
     names = list(class_names)
 
     def rename(m):
@@ -83,13 +79,25 @@ def naming_classes(class_names):
             return m.group(0)
         return f"(class{'es' if len(picked) > 1 else ''} {', '.join(picked)})"
 
+    return _CLASS_INDEX.sub(rename, text)
+
+
+@contextlib.contextmanager
+def naming_classes(class_names):
+    """Re-issue the ``on_empty="warn"`` warnings raised inside with the classes' names:
+    ``(class index 3, 4)`` becomes ``(classes Fear, Disgust)``.
+
+    The functions here see counts only, so their warnings can name indices; a caller that
+    knows the taxonomy (:func:`affectctl.metrics.compute.compute_metrics`) names them.
+    """
+    names = list(class_names)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
     for w in caught:
         message = w.message
         if isinstance(message, DegenerateDataWarning):
-            message = DegenerateDataWarning(_CLASS_INDEX.sub(rename, str(message)))
+            message = DegenerateDataWarning(name_class_indices(str(message), names))
         warnings.warn_explicit(message, w.category, w.filename, w.lineno, source=w.source)
 
 

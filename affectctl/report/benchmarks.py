@@ -264,6 +264,14 @@ def aggregates_latex(aggregates: Sequence[Mapping], datasets: Sequence[str], *,
     return "\n".join(lines) + "\n"
 
 
+def _tests_in_words_html(rows: pd.DataFrame) -> str:
+    """Each test of the table in words, once, under it (a sentence in the Test column would
+    push the numbers out of view)."""
+    items = "".join(f"<li><strong>{for_html(short)}</strong>: {for_html(text)}.</li>"
+                    for short, text in dict.fromkeys(zip(rows["test_short"], rows["test_text"])))
+    return f'<ul class="notes">{items}</ul>' if items else ""
+
+
 def write_benchmarks_html(out_dir, results: Mapping, aggregates: Sequence[Mapping], *,
                           name: str, figures: Sequence = (), alpha: float = 0.05) -> Path:
     """``<out_dir>/index.html``: the "All benchmarks" table, its figures, links per dataset."""
@@ -275,13 +283,14 @@ def write_benchmarks_html(out_dir, results: Mapping, aggregates: Sequence[Mappin
         "Metric": ["" if i and k == rows.iloc[i - 1][["a", "b", "metric"]].tolist() else
                    f"{rows.a[i]} − {rows.b[i]}, {metric_label(rows.metric[i])}"
                    for i, k in enumerate(rows[["a", "b", "metric"]].values.tolist())],
-        "Quantity": rows["what"], "Test": rows["test_text"], "Estimate [95% CI]": rows["value"],
+        "Quantity": rows["what"], "Test": rows["test_short"], "Estimate [95% CI]": rows["value"],
         "p": rows["p"], "Decision": rows["decision"]})
     names = list(results)
     links = "<ul>" + "".join(
         f'<li><a href="{for_html(n)}/index.html">{for_html(n)}</a>: '
         f"{for_html(', '.join(c for c in r.conditions if c != r.baseline))} against "
-        f"{for_html(r.baseline)}, official score {for_html(r.settings.get('official_score', ''))}"
+        f"{for_html(r.baseline)}, official score "
+        f"{for_html(metric_label(str(r.settings.get('official_score') or ''), arrow=False))}"
         "</li>" for n, r in results.items()) + "</ul>"
     figs = "".join(figure_html(Path(p), "Δ with its interval per dataset (one panel each) "
                                "and the mean Δ over datasets (stratified bootstrap).")
@@ -289,7 +298,8 @@ def write_benchmarks_html(out_dir, results: Mapping, aggregates: Sequence[Mappin
     sections = [("All benchmarks",
                  table_html(shown, caption=f"Over {', '.join(names)}: each number from the "
                             "test named beside it; decisions at alpha = "
-                            f"{alpha:g}.", group="Metric", sortable=False)),
+                            f"{alpha:g}.", group="Metric", sortable=False)
+                 + _tests_in_words_html(rows)),
                 ("Figures", figs), ("Datasets", links),
                 ("Files", '<ul><li><a href="aggregates.json">aggregates.json</a></li>'
                           '<li><a href="aggregates.tex">aggregates.tex</a></li></ul>')]

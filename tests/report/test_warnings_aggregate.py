@@ -96,3 +96,12 @@ def test_exclusions_one_line_per_kind_with_counts():
     assert aggregate_exclusions(same) == ["probability rows renormalized: 7 each (a seeds 0–2)"]
     # an AU-only run says nothing of expression labels
     assert aggregate_exclusions({"x": {"0": {"expr": 3}}}, tasks=lambda c, s: ("au",)) == []
+
+
+def test_class_indices_named_by_the_taxonomy_and_unknown_ones_left_alone():
+    from affectctl.metrics.confusion import name_class_indices
+
+    names = ["Neutral", "Anger", "Disgust", "Fear"]
+    assert name_class_indices("F1 undefined (class index 3).", names) == "F1 undefined (class Fear)."
+    assert name_class_indices("x (class index 1, 2)", names) == "x (classes Anger, Disgust)"
+    assert name_class_indices("x (class index 9)", names) == "x (class index 9)"
