@@ -134,8 +134,11 @@ def _write_all_benchmarks(out: Path, res: dict, *, figures: bool, formats, name:
     pngs = []
     if figures:
         from affectctl.report.figures.benchmarks import save_benchmark_figures
+        from affectctl.report.figures.save import figure_batch
 
-        files = save_benchmark_figures(res["results"], res["aggregates"], out, formats=formats)
+        with figure_batch():
+            files = save_benchmark_figures(res["results"], res["aggregates"], out,
+                                           formats=formats)
         pngs = [p for p in files.values() if p.suffix == ".png"] or [
             p for p in files.values() if p.suffix == ".svg"]
     write_benchmarks_html(out, res["results"], res["aggregates"], name=name, figures=pngs)

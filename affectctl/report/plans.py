@@ -366,8 +366,10 @@ def _write_aggregates(plan: AnalysisPlan, multi: dict, out_root: Path) -> dict:
     pngs = []
     if plan.figures:
         from affectctl.report.figures.benchmarks import save_benchmark_figures
+        from affectctl.report.figures.save import figure_batch
 
-        figs = save_benchmark_figures(multi["results"], multi["aggregates"], out_root)
+        with figure_batch():
+            figs = save_benchmark_figures(multi["results"], multi["aggregates"], out_root)
         out.update(figs)
         pngs = [p for p in figs.values() if p.suffix == ".png"]
     out["index.html"] = write_benchmarks_html(out_root, multi["results"], multi["aggregates"],

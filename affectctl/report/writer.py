@@ -54,6 +54,18 @@ def _warn_unsettable(names, files: str) -> None:
                   InputWarning, stacklevel=3)
 
 
+def _figures_batch(figures: bool, progress=None):
+    """The figures written in the block, drawn here and written on every core at its end
+    (:func:`affectctl.report.figures.save.figure_batch`); nothing without ``figures``."""
+    if not figures:
+        from contextlib import nullcontext
+
+        return nullcontext()
+    from affectctl.report.figures.save import figure_batch
+
+    return figure_batch(progress=progress)
+
+
 def _label(name: str) -> str:
     return "tab:" + re.sub(r"[^A-Za-z0-9:.-]+", "-", name).strip("-")
 
@@ -202,15 +214,16 @@ def _write_report(result, out_dir: Path, *, name, formats, figures, tests, alpha
             written[path.name] = path
     path = _write_provenance(out_dir, "results.json")
     written[path.name] = path
-    written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),
-                                              out_dir, figures=figures, formats=formats))
-    if figures:
-        from affectctl.report.figures import save_figures
-        from affectctl.report.figures.single import save_single_run_figures
+    with _figures_batch(figures, progress):
+        written.update(write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None),
+                                                  out_dir, figures=figures, formats=formats))
+        if figures:
+            from affectctl.report.figures import save_figures
+            from affectctl.report.figures.single import save_single_run_figures
 
-        written.update(save_figures(result, out_dir, formats=formats, progress=progress))
-        # one run per condition: per-class F1 differences with CIs instead of paired seeds
-        written.update(save_single_run_figures(result, out_dir, formats=formats))
+            written.update(save_figures(result, out_dir, formats=formats))
+            # one run per condition: per-class F1 differences with CIs instead of paired seeds
+            written.update(save_single_run_figures(result, out_dir, formats=formats))
     if html:
         from affectctl.report.html import write_html
 
@@ -334,14 +347,15 @@ def _write_plan_tables(result, plan, out_dir: Path, *, diagnosis, figures, forma
                                          label=_label(f"{plan.name}-{spec.name}"))
     path = write_text_atomically(out_dir / "results.json", result.to_json(indent=2) + "\n")
     written["results"] = {path.name: path, "provenance.json": _write_provenance(out_dir, "results.json")}
-    sens = write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None), out_dir,
-                                      figures=figures, formats=formats)
-    if sens:
-        written["geometry_sensitivity"] = sens
-    if figures:
-        from affectctl.report.figures import save_figures
+    with _figures_batch(figures):
+        sens = write_geometry_sensitivity(getattr(result, "geometry_sensitivity", None), out_dir,
+                                          figures=figures, formats=formats)
+        if sens:
+            written["geometry_sensitivity"] = sens
+        if figures:
+            from affectctl.report.figures import save_figures
 
-        written["figures"] = save_figures(result, out_dir, formats=formats)
+            written["figures"] = save_figures(result, out_dir, formats=formats)
     if html:
         from affectctl.report.html import write_plan_html
 
@@ -387,12 +401,13 @@ def _write_diagnosis(result, out_dir: Path, *, name, projection, figures) -> lis
     paths.append(write_text_atomically(out_dir / "diagnosis.json",
                                        json.dumps(result.to_dict(), indent=2)))
     paths.append(_write_provenance(out_dir, "diagnosis.json"))
-    paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
-                                             figures=figures).values())
-    if figures:
-        from affectctl.report.figures.diagnose import write_diagnose_figures
+    with _figures_batch(figures):
+        paths += list(write_geometry_sensitivity(result.geometry_sensitivity, out_dir,
+                                                 figures=figures).values())
+        if figures:
+            from affectctl.report.figures.diagnose import write_diagnose_figures
 
-        paths += write_diagnose_figures(result, out_dir, projection=projection)
+            paths += write_diagnose_figures(result, out_dir, projection=projection)
     from affectctl.report.html import write_diagnose_html
 
     paths += list(write_diagnose_html(result, out_dir, name=name, files=paths).values())

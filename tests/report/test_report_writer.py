@@ -73,16 +73,18 @@ def test_write_report_is_atomic(result, tmp_path, monkeypatch):
 
 
 def test_write_report_uses_atomic_write(result, tmp_path, monkeypatch):
-    calls = []
+    # the figures are written in forked worker processes too: the spy logs to a file
+    log = tmp_path / "calls.log"
     real = atomic.atomic_write
 
     def spy(path, write):
-        calls.append(path.name)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(path.name + "\n")
         return real(path, write)
 
     monkeypatch.setattr(atomic, "atomic_write", spy)
-    paths = write_report(result, tmp_path, formats=("png", "pdf"))
-    assert sorted(calls) == sorted(paths)
+    paths = write_report(result, tmp_path / "report", formats=("png", "pdf"))
+    assert sorted(log.read_text(encoding="utf-8").split()) == sorted(paths)
 
 
 def test_write_report_rejects_non_result(tmp_path):

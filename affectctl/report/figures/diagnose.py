@@ -266,28 +266,27 @@ def write_diagnose_figures(result, out_dir: "str | Path", *, projection=None) ->
     ``pair_graph`` always; ``pair_rates`` for the top-ranked pair when it is flagged
     or fixed; ``projection`` when a :class:`Projection` is given.
     """
-    import matplotlib.pyplot as plt
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
 
     out_dir = Path(out_dir)
     paths = []
-    with plt.rc_context(PAPER_RC):
-        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, COLUMN_WIDTH), layout="constrained")
-        plot_pair_graph(result, ax=ax)
+    with mpl.rc_context(PAPER_RC):   # Figure, not pyplot: nothing to close, no GUI backend
+        fig = Figure(figsize=(COLUMN_WIDTH, COLUMN_WIDTH), layout="constrained")
+        plot_pair_graph(result, ax=fig.subplots())
         paths += save_figure(fig, out_dir / "pair_graph")
-        plt.close(fig)
         focus = result.pairs[result.pairs["status"].isin(tuple(STATUS_COLOURS))]
         if len(focus):
             top = focus.iloc[0]
-            fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 2.4), layout="constrained")
-            plot_pair_rates(result, top["a"], top["b"], ax=ax)
+            fig = Figure(figsize=(COLUMN_WIDTH, 2.4), layout="constrained")
+            plot_pair_rates(result, top["a"], top["b"], ax=fig.subplots())
             paths += save_figure(fig, out_dir / "pair_rates")
-            plt.close(fig)
         if projection is not None:
             hl = [int(focus.iloc[0]["a_index"]), int(focus.iloc[0]["b_index"])] if len(focus) else []
-            fig, ax = plt.subplots(figsize=(COLUMN_WIDTH, 3.0), layout="constrained")
+            fig = Figure(figsize=(COLUMN_WIDTH, 3.0), layout="constrained")
+            ax = fig.subplots()
             plot_projection(projection, classes=result.classes, highlight=hl, ax=ax)
             ax.set_title(f"Embedding of '{result.baseline}' (seed {result.seeds[0]}), "
                          f"{projection.method.upper()}: one dot per test sample", fontsize=8)
             paths += save_figure(fig, out_dir / "projection")
-            plt.close(fig)
     return paths

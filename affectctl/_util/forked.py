@@ -1,0 +1,228 @@
+"""Run independent tasks on every usable core, in processes forked from this one.
+
+:func:`run_forked` is a fork-join: ``workers - 1`` children are forked from the calling
+process, which works too; each process claims the next task from a shared counter
+until none is left, so a slow task does not hold up the others. A child sends each
+result, and the warnings its task raised, back through a pipe; the caller gets the
+results in task order and the warnings re-issued in task order, so what it sees does
+not depend on which process ran what.
+
+Why not :class:`concurrent.futures.ProcessPoolExecutor` or :class:`multiprocessing.Pool`:
+they send every task to a worker by pickling it, and the tasks this is for hold drawn
+matplotlib figures (pickling and unpickling one costs about what writing it does, and
+an unpickled figure is not guaranteed to write the same bytes); a child forked after
+the tasks exist has them already. And their workers flush the standard streams when they
+end, which can hang when another thread of the parent (the progress display) held a
+stream's lock at the fork; these children never touch the standard streams and leave
+with :func:`os._exit`.
+
+Forking is used on Linux only (macOS's system libraries are not fork-safe, Windows has
+no fork); elsewhere, with one usable core or one task, the tasks run here, in order.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+import warnings
+from typing import Callable, Sequence
+
+from affectctl._util.machine import usable_cpus
+
+__all__ = ["fork_workers", "run_forked", "WorkerDiedError"]
+
+#: At most this many processes (the parent included), whatever the machine has.
+MAX_WORKERS = 8
+
+
+class WorkerDiedError(RuntimeError):
+    """A forked worker ended without reporting the task it had claimed."""
+
+
+def fork_workers(workers: "int | None", n_tasks: int) -> int:
+    """The number of processes :func:`run_forked` uses for ``n_tasks`` tasks (1: no fork).
+
+    ``workers`` None means every usable core (:func:`~affectctl._util.machine.usable_cpus`),
+    at most :data:`MAX_WORKERS`; never more than the tasks; 1 where fork is not used.
+    """
+    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+        return 1
+    if workers is None:
+        workers = min(usable_cpus(), MAX_WORKERS)
+    return max(1, min(int(workers), n_tasks))
+
+
+def run_forked(tasks: Sequence[Callable[[], object]], *, workers: "int | None" = None,
+               on_done: "Callable[[int], None] | None" = None) -> list:
+    """Call every task once; return their results in task order.
+
+    Parameters
+    ----------
+    tasks : sequence of callables without arguments
+        Independent of each other: any order, any process. Their results must pickle.
+    workers : int, optional
+        Processes to use, this one included (default: :func:`fork_workers`).
+    on_done : callable, optional
+        ``on_done(i)`` in this process when task ``i`` has finished (in completion order).
+
+    Raises
+    ------
+    Exception
+        The first failure in task order, once every process has stopped (a child's
+        exception is re-raised here when it pickles, else as a :class:`RuntimeError`
+        naming it).
+    WorkerDiedError
+        When a child ended (killed, out of memory) without reporting its task.
+    """
+    tasks = list(tasks)
+    n_proc = fork_workers(workers, len(tasks))
+    if n_proc <= 1:
+        results = []
+        for i, task in enumerate(tasks):
+            results.append(task())
+            if on_done is not None:
+                on_done(i)
+        return results
+    return _run_parallel(tasks, n_proc, on_done)
+
+
+# ----------------------------------------------------------------------------------------------
+
+def _claim(counter, n: int) -> "int | None":
+    with counter.get_lock():
+        i = counter.value
+        if i >= n:
+            return None
+        counter.value = i + 1
+        return i
+
+
+def _outcome(task) -> tuple:
+    """``("ok", result, warnings)`` or ``("error", exception, warnings)`` of one task."""
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            value = ("ok", task())
+        except Exception as exc:                    # re-raised by the parent
+            value = ("error", exc)
+    return (*value, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
+
+
+def _picklable(message: tuple) -> tuple:
+    try:
+        pickle.dumps(message)
+        return message
+    except Exception:
+        kind, value, caught = message
+        if kind == "error":
+            value = RuntimeError(f"{type(value).__name__}: {value}")
+        else:
+            value = RuntimeError(f"a task's result does not pickle ({type(value).__name__})")
+            kind = "error"
+        caught = [(text, UserWarning if not _pickles(cat) else cat, f, n)
+                  for text, cat, f, n in caught]
+        return kind, value, caught
+
+
+def _pickles(obj) -> bool:
+    try:
+        pickle.dumps(obj)
+        return True
+    except Exception:
+        return False
+
+
+def _child(tasks, counter, conn) -> None:
+    """The loop of a forked worker; never returns (``os._exit``)."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C ends it at once, quietly
+        while (i := _claim(counter, len(tasks))) is not None:
+            conn.send((i, *_picklable(_outcome(tasks[i]))))
+        status = 0
+    except BaseException:                            # the parent sees the missing task
+        pass
+    finally:
+        os._exit(status)
+
+
+def _run_parallel(tasks, n_proc: int, on_done) -> list:
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 0)
+    n = len(tasks)
+    outcomes: dict = {}
+    children: dict = {}                             # pid -> read end
+    try:
+        for _ in range(n_proc - 1):
+            reader, writer = ctx.Pipe(duplex=False)
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns when a process with threads forks; see the module
+                # docstring for why the child cannot meet a lock another thread holds
+                warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                        message=r".*fork\(\) may lead to deadlocks")
+                pid = os.fork()
+            if pid == 0:
+                reader.close()
+                _child(tasks, counter, writer)
+            writer.close()
+            children[pid] = reader
+
+        def collect(block: bool) -> None:
+            ready = wait(list(children.values()), timeout=None if block else 0)
+            for conn in ready:
+                try:
+                    i, *outcome = conn.recv()
+                except EOFError:
+                    pid = next(p for p, c in children.items() if c is conn)
+                    conn.close()
+                    del children[pid]
+                    _reap(pid)
+                    continue
+                outcomes[i] = tuple(outcome)
+                if on_done is not None:
+                    on_done(i)
+
+        while (i := _claim(counter, n)) is not None:
+            outcomes[i] = _outcome(tasks[i])
+            if on_done is not None:
+                on_done(i)
+            if children:
+                collect(block=False)
+        while children:
+            collect(block=True)
+    finally:
+        for pid, conn in children.items():         # only after an error here
+            conn.close()
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            _reap(pid)
+    missing = [i for i in range(n) if i not in outcomes]
+    if missing:
+        raise WorkerDiedError(f"a worker process ended without finishing task(s) {missing}; "
+                              "nothing of them was kept (run again, or with fewer workers if "
+                              "memory is short).")
+    results = []
+    failure = None
+    for i in range(n):
+        kind, value, caught = outcomes[i]
+        for text, category, filename, lineno in caught:
+            warnings.warn_explicit(text, category, filename, lineno)
+        if kind == "error" and failure is None:
+            failure = value
+        results.append(value if kind == "ok" else None)
+    if failure is not None:
+        raise failure
+    return results
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass

@@ -1,0 +1,139 @@
+"""The fork-join task runner (affectctl._util.forked) and the figure batch built on it."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+
+import pytest
+
+from affectctl._util import forked
+from affectctl._util.forked import WorkerDiedError, fork_workers, run_forked
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="run_forked forks on Linux only (serial elsewhere)")
+
+
+def _slow(i):
+    def task():
+        time.sleep(0.05)
+        return (i, os.getpid())
+    return task
+
+
+def test_serial_when_one_worker():
+    done = []
+    out = run_forked([_slow(i) for i in range(3)], workers=1, on_done=done.append)
+    assert [r[0] for r in out] == [0, 1, 2] and {r[1] for r in out} == {os.getpid()}
+    assert done == [0, 1, 2]
+
+
+def test_fork_workers_bounds():
+    assert fork_workers(1, 10) == 1
+    assert fork_workers(4, 2) in (1, 2)          # never more processes than tasks
+    assert fork_workers(None, 1) == 1
+
+
+@linux_only
+def test_results_in_task_order_from_two_processes():
+    done = []
+    out = run_forked([_slow(i) for i in range(8)], workers=2, on_done=done.append)
+    assert [r[0] for r in out] == list(range(8))
+    assert len({r[1] for r in out}) == 2           # the work was shared
+    assert sorted(done) == list(range(8))           # each finished task reported once
+
+
+@linux_only
+def test_warnings_come_back_in_task_order():
+    def warn(i):
+        def task():
+            time.sleep(0.03)
+            warnings.warn(f"task {i}", UserWarning)
+            return i
+        return task
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_forked([warn(i) for i in range(6)], workers=2)
+    assert [str(w.message) for w in caught] == [f"task {i}" for i in range(6)]
+
+
+@linux_only
+def test_a_failure_is_raised_after_every_task_ran(tmp_path):
+    def task(i):
+        def run():
+            time.sleep(0.03)
+            (tmp_path / f"ran-{i}").touch()
+            if i == 2:
+                raise ValueError("task 2 failed")
+            return i
+        return run
+
+    with pytest.raises(ValueError, match="task 2 failed"):
+        run_forked([task(i) for i in range(6)], workers=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"ran-{i}" for i in range(6)]
+
+
+@linux_only
+def test_a_worker_that_dies_is_an_error():
+    parent = os.getpid()
+
+    def task():
+        if os.getpid() != parent:
+            os._exit(3)                              # a killed worker: nothing reported
+        time.sleep(0.2)
+
+    with pytest.raises(WorkerDiedError, match="ended without finishing"):
+        run_forked([task] * 4, workers=2)
+
+
+def test_not_forking_off_linux(monkeypatch):
+    monkeypatch.setattr(forked.sys, "platform", "darwin")
+    assert fork_workers(None, 10) == 1 and fork_workers(4, 10) == 1
+
+
+@linux_only
+@pytest.mark.parametrize("fmt", ["png", "pdf", "svg"])
+def test_batched_figures_have_the_bytes_of_figures_written_at_once(tmp_path, fmt):
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+
+    from affectctl.report.figures.save import figure_batch, write_figure
+    from affectctl.report.figures.style import PAPER_RC
+
+    def draw(i):
+        fig = Figure(figsize=(3, 2), layout="constrained")
+        ax = fig.subplots()
+        ax.plot([0, 1, 2], [i, 2 * i, i])
+        ax.set_title(f"figure {i}: Anger–Fear")
+        return fig
+
+    with mpl.rc_context(PAPER_RC):
+        for i in range(4):
+            write_figure(draw(i), tmp_path / "once", f"f{i}", (fmt,))
+        ticks = []
+        with figure_batch(workers=2, progress=lambda d, n, name: ticks.append((d, n))):
+            files = {}
+            for i in range(4):
+                files.update(write_figure(draw(i), tmp_path / "batch", f"f{i}", (fmt,)))
+            assert not any(p.exists() for p in files.values())   # held until the block ends
+    for i in range(4):
+        name = f"f{i}.{fmt}"
+        assert (tmp_path / "batch" / name).read_bytes() == (tmp_path / "once" / name).read_bytes()
+    assert sorted(ticks) == [(d, 4) for d in range(1, 5)]
+
+
+def test_a_batch_that_raises_writes_nothing(tmp_path):
+    from matplotlib.figure import Figure
+
+    from affectctl.report.figures.save import figure_batch, write_figure
+
+    with pytest.raises(KeyError):
+        with figure_batch(workers=2):
+            fig = Figure()
+            fig.subplots().plot([0, 1])
+            write_figure(fig, tmp_path, "held", ("png",))
+            raise KeyError("stop")
+    assert not (tmp_path / "held.png").exists()
