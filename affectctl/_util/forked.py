@@ -16,6 +16,9 @@ end, which can hang when another thread of the parent (the progress display) hel
 stream's lock at the fork; these children never touch the standard streams and leave
 with :func:`os._exit`.
 
+A task that itself calls :func:`run_forked` runs its tasks in its own process, one after
+the other: the cores are taken already.
+
 Forking is used on Linux only (macOS's system libraries are not fork-safe, Windows has
 no fork); elsewhere, with one usable core or one task, the tasks run here, in order.
 """
@@ -35,6 +38,8 @@ __all__ = ["fork_workers", "run_forked", "WorkerDiedError"]
 
 #: At most this many processes (the parent included), whatever the machine has.
 MAX_WORKERS = 8
+#: True in a worker and in the parent while it runs tasks beside its workers.
+_BUSY = False
 
 
 class WorkerDiedError(RuntimeError):
@@ -45,9 +50,10 @@ def fork_workers(workers: "int | None", n_tasks: int) -> int:
     """The number of processes :func:`run_forked` uses for ``n_tasks`` tasks (1: no fork).
 
     ``workers`` None means every usable core (:func:`~affectctl._util.machine.usable_cpus`),
-    at most :data:`MAX_WORKERS`; never more than the tasks; 1 where fork is not used.
+    at most :data:`MAX_WORKERS`; never more than the tasks; 1 where fork is not used and
+    inside a task of a running :func:`run_forked`.
     """
-    if not sys.platform.startswith("linux") or not hasattr(os, "fork"):
+    if _BUSY or not sys.platform.startswith("linux") or not hasattr(os, "fork"):
         return 1
     if workers is None:
         workers = min(usable_cpus(), MAX_WORKERS)
@@ -85,7 +91,12 @@ def run_forked(tasks: Sequence[Callable[[], object]], *, workers: "int | None" =
             if on_done is not None:
                 on_done(i)
         return results
-    return _run_parallel(tasks, n_proc, on_done)
+    global _BUSY
+    _BUSY = True
+    try:
+        return _run_parallel(tasks, n_proc, on_done)
+    finally:
+        _BUSY = False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -111,7 +122,7 @@ def _outcome(task) -> tuple:
 
 def _picklable(message: tuple) -> tuple:
     try:
-        pickle.dumps(message)
+        pickle.loads(pickle.dumps(message))        # some exceptions dump but do not load
         return message
     except Exception:
         kind, value, caught = message

@@ -42,6 +42,7 @@ def compare(
     test_fraction: float | None = None,
     sequential: bool = False,
     tests_only: bool = False,
+    workers: int | None = None,
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -132,6 +133,11 @@ def compare(
         p-values and differences): no bootstrap interval beside AR, effect-size intervals,
         single-run differences, error-distance nulls, geometry permutation or per-video
         tables. The tests' records are the same as without it.
+    workers : int, optional
+        Processes the tests run in, this one included (forked on Linux; default: every
+        usable core, :func:`affectctl._util.forked.fork_workers`; 1: here, one after the
+        other). Each test draws from its own generator seeded with ``rng``: the result is
+        the same for every ``workers``.
 
     Returns
     -------
@@ -140,7 +146,7 @@ def compare(
     st = steps.State(
         runs, baseline, others, contrasts, metrics, geometry, geometry_min_samples, seed_tests,
         sample_test, unit, n_resamples, alternative, correction, classifier_tests, mcnemar, rng,
-        progress, sums, alpha, margin, rope, test_fraction, sequential, tests_only)
+        progress, sums, alpha, margin, rope, test_fraction, sequential, tests_only, workers)
     steps.validate(st)              # options, pairs, common seeds
     steps.per_seed_metrics(st)      # geometry, metric table, headline metrics, unit, contexts
     steps.run_tests(st)             # seed, equivalence/Bayes, sample and contingency tests
@@ -149,11 +155,11 @@ def compare(
     steps.verdicts(st)              # error-distance null, primary test, verdicts
     steps.assemble(st)              # settings, ComparisonResult, per-video, reliability
     if geometry_sensitivity and not tests_only:
-        steps.sensitivity(st, _recompare_under(st.sub, st.result))
+        steps.sensitivity(st, _recompare_under(st.sub, st.result, workers=workers))
     return st.result
 
 
-def _recompare_under(runs: RunSet, result: ComparisonResult):
+def _recompare_under(runs: RunSet, result: ComparisonResult, *, workers: int | None = None):
     """``recompare(spec, metrics)`` for geometry sensitivity: ``result``'s comparison re-run.
 
     The same runs, pairs, tests, unit, resamples, alternative and seed as ``result``
@@ -172,7 +178,7 @@ def _recompare_under(runs: RunSet, result: ComparisonResult):
                       n_resamples=int(st.get("n_resamples", 9999)),
                       alternative=st.get("alternative", "two-sided"),
                       correction="none", classifier_tests=False, rng=st.get("seed", 0),
-                      geometry_sensitivity=False, tests_only=True)
+                      geometry_sensitivity=False, tests_only=True, workers=workers)
         return alt.comparisons
 
     return recompare

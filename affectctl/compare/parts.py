@@ -18,19 +18,20 @@ _DIFF_COLUMNS = ["a", "b", "metric", "value_a", "value_b", "mean_diff", "ci_low"
 
 
 def _single_run_differences(a, b, strata, headline, official, tax, geo, context, context_filled, wide,
-                            run_seed, *, unit, n_resamples, rng, about, sums="auto") -> list:
+                            run_seed, *, unit, n_resamples, rng, about, sums="auto",
+                            only=None) -> list:
     """Paired-bootstrap CIs of metric(a) − metric(b) for one run per condition.
 
     Every headline metric the sample-level engine knows, then ``f1:<Class>`` for every
     class (the per-class F1 difference plot), resampling ``unit`` (Efron & Tibshirani
-    1993, percentile interval; the same units for both systems, Koehn 2004).
+    1993, percentile interval; the same units for both systems, Koehn 2004); with
+    ``only``, those of :func:`single_run_difference_metrics` only.
     """
     from affectctl.stats import samples as sample_stats
 
     out = []
-    wanted = [(m, sample_statistic(m, official)) for m in headline]
-    wanted += [(f"f1:{c}", f"f1:{c}") for c in tax.classes if f"f1:{c}" not in headline]
-    for metric, sample_metric in wanted:
+    wanted = single_run_difference_metrics(headline, official, tax)
+    for metric, sample_metric in wanted if only is None else [w for w in wanted if w[0] in only]:
         if sample_metric is None:
             continue
         ctx, use = context, strata
@@ -49,6 +50,13 @@ def _single_run_differences(a, b, strata, headline, official, tax, geo, context,
                     "method": "paired bootstrap, percentile interval",
                     "ci_method": "bootstrap_percentile"})
     return out
+
+
+def single_run_difference_metrics(headline, official, tax) -> list:
+    """``(metric, sample statistic)`` of the single-run differences, in their order: every
+    headline metric (statistic None when the engine has none), then ``f1:<Class>``."""
+    wanted = [(m, sample_statistic(m, official)) for m in headline]
+    return wanted + [(f"f1:{c}", f"f1:{c}") for c in tax.classes if f"f1:{c}" not in headline]
 
 
 def _both(xa, xb, order):

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -42,6 +43,7 @@ from affectctl.io.runs import RunSet, aligned, check_paired
 from affectctl.compare.parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
     _single_run_differences, _westfall_young, _without_uncoordinated, readjust_families,
+    single_run_difference_metrics,
 )
 from affectctl.compare.hierarchical import hierarchical_record, hierarchical_tost_record
 from affectctl.compare.result import ComparisonResult
@@ -94,6 +96,7 @@ class State:
     test_fraction: float | None
     sequential: bool
     tests_only: bool = False
+    workers: int | None = None
     # validate
     conditions: tuple = ()
     pairs: tuple = ()
@@ -244,17 +247,39 @@ def per_seed_metrics(st: State) -> None:
 def run_tests(st: State) -> None:
     """Every test of every pair (records in a fixed order); degeneracy warnings collected.
 
+    The tests are independent (each draws from its own generator seeded with ``rng``), so
+    they run as tasks on every usable core (:func:`affectctl._util.forked.run_forked`, one
+    per pair and metric, then each pair's classifier tests and single-run differences),
+    with the same records, in the same order, as one after the other.
     Per-test degeneracy warnings (e.g. "5 seeds cannot reach alpha two-sided") are
     collected once and reported in ``settings["warnings"]``; the tables mark them too.
     """
-    if st.progress is not None:
-        st.progress(0, len(st.pairs))
+    from contextlib import nullcontext
+
+    from affectctl._util.forked import fork_workers, run_forked
+    from affectctl._util.machine import single_threaded_blas
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateDataWarning)
-        for done, (a, b) in enumerate(st.pairs, start=1):
-            st.records.extend(_pair_records(st, a, b))
+        tasks = _test_tasks(st)
+        if st.progress is not None:
+            st.progress(0, len(tasks))
+        done = 0
+
+        def tick(_):
+            nonlocal done
+            done += 1
             if st.progress is not None:
-                st.progress(done, len(st.pairs))
+                st.progress(done, len(tasks))
+
+        parallel = fork_workers(st.workers, len(tasks)) > 1
+        # one BLAS thread per process when the processes share the cores
+        with single_threaded_blas() if parallel else nullcontext():
+            outcomes = run_forked(tasks, workers=st.workers, on_done=tick)
+        for records, nulls, diffs in outcomes:
+            st.records.extend(records)
+            st.nulls.update(nulls)
+            st.diff_records.extend(diffs)
     st.notes = list(dict.fromkeys(str(w.message) for w in caught
                                   if issubclass(w.category, DegenerateDataWarning)))
     if st.sample_test != "none":  # a headline metric without a sample-level test says why
@@ -263,6 +288,38 @@ def run_tests(st: State) -> None:
     for w in caught:  # anything else goes on to the caller
         if not issubclass(w.category, DegenerateDataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def _test_tasks(st: State) -> list:
+    """The tests of every pair as tasks, each returning ``(records, nulls, diff_records)``:
+    per pair, one task per headline metric (seed-level, equivalence and sample-level
+    records), then the classifier tests, then the single-run differences."""
+    tasks = []
+    for a, b in st.pairs:
+        strata = _pair_strata(st, a, b)
+        for metric in st.headline:
+            tasks.append(partial(_metric_task, st, a, b, metric, strata))
+        if st.classifier_tests:
+            tasks.append(lambda a=a, b=b, strata=strata: (_contingency_records(st, a, b, strata),
+                                                          {}, []))
+        if st.single_run and not st.tests_only:    # one task per metric: they are many
+            for metric, stat in single_run_difference_metrics(st.headline, st.official, st.tax):
+                if stat is not None:
+                    tasks.append(partial(_difference_task, st, a, b, metric, strata))
+    return tasks
+
+
+def _difference_task(st: State, a, b, metric, strata) -> tuple:
+    return [], {}, _single_run_differences(
+        a, b, strata, st.headline, st.official, st.tax, st.geo, st.context, st.context_filled,
+        st.wide, st.seeds[0], unit=st.unit, n_resamples=st.n_resamples, rng=st.rng,
+        about=st.about(a, b), sums=st.sums, only=(metric,))
+
+
+def _metric_task(st: State, a, b, metric, strata) -> tuple:
+    records = _seed_records(st, a, b, metric) + _sample_records(st, a, b, metric, strata)
+    key = (a, b, metric)
+    return records, ({key: st.nulls[key]} if key in st.nulls else {}), []
 
 
 def _pair_strata(st: State, a, b) -> list:
@@ -283,22 +340,6 @@ def _pair_strata(st: State, a, b) -> list:
                 va_b=_both(da.va_pred, db.va_pred, order)[1],
                 **_au_arrays(da, db, order)))
     return strata
-
-
-def _pair_records(st: State, a, b) -> list:
-    strata = _pair_strata(st, a, b)
-    out = []
-    for metric in st.headline:
-        out += _seed_records(st, a, b, metric)
-        out += _sample_records(st, a, b, metric, strata)
-    if st.classifier_tests:
-        out += _contingency_records(st, a, b, strata)
-    if st.single_run and not st.tests_only:
-        st.diff_records.extend(_single_run_differences(
-            a, b, strata, st.headline, st.official, st.tax, st.geo, st.context,
-            st.context_filled, st.wide, st.seeds[0], unit=st.unit, n_resamples=st.n_resamples,
-            rng=st.rng, about=st.about(a, b), sums=st.sums))
-    return out
 
 
 _SEED_FNS = {"wilcoxon": "wilcoxon_test", "signflip": "signflip_test", "ttest": "paired_ttest"}

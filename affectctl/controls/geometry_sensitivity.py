@@ -51,6 +51,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -306,47 +307,52 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
     def_p = {tuple(r[k] for k in key): (r["p_adjusted"], r["mean_diff"], r["p_value"])
              for r in base_comps.to_dict(orient="records")}
     def_null = {c: null for c, null in result.error_null.items()}
+    def under(name, spec):
+        """(comps, adjusted p, error nulls) of the comparison under geometry ``spec``."""
+        if name == choice.name:
+            return base_comps, base_comps["p_adjusted"], def_null
+        # the same runs as the main table: its undefined-metric warnings were given there
+        # (on_empty=0.0 is the value 'warn' sets, without repeating the warning)
+        alt_table = metric_table(runs, geometry=_as_geometry(spec, first), on_empty=0.0)
+        alt_wide = _wide(alt_table)
+        dep = _dependent_metrics(base_wide, alt_wide, headline)
+        comps = base_comps.copy()
+        wide = base_wide.copy()
+        if dep:
+            with warnings.catch_warnings():  # already reported by the first run
+                warnings.simplefilter("ignore", DegenerateDataWarning)
+                alt_comps = recompare(spec, dep)
+            ac = alt_comps.set_index(key)
+            for i, r in comps.iterrows():
+                k = (r["a"], r["b"], r["metric"], r["test"])
+                if r["metric"] in dep and k in ac.index:
+                    comps.at[i, "p_value"] = ac.loc[k, "p_value"]
+                    comps.at[i, "mean_diff"] = ac.loc[k, "mean_diff"]
+            for m in dep:
+                wide[m] = alt_wide[m].reindex(wide.index)
+            p_adj = readjust(comps, wide)
+            # a metric that does not depend on the geometry keeps its result: its adjusted
+            # p could move only because the family's geometry-dependent members did
+            same = ~comps["metric"].isin(dep)
+            p_adj[same] = base_comps.loc[same, "p_adjusted"]
+        else:
+            p_adj = comps["p_adjusted"]
+        cost = geometry_context(_as_geometry(spec, first), tax).cost
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            nulls = {c: error_distance_null(result.confusions[c].sum(axis=0), cost,
+                                            n_resamples=n_res, rng=rng)
+                     for c in result.conditions}
+        return comps, p_adj, nulls
+
+    # the geometries are independent: one task each, on every usable core
+    from affectctl._util.forked import run_forked
+
+    outcomes = run_forked([partial(under, name, spec) for name, spec in geos])
     records = []
     coords = {}
-    for name, spec in geos:
+    for (name, spec), (comps, p_adj, nulls) in zip(geos, outcomes, strict=True):
         coords[name] = _coords_of(spec, first.y_true, first.va_true, tax)
-        if name == choice.name:
-            p_adj = base_comps["p_adjusted"]
-            comps = base_comps
-            nulls = def_null
-        else:
-            # the same runs as the main table: its undefined-metric warnings were given there
-            # (on_empty=0.0 is the value 'warn' sets, without repeating the warning)
-            alt_table = metric_table(runs, geometry=_as_geometry(spec, first), on_empty=0.0)
-            alt_wide = _wide(alt_table)
-            dep = _dependent_metrics(base_wide, alt_wide, headline)
-            comps = base_comps.copy()
-            wide = base_wide.copy()
-            if dep:
-                with warnings.catch_warnings():  # already reported by the first run
-                    warnings.simplefilter("ignore", DegenerateDataWarning)
-                    alt_comps = recompare(spec, dep)
-                ac = alt_comps.set_index(key)
-                for i, r in comps.iterrows():
-                    k = (r["a"], r["b"], r["metric"], r["test"])
-                    if r["metric"] in dep and k in ac.index:
-                        comps.at[i, "p_value"] = ac.loc[k, "p_value"]
-                        comps.at[i, "mean_diff"] = ac.loc[k, "mean_diff"]
-                for m in dep:
-                    wide[m] = alt_wide[m].reindex(wide.index)
-                p_adj = readjust(comps, wide)
-                # a metric that does not depend on the geometry keeps its result: its adjusted
-                # p could move only because the family's geometry-dependent members did
-                same = ~comps["metric"].isin(dep)
-                p_adj[same] = base_comps.loc[same, "p_adjusted"]
-            else:
-                p_adj = comps["p_adjusted"]
-            cost = geometry_context(_as_geometry(spec, first), tax).cost
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DegenerateDataWarning)
-                nulls = {c: error_distance_null(result.confusions[c].sum(axis=0), cost,
-                                                n_resamples=n_res, rng=rng)
-                         for c in result.conditions}
         for (i, r), p in zip(comps.iterrows(), p_adj, strict=True):
             k = (r["a"], r["b"], r["metric"], r["test"])
             p0, d0, _ = def_p[k]

@@ -345,3 +345,17 @@ def test_truth_va_without_va_predictions(tmp_path):
     truth.to_csv(tmp_path / "t.csv", index=False)
     with pytest.raises(DumpFormatError, match=r"t\.csv, line 7, column 'a_true'"):
         read_predictions(tmp_path / "p.csv", annotations=tmp_path / "t.csv", taxonomy="affectnet8")
+
+
+@pytest.mark.parametrize("n_seeds", [1, 3])
+def test_the_result_does_not_depend_on_the_worker_processes(tmp_path, n_seeds):
+    # the tests, the single-run differences and the geometry re-runs are tasks on every
+    # core; each draws from its own generator, so one process gives the same bytes
+    runs = load_runs(write_runs(tmp_path, n_seeds, conditions=("A", "B", "C")), ["A", "B", "C"])
+    one = compare(runs, "A", ("B", "C"), n_resamples=199, rng=3, workers=1)
+    two = compare(runs, "A", ("B", "C"), n_resamples=199, rng=3, workers=2)
+    assert one.to_json() == two.to_json()
+    pd.testing.assert_frame_equal(one.geometry_sensitivity.records,
+                                  two.geometry_sensitivity.records)
+    if n_seeds == 1:
+        pd.testing.assert_frame_equal(one.differences, two.differences)
