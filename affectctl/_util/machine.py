@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 __all__ = ["usable_cpus", "single_threaded_blas"]
 
@@ -20,13 +21,29 @@ def usable_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: Depth of nested :func:`single_threaded_blas` blocks (inherited by forked workers).
+_ONE_THREAD = 0
+
+
+@contextmanager
 def single_threaded_blas():
     """A context in which BLAS runs on one thread (threadpoolctl).
 
     For many small products (thin replicate blocks, ~65-column Newton steps): they are too
     small to gain from threads, and OpenBLAS threads spin while they wait, which burns a
     second core for nothing and, when the cores are busy, made such loops up to 10x slower.
+    Inside such a block it costs nothing (threadpoolctl's own context takes ~3 ms: 0.6 s
+    over the 170 probes of a diagnosis).
     """
+    global _ONE_THREAD
+    if _ONE_THREAD:
+        yield
+        return
     from threadpoolctl import threadpool_limits
 
-    return threadpool_limits(limits=1, user_api="blas")
+    with threadpool_limits(limits=1, user_api="blas"):
+        _ONE_THREAD += 1
+        try:
+            yield
+        finally:
+            _ONE_THREAD -= 1

@@ -50,6 +50,8 @@ References
 
 from __future__ import annotations
 
+from functools import partial
+
 import numbers
 from dataclasses import dataclass
 
@@ -539,11 +541,16 @@ def representation_table(runs: RunSet, pairs, *, conditions=None, seeds=None, n_
         ``condition, seed, a, b, a_index, b_index, n_a, n_b, probe_auc, probe_auc_sd,
         n_folds, cv, fisher_ratio, davies_bouldin, calinski_harabasz, note``.
     """
+    from affectctl._util.forked import run_forked
+    from affectctl._util.machine import single_threaded_blas
+
     jobs = _runs_iv(runs, conditions, seeds)
     base = _seed_from(rng)
     names = runs.taxonomy.classes
-    rows, cache = [], {}
-    for c, s, dump in jobs:
+    cache: dict = {}     # the folds of a pair, computed once per process
+
+    def probes(c, s, dump) -> list:
+        rows = []
         for a, b in pairs:
             sep = _pair_separability(dump.embedding, dump.y_true, int(a), int(b),
                                      groups=dump.group, n_splits=n_splits, C=1.0,
@@ -553,6 +560,13 @@ def representation_table(runs: RunSet, pairs, *, conditions=None, seeds=None, n_
                          "probe_auc_sd": sep.auc_sd, "n_folds": sep.n_folds, "cv": sep.cv,
                          "fisher_ratio": sep.fisher_ratio, "davies_bouldin": sep.davies_bouldin,
                          "calinski_harabasz": sep.calinski_harabasz, "note": sep.note})
+        return rows
+
+    # one task per run on every usable core; the folds depend on the pair and seed only, so
+    # the rows are those of one process (~65-column Newton steps: one BLAS thread each)
+    with single_threaded_blas():
+        per_run = run_forked([partial(probes, c, s, dump) for c, s, dump in jobs])
+    rows = [row for run_rows in per_run for row in run_rows]
     return pd.DataFrame(rows, columns=["condition", "seed", "a", "b", "a_index", "b_index", "n_a",
                                        "n_b", "probe_auc", "probe_auc_sd", "n_folds", "cv",
                                        "fisher_ratio", "davies_bouldin", "calinski_harabasz",

@@ -386,8 +386,12 @@ def _check_same_truth(da: Dump, db: Dump, order: np.ndarray, seed) -> None:
         has, lacks = (da, db) if da.group is not None else (db, da)
         raise PairingError(f"seed {seed}: {has.source} has a group column but {lacks.source} has none.")
     if da.group is not None:
-        ga, gb = _group_key(da.group), _group_key(db.group[order])
-        if not np.array_equal(ga, gb):
+        # the same ids as stored (the usual case) need no conversion; else compare them as
+        # _group_key reads them (a CSV's 3 and a parquet's 3.0 are one group)
+        gb_raw = db.group[order]
+        same = da.group.dtype == gb_raw.dtype and np.array_equal(da.group, gb_raw)
+        ga, gb = (None, None) if same else (_group_key(da.group), _group_key(gb_raw))
+        if not same and not np.array_equal(ga, gb):
             i = int(np.flatnonzero(ga != gb)[0])
             raise PairingError(f"seed {seed}: sample {da.sample_id[i]!r} is in group '{da.group[i]}' in "
                                f"{da.source} but '{db.group[order][i]}' in {db.source}.")
