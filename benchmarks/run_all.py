@@ -12,6 +12,9 @@ inflates wall times, not CPU times. The main job and ``diagnose`` run from an em
 folder each time (they train 15 and 35 runs); the training epoch time is read from the
 main job's runs (``loss_history`` and ``train_seconds`` of each dump).
 
+Then where a compare's time goes, stage by stage (``bench_stages.py``: the 3,000-row file
+compare and the main job's compare of prepared runs), unless ``--only`` leaves it out.
+
 Writes a markdown table to ``benchmarks/results/latest.md`` and the same figures as
 ``benchmarks/results/run_all.json``, from which ``docs/gen/performance.py`` makes the
 docs' performance page. It is not a test: nothing fails when a goal is missed.
@@ -203,11 +206,24 @@ def markdown(records, repeat) -> str:
                                "seconds; load: 1-minute load average after the item (2 cores).\n")
 
 
+def _stage_columns(stages: dict) -> str:
+    """One markdown table: a row per stage, a column per case."""
+    cases = list(stages)
+    names = list(dict.fromkeys(r["stage"] for c in cases for r in stages[c]))
+    value = {c: {r["stage"]: r["wall_s"] for r in stages[c]} for c in cases}
+    lines = ["| stage | " + " | ".join(cases) + " |", "|---|" + "--:|" * len(cases)]
+    for n in names:
+        cells = [f"{value[c][n]:.2f}" if n in value[c] else "—" for c in cases]
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="one reading per item instead of three")
     ap.add_argument("--repeat", type=int, default=None)
-    ap.add_argument("--only", nargs="+", choices=[r[0] for r in ROWS], help="these items only")
+    ap.add_argument("--only", nargs="+", choices=[r[0] for r in ROWS] + ["stages"],
+                    help="these items only (stages: the per-stage profile of bench_stages.py)")
     ap.add_argument("--out", type=Path, default=HERE / "results" / "latest.md")
     args = ap.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
@@ -230,14 +246,30 @@ def main(argv=None) -> int:
             verdict = "" if goal is None else f"  goal <= {goal:g} s: {'met' if wall <= goal else 'NOT met'}"
             print(f"{what}: {wall:.2f} s wall, {cpu:.2f} s CPU (load {rec['load_average']}){verdict}",
                   flush=True)
+    stages = {}
+    if not args.only or "stages" in args.only:  # where the time goes, per stage
+        from bench_stages import run as stage_run, table as stage_table
+
+        for case in ("small", "main"):
+            stages[case] = stage_run(case, repeat)
+            print(f"\nwhere the time goes ({case} case):\n" + stage_table(stages[case]), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(markdown(records, repeat), encoding="utf-8")
+    text = markdown(records, repeat)
+    if stages:
+        text += (f"\n### Where the time goes\n\nWall seconds per stage (median of {repeat}), "
+                 "`python benchmarks/bench_stages.py --case small|main`: `small` is the 3,000-row "
+                 "`compare a.csv b.csv` above; `main` is `compare base circumplex uniform --runs "
+                 "examples/runs` (the main job without its training).\n\n"
+                 + _stage_columns(stages) + "\n")
+    args.out.write_text(text, encoding="utf-8")
     doc = {"benchmark": "speed table (issue 30)", "command": "python benchmarks/run_all.py"
            + (" --quick" if args.quick else ""), "goal": "each row's goal column",
            "load_average": _load(), "rows": [{"what": r["what"], "wall_s": r["wall_s"],
                                                "cpu_s": r["cpu_s"], "goal": "—" if r["goal_s"] is None
                                                else f"<= {r['goal_s']:g} s",
                                                "load": r["load_average"]} for r in records]}
+    if stages:
+        doc["stages"] = stages
     (args.out.parent / "run_all.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
                                                   encoding="utf-8")
     print(f"wrote {args.out} and {args.out.parent / 'run_all.json'}")
