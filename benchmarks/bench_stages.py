@@ -60,23 +60,20 @@ def _child(case: str, folder: Path) -> dict:
                 add(_label, time.perf_counter() - t0)
         setattr(steps, name, timed)
 
-    import contextlib
-
     from affectctl.report import html as html_mod
     from affectctl.report import writer
 
-    batch = writer._figures_batch
+    write_figures = writer._write_figures
 
-    @contextlib.contextmanager
-    def figures_batch(figures, progress=None):
+    def timed_figures(*a, **k):
         t0 = time.perf_counter()
-        with batch(figures, progress) as b:
-            yield b
-            t1 = time.perf_counter()
-            add("report: draw the figures", t1 - t0)
-        add("report: write the figures (PNG 300 dpi + PDF, every core)", time.perf_counter() - t1)
+        try:
+            return write_figures(*a, **k)
+        finally:
+            add("report: draw and write the figures (PNG 300 dpi + PDF, every core)",
+                time.perf_counter() - t0)
 
-    writer._figures_batch = figures_batch
+    writer._write_figures = timed_figures
     write_html = html_mod.write_html
 
     def timed_html(*a, **k):

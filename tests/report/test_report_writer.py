@@ -1,5 +1,6 @@
 """report.writer and report.console: every file written, atomically; the terminal rendering."""
 
+import sys
 import io
 import json
 import os
@@ -113,3 +114,35 @@ def test_render_console(result):
     assert "no difference shown" in lines[1]
     assert "…" not in text and "continued" not in text
     assert "§ the test cannot reach p < 0.05 whatever the data: with n = 5 seeds" in text
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="figures are forked on Linux only")
+def test_figures_drawn_in_workers_have_the_bytes_of_one_process(result, tmp_path, monkeypatch):
+    # each figure is drawn and written by a task on every core; one process gives the same files
+    from affectctl._util import forked
+
+    many = write_report(result, tmp_path / "many", formats=("png", "pdf", "svg"))
+    monkeypatch.setattr(forked, "MAX_WORKERS", 1)
+    one = write_report(result, tmp_path / "one", formats=("png", "pdf", "svg"))
+    figures = [n for n in one if n.rsplit(".", 1)[-1] in ("png", "pdf", "svg")]
+    assert len(figures) >= 15 and sorted(many) == sorted(one)
+    for name in figures:
+        assert many[name].read_bytes() == one[name].read_bytes(), name
+
+
+def test_a_worker_inside_a_batch_writes_its_figures(tmp_path):
+    # a forked task inherits its parent's batch, which cannot take its figures: it writes them
+    from matplotlib.figure import Figure
+
+    from affectctl._util.forked import run_forked
+    from affectctl.report.figures.save import figure_batch, write_figure
+
+    def draw(i):
+        def task():
+            fig = Figure()
+            fig.subplots().plot([0, i])
+            return write_figure(fig, tmp_path, f"f{i}", ("png",))
+        return task
+
+    with figure_batch(workers=1):
+        out = run_forked([draw(i) for i in range(4)], workers=2)
+    assert all(p.exists() for files in out for p in files.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -11,13 +12,13 @@ from matplotlib.figure import Figure
 from affectctl.report.figures.confusion_arrows import plot_circumplex_map
 from affectctl.report.figures.confusion import plot_confusions
 from affectctl.report.figures.error_null import error_distance_figure_size, plot_error_distance_figure
-from affectctl.report.figures.intervals import save_interval_figures
-from affectctl.report.figures.per_video import save_per_video_figures
+from affectctl.report.figures.intervals import interval_figure_parts
+from affectctl.report.figures.per_video import per_video_figure_parts
 from affectctl.report.figures.save import check_formats, safe_name, write_figure
 from affectctl.report.figures.seeds import plot_paired_seeds
 from affectctl.report.figures.style import COLUMN_WIDTH, PAGE_WIDTH, PAPER_RC, _colors_for, _confusions_size, _map_size
 
-__all__ = ["save_figures"]
+__all__ = ["figure_parts", "save_figures"]
 
 
 def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
@@ -38,90 +39,90 @@ def save_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
     top_k : int, default 5
         Arrows per circumplex panel.
     progress : callable, optional
-        ``progress(done, total, name)`` after each figure is written.
+        ``progress(done, total, name)`` after each part (:func:`figure_parts`) is written.
 
     Returns
     -------
     dict
         ``{file name: Path}`` for ``circumplex_map``, ``confusion``,
-        ``paired_seeds_<metric>`` (every headline metric) and ``error_distance_null``
-        (when the result has error nulls), each in every format. Files are written
-        atomically (temporary file, then rename).
+        ``delta_intervals_<a>-vs-<b>``, ``paired_seeds_<metric>`` (every headline
+        metric), ``error_distance_null`` (when the result has error nulls) and the
+        per-video figures, each in every format. Files are written atomically
+        (temporary file, then rename).
+    """
+    parts = figure_parts(result, out_dir, formats, colors=colors, dpi=dpi, top_k=top_k)
+    written: dict = {}
+    for done, (name, draw) in enumerate(parts, start=1):
+        written.update(draw())
+        if progress is not None:
+            progress(done, len(parts), name)
+    return written
+
+
+def figure_parts(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
+                 colors: Mapping[str, str] | None = None, dpi: int = 300,
+                 top_k: int = 5) -> list:
+    """The figures of :func:`save_figures` as independent parts: ``[(name, draw)]``.
+
+    ``draw()`` draws its figure(s) under :data:`~affectctl.report.figures.PAPER_RC`,
+    writes them and returns ``{file name: Path}``. The parts share nothing, so they can
+    be drawn in any order and in any process (:func:`affectctl._util.forked.run_forked`):
+    each file has the same bytes as when :func:`save_figures` draws them one by one.
     """
     formats = check_formats(formats)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     colors = _colors_for(list(result.conditions), colors, result.baseline)
-    written: dict = {}
-    summary = result.summary()
     from affectctl.report.tables import primary_test
 
     test = primary_test(result, ("wilcoxon", "signflip", "ar", "bootstrap"))
     geo = getattr(getattr(result, "geometry", None), "geometry", None)
     unit = f"{getattr(geo, 'name', 'VA')} VA units"
-    n_paired = len(result.headline_metrics) if len(result.seeds) > 1 else 0
-    from affectctl.report.figures.intervals import interval_rows
 
-    rows = interval_rows(result, primary=test)
-    n_intervals = rows[rows["ci_low"].notna()].groupby(["a", "b"]).ngroups if len(rows) else 0
-    n_per_video = sum(getattr(result, k, None) is not None and len(getattr(result, k))
-                      for k in ("per_group", "reliability"))
-    n_total = 2 + n_intervals + n_paired + (1 if result.error_null else 0) + n_per_video
-    done = 0
-
-    def tick(name):
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, n_total, name)
-
-    with mpl.rc_context(PAPER_RC):
+    def circumplex():
         fig = Figure(figsize=_map_size(len(result.conditions)), layout="constrained")
         plot_circumplex_map(result, conditions=result.conditions, top_k=top_k, colors=colors,
                             fig=fig)
-        written.update(write_figure(fig, out_dir, "circumplex_map", formats, dpi=dpi))
-        tick("circumplex_map")
+        return write_figure(fig, out_dir, "circumplex_map", formats, dpi=dpi)
 
+    def confusion():
         fig = Figure(figsize=_confusions_size(len(result.conditions), len(result.taxonomy.classes)),
                      layout="constrained")
         plot_confusions(result, fig=fig)
-        written.update(write_figure(fig, out_dir, "confusion", formats, dpi=dpi))
-        tick("confusion")
+        return write_figure(fig, out_dir, "confusion", formats, dpi=dpi)
 
-        # the answer: Δ with its interval per comparison, one row per metric
-        for name in _stems(save_interval_figures(result, out_dir, formats, primary=test,
-                                                 dpi=dpi), written):
-            tick(name)
-
-        # one run per condition: nothing to pair over seeds (see .single)
+    def paired_seeds(metric):
+        # one pair of columns per condition: a column wide up to 3, the page beyond
         n_pairs = max(1, len(result.conditions) - 1)
-        for metric in result.headline_metrics if len(result.seeds) > 1 else ():
-            # one pair of columns per condition: a column wide up to 3, the page beyond
-            fig = Figure(figsize=(COLUMN_WIDTH if n_pairs <= 3 else PAGE_WIDTH, 2.9),
-                         layout="constrained")
-            means = summary[summary["metric"] == metric].set_index("condition")["mean"].to_dict()
-            plot_paired_seeds(result.metrics, metric, result.conditions, ax=fig.subplots(),
-                              colors=colors, means=means, baseline=result.baseline,
-                              comparisons=result.comparisons, test=test)
-            written.update(write_figure(fig, out_dir, f"paired_seeds_{safe_name(metric)}", formats, dpi=dpi))
-            tick(f"paired_seeds_{metric}")
+        summary = result.summary()
+        fig = Figure(figsize=(COLUMN_WIDTH if n_pairs <= 3 else PAGE_WIDTH, 2.9),
+                     layout="constrained")
+        means = summary[summary["metric"] == metric].set_index("condition")["mean"].to_dict()
+        plot_paired_seeds(result.metrics, metric, result.conditions, ax=fig.subplots(),
+                          colors=colors, means=means, baseline=result.baseline,
+                          comparisons=result.comparisons, test=test)
+        return write_figure(fig, out_dir, f"paired_seeds_{safe_name(metric)}", formats, dpi=dpi)
 
-        if result.error_null:
-            nulls = {c: result.error_null[c] for c in result.conditions if c in result.error_null}
-            fig = Figure(figsize=error_distance_figure_size(len(nulls)), layout="constrained")
-            plot_error_distance_figure(nulls, fig=fig, colors=colors, baseline=result.baseline,
-                                       unit=unit)
-            written.update(write_figure(fig, out_dir, "error_distance_null", formats, dpi=dpi))
-            tick("error_distance_null")
+    def error_null():
+        nulls = {c: result.error_null[c] for c in result.conditions if c in result.error_null}
+        fig = Figure(figsize=error_distance_figure_size(len(nulls)), layout="constrained")
+        plot_error_distance_figure(nulls, fig=fig, colors=colors, baseline=result.baseline,
+                                   unit=unit)
+        return write_figure(fig, out_dir, "error_distance_null", formats, dpi=dpi)
 
-        # the per-video view: where each comparison is won and lost; calibration per run
-        for name in _stems(save_per_video_figures(result, out_dir, formats, colors=colors,
-                                                  dpi=dpi), written):
-            tick(name)
-    return written
+    parts = [("circumplex_map", circumplex), ("confusion", confusion)]
+    # the answer: Δ with its interval per comparison, one row per metric
+    parts += interval_figure_parts(result, out_dir, formats, primary=test, dpi=dpi)
+    # one run per condition: nothing to pair over seeds (see .single)
+    parts += [(f"paired_seeds_{m}", partial(paired_seeds, m))
+              for m in (result.headline_metrics if len(result.seeds) > 1 else ())]
+    if result.error_null:
+        parts.append(("error_distance_null", error_null))
+    parts = [(name, partial(_under_paper_rc, draw)) for name, draw in parts]
+    # where each comparison is won and lost; calibration per run
+    return parts + per_video_figure_parts(result, out_dir, formats, colors=colors, dpi=dpi)
 
 
-def _stems(files: dict, written: dict) -> list:
-    """Add ``files`` to ``written``; return the figures' names (one per figure, not per format)."""
-    written.update(files)
-    return list(dict.fromkeys(Path(n).stem for n in files))
+def _under_paper_rc(draw) -> dict:
+    with mpl.rc_context(PAPER_RC):
+        return draw()

@@ -17,6 +17,7 @@ says so.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -179,16 +180,31 @@ def save_interval_figures(result, out_dir, formats: Sequence[str] = ("pdf", "png
     A comparison none of whose metrics has an interval is left out (the primary test
     reports none, and the result has no verdicts yet). Returns ``{file name: Path}``.
     """
+    written: dict = {}
+    for _, draw in interval_figure_parts(result, out_dir, formats, primary=primary, alpha=alpha,
+                                         dpi=dpi):
+        written.update(draw())
+    return written
+
+
+def interval_figure_parts(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
+                          primary: str | None, alpha: float = 0.05, dpi: int = 300) -> list:
+    """:func:`save_interval_figures` as ``[(name, draw)]``, one figure each (``draw()``
+    writes it under :data:`PAPER_RC` and returns ``{file name: Path}``)."""
     formats = check_formats(formats)
     rows = interval_rows(result, primary=primary, alpha=alpha)
     out_dir = Path(out_dir)
-    written: dict = {}
-    with mpl.rc_context(PAPER_RC):
-        for (a, b), sub in rows.groupby(["a", "b"], sort=False):
-            if not sub["ci_low"].notna().any():
-                continue
+
+    def draw(a, b, sub, name):
+        with mpl.rc_context(PAPER_RC):
             fig = Figure(figsize=(COLUMN_WIDTH, 0.36 * len(sub) + 1.1), layout="constrained")
             plot_delta_intervals(sub, ax=fig.subplots(), title=f"{a} {MINUS_SIGN} {b}")
-            name = f"delta_intervals_{safe_name(a)}-vs-{safe_name(b)}"
-            written.update(write_figure(fig, out_dir, name, formats, dpi=dpi))
-    return written
+            return write_figure(fig, out_dir, name, formats, dpi=dpi)
+
+    parts = []
+    for (a, b), sub in rows.groupby(["a", "b"], sort=False):
+        if not sub["ci_low"].notna().any():
+            continue
+        name = f"delta_intervals_{safe_name(a)}-vs-{safe_name(b)}"
+        parts.append((name, partial(draw, a, b, sub, name)))
+    return parts

@@ -131,14 +131,24 @@ def save_per_video_figures(result, out_dir, formats: Sequence[str] = ("pdf", "pn
                            colors: Mapping[str, str] | None = None, dpi: int = 300) -> dict:
     """Write ``per_group_accuracy`` (when the runs have groups) and ``reliability`` (when
     they have probabilities). Returns ``{file name: Path}``."""
+    written: dict = {}
+    for _, draw in per_video_figure_parts(result, out_dir, formats, colors=colors, dpi=dpi):
+        written.update(draw())
+    return written
+
+
+def per_video_figure_parts(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
+                           colors: Mapping[str, str] | None = None, dpi: int = 300) -> list:
+    """:func:`save_per_video_figures` as ``[(name, draw)]``, one figure each (``draw()``
+    writes it under :data:`PAPER_RC` and returns ``{file name: Path}``)."""
     formats = check_formats(formats)
     out_dir = Path(out_dir)
     colors = _colors_for(list(result.conditions), colors, result.baseline)
-    written: dict = {}
     per_group = getattr(result, "per_group", None)
     reliability = getattr(result, "reliability", None)
-    with mpl.rc_context(PAPER_RC):
-        if per_group is not None and len(per_group):
+
+    def accuracy():
+        with mpl.rc_context(PAPER_RC):
             pairs = [p for p in result.pairs if ((per_group["a"] == p[0])
                                                  & (per_group["b"] == p[1])).any()]
             ncols = 1 if len(pairs) <= 2 else 2
@@ -153,8 +163,10 @@ def save_per_video_figures(result, out_dir, formats: Sequence[str] = ("pdf", "pn
             fig.legend(handles=[Line2D([], [], color=_WIN, lw=1.2, label="a more accurate"),
                                 Line2D([], [], color=_LOSS, lw=1.2, label="a less accurate")],
                        loc="outside lower center", ncols=2)
-            written.update(write_figure(fig, out_dir, "per_group_accuracy", formats, dpi=dpi))
-        if reliability is not None and len(reliability):
+            return write_figure(fig, out_dir, "per_group_accuracy", formats, dpi=dpi)
+
+    def calibration():
+        with mpl.rc_context(PAPER_RC):
             conds = [c for c in result.conditions if c in set(reliability["condition"])]
             ncols = min(3, len(conds))
             nrows = -(-len(conds) // ncols)
@@ -167,5 +179,11 @@ def save_per_video_figures(result, out_dir, formats: Sequence[str] = ("pdf", "pn
                     ax.set_xlabel("")
             for ax in axes.flat[len(conds):]:
                 ax.set_axis_off()
-            written.update(write_figure(fig, out_dir, "reliability", formats, dpi=dpi))
-    return written
+            return write_figure(fig, out_dir, "reliability", formats, dpi=dpi)
+
+    parts = []
+    if per_group is not None and len(per_group):
+        parts.append(("per_group_accuracy", accuracy))
+    if reliability is not None and len(reliability):
+        parts.append(("reliability", calibration))
+    return parts

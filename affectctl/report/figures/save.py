@@ -18,6 +18,7 @@ wrote it, and the same as without a batch.
 from __future__ import annotations
 
 import contextvars
+import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,7 +27,8 @@ from typing import Callable, Sequence
 from affectctl.errors import ConfigError
 from affectctl.io import atomic
 
-__all__ = ["FIGURE_FORMATS", "check_formats", "figure_batch", "safe_name", "write_figure"]
+__all__ = ["FIGURE_FORMATS", "check_formats", "figure_batch", "load_backends", "safe_name",
+           "write_figure"]
 
 #: Formats matplotlib writes without extra dependencies.
 FIGURE_FORMATS = ("pdf", "png", "svg", "eps")
@@ -84,10 +86,11 @@ def write_figure(fig, out_dir: "str | Path", name: str, formats: Sequence[str] =
     rc = {k: v for k, v in mpl.rcParams.items() if k != "backend"}
     job = _FigureJob(fig, name, paths, formats, dpi, rc)
     pending = _PENDING.get()
-    if pending is None:
+    # a forked worker inherits its parent's batch, which it cannot hand figures to: it writes
+    if pending is None or pending[0] != os.getpid():
         job()
     else:
-        pending.append(job)
+        pending[1].append(job)
     return dict(paths)
 
 
@@ -108,24 +111,25 @@ class _FigureJob:
                     tmp, format=fmt, dpi=self.dpi, metadata=_NO_DATE.get(fmt)))
 
 
-#: What writing each format imports on first use (matplotlib imports them lazily).
-_BACKENDS = {"png": ("matplotlib.backends.backend_agg", "PIL.PngImagePlugin"),
-             "pdf": ("matplotlib.backends.backend_pdf", "fontTools.subset"),
-             "svg": ("matplotlib.backends.backend_svg",),
-             "eps": ("matplotlib.backends.backend_ps", "fontTools.subset")}
+def load_backends(formats) -> None:
+    """Import what writing ``formats`` imports on first use (matplotlib loads its backends
+    lazily), here, once, before the workers are forked: else each worker imports them
+    again (~0.3 s of CPU per process for PNG and PDF)."""
+    formats = set(formats)
+    if "png" in formats:
+        import PIL.PngImagePlugin  # noqa: F401
+        import matplotlib.backends.backend_agg  # noqa: F401
+    if "pdf" in formats:
+        import fontTools.subset  # noqa: F401
+        import matplotlib.backends.backend_pdf  # noqa: F401
+    if "svg" in formats:
+        import matplotlib.backends.backend_svg  # noqa: F401
+    if "eps" in formats:
+        import fontTools.subset  # noqa: F401,F811
+        import matplotlib.backends.backend_ps  # noqa: F401
 
 
-def _load_backends(formats) -> None:
-    """Import the writers of ``formats`` here, once, before the workers are forked (else each
-    worker imports them again: ~0.3 s of CPU per process for PNG and PDF)."""
-    import importlib
-
-    for fmt in sorted(formats):
-        for module in _BACKENDS.get(fmt, ()):
-            importlib.import_module(module)
-
-
-#: The figures held by the innermost :func:`figure_batch` (None: write at once).
+#: ``(pid, figures)`` of the innermost :func:`figure_batch` (None: write at once).
 _PENDING: contextvars.ContextVar = contextvars.ContextVar("affectctl_figure_batch", default=None)
 
 
@@ -162,14 +166,14 @@ def figure_batch(*, workers: "int | None" = None,
     (False, True)
     """
     jobs: list = []
-    token = _PENDING.set(jobs)
+    token = _PENDING.set((os.getpid(), jobs))
     try:
         yield
     finally:
         _PENDING.reset(token)
     from affectctl._util.forked import run_forked
 
-    _load_backends({fmt for job in jobs for fmt in job.formats})
+    load_backends({fmt for job in jobs for fmt in job.formats})
 
     written = 0
 

@@ -9,6 +9,7 @@ pair, from ``ComparisonResult.differences`` (computed by
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -86,19 +87,33 @@ def save_single_run_figures(result, out_dir, formats: Sequence[str] = ("pdf", "p
     Returns ``{file name: Path}``; empty when the result has more than one run per
     condition or no per-class differences.
     """
+    written: dict = {}
+    for _, draw in single_run_figure_parts(result, out_dir, formats, dpi=dpi):
+        written.update(draw())
+    return written
+
+
+def single_run_figure_parts(result, out_dir, formats: Sequence[str] = ("pdf", "png"), *,
+                            dpi: int = 300) -> list:
+    """:func:`save_single_run_figures` as ``[(name, draw)]``, one figure each (``draw()``
+    writes it under :data:`PAPER_RC` and returns ``{file name: Path}``)."""
     formats = check_formats(formats)
     diffs = getattr(result, "differences", None)
     if len(result.seeds) != 1 or diffs is None or not len(diffs):
-        return {}
+        return []
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     classes = list(result.taxonomy.classes)
-    written: dict = {}
-    with mpl.rc_context(PAPER_RC):
-        for a, b in result.pairs:
+
+    def draw(a, b, name):
+        with mpl.rc_context(PAPER_RC):
             fig = Figure(figsize=(COLUMN_WIDTH, 0.25 * len(classes) + 1.0), layout="constrained")
             plot_f1_differences(diffs, a, b, classes, ax=fig.subplots(),
                                 support=result.class_support)
-            name = f"f1_difference_{safe_name(a)}-vs-{safe_name(b)}"
-            written.update(write_figure(fig, out_dir, name, formats, dpi=dpi))
-    return written
+            return write_figure(fig, out_dir, name, formats, dpi=dpi)
+
+    parts = []
+    for a, b in result.pairs:
+        name = f"f1_difference_{safe_name(a)}-vs-{safe_name(b)}"
+        parts.append((name, partial(draw, a, b, name)))
+    return parts
