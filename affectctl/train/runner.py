@@ -285,10 +285,14 @@ class WorkerPool:
         payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         self._procs = []
         try:
+            # every worker is started before any is fed: a write of the payload blocks until
+            # its worker's interpreter is up and reading, so feeding each as it starts would
+            # start the workers one after the other (0.4 s each here)
             for _ in range(n):
-                proc = subprocess.Popen([sys.executable, "-m", "affectctl.train._worker"],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-                self._procs.append(proc)
+                self._procs.append(subprocess.Popen(
+                    [sys.executable, "-m", "affectctl.train._worker"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env))
+            for proc in self._procs:
                 proc.stdin.write(payload)
                 proc.stdin.flush()
         except BaseException:

@@ -203,6 +203,26 @@ def test_parallel_workers_give_the_serial_results(tmp_path, fast_models):
         assert _predictions(serial[key]) == _predictions(parallel[key]), key
 
 
+def test_pool_workers_end_cleanly_when_their_input_closes(tmp_path, fast_models):
+    # a worker ends with os._exit(0) at end of input (no interpreter teardown): its dumps
+    # are whole and readable, and it exits with status 0, not killed
+    from affectctl.train import runner
+    from affectctl.train.conditions import load_condition
+    from affectctl.train.data import resolve_data
+
+    data = resolve_data(None, None, dataset_knobs=TINY)
+    cond = load_condition("tiny-base", fast_models)
+    jobs = [(cond, s, str(tmp_path / f"seed-{s}.parquet"), False) for s in (0, 1, 2)]
+    pool = runner.WorkerPool(2, data)
+    try:
+        assert sorted(job[1] for job in pool.run(jobs)) == [0, 1, 2]
+    finally:
+        pool.close()
+    assert [proc.returncode for proc in pool._procs] == [0, 0]
+    for s in (0, 1, 2):
+        assert read_dump(tmp_path / f"seed-{s}.parquet").n_samples > 0
+
+
 @pytest.mark.parametrize("kwargs,pattern", [
     ({"dataset": "sim-affwild2", "features": "x.npz"}, r"`dataset` and `features` are exclusive"),
     ({"dataset": "affectnet"}, r"`dataset` must be one of \['sim-affectnet', 'sim-affwild2'\]; "
