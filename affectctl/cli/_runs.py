@@ -16,7 +16,7 @@ __all__ = ["ensure_runs"]
 
 
 def ensure_runs(conditions, *, dataset: str, seeds, cache, embeddings: "bool | str" = "keep",
-                progress: bool = True, launcher=None) -> Path:
+                progress: bool = True, launcher=None, while_waiting=None) -> Path:
     """Train the runs of ``conditions`` that ``<cache>/<dataset>`` lacks; return that folder.
 
     Parameters
@@ -36,6 +36,9 @@ def ensure_runs(conditions, *, dataset: str, seeds, cache, embeddings: "bool | s
     progress : bool, default True
     launcher : LauncherConfig, optional
         Where the runs execute (:mod:`affectctl.train.launchers`).
+    while_waiting : callable, optional
+        The command's next step (its imports), started on the core a finished worker
+        leaves idle while the last runs train (:func:`affectctl.train.sweep`).
     """
     from affectctl.io.runs import cached_without_embeddings
     from affectctl.train import sweep  # lazy: torch loads only when training is needed
@@ -49,5 +52,5 @@ def ensure_runs(conditions, *, dataset: str, seeds, cache, embeddings: "bool | s
             "as they are.", markup=False)
     want = embeddings is True or (embeddings == "keep" and not bare)
     sweep(list(conditions), dataset=dataset, seeds=seeds, out=cache, embeddings=want,
-          progress=progress, launcher=launcher)
+          progress=progress, launcher=launcher, while_waiting=while_waiting)
     return Path(cache) / dataset

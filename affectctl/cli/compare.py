@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -46,7 +47,20 @@ def parse_per_metric(option: str, values) -> "dict | None":
     return out
 
 
-def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
+def _import_the_report(figures: bool) -> None:
+    """What a compare imports after its runs are trained (the report writers and, with
+    figures, matplotlib and the PNG and PDF backends): imported on the core a finished
+    training worker leaves idle while the last runs train (0.4 s here)."""
+    import affectctl.report.html  # noqa: F401
+
+    if figures:
+        import affectctl.report.figures  # noqa: F401
+        from affectctl.report.figures.save import load_backends
+
+        load_backends(("pdf", "png"))
+
+
+def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None, figures=True):
     """Root folder of the runs: ``runs`` as given, or the cache after training what is missing."""
     if runs is not None:
         if dataset is not None:
@@ -59,7 +73,8 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None):
     # new runs store embeddings too, so that `affectctl diagnose` can reuse them; runs cached
     # without them (`affectctl train` without --embeddings) are kept: compare needs none
     return ensure_runs(conditions, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
-                       embeddings="keep", progress=not quiet, launcher=launcher)
+                       embeddings="keep", progress=not quiet, launcher=launcher,
+                       while_waiting=partial(_import_the_report, figures))
 
 
 @command("compare", collect_warnings=True)
@@ -189,7 +204,7 @@ def compare_cli(
             raise ConfigError("the conditions are files; drop --dataset (it is for condition names).")
         launch = make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
                                  launcher_config, keep_logs=keep_logs)
-        folders = {ds: resolve_runs(conditions, None, ds, seeds, cache, quiet, launch)
+        folders = {ds: resolve_runs(conditions, None, ds, seeds, cache, quiet, launch, figures)
                    for ds in builtin}
     dataset = dataset[0] if dataset else None
     if folders is None:
@@ -220,7 +235,8 @@ def compare_cli(
     else:
         root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet,
                             make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
-                                            slurm_mem, launcher_config, keep_logs=keep_logs))
+                                            slurm_mem, launcher_config, keep_logs=keep_logs),
+                            figures)
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else progress_bar("tests", console=err_console)

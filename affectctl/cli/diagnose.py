@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -53,7 +54,27 @@ def _parse_quantile(text: str):
                           f"got {text!r}.") from None
 
 
-def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embeddings=True):
+def _import_the_analysis(figures: bool) -> None:
+    """What a diagnosis imports after its runs are trained (the tests, the probes, the
+    report writer and, with figures, matplotlib and its PNG and PDF backends): imported on
+    the core a finished training worker leaves idle while the last runs train (0.7 s here)."""
+    import sklearn.metrics  # noqa: F401  (imported by the probes on first use)
+    import sklearn.model_selection  # noqa: F401
+
+    import affectctl.controls.representation  # noqa: F401
+    import affectctl.diagnose  # noqa: F401
+    import affectctl.report.writer  # noqa: F401
+    import affectctl.stats  # noqa: F401
+
+    if figures:
+        import affectctl.report.figures  # noqa: F401
+        from affectctl.report.figures.save import load_backends
+
+        load_backends(("pdf", "png"))
+
+
+def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embeddings=True,
+             figures=True):
     """Root folder, condition list (baseline first) and baseline."""
     from affectctl.io.runs import conditions_in, runs_root_below
 
@@ -85,7 +106,8 @@ def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embedding
         from affectctl.cli._runs import ensure_runs
 
         root = ensure_runs(conds, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
-                           embeddings=bool(embeddings), progress=not quiet)
+                           embeddings=bool(embeddings), progress=not quiet,
+                           while_waiting=partial(_import_the_analysis, figures))
     return root, conds, baseline
 
 
@@ -255,7 +277,7 @@ def diagnose_cli(
         min_seed_share=min_seed_share, min_resolved_share=min_resolved_share)
     quiet_train = quiet or as_json
     root, conds, baseline = _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet_train,
-                                     embeddings=representation)
+                                     embeddings=representation, figures=figures)
     runset = load_runs(root, conds, taxonomy=taxonomy)
     result = diagnose(runset, baseline=baseline, interventions=tuple(conds[1:]), geometry=geometry,
                       thresholds=thresholds, rng=seed,

@@ -104,7 +104,7 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
           embeddings: bool = False, progress: bool = True, taxonomy: "str | None" = None,
           dataset_knobs: "dict | None" = None, workers: "int | None" = None,
           label_noise: "Sequence[float] | None" = None,
-          launcher=None) -> "dict[tuple[str, int], Path]":
+          launcher=None, while_waiting=None) -> "dict[tuple[str, int], Path]":
     """Train every (condition, seed) not yet done and return every dump's path.
 
     Parameters
@@ -146,6 +146,12 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
         Where the runs execute (:mod:`affectctl.train.launchers`): None or
         ``type="local"`` is the worker pool; ``type="slurm"`` submits one Slurm job per
         run (a job array) and raises ``SweepJobError`` naming any failed job.
+    while_waiting : callable, optional
+        Called once without arguments, in a background thread of this process, when a
+        pool worker is left without a run: the core it leaves would idle while the last
+        runs train, so the caller's next step can start there (its imports, say). An
+        exception it raises is raised once the runs are done. Not called when the runs
+        train in this process or on Slurm.
 
     Returns
     -------
@@ -237,7 +243,8 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
             with WorkerPool(n_workers, data) as pool:
                 for c, s, _, _ in pool.run(jobs, on_start=lambda job: bar.begin(
                         f"{job[0].name} seed {job[1]}"), on_epoch=lambda job, *ep: bar.epoch(
-                        f"{job[0].name} seed {job[1]}", *ep)):
+                        f"{job[0].name} seed {job[1]}", *ep),
+                        on_idle=while_waiting):
                     bar.advance(f"{c.name} seed {s}")
     except BaseException:
         bar.close(failed=True)
@@ -299,11 +306,14 @@ class WorkerPool:
             self.close(kill=True)
             raise
 
-    def run(self, jobs, *, on_start=None, on_epoch=None):
+    def run(self, jobs, *, on_start=None, on_epoch=None, on_idle=None):
         """Run ``jobs`` and yield each job as it finishes (in completion order).
 
         ``on_start(job)`` when a worker takes a job and ``on_epoch(job, epoch, epochs,
         loss, seconds)`` after each of its epochs are called in this (the caller's) thread.
+        ``on_idle()`` is called once, in a thread of its own, when a worker finds no job
+        left while others still run (the core it leaves is free); ``run`` waits for it
+        before it returns.
         """
         import pickle
         import queue
@@ -320,6 +330,7 @@ class WorkerPool:
                 try:
                     job = todo.get_nowait()
                 except queue.Empty:
+                    done.put((None, ("idle",)))
                     return
                 try:
                     pickle.dump(job, proc.stdin)
@@ -337,10 +348,23 @@ class WorkerPool:
         threads = [threading.Thread(target=drive, args=(p,), daemon=True) for p in self._procs]
         for t in threads:
             t.start()
+        idle, idle_error = None, []
+
+        def call_idle() -> None:
+            try:
+                on_idle()
+            except BaseException as exc:  # noqa: BLE001 -- raised below, in this thread
+                idle_error.append(exc)
+
         try:
             finished = 0
             while finished < len(jobs):
                 job, reply = done.get()
+                if reply[0] == "idle":
+                    if on_idle is not None and idle is None and finished < len(jobs):
+                        idle = threading.Thread(target=call_idle, daemon=True)
+                        idle.start()
+                    continue
                 if reply[0] == "start":
                     if on_start is not None:
                         on_start(job)
@@ -359,6 +383,10 @@ class WorkerPool:
                 raise reply[1]
         finally:
             stop.set()
+            if idle is not None:
+                idle.join()
+        if idle_error:
+            raise idle_error[0]
 
     def close(self, kill: bool = False) -> None:
         for proc in self._procs:

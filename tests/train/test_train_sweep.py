@@ -223,6 +223,55 @@ def test_pool_workers_end_cleanly_when_their_input_closes(tmp_path, fast_models)
         assert read_dump(tmp_path / f"seed-{s}.parquet").n_samples > 0
 
 
+def test_while_waiting_runs_once_on_the_idle_core_before_the_last_run_ends(tmp_path, fast_models):
+    # three runs on two workers: a worker is left without a run while the third trains
+    import threading
+
+    yielded, calls = [], []
+    args = dict(seeds=[0, 1, 2], out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
+                progress=False, workers=2)
+
+    def note():
+        calls.append((len(yielded), threading.current_thread() is threading.main_thread()))
+
+    from affectctl.train import runner
+
+    run = runner.WorkerPool.run
+
+    def counting_run(self, jobs, **kw):
+        for job in run(self, jobs, **kw):
+            yielded.append(job)
+            yield job
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner.WorkerPool, "run", counting_run)
+        sweep("tiny-base", while_waiting=note, **args)
+    assert len(calls) == 1 and calls[0][0] < 3 and calls[0][1] is False
+
+
+def test_an_error_of_while_waiting_is_raised_after_the_runs(tmp_path, fast_models):
+    def broken():
+        raise ImportError("no module named 'missing'")
+
+    args = dict(seeds=[0, 1, 2], out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
+                progress=False, workers=2)
+    with pytest.raises(ImportError, match="missing"):
+        sweep("tiny-base", while_waiting=broken, **args)
+    assert sorted(p.name for p in (tmp_path).rglob("seed-*.parquet")) == [
+        "seed-0.parquet", "seed-1.parquet", "seed-2.parquet"]
+
+
+def test_the_commands_next_imports_exist():
+    # what compare and diagnose import while the last runs train (a typo there would only
+    # show as a failure at the end of training)
+    from affectctl.cli.compare import _import_the_report
+    from affectctl.cli.diagnose import _import_the_analysis
+
+    for prepare in (_import_the_report, _import_the_analysis):
+        prepare(True)
+        prepare(False)
+
+
 @pytest.mark.parametrize("kwargs,pattern", [
     ({"dataset": "sim-affwild2", "features": "x.npz"}, r"`dataset` and `features` are exclusive"),
     ({"dataset": "affectnet"}, r"`dataset` must be one of \['sim-affectnet', 'sim-affwild2'\]; "
