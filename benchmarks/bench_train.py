@@ -191,27 +191,17 @@ def write_features(path: Path, n: int, d: int, seed: int = 0) -> None:
 
 
 def _train_seconds(path: Path) -> "float | None":
-    """A run's training time: dump metadata, or a sidecar log next to the dump."""
+    """A run's training time, from the sidecar beside its dump (``<dump>.timing.json``,
+    :func:`affectctl.train.loop.timing_path`)."""
     import json
 
-    from affectctl.io.dumps import read_dump
+    from affectctl.train.loop import timing_path
 
-    meta = read_dump(path).metadata
-    if "train_seconds" in meta:
-        return float(meta["train_seconds"])
-    for side in sorted(path.parent.glob(path.stem + "*")):
-        if side != path and side.suffix in (".json", ".log", ".jsonl"):
-            for line in side.read_text().splitlines()[::-1]:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(rec, dict) and "train_seconds" in rec:
-                    return float(rec["train_seconds"])
-    return None
+    side = timing_path(path)
+    return float(json.loads(side.read_text())["train_seconds"]) if side.exists() else None
 
 
-def run_scale(size: str, epochs: int) -> int:
+def run_scale(size: str, epochs: int, as_json: bool = False) -> int:
     import gc
 
     try:
@@ -273,6 +263,9 @@ def run_scale(size: str, epochs: int) -> int:
             print(f"  arbex / base per epoch: {ratio:.2f} "
                   f"({'met' if ratio <= 3 else 'MISSED'}: goal <= 3)")
     print(f"after: {_load()}")
+    if as_json:  # last line, for run_all
+        print(json.dumps({"size": [n, d], "epochs": epochs, "seconds_per_epoch": per,
+                          "sweep_wall_s": wall, "peak_pss_bytes": peak.pss}))
     return 0
 
 
@@ -283,9 +276,11 @@ def main(argv=None) -> int:
                         help="Real-scale run on synthetic features of N frames x D dims.")
     parser.add_argument("--epochs", type=int, default=1,
                         help="Epochs per run with --features-size (default 1).")
+    parser.add_argument("--json", action="store_true",
+                        help="With --features-size: also print the figures as one JSON line.")
     args = parser.parse_args(argv)
     if args.features_size:
-        return run_scale(args.features_size, args.epochs)
+        return run_scale(args.features_size, args.epochs, args.json)
 
     import torch
 

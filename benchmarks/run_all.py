@@ -10,7 +10,10 @@ the medians of ``--repeat`` readings (3; 1 with ``--quick``); the load average (
 read after each item, because the project's machine is shared and a loaded machine
 inflates wall times, not CPU times. The main job and ``diagnose`` run from an empty
 folder each time (they train 15 and 35 runs); the training epoch time is read from the
-main job's runs (``loss_history`` and ``train_seconds`` of each dump).
+main job's runs (``loss_history`` of each dump, ``train_seconds`` of its timing
+sidecar), and the epoch time at real size from ``bench_train.py --features-size
+280000x512`` (synthetic features: the cost of an epoch depends on the size, not on the
+values).
 
 Then where a compare's time goes, stage by stage (``bench_stages.py``: the 3,000-row file
 compare and the main job's compare of prepared runs), unless ``--only`` leaves it out.
@@ -169,6 +172,18 @@ class Items:
             epochs.append(secs / n)
         return statistics.mean(epochs), statistics.mean(runs)
 
+    def epoch_real(self, repeat):
+        """Seconds per epoch of ARBEx and of base on real-size synthetic features (280,000 x
+        512 float32), both trained at once by the 2 pool workers (bench_train.py)."""
+        readings = []
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, str(HERE / "bench_train.py"), "--features-size",
+                                  "280000x512", "--epochs", "1", "--json"], check=True,
+                                 capture_output=True, text=True).stdout
+            per = json.loads(out.strip().splitlines()[-1])["seconds_per_epoch"]
+            readings.append((per["arbex"], per["base"]))
+        return _median(readings)
+
 
 ROWS = [
     ("compare-600", "`compare a.csv b.csv`, two 600-row files, full report", None,
@@ -192,6 +207,8 @@ ROWS = [
      lambda it, r: it.diagnose(r)),
     ("epoch", "a training run of the main job (sim-affwild2): seconds per epoch (CPU column: "
      "seconds per run)", None, lambda it, r: it.epoch(r)),
+    ("epoch-real", "a training epoch on real-size features (280,000 x 512 float32, synthetic), "
+     "ARBEx (CPU column: base's epoch)", None, lambda it, r: it.epoch_real(r)),
 ]
 
 
