@@ -9,10 +9,13 @@ condition file, dataset and seed (otherwise it refuses, rather than mixing runs)
 Parallelism: runs go to ``workers`` worker processes (default: 2 when this process may
 run on 2 or more cores, :func:`affectctl._util.machine.usable_cpus`; :class:`WorkerPool`), each
 running torch with one thread. On the
-2-core reference machine, 15 default runs took 14.3 s with 2 workers x 1 thread,
-24.8 s in one process with 1 thread and 41.6 s in one process with 2 threads (the
-network is too small for intra-op threads to pay off); ``python
-benchmarks/bench_train.py --modes all`` measures all three. A run's predictions do not depend on the
+2-core reference machine, 15 default runs took 11.1 s with 2 workers x 1 thread
+(14.3 s before the workers were started together and ended without the interpreter's
+teardown), 24.8 s in one process with 1 thread and 41.6 s in one process with 2 threads
+(the network is too small for intra-op threads to pay off); ``python
+benchmarks/bench_train.py --modes all`` measures all three. Each worker spends ~2 s
+importing torch and, on its first optimizer, torch's compiler stack (``torch.optim``
+imports ``torch._dynamo``), once per sweep. A run's predictions do not depend on the
 number of workers: each run seeds itself and uses one thread. Features files arrive as
 float32 memory maps (:mod:`affectctl.train.features`) that each worker reopens from
 the same file, so they are in memory once. After a sweep with progress on, each new
