@@ -77,6 +77,26 @@ def test_a_failure_is_raised_after_every_task_ran(tmp_path):
 
 
 @linux_only
+def test_the_collector_is_frozen_only_while_the_tasks_run():
+    # gc.freeze() before the fork (children skip the parent's objects), gc.unfreeze() after:
+    # the caller's objects are collectable again, after a failing task too
+    import gc
+
+    def frozen():
+        return gc.get_freeze_count() > 0
+
+    def fail():
+        raise ValueError("no")
+
+    before = gc.get_freeze_count()
+    assert run_forked([frozen, frozen], workers=2) == [True, True]
+    assert gc.get_freeze_count() == before
+    with pytest.raises(ValueError):
+        run_forked([fail, frozen], workers=2)
+    assert gc.get_freeze_count() == before
+
+
+@linux_only
 def test_a_worker_that_dies_is_an_error():
     parent = os.getpid()
 
