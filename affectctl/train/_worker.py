@@ -5,7 +5,8 @@ the parent writes the :class:`~affectctl.train.datasets.FeatureData` once, then 
 ``(condition, seed, path, embeddings)`` at a time; the worker answers each job with
 ``("epoch", epoch, epochs, mean loss, seconds)`` after each epoch (for progress), then
 ``("ok", path)`` or ``("error", exception, traceback text)``. End of input ends the
-worker at once (``os._exit``, no interpreter teardown). Anything the training code prints goes to stderr, never into the channel.
+worker at once (``os._exit``, no interpreter teardown). Anything the training code
+prints goes to stderr, never into the channel.
 
 Workers are fresh interpreters started with :mod:`subprocess`, not
 ``multiprocessing`` "spawn" processes, so a user's script calling
