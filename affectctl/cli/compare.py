@@ -47,10 +47,12 @@ def parse_per_metric(option: str, values) -> "dict | None":
     return out
 
 
-def _import_the_report(figures: bool) -> None:
-    """What a compare imports after its runs are trained (the report writers and, with
-    figures, matplotlib and the PNG and PDF backends): imported on the core a finished
-    training worker leaves idle while the last runs train (0.4 s here)."""
+def import_the_report(figures: bool) -> None:
+    """What a compare (or a report plan) imports after its runs are trained (the analysis,
+    the report writers and, with figures, matplotlib and the PNG and PDF backends):
+    imported on the core a finished training worker leaves idle while the last runs train
+    (0.4 s here)."""
+    import affectctl.compare  # noqa: F401
     import affectctl.report.html  # noqa: F401
 
     if figures:
@@ -74,7 +76,7 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None, 
     # without them (`affectctl train` without --embeddings) are kept: compare needs none
     return ensure_runs(conditions, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
                        embeddings="keep", progress=not quiet, launcher=launcher,
-                       while_waiting=partial(_import_the_report, figures))
+                       while_waiting=partial(import_the_report, figures))
 
 
 @command("compare", collect_warnings=True)

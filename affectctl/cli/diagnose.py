@@ -54,7 +54,7 @@ def _parse_quantile(text: str):
                           f"got {text!r}.") from None
 
 
-def _import_the_analysis(figures: bool) -> None:
+def import_the_analysis(figures: bool) -> None:
     """What a diagnosis imports after its runs are trained (the tests, the probes, the
     report writer and, with figures, matplotlib and its PNG and PDF backends): imported on
     the core a finished training worker leaves idle while the last runs train (0.7 s here)."""
@@ -107,7 +107,7 @@ def _resolve(conditions, runs, dataset, baseline, seeds, cache, quiet, embedding
 
         root = ensure_runs(conds, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
                            embeddings=bool(embeddings), progress=not quiet,
-                           while_waiting=partial(_import_the_analysis, figures))
+                           while_waiting=partial(import_the_analysis, figures))
     return root, conds, baseline
 
 

@@ -264,10 +264,10 @@ def test_an_error_of_while_waiting_is_raised_after_the_runs(tmp_path, fast_model
 def test_the_commands_next_imports_exist():
     # what compare and diagnose import while the last runs train (a typo there would only
     # show as a failure at the end of training)
-    from affectctl.cli.compare import _import_the_report
-    from affectctl.cli.diagnose import _import_the_analysis
+    from affectctl.cli.compare import import_the_report
+    from affectctl.cli.diagnose import import_the_analysis
 
-    for prepare in (_import_the_report, _import_the_analysis):
+    for prepare in (import_the_report, import_the_analysis):
         prepare(True)
         prepare(False)
 
