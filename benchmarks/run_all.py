@@ -181,6 +181,9 @@ class Items:
                                   "280000x512", "--epochs", "1", "--json"], check=True,
                                  capture_output=True, text=True).stdout
             per = json.loads(out.strip().splitlines()[-1])["seconds_per_epoch"]
+            if per.get("arbex") is None or per.get("base") is None:
+                raise SystemExit(f"bench_train.py found no training time in a dump's timing "
+                                 f"sidecar: {per}")
             readings.append((per["arbex"], per["base"]))
         return _median(readings)
 

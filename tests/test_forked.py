@@ -88,12 +88,19 @@ def test_the_collector_is_frozen_only_while_the_tasks_run():
     def fail():
         raise ValueError("no")
 
-    before = gc.get_freeze_count()
+    assert gc.get_freeze_count() == 0
     assert run_forked([frozen, frozen], workers=2) == [True, True]
-    assert gc.get_freeze_count() == before
+    assert gc.get_freeze_count() == 0
     with pytest.raises(ValueError):
         run_forked([fail, frozen], workers=2)
-    assert gc.get_freeze_count() == before
+    assert gc.get_freeze_count() == 0
+    # a caller's own freeze (a pre-forking server, say) stays as it was
+    gc.freeze()
+    try:
+        assert run_forked([frozen, frozen], workers=2) == [True, True]
+        assert gc.get_freeze_count() > 0          # (objects freed meanwhile leave it)
+    finally:
+        gc.unfreeze()
 
 
 @linux_only

@@ -150,11 +150,12 @@ def sweep(conditions: "str | Sequence[str]", *, dataset: "str | None" = None,
         ``type="local"`` is the worker pool; ``type="slurm"`` submits one Slurm job per
         run (a job array) and raises ``SweepJobError`` naming any failed job.
     while_waiting : callable, optional
-        Called once without arguments, in a background thread of this process, when a
-        pool worker is left without a run: the core it leaves would idle while the last
-        runs train, so the caller's next step can start there (its imports, say). An
-        exception it raises is raised once the runs are done. Not called when the runs
-        train in this process or on Slurm.
+        A head start for the caller's next step (its imports, say): called at most once,
+        without arguments, in a background thread of this process, when a pool worker is
+        left without a run and others still train (the core it leaves would idle). Its
+        exceptions are dropped: the caller's own step meets the same error where it can
+        report it (an import may fail in a thread only, e.g. on an import deadlock). Not
+        called when the runs train in this process or on Slurm.
 
     Returns
     -------
@@ -314,9 +315,13 @@ class WorkerPool:
 
         ``on_start(job)`` when a worker takes a job and ``on_epoch(job, epoch, epochs,
         loss, seconds)`` after each of its epochs are called in this (the caller's) thread.
-        ``on_idle()`` is called once, in a thread of its own, when a worker finds no job
-        left while others still run (the core it leaves is free); ``run`` waits for it
-        before it returns.
+        A worker that finds no job left is ended (its input closed: it exits at once and
+        frees its memory), so a pool runs one list of jobs. ``on_idle()`` is then called
+        at most once, in a thread of its own, if other workers still run (the core it
+        leaves is free; not called when the last jobs end together). It is a head start
+        only: an exception it raises is dropped (the caller's own next step meets the same
+        error where it can report it), and ``run`` waits for it only when every job has
+        succeeded.
         """
         import pickle
         import queue
@@ -333,6 +338,10 @@ class WorkerPool:
                 try:
                     job = todo.get_nowait()
                 except queue.Empty:
+                    try:
+                        proc.stdin.close()       # the worker ends (os._exit) and frees its memory
+                    except OSError:
+                        pass
                     done.put((None, ("idle",)))
                     return
                 try:
@@ -351,13 +360,13 @@ class WorkerPool:
         threads = [threading.Thread(target=drive, args=(p,), daemon=True) for p in self._procs]
         for t in threads:
             t.start()
-        idle, idle_error = None, []
+        idle = None
 
         def call_idle() -> None:
             try:
                 on_idle()
-            except BaseException as exc:  # noqa: BLE001 -- raised below, in this thread
-                idle_error.append(exc)
+            except Exception:  # noqa: BLE001, S110 -- a head start only (docstring)
+                pass
 
         try:
             finished = 0
@@ -386,10 +395,8 @@ class WorkerPool:
                 raise reply[1]
         finally:
             stop.set()
-            if idle is not None:
-                idle.join()
-        if idle_error:
-            raise idle_error[0]
+        if idle is not None:          # every job succeeded: the head start is finished too
+            idle.join()
 
     def close(self, kill: bool = False) -> None:
         for proc in self._procs:

@@ -204,8 +204,9 @@ def test_parallel_workers_give_the_serial_results(tmp_path, fast_models):
 
 
 def test_pool_workers_end_cleanly_when_their_input_closes(tmp_path, fast_models):
-    # a worker ends with os._exit(0) at end of input (no interpreter teardown): its dumps
-    # are whole and readable, and it exits with status 0, not killed
+    # a worker left without a job has its input closed by the pool at once (it ends and
+    # frees its memory while the others train), before the pool is closed; it ends with
+    # os._exit(0) (no interpreter teardown): status 0, its dumps whole and readable
     from affectctl.train import runner
     from affectctl.train.conditions import load_condition
     from affectctl.train.data import resolve_data
@@ -216,6 +217,8 @@ def test_pool_workers_end_cleanly_when_their_input_closes(tmp_path, fast_models)
     pool = runner.WorkerPool(2, data)
     try:
         assert sorted(job[1] for job in pool.run(jobs)) == [0, 1, 2]
+        # not yet closed by the pool: each ended when it found no job left
+        assert [proc.wait(timeout=60) for proc in pool._procs] == [0, 0]
     finally:
         pool.close()
     assert [proc.returncode for proc in pool._procs] == [0, 0]
@@ -249,16 +252,21 @@ def test_while_waiting_runs_once_on_the_idle_core_before_the_last_run_ends(tmp_p
     assert len(calls) == 1 and calls[0][0] < 3 and calls[0][1] is False
 
 
-def test_an_error_of_while_waiting_is_raised_after_the_runs(tmp_path, fast_models):
+def test_an_error_of_while_waiting_does_not_fail_the_sweep(tmp_path, fast_models):
+    # a head start only: the caller's own step meets a real error where it can report it
+    calls = []
+
     def broken():
+        calls.append(1)
         raise ImportError("no module named 'missing'")
 
     args = dict(seeds=[0, 1, 2], out=tmp_path, models_dir=fast_models, dataset_knobs=TINY,
                 progress=False, workers=2)
-    with pytest.raises(ImportError, match="missing"):
-        sweep("tiny-base", while_waiting=broken, **args)
-    assert sorted(p.name for p in (tmp_path).rglob("seed-*.parquet")) == [
+    paths = sweep("tiny-base", while_waiting=broken, **args)
+    assert calls == [1]
+    assert sorted(p.name for p in paths.values()) == [
         "seed-0.parquet", "seed-1.parquet", "seed-2.parquet"]
+    assert all(p.exists() for p in paths.values())
 
 
 def test_the_commands_next_imports_exist():
