@@ -24,7 +24,7 @@ The objects that exist at the fork are frozen for the garbage collector
 until the tasks are done (unless the caller froze them already: then its freeze stays):
 every process's collections then skip them, instead of traversing them all again (in a
 child, writing to each, which copies every page they live on). Drawing and writing a
-3,000-row comparison's 8 figures on 2 processes: 2.02 → 1.84 s.
+3,000-row comparison's 8 figures on 2 processes: 2.06 → 1.90 s (4 runs each, alternating).
 
 Forking is used on Linux only (macOS's system libraries are not fork-safe, Windows has
 no fork); elsewhere, with one usable core or one task, the tasks run here, in order.

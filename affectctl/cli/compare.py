@@ -47,22 +47,21 @@ def parse_per_metric(option: str, values) -> "dict | None":
     return out
 
 
-def import_the_report(figures: bool) -> None:
+def import_the_report(formats: tuple) -> None:
     """What a compare (or a report plan) imports after its runs are trained (the analysis,
-    the report writers and, with figures, matplotlib and the PNG and PDF backends):
-    imported on the core a finished training worker leaves idle while the last runs train
-    (0.4 s here)."""
+    the report writers and, for figure ``formats``, the figure modules and those formats'
+    backends): imported on the core a finished training worker leaves idle while the last
+    runs train (0.4 s here, after the compare command's own imports)."""
     import affectctl.compare  # noqa: F401
     import affectctl.report.html  # noqa: F401
 
-    if figures:
-        import affectctl.report.figures  # noqa: F401
-        from affectctl.report.figures.save import load_backends
+    if formats:
+        from affectctl.report.figures.save import load_backends  # (imports the figure modules)
 
-        load_backends(("pdf", "png"))
+        load_backends(formats)
 
 
-def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None, figures=True):
+def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None, formats=()):
     """Root folder of the runs: ``runs`` as given, or the cache after training what is missing."""
     if runs is not None:
         if dataset is not None:
@@ -76,7 +75,7 @@ def resolve_runs(conditions, runs, dataset, seeds, cache, quiet, launcher=None, 
     # without them (`affectctl train` without --embeddings) are kept: compare needs none
     return ensure_runs(conditions, dataset=dataset or DEFAULT_DATASET, seeds=seeds, cache=cache,
                        embeddings="keep", progress=not quiet, launcher=launcher,
-                       while_waiting=partial(import_the_report, figures))
+                       while_waiting=partial(import_the_report, formats))
 
 
 @command("compare", collect_warnings=True)
@@ -206,7 +205,8 @@ def compare_cli(
             raise ConfigError("the conditions are files; drop --dataset (it is for condition names).")
         launch = make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus, slurm_mem,
                                  launcher_config, keep_logs=keep_logs)
-        folders = {ds: resolve_runs(conditions, None, ds, seeds, cache, quiet, launch, figures)
+        folders = {ds: resolve_runs(conditions, None, ds, seeds, cache, quiet, launch,
+                                    formats if figures else ())
                    for ds in builtin}
     dataset = dataset[0] if dataset else None
     if folders is None:
@@ -238,7 +238,7 @@ def compare_cli(
         root = resolve_runs(conditions, runs, dataset, seeds, cache, quiet,
                             make_launcher(launcher, slurm_partition, slurm_time, slurm_cpus,
                                             slurm_mem, launcher_config, keep_logs=keep_logs),
-                            figures)
+                            formats if figures else ())
         runset = load_runs(root, list(conditions), taxonomy=taxonomy, read=read)
         report_name = f"{root.name}-{'-'.join(conditions)}"
     progress = None if quiet else progress_bar("tests", console=err_console)

@@ -66,9 +66,8 @@ def import_the_analysis(figures: bool) -> None:
     import affectctl.report.writer  # noqa: F401
     import affectctl.stats  # noqa: F401
 
-    if figures:
-        import affectctl.report.figures  # noqa: F401
-        from affectctl.report.figures.save import load_backends
+    if figures:  # a diagnosis writes PDF and PNG
+        from affectctl.report.figures.save import load_backends  # (imports the figure modules)
 
         load_backends(("pdf", "png"))
 

@@ -52,10 +52,10 @@ def report_cli(
     from affectctl.cli._runs import ensure_runs
     from affectctl.cli.compare import import_the_report
 
-    # the plan's comparisons and report are imported on the core a finished training worker
-    # leaves idle while the last runs train (as compare does)
+    # the plan's comparisons and report (figures in PDF and PNG) are imported on the core a
+    # finished training worker leaves idle while the last runs train (as compare does)
+    head_start = partial(import_the_report, ("pdf", "png") if spec.figures else ())
     written = run_plan(spec, out=out, cache=cache, progress=not quiet, log=log,
-                       ensure_runs=partial(ensure_runs, launcher=how,
-                                           while_waiting=partial(import_the_report, spec.figures)))
+                       ensure_runs=partial(ensure_runs, launcher=how, while_waiting=head_start))
     err_console.print(f"affectctl: plan '{spec.name}' written to {Path(out) / spec.name}/ "
                       f"({sum(len(v) for v in written.values())} files)", markup=False)

@@ -18,11 +18,19 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
 import sys
 import traceback
 
 
+def _stop(signum, frame):  # noqa: ARG001 - signal handler signature
+    # a stopped sweep terminates its workers: unwinding (instead of dying where it stands)
+    # lets a write in progress remove its temporary file
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints go to stderr
     source = sys.stdin.buffer

@@ -39,7 +39,10 @@ from __future__ import annotations
 import json
 import math
 import platform
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -496,10 +499,41 @@ def run_one(condition: Condition, data, seed: int, path: "str | Path", *,
     each epoch (:func:`train_run`), for progress."""
     result = train_run(condition, data, seed, embeddings=embeddings, on_epoch=on_epoch)
     meta = {**run_metadata(result, data), **(extra_metadata or {})}
-    written = write_dump(run_frame(result, data), path, meta)
-    write_text_atomically(timing_path(written), json.dumps(
-        {"train_seconds": result.train_seconds, "threads": result.threads}, indent=2) + "\n")
+    frame = run_frame(result, data)
+    with _sigterm_deferred():  # the dump and its sidecar: both or neither
+        written = write_dump(frame, path, meta)
+        write_text_atomically(timing_path(written), json.dumps(
+            {"train_seconds": result.train_seconds, "threads": result.threads}, indent=2) + "\n")
     return written
+
+
+@contextmanager
+def _sigterm_deferred():
+    """SIGTERM (a stopped sweep's workers, ``scancel``) held back until the block ends.
+
+    A run stopped while it trains leaves nothing; stopped between writing its dump and its
+    timing sidecar it would leave the dump alone, and a handler that raises mid-write
+    leaves at most :func:`~affectctl.io.atomic.atomic_write`'s cleaned-up temporary file.
+    For the two writes (well under a second) the signal is only noted, then handled as it
+    would have been: the writes are one step. Python runs signal handlers in the main
+    thread only, so this works whatever other threads the process has (a signal mask
+    would not: the kernel hands the signal to any thread that does not block it); off the
+    main thread, where handlers cannot be set, the block is plain.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: pending.append(frame))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if pending:
+            if callable(previous):
+                previous(signal.SIGTERM, pending[0])
+            elif previous == signal.SIG_DFL:
+                signal.raise_signal(signal.SIGTERM)
 
 
 def timing_path(dump_path: "str | Path") -> Path:

@@ -373,7 +373,7 @@ class WorkerPool:
             while finished < len(jobs):
                 job, reply = done.get()
                 if reply[0] == "idle":
-                    if on_idle is not None and idle is None and finished < len(jobs):
+                    if on_idle is not None and idle is None:
                         idle = threading.Thread(target=call_idle, daemon=True)
                         idle.start()
                     continue
@@ -399,17 +399,26 @@ class WorkerPool:
             idle.join()
 
     def close(self, kill: bool = False) -> None:
+        """End the workers: at the end of their input, or with ``kill`` at once (SIGTERM:
+        a run in training leaves nothing, a run writing its files finishes them first,
+        :func:`affectctl.train.loop.run_one`; SIGKILL after 10 s)."""
+        import subprocess
+
         for proc in self._procs:
             try:
                 if kill:
-                    proc.kill()
+                    proc.terminate()
                 else:
                     proc.stdin.close()
             except OSError:
                 pass
         for proc in self._procs:
             try:
-                proc.wait(timeout=None if not kill else 10)
+                try:
+                    proc.wait(timeout=None if not kill else 10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=10)
             finally:
                 for pipe in (proc.stdin, proc.stdout):  # a killed worker's stdin is still open
                     if pipe:

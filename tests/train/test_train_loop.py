@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -234,3 +237,29 @@ def test_a_network_too_large_for_the_machine_is_refused_before_training(tmp_path
 
     for name in ("base", "arbex", "circumplex"):
         assert memory.training_bytes(load_condition(name), 512, 8, 12) < 2**30
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or sys.platform == "win32",
+                    reason="SIGTERM to oneself: POSIX only")
+def test_sigterm_waits_for_the_dump_and_its_sidecar(tmp_path, tiny_data, monkeypatch):
+    # a SIGTERM that arrives between the dump and its timing sidecar is handled after both
+    # are written (its handler as before), so a stopped sweep never leaves one without the other
+    from affectctl.train import loop
+
+    dump = tmp_path / "seed-0.parquet"
+    handled = []
+    previous = signal.signal(signal.SIGTERM, lambda s, f: handled.append(
+        dump.exists() and loop.timing_path(dump).exists()))
+    write_dump = loop.write_dump
+
+    def dump_then_signal(*args, **kwargs):
+        written = write_dump(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return written
+
+    monkeypatch.setattr(loop, "write_dump", dump_then_signal)
+    try:
+        loop.run_one(_cond(), tiny_data, 0, dump)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert handled == [True]

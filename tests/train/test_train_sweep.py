@@ -275,9 +275,10 @@ def test_the_commands_next_imports_exist():
     from affectctl.cli.compare import import_the_report
     from affectctl.cli.diagnose import import_the_analysis
 
-    for prepare in (import_the_report, import_the_analysis):
-        prepare(True)
-        prepare(False)
+    for formats in (("pdf", "png"), ("svg",), ()):
+        import_the_report(formats)
+    import_the_analysis(True)
+    import_the_analysis(False)
 
 
 @pytest.mark.parametrize("kwargs,pattern", [
