@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy.stats import trim_mean
 
 from affectctl.errors import ConfigError
 from affectctl.stats._common import pvalue_from_null
@@ -216,6 +215,8 @@ def interquartile_mean(scores: Mapping, reference: Mapping) -> dict:
         (:func:`scipy.stats.trim_mean` with ``proportiontocut=0.25`` over the pooled runs,
         as rliable's ``aggregate_iqm``), ``normalised`` per dataset.
     """
+    from scipy.stats import trim_mean  # here, not at import: module docstring of affectctl.stats
+
     names = _datasets("scores", scores)
     missing = [ds for ds in names if ds not in reference]
     if missing:

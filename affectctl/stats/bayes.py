@@ -38,7 +38,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from affectctl.errors import ConfigError
 from affectctl._util.validation import check_n_resamples, normalize_rng
@@ -181,6 +180,8 @@ def bayes_correlated_t(a, b, rope, *, rho: float) -> BayesResult:
     ``p_right = 1 − F(R)``. Equals ``baycomp.CorrelatedTTest.probs(b, a, rope, runs)``
     for ρ = runs / n. Constant differences: the posterior is a point mass.
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     xa, xb = as_paired_1d(a, b)
     rope = check_margin("rope", rope)
     if isinstance(rho, bool) or not isinstance(rho, (int, float)) or not 0 <= rho < 1:

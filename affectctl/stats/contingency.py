@@ -20,6 +20,14 @@ that **both** systems get wrong: "do they make the same *kind* of error?".
 All three treat samples as independent: frames of one video are not, so on
 video data prefer :func:`~affectctl.stats.samples.approximate_randomization`
 with ``unit="group"``.
+
+The three are closed forms, computed here with SciPy's special functions (the
+binomial and chi-square tails ``scipy.special.bdtr`` / ``chdtrc``, which
+``scipy.stats`` calls too) and checked against statsmodels'
+``contingency_tables`` in ``tests/stats/test_stats_classifier.py``. Not through
+statsmodels: importing it imports ``scipy.stats``, 0.6 s of start-up, a fifth of what
+a single-run ``affectctl compare`` may take (issue 30); these tests are all that
+command needs of either.
 """
 
 from __future__ import annotations
@@ -28,8 +36,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import stats
-from statsmodels.stats.contingency_tables import SquareTable, mcnemar
+from scipy import special
 
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl._util.validation import check_bool_or_none, check_confidence, check_positive_int
@@ -89,8 +96,10 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
     :math:`b \\sim \\mathrm{Binomial}(b + c, 1/2)` and the two-sided exact p-value is
     :math:`\\min(1, 2 P(X \\le \\min(b, c)))`, :math:`X \\sim \\mathrm{Bin}(b + c, 1/2)`
     (the symmetric case of ``scipy.stats.binomtest``); chi-square version
-    :math:`(|b - c| - 1)^2 / (b + c)` on 1 df. Computed by
-    ``statsmodels.stats.contingency_tables.mcnemar``. Interval:
+    :math:`(|b - c| - 1)^2 / (b + c)` on 1 df: the statistic and p-value of
+    ``statsmodels.stats.contingency_tables.mcnemar`` (the tests check it), from
+    ``scipy.special.bdtr`` and ``chdtrc`` (module docstring: why not through
+    statsmodels). Interval:
     :math:`(b-c)/n \\pm z \\sqrt{(b + c) - (b - c)^2/n}\\,/\\,n` (Agresti 2013, §11.1.1).
     No discordant sample: DegenerateDataWarning, p = 1.
 
@@ -126,7 +135,7 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
     disc = b + c
     diff = (b - c) / n
     se = math.sqrt(max(disc - (b - c) ** 2 / n, 0.0)) / n
-    z = stats.norm.ppf(0.5 + confidence / 2.0)
+    z = float(special.ndtri(0.5 + confidence / 2.0))
     note = (f"table [[both right, A only], [B only, both wrong]] = [[{n11}, {b}], [{c}, {n00}]]; "
             + ("exact binomial" if exact else
                f"chi-square, 1 df, continuity correction={bool(correction)}"))
@@ -136,14 +145,16 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
         warnings.warn("mcnemar_test: A and B are right and wrong on exactly the same samples (no "
                       "discordant sample); p = 1.", DegenerateDataWarning, stacklevel=2)
         return ContingencyTestResult("mcnemar", 0.0, 1.0, min_pvalue=1.0, **common)
-    res = mcnemar(np.array([[n11, b], [c, n00]]), exact=bool(exact), correction=bool(correction))
     if exact:
+        statistic = float(min(b, c))
+        p = min(1.0, 2.0 * float(special.bdtr(min(b, c), disc, 0.5)))
         min_p = min(1.0, 2.0 * 0.5**disc)
     else:
         corr = 1.0 if correction else 0.0
-        min_p = float(stats.chi2.sf((disc - corr) ** 2 / disc, 1))
-    return ContingencyTestResult("mcnemar", float(res.statistic), float(min(res.pvalue, 1.0)),
-                                 min_pvalue=min_p, **common)
+        statistic = (abs(b - c) - corr) ** 2 / disc
+        p = float(special.chdtrc(1, statistic))
+        min_p = float(special.chdtrc(1, (disc - corr) ** 2 / disc))
+    return ContingencyTestResult("mcnemar", statistic, p, min_pvalue=min_p, **common)
 
 
 def _square_table_iv(pred_a, pred_b, n_classes, y_true, errors_only):
@@ -214,8 +225,8 @@ def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
     -----
     .. math:: X^2 = \\sum_{i<j} \\frac{(n_{ij} - n_{ji})^2}{n_{ij} + n_{ji}}
 
-    on :math:`d` degrees of freedom (Bowker 1948), computed by statsmodels
-    ``SquareTable(table).symmetry("bowker")``. statsmodels always uses
+    on :math:`d` degrees of freedom (Bowker 1948): the statistic of statsmodels'
+    ``SquareTable(table).symmetry("bowker")`` (the tests check it). statsmodels always uses
     :math:`d = K(K-1)/2`; pairs with :math:`n_{ij} + n_{ji} = 0` carry no
     information, so here :math:`d` counts only pairs with at least one
     off-diagonal sample and the p-value is ``chi2.sf(X², d)`` (identical to
@@ -240,9 +251,10 @@ def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
         note += "; samples both systems misclassify"
     if df == 0:
         return _degenerate_square("bowker", table, note, what)
-    res = SquareTable(table, shift_zeros=False).symmetry(method="bowker")
-    stat = float(res.statistic)
-    p = float(stats.chi2.sf(stat, df))
+    diff = (table.T - table)[upper].astype(np.float64)   # n_ji - n_ij over the pairs i < j
+    # every pair in the sum, as statsmodels sums them (pairs without counts add 0)
+    stat = float(np.where(support > 0, diff**2 / np.maximum(support, 1), 0.0).sum())
+    p = float(special.chdtrc(df, stat))
     return _chi2_result("bowker", stat, p, int(table.sum()), note)
 
 
@@ -264,8 +276,9 @@ def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
     -----
     :math:`X^2 = N\\, d^\\top V^{-1} d` with :math:`d` the differences of the two
     marginal distributions (one class dropped) and :math:`V` their covariance
-    (Stuart 1955; Maxwell 1970), computed by statsmodels
-    ``SquareTable(table).homogeneity("stuart_maxwell")``. Classes without any
+    (Stuart 1955; Maxwell 1970), as statsmodels'
+    ``SquareTable(table).homogeneity("stuart_maxwell")`` computes it (the tests check
+    it; p from the survival function, which keeps small p-values). Classes without any
     off-diagonal count have a zero row in :math:`V` (their margins agree by
     construction) and are left out first, so K' counts classes that take part in
     some disagreement; without that, :math:`V` is singular.
@@ -287,17 +300,30 @@ def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
         note += "; samples both systems misclassify"
     if active.shape[0] < 2:
         return _degenerate_square("stuart_maxwell", table, note, what)
-    sub = table[np.ix_(active, active)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            res = SquareTable(sub, shift_zeros=False).homogeneity(method="stuart_maxwell")
-            stat = float(res.statistic)
-            # statsmodels returns 1 - cdf; the survival function keeps small p-values exact
-            p = float(stats.chi2.sf(stat, res.df))
-        except Warning:
-            stat, p = float("nan"), float("nan")
+    stat = _stuart_maxwell_statistic(table[np.ix_(active, active)])
+    p = float(special.chdtrc(n_active - 1, stat)) if np.isfinite(stat) else float("nan")
     if not np.isfinite(p):
         warnings.warn("stuart_maxwell_test: the covariance of the marginal differences is "
                       "singular; p = NaN.", DegenerateDataWarning, stacklevel=2)
     return _chi2_result("stuart_maxwell", stat, p, int(table.sum()), note)
+
+
+def _stuart_maxwell_statistic(table: np.ndarray) -> float:
+    """:math:`N d^\\top V^{-1} d` of a K x K table (K >= 2); NaN when V is singular.
+
+    With :math:`P` the table's proportions, the last class dropped: :math:`d` = column
+    margins - row margins, :math:`V_{ij} = -(P_{ij} + P_{ji})` off the diagonal and
+    :math:`V_{ii} = r_i + c_i - 2 P_{ii}` (statsmodels ``SquareTable.homogeneity``, step
+    for step).
+    """
+    n_obs = table.sum()
+    pr = table.astype(np.float64) / n_obs
+    row, col = pr.sum(1)[:-1], pr.sum(0)[:-1]
+    pr = pr[:-1, :-1]
+    d = col - row
+    vmat = -(pr + pr.T)
+    np.fill_diagonal(vmat, row + col - 2 * np.diag(pr))
+    try:
+        return float(n_obs * np.dot(d, np.linalg.solve(vmat, d)))
+    except np.linalg.LinAlgError:
+        return float("nan")

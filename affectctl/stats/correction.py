@@ -14,7 +14,6 @@ comparison or a diagnosis adjusts dozens of families.
 from __future__ import annotations
 
 import numpy as np
-from statsmodels.stats.multitest import multipletests
 
 from affectctl.errors import ConfigError
 from affectctl._util.validation import ADJUST_METHODS
@@ -73,8 +72,14 @@ def adjust_pvalues(pvalues, method: str = "holm") -> np.ndarray:
     res = out.ravel()
     if method == "none":
         res[ok] = flat[ok]
+    elif method == "holm":
+        res[ok] = _holm(flat[ok])
     elif ok.any():
-        res[ok] = _holm(flat[ok]) if method == "holm" else multipletests(flat[ok], method=method)[1]
+        # imported here: statsmodels imports scipy.stats (0.6 s), and Holm, the default,
+        # needs neither
+        from statsmodels.stats.multitest import multipletests
+
+        res[ok] = multipletests(flat[ok], method=method)[1]
     return res.reshape(p.shape)
 
 

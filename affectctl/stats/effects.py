@@ -20,7 +20,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from affectctl._util.validation import check_choice, check_confidence
 from affectctl.stats._common import as_paired_1d, to_plain
@@ -99,6 +98,8 @@ def signed_ranks(d, zero_method: str = "wilcox") -> tuple[np.ndarray, np.ndarray
     signs : ndarray of shape (m,)
         +1 or -1.
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     d = np.asarray(d, dtype=np.float64)
     if zero_method == "wilcox":
         d = d[d != 0]
@@ -129,6 +130,8 @@ def _cohen_dz(d):
 
 
 def _mean_diff_ci(d, confidence):
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     n = d.shape[0]
     m = float(d.mean())
     if n < 2:
@@ -271,6 +274,8 @@ class EffectSizeIntervals:
 def _bootstrap_rng(gen) -> dict:
     """The generator keyword of ``scipy.stats.bootstrap``: ``rng`` from SciPy 1.15,
     ``random_state`` before (the minimum SciPy this package declares is 1.11)."""
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     import inspect
 
     return {"rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state": gen}
@@ -304,6 +309,8 @@ def effect_size_intervals(d, *, n_resamples: int = 9999, confidence: float = 0.9
     -------
     EffectSizeIntervals
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     from affectctl._util.validation import check_n_resamples, normalize_rng
 
     d = np.asarray(d, dtype=np.float64)
@@ -338,6 +345,8 @@ def _dz_along(x, axis=-1):
 
 def _rrb_along(x, axis=-1):
     """Rank-biserial correlation (zeros dropped, as ``zero_method='wilcox'``) along ``axis``."""
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     x = np.moveaxis(x, axis, -1)
     zeros = (x == 0).sum(axis=-1, keepdims=True)
     ranks = stats.rankdata(np.abs(x), axis=-1) - zeros     # ranks among the non-zero values

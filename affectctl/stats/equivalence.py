@@ -35,7 +35,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from affectctl.errors import ConfigError, DegenerateDataWarning
 from affectctl._util.validation import check_alternative, check_n_resamples, check_unit_interval
@@ -156,6 +155,8 @@ def tost_paired_t(a, b, margin, *, alpha: float = 0.05,
     return value is ``max(p^-, p^+)``). The interval is the 1 − 2α Student-t interval.
     Differences all equal (s_d = 0): p is 0 or 1 by whether the constant lies inside.
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     xa, xb = as_paired_1d(a, b)
     margin, alpha, alternative = _iv(margin, alpha, alternative)
     d = xa - xb
@@ -304,6 +305,8 @@ def tost_hierarchical(estimate: float, se: float, df: float, margin, *, n: int, 
            and the power approach for assessing the equivalence of average
            bioavailability. J. Pharmacokinet. Biopharm. 15(6), 657-680.
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     margin, alpha, alternative = _iv(margin, alpha, alternative)
     m, se, df = float(estimate), float(se), float(df)
     note = (f"two-level bootstrap over seeds and {unit or 'units'} ({n_seeds} seeds): t with "

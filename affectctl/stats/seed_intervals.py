@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import numpy as np
-from scipy import stats
 
 from affectctl.stats.intervals import Interval, IntervalEstimate
 
@@ -94,6 +93,8 @@ def hodges_lehmann_interval(d, confidence: float = 0.95) -> IntervalEstimate:
     zeros the two agree only approximately. Beyond ``MAX_EXACT_HODGES_LEHMANN`` pairs, k
     comes from the normal approximation of the null (``exact=False``).
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     d = np.asarray(d, dtype=np.float64)
     n = int(d.shape[0])
     if n == 0:
@@ -197,6 +198,8 @@ def t_interval(d, confidence: float = 0.95) -> IntervalEstimate:
     Equals ``scipy.stats.ttest_rel(a, b).confidence_interval(confidence)``. NaN bounds
     when n < 2; both bounds equal the mean when the differences are constant.
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     d = np.asarray(d, dtype=np.float64)
     n = int(d.shape[0])
     m = float(d.mean()) if n else float("nan")

@@ -26,7 +26,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from affectctl._util.validation import SAMPLE_TESTS, SEED_TESTS
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
@@ -244,6 +243,8 @@ def wilcoxon_test(a, b, *, alternative: str = "two-sided", confidence: float = 0
     >>> res.n, res.statistic, round(res.p_value, 4), res.min_pvalue
     (6, 19.5, 0.0469, 0.015625)
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     d, alternative, confidence, alpha = _seed_iv(a, b, alternative, confidence, alpha)
     check_choice("zero_method", zero_method, ZERO_METHODS)
     n = int(d.shape[0])
@@ -471,6 +472,8 @@ def paired_ttest(a, b, *, alternative: str = "two-sided", confidence: float = 0.
     >>> res.n, round(res.statistic, 3), round(res.p_value, 3)
     (5, 2.138, 0.099)
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     d, alternative, confidence, alpha = _seed_iv(a, b, alternative, confidence, alpha)
     n = int(d.shape[0])
     if n < 2:

@@ -129,6 +129,41 @@ class TestSquareTables:
         assert res.pvalue == pytest.approx(mcnemar([[20, 6], [1, 20]], exact=False,
                                                    correction=False).pvalue)
 
+    @pytest.mark.parametrize("seed", range(12))
+    def test_random_tables_against_statsmodels(self, seed):
+        # the closed forms are computed here, not by statsmodels: every statistic and
+        # p-value it gives, on tables from 2 to 8 classes, sparse and dense
+        rng = np.random.default_rng(seed)
+        k = int(rng.integers(2, 9))
+        t = rng.poisson(rng.choice([0.5, 3.0, 40.0]), size=(k, k)) + np.diag(rng.integers(0, 50, k))
+        t[0, 1] += 1                                       # at least one disagreement
+        a, b = labels_from_table(t)
+        bow = bowker_test(a, b, k)
+        ref = SquareTable(t, shift_zeros=False).symmetry("bowker")
+        assert bow.statistic == pytest.approx(ref.statistic, rel=1e-12, abs=1e-300)
+        support = (t + t.T)[np.triu_indices(k, 1)]
+        assert bow.pvalue == pytest.approx(stats.chi2.sf(ref.statistic, np.count_nonzero(support)),
+                                           rel=1e-12)
+        off = t - np.diag(np.diag(t))
+        active = np.flatnonzero(off.sum(0) + off.sum(1) > 0)
+        sm = stuart_maxwell_test(a, b, k)
+        if active.size >= 2:
+            ref = SquareTable(t[np.ix_(active, active)], shift_zeros=False).homogeneity(
+                "stuart_maxwell")
+            assert sm.statistic == pytest.approx(ref.statistic, rel=1e-10)
+            assert sm.pvalue == pytest.approx(stats.chi2.sf(ref.statistic, ref.df), rel=1e-10)
+        # McNemar on the same labels, with class 0 as the truth: exact and both chi-squares
+        y = np.zeros_like(a)
+        ra, rb = a == 0, b == 0
+        n1, n2 = int(np.sum(ra & ~rb)), int(np.sum(~ra & rb))
+        table = [[int(np.sum(ra & rb)), n1], [n2, int(np.sum(~ra & ~rb))]]
+        if n1 + n2:
+            for exact, corr in ((True, True), (False, True), (False, False)):
+                got = mcnemar_test(y, a, b, exact=exact, correction=corr)
+                ref = mcnemar(table, exact=exact, correction=corr)
+                assert got.statistic == pytest.approx(ref.statistic, rel=1e-12)
+                assert got.pvalue == pytest.approx(ref.pvalue, rel=1e-10, abs=1e-15)
+
     def test_same_accuracy_different_errors(self):
         # both systems are right on the diagonal samples; on the 60 errors of true class 0,
         # A says 1 where B says 2 and never the reverse: same accuracy, different errors

@@ -45,7 +45,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from affectctl.errors import ConfigError
 from affectctl._util.validation import check_unit_interval
@@ -85,6 +84,8 @@ def mcnemar_exact_power(n: int, disagreement: float, diff: float, *, alpha: floa
     >>> round(mcnemar_exact_power(1000, 0.2, 0.0), 4) <= 0.05
     True
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     d = float(disagreement)
     delta = abs(float(diff))
     if delta > d + 1e-12:
@@ -124,6 +125,8 @@ def grouped_power(n: int, disagreement: float, diff: float, *, n_groups: int, ic
     -------
     float
     """
+    from scipy import stats  # here, not at import: module docstring of affectctl.stats
+
     d, delta = float(disagreement), abs(float(diff))
     deff = 1.0 + (n / n_groups - 1.0) * icc
     n_eff = n / deff
