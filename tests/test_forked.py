@@ -164,3 +164,46 @@ def test_a_batch_that_raises_writes_nothing(tmp_path):
             write_figure(fig, tmp_path, "held", ("png",))
             raise KeyError("stop")
     assert not (tmp_path / "held.png").exists()
+
+
+def _big(i):
+    def task():
+        return i, os.getpid(), time.monotonic(), b"x" * (1 << 20)   # 1 MiB: more than a pipe holds
+    return task
+
+
+@linux_only
+def test_a_child_is_not_held_up_by_a_large_result():
+    # the parent sleeps in its head start, before it takes any task: the child does them
+    # all meanwhile, which it can only if its results are taken off the pipe as they come
+    # (without that, it waits on its first 1 MiB result until the parent reads)
+    slept = []
+
+    def nap():
+        time.sleep(1.0)
+        slept.append(time.monotonic())
+
+    out = run_forked([_big(i) for i in range(5)], workers=2, while_waiting=nap)
+    assert [r[0] for r in out] == list(range(5)) and all(len(r[3]) == 1 << 20 for r in out)
+    assert {r[1] for r in out} != {os.getpid()}
+    assert all(r[2] < slept[0] for r in out), "the child waited for the parent to read"
+
+
+@linux_only
+def test_while_waiting_runs_once_in_this_process_and_its_error_is_dropped():
+    calls = []
+
+    def head_start():
+        calls.append(os.getpid())
+        raise ImportError("a head start may fail: the caller's own step meets it")
+
+    out = run_forked([_slow(i) for i in range(4)], workers=2, while_waiting=head_start)
+    assert [r[0] for r in out] == [0, 1, 2, 3]
+    assert calls == [os.getpid()]
+
+
+def test_while_waiting_is_not_called_without_a_fork():
+    calls = []
+    run_forked([_slow(i) for i in range(3)], workers=1, while_waiting=lambda: calls.append(1))
+    run_forked([_slow(0)], workers=2, while_waiting=lambda: calls.append(1))   # one task
+    assert calls == []

@@ -3,9 +3,13 @@
 :func:`run_forked` is a fork-join: ``workers - 1`` children are forked from the calling
 process, which works too; each process claims the next task from a shared counter
 until none is left, so a slow task does not hold up the others. A child sends each
-result, and the warnings its task raised, back through a pipe; the caller gets the
-results in task order and the warnings re-issued in task order, so what it sees does
-not depend on which process ran what.
+result, and the warnings its task raised, back through a pipe, which a thread of the
+caller empties as results come (a result larger than a pipe holds would otherwise keep
+its child waiting, idle, until the caller is between two of its own tasks: the nulls of
+a comparison's tests are); the caller gets the results in task order and the warnings
+re-issued in task order, so what it sees does not depend on which process ran what.
+The caller may first do something of its own (``while_waiting``: ``affectctl compare``
+imports its report while the workers start on the tests).
 
 Why not :class:`concurrent.futures.ProcessPoolExecutor` or :class:`multiprocessing.Pool`:
 they send every task to a worker by pickling it, and the tasks this is for hold drawn
@@ -35,8 +39,10 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import queue
 import signal
 import sys
+import threading
 import warnings
 from typing import Callable, Sequence
 
@@ -69,7 +75,8 @@ def fork_workers(workers: "int | None", n_tasks: int) -> int:
 
 
 def run_forked(tasks: Sequence[Callable[[], object]], *, workers: "int | None" = None,
-               on_done: "Callable[[int], None] | None" = None) -> list:
+               on_done: "Callable[[int], None] | None" = None,
+               while_waiting: "Callable[[], object] | None" = None) -> list:
     """Call every task once; return their results in task order.
 
     Parameters
@@ -80,6 +87,11 @@ def run_forked(tasks: Sequence[Callable[[], object]], *, workers: "int | None" =
         Processes to use, this one included (default: :func:`fork_workers`).
     on_done : callable, optional
         ``on_done(i)`` in this process when task ``i`` has finished (in completion order).
+    while_waiting : callable, optional
+        Called once in this process right after the workers are forked, before it claims
+        a task: a head start for what the caller does next (``affectctl compare`` imports
+        its report there while the workers start on the tests). Its errors are dropped:
+        the caller's own next step meets them. Not called when nothing is forked.
 
     Raises
     ------
@@ -102,7 +114,7 @@ def run_forked(tasks: Sequence[Callable[[], object]], *, workers: "int | None" =
     global _BUSY
     _BUSY = True
     try:
-        return _run_parallel(tasks, n_proc, on_done)
+        return _run_parallel(tasks, n_proc, on_done, while_waiting)
     finally:
         _BUSY = False
 
@@ -166,9 +178,8 @@ def _child(tasks, counter, conn) -> None:
         os._exit(status)
 
 
-def _run_parallel(tasks, n_proc: int, on_done) -> list:
+def _run_parallel(tasks, n_proc: int, on_done, while_waiting=None) -> list:
     import multiprocessing
-    from multiprocessing.connection import wait
 
     ctx = multiprocessing.get_context("fork")
     counter = ctx.Value("q", 0)
@@ -180,6 +191,7 @@ def _run_parallel(tasks, n_proc: int, on_done) -> list:
     freeze = gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
+    drain = None
     try:
         for _ in range(n_proc - 1):
             reader, writer = ctx.Pipe(duplex=False)
@@ -195,21 +207,35 @@ def _run_parallel(tasks, n_proc: int, on_done) -> list:
             writer.close()
             children[pid] = reader
 
+        # a thread takes every result off the pipes as it comes: a child whose result
+        # is larger than a pipe holds (64 KiB: a null distribution of 9,999 draws) would
+        # otherwise wait, idle, until this process is between two of its own tasks
+        inbox: queue.SimpleQueue = queue.SimpleQueue()
+        drain = threading.Thread(target=_drain, args=(dict(children), inbox), daemon=True,
+                                 name="affectctl-forked-results")
+        drain.start()
+
         def collect(block: bool) -> None:
-            ready = wait(list(children.values()), timeout=None if block else 0)
-            for conn in ready:
+            while children:
                 try:
-                    i, *outcome = conn.recv()
-                except EOFError:
-                    pid = next(p for p, c in children.items() if c is conn)
-                    conn.close()
+                    kind, pid, message = inbox.get(block=block)
+                except queue.Empty:
+                    return
+                if kind == "eof":
                     del children[pid]
                     _reap(pid)
-                    continue
-                outcomes[i] = tuple(outcome)
-                if on_done is not None:
-                    on_done(i)
+                else:
+                    i, *outcome = message
+                    outcomes[i] = tuple(outcome)
+                    if on_done is not None:
+                        on_done(i)
+                block = False                       # then take what else is there
 
+        if while_waiting is not None:
+            try:
+                while_waiting()
+            except Exception:                        # a head start only (docstring)
+                pass
         while (i := _claim(counter, n)) is not None:
             outcomes[i] = _outcome(tasks[i])
             if on_done is not None:
@@ -221,12 +247,14 @@ def _run_parallel(tasks, n_proc: int, on_done) -> list:
     finally:
         if freeze:
             gc.unfreeze()
-        for pid, conn in children.items():         # only after an error here
-            conn.close()
+        for pid in children:                        # only after an error here
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
+        if drain is not None:
+            drain.join()                            # the killed children's pipes close
+        for pid in children:
             _reap(pid)
     missing = [i for i in range(n) if i not in outcomes]
     if missing:
@@ -245,6 +273,24 @@ def _run_parallel(tasks, n_proc: int, on_done) -> list:
     if failure is not None:
         raise failure
     return results
+
+
+def _drain(readers: dict, inbox) -> None:
+    """Put every message of the children's pipes (``{pid: read end}``) into ``inbox`` as
+    ``("msg", pid, message)``, and ``("eof", pid, None)`` when a pipe closes (its child
+    ended); return when all are closed. Runs in a thread of the parent."""
+    from multiprocessing.connection import wait
+
+    by_conn = {conn: pid for pid, conn in readers.items()}
+    while by_conn:
+        for conn in wait(list(by_conn)):
+            pid = by_conn[conn]
+            try:
+                inbox.put(("msg", pid, conn.recv()))
+            except (EOFError, OSError):
+                conn.close()
+                del by_conn[conn]
+                inbox.put(("eof", pid, None))
 
 
 def _reap(pid: int) -> None:

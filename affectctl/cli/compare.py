@@ -51,7 +51,8 @@ def import_the_report(formats: tuple) -> None:
     """What a compare (or a report plan) imports after its runs are trained (the analysis,
     the report writers and, for figure ``formats``, the figure modules and those formats'
     backends): imported on the core a finished training worker leaves idle while the last
-    runs train (0.4 s here, after the compare command's own imports)."""
+    runs train, and again (a no-op after a sweep) while the forked workers start on the
+    comparison's tests (0.4 s here, after the compare command's own imports)."""
     import affectctl.compare  # noqa: F401
     import affectctl.report.html  # noqa: F401
 
@@ -248,7 +249,8 @@ def compare_cli(
                          sample_test=sample_test, unit=unit, n_resamples=permutations,
                          alternative=alternative, correction=correction, mcnemar=mcnemar, rng=seed,
                          progress=progress, sums=sums, margin=margins, rope=ropes,
-                         test_fraction=test_fraction, sequential=sequential)
+                         test_fraction=test_fraction, sequential=sequential,
+                         while_waiting=partial(import_the_report, formats if figures else ()))
     finally:
         if progress is not None:
             progress.stop()

@@ -43,6 +43,7 @@ def compare(
     sequential: bool = False,
     tests_only: bool = False,
     workers: int | None = None,
+    while_waiting=None,
 ) -> ComparisonResult:
     """Compare conditions against a baseline with paired tests over seeds and samples.
 
@@ -138,6 +139,11 @@ def compare(
         usable core, :func:`affectctl._util.forked.fork_workers`; 1: here, one after the
         other). Each test draws from its own generator seeded with ``rng``: the result is
         the same for every ``workers``.
+    while_waiting : callable, optional
+        Called once, in this process, while the forked workers start on the tests: a head
+        start for the caller's next step (``affectctl compare`` imports its report there;
+        :func:`affectctl._util.forked.run_forked`). Its errors are dropped; not called
+        when the tests run in this process only.
 
     Returns
     -------
@@ -146,7 +152,8 @@ def compare(
     st = steps.State(
         runs, baseline, others, contrasts, metrics, geometry, geometry_min_samples, seed_tests,
         sample_test, unit, n_resamples, alternative, correction, classifier_tests, mcnemar, rng,
-        progress, sums, alpha, margin, rope, test_fraction, sequential, tests_only, workers)
+        progress, sums, alpha, margin, rope, test_fraction, sequential, tests_only, workers,
+        while_waiting)
     steps.validate(st)              # options, pairs, common seeds
     steps.per_seed_metrics(st)      # geometry, metric table, headline metrics, unit, contexts
     steps.run_tests(st)             # seed, equivalence/Bayes, sample and contingency tests

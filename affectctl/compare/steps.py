@@ -97,6 +97,7 @@ class State:
     sequential: bool
     tests_only: bool = False
     workers: int | None = None
+    while_waiting: Callable | None = None
     # validate
     conditions: tuple = ()
     pairs: tuple = ()
@@ -275,7 +276,9 @@ def run_tests(st: State) -> None:
         parallel = fork_workers(st.workers, len(tasks)) > 1
         # one BLAS thread per process when the processes share the cores
         with single_threaded_blas() if parallel else nullcontext():
-            outcomes = run_forked(tasks, workers=st.workers, on_done=tick)
+            outcomes = run_forked(tasks, workers=st.workers, on_done=tick,
+                                  while_waiting=st.while_waiting)
+        st.while_waiting = None                      # once
         for records, nulls, diffs in outcomes:
             st.records.extend(records)
             st.nulls.update(nulls)
@@ -523,10 +526,15 @@ def verdicts(st: State) -> None:
         c: np.stack([confusion_matrix(sub.dump(c, s).y_true, sub.dump(c, s).y_pred, tax.n_classes)
                      for s in seeds]) for c in st.conditions}
     st.support = st.confusions[st.baseline][0].sum(axis=1)
-    st.error_null = {} if st.tests_only else {
-        c: error_distance_null(st.confusions[c].sum(axis=0), st.geo.cost,
-                               n_resamples=st.n_resamples, rng=st.rng)
-        for c in st.conditions}
+    if st.tests_only:
+        st.error_null = {}
+    else:   # one task per condition, on every usable core (each seeded with rng)
+        from affectctl._util.forked import run_forked
+
+        nulls = run_forked([partial(error_distance_null, st.confusions[c].sum(axis=0),
+                                    st.geo.cost, n_resamples=st.n_resamples, rng=st.rng)
+                            for c in st.conditions], workers=st.workers)
+        st.error_null = dict(zip(st.conditions, nulls, strict=True))
     candidates = primary_candidates(st.seed_tests, st.sample_test)
     st.primary = choose_primary(st.comps, candidates, alpha=st.alpha)
     order = ((st.primary,) if st.primary else ()) + tuple(t for t in candidates if t != st.primary)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -54,12 +55,11 @@ def _warn_unsettable(names, files: str) -> None:
                   InputWarning, stacklevel=3)
 
 
-def _write_figures(result, sens, out_dir: Path, formats, progress) -> dict:
+def _write_figures(result, sens, out_dir: Path, formats, progress, first=None) -> dict:
     """Every figure of a comparison's report, each drawn and written by a task of
     :func:`affectctl._util.forked.run_forked` (on every usable core: drawing and writing
-    the figures is most of a small report's time); ``{file name: Path}`` in figure order."""
-    from functools import partial
-
+    the figures is most of a small report's time); ``{file name: Path}`` in figure order,
+    after the files of ``first()``, a task run beside them (the tables) when given."""
     from affectctl._util.forked import run_forked
     from affectctl.report.figures.comparison import figure_parts
     from affectctl.report.figures.save import load_backends
@@ -76,15 +76,19 @@ def _write_figures(result, sens, out_dir: Path, formats, progress) -> dict:
     parts += single_run_figure_parts(result, out_dir, formats)
     load_backends(formats)   # once, before the workers fork
     done = 0
+    tasks = [draw for _, draw in parts]
+    lead = [first] if first is not None else []
 
     def tick(i: int) -> None:
         nonlocal done
+        if i < len(lead):
+            return                                  # not a figure
         done += 1
         if progress is not None:
-            progress(done, len(parts), parts[i][0])
+            progress(done, len(parts), parts[i - len(lead)][0])
 
     written: dict = {}
-    for files in run_forked([draw for _, draw in parts], on_done=tick):
+    for files in run_forked(lead + tasks, on_done=tick):
         written.update(files)
     return written
 
@@ -231,6 +235,23 @@ def _moved(written, tmp: Path, target: Path):
 def _write_report(result, out_dir: Path, *, name, formats, figures, tests, alpha, html,
                   progress) -> dict:
     _warn_unsettable([name, *result.conditions], "table.tex, table_full.tex")
+    sens = getattr(result, "geometry_sensitivity", None)
+    tables = partial(_write_tables, result, out_dir, name=name, tests=tests, alpha=alpha,
+                     sens=sens)
+    # with figures, the tables are one more task beside them (on every core)
+    written = _write_figures(result, sens, out_dir, formats, progress, first=tables) \
+        if figures else tables()
+    if html:
+        from affectctl.report.html import write_html
+
+        written.update(write_html(result, out_dir, name=name, tests=tests, alpha=alpha,
+                                  files=written))
+    return written
+
+
+def _write_tables(result, out_dir: Path, *, name, tests, alpha, sens) -> dict:
+    """The tables (Markdown, CSV, LaTeX), ``results.json`` with its provenance, the
+    per-video CSVs and the geometry-sensitivity table: ``{file name: Path}``."""
     table = main_table(result, tests=tests, alpha=alpha)
     caption = (f"{name}: {', '.join(c for c in result.conditions if c != result.baseline)} "
                f"against {result.baseline}")
@@ -249,15 +270,7 @@ def _write_report(result, out_dir: Path, *, name, formats, figures, tests, alpha
             written[path.name] = path
     path = _write_provenance(out_dir, "results.json")
     written[path.name] = path
-    sens = getattr(result, "geometry_sensitivity", None)
     written.update(write_geometry_sensitivity(sens, out_dir, figures=False))
-    if figures:
-        written.update(_write_figures(result, sens, out_dir, formats, progress))
-    if html:
-        from affectctl.report.html import write_html
-
-        written.update(write_html(result, out_dir, name=name, tests=tests, alpha=alpha,
-                                  files=written))
     return written
 
 

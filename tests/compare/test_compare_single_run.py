@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -359,3 +361,16 @@ def test_the_result_does_not_depend_on_the_worker_processes(tmp_path, n_seeds):
                                   two.geometry_sensitivity.records)
     if n_seeds == 1:
         pd.testing.assert_frame_equal(one.differences, two.differences)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_while_waiting_is_a_head_start_beside_the_forked_tests(tmp_path):
+    runs = load_runs(write_runs(tmp_path, 1, conditions=("A", "B")), ["A", "B"])
+    calls = []
+    two = compare(runs, "A", ("B",), n_resamples=99, rng=3, workers=2,
+                  while_waiting=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]                    # once (not again in the re-runs), here
+    one = compare(runs, "A", ("B",), n_resamples=99, rng=3, workers=1,
+                  while_waiting=lambda: calls.append("serial"))
+    assert calls == [os.getpid()]                    # nothing forked: no head start
+    assert one.to_json() == two.to_json()

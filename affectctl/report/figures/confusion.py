@@ -90,7 +90,7 @@ def _heatmap(values, class_names, ax, *, cmap, vmin, vmax, signed, cbar, cbar_la
             continue
         ax.text(j + 0.5, i + 0.5, format_number(float(data[i, j]), digits=0, signed=signed),
                 color=".15" if is_light else "w", ha="center", va="center",
-                fontsize=annot_size)
+                fontsize=annot_size, in_layout=False)
     return ax
 
 
