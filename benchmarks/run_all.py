@@ -16,7 +16,9 @@ sidecar), and the epoch time at real size from ``bench_train.py --features-size
 values).
 
 Then where a compare's time goes, stage by stage (``bench_stages.py``: the 3,000-row file
-compare and the main job's compare of prepared runs), unless ``--only`` leaves it out.
+compare and the main job's compare of prepared runs) and the CPU of each of the small
+case's figures (``bench_figures.py``, also ``benchmarks/results/figures.json``), unless
+``--only`` leaves them out.
 
 Writes a markdown table to ``benchmarks/results/latest.md`` and the same figures as
 ``benchmarks/results/run_all.json``, from which ``docs/gen/performance.py`` makes the
@@ -273,6 +275,12 @@ def main(argv=None) -> int:
         for case in ("small", "main"):
             stages[case] = stage_run(case, repeat)
             print(f"\nwhere the time goes ({case} case):\n" + stage_table(stages[case]), flush=True)
+        import bench_figures          # the figures' CPU, each in one process
+
+        figure_rows = bench_figures.run(repeat)
+        bench_figures.write_json(figure_rows, repeat)
+        print("\nCPU per figure (small case, one process):\n" + bench_figures.table(figure_rows),
+              flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     text = markdown(records, repeat)
     if stages:
@@ -280,7 +288,10 @@ def main(argv=None) -> int:
                  "`python benchmarks/bench_stages.py --case small|main`: `small` is the 3,000-row "
                  "`compare a.csv b.csv` above; `main` is `compare base circumplex uniform --runs "
                  "examples/runs` (the main job without its training).\n\n"
-                 + _stage_columns(stages) + "\n")
+                 + _stage_columns(stages) + "\n"
+                 f"\nCPU seconds per figure of the `small` case, drawn and written in one process "
+                 f"(median of {repeat}, `python benchmarks/bench_figures.py`; the report spreads "
+                 "them over every core):\n\n" + bench_figures.table(figure_rows) + "\n")
     args.out.write_text(text, encoding="utf-8")
     doc = {"benchmark": "speed table (issue 30)", "command": "python benchmarks/run_all.py"
            + (" --quick" if args.quick else ""), "goal": "each row's goal column",
