@@ -207,3 +207,52 @@ def test_while_waiting_is_not_called_without_a_fork():
     run_forked([_slow(i) for i in range(3)], workers=1, while_waiting=lambda: calls.append(1))
     run_forked([_slow(0)], workers=2, while_waiting=lambda: calls.append(1))   # one task
     assert calls == []
+
+
+class _LoadsOnlyInTheChild:
+    """Pickles anywhere; unpickling fails in any process but the one that made it."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+
+    def __reduce__(self):
+        return (_check_pid, (self.pid,))
+
+
+def _check_pid(pid):
+    if os.getpid() == pid:
+        return "loaded"
+    raise ValueError("this result cannot be read here")
+
+
+@linux_only
+def test_a_result_the_parent_cannot_read_is_an_error_not_a_hang():
+    # the child's own pickle round trip succeeds (it unpickles in the child), the parent's
+    # read fails: the run must end with an error naming it, not wait for ever
+    def task():
+        return _LoadsOnlyInTheChild() if os.getpid() != PARENT[0] else "parent"
+
+    PARENT[0] = os.getpid()
+
+    def nap():                                      # the child takes the tasks meanwhile
+        time.sleep(0.5)
+
+    import threading
+
+    caught = []
+
+    def run():
+        try:
+            run_forked([task] * 3, workers=2, while_waiting=nap)
+        except Exception as exc:                    # noqa: BLE001  (checked below)
+            caught.append(exc)
+
+    runner = threading.Thread(target=run, daemon=True)
+    runner.start()
+    runner.join(timeout=60)
+    assert not runner.is_alive(), "run_forked hung on a result it could not read"
+    assert len(caught) == 1 and isinstance(caught[0], RuntimeError)
+    assert "could not be read" in str(caught[0]) and "cannot be read here" in str(caught[0])
+
+
+PARENT = [0]

@@ -54,7 +54,8 @@ def test_single_run_compare_and_report_load_no_scipy_stats_statsmodels_or_seabor
     out = tmp_path / "out"
     code = (
         "import json, os, sys\n"
-        "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # in process: no fork\n"
+        "if hasattr(os, 'sched_setaffinity'):  # one core: no fork (elsewhere none anyway)\n"
+        "    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n"
         "def report(step):\n"
         f"    print(json.dumps([step, [m for m in {HEAVY!r} if m in sys.modules]]), flush=True)\n"
         "import affectctl.cli.compare, affectctl.compare, affectctl.report, affectctl.stats\n"

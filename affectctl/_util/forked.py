@@ -224,6 +224,8 @@ def _run_parallel(tasks, n_proc: int, on_done, while_waiting=None) -> list:
                 if kind == "eof":
                     del children[pid]
                     _reap(pid)
+                elif kind == "failed":                 # the thread could not read a result
+                    raise message
                 else:
                     i, *outcome = message
                     outcomes[i] = tuple(outcome)
@@ -247,13 +249,17 @@ def _run_parallel(tasks, n_proc: int, on_done, while_waiting=None) -> list:
     finally:
         if freeze:
             gc.unfreeze()
-        for pid in children:                        # only after an error here
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        # only after an error here: the children left are ended (SIGTERM, then SIGKILL
+        # after 10 s), which closes their pipes and so ends the thread
+        _signal_all(children, signal.SIGTERM)
         if drain is not None:
-            drain.join()                            # the killed children's pipes close
+            drain.join(timeout=10.0)
+            if drain.is_alive():
+                _signal_all(children, signal.SIGKILL)
+                drain.join()
+        else:                                       # failed while forking: nobody reads
+            for conn in children.values():
+                conn.close()
         for pid in children:
             _reap(pid)
     missing = [i for i in range(n) if i not in outcomes]
@@ -278,7 +284,13 @@ def _run_parallel(tasks, n_proc: int, on_done, while_waiting=None) -> list:
 def _drain(readers: dict, inbox) -> None:
     """Put every message of the children's pipes (``{pid: read end}``) into ``inbox`` as
     ``("msg", pid, message)``, and ``("eof", pid, None)`` when a pipe closes (its child
-    ended); return when all are closed. Runs in a thread of the parent."""
+    ended); return when all are closed. Runs in a thread of the parent.
+
+    A message that cannot be read here (a result that unpickles in the child but not in
+    the parent, memory) is put as ``("failed", pid, exception)``, which the caller
+    raises, and that child's pipe is closed (it ends on its next send); the thread goes
+    on reading the others, so that no child waits on a full pipe.
+    """
     from multiprocessing.connection import wait
 
     by_conn = {conn: pid for pid, conn in readers.items()}
@@ -291,6 +303,20 @@ def _drain(readers: dict, inbox) -> None:
                 conn.close()
                 del by_conn[conn]
                 inbox.put(("eof", pid, None))
+            except BaseException as exc:             # noqa: BLE001  (handed on, raised there)
+                inbox.put(("failed", pid, RuntimeError(
+                    f"a worker's result could not be read ({type(exc).__name__}: {exc})")))
+                conn.close()                        # its child meets a closed pipe and ends
+                del by_conn[conn]
+                inbox.put(("eof", pid, None))
+
+
+def _signal_all(children, signum) -> None:
+    for pid in children:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def _reap(pid: int) -> None:

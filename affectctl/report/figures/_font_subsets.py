@@ -35,6 +35,8 @@ LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "MATH")
 
 _LOCK = threading.Lock()
 _DEPTH = 0
+#: matplotlib's own ``fontTools.subset`` while a block is open (given back at the end).
+_ORIGINAL = None
 
 
 class _LeanSubsetModule:
@@ -60,21 +62,26 @@ def lean_font_subsets():
     Nested and concurrent blocks are counted: matplotlib gets its own module back when
     the last one ends.
     """
-    global _DEPTH
+    global _DEPTH, _ORIGINAL
     from matplotlib.backends import _backend_pdf_ps as shared
 
-    original = getattr(shared, "subset", None)
-    if original is None or not hasattr(original, "Options"):
-        yield
-        return
     with _LOCK:
         if _DEPTH == 0:
-            shared.subset = _LeanSubsetModule(original)
-        _DEPTH += 1
+            original = getattr(shared, "subset", None)
+            if original is None or not hasattr(original, "Options"):
+                original = None                     # not the way this matplotlib subsets
+            else:
+                _ORIGINAL = original
+                shared.subset = _LeanSubsetModule(original)
+        lean = _DEPTH > 0 or _ORIGINAL is not None
+        if lean:
+            _DEPTH += 1
     try:
         yield
     finally:
-        with _LOCK:
-            _DEPTH -= 1
-            if _DEPTH == 0:
-                shared.subset = shared.subset._module
+        if lean:
+            with _LOCK:
+                _DEPTH -= 1
+                if _DEPTH == 0:
+                    shared.subset = _ORIGINAL
+                    _ORIGINAL = None

@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -118,8 +118,9 @@ class _FigureJob:
         engine = self.fig.get_layout_engine()
         # no date in PDF/SVG and fixed SVG ids: the same figure gives the same bytes;
         # embedded fonts without the layout tables no viewer reads (a third of a PDF's time)
+        fonts = lean_font_subsets() if {"pdf", "eps"} & set(self.formats) else nullcontext()
         try:
-            with mpl.rc_context({**self.rc, "svg.hashsalt": self.name}), lean_font_subsets():
+            with mpl.rc_context({**self.rc, "svg.hashsalt": self.name}), fonts:
                 for i, (fmt, path) in enumerate(zip(self.formats, self.paths.values())):
                     atomic.atomic_write(path, lambda tmp, fmt=fmt: self.fig.savefig(
                         tmp, format=fmt, dpi=self.dpi, metadata=_NO_DATE.get(fmt)))
