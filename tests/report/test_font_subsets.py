@@ -36,7 +36,7 @@ def _figure() -> Figure:
     ax.plot([0, 1], [0, 1])
     ax.set_title(TEXT)
     ax.set_xlabel("valence (data VA units)")
-    ax.text(0.2, 0.5, "$\\alpha$ = 0.05, p ≤ 0.01", style="italic")
+    ax.text(0.2, 0.5, "α = 0.05, p ≤ 0.01", style="italic")   # a second font: Oblique
     return fig
 
 
