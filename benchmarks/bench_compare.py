@@ -20,37 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
-CLASSES = ("Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise")
+sys.path.insert(0, str(ROOT / "tests"))
+from _synth import write_prediction_pair  # noqa: E402  (the tests' writer of the files)
 
 
 def write_pair(folder: Path, n: int = 3000, videos: int = 60) -> tuple[Path, Path]:
-    """Two files with one truth: accuracy 0.55 and 0.62, uniform wrong classes."""
-    rng = np.random.default_rng(30)
-    k = len(CLASSES)
-    y = rng.integers(0, k, n)
-    group = np.arange(n) * videos // n
-    vt = rng.uniform(-1, 1, (n, 2))
-    paths = []
-    for name, acc in (("a", 0.55), ("b", 0.62)):
-        pred = np.where(rng.random(n) < acc, y, (y + rng.integers(1, k, n)) % k)
-        logits = rng.normal(size=(n, k))
-        logits[np.arange(n), pred] += 3.0
-        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        cols = {"sample_id": [f"v{g:03d}/{i:06d}" for i, g in enumerate(group)],
-                "group": [f"v{g:03d}" for g in group], "y_true": y, "y_pred": pred}
-        for j, c in enumerate(CLASSES):
-            cols[f"p_{c}"] = p[:, j].round(6)
-        vp = np.clip(vt + rng.normal(0, 0.3, (n, 2)), -1, 1)
-        cols.update(v_true=vt[:, 0].round(4), a_true=vt[:, 1].round(4),
-                    v_pred=vp[:, 0].round(4), a_pred=vp[:, 1].round(4))
-        path = folder / f"{name}.csv"
-        pd.DataFrame(cols).to_csv(path, index=False)
-        paths.append(path)
-    return paths[0], paths[1]
+    """The benchmark's two files: :func:`tests._synth.write_prediction_pair` (seed 30)."""
+    return write_prediction_pair(folder, n=n, videos=videos, seed=30)
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:

@@ -49,3 +49,40 @@ def synthetic_frame(n=400, taxonomy="affwild2-expr8", *, seed=0, va=True, au=Tru
     return pd.DataFrame(cols)
 
 
+
+
+#: The 7 classes of affwild2-expr7, in its order.
+EXPR7_CLASSES = ("Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise")
+
+
+def write_prediction_pair(folder, n=3000, videos=60, *, seed=30):
+    """``a.csv`` and ``b.csv`` in ``folder``: two systems' predictions in the
+    ``affectctl compare a.csv b.csv`` format (sample_id, group, y_true, y_pred, one
+    probability column per class of affwild2-expr7, valence-arousal truth and prediction),
+    with one truth; accuracy 0.55 and 0.62, wrong classes uniform; ``n`` frames in
+    ``videos`` videos. Returns the two paths. ``benchmarks/`` times compares on them."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    rng = np.random.default_rng(seed)
+    k = len(EXPR7_CLASSES)
+    y = rng.integers(0, k, n)
+    group = np.arange(n) * videos // n
+    vt = rng.uniform(-1, 1, (n, 2))
+    paths = []
+    for name, acc in (("a", 0.55), ("b", 0.62)):
+        pred = np.where(rng.random(n) < acc, y, (y + rng.integers(1, k, n)) % k)
+        logits = rng.normal(size=(n, k))
+        logits[np.arange(n), pred] += 3.0
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        cols = {"sample_id": [f"v{g:03d}/{i:06d}" for i, g in enumerate(group)],
+                "group": [f"v{g:03d}" for g in group], "y_true": y, "y_pred": pred}
+        for j, c in enumerate(EXPR7_CLASSES):
+            cols[f"p_{c}"] = p[:, j].round(6)
+        vp = np.clip(vt + rng.normal(0, 0.3, (n, 2)), -1, 1)
+        cols.update(v_true=vt[:, 0].round(4), a_true=vt[:, 1].round(4),
+                    v_pred=vp[:, 0].round(4), a_pred=vp[:, 1].round(4))
+        path = folder / f"{name}.csv"
+        pd.DataFrame(cols).to_csv(path, index=False)
+        paths.append(path)
+    return paths[0], paths[1]

@@ -17,40 +17,13 @@ import json
 import subprocess
 import sys
 
-import numpy as np
-import pandas as pd
+from _synth import write_prediction_pair
 
 HEAVY = ["scipy.stats", "statsmodels", "seaborn"]
-CLASSES = ["Neutral", "Anger", "Disgust", "Fear", "Happiness", "Sadness", "Surprise"]
-
-
-def _write_pair(folder, n=240, videos=12):
-    rng = np.random.default_rng(7)
-    k = len(CLASSES)
-    y = rng.integers(0, k, n)
-    group = np.arange(n) * videos // n
-    vt = rng.uniform(-1, 1, (n, 2))
-    paths = []
-    for name, acc in (("a", 0.55), ("b", 0.62)):
-        pred = np.where(rng.random(n) < acc, y, (y + rng.integers(1, k, n)) % k)
-        logits = rng.normal(size=(n, k))
-        logits[np.arange(n), pred] += 3.0
-        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-        cols = {"sample_id": [f"v{g:03d}/{i:06d}" for i, g in enumerate(group)],
-                "group": [f"v{g:03d}" for g in group], "y_true": y, "y_pred": pred}
-        for j, c in enumerate(CLASSES):
-            cols[f"p_{c}"] = p[:, j].round(6)
-        vp = np.clip(vt + rng.normal(0, 0.3, (n, 2)), -1, 1)
-        cols.update(v_true=vt[:, 0].round(4), a_true=vt[:, 1].round(4),
-                    v_pred=vp[:, 0].round(4), a_pred=vp[:, 1].round(4))
-        path = folder / f"{name}.csv"
-        pd.DataFrame(cols).to_csv(path, index=False)
-        paths.append(str(path))
-    return paths
 
 
 def test_single_run_compare_and_report_load_no_scipy_stats_statsmodels_or_seaborn(tmp_path):
-    a, b = _write_pair(tmp_path)
+    a, b = map(str, write_prediction_pair(tmp_path, n=240, videos=12, seed=7))
     out = tmp_path / "out"
     code = (
         "import json, os, sys\n"

@@ -101,9 +101,9 @@ class _FigureJob:
     (constrained layout) is then set aside for the other formats, which take the same
     positions, and put back at the end. A PDF and a PNG of one figure so show one layout
     (each laid out by its own renderer, their text extents differ by a pixel or two) and
-    the second format skips the two layout passes over every text (the 7 figures of a
-    3,000-row single-run comparison, in one process: 3.24 → 2.85 s of CPU;
-    ``python benchmarks/bench_figures.py``).
+    the second format skips the two layout passes over every text (about an eighth of
+    a figure's CPU; ``python benchmarks/bench_figures.py`` gives each figure's CPU per
+    format).
     """
 
     def __init__(self, fig, name, paths, formats, dpi, rc):
