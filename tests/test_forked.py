@@ -256,3 +256,46 @@ def test_a_result_the_parent_cannot_read_is_an_error_not_a_hang():
 
 
 PARENT = [0]
+
+
+_ORPHAN_SCRIPT = """
+import os, sys, time
+from affectctl._util.forked import run_forked
+
+def task():
+    with open(os.path.join(sys.argv[1], str(os.getpid())), "w"):
+        pass
+    time.sleep(60)
+
+run_forked([task, task], workers=2)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"   # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@linux_only
+def test_workers_end_with_a_parent_killed_with_kill_9(tmp_path):
+    """An orphaned worker would draw on for nobody and keep what the parent held at the
+    fork (a report folder's lock: the next run found the folder busy)."""
+    import signal
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN_SCRIPT, str(tmp_path)])
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.iterdir())) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    pids = {int(p.name) for p in tmp_path.iterdir()}
+    assert len(pids) == 2 and proc.pid in pids      # the parent and its worker
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (worker,) = pids - {proc.pid}
+    deadline = time.monotonic() + 10
+    while _running(worker) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _running(worker), "the worker outlived its killed parent"

@@ -63,6 +63,19 @@ class FolderBusyError(OSError):
     """Another process holds the lock of a report folder."""
 
 
+def _has_ended(holder: str) -> bool:
+    """Whether ``holder`` (the pid a lock file holds) names a process that no longer runs."""
+    if not holder.isdigit():
+        return False
+    try:
+        os.kill(int(holder), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
+
+
 def _is_previous_report(folder: Path, depth: int = 0) -> "tuple[bool, list]":
     """Whether ``folder`` holds only report files (a sub-folder of them, one level deep, is
     allowed: a figures folder); else the names that are not."""
@@ -78,11 +91,24 @@ def _is_previous_report(folder: Path, depth: int = 0) -> "tuple[bool, list]":
     return not foreign, sorted(foreign)
 
 
+#: How long a lock is waited for whose writer has ended (its worker processes are ending).
+ORPHAN_WAIT_S = 5.0
+
+
 def _lock(path: Path):
     """An exclusive, non-blocking ``flock`` on ``path`` (created); the open descriptor, or
-    FolderBusyError naming the holder's pid."""
-    import fcntl
+    FolderBusyError naming the holder's pid.
 
+    The lock is held by the open file, which the writer's forked workers share: a writer
+    killed with ``kill -9`` leaves it held until its workers have ended (the kernel ends
+    them with it, :func:`affectctl._util.forked.run_forked`, but not in the same instant).
+    So when the pid written in the lock file is no longer running, the lock is tried
+    again for up to :data:`ORPHAN_WAIT_S` seconds before the folder is called busy.
+    """
+    import fcntl
+    import time
+
+    deadline = None
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -92,6 +118,12 @@ def _lock(path: Path):
                 holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
             finally:
                 os.close(fd)
+            if _has_ended(holder):
+                deadline = deadline or time.monotonic() + ORPHAN_WAIT_S
+                if time.monotonic() < deadline:
+                    time.sleep(0.02)
+                    continue
+                holder += ", which has ended; its worker processes have not"
             raise FolderBusyError(holder) from None
         try:  # the holder before us may have removed the file after we opened it: retry
             if os.fstat(fd).st_ino == os.stat(path).st_ino:

@@ -566,6 +566,69 @@ def test_kill_9_leaves_the_previous_report_and_the_next_run_cleans_up(world, tmp
     assert not list(tmp_path.glob(".rep.*")), list(tmp_path.iterdir())
 
 
+_HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.pwrite(fd, sys.argv[2].encode() + b"\\n", 0)   # the pid of a writer that has ended
+print("held", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.parametrize("held_s, waited", [(0.5, True), (30.0, False)])
+def test_a_lock_left_by_the_workers_of_an_ended_writer_is_waited_for_briefly(
+        tmp_path, monkeypatch, held_s, waited):
+    """A writer killed with kill -9 leaves its lock held by its workers for an instant
+    (they end with it): the next run waits for them; a lock still held after
+    ORPHAN_WAIT_S is refused, saying the writer has ended."""
+    from affectctl.errors import ConfigError
+    from affectctl.io import atomic
+
+    monkeypatch.setattr(atomic, "ORPHAN_WAIT_S", 3.0)
+    out = tmp_path / "rep"
+    dead = _dead_pid()
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(tmp_path / ".rep.lock"),
+                               str(dead), str(held_s)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        if waited:
+            with atomic.whole_folder(out) as tmp:
+                (tmp / "results.json").write_text("{}")
+            assert (out / "results.json").exists()
+        else:
+            with pytest.raises(ConfigError, match=f"pid {dead}, which has ended; its worker"):
+                with atomic.whole_folder(out):
+                    pass
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_a_lock_of_a_running_writer_is_refused_at_once(tmp_path):
+    from affectctl.errors import ConfigError
+    from affectctl.io.atomic import whole_folder
+
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(tmp_path / ".rep.lock"),
+                               str(os.getpid()), "30"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        start = time.monotonic()
+        with pytest.raises(ConfigError, match=f"pid {os.getpid()}\\); wait"):
+            with whole_folder(tmp_path / "rep"):
+                pass
+        assert time.monotonic() - start < 1.0
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
 def test_killed_between_the_two_renames_gets_the_previous_report_back(tmp_path):
     from affectctl.io.atomic import whole_folder
 
