@@ -41,15 +41,21 @@ def _single_run_differences(a, b, strata, headline, official, tax, geo, context,
             res = sample_stats.paired_bootstrap(use, sample_metric, unit=unit, n_resamples=n_resamples,
                                                 alternative="two-sided", rng=rng, context=ctx,
                                                 sums=sums)
-        va = wide.loc[(a, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
-        vb = wide.loc[(b, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
-        out.append({"a": a, "b": b, "metric": metric, "value_a": float(va), "value_b": float(vb),
-                    "mean_diff": res.mean_diff, "ci_low": res.ci_low, "ci_high": res.ci_high,
-                    "confidence": res.confidence, "unit": unit, "n": res.n,
-                    "n_resamples": res.n_resamples, "seed": res.seed,
-                    "method": "paired bootstrap, percentile interval",
-                    "ci_method": "bootstrap_percentile"})
+        out.append(difference_row(a, b, metric, res, wide, run_seed, unit))
     return out
+
+
+def difference_row(a, b, metric, boot, wide, run_seed, unit) -> dict:
+    """One single-run difference: the two runs' values and the paired bootstrap ``boot``'s
+    mean difference and percentile interval."""
+    va = wide.loc[(a, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
+    vb = wide.loc[(b, run_seed)].get(metric, np.nan) if metric in wide.columns else np.nan
+    return {"a": a, "b": b, "metric": metric, "value_a": float(va), "value_b": float(vb),
+            "mean_diff": boot.mean_diff, "ci_low": boot.ci_low, "ci_high": boot.ci_high,
+            "confidence": boot.confidence, "unit": unit, "n": boot.n,
+            "n_resamples": boot.n_resamples, "seed": boot.seed,
+            "method": "paired bootstrap, percentile interval",
+            "ci_method": "bootstrap_percentile"}
 
 
 def single_run_difference_metrics(headline, official, tax) -> list:

@@ -42,8 +42,8 @@ from affectctl.metrics.catalog import metric_direction, resolve_metric_alias, sa
 from affectctl.io.runs import RunSet, aligned, check_paired
 from affectctl.compare.parts import (
     _DIFF_COLUMNS, _About, _au_arrays, _both, _check_metrics_everywhere,
-    _single_run_differences, _westfall_young, _without_uncoordinated, readjust_families,
-    single_run_difference_metrics,
+    _single_run_differences, _westfall_young, _without_uncoordinated, difference_row,
+    readjust_families, single_run_difference_metrics,
 )
 from affectctl.compare.hierarchical import hierarchical_record, hierarchical_tost_record
 from affectctl.compare.result import ComparisonResult
@@ -307,9 +307,20 @@ def _test_tasks(st: State) -> list:
                                                           {}, []))
         if st.single_run and not st.tests_only:    # one task per metric: they are many
             for metric, stat in single_run_difference_metrics(st.headline, st.official, st.tax):
-                if stat is not None:
+                if stat is not None and not _difference_from_metric_task(st, metric):
                     tasks.append(partial(_difference_task, st, a, b, metric, strata))
     return tasks
+
+
+def _difference_from_metric_task(st: State, metric) -> bool:
+    """Whether a single-run difference of ``metric`` is the paired bootstrap its metric task
+    draws anyway (the interval beside the sample-level test: same strata, unit, seed,
+    resamples and replicate sums; its interval does not depend on the alternative, but its
+    unreachable-alpha note does, hence two-sided only): then it is taken from there, not
+    drawn twice (5 of a 3,000-row compare's 21 bootstraps were)."""
+    return (st.single_run and not st.tests_only and st.sample_test != "none"
+            and st.alternative == "two-sided" and metric in st.headline
+            and sample_statistic(metric, st.official) is not None)
 
 
 def _difference_task(st: State, a, b, metric, strata) -> tuple:
@@ -320,9 +331,13 @@ def _difference_task(st: State, a, b, metric, strata) -> tuple:
 
 
 def _metric_task(st: State, a, b, metric, strata) -> tuple:
-    records = _seed_records(st, a, b, metric) + _sample_records(st, a, b, metric, strata)
+    boots: list = []
+    records = _seed_records(st, a, b, metric) + _sample_records(st, a, b, metric, strata, boots)
     key = (a, b, metric)
-    return records, ({key: st.nulls[key]} if key in st.nulls else {}), []
+    diffs = []
+    if _difference_from_metric_task(st, metric):
+        diffs = [difference_row(a, b, metric, boot, st.wide, st.seeds[0], st.unit) for boot in boots]
+    return records, ({key: st.nulls[key]} if key in st.nulls else {}), diffs
 
 
 def _pair_strata(st: State, a, b) -> list:
@@ -373,9 +388,10 @@ def _seed_records(st: State, a, b, metric) -> list:
     return out
 
 
-def _sample_records(st: State, a, b, metric, strata) -> list:
+def _sample_records(st: State, a, b, metric, strata, boots: "list | None" = None) -> list:
     """The sample-level test of one metric with the paired-bootstrap interval beside it (AR
-    has none of its own), then the bootstrap TOST when the metric has a margin."""
+    has none of its own), then the bootstrap TOST when the metric has a margin; that
+    bootstrap is appended to ``boots``."""
     from affectctl.stats import samples as sample_stats
 
     sample_metric = sample_statistic(metric, st.official)
@@ -393,6 +409,8 @@ def _sample_records(st: State, a, b, metric, strata) -> list:
             use, sample_metric, unit=unit, n_resamples=st.n_resamples,
             alternative=st.alternative, rng=st.rng, context=ctx, sums=st.sums,
             return_null=True)
+        if boot is not None and boots is not None:
+            boots.append(boot)
         res = boot
         if st.sample_test == "ar":
             res = sample_stats.approximate_randomization(

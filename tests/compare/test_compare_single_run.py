@@ -374,3 +374,22 @@ def test_while_waiting_is_a_head_start_beside_the_forked_tests(tmp_path):
                   while_waiting=lambda: calls.append("serial"))
     assert calls == [os.getpid()]                    # nothing forked: no head start
     assert one.to_json() == two.to_json()
+
+
+
+def test_single_run_differences_taken_from_the_tests_bootstrap_are_the_ones_drawn_apart(tmp_path):
+    """Two-sided, a headline metric's difference is the bootstrap beside its sample-level
+    test (not drawn twice); one-sided, that bootstrap's note differs, so the differences
+    are drawn by their own tasks. Both paths must give the same rows, in the same order,
+    and every headline row carries the interval of the test's record."""
+    runs = load_runs(write_runs(tmp_path, 1), ["A", "B"])
+    kw = dict(n_resamples=299, rng=5, workers=1)
+    two = compare(runs, "A", ("B",), alternative="two-sided", **kw)
+    one = compare(runs, "A", ("B",), alternative="greater", **kw)
+    pd.testing.assert_frame_equal(two.differences, one.differences)
+    ar = two.comparisons[two.comparisons["test"] == "ar"].set_index("metric")
+    shown = two.differences[two.differences["metric"].isin(ar.index)]
+    assert len(shown) >= 3
+    for row in shown.itertuples():
+        assert (row.ci_low, row.ci_high) == (ar.loc[row.metric, "ci_low"],
+                                             ar.loc[row.metric, "ci_high"]), row.metric
