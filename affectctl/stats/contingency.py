@@ -21,15 +21,16 @@ All three treat samples as independent: frames of one video are not, so on
 video data prefer :func:`~affectctl.stats.samples.approximate_randomization`
 with ``unit="group"``.
 
-The three are closed forms, computed here with SciPy's special functions: the binomial
-tail as the regularized incomplete beta ``scipy.special.betainc`` (within 5e-15
-relative of ``scipy.stats.binom.cdf`` for every b, c < 300; ``bdtr`` differs by up to
-1e-12) and the chi-square tail ``scipy.special.chdtrc`` (what ``scipy.stats.chi2.sf``
-calls: the same bits). They are checked against statsmodels' ``contingency_tables`` in
-``tests/stats/test_stats_classifier.py``. Not through
-statsmodels: importing it imports ``scipy.stats``, 0.6 s of start-up, a fifth of what
-a single-run ``affectctl compare`` may take (issue 30); these tests are all that
-command needs of either.
+The three are closed forms; their tails come from :mod:`affectctl.stats._tails`, with
+the standard library: the exact binomial tail summed in integers (the exact rational,
+rounded once), the chi-square tail on integer degrees of freedom from its finite series
+(within 2e-13 relative of ``scipy.special.chdtrc``) and the normal quantile of
+:class:`statistics.NormalDist`. They are checked against statsmodels'
+``contingency_tables`` in ``tests/stats/test_stats_classifier.py``, the tails against
+SciPy and mpmath in ``tests/stats/test_tails.py``. Not through statsmodels or SciPy:
+importing statsmodels imports ``scipy.stats``, 0.6 s of start-up, and
+``scipy.special`` alone 0.17-0.23 s, of a single-run ``affectctl compare`` that may take
+under 2 s (issue 30); these tests are all that command needs of either.
 """
 
 from __future__ import annotations
@@ -38,10 +39,9 @@ import math
 import warnings
 
 import numpy as np
-from scipy import special
-
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl._util.validation import check_bool_or_none, check_confidence, check_positive_int
+from affectctl.stats._tails import binom_half_cdf, chi2_sf, normal_quantile
 from affectctl.stats.intervals import Interval
 from affectctl.stats.results import ContingencyTestResult
 
@@ -100,8 +100,8 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
     (the symmetric case of ``scipy.stats.binomtest``); chi-square version
     :math:`(|b - c| - 1)^2 / (b + c)` on 1 df: the statistic and p-value of
     ``statsmodels.stats.contingency_tables.mcnemar`` (the tests check it), from
-    ``scipy.special.betainc`` and ``chdtrc`` (module docstring: why not through
-    statsmodels). Interval:
+    :func:`~affectctl.stats._tails.binom_half_cdf` and ``chi2_sf`` (module docstring: why not
+    through statsmodels or SciPy). Interval:
     :math:`(b-c)/n \\pm z \\sqrt{(b + c) - (b - c)^2/n}\\,/\\,n` (Agresti 2013, §11.1.1).
     No discordant sample: DegenerateDataWarning, p = 1.
 
@@ -137,7 +137,7 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
     disc = b + c
     diff = (b - c) / n
     se = math.sqrt(max(disc - (b - c) ** 2 / n, 0.0)) / n
-    z = float(special.ndtri(0.5 + confidence / 2.0))
+    z = normal_quantile(0.5 + confidence / 2.0)
     note = (f"table [[both right, A only], [B only, both wrong]] = [[{n11}, {b}], [{c}, {n00}]]; "
             + ("exact binomial" if exact else
                f"chi-square, 1 df, continuity correction={bool(correction)}"))
@@ -149,14 +149,13 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact: bool = True, correction: bool
         return ContingencyTestResult("mcnemar", 0.0, 1.0, min_pvalue=1.0, **common)
     if exact:
         statistic = float(min(b, c))
-        # P(X <= k), X ~ Bin(n, 1/2), as the regularized incomplete beta I_{1/2}(n - k, k + 1)
-        p = min(1.0, 2.0 * float(special.betainc(disc - min(b, c), min(b, c) + 1, 0.5)))
+        p = min(1.0, 2.0 * binom_half_cdf(min(b, c), disc))   # P(X <= k), X ~ Bin(n, 1/2)
         min_p = min(1.0, 2.0 * 0.5**disc)
     else:
         corr = 1.0 if correction else 0.0
         statistic = (abs(b - c) - corr) ** 2 / disc
-        p = float(special.chdtrc(1, statistic))
-        min_p = float(special.chdtrc(1, (disc - corr) ** 2 / disc))
+        p = chi2_sf(statistic, 1)
+        min_p = chi2_sf((disc - corr) ** 2 / disc, 1)
     return ContingencyTestResult("mcnemar", statistic, p, min_pvalue=min_p, **common)
 
 
@@ -257,7 +256,7 @@ def bowker_test(pred_a, pred_b, n_classes: int, y_true=None, *,
     diff = (table.T - table)[upper].astype(np.float64)   # n_ji - n_ij over the pairs i < j
     # every pair in the sum, as statsmodels sums them (pairs without counts add 0)
     stat = float(np.where(support > 0, diff**2 / np.maximum(support, 1), 0.0).sum())
-    p = float(special.chdtrc(df, stat))
+    p = chi2_sf(stat, df)
     return _chi2_result("bowker", stat, p, int(table.sum()), note)
 
 
@@ -308,7 +307,7 @@ def stuart_maxwell_test(pred_a, pred_b, n_classes: int, y_true=None, *,
     if active.shape[0] < 2:
         return _degenerate_square("stuart_maxwell", table, note, what)
     stat = _stuart_maxwell_statistic(table[np.ix_(active, active)])
-    p = float(special.chdtrc(n_active - 1, stat)) if np.isfinite(stat) else float("nan")
+    p = chi2_sf(stat, n_active - 1) if np.isfinite(stat) else float("nan")
     if not np.isfinite(p):
         warnings.warn("stuart_maxwell_test: the covariance of the marginal differences is "
                       "singular; p = NaN.", DegenerateDataWarning, stacklevel=2)
