@@ -41,7 +41,7 @@ def _child(case: str, folder: Path) -> dict:
     import affectctl.cli.compare  # noqa: F401  (what the command imports before it works)
     from affectctl.compare import compare, steps
     from affectctl.report import write_report
-    add("imports: CLI, compare, report (numpy, pandas, pyarrow, scipy.special, typer)",
+    add("imports: CLI, compare, report (numpy, pandas, pyarrow, typer)",
         time.perf_counter() - t)
 
     for name, label in (("validate", "compare: validate"),
