@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from _synth import write_prediction_pair  # noqa: E402  (the tests' writer of the files)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _env import compile_checkout, user_env  # noqa: E402
 
 
 def write_pair(folder: Path, n: int = 3000, videos: int = 60) -> tuple[Path, Path]:
@@ -35,7 +37,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT,
-                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+                   env=user_env())
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -44,6 +46,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
 def run(repeat: int = 3) -> list[dict]:
     """Readings of the full report and of ``--no-figures``: one record each."""
     rows = []
+    compile_checkout()
     with tempfile.TemporaryDirectory() as tmp:
         a, b = write_pair(Path(tmp))
         for label, extra, goal in (("full report", [], 3.0), ("--no-figures", ["--no-figures"], 1.5)):

@@ -28,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from _env import compile_checkout, user_env  # noqa: E402
 
 
 def _child(case: str, folder: Path) -> dict:
@@ -134,7 +136,7 @@ def reading(case: str, folder: Path) -> dict:
     t = time.perf_counter()
     out = subprocess.run([sys.executable, __file__, "--child", case, "--folder", str(folder)],
                          check=True, capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+                         env=user_env())
     wall = time.perf_counter() - t
     stages = json.loads(out.stdout.strip().splitlines()[-1])
     stages["interpreter (start-up, exit)"] = wall - sum(stages.values())
@@ -144,6 +146,7 @@ def reading(case: str, folder: Path) -> dict:
 
 def run(case: str = "small", repeat: int = 3) -> list[dict]:
     """``[{stage, wall_s}]``: the median of ``repeat`` readings per stage."""
+    compile_checkout()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         if case == "small":

@@ -6,7 +6,8 @@ Usage::
     python benchmarks/bench_startup.py --json benchmarks/results/startup.json
 
 Each reading is the wall time of a fresh ``python -m affectctl ...`` process (interpreter
-start-up included, output to /dev/null), in the environment this script runs in. Also
+start-up included, output to /dev/null), in the environment this script runs in, from
+bytecode as an installed package runs (``benchmarks/_env.py``). Also
 prints the modules the start-up imports that the goal excludes (none expected) and the
 ten slowest imports of ``import affectctl.cli._app``, the typer app ``--help`` builds
 (``python -X importtime``). Goal: median
@@ -27,6 +28,9 @@ import sys
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _env import compile_checkout, user_env  # noqa: E402
+
 GOAL_S = 0.3
 HEAVY = ("scipy.optimize", "scipy.stats", "statsmodels", "numba", "matplotlib", "torch", "pandas")
 
@@ -36,7 +40,7 @@ def _time(args: list[str], repeat: int) -> list[float]:
     for _ in range(repeat):
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "affectctl", *args], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=True)
+                       stderr=subprocess.DEVNULL, check=True, env=user_env())
         out.append(time.perf_counter() - t0)
     return out
 
@@ -74,6 +78,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", type=Path, help="Also write the figures to this JSON file.")
     args = parser.parse_args()
+    compile_checkout()
     load = os.getloadavg()[0]
     readings = {"affectctl --help": _time(["--help"], args.repeat),
                 "affectctl --version": _time(["--version"], args.repeat),

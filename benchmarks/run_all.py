@@ -3,7 +3,8 @@
 Run: ``python benchmarks/run_all.py [--quick] [--only NAME ...] [--out FILE]``.
 
 Each reading times the command a user runs, in a fresh process (``affectctl ...`` through
-``python -m affectctl``, this checkout first on ``PYTHONPATH``), except the AR engine
+``python -m affectctl``, this checkout first on ``PYTHONPATH``, from bytecode as an
+installed package runs: ``benchmarks/_env.py``), except the AR engine
 figure, timed in this process on data already in memory as in ``bench_stats.py``. Wall and
 CPU (user+sys of the child processes, or of this process for the in-process figure) are
 the medians of ``--repeat`` readings (3; 1 with ``--quick``); the load average (1 min) is
@@ -44,7 +45,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tests"))
 
-ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+from _env import compile_checkout, user_env  # noqa: E402
+
+ENV = user_env()
 CLI = [sys.executable, "-m", "affectctl"]
 
 
@@ -250,6 +253,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     repeat = args.repeat or (1 if args.quick else 3)
     records = []
+    compile_checkout()   # a user's install runs from bytecode (benchmarks/_env.py)
     print(f"affectctl speed table: median of {repeat}, {os.cpu_count()} CPUs, load {_load()}")
     with tempfile.TemporaryDirectory() as tmp:
         items = Items(Path(tmp))
