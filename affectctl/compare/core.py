@@ -159,9 +159,10 @@ def compare(
     steps.run_tests(st)             # seed, equivalence/Bayes, sample and contingency tests
     steps.comparisons_table(st)
     steps.corrections(st)           # adjusted p per test family
-    steps.verdicts(st)              # error-distance null, primary test, verdicts
+    sensitivity = geometry_sensitivity and not tests_only
+    steps.verdicts(st, every_geometry=sensitivity)   # error-distance null, primary, verdicts
     steps.assemble(st)              # settings, ComparisonResult, per-video, reliability
-    if geometry_sensitivity and not tests_only:
+    if sensitivity:
         steps.sensitivity(st, _recompare_under(st.sub, st.result, workers=workers))
     return st.result
 

@@ -132,6 +132,8 @@ class State:
     confusions: dict = field(default_factory=dict)
     support: Any = None
     error_null: dict = field(default_factory=dict)
+    # {geometry name: {condition: ErrorDistanceNull}} of the other available geometries
+    geometry_error_nulls: dict = field(default_factory=dict)
     primary: str | None = None
     verdicts: pd.DataFrame | None = None
     # assemble
@@ -535,10 +537,15 @@ def corrections(st: State) -> None:
 # ----------------------------------------------------------------------------------------------
 # 6. verdicts
 
-def verdicts(st: State) -> None:
-    """Confusion matrices, the error-distance null, the primary test and the verdicts."""
-    from affectctl.controls.error_null import error_distance_null
+def verdicts(st: State, every_geometry: bool = False) -> None:
+    """Confusion matrices, the error-distance null, the primary test and the verdicts.
 
+    With ``every_geometry`` (the geometry sensitivity follows), the error-distance null
+    of every other available geometry too (``st.geometry_error_nulls``): where the errors
+    land by chance does not depend on the distances, so one set of draws serves every
+    geometry (:func:`~affectctl.controls.error_null.error_distance_nulls`; the same
+    values as one null per geometry, each seeded with ``rng``).
+    """
     sub, seeds, tax = st.sub, st.seeds, st.tax
     st.confusions = {
         c: np.stack([confusion_matrix(sub.dump(c, s).y_true, sub.dump(c, s).y_pred, tax.n_classes)
@@ -549,15 +556,41 @@ def verdicts(st: State) -> None:
     else:   # one task per condition, on every usable core (each seeded with rng)
         from affectctl._util.forked import run_forked
 
-        nulls = run_forked([partial(error_distance_null, st.confusions[c].sum(axis=0),
-                                    st.geo.cost, n_resamples=st.n_resamples, rng=st.rng)
+        others = []
+        if every_geometry:
+            from affectctl.controls.geometry_sensitivity import geometry_costs
+
+            others = geometry_costs(sub.dump(st.baseline, seeds[0]), st.choice,
+                                    min_samples=st.geometry_min_samples)[1:]
+        costs = [st.geo.cost] + [cost for _, _, cost in others]
+        nulls = run_forked([partial(_error_nulls, st.confusions[c].sum(axis=0), costs,
+                                    n_resamples=st.n_resamples, rng=st.rng)
                             for c in st.conditions], workers=st.workers)
-        st.error_null = dict(zip(st.conditions, nulls, strict=True))
+        st.error_null = {c: per_cost[0] for c, per_cost in zip(st.conditions, nulls, strict=True)}
+        st.geometry_error_nulls = {
+            name: {c: per_cost[j] for c, per_cost in zip(st.conditions, nulls)}
+            for j, (name, _, _) in enumerate(others, start=1)}
     candidates = primary_candidates(st.seed_tests, st.sample_test)
     st.primary = choose_primary(st.comps, candidates, alpha=st.alpha)
     order = ((st.primary,) if st.primary else ()) + tuple(t for t in candidates if t != st.primary)
     st.verdicts = verdict_table(st.comps, st.pairs, st.headline, primary_order=order,
                                 alpha=st.alpha, direction_of=metric_direction, margins=st.margins)
+
+
+def _error_nulls(cm, costs, *, n_resamples, rng) -> list:
+    """:func:`~affectctl.controls.error_null.error_distance_nulls` of ``costs`` (the chosen
+    geometry's first), warning as the chosen geometry's null alone would: the other
+    geometries' nulls are the sensitivity's, which never warns about them."""
+    from affectctl.controls.error_null import error_distance_nulls
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = error_distance_nulls(cm, costs, n_resamples=n_resamples, rng=rng)
+    degenerate = [w for w in caught if issubclass(w.category, DegenerateDataWarning)]
+    for w in [w for w in caught if not issubclass(w.category, DegenerateDataWarning)] + \
+            (degenerate[:1] if out[0].n_errors == 0 else []):
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -622,7 +655,7 @@ def sensitivity(st: State, recompare) -> None:
     st.result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
         st.sub, result, st.choice, recompare=recompare,
         readjust=lambda comps, wide: readjust_families(comps, wide, result),
-        min_samples=st.geometry_min_samples))
+        min_samples=st.geometry_min_samples, error_nulls=st.geometry_error_nulls))
 
 
 # ----------------------------------------------------------------------------------------------

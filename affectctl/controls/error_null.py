@@ -45,7 +45,7 @@ import numpy as np
 from affectctl.errors import ConfigError, DegenerateDataWarning
 from affectctl._util.validation import check_n_resamples, normalize_rng
 
-__all__ = ["ErrorDistanceNull", "error_distance_null"]
+__all__ = ["ErrorDistanceNull", "error_distance_null", "error_distance_nulls"]
 
 #: Null values within this relative tolerance of the observed value count as ties
 #: (SciPy's ``permutation_test`` uses 100 machine epsilons).
@@ -191,48 +191,108 @@ def error_distance_null(cm, cost, *, n_resamples: int = 9999, rng=None) -> Error
     >>> bool(res.pvalue < 0.1)      # 4 errors all at the near class: P = 1/16 by chance
     True
     """
-    cm, cost, n_resamples = _error_distance_null_iv(cm, cost, n_resamples)
+    return error_distance_nulls(cm, [cost], n_resamples=n_resamples, rng=rng, _stacklevel=4)[0]
+
+
+def error_distance_nulls(cm, costs, *, n_resamples: int = 9999, rng=None,
+                         _stacklevel: int = 3) -> list:
+    """:func:`error_distance_null` of one confusion matrix under several cost matrices.
+
+    Element ``k`` is exactly ``error_distance_null(cm, costs[k], n_resamples=n_resamples,
+    rng=rng)`` for an int ``rng`` (each starts from the same seed), but the null
+    draws are made once for every group of costs defined on the same cells: where the
+    errors land does not depend on the distances, only their mean does. The geometry
+    sensitivity of a comparison asks for this null under every available geometry;
+    their costs are usually defined on the same cells.
+
+    Parameters
+    ----------
+    cm : array-like of int, shape (K, K)
+    costs : sequence of array-like of float, each shape (K, K)
+    n_resamples, rng
+        As :func:`error_distance_null`. A :class:`numpy.random.Generator` ``rng`` is
+        used for the first group, then continues into the next; None draws a new seed
+        for each group.
+
+    Returns
+    -------
+    list of ErrorDistanceNull
+    """
+    checked = [_error_distance_null_iv(cm, cost, n_resamples) for cost in costs]
+    if not checked:
+        return []
+    cm, _, n_resamples = checked[0]
+    costs = [c for _, c, _ in checked]
     k = cm.shape[0]
-    allowed = np.isfinite(cost) & ~np.eye(k, dtype=bool)
+    off = ~np.eye(k, dtype=bool)
+    out: list = [None] * len(costs)
+    groups: dict = {}                                   # defined cells -> cost indices
+    for i, cost in enumerate(costs):
+        groups.setdefault((np.isfinite(cost) & off).tobytes(), []).append(i)
+    for members in groups.values():
+        gen, seed = normalize_rng(rng)
+        for i, res in zip(members, _nulls_on_cells(cm, [costs[i] for i in members], n_resamples,
+                                                   gen, seed, _stacklevel + 1)):
+            out[i] = res
+    return out
+
+
+def _nulls_on_cells(cm, costs, n_resamples, gen, seed, stacklevel) -> list:
+    """The nulls of costs defined on the same cells, from one set of draws."""
+    k = cm.shape[0]
+    cost0 = costs[0]
+    allowed = np.isfinite(cost0) & ~np.eye(k, dtype=bool)
     off = ~np.eye(k, dtype=bool)
     n_excluded = int(cm[off & ~allowed].sum())
     e = (cm * allowed).sum(axis=1)                      # errors with a defined cost, per true class
     n_errors = int(e.sum())
-    dd = np.where(allowed, cost, 0.0)
-
     rows = np.flatnonzero(e > 0)                          # every such row has K_i >= 1
     k_i = allowed.sum(axis=1)
-    mean_cost = np.divide(dd.sum(axis=1), k_i, out=np.zeros(k), where=k_i > 0)
     # analytic expected distribution: e_i / K_i errors at each C_ij, j in A_i
     exp_counts = np.divide(e[:, None] * allowed, k_i[:, None], out=np.zeros((k, k)),
                            where=k_i[:, None] > 0)
-    null_distances, null_weights = _by_distance(cost[allowed], exp_counts[allowed], np.float64)
-    distances, weights = _by_distance(cost[allowed], cm[allowed].astype(np.float64), np.int64)
-
-    gen, seed = normalize_rng(rng)
+    dds = [np.where(allowed, cost, 0.0) for cost in costs]
     if n_errors == 0:
         warnings.warn(f"error_distance_null: no error with a defined cost ({n_excluded} error(s) "
                       "left out because a class has no coordinate); the observed value, null and "
-                      "p-value are NaN.", DegenerateDataWarning, stacklevel=2)
+                      "p-value are NaN.", DegenerateDataWarning, stacklevel=stacklevel)
         nan = float("nan")
-        return ErrorDistanceNull(nan, np.full(n_resamples, np.nan), nan, n_resamples, seed,
-                                 distances, weights, null_distances, null_weights, 0, n_excluded,
-                                 nan)
+        out = []
+        for cost in costs:
+            null_distances, null_weights = _by_distance(cost[allowed], exp_counts[allowed],
+                                                        np.float64)
+            distances, weights = _by_distance(cost[allowed], cm[allowed].astype(np.float64),
+                                              np.int64)
+            out.append(ErrorDistanceNull(nan, np.full(n_resamples, np.nan), nan, n_resamples,
+                                         seed, distances, weights, null_distances, null_weights,
+                                         0, n_excluded, nan))
+        return out
 
-    observed = float((cm * dd).sum() / n_errors)
-    null_total = np.zeros(n_resamples, dtype=np.float64)
+    totals = np.zeros((len(costs), n_resamples), dtype=np.float64)
     for i in rows:
         targets = np.flatnonzero(allowed[i])
         p = np.full(targets.size, 1.0 / targets.size)
-        c_i = cost[i, targets]
+        c_i = [cost[i, targets] for cost in costs]
         for start in range(0, n_resamples, _BATCH):
             stop = min(start + _BATCH, n_resamples)
             counts = gen.multinomial(int(e[i]), p, size=stop - start)   # (batch, K_i)
-            null_total[start:stop] += counts @ c_i
-    null = null_total / n_errors
-    gamma = _TIE_RTOL * max(abs(observed), float(np.nanmax(np.abs(dd))))
-    c = int(np.count_nonzero(null <= observed + gamma))
-    pvalue = (c + 1) / (n_resamples + 1)
-    null_mean = float((e * mean_cost).sum() / n_errors)
-    return ErrorDistanceNull(observed, null, float(pvalue), n_resamples, seed, distances, weights,
-                             null_distances, null_weights, n_errors, n_excluded, null_mean)
+            if len(costs) > 1:   # cast once (int @ float casts to float64 first: same sums)
+                counts = counts.astype(np.float64)
+            for j, c in enumerate(c_i):
+                totals[j, start:stop] += counts @ c
+    out = []
+    for j, (cost, dd) in enumerate(zip(costs, dds)):
+        mean_cost = np.divide(dd.sum(axis=1), k_i, out=np.zeros(k), where=k_i > 0)
+        null_distances, null_weights = _by_distance(cost[allowed], exp_counts[allowed],
+                                                    np.float64)
+        distances, weights = _by_distance(cost[allowed], cm[allowed].astype(np.float64), np.int64)
+        observed = float((cm * dd).sum() / n_errors)
+        null = totals[j] / n_errors
+        gamma = _TIE_RTOL * max(abs(observed), float(np.nanmax(np.abs(dd))))
+        c = int(np.count_nonzero(null <= observed + gamma))
+        pvalue = (c + 1) / (n_resamples + 1)
+        null_mean = float((e * mean_cost).sum() / n_errors)
+        out.append(ErrorDistanceNull(observed, null, float(pvalue), n_resamples, seed, distances,
+                                     weights, null_distances, null_weights, n_errors, n_excluded,
+                                     null_mean))
+    return out

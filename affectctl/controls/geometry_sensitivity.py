@@ -256,9 +256,24 @@ Readjust = Callable[[pd.DataFrame, pd.DataFrame], pd.Series]
 Rediagnose = Callable[[object], object]
 
 
+def geometry_costs(first, choice: GeometryChoice, *,
+                   min_samples: int = AUTO_MIN_SAMPLES) -> list:
+    """``(name, spec, cost)`` of every geometry :func:`comparison_sensitivity` compares, the
+    chosen one first: :func:`available_geometries` of the run ``first`` (a dump of the
+    baseline's first seed) with each geometry's cost matrix, under which its
+    error-distance null is computed."""
+    from affectctl.metrics.compute import geometry_context
+
+    tax = first.taxonomy
+    geos = available_geometries(choice, first.y_true, first.va_true, tax, min_samples=min_samples)
+    return [(name, spec, geometry_context(_as_geometry(spec, first), tax).cost)
+            for name, spec in geos]
+
+
 def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: Recompare,
                            readjust: Readjust, alpha: float = 0.05,
-                           min_samples: int = AUTO_MIN_SAMPLES) -> GeometrySensitivity:
+                           min_samples: int = AUTO_MIN_SAMPLES,
+                           error_nulls=None) -> GeometrySensitivity:
     """Recompute every geometry-dependent test and the error-distance null under each geometry.
 
     Parameters
@@ -279,6 +294,10 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
         Level of "significant" (adjusted p) and of the error-distance null.
     min_samples : int, default 30
         As :func:`affectctl.domain.geometries.choose_geometry`, for whether ``data`` is available.
+    error_nulls : mapping, optional
+        ``{geometry name: {condition: ErrorDistanceNull}}`` computed already (the
+        comparison draws them with its own null, :func:`geometry_costs`); a geometry
+        not in it gets its nulls computed here, with the same seed and resamples.
 
     Returns
     -------
@@ -337,6 +356,8 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
             p_adj[same] = base_comps.loc[same, "p_adjusted"]
         else:
             p_adj = comps["p_adjusted"]
+        if error_nulls and name in error_nulls:
+            return comps, p_adj, dict(error_nulls[name])
         cost = geometry_context(_as_geometry(spec, first), tax).cost
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)

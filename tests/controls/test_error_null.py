@@ -194,3 +194,61 @@ def test_properties(seed, k):
     assert lo - 1e-12 <= res.observed <= hi + 1e-12
     assert ((res.null >= lo - 1e-12) & (res.null <= hi + 1e-12)).all()
     assert np.all(np.diff(res.distances) > 0) and np.all(np.diff(res.null_distances) > 0)
+
+
+def _fields_equal(a, b) -> bool:
+    for name in a.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, np.ndarray):
+            if x.dtype != y.dtype or x.tobytes() != y.tobytes():
+                return False
+        elif not (x == y or (x != x and y != y)):       # NaN equals NaN here
+            return False
+    return True
+
+
+def test_nulls_under_several_costs_are_each_costs_own_null():
+    """One set of draws per group of costs defined on the same cells; every member is
+    what error_distance_null gives for its cost alone, field for field and byte for
+    byte, including a cost defined on other cells (its own draws) and no error at all."""
+    import warnings
+
+    from affectctl.controls.error_null import error_distance_nulls
+
+    gen = np.random.default_rng(8)
+    for trial in range(24):
+        k = int(gen.integers(3, 9))
+        cm = gen.integers(0, 30, size=(k, k))
+        if trial == 5:
+            cm = np.diag(np.full(k, 4))                 # no error: NaN nulls, a warning
+        costs = []
+        for _ in range(3):
+            c = gen.random((k, k))
+            c = (c + c.T) / 2
+            np.fill_diagonal(c, 0.0)
+            if trial % 3 == 0:
+                c[0, :] = c[:, 0] = np.nan              # a class without a coordinate
+            costs.append(c)
+        if trial % 4 == 0:
+            costs[1][1, 2] = np.nan                     # other cells: drawn apart
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            many = error_distance_nulls(cm, costs, n_resamples=499, rng=trial)
+            alone = [error_distance_null(cm, c, n_resamples=499, rng=trial) for c in costs]
+        assert all(_fields_equal(m, a) for m, a in zip(many, alone)), trial
+    assert error_distance_nulls(np.eye(3, dtype=int), [], rng=0) == []
+
+
+def test_nulls_under_several_costs_with_a_generator_continue_it():
+    from affectctl.controls.error_null import error_distance_nulls
+
+    cm = np.array([[10, 4, 1], [2, 10, 3], [0, 5, 10]])
+    cost = np.array([[0., 1., 3.], [1., 0., 2.], [3., 2., 0.]])
+    other = cost.copy()
+    other[0, 2] = other[2, 0] = np.nan
+    gen_a, gen_b = np.random.default_rng(4), np.random.default_rng(4)
+    both = error_distance_nulls(cm, [cost, 2 * cost, other], n_resamples=199, rng=gen_a)
+    first = error_distance_null(cm, cost, n_resamples=199, rng=gen_b)
+    then = error_distance_null(cm, other, n_resamples=199, rng=gen_b)
+    assert _fields_equal(both[0], first) and _fields_equal(both[2], then)
+    np.testing.assert_allclose(both[1].null, 2 * first.null, rtol=1e-15)

@@ -199,6 +199,27 @@ def test_planted_geometry_dependent_conclusion_is_flagged(comparison):
     assert not null[null["geometry"] == "nrc-vad"]["agrees_with_default"].iloc[0]
 
 
+def test_error_nulls_drawn_with_the_comparison_are_those_the_sensitivity_draws(comparison,
+                                                                              runs_root):
+    """compare() draws every geometry's error-distance null with its own (one set of draws
+    per condition); the sensitivity computing them itself must give the same records."""
+    from affectctl.compare.core import _recompare_under
+    from affectctl.controls.geometry_sensitivity import comparison_sensitivity
+    from affectctl.domain.geometries import choose_geometry
+
+    runs = load_runs(runs_root, list(comparison.conditions))
+    first = runs.dump(comparison.baseline, comparison.seeds[0])
+    choice = choose_geometry("auto", first.y_true, first.va_true, first.taxonomy)
+    again = comparison_sensitivity(
+        runs, comparison, choice, recompare=_recompare_under(runs, comparison),
+        readjust=lambda comps, wide: readjust_families(comps, wide, comparison))
+    shown = comparison.geometry_sensitivity.records
+    nulls = again.records[again.records["kind"] == "error_null"].reset_index(drop=True)
+    assert len(nulls) == len(comparison.conditions) * len(again.geometries) >= 6
+    pd.testing.assert_frame_equal(shown[shown["kind"] == "error_null"].reset_index(drop=True),
+                                  nulls)
+
+
 def test_accuracy_is_never_flagged(comparison, tmp_path):
     rec = comparison.geometry_sensitivity.records
     acc = rec[rec["metric"] == "accuracy"]
