@@ -90,6 +90,47 @@ def test_lean_subsets_hold_matplotlibs_glyphs_and_widths(tmp_path):
         assert any(ch in _by_character(f) for f in lean), ch
 
 
+@pytest.mark.parametrize("style", ["normal", "italic"])
+def test_layout_tables_taken_out_at_load_give_the_subset_options_alone_cut(monkeypatch, style):
+    """The stand-in also takes the layout tables (and, with GPOS, the legacy kern table)
+    out of the font as it is loaded, before fontTools reads them: the subset must be the
+    bytes of the one the dropping Options alone cut."""
+    from matplotlib import font_manager
+    from matplotlib.backends import _backend_pdf_ps
+
+    from affectctl.report.figures import _font_subsets
+
+    if not hasattr(_backend_pdf_ps, "get_glyphs_subset"):
+        pytest.skip("this matplotlib does not subset through get_glyphs_subset")
+    path = font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans", style=style))
+    if hasattr(font_manager, "FontPath"):      # matplotlib >= 3.11: glyph indices
+        font_path = font_manager.FontPath(path, 0)
+        sets = [set(range(3, 90)), set(range(30, 400, 7))]
+    else:                                      # before: the characters
+        font_path = path
+        sets = ["abcdefghijklmnopqrstuvwxyz0123456789", "Anger–Fear ΔF1 ≤ 0.05"]
+
+    def saved(font):
+        buf = io.BytesIO()
+        font.save(buf)
+        return buf.getvalue()
+
+    def cut(glyphs):
+        with lean_font_subsets():
+            res = _backend_pdf_ps.get_glyphs_subset(font_path, glyphs)
+            if isinstance(res, TTFont):        # matplotlib < 3.11 returns the font
+                return saved(res)
+            with res as subset:
+                return saved(subset.font)
+
+    at_load = [cut(g) for g in sets]
+    monkeypatch.delattr(_font_subsets._LeanSubsetModule, "load_font")
+    options_only = [cut(g) for g in sets]
+    assert at_load == options_only
+    for data in at_load:
+        assert not {*LAYOUT_TABLES, "kern"} & set(TTFont(io.BytesIO(data)).keys())
+
+
 def test_lean_subsets_give_matplotlib_its_module_back():
     from matplotlib.backends import _backend_pdf_ps as shared
 
