@@ -418,8 +418,47 @@ def primary_html_table(result, *, tests: Sequence[str], alpha: float) -> tuple:
     return shown, primary, notes
 
 
+def comparison_html_parts(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
+                          alpha: float = 0.05) -> dict:
+    """The parts of a comparison's ``index.html`` that do not depend on its figures, as
+    HTML strings: ``{"head": [(heading, html), ...], "settings": (heading, html)}``.
+
+    :func:`write_html` computes them itself when not given them; ``write_report``
+    computes them beside the figures, in the task that writes the tables (built once
+    for both, :func:`~affectctl.report.tables.reuse_tables`), so that only the figures
+    are left to embed when the figures are done.
+    """
+    from affectctl.report.formatting import format_table
+    from affectctl.report.tables import full_table, main_table, reuse_tables
+
+    with reuse_tables():
+        main = main_table(result, tests=tests, alpha=alpha)
+        full = full_table(result, alpha=alpha)
+        primary_shown, primary, primary_notes = primary_html_table(result, tests=tests,
+                                                                   alpha=alpha)
+    others = ", ".join(c for c in result.conditions if c != result.baseline)
+    head = [(f"{others} against {result.baseline}",
+             table_html(primary_shown) + notes_html(primary_notes))]
+    warnings = list((getattr(result, "settings", {}) or {}).get("warnings") or [])
+    if warnings:
+        head.append(("Warnings", warnings_html(warnings)))
+    head.append(("", "<details><summary>Every test of the main table</summary>"
+                 + table_html(format_table(main, repeat_metric=False))
+                 + notes_html(main.attrs.get("notes", [])) + "</details>"))
+    if len(full):
+        head.append(("", "<details><summary>Full statistics: every test, raw and adjusted p, "
+                     "effect sizes, CIs</summary>" + table_html(format_table(full))
+                     + notes_html(full.attrs.get("notes", [])) + "</details>"))
+    settings = {"conditions": ", ".join(result.conditions), "baseline": result.baseline,
+                "seeds": ", ".join(str(s) for s in result.seeds),
+                "taxonomy": getattr(result.taxonomy, "name", result.taxonomy),
+                **(getattr(result, "settings", {}) or {})}
+    return {"head": head, "settings": ("Settings", settings_html(settings))}
+
+
 def write_html(result, out_dir, *, name: str, tests: Sequence[str] = ("wilcoxon", "signflip"),
-               alpha: float = 0.05, files: Mapping | None = None) -> dict:
+               alpha: float = 0.05, files: Mapping | None = None,
+               parts: Mapping | None = None) -> dict:
     """Write ``index.html`` of a comparison report.
 
     The page opens with the answer: per metric, each condition's value, Δ with its
@@ -443,41 +482,24 @@ def write_html(result, out_dir, *, name: str, tests: Sequence[str] = ("wilcoxon"
     files : mapping, optional
         ``{file name: Path}`` already written (figures are embedded from their PNGs,
         every file is linked).
+    parts : mapping, optional
+        :func:`comparison_html_parts` of the same result, tests and alpha, computed
+        already.
 
     Returns
     -------
     dict
         ``{"index.html": Path}``.
     """
-    from affectctl.report.formatting import format_table
-    from affectctl.report.tables import full_table, main_table
-
     out_dir = Path(out_dir)
     files = dict(files or {})
-    main = main_table(result, tests=tests, alpha=alpha)
-    full = full_table(result, alpha=alpha)
-    others = ", ".join(c for c in result.conditions if c != result.baseline)
-    primary_shown, primary, primary_notes = primary_html_table(result, tests=tests, alpha=alpha)
-    sections = [(f"{others} against {result.baseline}",
-                 table_html(primary_shown) + notes_html(primary_notes))]
-    warnings = list((getattr(result, "settings", {}) or {}).get("warnings") or [])
-    if warnings:
-        sections.append(("Warnings", warnings_html(warnings)))
-    sections.append(("", "<details><summary>Every test of the main table</summary>"
-                     + table_html(format_table(main, repeat_metric=False))
-                     + notes_html(main.attrs.get("notes", [])) + "</details>"))
-    if len(full):
-        sections.append(("", "<details><summary>Full statistics: every test, raw and adjusted p, "
-                         "effect sizes, CIs</summary>" + table_html(format_table(full))
-                         + notes_html(full.attrs.get("notes", [])) + "</details>"))
+    if parts is None:
+        parts = comparison_html_parts(result, tests=tests, alpha=alpha)
+    sections = list(parts["head"])
     pngs = ordered_figures(_pngs(files.values()), result.headline_metrics)
     figs = "".join(figure_html(p, _caption_for(p.stem)) for p in pngs)
     sections.append(("Figures", figs or "<p>No PNG figures were written.</p>"))
-    settings = {"conditions": ", ".join(result.conditions), "baseline": result.baseline,
-                "seeds": ", ".join(str(s) for s in result.seeds),
-                "taxonomy": getattr(result.taxonomy, "name", result.taxonomy),
-                **(getattr(result, "settings", {}) or {})}
-    sections.append(("Settings", settings_html(settings)))
+    sections.append(tuple(parts["settings"]))
     sections.append(("Files", files_html(list(files.values()) + [out_dir / "index.html"])))
     path = write_text_atomically(out_dir / "index.html", render_page(name, sections))
     return {path.name: path}

@@ -33,6 +33,9 @@ two-sided exact Wilcoxon and sign-flip tests cannot go below 2/32 = 0.0625.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import threading
+from contextlib import contextmanager
 from typing import Sequence
 
 import numpy as np
@@ -293,6 +296,40 @@ def _merge_aliases(result, metrics) -> tuple:
     return kept, aliases
 
 
+_REUSE = threading.local()
+
+
+@contextmanager
+def reuse_tables():
+    """In this block, :func:`main_table`, :func:`compact_table` and :func:`full_table` are
+    built once per result and arguments; each call gets its own copy (``attrs``
+    included). A report writes the same tables as Markdown, CSV, LaTeX and HTML: built
+    four times, they were most of a report's tables time. Blocks nest; per thread."""
+    outer = getattr(_REUSE, "memo", None)
+    if outer is None:
+        _REUSE.memo = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _REUSE.memo = None
+
+
+def _reused(build):
+    @functools.wraps(build)
+    def wrapper(result, **kwargs):
+        memo = getattr(_REUSE, "memo", None)
+        if memo is None:
+            return build(result, **kwargs)
+        key = (build.__name__, id(result), tuple(sorted(
+            (k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in kwargs.items())))
+        if key not in memo:
+            memo[key] = (result, build(result, **kwargs))   # result kept: its id stays its own
+        return memo[key][1].copy()
+    return wrapper
+
+
+@_reused
 def main_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip"),
                alpha: float = 0.05) -> pd.DataFrame:
     """The headline table: every condition and every extra contrast, per headline metric.
@@ -429,6 +466,7 @@ def _own_interval(rows: pd.DataFrame, test: str) -> dict:
     return {"ci_low": float(r["ci_low"].iloc[0]), "ci_high": float(r["ci_high"].iloc[0])}
 
 
+@_reused
 def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar"),
                   primary: "str | None" = None, alpha: float = 0.05) -> pd.DataFrame:
     """The compact main table: headline metrics × conditions, one primary test's marks.
@@ -544,6 +582,7 @@ def compact_table(result, *, tests: Sequence[str] = ("wilcoxon", "signflip", "ar
 _NOT_DIFFERENCE_TESTS = ("tost", "non_inferiority", "bayes_signed_rank", "bayes_correlated_t")
 
 
+@_reused
 def full_table(result, *, alpha: float = 0.05) -> pd.DataFrame:
     """Every test of every comparison of every headline metric: the full statistics.
 

@@ -58,8 +58,9 @@ def _warn_unsettable(names, files: str) -> None:
 def _write_figures(result, sens, out_dir: Path, formats, progress, first=None) -> dict:
     """Every figure of a comparison's report, each drawn and written by a task of
     :func:`affectctl._util.forked.run_forked` (on every usable core: drawing and writing
-    the figures is most of a small report's time); ``{file name: Path}`` in figure order,
-    after the files of ``first()``, a task run beside them (the tables) when given."""
+    the figures is most of a small report's time): ``({file name: Path}, extra)``, the files
+    in figure order after those of ``first()``, a task run beside them (the tables) when
+    given, which returns ``(files, extra)``; ``extra`` None without ``first``."""
     from affectctl._util.forked import run_forked
     from affectctl.report.figures.comparison import figure_parts
     from affectctl.report.figures.save import load_backends
@@ -87,10 +88,15 @@ def _write_figures(result, sens, out_dir: Path, formats, progress, first=None) -
         if progress is not None:
             progress(done, len(parts), parts[i - len(lead)][0])
 
+    outcomes = run_forked(lead + tasks, on_done=tick)
+    extra = None
     written: dict = {}
-    for files in run_forked(lead + tasks, on_done=tick):
+    if lead:
+        first_files, extra = outcomes[0]
+        written.update(first_files)
+    for files in outcomes[len(lead):]:
         written.update(files)
-    return written
+    return written, extra
 
 
 def _figures_batch(figures: bool, progress=None):
@@ -237,21 +243,39 @@ def _write_report(result, out_dir: Path, *, name, formats, figures, tests, alpha
     _warn_unsettable([name, *result.conditions], "table.tex, table_full.tex")
     sens = getattr(result, "geometry_sensitivity", None)
     tables = partial(_write_tables, result, out_dir, name=name, tests=tests, alpha=alpha,
-                     sens=sens)
-    # with figures, the tables are one more task beside them (on every core)
-    written = _write_figures(result, sens, out_dir, formats, progress, first=tables) \
+                     sens=sens, html=html)
+    # with figures, the tables (and the page's parts without figures) are one more task
+    # beside them (on every core); only the figures are left to embed at the end
+    written, parts = _write_figures(result, sens, out_dir, formats, progress, first=tables) \
         if figures else tables()
     if html:
         from affectctl.report.html import write_html
 
         written.update(write_html(result, out_dir, name=name, tests=tests, alpha=alpha,
-                                  files=written))
+                                  files=written, parts=parts))
     return written
 
 
-def _write_tables(result, out_dir: Path, *, name, tests, alpha, sens) -> dict:
+def _write_tables(result, out_dir: Path, *, name, tests, alpha, sens, html=False) -> tuple:
     """The tables (Markdown, CSV, LaTeX), ``results.json`` with its provenance, the
-    per-video CSVs and the geometry-sensitivity table: ``{file name: Path}``."""
+    per-video CSVs and the geometry-sensitivity table: ``({file name: Path}, parts)``,
+    ``parts`` the parts of ``index.html`` without its figures (with ``html``, else None;
+    :func:`~affectctl.report.html.comparison_html_parts`). The tables are built once for
+    all their formats (:func:`~affectctl.report.tables.reuse_tables`)."""
+    from affectctl.report.tables import reuse_tables
+
+    with reuse_tables():
+        written = _write_table_files(result, out_dir, name=name, tests=tests, alpha=alpha,
+                                     sens=sens)
+        parts = None
+        if html:
+            from affectctl.report.html import comparison_html_parts
+
+            parts = comparison_html_parts(result, tests=tests, alpha=alpha)
+    return written, parts
+
+
+def _write_table_files(result, out_dir: Path, *, name, tests, alpha, sens) -> dict:
     table = main_table(result, tests=tests, alpha=alpha)
     caption = (f"{name}: {', '.join(c for c in result.conditions if c != result.baseline)} "
                f"against {result.baseline}")

@@ -232,3 +232,28 @@ def test_formatting_helpers():
     assert format_number(-0.0001, signed=True) == "+0.000"
     assert format_number(-0.0123, signed=True) == "−0.012"
     assert format_number(1234.56) == "1235" and format_number(123.456) == "123.5"
+
+
+def test_reused_tables_are_built_once_and_each_call_gets_its_own_copy(result):
+    """A report writes each table in several formats inside reuse_tables(): built once
+    per result and arguments, equal to a table built outside the block, and a caller's
+    change to its copy (attrs included) reaches no other call."""
+    from affectctl.report import tables
+
+    built = []
+    real = tables.main_table.__wrapped__
+    outside = tables.main_table(result, tests=("wilcoxon",))
+    counting = tables._reused(lambda res, **kw: built.append(kw) or real(res, **kw))
+    with tables.reuse_tables():
+        first = counting(result, tests=["wilcoxon"])
+        first.iloc[0, 0] = "changed"
+        first.attrs.setdefault("notes", []).append("changed")
+        with tables.reuse_tables():                   # nested: the same memo
+            second = counting(result, tests=("wilcoxon",))
+        other = counting(result, tests=("signflip",))
+    after = counting(result, tests=("wilcoxon",))     # outside: built again
+    assert len(built) == 3 and built[1] == {"tests": ("signflip",)}
+    pd.testing.assert_frame_equal(second, outside)
+    assert second.attrs == outside.attrs and "changed" not in second.attrs.get("notes", [])
+    pd.testing.assert_frame_equal(after, outside)
+    assert not other.equals(outside)
