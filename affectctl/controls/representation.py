@@ -398,11 +398,39 @@ def pair_separability(embedding, y, a, b, *, groups=None, n_splits: int = 5, C: 
     return _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, None)
 
 
+def two_cluster_scores(x: np.ndarray, lab: np.ndarray) -> tuple:
+    r"""Davies–Bouldin and Calinski–Harabasz scores of two clusters (``lab`` 0/1, both
+    present; ``x`` finite), as :func:`sklearn.metrics.davies_bouldin_score` and
+    :func:`~sklearn.metrics.calinski_harabasz_score` define them.
+
+    With centroids :math:`c_k`, mean distances :math:`s_k = \overline{\lVert x - c_k\rVert}`
+    over cluster :math:`k` and :math:`d = \lVert c_0 - c_1\rVert`, Davies–Bouldin (1979)
+    is :math:`(s_0 + s_1)/d` for two clusters (0 when both :math:`s_k` or :math:`d` are
+    0 within ``numpy.isclose``, as in scikit-learn); Calinski–Harabasz (1974) is
+    :math:`\frac{B}{W}\,\frac{n - 2}{2 - 1}` with :math:`B = \sum_k n_k \lVert c_k -
+    \bar x\rVert^2` and :math:`W = \sum_k \sum_{x \in k} \lVert x - c_k\rVert^2` (1 when
+    :math:`W = 0`). scikit-learn's functions took 4 ms a call, most of it their label
+    encoding and pairwise-distance set-up, over the ~200 pairs of a diagnosis (0.8 s of
+    its 6 s of analysis, cProfile); ``tests/controls/test_representation.py`` checks
+    these against them.
+    """
+    n = x.shape[0]
+    parts = [x[lab == k] for k in (0, 1)]
+    cents = [p.mean(axis=0) for p in parts]
+    intra = [float(np.sqrt(((p - c) ** 2).sum(axis=1)).mean()) for p, c in zip(parts, cents)]
+    d = float(np.sqrt(((cents[0] - cents[1]) ** 2).sum()))
+    if np.allclose(intra, 0.0) or np.isclose(d, 0.0):
+        db = 0.0
+    else:
+        db = (intra[0] + intra[1]) / d
+    mean = x.mean(axis=0)
+    extra = sum(p.shape[0] * float(((c - mean) ** 2).sum()) for p, c in zip(parts, cents))
+    within = sum(float(((p - c) ** 2).sum()) for p, c in zip(parts, cents))
+    ch = 1.0 if within == 0.0 else extra * (n - 2) / (within * (2 - 1.0))
+    return float(db), float(ch)
+
+
 def _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, cache):
-    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
-
-    from affectctl.controls.logistic import prechecked_sklearn
-
     x = _as_embedding(embedding)
     y = _as_labels(y, x.shape[0])
     sel = (y == a) | (y == b)
@@ -415,8 +443,7 @@ def _pair_separability(embedding, y, a, b, groups, n_splits, C, rng, cache):
     folds, cv, note = _cv_scores(xs, ys, gs, n_splits, C, rng, cache)
     auc, sd = _fold_auc(folds) if folds else (float("nan"), float("nan"))
     lab = (ys == b).astype(np.int64)
-    with prechecked_sklearn():  # xs finite (_as_embedding), lab 0/1
-        db, ch = float(davies_bouldin_score(xs, lab)), float(calinski_harabasz_score(xs, lab))
+    db, ch = two_cluster_scores(xs, lab)
     return PairSeparability(n_a, n_b, auc, sd, len(folds), cv, _fold_fisher(folds), db, ch,
                             note or ("" if folds else "no usable fold"))
 

@@ -591,7 +591,7 @@ def test_a_lock_left_by_the_workers_of_an_ended_writer_is_waited_for_briefly(
     from affectctl.errors import ConfigError
     from affectctl.io import atomic
 
-    monkeypatch.setattr(atomic, "ORPHAN_WAIT_S", 3.0)
+    monkeypatch.setattr(atomic, "ORPHAN_WAIT_S", 1.5)
     out = tmp_path / "rep"
     dead = _dead_pid()
     holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(tmp_path / ".rep.lock"),
