@@ -232,7 +232,7 @@ def error_distance_nulls(cm, costs, *, n_resamples: int = 9999, rng=None,
     for members in groups.values():
         gen, seed = normalize_rng(rng)
         for i, res in zip(members, _nulls_on_cells(cm, [costs[i] for i in members], n_resamples,
-                                                   gen, seed, _stacklevel + 1)):
+                                                   gen, seed, _stacklevel)):
             out[i] = res
     return out
 

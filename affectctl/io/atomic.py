@@ -73,7 +73,11 @@ def _has_ended(holder: str) -> bool:
         return True
     except (PermissionError, OverflowError):
         return False
-    return False
+    try:  # killed but not yet reaped by its parent: a zombie has ended too (Linux)
+        with open(f"/proc/{int(holder)}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _is_previous_report(folder: Path, depth: int = 0) -> "tuple[bool, list]":

@@ -315,14 +315,23 @@ def reuse_tables():
             _REUSE.memo = None
 
 
+def _iterable(v) -> bool:
+    return not isinstance(v, (str, bytes)) and hasattr(v, "__iter__")
+
+
 def _reused(build):
     @functools.wraps(build)
     def wrapper(result, **kwargs):
         memo = getattr(_REUSE, "memo", None)
         if memo is None:
             return build(result, **kwargs)
-        key = (build.__name__, id(result), tuple(sorted(
-            (k, tuple(v) if isinstance(v, (list, tuple)) else v) for k, v in kwargs.items())))
+        # iterables as tuples (also what the table is built from: an iterator is read once)
+        kwargs = {k: tuple(v) if _iterable(v) else v for k, v in kwargs.items()}
+        key = (build.__name__, id(result), tuple(sorted(kwargs.items())))
+        try:
+            hash(key)
+        except TypeError:                              # an argument we cannot key on
+            return build(result, **kwargs)
         if key not in memo:
             memo[key] = (result, build(result, **kwargs))   # result kept: its id stays its own
         return memo[key][1].copy()

@@ -89,6 +89,8 @@ def chi2_sf(x: float, df: int) -> float:
     if math.isinf(x):
         return 0.0
     half = x / 2.0
+    if half == 0.0:                                     # x the smallest subnormal
+        return 1.0
     log_half = math.log(half)
     if df % 2 == 0:
         logs = [j * log_half - math.lgamma(j + 1.0) - half for j in range(df // 2)]
@@ -105,7 +107,11 @@ def chi2_sf(x: float, df: int) -> float:
 
 
 def normal_quantile(p: float) -> float:
-    """The standard normal quantile :math:`\\Phi^{-1}(p)`, ``0 < p < 1``."""
+    """The standard normal quantile :math:`\\Phi^{-1}(p)`; ``-inf`` at 0 and ``inf`` at 1, as
+    ``scipy.special.ndtri`` (a confidence just below 1 rounds ``0.5 + c/2`` to 1)."""
     from statistics import NormalDist
 
-    return NormalDist().inv_cdf(float(p))
+    p = float(p)
+    if p <= 0.0 or p >= 1.0:
+        return -math.inf if p == 0.0 else math.inf if p == 1.0 else math.nan
+    return NormalDist().inv_cdf(p)

@@ -252,3 +252,17 @@ def test_nulls_under_several_costs_with_a_generator_continue_it():
     then = error_distance_null(cm, other, n_resamples=199, rng=gen_b)
     assert _fields_equal(both[0], first) and _fields_equal(both[2], then)
     np.testing.assert_allclose(both[1].null, 2 * first.null, rtol=1e-15)
+
+
+def test_the_degenerate_warning_names_the_line_that_asked():
+    import warnings
+
+    from affectctl.controls.error_null import error_distance_nulls
+
+    cm, cost = np.diag([3, 3, 3]), np.array([[0., 1., 2.], [1., 0., 1.], [2., 1., 0.]])
+    for call in (lambda: error_distance_null(cm, cost, n_resamples=9, rng=0),
+                 lambda: error_distance_nulls(cm, [cost], n_resamples=9, rng=0)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert [w.filename for w in caught] == [__file__], [w.filename for w in caught]

@@ -611,6 +611,24 @@ def test_a_lock_left_by_the_workers_of_an_ended_writer_is_waited_for_briefly(
         holder.communicate()
 
 
+def test_a_killed_writer_not_yet_reaped_has_ended():
+    """kill -9 of a writer whose parent has not waited for it yet leaves a zombie, which
+    still answers kill(pid, 0): it has ended all the same."""
+    from affectctl.io.atomic import _has_ended
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        assert not _has_ended(str(proc.pid))
+        proc.kill()
+        deadline = time.monotonic() + 10
+        while not _has_ended(str(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _has_ended(str(proc.pid))           # a zombie until the wait below
+    finally:
+        proc.wait()
+    assert _has_ended(str(proc.pid)) and not _has_ended("unknown")
+
+
 def test_a_lock_of_a_running_writer_is_refused_at_once(tmp_path):
     from affectctl.errors import ConfigError
     from affectctl.io.atomic import whole_folder

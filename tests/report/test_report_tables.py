@@ -257,3 +257,6 @@ def test_reused_tables_are_built_once_and_each_call_gets_its_own_copy(result):
     assert second.attrs == outside.attrs and "changed" not in second.attrs.get("notes", [])
     pd.testing.assert_frame_equal(after, outside)
     assert not other.equals(outside)
+    with tables.reuse_tables():                       # arguments of any iterable kind
+        for tests in (iter(["wilcoxon"]), {"wilcoxon"}, np.array(["wilcoxon"])):
+            pd.testing.assert_frame_equal(tables.main_table(result, tests=tests), outside)

@@ -76,3 +76,10 @@ def test_chi_square_tail_edges():
 def test_normal_quantile_against_scipy():
     for p in np.concatenate([np.geomspace(1e-300, 0.5, 60), [0.9, 0.95, 0.975, 0.995, 1 - 1e-12]]):
         assert normal_quantile(p) == pytest.approx(float(special.ndtri(p)), rel=1e-14, abs=1e-15)
+
+
+def test_edges_a_caller_can_reach():
+    # a confidence just below 1 (accepted by check_confidence) rounds 0.5 + c/2 to 1
+    assert normal_quantile(0.5 + 0.9999999999999999 / 2) == math.inf == float(special.ndtri(1.0))
+    assert normal_quantile(0.0) == -math.inf and math.isnan(normal_quantile(1.5))
+    assert chi2_sf(5e-324, 3) == 1.0 == float(special.chdtrc(3, 5e-324))
