@@ -32,6 +32,7 @@ two-sided exact Wilcoxon and sign-flip tests cannot go below 2/32 = 0.0625.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import threading
@@ -334,7 +335,10 @@ def _reused(build):
             return build(result, **kwargs)
         if key not in memo:
             memo[key] = (result, build(result, **kwargs))   # result kept: its id stays its own
-        return memo[key][1].copy()
+        table = memo[key][1]
+        out = table.copy()
+        out.attrs = copy.deepcopy(table.attrs)          # pandas < 2.1 shares them on copy
+        return out
     return wrapper
 
 
