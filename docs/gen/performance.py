@@ -19,7 +19,10 @@ lines = ["# Performance", "",
          "What the benchmarks in `benchmarks/` measured on this project's 2-core machine (no",
          "GPU), generated from their JSON output in `benchmarks/results/`. Re-run a benchmark",
          "with the command shown to refresh its section. The machine is shared, so each section",
-         "gives the load average of its run; prefer the minimum or the median over the maximum."]
+         "gives the load average of its run; prefer the minimum or the median over the maximum.",
+         "Commands are timed as an installed package runs them, from bytecode",
+         "(`benchmarks/_env.py`: this machine sets `PYTHONDONTWRITEBYTECODE=1`; compiling",
+         "affectctl's modules from source again at every run cost a small command 0.1-0.2 s)."]
 LATEST = RESULTS / "latest.md"  # python benchmarks/run_all.py: the speed table
 if LATEST.is_file():
     lines += ["", "## Speed table", "",
