@@ -41,6 +41,7 @@ no fork); elsewhere, with one usable core or one task, the tasks run here, in or
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import pickle
@@ -169,22 +170,18 @@ def _pickles(obj) -> bool:
         return False
 
 
-_PRCTL: list = []
-
-
+@functools.cache
 def _parent_death_signal():
-    """``prctl(PR_SET_PDEATHSIG, ...)`` of the C library as a callable, or None (cached)."""
-    if not _PRCTL:
-        try:
-            import ctypes
+    """The C library's ``prctl`` (for ``PR_SET_PDEATHSIG``) as a callable, or None."""
+    try:
+        import ctypes
 
-            prctl = ctypes.CDLL(None, use_errno=True).prctl
-            prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                              ctypes.c_ulong]
-            _PRCTL.append(prctl)
-        except (OSError, AttributeError):
-            _PRCTL.append(None)
-    return _PRCTL[0]
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                      ctypes.c_ulong]
+    return prctl
 
 
 def _die_with(parent: int) -> None:

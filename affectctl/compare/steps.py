@@ -568,7 +568,7 @@ def verdicts(st: State, every_geometry: bool = False) -> None:
                             for c in st.conditions], workers=st.workers)
         st.error_null = {c: per_cost[0] for c, per_cost in zip(st.conditions, nulls, strict=True)}
         st.geometry_error_nulls = {
-            name: {c: per_cost[j] for c, per_cost in zip(st.conditions, nulls)}
+            name: {c: per_cost[j] for c, per_cost in zip(st.conditions, nulls, strict=True)}
             for j, (name, _, _) in enumerate(others, start=1)}
     candidates = primary_candidates(st.seed_tests, st.sample_test)
     st.primary = choose_primary(st.comps, candidates, alpha=st.alpha)

@@ -240,9 +240,8 @@ def error_distance_nulls(cm, costs, *, n_resamples: int = 9999, rng=None,
 def _nulls_on_cells(cm, costs, n_resamples, gen, seed, stacklevel) -> list:
     """The nulls of costs defined on the same cells, from one set of draws."""
     k = cm.shape[0]
-    cost0 = costs[0]
-    allowed = np.isfinite(cost0) & ~np.eye(k, dtype=bool)
     off = ~np.eye(k, dtype=bool)
+    allowed = np.isfinite(costs[0]) & off
     n_excluded = int(cm[off & ~allowed].sum())
     e = (cm * allowed).sum(axis=1)                      # errors with a defined cost, per true class
     n_errors = int(e.sum())
@@ -251,22 +250,17 @@ def _nulls_on_cells(cm, costs, n_resamples, gen, seed, stacklevel) -> list:
     # analytic expected distribution: e_i / K_i errors at each C_ij, j in A_i
     exp_counts = np.divide(e[:, None] * allowed, k_i[:, None], out=np.zeros((k, k)),
                            where=k_i[:, None] > 0)
-    dds = [np.where(allowed, cost, 0.0) for cost in costs]
+    # per cost: (distances, weights) of the observed errors, then of the null's expectation
+    by_distance = [(*_by_distance(cost[allowed], cm[allowed].astype(np.float64), np.int64),
+                    *_by_distance(cost[allowed], exp_counts[allowed], np.float64))
+                   for cost in costs]
     if n_errors == 0:
         warnings.warn(f"error_distance_null: no error with a defined cost ({n_excluded} error(s) "
                       "left out because a class has no coordinate); the observed value, null and "
                       "p-value are NaN.", DegenerateDataWarning, stacklevel=stacklevel)
         nan = float("nan")
-        out = []
-        for cost in costs:
-            null_distances, null_weights = _by_distance(cost[allowed], exp_counts[allowed],
-                                                        np.float64)
-            distances, weights = _by_distance(cost[allowed], cm[allowed].astype(np.float64),
-                                              np.int64)
-            out.append(ErrorDistanceNull(nan, np.full(n_resamples, np.nan), nan, n_resamples,
-                                         seed, distances, weights, null_distances, null_weights,
-                                         0, n_excluded, nan))
-        return out
+        return [ErrorDistanceNull(nan, np.full(n_resamples, np.nan), nan, n_resamples, seed,
+                                  *spread, 0, n_excluded, nan) for spread in by_distance]
 
     totals = np.zeros((len(costs), n_resamples), dtype=np.float64)
     for i in rows:
@@ -281,18 +275,15 @@ def _nulls_on_cells(cm, costs, n_resamples, gen, seed, stacklevel) -> list:
             for j, c in enumerate(c_i):
                 totals[j, start:stop] += counts @ c
     out = []
-    for j, (cost, dd) in enumerate(zip(costs, dds)):
+    for cost, total, spread in zip(costs, totals, by_distance):
+        dd = np.where(allowed, cost, 0.0)
         mean_cost = np.divide(dd.sum(axis=1), k_i, out=np.zeros(k), where=k_i > 0)
-        null_distances, null_weights = _by_distance(cost[allowed], exp_counts[allowed],
-                                                    np.float64)
-        distances, weights = _by_distance(cost[allowed], cm[allowed].astype(np.float64), np.int64)
         observed = float((cm * dd).sum() / n_errors)
-        null = totals[j] / n_errors
+        null = total / n_errors
         gamma = _TIE_RTOL * max(abs(observed), float(np.nanmax(np.abs(dd))))
         c = int(np.count_nonzero(null <= observed + gamma))
         pvalue = (c + 1) / (n_resamples + 1)
         null_mean = float((e * mean_cost).sum() / n_errors)
-        out.append(ErrorDistanceNull(observed, null, float(pvalue), n_resamples, seed, distances,
-                                     weights, null_distances, null_weights, n_errors, n_excluded,
-                                     null_mean))
+        out.append(ErrorDistanceNull(observed, null, float(pvalue), n_resamples, seed, *spread,
+                                     n_errors, n_excluded, null_mean))
     return out

@@ -304,14 +304,14 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
     GeometrySensitivity
     """
     from affectctl.controls.error_null import error_distance_null
-    from affectctl.metrics.compute import geometry_context, metric_table
+    from affectctl.metrics.compute import metric_table
 
     if not (isinstance(alpha, float) and 0 < alpha < 1):
         raise ConfigError(f"`alpha` must be a number in (0, 1); got {alpha!r}.")
     first = runs.dump(result.baseline, result.seeds[0])
     tax = first.taxonomy
     st = result.settings
-    geos = available_geometries(choice, first.y_true, first.va_true, tax, min_samples=min_samples)
+    geos = geometry_costs(first, choice, min_samples=min_samples)
     tests = [t for t in str(st.get("seed_tests", "")).split(",") if t]
     if st.get("sample_test", "none") != "none":
         tests.append(sample_test_record(st["sample_test"]))
@@ -326,7 +326,7 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
     def_p = {tuple(r[k] for k in key): (r["p_adjusted"], r["mean_diff"], r["p_value"])
              for r in base_comps.to_dict(orient="records")}
     def_null = {c: null for c, null in result.error_null.items()}
-    def under(name, spec):
+    def under(name, spec, cost):
         """(comps, adjusted p, error nulls) of the comparison under geometry ``spec``."""
         if name == choice.name:
             return base_comps, base_comps["p_adjusted"], def_null
@@ -358,7 +358,6 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
             p_adj = comps["p_adjusted"]
         if error_nulls and name in error_nulls:
             return comps, p_adj, dict(error_nulls[name])
-        cost = geometry_context(_as_geometry(spec, first), tax).cost
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DegenerateDataWarning)
             nulls = {c: error_distance_null(result.confusions[c].sum(axis=0), cost,
@@ -369,10 +368,10 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
     # the geometries are independent: one task each, on every usable core
     from affectctl._util.forked import run_forked
 
-    outcomes = run_forked([partial(under, name, spec) for name, spec in geos])
+    outcomes = run_forked([partial(under, name, spec, cost) for name, spec, cost in geos])
     records = []
     coords = {}
-    for (name, spec), (comps, p_adj, nulls) in zip(geos, outcomes, strict=True):
+    for (name, spec, _), (comps, p_adj, nulls) in zip(geos, outcomes, strict=True):
         coords[name] = _coords_of(spec, first.y_true, first.va_true, tax)
         for (i, r), p in zip(comps.iterrows(), p_adj, strict=True):
             k = (r["a"], r["b"], r["metric"], r["test"])

@@ -410,8 +410,8 @@ def two_cluster_scores(x: np.ndarray, lab: np.ndarray) -> tuple:
     :math:`\frac{B}{W}\,\frac{n - 2}{2 - 1}` with :math:`B = \sum_k n_k \lVert c_k -
     \bar x\rVert^2` and :math:`W = \sum_k \sum_{x \in k} \lVert x - c_k\rVert^2` (1 when
     :math:`W = 0`). scikit-learn's functions took 4 ms a call, most of it their label
-    encoding and pairwise-distance set-up, over the ~200 pairs of a diagnosis (0.8 s of
-    its 6 s of analysis, cProfile); ``tests/controls/test_representation.py`` checks
+    encoding and pairwise-distance set-up, over the ~200 pairs of a diagnosis (0.4 s of
+    its 6 s of analysis on one core); ``tests/controls/test_representation.py`` checks
     these against them.
     """
     n = x.shape[0]

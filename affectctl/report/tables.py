@@ -304,8 +304,9 @@ _REUSE = threading.local()
 def reuse_tables():
     """In this block, :func:`main_table`, :func:`compact_table` and :func:`full_table` are
     built once per result and arguments; each call gets its own copy (``attrs``
-    included). A report writes the same tables as Markdown, CSV, LaTeX and HTML: built
-    four times, they were most of a report's tables time. Blocks nest; per thread."""
+    included). A report writes the same tables as Markdown, CSV, LaTeX and HTML: the main
+    table was built three times, the compact and full tables twice each, most of a
+    report's tables time. Blocks nest; per thread."""
     outer = getattr(_REUSE, "memo", None)
     if outer is None:
         _REUSE.memo = {}

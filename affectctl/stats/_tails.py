@@ -41,7 +41,7 @@ import math
 
 __all__ = ["binom_half_cdf", "chi2_sf", "normal_quantile", "EXACT_MAX"]
 
-#: Up to this many trials the binomial tail is summed in exact integers (about 15 ms at
+#: Up to this many trials the binomial tail is summed in exact integers (about 30 ms at
 #: the bound); above it, ``scipy.special.betainc``.
 EXACT_MAX = 20_000
 

@@ -24,7 +24,7 @@ with ``unit="group"``.
 The three are closed forms; their tails come from :mod:`affectctl.stats._tails`, with
 the standard library: the exact binomial tail summed in integers (the exact rational,
 rounded once), the chi-square tail on integer degrees of freedom from its finite series
-(within 2e-13 relative of ``scipy.special.chdtrc``) and the normal quantile of
+(within 4e-13 relative of ``scipy.special.chdtrc``) and the normal quantile of
 :class:`statistics.NormalDist`. They are checked against statsmodels'
 ``contingency_tables`` in ``tests/stats/test_stats_classifier.py``, the tails against
 SciPy and mpmath in ``tests/stats/test_tails.py``. Not through statsmodels or SciPy:
@@ -39,6 +39,7 @@ import math
 import warnings
 
 import numpy as np
+
 from affectctl.errors import ConfigError, DegenerateDataWarning, PairingError
 from affectctl._util.validation import check_bool_or_none, check_confidence, check_positive_int
 from affectctl.stats._tails import binom_half_cdf, chi2_sf, normal_quantile

@@ -85,8 +85,9 @@ def _heatmap(values, class_names, ax, *, cmap, vmin, vmax, signed, cbar, cbar_la
     rgb = to_rgba_array(mesh.get_facecolors())[:, :3]
     linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
     light = linear @ np.array([0.2126, 0.7152, 0.0722]) > _LIGHT_CELL
+    blank = np.ma.getmaskarray(data)
     for (i, j), is_light in zip(np.ndindex(k, k), light):
-        if data.mask is not np.ma.nomask and data.mask[i, j]:
+        if blank[i, j]:
             continue
         ax.text(j + 0.5, i + 0.5, format_number(float(data[i, j]), digits=0, signed=signed),
                 color=".15" if is_light else "w", ha="center", va="center",
