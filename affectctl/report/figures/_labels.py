@@ -63,7 +63,7 @@ def place_labels(ax, xy, texts, *, fontsize: float = 7, marker_pt: float = 4.0,
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         FigureCanvasAgg(fig)
-    fig.canvas.draw()
+    fig.draw_without_rendering()          # lays the figure out; nothing is rasterised
     renderer = fig.canvas.get_renderer()
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     to_px = ax.transData

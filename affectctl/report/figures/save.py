@@ -97,13 +97,13 @@ def write_figure(fig, out_dir: "str | Path", name: str, formats: Sequence[str] =
 class _FigureJob:
     """Writing one figure into each of its formats, in order, under the rc settings ``rc``.
 
-    The figure is laid out once, when its first format is written: its layout engine
-    (constrained layout) is then set aside for the other formats, which take the same
-    positions, and put back at the end. A PDF and a PNG of one figure so show one layout
-    (each laid out by its own renderer, their text extents differ by a pixel or two) and
-    the second format skips the two layout passes over every text (about an eighth of
-    a figure's CPU; ``python benchmarks/bench_figures.py`` gives each figure's CPU per
-    format).
+    The figure is laid out and cropped once, before any format is written
+    (:func:`_lay_out`); every format then takes those positions and that crop. A PDF and
+    a PNG of one figure so show one layout and one crop, and each save draws the figure
+    once. Left to itself, ``savefig`` with a layout engine or ``savefig.bbox: tight``
+    draws the figure twice per format, the first time without output, to lay it out and
+    find its crop: that pass was about a fifth of a report's figure CPU
+    (``python benchmarks/bench_figures.py`` gives each figure's CPU per format).
     """
 
     def __init__(self, fig, name, paths, formats, dpi, rc):
@@ -121,14 +121,49 @@ class _FigureJob:
         fonts = lean_font_subsets() if {"pdf", "eps"} & set(self.formats) else nullcontext()
         try:
             with mpl.rc_context({**self.rc, "svg.hashsalt": self.name}), fonts:
-                for i, (fmt, path) in enumerate(zip(self.formats, self.paths.values())):
+                crop = _lay_out(self.fig, self.dpi)
+                for fmt, path in zip(self.formats, self.paths.values()):
                     atomic.atomic_write(path, lambda tmp, fmt=fmt: self.fig.savefig(
-                        tmp, format=fmt, dpi=self.dpi, metadata=_NO_DATE.get(fmt)))
-                    if i == 0 and engine is not None:
-                        self.fig.set_layout_engine("none")   # laid out: keep the positions
+                        tmp, format=fmt, dpi=self.dpi, bbox_inches=crop,
+                        metadata=_NO_DATE.get(fmt)))
         finally:
             if engine is not None:
                 self.fig.set_layout_engine(engine)
+
+
+def _lay_out(fig, dpi: float):
+    """Lay ``fig`` out with its layout engine, once, at ``dpi``; return its crop.
+
+    The layout engine (constrained layout) places the axes from the text extents an
+    Agg renderer at ``dpi`` measures (the PNG's renderer); it is then set aside (the
+    caller puts it back), so no save lays the figure out again. The crop is what
+    ``savefig.bbox: tight`` gives (``Figure.get_tightbbox`` padded by
+    ``savefig.pad_inches``), measured by the same renderer, in inches; ``None`` (the whole
+    figure) when ``savefig.bbox`` is not ``"tight"``. Passing it to ``savefig`` as
+    ``bbox_inches`` skips the pass without output each save would otherwise draw (the
+    PNG is the same, byte for byte: tested). The figure's canvas and dpi are given back.
+    """
+    import matplotlib as mpl
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    engine = fig.get_layout_engine()
+    tight = mpl.rcParams["savefig.bbox"] == "tight"
+    if engine is None and not tight:
+        return None
+    canvas, figure_dpi = fig.canvas, fig.dpi
+    try:
+        FigureCanvasAgg(fig)                  # the figure's canvas now; given back below
+        fig.dpi = dpi
+        renderer = fig.canvas.get_renderer()
+        if engine is not None:
+            engine.execute(fig)
+            fig.set_layout_engine("none")
+        if not tight:
+            return None
+        return fig.get_tightbbox(renderer).padded(mpl.rcParams["savefig.pad_inches"])
+    finally:
+        fig.dpi = figure_dpi
+        fig.set_canvas(canvas)
 
 
 def load_backends(formats) -> None:
