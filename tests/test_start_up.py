@@ -51,3 +51,41 @@ def test_single_run_compare_and_report_load_no_scipy_stats_special_statsmodels_o
     # the report is whole, every figure drawn in this process (one usable core)
     assert (out / "confusion.pdf").is_file() and (out / "confusion.png").is_file()
     assert (out / "index.html").is_file()
+
+
+def test_the_console_script_pauses_garbage_collection_for_its_start_up_only():
+    # main() pauses the collector while typer and the command's modules are imported; the
+    # command starts with it running again, the start-up's objects frozen out of it
+    code = (
+        "import gc, json, sys\n"
+        "import affectctl.cli as cli\n"
+        "seen = []\n"
+        "resume = cli.resume_collection\n"
+        "def spy():\n"
+        "    seen.append(gc.isenabled())\n"
+        "    resume()\n"
+        "    seen.append([gc.isenabled(), gc.get_freeze_count() > 0])\n"
+        "cli.resume_collection = spy\n"
+        "sys.argv = ['affectctl', 'formats']\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(seen))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == [False, [True, True]]
+
+
+def test_a_command_run_from_python_leaves_the_collector_as_it_was():
+    import gc
+
+    from typer.testing import CliRunner
+
+    from affectctl.cli import app, load_command
+
+    load_command("formats")
+    frozen = gc.get_freeze_count()
+    assert CliRunner().invoke(app, ["formats"]).exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == frozen

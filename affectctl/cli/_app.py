@@ -298,6 +298,9 @@ def command(name: str, *, collect_warnings: bool = False, **kwargs):
     def decorate(func):
         @functools.wraps(func)
         def wrapper(*args, **kw):
+            from affectctl.cli import resume_collection
+
+            resume_collection()
             with warnings.catch_warnings():
                 if not sys.warnoptions:  # -W / PYTHONWARNINGS win
                     warnings.simplefilter("default")
