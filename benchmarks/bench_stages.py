@@ -49,10 +49,10 @@ def _child(case: str, folder: Path) -> dict:
     nested = [0]
     for name, label in (("validate", "compare: validate"),
                         ("per_seed_metrics", "compare: per-seed metrics"),
-                        ("run_tests", "compare: the tests (AR, bootstrap, seed tests, McNemar...)"),
+                        ("run_tests", "compare: the tests (AR, bootstrap, seed tests, McNemar..., error-distance nulls)"),
                         ("comparisons_table", "compare: table, corrections"),
                         ("corrections", "compare: table, corrections"),
-                        ("verdicts", "compare: verdicts (error-distance nulls)"),
+                        ("verdicts", "compare: verdicts"),
                         ("assemble", "compare: assemble (per-video tables)"),
                         ("sensitivity", "compare: geometry re-runs")):
         def timed(*a, _f=getattr(steps, name), _label=label, **k):

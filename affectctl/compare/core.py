@@ -156,11 +156,12 @@ def compare(
         while_waiting)
     steps.validate(st)              # options, pairs, common seeds
     steps.per_seed_metrics(st)      # geometry, metric table, headline metrics, unit, contexts
-    steps.run_tests(st)             # seed, equivalence/Bayes, sample and contingency tests
+    sensitivity = geometry_sensitivity and not tests_only
+    # seed, equivalence/Bayes, sample and contingency tests; confusions, error-distance nulls
+    steps.run_tests(st, every_geometry=sensitivity)
     steps.comparisons_table(st)
     steps.corrections(st)           # adjusted p per test family
-    sensitivity = geometry_sensitivity and not tests_only
-    steps.verdicts(st, every_geometry=sensitivity)   # error-distance null, primary, verdicts
+    steps.verdicts(st)              # primary test, verdicts
     steps.assemble(st)              # settings, ComparisonResult, per-video, reliability
     if sensitivity:
         steps.sensitivity(st, _recompare_under(st.sub, st.result, workers=workers))

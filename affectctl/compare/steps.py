@@ -9,9 +9,10 @@
    intervals, the seed-level equivalence and Bayesian records, the sample-level test
    with the paired-bootstrap interval beside it and the bootstrap TOST; per seed the
    contingency tests (McNemar, Bowker, Stuart–Maxwell); degeneracy warnings collected;
+   the confusion matrices and each condition's error-distance null (same batch);
 4. :func:`comparisons_table`: the records as one table;
 5. :func:`corrections`: the multiplicity correction per test family;
-6. :func:`verdicts`: confusions, the error-distance null, the primary test, the verdicts;
+6. :func:`verdicts`: the primary test, the verdicts;
 7. :func:`assemble`: settings and the :class:`ComparisonResult`, with per-video
    differences, reliability and the geometry permutation tests;
 8. :func:`sensitivity`: geometry sensitivity (``compare`` re-run under each geometry).
@@ -126,14 +127,14 @@ class State:
     diff_records: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     nulls: dict = field(default_factory=dict)  # (a, b, metric) -> the sample test's replicates
-    # comparisons_table, corrections
-    comps: pd.DataFrame | None = None
-    # verdicts
     confusions: dict = field(default_factory=dict)
     support: Any = None
     error_null: dict = field(default_factory=dict)
     # {geometry name: {condition: ErrorDistanceNull}} of the other available geometries
     geometry_error_nulls: dict = field(default_factory=dict)
+    # comparisons_table, corrections
+    comps: pd.DataFrame | None = None
+    # verdicts
     primary: str | None = None
     verdicts: pd.DataFrame | None = None
     # assemble
@@ -247,8 +248,9 @@ def per_seed_metrics(st: State) -> None:
 # ----------------------------------------------------------------------------------------------
 # 3. the tests, pair by pair
 
-def run_tests(st: State) -> None:
-    """Every test of every pair (records in a fixed order); degeneracy warnings collected.
+def run_tests(st: State, every_geometry: bool = False) -> None:
+    """Every test of every pair (records in a fixed order); degeneracy warnings collected;
+    the confusion matrices and each condition's error-distance null.
 
     The tests are independent (each draws from its own generator seeded with ``rng``), so
     they run as tasks on every usable core (:func:`affectctl._util.forked.run_forked`, one
@@ -256,35 +258,52 @@ def run_tests(st: State) -> None:
     with the same records, in the same order, as one after the other.
     Per-test degeneracy warnings (e.g. "5 seeds cannot reach alpha two-sided") are
     collected once and reported in ``settings["warnings"]``; the tables mark them too.
+
+    The error-distance nulls (one task per condition, unless ``tests_only``) run in the
+    same batch: they depend on the confusions only, and one fork for both saves a fork
+    and the wait between two batches. With ``every_geometry`` (the geometry sensitivity
+    follows), each null is drawn for every other available geometry too
+    (``st.geometry_error_nulls``): where the errors land by chance does not depend on the
+    distances, so one set of draws serves every geometry
+    (:func:`~affectctl.controls.error_null.error_distance_nulls`; the same values as one
+    null per geometry, each seeded with ``rng``). Their warnings go to the caller, after
+    the tests' own.
     """
     from contextlib import nullcontext
 
     from affectctl._util.forked import fork_workers, run_forked
     from affectctl._util.machine import single_threaded_blas
 
+    sub, seeds, tax = st.sub, st.seeds, st.tax
+    st.confusions = {
+        c: np.stack([confusion_matrix(sub.dump(c, s).y_true, sub.dump(c, s).y_pred, tax.n_classes)
+                     for s in seeds]) for c in st.conditions}
+    st.support = st.confusions[st.baseline][0].sum(axis=1)
+    null_tasks, others = _null_tasks(st, every_geometry)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateDataWarning)
         tasks = _test_tasks(st)
         if st.progress is not None:
-            st.progress(0, len(tasks))
+            st.progress(0, len(tasks) + len(null_tasks))
         done = 0
 
         def tick(_):
             nonlocal done
             done += 1
             if st.progress is not None:
-                st.progress(done, len(tasks))
+                st.progress(done, len(tasks) + len(null_tasks))
 
-        parallel = fork_workers(st.workers, len(tasks)) > 1
+        parallel = fork_workers(st.workers, len(tasks) + len(null_tasks)) > 1
         # one BLAS thread per process when the processes share the cores
         with single_threaded_blas() if parallel else nullcontext():
-            outcomes = run_forked(tasks, workers=st.workers, on_done=tick,
+            outcomes = run_forked(tasks + null_tasks, workers=st.workers, on_done=tick,
                                   while_waiting=st.while_waiting)
         st.while_waiting = None                      # once
-        for records, nulls, diffs in outcomes:
+        for records, nulls, diffs in outcomes[:len(tasks)]:
             st.records.extend(records)
             st.nulls.update(nulls)
             st.diff_records.extend(diffs)
+        error_nulls = outcomes[len(tasks):]
     st.notes = list(dict.fromkeys(str(w.message) for w in caught
                                   if issubclass(w.category, DegenerateDataWarning)))
     if st.sample_test != "none":  # a headline metric without a sample-level test says why
@@ -293,6 +312,35 @@ def run_tests(st: State) -> None:
     for w in caught:  # anything else goes on to the caller
         if not issubclass(w.category, DegenerateDataWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if st.tests_only:
+        st.error_null = {}
+        return
+    per_condition = [per_cost for per_cost, _ in error_nulls]
+    st.error_null = {c: per_cost[0] for c, per_cost in zip(st.conditions, per_condition,
+                                                           strict=True)}
+    st.geometry_error_nulls = {
+        name: {c: per_cost[j] for c, per_cost in zip(st.conditions, per_condition, strict=True)}
+        for j, (name, _, _) in enumerate(others, start=1)}
+    for _, issued in error_nulls:
+        for message, category, filename, lineno in issued:
+            warnings.warn_explicit(message, category, filename, lineno)
+
+
+def _null_tasks(st: State, every_geometry: bool) -> tuple:
+    """``(tasks, others)``: one :func:`_error_nulls` task per condition (none with
+    ``tests_only``), each returning ``(nulls, warnings)``, and the other geometries
+    ``[(name, spec, cost)]`` whose nulls the tasks draw after the chosen one's."""
+    if st.tests_only:
+        return [], []
+    others = []
+    if every_geometry:
+        from affectctl.controls.geometry_sensitivity import geometry_costs
+
+        others = geometry_costs(st.sub.dump(st.baseline, st.seeds[0]), st.choice,
+                                min_samples=st.geometry_min_samples)[1:]
+    costs = [st.geo.cost] + [cost for _, _, cost in others]
+    return [partial(_error_nulls, st.confusions[c].sum(axis=0), costs,
+                    n_resamples=st.n_resamples, rng=st.rng) for c in st.conditions], others
 
 
 def _test_tasks(st: State) -> list:
@@ -537,39 +585,9 @@ def corrections(st: State) -> None:
 # ----------------------------------------------------------------------------------------------
 # 6. verdicts
 
-def verdicts(st: State, every_geometry: bool = False) -> None:
-    """Confusion matrices, the error-distance null, the primary test and the verdicts.
-
-    With ``every_geometry`` (the geometry sensitivity follows), the error-distance null
-    of every other available geometry too (``st.geometry_error_nulls``): where the errors
-    land by chance does not depend on the distances, so one set of draws serves every
-    geometry (:func:`~affectctl.controls.error_null.error_distance_nulls`; the same
-    values as one null per geometry, each seeded with ``rng``).
-    """
-    sub, seeds, tax = st.sub, st.seeds, st.tax
-    st.confusions = {
-        c: np.stack([confusion_matrix(sub.dump(c, s).y_true, sub.dump(c, s).y_pred, tax.n_classes)
-                     for s in seeds]) for c in st.conditions}
-    st.support = st.confusions[st.baseline][0].sum(axis=1)
-    if st.tests_only:
-        st.error_null = {}
-    else:   # one task per condition, on every usable core (each seeded with rng)
-        from affectctl._util.forked import run_forked
-
-        others = []
-        if every_geometry:
-            from affectctl.controls.geometry_sensitivity import geometry_costs
-
-            others = geometry_costs(sub.dump(st.baseline, seeds[0]), st.choice,
-                                    min_samples=st.geometry_min_samples)[1:]
-        costs = [st.geo.cost] + [cost for _, _, cost in others]
-        nulls = run_forked([partial(_error_nulls, st.confusions[c].sum(axis=0), costs,
-                                    n_resamples=st.n_resamples, rng=st.rng)
-                            for c in st.conditions], workers=st.workers)
-        st.error_null = {c: per_cost[0] for c, per_cost in zip(st.conditions, nulls, strict=True)}
-        st.geometry_error_nulls = {
-            name: {c: per_cost[j] for c, per_cost in zip(st.conditions, nulls, strict=True)}
-            for j, (name, _, _) in enumerate(others, start=1)}
+def verdicts(st: State) -> None:
+    """The primary test and the verdicts (the confusions and the error-distance nulls are
+    :func:`run_tests`')."""
     candidates = primary_candidates(st.seed_tests, st.sample_test)
     st.primary = choose_primary(st.comps, candidates, alpha=st.alpha)
     order = ((st.primary,) if st.primary else ()) + tuple(t for t in candidates if t != st.primary)
@@ -577,20 +595,22 @@ def verdicts(st: State, every_geometry: bool = False) -> None:
                                 alpha=st.alpha, direction_of=metric_direction, margins=st.margins)
 
 
-def _error_nulls(cm, costs, *, n_resamples, rng) -> list:
+def _error_nulls(cm, costs, *, n_resamples, rng) -> tuple:
     """:func:`~affectctl.controls.error_null.error_distance_nulls` of ``costs`` (the chosen
-    geometry's first), warning as the chosen geometry's null alone would: the other
-    geometries' nulls are the sensitivity's, which never warns about them."""
+    geometry's first) and the warnings to give as ``[(message, category, filename,
+    lineno)]``: those the chosen geometry's null alone would give (the other geometries'
+    nulls are the sensitivity's, which never warns about them). They are returned, not
+    given, so that :func:`run_tests`, which holds the tests' degeneracy warnings back,
+    passes them on to the caller."""
     from affectctl.controls.error_null import error_distance_nulls
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = error_distance_nulls(cm, costs, n_resamples=n_resamples, rng=rng)
     degenerate = [w for w in caught if issubclass(w.category, DegenerateDataWarning)]
-    for w in [w for w in caught if not issubclass(w.category, DegenerateDataWarning)] + \
-            (degenerate[:1] if out[0].n_errors == 0 else []):
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return out
+    issued = [w for w in caught if not issubclass(w.category, DegenerateDataWarning)] + \
+        (degenerate[:1] if out[0].n_errors == 0 else [])
+    return out, [(w.message, w.category, w.filename, w.lineno) for w in issued]
 
 
 # ----------------------------------------------------------------------------------------------
