@@ -156,39 +156,55 @@ def compare(
         while_waiting)
     steps.validate(st)              # options, pairs, common seeds
     steps.per_seed_metrics(st)      # geometry, metric table, headline metrics, unit, contexts
-    sensitivity = geometry_sensitivity and not tests_only
-    # seed, equivalence/Bayes, sample and contingency tests; confusions, error-distance nulls
-    steps.run_tests(st, every_geometry=sensitivity)
+    # the geometry sensitivity's re-runs need nothing of the tests: they run beside them
+    recompare = (_recompare_of(st, workers=workers)
+                 if geometry_sensitivity and not tests_only else None)
+    # seed, equivalence/Bayes, sample and contingency tests; confusions, error-distance
+    # nulls; the geometry re-runs
+    steps.run_tests(st, recompare=recompare)
     steps.comparisons_table(st)
     steps.corrections(st)           # adjusted p per test family
     steps.verdicts(st)              # primary test, verdicts
     steps.assemble(st)              # settings, ComparisonResult, per-video, reliability
-    if sensitivity:
-        steps.sensitivity(st, _recompare_under(st.sub, st.result, workers=workers))
+    if recompare is not None:
+        steps.sensitivity(st, recompare)
     return st.result
 
 
 def _recompare_under(runs: RunSet, result: ComparisonResult, *, workers: int | None = None):
     """``recompare(spec, metrics)`` for geometry sensitivity: ``result``'s comparison re-run.
 
-    The same runs, pairs, tests, unit, resamples, alternative and seed as ``result``
-    (read from its settings), only ``metrics`` under geometry ``spec``, uncorrected and
-    without the classifier tests or a nested sensitivity; returns the comparisons table.
+    The same runs, pairs, tests, unit, resamples, replicate sums, alternative and seed as
+    ``result`` (read from its settings), only ``metrics`` under geometry ``spec``,
+    uncorrected and without the classifier tests or a nested sensitivity; returns the
+    comparisons table.
     """
     st = result.settings
-    others = tuple(c for c in result.conditions if c != result.baseline)
-    contrasts = [p for p in result.pairs if p[1] != result.baseline]
-    seed_tests = tuple(t for t in str(st.get("seed_tests", "")).split(",") if t)
+    kw = {"seed_tests": tuple(t for t in str(st.get("seed_tests", "")).split(",") if t),
+          "sample_test": st.get("sample_test", "ar"), "unit": st.get("unit"),
+          "n_resamples": int(st.get("n_resamples", 9999)), "sums": st.get("sums", "auto"),
+          "alternative": st.get("alternative", "two-sided"), "rng": st.get("seed", 0)}
+    return _recompare(runs, result.baseline, result.conditions, result.pairs, kw, workers)
+
+
+def _recompare_of(st: steps.State, *, workers: int | None = None):
+    """:func:`_recompare_under` of the comparison ``st`` is computing, from its state (after
+    :func:`~affectctl.compare.steps.per_seed_metrics`, which settles the unit): the
+    settings it will record, so the same re-run."""
+    kw = {"seed_tests": tuple(st.seed_tests), "sample_test": st.sample_test, "unit": st.unit,
+          "n_resamples": st.n_resamples, "sums": st.sums, "alternative": st.alternative,
+          "rng": st.rng}
+    return _recompare(st.sub, st.baseline, st.conditions, st.pairs, kw, workers)
+
+
+def _recompare(runs, baseline, conditions, pairs, kw: dict, workers):
+    others = tuple(c for c in conditions if c != baseline)
+    contrasts = [p for p in pairs if p[1] != baseline]
 
     def recompare(spec, metrics) -> pd.DataFrame:
-        alt = compare(runs, result.baseline, others, contrasts=contrasts, metrics=metrics,
-                      geometry=spec, seed_tests=seed_tests,
-                      sample_test=st.get("sample_test", "ar"), unit=st.get("unit"),
-                      n_resamples=int(st.get("n_resamples", 9999)),
-                      alternative=st.get("alternative", "two-sided"),
-                      correction="none", classifier_tests=False, rng=st.get("seed", 0),
-                      geometry_sensitivity=False, tests_only=True, workers=workers)
+        alt = compare(runs, baseline, others, contrasts=contrasts, metrics=metrics,
+                      geometry=spec, correction="none", classifier_tests=False,
+                      geometry_sensitivity=False, tests_only=True, workers=workers, **kw)
         return alt.comparisons
 
     return recompare
-

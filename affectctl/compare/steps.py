@@ -132,6 +132,8 @@ class State:
     error_null: dict = field(default_factory=dict)
     # {geometry name: {condition: ErrorDistanceNull}} of the other available geometries
     geometry_error_nulls: dict = field(default_factory=dict)
+    # {geometry name: geometry_rerun(...)} of the other available geometries
+    geometry_reruns: dict = field(default_factory=dict)
     # comparisons_table, corrections
     comps: pd.DataFrame | None = None
     # verdicts
@@ -248,7 +250,7 @@ def per_seed_metrics(st: State) -> None:
 # ----------------------------------------------------------------------------------------------
 # 3. the tests, pair by pair
 
-def run_tests(st: State, every_geometry: bool = False) -> None:
+def run_tests(st: State, recompare=None) -> None:
     """Every test of every pair (records in a fixed order); degeneracy warnings collected;
     the confusion matrices and each condition's error-distance null.
 
@@ -261,13 +263,16 @@ def run_tests(st: State, every_geometry: bool = False) -> None:
 
     The error-distance nulls (one task per condition, unless ``tests_only``) run in the
     same batch: they depend on the confusions only, and one fork for both saves a fork
-    and the wait between two batches. With ``every_geometry`` (the geometry sensitivity
-    follows), each null is drawn for every other available geometry too
-    (``st.geometry_error_nulls``): where the errors land by chance does not depend on the
-    distances, so one set of draws serves every geometry
+    and the wait between two batches. With ``recompare`` (the geometry sensitivity
+    follows; :func:`sensitivity`), each null is drawn for every other available geometry
+    too (``st.geometry_error_nulls``): where the errors land by chance does not depend on
+    the distances, so one set of draws serves every geometry
     (:func:`~affectctl.controls.error_null.error_distance_nulls`; the same values as one
     null per geometry, each seeded with ``rng``). Their warnings go to the caller, after
-    the tests' own.
+    the tests' own. And each other geometry's re-run of the geometry-dependent tests
+    (:func:`~affectctl.controls.geometry_sensitivity.geometry_rerun`, which needs nothing
+    of these tests) is a task of the batch too (``st.geometry_reruns``), first, as the
+    longest.
     """
     from contextlib import nullcontext
 
@@ -279,10 +284,11 @@ def run_tests(st: State, every_geometry: bool = False) -> None:
         c: np.stack([confusion_matrix(sub.dump(c, s).y_true, sub.dump(c, s).y_pred, tax.n_classes)
                      for s in seeds]) for c in st.conditions}
     st.support = st.confusions[st.baseline][0].sum(axis=1)
-    null_tasks, others = _null_tasks(st, every_geometry)
+    null_tasks, others = _null_tasks(st, recompare is not None)
+    rerun_tasks = _rerun_tasks(st, others, recompare)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DegenerateDataWarning)
-        tasks = _test_tasks(st)
+        tasks = rerun_tasks + _test_tasks(st)
         if st.progress is not None:
             st.progress(0, len(tasks) + len(null_tasks))
         done = 0
@@ -299,7 +305,9 @@ def run_tests(st: State, every_geometry: bool = False) -> None:
             outcomes = run_forked(tasks + null_tasks, workers=st.workers, on_done=tick,
                                   while_waiting=st.while_waiting)
         st.while_waiting = None                      # once
-        for records, nulls, diffs in outcomes[:len(tasks)]:
+        st.geometry_reruns = {name: rerun for (name, _, _), rerun
+                              in zip(others, outcomes[:len(rerun_tasks)], strict=True)}
+        for records, nulls, diffs in outcomes[len(rerun_tasks):len(tasks)]:
             st.records.extend(records)
             st.nulls.update(nulls)
             st.diff_records.extend(diffs)
@@ -324,6 +332,18 @@ def run_tests(st: State, every_geometry: bool = False) -> None:
     for _, issued in error_nulls:
         for message, category, filename, lineno in issued:
             warnings.warn_explicit(message, category, filename, lineno)
+
+
+def _rerun_tasks(st: State, others, recompare) -> list:
+    """One :func:`~affectctl.controls.geometry_sensitivity.geometry_rerun` task per other
+    geometry (``others`` from :func:`_null_tasks`); none without ``recompare``."""
+    if recompare is None:
+        return []
+    from affectctl.controls.geometry_sensitivity import geometry_rerun
+
+    first = st.sub.dump(st.baseline, st.seeds[0])
+    return [partial(geometry_rerun, st.sub, first, spec, st.table, st.headline, recompare)
+            for _, spec, _ in others]
 
 
 def _null_tasks(st: State, every_geometry: bool) -> tuple:
@@ -675,7 +695,8 @@ def sensitivity(st: State, recompare) -> None:
     st.result = dataclasses.replace(result, geometry_sensitivity=comparison_sensitivity(
         st.sub, result, st.choice, recompare=recompare,
         readjust=lambda comps, wide: readjust_families(comps, wide, result),
-        min_samples=st.geometry_min_samples, error_nulls=st.geometry_error_nulls))
+        min_samples=st.geometry_min_samples, error_nulls=st.geometry_error_nulls,
+        reruns=st.geometry_reruns))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -73,6 +73,8 @@ __all__ = [
     "available_geometries",
     "comparison_sensitivity",
     "diagnosis_sensitivity",
+    "geometry_costs",
+    "geometry_rerun",
     "MARK",
     "RECORD_COLUMNS",
 ]
@@ -270,10 +272,39 @@ def geometry_costs(first, choice: GeometryChoice, *,
             for name, spec in geos]
 
 
+def geometry_rerun(runs, first, spec, base_metrics: pd.DataFrame, headline,
+                   recompare: Recompare) -> tuple:
+    """The comparison under geometry ``spec``, as far as it needs nothing of the comparison's
+    own tests: ``(wide metric table, geometry-dependent headline metrics, their
+    comparisons table or None)``.
+
+    ``runs`` are the comparison's runs, ``first`` the dump ``spec`` is resolved against
+    (the baseline's first seed), ``base_metrics`` its metric table (long: condition,
+    seed, metric, value) under the chosen geometry, ``headline`` its headline metrics. The
+    metric table is recomputed under ``spec``; a headline metric whose values move is
+    geometry-dependent, and ``recompare(spec, those metrics)`` re-runs its tests. This is
+    most of :func:`comparison_sensitivity`'s time, so ``compare`` runs it beside its own
+    tests (``reruns=``); the degeneracy warnings of the re-run were given by the comparison
+    itself and are not repeated.
+    """
+    from affectctl.metrics.compute import metric_table
+
+    # the same runs as the main table: its undefined-metric warnings were given there
+    # (on_empty=0.0 is the value 'warn' sets, without repeating the warning)
+    alt_wide = _wide(metric_table(runs, geometry=_as_geometry(spec, first), on_empty=0.0))
+    dep = _dependent_metrics(_wide(base_metrics), alt_wide, list(headline))
+    alt_comps = None
+    if dep:
+        with warnings.catch_warnings():  # already reported by the first run
+            warnings.simplefilter("ignore", DegenerateDataWarning)
+            alt_comps = recompare(spec, dep)
+    return alt_wide, dep, alt_comps
+
+
 def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: Recompare,
                            readjust: Readjust, alpha: float = 0.05,
                            min_samples: int = AUTO_MIN_SAMPLES,
-                           error_nulls=None) -> GeometrySensitivity:
+                           error_nulls=None, reruns=None) -> GeometrySensitivity:
     """Recompute every geometry-dependent test and the error-distance null under each geometry.
 
     Parameters
@@ -298,13 +329,16 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
         ``{geometry name: {condition: ErrorDistanceNull}}`` computed already (the
         comparison draws them with its own null, :func:`geometry_costs`); a geometry
         not in it gets its nulls computed here, with the same seed and resamples.
+    reruns : mapping, optional
+        ``{geometry name: geometry_rerun(...)}`` computed already (``compare`` runs them
+        beside its tests); a geometry not in it is re-run here. When every geometry's
+        re-run and nulls are given, nothing is left but bookkeeping, done in this process.
 
     Returns
     -------
     GeometrySensitivity
     """
     from affectctl.controls.error_null import error_distance_null
-    from affectctl.metrics.compute import metric_table
 
     if not (isinstance(alpha, float) and 0 < alpha < 1):
         raise ConfigError(f"`alpha` must be a number in (0, 1); got {alpha!r}.")
@@ -330,17 +364,14 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
         """(comps, adjusted p, error nulls) of the comparison under geometry ``spec``."""
         if name == choice.name:
             return base_comps, base_comps["p_adjusted"], def_null
-        # the same runs as the main table: its undefined-metric warnings were given there
-        # (on_empty=0.0 is the value 'warn' sets, without repeating the warning)
-        alt_table = metric_table(runs, geometry=_as_geometry(spec, first), on_empty=0.0)
-        alt_wide = _wide(alt_table)
-        dep = _dependent_metrics(base_wide, alt_wide, headline)
+        if reruns and name in reruns:
+            alt_wide, dep, alt_comps = reruns[name]
+        else:
+            alt_wide, dep, alt_comps = geometry_rerun(runs, first, spec, result.metrics,
+                                                      headline, recompare)
         comps = base_comps.copy()
         wide = base_wide.copy()
         if dep:
-            with warnings.catch_warnings():  # already reported by the first run
-                warnings.simplefilter("ignore", DegenerateDataWarning)
-                alt_comps = recompare(spec, dep)
             ac = alt_comps.set_index(key)
             for i, r in comps.iterrows():
                 k = (r["a"], r["b"], r["metric"], r["test"])
@@ -365,10 +396,15 @@ def comparison_sensitivity(runs, result, choice: GeometryChoice, *, recompare: R
                      for c in result.conditions}
         return comps, p_adj, nulls
 
-    # the geometries are independent: one task each, on every usable core
-    from affectctl._util.forked import run_forked
+    tasks = [partial(under, name, spec, cost) for name, spec, cost in geos]
+    left = [name for name, _, _ in geos[1:]
+            if not (reruns and name in reruns and error_nulls and name in error_nulls)]
+    if left:    # the geometries are independent: one task each, on every usable core
+        from affectctl._util.forked import run_forked
 
-    outcomes = run_forked([partial(under, name, spec, cost) for name, spec, cost in geos])
+        outcomes = run_forked(tasks)
+    else:
+        outcomes = [task() for task in tasks]
     records = []
     coords = {}
     for (name, spec, _), (comps, p_adj, nulls) in zip(geos, outcomes, strict=True):

@@ -199,10 +199,11 @@ def test_planted_geometry_dependent_conclusion_is_flagged(comparison):
     assert not null[null["geometry"] == "nrc-vad"]["agrees_with_default"].iloc[0]
 
 
-def test_error_nulls_drawn_with_the_comparison_are_those_the_sensitivity_draws(comparison,
-                                                                              runs_root):
+def test_error_nulls_and_reruns_drawn_with_the_comparison_are_those_the_sensitivity_draws(
+        comparison, runs_root):
     """compare() draws every geometry's error-distance null with its own (one set of draws
-    per condition); the sensitivity computing them itself must give the same records."""
+    per condition) and re-runs the geometry-dependent tests beside its own tests; the
+    sensitivity computing both itself, from the result, must give the same records."""
     from affectctl.compare.core import _recompare_under
     from affectctl.controls.geometry_sensitivity import comparison_sensitivity
     from affectctl.domain.geometries import choose_geometry
@@ -218,6 +219,9 @@ def test_error_nulls_drawn_with_the_comparison_are_those_the_sensitivity_draws(c
     assert len(nulls) == len(comparison.conditions) * len(again.geometries) >= 6
     pd.testing.assert_frame_equal(shown[shown["kind"] == "error_null"].reset_index(drop=True),
                                   nulls)
+    tests = again.records["kind"] == "test"
+    assert tests.sum() >= 12 and not again.records.loc[tests, "agrees_with_default"].all()
+    pd.testing.assert_frame_equal(shown, again.records)
 
 
 def test_accuracy_is_never_flagged(comparison, tmp_path):
