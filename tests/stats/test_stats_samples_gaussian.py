@@ -275,3 +275,28 @@ def test_ar_type1_error_with_gaussian_sums_is_within_binomial_bounds(monkeypatch
         rejections += res.pvalue <= alpha
     lo, hi = stats.binom.ppf(0.0005, sims, alpha), stats.binom.isf(0.0005, sims, alpha)
     assert lo <= rejections <= hi, rejections
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_edgeworth_constants_are_the_suprema_of_phi_times_hermite(k):
+    # sup |phi He_k| at a root of He_{k+1}: against closed forms (k = 2: phi(0); k = 3: at
+    # x^2 = 3 - sqrt 6) and a bounded scalar maximisation from a grid's best point
+    from numpy.polynomial import hermite_e
+    from scipy.optimize import minimize_scalar
+
+    from affectctl.stats.samples._gaussian import _sup_phi_hermite
+
+    def f(x):
+        return abs(hermite_e.hermeval(x, [0] * k + [1])) * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+
+    grid = np.linspace(-12, 12, 24_001)
+    x0 = grid[np.argmax([f(x) for x in grid])]
+    best = -minimize_scalar(lambda x: -f(x), bounds=(x0 - 0.01, x0 + 0.01), method="bounded",
+                            options={"xatol": 1e-12}).fun
+    assert _sup_phi_hermite(k) == pytest.approx(best, rel=1e-12, abs=0)
+    if k == 2:
+        assert _sup_phi_hermite(2) == pytest.approx(1 / np.sqrt(2 * np.pi), rel=1e-15)
+    if k == 3:
+        x = np.sqrt(3 - np.sqrt(6))
+        assert _sup_phi_hermite(3) == pytest.approx(x * (3 - x * x) * np.exp(-x * x / 2)
+                                                    / np.sqrt(2 * np.pi), rel=1e-14)

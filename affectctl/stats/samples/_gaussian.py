@@ -130,10 +130,19 @@ _EIG_RTOL = 1e-10
 
 
 def _sup_phi_hermite(k: int) -> float:
-    """:math:`\\sup_x |\\phi(x) He_k(x)|` on a fine grid (probabilists' Hermite polynomials)."""
-    x = np.linspace(-12.0, 12.0, 240_001)
-    he = np.polynomial.hermite_e.hermeval(x, [0] * k + [1])
-    return float(np.max(np.abs(he * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi))))
+    """:math:`\\sup_x |\\phi(x) He_k(x)|` (probabilists' Hermite polynomials), exactly.
+
+    :math:`\\frac{d}{dx}[\\phi(x) He_k(x)] = -\\phi(x) He_{k+1}(x)` (Abramowitz & Stegun
+    22.8.8 with the Rodrigues formula 22.11.7), and :math:`\\phi He_k` vanishes at
+    :math:`\\pm\\infty`, so the supremum is taken at a root of :math:`He_{k+1}` (real and
+    simple): the largest :math:`|\\phi He_k|` over those :math:`k + 1` roots. (A grid of
+    240,001 points gave the same to 1e-9 and cost 23 ms of every command's start.)
+    """
+    from numpy.polynomial import hermite_e
+
+    roots = hermite_e.hermeroots([0] * (k + 1) + [1]).real
+    he = hermite_e.hermeval(roots, [0] * k + [1])
+    return float(np.max(np.abs(he * np.exp(-0.5 * roots * roots) / np.sqrt(2 * np.pi))))
 
 
 _C2, _C3, _C5 = (_sup_phi_hermite(k) for k in (2, 3, 5))
