@@ -443,3 +443,29 @@ def test_separation_in_units_of_spread_matches_scipy(runs_root):
         pooled = (ga.cov().to_numpy() + gb.cov().to_numpy()) / 2
         ref = mahalanobis(ga.mean().to_numpy(), gb.mean().to_numpy(), np.linalg.inv(pooled))
         assert r.va_separation_sd == pytest.approx(ref, rel=1e-10)
+
+
+@pytest.mark.parametrize("sums", ["auto", "exact"])
+def test_the_geometry_reruns_test_as_the_comparison_does(runs_root, monkeypatch, sums):
+    # each re-run under another geometry takes the comparison's tests, unit, resamples,
+    # replicate sums, alternative and seed (the sums were once left at their default)
+    import importlib
+
+    core = importlib.import_module("affectctl.compare.core")
+    calls = []
+    real = core.compare
+
+    def spy(*args, **kw):
+        if kw.get("tests_only"):
+            calls.append(kw)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(core, "compare", spy)
+    runs = load_runs(runs_root, ["base", "near"])
+    real(runs, "base", ("near",), metrics=["accuracy", "error_distance_mean"], n_resamples=R,
+         sums=sums, alternative="greater", rng=7, unit="sample")
+    assert calls
+    for kw in calls:
+        assert (kw["sums"], kw["alternative"], kw["rng"], kw["unit"], kw["n_resamples"]) == \
+            (sums, "greater", 7, "sample", R)
+        assert kw["correction"] == "none" and kw["geometry_sensitivity"] is False
