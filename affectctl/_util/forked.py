@@ -223,7 +223,7 @@ def _run_parallel(tasks, n_proc: int, on_done, while_waiting=None) -> list:
     children: dict = {}                             # pid -> read end
     # the children's collections skip what exists now (module doc); after a caller's own
     # freeze (the console script's start-up, a pre-forking server) nothing is unfrozen
-    freeze = gc.get_freeze_count() == 0
+    unfreeze = gc.get_freeze_count() == 0
     gc.freeze()
     drain = None
     parent = os.getpid()
@@ -283,7 +283,7 @@ def _run_parallel(tasks, n_proc: int, on_done, while_waiting=None) -> list:
         while children:
             collect(block=True)
     finally:
-        if freeze:
+        if unfreeze:
             gc.unfreeze()
         # only after an error here: the children left are ended (SIGTERM, then SIGKILL
         # after 10 s), which closes their pipes and so ends the thread
