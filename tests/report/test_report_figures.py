@@ -275,6 +275,18 @@ def test_write_figure_same_figure_same_bytes_and_no_temp_left(tmp_path):
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(first)
 
 
+def test_eps_figures_name_no_temporary_file(tmp_path, monkeypatch):
+    """The EPS writer names the file it is given in ``%%Title``: written through a temporary
+    file (random name), the same figure gave other bytes each time."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")     # EPS stamps the time otherwise
+    fig = Figure(figsize=(2, 2))
+    fig.subplots().plot([0, 1], [1, 0])
+    first = F.write_figure(fig, tmp_path / "a", "line", ("eps",))["line.eps"].read_bytes()
+    again = F.write_figure(fig, tmp_path / "b", "line", ("eps",))["line.eps"].read_bytes()
+    assert first == again
+    assert b".tmp" not in first and first.startswith(b"%!PS-Adobe-3.0 EPSF-3.0")
+
+
 def test_write_figure_rejects_unknown_format(tmp_path):
     with pytest.raises(ConfigError, match=r"`formats` entries must be in"):
         F.write_figure(Figure(), tmp_path, "x", ("pdf", "jpg"))

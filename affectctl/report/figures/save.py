@@ -125,12 +125,18 @@ class _FigureJob:
             with mpl.rc_context({**self.rc, "svg.hashsalt": self.name}), fonts:
                 crop = _lay_out(self.fig, self.dpi)
                 for fmt, path in zip(self.formats, self.paths.values()):
-                    atomic.atomic_write(path, lambda tmp, fmt=fmt: self.fig.savefig(
-                        tmp, format=fmt, dpi=self.dpi, bbox_inches=crop,
-                        metadata=_NO_DATE.get(fmt)))
+                    atomic.atomic_write(path, lambda tmp, fmt=fmt: self._save(tmp, fmt, crop))
         finally:
             if engine is not None:
                 self.fig.set_layout_engine(engine)
+
+
+    def _save(self, tmp: Path, fmt: str, crop) -> None:
+        """Write format ``fmt`` to ``tmp`` through an open file: given a path, the EPS writer
+        names that file in the ``%%Title`` comment, and the temporary name is random."""
+        with open(tmp, "wb") as fh:
+            self.fig.savefig(fh, format=fmt, dpi=self.dpi, bbox_inches=crop,
+                             metadata=_NO_DATE.get(fmt))
 
 
 def _lay_out(fig, dpi: float):
@@ -171,7 +177,9 @@ def _lay_out(fig, dpi: float):
 def load_backends(formats) -> None:
     """Import what writing ``formats`` imports on first use (matplotlib loads its backends
     lazily), here, once, before the workers are forked: else each worker imports them
-    again (~0.3 s of CPU per process for PNG and PDF)."""
+    again (~0.3 s of CPU per process for PNG and PDF). For PDF and EPS, also cut the
+    default font's base subset, which the workers then cut their subsets from
+    (:func:`affectctl.report.figures._font_bases.prepare_font_bases`)."""
     formats = set(formats)
     if "png" in formats:
         import PIL.PngImagePlugin  # noqa: F401
@@ -184,6 +192,10 @@ def load_backends(formats) -> None:
     if "eps" in formats:
         import fontTools.subset  # noqa: F401,F811
         import matplotlib.backends.backend_ps  # noqa: F401
+    if {"pdf", "eps"} & formats:
+        from affectctl.report.figures._font_bases import prepare_font_bases
+
+        prepare_font_bases()
 
 
 #: ``(pid, figures)`` of the innermost :func:`figure_batch` (None: write at once).
