@@ -19,7 +19,7 @@ from matplotlib.backends import _backend_pdf_ps
 from matplotlib.figure import Figure
 
 from affectctl.report.figures import PAPER_RC, _font_bases
-from affectctl.report.figures._font_subsets import lean_font_subsets
+from affectctl.report.figures._font_subsets import lean_font_subsets, prepare_lean_bases
 from affectctl.report.figures.save import write_figure
 
 if not (hasattr(font_manager, "FontPath") and hasattr(_backend_pdf_ps, "SubsetResults")):
@@ -35,7 +35,7 @@ CHARMAP = font_manager.get_font(FONT).get_charmap()
 def bases(monkeypatch):
     """This process's bases, emptied for the test and given back after it."""
     monkeypatch.setattr(_font_bases, "_BASES", {})
-    assert _font_bases.prepare_font_bases([PATH]) == 1
+    assert prepare_lean_bases([PATH]) == 1
     return _font_bases._BASES
 
 
@@ -107,7 +107,7 @@ def test_figure_files_are_the_same_bytes_with_and_without_bases(tmp_path, monkey
     monkeypatch.setattr(_font_bases, "_BASES", {})
     with matplotlib.rc_context(PAPER_RC):
         without = write_figure(_figure(), tmp_path / "a", "f", (fmt,))[f"f.{fmt}"].read_bytes()
-        assert _font_bases.prepare_font_bases() == 1
+        assert prepare_lean_bases() == 1
         with_bases = write_figure(_figure(), tmp_path / "b", "f", (fmt,))[f"f.{fmt}"].read_bytes()
     assert with_bases == without
 
@@ -116,5 +116,5 @@ def test_a_font_that_cannot_be_cut_gets_no_base(monkeypatch, tmp_path):
     monkeypatch.setattr(_font_bases, "_BASES", {})
     bad = tmp_path / "broken.ttf"
     bad.write_bytes(b"not a font")
-    assert _font_bases.prepare_font_bases([bad]) == 0
+    assert prepare_lean_bases([bad]) == 0
     assert _font_bases.through_bases(_backend_pdf_ps.get_glyphs_subset) is None

@@ -11,7 +11,7 @@ its figure workers, which inherit it), a *base* of each font: the subset of ever
 the font maps from the Unicode blocks of :data:`BASE_BLOCKS` (Latin, Greek,
 punctuation, super- and subscripts, letterlike symbols, arrows, mathematical operators,
 geometric shapes: 1,434 glyphs of DejaVu Sans), cut by matplotlib's own
-``get_glyphs_subset`` with the lean options. Inside :func:`lean_font_subsets`, a subset
+``get_glyphs_subset`` with the lean options (:func:`~affectctl.report.figures._font_subsets.prepare_lean_bases`). Inside :func:`lean_font_subsets`, a subset
 whose glyphs are all in a base is then cut from the base instead of the file: 9 ms
 instead of 50 ms (median of 9, either size, DejaVu Sans, fontTools 4.69, on a loaded
 2-core machine; the base itself took 58 ms). Anything else (a glyph outside the blocks,
@@ -32,7 +32,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 __all__ = ["BASE_BLOCKS", "prepare_font_bases", "through_bases"]
 
@@ -52,7 +52,7 @@ BASE_BLOCKS = (
 class _Base:
     """A base font: its bytes and ``{glyph index in the file: glyph index in the base}``."""
 
-    def __init__(self, data: bytes, index_map: dict) -> None:
+    def __init__(self, data: bytes, index_map: "dict[int, int]") -> None:
         self.data, self.index_map = data, index_map
 
 
@@ -64,7 +64,7 @@ class _BaseFile(io.BytesIO):
 
 _LOCK = threading.Lock()
 #: ``{(font file, face index): _Base}`` of this process (forked workers inherit it).
-_BASES: dict = {}
+_BASES: "dict[tuple[str, int], _Base]" = {}
 
 
 def _served() -> bool:
@@ -74,7 +74,7 @@ def _served() -> bool:
     return hasattr(font_manager, "FontPath") and hasattr(_backend_pdf_ps, "SubsetResults")
 
 
-def prepare_font_bases(paths=None) -> int:
+def prepare_font_bases(paths=None, *, block=None) -> int:
     """Cut the base of each font file of ``paths`` not cut yet in this process; return how
     many bases this process holds.
 
@@ -84,6 +84,10 @@ def prepare_font_bases(paths=None) -> int:
         TrueType font files (face 0). Default: the file matplotlib finds for the default
         font properties under the rc settings in force (DejaVu Sans unless a matplotlibrc
         chooses another).
+    block : callable, optional
+        The context the base is cut in, so that it holds what a subset cut in that
+        context holds: :func:`~affectctl.report.figures._font_subsets.prepare_lean_bases`
+        passes the lean subsets' block (without bases). Default: none (matplotlib's cut).
 
     Notes
     -----
@@ -104,7 +108,7 @@ def prepare_font_bases(paths=None) -> int:
             if key in _BASES or not path.lower().endswith(".ttf"):
                 continue
             try:
-                _BASES[key] = _cut_base(font_manager.FontPath(path, 0))
+                _BASES[key] = _cut_base(font_manager.FontPath(path, 0), block or nullcontext)
             except Exception as exc:                  # noqa: BLE001  (an optimisation only)
                 _log.debug("no base subset of %s: %s", path, exc)
         return len(_BASES)
@@ -117,16 +121,14 @@ def _plain(path) -> str:
     return str.__str__(getattr(path, "path", os.fspath(path)))
 
 
-def _cut_base(font_path) -> _Base:
+def _cut_base(font_path, block) -> _Base:
     from matplotlib.backends import _backend_pdf_ps
     from matplotlib.ft2font import FT2Font
-
-    from affectctl.report.figures._font_subsets import lean_font_subsets
 
     charmap = FT2Font(font_path.path).get_charmap()      # {code point: glyph index}
     glyphs = sorted({g for code, g in charmap.items()
                      if any(lo <= code < hi for lo, hi in BASE_BLOCKS)})
-    with lean_font_subsets(bases=False):
+    with block():
         with _backend_pdf_ps.get_glyphs_subset(font_path, glyphs) as cut:
             data = _backend_pdf_ps.font_as_file(cut.font).getvalue()
             return _Base(data, dict(cut.glyph_index_map))

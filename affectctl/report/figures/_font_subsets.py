@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 
-__all__ = ["LAYOUT_TABLES", "lean_font_subsets"]
+__all__ = ["LAYOUT_TABLES", "lean_font_subsets", "prepare_lean_bases"]
 
 #: The OpenType tables a PDF/PS viewer does not read from an embedded font.
 LAYOUT_TABLES = ("GSUB", "GPOS", "GDEF", "MATH")
@@ -116,3 +116,13 @@ def lean_font_subsets(*, bases: bool = True):
                     if _ORIGINAL_CUT is not None:
                         shared.get_glyphs_subset = _ORIGINAL_CUT
                         _ORIGINAL_CUT = None
+
+
+def prepare_lean_bases(paths=None) -> int:
+    """Cut, in this process, the base subsets later lean subsets are cut from (without the
+    layout tables, as those subsets): :func:`affectctl.report.figures._font_bases.prepare_font_bases`."""
+    from functools import partial
+
+    from affectctl.report.figures._font_bases import prepare_font_bases
+
+    return prepare_font_bases(paths, block=partial(lean_font_subsets, bases=False))

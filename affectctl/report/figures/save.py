@@ -179,7 +179,7 @@ def load_backends(formats) -> None:
     lazily), here, once, before the workers are forked: else each worker imports them
     again (~0.3 s of CPU per process for PNG and PDF). For PDF and EPS, also cut the
     default font's base subset, which the workers then cut their subsets from
-    (:func:`affectctl.report.figures._font_bases.prepare_font_bases`)."""
+    (:func:`affectctl.report.figures._font_subsets.prepare_lean_bases`)."""
     formats = set(formats)
     if "png" in formats:
         import PIL.PngImagePlugin  # noqa: F401
@@ -193,9 +193,9 @@ def load_backends(formats) -> None:
         import fontTools.subset  # noqa: F401,F811
         import matplotlib.backends.backend_ps  # noqa: F401
     if {"pdf", "eps"} & formats:
-        from affectctl.report.figures._font_bases import prepare_font_bases
+        from affectctl.report.figures._font_subsets import prepare_lean_bases
 
-        prepare_font_bases()
+        prepare_lean_bases()
 
 
 #: ``(pid, figures)`` of the innermost :func:`figure_batch` (None: write at once).
