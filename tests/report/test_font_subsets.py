@@ -166,6 +166,23 @@ def test_a_figure_is_laid_out_once_for_all_its_formats(tmp_path, monkeypatch):
     assert all((tmp_path / f"once.{f}").stat().st_size > 0 for f in ("pdf", "png", "svg"))
 
 
+@pytest.mark.parametrize("rc", [{}, {"figure.constrained_layout.use": True}])
+def test_each_format_draws_the_figure_once(tmp_path, monkeypatch, rc):
+    """One draw per format: with any layout engine left on the figure (a placeholder
+    included) ``savefig`` draws it once more, without output, before writing; also when
+    the user's rc asks for constrained layout."""
+    draws = []
+    draw = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: (draws.append(1),
+                                                                draw(self, renderer))[1])
+    with matplotlib.rc_context(rc):
+        fig = _figure()
+        engine = fig.get_layout_engine()
+        write_figure(fig, tmp_path, "once", ("pdf", "png", "svg"))
+    assert len(draws) == 3
+    assert fig.get_layout_engine() is engine
+
+
 def test_a_figure_gets_its_layout_engine_back_when_a_format_fails(tmp_path, monkeypatch):
     fig = _figure()
     engine = fig.get_layout_engine()
