@@ -54,6 +54,7 @@ def _cut(glyphs, *, bases: bool) -> tuple:
     "p",                                               # the one-glyph subset
     "αβγδκρσ ≤ ≥ ± × → ∞ ∑ √ ′ ″ … ■ ●",               # Greek, operators, shapes
     "éèêëàçñøÅÆŒšž",                                    # composite glyphs (accented)
+    "\ufb00\ufb01\ufb02\ufb03",                            # the ligatures text is shaped into
 ])
 def test_a_subset_from_the_base_is_the_subset_from_the_file(bases, text):
     direct = _cut(_gids(text), bases=False)
@@ -80,6 +81,27 @@ def test_the_base_is_cut_from_and_only_when_it_holds_every_glyph(bases, monkeypa
     assert _cut(cyrillic | _gids("a"), bases=True)[0] == _cut(cyrillic | _gids("a"),
                                                                bases=False)[0]
     assert read == ["FontPath", "FontPath"]
+
+
+def test_a_figures_subsets_all_come_from_the_base(bases, tmp_path, monkeypatch):
+    """Titles, ticks, minus signs and shaped ligatures ("fi" in "confidence"): no subset
+    of a figure like a report's is cut from the font file."""
+    read = []
+    original = _backend_pdf_ps.get_glyphs_subset
+
+    def spy(fontfile, glyphs):
+        read.append(type(fontfile).__name__)
+        return original(fontfile, glyphs)
+
+    monkeypatch.setattr(_backend_pdf_ps, "get_glyphs_subset", spy)
+    fig = Figure(figsize=(3, 2), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([-1, 1], [0, 1])
+    ax.set_title("macro-F1 difference, 95% confidence interval (−0.004, 0.066)")
+    ax.set_xlabel("official fluff ≤ α")
+    with matplotlib.rc_context(PAPER_RC):
+        write_figure(fig, tmp_path, "f", ("pdf",))
+    assert read and set(read) == {"_BaseFile"}
 
 
 def test_matplotlib_gets_its_function_back(bases):
