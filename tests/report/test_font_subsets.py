@@ -190,11 +190,16 @@ def test_a_figure_gets_its_layout_engine_back_when_a_format_fails(tmp_path, monk
 
     def savefig(path, format, **kw):       # noqa: A002  (matplotlib's name)
         seen.append(format)
-        if format == "png":
-            raise OSError("disk full")
         Figure.savefig(fig, path, format=format, **kw)
 
+    def write_png(*args, **kwargs):
+        seen.append("png")
+        raise OSError("disk full")
+
+    from affectctl.report.figures import _png
+
     monkeypatch.setattr(fig, "savefig", savefig)
+    monkeypatch.setattr(_png, "write_png", write_png)
     with pytest.raises(OSError, match="disk full"):
         write_figure(fig, tmp_path, "broken", ("pdf", "png"))
     assert seen == ["pdf", "png"]

@@ -140,8 +140,14 @@ class _FigureJob:
 
     def _save(self, tmp: Path, fmt: str, crop) -> None:
         """Write format ``fmt`` to ``tmp`` through an open file: given a path, the EPS writer
-        names that file in the ``%%Title`` comment, and the temporary name is random."""
+        names that file in the ``%%Title`` comment, and the temporary name is random. PNG
+        through :func:`~affectctl.report.figures._png.write_png` (RGB when opaque)."""
         with open(tmp, "wb") as fh:
+            if fmt == "png":        # RGB when opaque (report/figures/_png.py)
+                from affectctl.report.figures._png import write_png
+
+                write_png(self.fig, fh, dpi=self.dpi, bbox_inches=crop)
+                return
             self.fig.savefig(fh, format=fmt, dpi=self.dpi, bbox_inches=crop,
                              metadata=_NO_DATE.get(fmt))
 
