@@ -39,6 +39,21 @@ def bases(monkeypatch):
     return _font_bases._BASES
 
 
+@pytest.fixture
+def read(monkeypatch):
+    """The kind of file (``FontPath``: the font file; ``_BaseFile``: a base) of every
+    subset matplotlib's ``get_glyphs_subset`` cuts in the test, in order."""
+    kinds: list = []
+    original = _backend_pdf_ps.get_glyphs_subset
+
+    def spy(fontfile, glyphs):
+        kinds.append(type(fontfile).__name__)
+        return original(fontfile, glyphs)
+
+    monkeypatch.setattr(_backend_pdf_ps, "get_glyphs_subset", spy)
+    return kinds
+
+
 def _gids(text: str) -> set:
     return {CHARMAP[ord(c)] for c in text}
 
@@ -54,7 +69,7 @@ def _cut(glyphs, *, bases: bool) -> tuple:
     "p",                                               # the one-glyph subset
     "αβγδκρσ ≤ ≥ ± × → ∞ ∑ √ ′ ″ … ■ ●",               # Greek, operators, shapes
     "éèêëàçñøÅÆŒšž",                                    # composite glyphs (accented)
-    "\ufb00\ufb01\ufb02\ufb03",                            # the ligatures text is shaped into
+    "\ufb00\ufb01\ufb02\ufb03",                       # the ligatures text is shaped into
 ])
 def test_a_subset_from_the_base_is_the_subset_from_the_file(bases, text):
     direct = _cut(_gids(text), bases=False)
@@ -64,15 +79,7 @@ def test_a_subset_from_the_base_is_the_subset_from_the_file(bases, text):
     assert set(_gids(text)) <= set(from_base[1])
 
 
-def test_the_base_is_cut_from_and_only_when_it_holds_every_glyph(bases, monkeypatch):
-    read = []
-    original = _backend_pdf_ps.get_glyphs_subset
-
-    def spy(fontfile, glyphs):
-        read.append(type(fontfile).__name__)
-        return original(fontfile, glyphs)
-
-    monkeypatch.setattr(_backend_pdf_ps, "get_glyphs_subset", spy)
+def test_the_base_is_cut_from_and_only_when_it_holds_every_glyph(bases, read):
     _cut(_gids("Fear"), bases=True)
     assert read == ["_BaseFile"]
     read.clear()
@@ -83,17 +90,9 @@ def test_the_base_is_cut_from_and_only_when_it_holds_every_glyph(bases, monkeypa
     assert read == ["FontPath", "FontPath"]
 
 
-def test_a_figures_subsets_all_come_from_the_base(bases, tmp_path, monkeypatch):
+def test_a_figures_subsets_all_come_from_the_base(bases, read, tmp_path):
     """Titles, ticks, minus signs and shaped ligatures ("fi" in "confidence"): no subset
     of a figure like a report's is cut from the font file."""
-    read = []
-    original = _backend_pdf_ps.get_glyphs_subset
-
-    def spy(fontfile, glyphs):
-        read.append(type(fontfile).__name__)
-        return original(fontfile, glyphs)
-
-    monkeypatch.setattr(_backend_pdf_ps, "get_glyphs_subset", spy)
     fig = Figure(figsize=(3, 2), layout="constrained")
     ax = fig.subplots()
     ax.plot([-1, 1], [0, 1])

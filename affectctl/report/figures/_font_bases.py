@@ -10,9 +10,11 @@ figures) costs what one of 50 does. A 3,000-row comparison's 8 figures cut 12 su
 its figure workers, which inherit it), a *base* of each font: the subset of every glyph
 the font maps from the Unicode blocks of :data:`BASE_BLOCKS` (Latin, Greek,
 punctuation, super- and subscripts, letterlike symbols, arrows, mathematical operators,
-geometric shapes, the Latin ligatures: 1,441 glyphs of DejaVu Sans), cut by matplotlib's own
-``get_glyphs_subset`` with the lean options (:func:`~affectctl.report.figures._font_subsets.prepare_lean_bases`). Inside :func:`lean_font_subsets`, a subset
-whose glyphs are all in a base is then cut from the base instead of the file: 9 ms
+geometric shapes, the Latin ligatures: 1,441 glyphs of DejaVu Sans), cut by matplotlib's
+own ``get_glyphs_subset`` with the lean options
+(:func:`~affectctl.report.figures._font_subsets.prepare_lean_bases`). Inside
+:func:`~affectctl.report.figures._font_subsets.lean_font_subsets`, a subset whose glyphs
+are all in a base is then cut from the base instead of the file: 9 ms
 instead of 50 ms (median of 9, either size, DejaVu Sans, fontTools 4.69, on a loaded
 2-core machine; the base itself took 58 ms). Anything else (a glyph outside the blocks,
 another font) is cut from the file as before.
@@ -117,10 +119,11 @@ def prepare_font_bases(paths=None, *, block=None) -> int:
 
 
 def _plain(path) -> str:
-    """A font file's path as a plain ``str`` (matplotlib's ``FontPath`` compares unequal to one)."""
+    """A font file's path as a plain ``str`` (matplotlib's ``FontPath``, a ``str``, compares
+    unequal to one)."""
     import os
 
-    return str.__str__(getattr(path, "path", os.fspath(path)))
+    return str.__str__(os.fspath(path))
 
 
 def _cut_base(font_path, block) -> _Base:

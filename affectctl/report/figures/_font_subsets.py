@@ -120,7 +120,8 @@ def lean_font_subsets(*, bases: bool = True):
 
 def prepare_lean_bases(paths=None) -> int:
     """Cut, in this process, the base subsets later lean subsets are cut from (without the
-    layout tables, as those subsets): :func:`affectctl.report.figures._font_bases.prepare_font_bases`."""
+    layout tables, as those subsets):
+    :func:`affectctl.report.figures._font_bases.prepare_font_bases`."""
     from functools import partial
 
     from affectctl.report.figures._font_bases import prepare_font_bases

@@ -16,31 +16,33 @@ calls): the bytes of ``savefig``'s PNG.
 
 from __future__ import annotations
 
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
 __all__ = ["write_png"]
+
+
+class _OpaqueAsRGBCanvas(FigureCanvasAgg):
+    """An Agg canvas whose PNG is RGB when its buffer is opaque (:func:`_write_buffer`)."""
+
+    def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_):
+        FigureCanvasAgg.draw(self)
+        _write_buffer(self.buffer_rgba(), filename_or_obj, dpi=self.figure.dpi,
+                      metadata=metadata, pil_kwargs=pil_kwargs)
 
 
 def write_png(fig, fh, *, dpi: float, bbox_inches=None) -> None:
     """Write ``fig`` to the binary file ``fh`` as a PNG at ``dpi`` (RGB when opaque)."""
-    import matplotlib as mpl
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    class _Canvas(FigureCanvasAgg):
-        def print_png(self, filename_or_obj, *, metadata=None, pil_kwargs=None, **_):
-            FigureCanvasAgg.draw(self)
-            _write_buffer(self.buffer_rgba(), filename_or_obj, dpi=self.figure.dpi,
-                          metadata=metadata, pil_kwargs=pil_kwargs, mpl=mpl)
-
     canvas = fig.canvas
     try:
-        _Canvas(fig)                      # the figure's canvas now: savefig prints through it
+        _OpaqueAsRGBCanvas(fig)            # the figure's canvas now: savefig prints through it
         fig.savefig(fh, format="png", dpi=dpi, bbox_inches=bbox_inches)
     finally:
         fig.set_canvas(canvas)
 
 
-def _write_buffer(rgba, fh, *, dpi, metadata, pil_kwargs, mpl) -> None:
-    import numpy as np
-
+def _write_buffer(rgba, fh, *, dpi, metadata, pil_kwargs) -> None:
     pixels = np.asarray(rgba)
     if pil_kwargs or pixels[..., 3].min() < 255:
         mpl.image.imsave(fh, rgba, format="png", origin="upper", dpi=dpi, metadata=metadata,

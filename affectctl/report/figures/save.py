@@ -137,13 +137,12 @@ class _FigureJob:
             if engine is not None:
                 self.fig.set_layout_engine(engine)
 
-
     def _save(self, tmp: Path, fmt: str, crop) -> None:
         """Write format ``fmt`` to ``tmp`` through an open file: given a path, the EPS writer
         names that file in the ``%%Title`` comment, and the temporary name is random. PNG
         through :func:`~affectctl.report.figures._png.write_png` (RGB when opaque)."""
         with open(tmp, "wb") as fh:
-            if fmt == "png":        # RGB when opaque (report/figures/_png.py)
+            if fmt == "png":
                 from affectctl.report.figures._png import write_png
 
                 write_png(self.fig, fh, dpi=self.dpi, bbox_inches=crop)
