@@ -5,7 +5,8 @@ rendered box overlaps nothing already placed (other labels, markers, given
 obstacles) and stays inside the axes; candidates are tried on rings of growing radius,
 so a crowded label moves further out (with a thin leader line) instead of covering a
 neighbour. Boxes are measured with the figure's renderer after a draw, so the result
-holds for the fonts actually used.
+holds for the fonts actually used; one probe annotation per label is moved to each
+candidate and measured there.
 """
 
 from __future__ import annotations
@@ -93,16 +94,24 @@ def place_labels(ax, xy, texts, *, fontsize: float = 7, marker_pt: float = 4.0,
     bbox_style = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
     for i in order:
         best, best_score = None, np.inf
+        # one probe per label, moved to each candidate: an annotation's extent is its
+        # text's (its bbox patch is not in it), so the probe measures what a new
+        # annotation at that offset would, by the same code (tested, exactly), without
+        # making and removing an annotation per candidate (64 per label: a sixth of the
+        # geometry figure's CPU)
+        probe = ax.annotate(texts[i], xy[i], xytext=(0.0, 0.0), textcoords="offset points",
+                            fontsize=fontsize, zorder=zorder, color=color,
+                            annotation_clip=False)
         for ring_no, ring in enumerate(rings):
             for dx, dy in _DIRECTIONS:
                 norm = np.hypot(dx, dy)
                 ox, oy = ring * dx / norm, ring * dy / norm
                 ha = "left" if dx > 0 else "right" if dx < 0 else "center"
                 va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
-                t = ax.annotate(texts[i], xy[i], xytext=(ox, oy), textcoords="offset points",
-                                ha=ha, va=va, fontsize=fontsize, zorder=zorder, color=color,
-                                bbox=bbox_style, annotation_clip=False)
-                bb = t.get_window_extent(renderer)
+                probe.xyann = (ox, oy)
+                probe.set_horizontalalignment(ha)
+                probe.set_verticalalignment(va)
+                bb = probe.get_window_extent(renderer)
                 score = sum(_overlap_area(bb, b) for b in placed) * 10.0
                 score += sum(_overlap_area(bb, m) for j, m in enumerate(markers)
                              if m is not None and j != i)
@@ -112,11 +121,11 @@ def place_labels(ax, xy, texts, *, fontsize: float = 7, marker_pt: float = 4.0,
                            + max(0.0, axbox.y0 - bb.y0) + max(0.0, bb.y1 - axbox.y1))
                 score += outside * bb.height * 10.0
                 score += ring_no * 1e-3 + (abs(dx) + abs(dy) > 2) * 1e-4
-                t.remove()
                 if score < best_score:
                     best, best_score = (ox, oy, ha, va, ring_no), score
             if best_score < 1e-2:
                 break
+        probe.remove()
         ox, oy, ha, va, ring_no = best
         arrow = ({"arrowstyle": "-", "color": "0.5", "lw": 0.5, "shrinkA": 0, "shrinkB": 2}
                  if ring_no >= 2 else None)
