@@ -137,3 +137,29 @@ def test_no_text_overlaps_or_leaves_the_figure(figures, name):
     outside = [t for t, b in boxes if b.x0 < frame.x0 - 1 or b.x1 > frame.x1 + 1
                or b.y0 < frame.y0 - 1 or b.y1 > frame.y1 + 1]
     assert outside == [], outside
+
+
+@pytest.mark.parametrize("n", [1, 2, 6])
+def test_error_distance_legend_sits_just_under_its_axis_label(n):
+    """Panel (b)'s legend is anchored a fixed distance under the axes, measured from the
+    rc settings: under the x label (no overlap), and not a blank band lower."""
+    import matplotlib as mpl
+
+    from affectctl.report.figures import PAPER_RC
+    from affectctl.report.figures.error_null import (error_distance_figure_size,
+                                                     plot_error_distance_figure)
+    from matplotlib.figure import Figure
+
+    base = six_condition_result().error_null
+    nulls = dict(list(base.items())[:n])
+    with mpl.rc_context(PAPER_RC):
+        fig = Figure(figsize=error_distance_figure_size(n), layout="constrained")
+        plot_error_distance_figure(nulls, fig=fig)
+        FigureCanvasAgg(fig)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[-1]
+        label = ax.xaxis.label.get_window_extent(renderer)
+        legend = ax.get_legend().get_window_extent(renderer)
+    gap_pt = (label.y0 - legend.y1) * 72.0 / fig.dpi
+    assert 0.0 < gap_pt < 6.0, gap_pt

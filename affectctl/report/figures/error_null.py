@@ -7,6 +7,7 @@ from typing import Mapping
 import matplotlib as mpl
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.transforms import offset_copy
 
 from affectctl.errors import ConfigError
 from affectctl.report.figures.seeds import p_text
@@ -143,11 +144,27 @@ def plot_error_distance_means(nulls, ax=None, *, colors: Mapping[str, str] | Non
                               label="observed"),
                        mpl.patches.Patch(facecolor="0.85", edgecolor="0.4", lw=0.5,
                                          label="null: random errors")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.35 if len(conds) < 3 else
-                                                  -min(0.22, 0.5 / ax.figure.get_figheight())),
-              ncols=2,
-              handlelength=1.2)
+              loc="upper center", bbox_to_anchor=(0.5, 0.0),
+              bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-_below_xlabel_pt(),
+                                         units="points"),
+              borderaxespad=0.0, ncols=2, handlelength=1.2)
     return ax
+
+
+def _below_xlabel_pt() -> float:
+    """Points from an axes' bottom edge to just below its x label, from the rc settings:
+    tick, tick pad, tick label, label pad and label (a text line taken as 1.2 of its font
+    size), and 2 pt. A legend anchored there sits under the label whatever the axes'
+    height (a fraction of the axes height left a blank band under a short axes)."""
+    from matplotlib.font_manager import FontProperties
+
+    rc = mpl.rcParams
+
+    def line(key):
+        return 1.2 * FontProperties(size=rc[key]).get_size_in_points()
+
+    return (rc["xtick.major.size"] + rc["xtick.major.pad"] + line("xtick.labelsize")
+            + rc["axes.labelpad"] + line("axes.labelsize") + 2.0)
 
 
 def error_distance_figure_size(n: int) -> tuple:
