@@ -30,3 +30,23 @@ def user_env(extra_path: "str | None" = None) -> dict:
 def compile_checkout() -> None:
     """Byte-compile ``affectctl/`` of this checkout (quietly; up-to-date files are skipped)."""
     compileall.compile_dir(str(ROOT / "affectctl"), quiet=1)
+
+
+#: What :func:`cpu_probe` reads on the project's machine when its host is quiet.
+QUIET_PROBE_S = (0.40, 0.46)
+
+
+def cpu_probe() -> float:
+    """Seconds one core takes, here and now, for a fixed pure-Python loop
+    (``sum(range(30_000_000))``): how fast the host is while a benchmark reads.
+
+    The load average cannot show it: the project's machine is a VM on a shared host, and
+    has read a load of 0.00 while this probe read 0.5-0.9 s instead of its quiet
+    0.40-0.46 s (:data:`QUIET_PROBE_S`), with every benchmark item 1.5-1.7 times its quiet
+    time. A reading taken with a probe above the quiet range is a slow host's reading.
+    """
+    import time
+
+    t0 = time.perf_counter()
+    sum(range(30_000_000))
+    return time.perf_counter() - t0

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from _synth import write_prediction_pair  # noqa: E402  (the tests' writer of the files)
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from _env import compile_checkout, user_env  # noqa: E402
+from _env import QUIET_PROBE_S, compile_checkout, cpu_probe, user_env  # noqa: E402
 
 
 def write_pair(folder: Path, n: int = 3000, videos: int = 60) -> tuple[Path, Path]:
@@ -52,11 +52,13 @@ def run(repeat: int = 3) -> list[dict]:
         for label, extra, goal in (("full report", [], 3.0), ("--no-figures", ["--no-figures"], 1.5)):
             cmd = [sys.executable, "-m", "affectctl", "compare", str(a), str(b),
                    "--taxonomy", "affwild2-expr7", "--out", str(Path(tmp) / "out"), "-q", *extra]
+            probe = cpu_probe()
             readings = [timed(cmd) for _ in range(repeat)]
             rows.append({"what": f"compare two 3,000-row files, {label}",
                          "wall_s": statistics.median(r[0] for r in readings),
                          "cpu_s": statistics.median(r[1] for r in readings),
-                         "goal_s": goal, "repeats": repeat, "load_average": os.getloadavg()[0]})
+                         "goal_s": goal, "repeats": repeat, "load_average": os.getloadavg()[0],
+                         "probe_s": probe})
     return rows
 
 
@@ -66,7 +68,9 @@ def main() -> None:
     args = ap.parse_args()
     for r in run(args.repeat):
         print(f"{r['what']}: {r['wall_s']:.2f} s wall, {r['cpu_s']:.2f} s CPU (median of "
-              f"{r['repeats']}; goal <= {r['goal_s']} s; load average {r['load_average']:.1f})")
+              f"{r['repeats']}; goal <= {r['goal_s']} s; load average {r['load_average']:.1f}; "
+              f"CPU probe {r['probe_s']:.2f} s, {QUIET_PROBE_S[0]:.2f}-{QUIET_PROBE_S[1]:.2f} "
+              "on a quiet host)")
 
 
 if __name__ == "__main__":

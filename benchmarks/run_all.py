@@ -9,7 +9,9 @@ figure, timed in this process on data already in memory as in ``bench_stats.py``
 CPU (user+sys of the child processes, or of this process for the in-process figure) are
 the medians of ``--repeat`` readings (3; 1 with ``--quick``); the load average (1 min) is
 read after each item, because the project's machine is shared and a loaded machine
-inflates wall times, not CPU times. The main job and ``diagnose`` run from an empty
+inflates wall times, not CPU times; and a CPU probe before it
+(:func:`_env.cpu_probe`), because the machine is a VM on a shared host that can be
+slow with a load average of 0. The main job and ``diagnose`` run from an empty
 folder each time (they train 15 and 35 runs); the training epoch time is read from the
 main job's runs (``loss_history`` of each dump, ``train_seconds`` of its timing
 sidecar), and the epoch time at real size from ``bench_train.py --features-size
@@ -45,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from _env import compile_checkout, user_env  # noqa: E402
+from _env import QUIET_PROBE_S, compile_checkout, cpu_probe, user_env  # noqa: E402
 
 ENV = user_env()
 CLI = [sys.executable, "-m", "affectctl"]
@@ -221,14 +223,20 @@ ROWS = [
 
 
 def markdown(records, repeat) -> str:
-    lines = ["| what | wall s | CPU s | goal | met | load |", "|---|---|---|---|---|---|"]
+    lines = ["| what | wall s | CPU s | goal | met | load | probe s |",
+             "|---|---|---|---|---|---|---|"]
     for rec in records:
         goal = "—" if rec["goal_s"] is None else f"≤ {rec['goal_s']:g} s"
         met = "—" if rec["goal_s"] is None else ("yes" if rec["wall_s"] <= rec["goal_s"] else "no")
         lines.append(f"| {rec['what']} | {rec['wall_s']:.2f} | {rec['cpu_s']:.2f} | {goal} | {met} "
-                     f"| {rec['load_average']:.1f} |")
+                     f"| {rec['load_average']:.1f} | {rec['probe_s']:.2f} |")
+    lo, hi = QUIET_PROBE_S
     return "\n".join(lines) + (f"\n\nMedian of {repeat} reading(s) each; wall and CPU (user+sys) "
-                               "seconds; load: 1-minute load average after the item (2 cores).\n")
+                               "seconds; load: 1-minute load average after the item (2 cores); "
+                               "probe: seconds one core took for `sum(range(30_000_000))` just "
+                               f"before the item ({lo:.2f}-{hi:.2f} s on a quiet host; the machine "
+                               "is a VM on a shared host, whose slowness the load average does "
+                               "not show: benchmarks/_env.py).\n")
 
 
 def _stage_columns(stages: dict) -> str:
@@ -260,6 +268,7 @@ def main(argv=None) -> int:
         for name, what, goal, fn in ROWS:
             if args.only and name not in args.only:
                 continue
+            probe = cpu_probe()
             try:
                 wall, cpu = fn(items, repeat)
             except subprocess.CalledProcessError as exc:  # reported, and the table goes on
@@ -267,11 +276,12 @@ def main(argv=None) -> int:
                       flush=True)
                 wall = cpu = float("nan")
             rec = {"name": name, "what": what, "wall_s": round(wall, 3), "cpu_s": round(cpu, 3),
-                   "goal_s": goal, "repeats": repeat, "load_average": _load()}
+                   "goal_s": goal, "repeats": repeat, "load_average": _load(),
+                   "probe_s": round(probe, 3)}
             records.append(rec)
             verdict = "" if goal is None else f"  goal <= {goal:g} s: {'met' if wall <= goal else 'NOT met'}"
-            print(f"{what}: {wall:.2f} s wall, {cpu:.2f} s CPU (load {rec['load_average']}){verdict}",
-                  flush=True)
+            print(f"{what}: {wall:.2f} s wall, {cpu:.2f} s CPU (load {rec['load_average']}, probe "
+                  f"{probe:.2f} s){verdict}", flush=True)
     stages = {}
     if not args.only or "stages" in args.only:  # where the time goes, per stage
         from bench_stages import run as stage_run, table as stage_table
@@ -302,7 +312,8 @@ def main(argv=None) -> int:
            "load_average": _load(), "rows": [{"what": r["what"], "wall_s": r["wall_s"],
                                                "cpu_s": r["cpu_s"], "goal": "—" if r["goal_s"] is None
                                                else f"<= {r['goal_s']:g} s",
-                                               "load": r["load_average"]} for r in records]}
+                                               "load": r["load_average"],
+                                               "probe_s": r["probe_s"]} for r in records]}
     if stages:
         doc["stages"] = stages
     (args.out.parent / "run_all.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
