@@ -122,14 +122,16 @@ class _FigureJob:
         import matplotlib as mpl
 
         from affectctl.report.figures._font_subsets import lean_font_subsets
+        from affectctl.report.figures._tick_memo import tick_memo
 
         engine = self.fig.get_layout_engine()
         # no date in PDF/SVG and fixed SVG ids: the same figure gives the same bytes;
         # embedded fonts without the layout tables no viewer reads (a third of a PDF's time)
         fonts = lean_font_subsets() if {"pdf", "eps"} & set(self.formats) else nullcontext()
         try:
+            # each axis's ticks computed once per draw, not twice (_tick_memo: same bytes)
             with mpl.rc_context({**self.rc, "svg.hashsalt": self.name, **_NO_AUTO_LAYOUT}), \
-                    fonts:
+                    fonts, tick_memo():
                 crop = _lay_out(self.fig, self.dpi)
                 for fmt, path in zip(self.formats, self.paths.values()):
                     atomic.atomic_write(path, lambda tmp, fmt=fmt: self._save(tmp, fmt, crop))
