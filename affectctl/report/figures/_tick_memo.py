@@ -1,9 +1,10 @@
 """An axis's ticks computed once per draw while the report writes its figures.
 
-matplotlib (3.7 to 3.11) computes an axis's ticks and the boxes of their labels twice in
-every ``Axis.draw`` and every ``Axis.get_tightbbox``: once for the axis, and once more in
-``_update_label_position``, whose ``_get_tick_boxes_siblings`` counts the axis among its
-own label-alignment siblings. Nothing changes in between (drawing the ticks or placing
+matplotlib (3.7 to 3.11) computes an axis's ticks and the boxes of their labels more than
+once in every ``Axis.draw`` (3 times) and every ``Axis.get_tightbbox`` (twice): once for
+the axis, and again in ``_update_label_position``, whose ``_get_tick_boxes_siblings``
+counts the axis among its own label-alignment siblings and whose spine extent updates
+the ticks once more. Nothing changes in between (drawing the ticks or placing
 the axis label moves no tick label), so the second computation returns what the first
 did. Upstream proposes caching them per draw (matplotlib pull request #31012, "PERF:
 Cache ticks and ticklabel bboxes within each draw cycle", open when this was written;
@@ -16,8 +17,9 @@ returned; the other siblings' (axes whose labels ``Figure.align_labels`` aligned
 computed as before. The 16 files of a 3,000-row report's figures are byte-identical with
 and without it (compared when it was written; tests compare figures of a 6-condition
 report and a figure with aligned labels, a colour bar, a twin and a log axis), and the 8
-figures take 3.60 instead of 3.82 CPU-s (median of 14 interleaved readings in one
-process, lower in 12 of the 14 pairs; a loaded machine). matplotlib versions outside the
+figures take 3.60 instead of 3.82 CPU-s (the parts of ``benchmarks/bench_figures.py``
+drawn in one process with :func:`_applies` alternately forced off: median of 14
+interleaved readings, lower in 12 of the 14 pairs; a loaded machine). matplotlib versions outside the
 ones checked (:data:`VERSIONS`) or without those methods are left alone.
 """
 
